@@ -1,0 +1,39 @@
+// Every answer hookbridge gives, as plain data, and the single place where an
+// outcome is mapped to an HTTP status code and a JSON body.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookbridge {
+
+enum class ErrorCode {
+  kBadRequest,            // 400 bad_request: malformed HTTP framing
+  kInvalidJson,           // 400 invalid_json
+  kUnauthorized,          // 401 unauthorized: missing or malformed credentials
+  kInvalidKey,            // 401 unauthorized: key matches no configured key
+  kNotFound,              // 404 not_found
+  kMethodNotAllowed,      // 405 method_not_allowed
+  kLengthRequired,        // 411 length_required
+  kPayloadTooLarge,       // 413 payload_too_large
+  kUnsupportedMediaType,  // 415 unsupported_media_type (content type or encoding)
+  kInvalidEvent,          // 422 invalid_event
+  kInternalError,         // 500 internal_error
+  kUnavailable,           // 503 unavailable: not durably stored, retry later
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;  // always JSON
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Seconds a sender should wait before retrying a 503.
+inline constexpr const char* kRetryAfterSeconds = "1";
+
+HttpResponse ErrorResponse(ErrorCode code, std::string_view message);
+HttpResponse AcceptedResponse(std::string_view event_id);
+
+}  // namespace hookbridge

@@ -1,0 +1,20 @@
+// Structured logging: one JSON object per line on stdout, e.g.
+//   {"time":"2026-11-26T23:00:00.123Z","level":"info","message":"listening","port":"8080"}
+// Thread-safe. Callers must never pass an API key or a request body.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace hookbridge {
+
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+using LogFields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+void SetLogLevel(LogLevel level);
+void Log(LogLevel level, std::string_view message, LogFields fields = {});
+
+}  // namespace hookbridge

@@ -1,0 +1,16 @@
+// Small ASCII string helpers shared by configuration and header parsing.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookbridge {
+
+std::vector<std::string_view> Split(std::string_view text, char separator);
+std::string_view TrimLeft(std::string_view text);  // spaces and tabs
+std::string_view Trim(std::string_view text);      // spaces, tabs, CR and LF
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view text);
+
+}  // namespace hookbridge

@@ -1,0 +1,64 @@
+// One client connection as a cpp-httplib Stream, living as long as the
+// connection (cpp-httplib 0.11.4 makes a new stream per request and loses
+// read-ahead bytes of pipelined requests with it).
+//
+// Every read waits at most `read_timeout` for data, and no read succeeds
+// after the per-request deadline, so a client trickling a request one byte at
+// a time is cut off. Writes wait at most `write_timeout` for buffer space.
+#pragma once
+
+#include <httplib.h>
+#include <poll.h>
+
+#include <array>
+#include <chrono>
+
+namespace hookbridge {
+
+class ConnectionStream final : public httplib::Stream {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ConnectionStream(int socket, std::chrono::milliseconds read_timeout,
+                   std::chrono::milliseconds write_timeout);
+
+  // Waits until the next request starts to arrive (true) or `timeout`
+  // passes, the peer closes or `keep_waiting` turns false (false).
+  template <typename KeepWaiting>
+  bool WaitForRequest(std::chrono::milliseconds timeout, KeepWaiting keep_waiting);
+  // No read succeeds after `deadline`.
+  void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  int socket() const override { return socket_; }
+
+ private:
+  bool PollFor(short events, std::chrono::milliseconds timeout) const;
+
+  int socket_;
+  std::chrono::milliseconds read_timeout_;
+  std::chrono::milliseconds write_timeout_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::array<char, 4096> buffer_{};
+  size_t buffer_begin_ = 0;
+  size_t buffer_end_ = 0;
+};
+
+template <typename KeepWaiting>
+bool ConnectionStream::WaitForRequest(std::chrono::milliseconds timeout,
+                                      KeepWaiting keep_waiting) {
+  if (buffer_begin_ < buffer_end_) return true;  // a pipelined request is already here
+  constexpr std::chrono::milliseconds kSlice{100};
+  for (auto waited = std::chrono::milliseconds(0); waited < timeout && keep_waiting();
+       waited += kSlice) {
+    if (PollFor(POLLIN, std::min(kSlice, timeout - waited))) return true;
+  }
+  return false;
+}
+
+}  // namespace hookbridge

@@ -1,0 +1,66 @@
+// The Kafka adapter: a Publisher on a librdkafka producer.
+//
+// Each Publish() produces one record without blocking; a background thread
+// serves librdkafka's delivery reports and completes each record's future.
+// Only a report with no error and status PERSISTED (acks=all) counts as
+// stored. Idempotence is off by default: librdkafka 2.0.2 can raise a fatal
+// "sequence desynchronization" error with it on (upstream issue 4438). After a
+// fatal error, from whatever cause, every Publish() fails at once and
+// fatal_error() reports it, so the process can stop and be restarted.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "hookbridge/core/publisher.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_s;
+struct rd_kafka_message_s;
+
+namespace hookbridge {
+
+struct KafkaOptions {
+  std::string brokers;
+  std::string topic;
+  // message.timeout.ms: librdkafka gives up on a record after this long.
+  std::chrono::milliseconds message_timeout{4000};
+  // Largest record value to expect: message.max.bytes is sized from it.
+  size_t max_value_bytes = 1 << 20;
+  // Raw librdkafka properties, applied over hookbridge's defaults.
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+class KafkaPublisher final : public Publisher {
+ public:
+  // nullptr and *error (librdkafka's own message for its properties) on failure.
+  static std::unique_ptr<KafkaPublisher> Create(const KafkaOptions& options, std::string* error);
+  ~KafkaPublisher() override;  // flushes (bounded), then fails what is left
+
+  std::future<PublishResult> Publish(KafkaRecord record) override;
+
+  // Waits until every record produced so far has its delivery report, at most
+  // `timeout`. Returns how many are still outstanding.
+  int Flush(std::chrono::milliseconds timeout);
+
+  bool fatal_error() const { return fatal_error_.load(); }
+
+ private:
+  KafkaPublisher() = default;
+  void PollLoop();
+  static void OnDelivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
+  static void OnError(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+
+  rd_kafka_s* producer_ = nullptr;
+  rd_kafka_topic_s* topic_ = nullptr;
+  std::atomic<bool> fatal_error_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread poller_;
+};
+
+}  // namespace hookbridge

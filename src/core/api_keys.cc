@@ -1,0 +1,91 @@
+#include "hookbridge/core/api_keys.h"
+
+#include <algorithm>
+
+#include "hookbridge/core/text.h"
+
+namespace hookbridge {
+namespace {
+
+// RFC 6750 b64token (token68): the only characters a bearer token may hold.
+bool IsToken68(std::string_view token) {
+  if (token.empty()) return false;
+  size_t end = token.find_last_not_of('=') + 1;  // trailing '=' padding only
+  if (end == 0) return false;
+  for (size_t i = 0; i < end; ++i) {
+    char c = token[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Runs in time that depends on presented.size() only: every byte of the
+// presented token is compared against the key, cycling over the key bytes.
+bool ConstantTimeEquals(std::string_view presented, std::string_view key) {
+  unsigned char diff = presented.size() == key.size() ? 0 : 1;
+  for (size_t i = 0; i < presented.size(); ++i) {
+    diff |= static_cast<unsigned char>(presented[i] ^ key[i % key.size()]);
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+std::optional<ApiKeys> ApiKeys::FromEntries(std::vector<std::string_view> entries,
+                                            const char* what, std::string* error) {
+  ApiKeys keys;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::string_view key = entries[i];
+    if (key.empty()) continue;
+    if (!IsToken68(key)) {
+      *error = std::string(what) + " " + std::to_string(i + 1) +
+               " is not a valid bearer token (allowed: letters, digits, -._~+/ and trailing =)";
+      return std::nullopt;
+    }
+    keys.keys_.emplace_back(key);
+  }
+  if (keys.keys_.empty()) {
+    *error = "no API key given";
+    return std::nullopt;
+  }
+  return keys;
+}
+
+std::optional<ApiKeys> ApiKeys::FromCommaList(std::string_view list, std::string* error) {
+  std::vector<std::string_view> entries;
+  for (std::string_view entry : Split(list, ',')) entries.push_back(Trim(entry));
+  return FromEntries(std::move(entries), "entry", error);
+}
+
+std::optional<ApiKeys> ApiKeys::FromLines(std::string_view text, std::string* error) {
+  std::vector<std::string_view> entries;
+  for (std::string_view line : Split(text, '\n')) {
+    line = Trim(line);  // also drops the CR of CRLF files
+    if (!line.empty() && line.front() == '#') line = {};
+    entries.push_back(line);
+  }
+  return FromEntries(std::move(entries), "line", error);
+}
+
+bool ApiKeys::Contains(std::string_view presented) const {
+  bool match = false;
+  for (const std::string& key : keys_) match |= ConstantTimeEquals(presented, key);  // no early exit
+  return match;
+}
+
+AuthResult Authenticate(const std::vector<std::string_view>& authorization, const ApiKeys& keys) {
+  if (authorization.size() != 1) return AuthResult::kMissingCredentials;
+  std::string_view value = authorization.front();
+  constexpr std::string_view kScheme = "bearer ";
+  // The scheme is case-insensitive (RFC 9110 11.1); the token follows one or more spaces.
+  if (value.size() <= kScheme.size() || !EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+    return AuthResult::kMissingCredentials;
+  }
+  std::string_view token = TrimLeft(value.substr(kScheme.size()));
+  if (!IsToken68(token)) return AuthResult::kMissingCredentials;
+  return keys.Contains(token) ? AuthResult::kAccepted : AuthResult::kInvalidKey;
+}
+
+}  // namespace hookbridge

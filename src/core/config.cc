@@ -1,0 +1,232 @@
+#include "hookbridge/core/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "hookbridge/core/text.h"
+
+namespace hookbridge {
+namespace {
+
+constexpr const char* kRdkafkaEnvPrefix = "HOOKBRIDGE_RDKAFKA_";
+
+// Parses one value into the config; returns an error text, empty when fine.
+using Apply = std::function<std::string(Config&, const std::string& value)>;
+
+struct Setting {
+  const char* env;
+  const char* flag;
+  const char* default_text;
+  const char* help;
+  Apply apply;
+};
+
+std::string ParseInteger(const std::string& text, long long min, long long max, long long* out) {
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return "'" + text + "' is not a number";
+  if (value < min || value > max) {
+    return std::to_string(value) + " is out of range [" + std::to_string(min) + ", " +
+           std::to_string(max) + "]";
+  }
+  *out = value;
+  return "";
+}
+
+std::string ApplyListen(Config& config, const std::string& value) {
+  size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "'" + value + "' is not HOST:PORT";
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  long long port = 0;
+  if (std::string error = ParseInteger(value.substr(colon + 1), 0, 65535, &port); !error.empty()) {
+    return "port " + error;
+  }
+  config.listen_host = host;
+  config.listen_port = static_cast<int>(port);
+  return "";
+}
+
+std::string ReadFile(const std::string& path, std::string* contents) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return "cannot read '" + path + "'";
+  std::ostringstream text;
+  text << file.rdbuf();
+  *contents = text.str();
+  return "";
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"HOOKBRIDGE_LISTEN", "--listen", "0.0.0.0:8080", "HOST:PORT to serve HTTP on",
+       ApplyListen},
+      {"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "/webhooks/getprofile",
+       "path that accepts the webhook POSTs",
+       [](Config& c, const std::string& v) -> std::string {
+         if (v.empty() || v.front() != '/') return "must start with '/'";
+         c.webhook_path = v;
+         return "";
+       }},
+      {"GETPROFILE_API_KEY", "--api-key", "(none)",
+       "accepted API keys, comma-separated (several allow rotation without downtime)",
+       [](Config& c, const std::string& v) -> std::string {
+         std::string error;
+         auto keys = ApiKeys::FromCommaList(v, &error);
+         if (!keys) return error;
+         c.api_keys = std::move(*keys);
+         return "";
+       }},
+      {"GETPROFILE_API_KEY_FILE", "--api-key-file", "(none)",
+       "file with one accepted API key per line (instead of GETPROFILE_API_KEY)",
+       [](Config& c, const std::string& v) -> std::string {
+         std::string contents;
+         if (std::string error = ReadFile(v, &contents); !error.empty()) return error;
+         std::string error;
+         auto keys = ApiKeys::FromLines(contents, &error);
+         if (!keys) return error + " in '" + v + "'";
+         c.api_keys = std::move(*keys);
+         return "";
+       }},
+      {"HOOKBRIDGE_KAFKA_BROKERS", "--kafka-brokers", "(embedded development broker)",
+       "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]",
+       [](Config& c, const std::string& v) -> std::string {
+         c.kafka_brokers = v;
+         return "";
+       }},
+      {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "getprofile.events", "topic the events go to",
+       [](Config& c, const std::string& v) -> std::string {
+         if (v.empty()) return "must not be empty";
+         c.kafka_topic = v;
+         return "";
+       }},
+      {"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4000",
+       "answer 503 when Kafka has not acknowledged an event within this many ms",
+       [](Config& c, const std::string& v) -> std::string {
+         long long ms = 0;
+         if (std::string error = ParseInteger(v, 100, 60000, &ms); !error.empty()) return error;
+         c.ack_timeout = std::chrono::milliseconds(ms);
+         return "";
+       }},
+      {"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "1048576",
+       "largest accepted request body; larger ones get 413",
+       [](Config& c, const std::string& v) -> std::string {
+         long long bytes = 0;
+         if (std::string error = ParseInteger(v, 64, 64 << 20, &bytes); !error.empty()) return error;
+         c.max_body_bytes = static_cast<size_t>(bytes);
+         return "";
+       }},
+      {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "64",
+       "HTTP worker threads; each open keep-alive connection holds one",
+       [](Config& c, const std::string& v) -> std::string {
+         long long threads = 0;
+         if (std::string error = ParseInteger(v, 1, 4096, &threads); !error.empty()) return error;
+         c.http_threads = static_cast<int>(threads);
+         return "";
+       }},
+  };
+  return settings;
+}
+
+// HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL -> security.protocol
+std::string RdkafkaPropertyFromEnv(const std::string& name) {
+  std::string property = ToLower(name.substr(std::char_traits<char>::length(kRdkafkaEnvPrefix)));
+  for (char& c : property) {
+    if (c == '_') c = '.';
+  }
+  return property;
+}
+
+std::string ApplyRdkafkaFlag(Config& config, const std::string& value) {
+  size_t equals = value.find('=');
+  if (equals == std::string::npos || equals == 0) return "expected KEY=VALUE, got '" + value + "'";
+  config.rdkafka_properties.emplace_back(value.substr(0, equals), value.substr(equals + 1));
+  return "";
+}
+
+ConfigResult Failure(std::string error) {
+  ConfigResult result;
+  result.error = std::move(error);
+  return result;
+}
+
+}  // namespace
+
+ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
+  Config config;
+
+  // The environment first, then flags over it.
+  for (const Setting& setting : Settings()) {
+    auto found = env.find(setting.env);
+    if (found == env.end()) continue;
+    if (std::string error = setting.apply(config, found->second); !error.empty()) {
+      return Failure(std::string(setting.env) + ": " + error);
+    }
+  }
+  if (env.count("GETPROFILE_API_KEY") && env.count("GETPROFILE_API_KEY_FILE")) {
+    return Failure("GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are both set: set only one");
+  }
+  for (const auto& [name, value] : env) {
+    if (name.rfind(kRdkafkaEnvPrefix, 0) == 0) {
+      config.rdkafka_properties.emplace_back(RdkafkaPropertyFromEnv(name), value);
+    }
+  }
+
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      ConfigResult result;
+      result.show_help = true;
+      return result;
+    }
+    std::string name = arg.substr(0, arg.find('='));
+    std::string value;
+    if (name.size() < arg.size()) {
+      value = arg.substr(name.size() + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Failure(name + ": needs a value (see --help)");
+    }
+    if (name == "--rdkafka") {
+      if (std::string error = ApplyRdkafkaFlag(config, value); !error.empty()) {
+        return Failure("--rdkafka: " + error);
+      }
+      continue;
+    }
+    const Setting* setting = nullptr;
+    for (const Setting& candidate : Settings()) {
+      if (name == candidate.flag) setting = &candidate;
+    }
+    if (setting == nullptr) return Failure("unknown option '" + name + "' (see --help)");
+    if (std::string error = setting->apply(config, value); !error.empty()) {
+      return Failure(name + ": " + error);
+    }
+  }
+
+  if (config.api_keys.size() == 0) {
+    return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
+                   "GETPROFILE_API_KEY_FILE)");
+  }
+  ConfigResult result;
+  result.config = std::move(config);
+  return result;
+}
+
+std::string HelpText() {
+  std::ostringstream text;
+  text << "hookbridge: GetProfile webhooks in, Kafka records out; 2xx only once Kafka has the "
+          "event.\n\nUsage: hookbridge [--flag VALUE | --flag=VALUE]...\n\n"
+          "Every setting is an environment variable or a flag (the flag wins):\n\n";
+  for (const Setting& setting : Settings()) {
+    text << "  " << setting.flag << "  (" << setting.env << ")\n      " << setting.help
+         << "\n      default: " << setting.default_text << "\n";
+  }
+  text << "  --rdkafka KEY=VALUE  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
+       << "      any librdkafka producer property, e.g. HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
+       << "  --help\n      this text\n";
+  return text.str();
+}
+
+}  // namespace hookbridge

@@ -1,0 +1,78 @@
+#include "hookbridge/core/http_response.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace hookbridge {
+namespace {
+
+struct ErrorInfo {
+  int status;
+  const char* name;
+};
+
+ErrorInfo InfoOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kBadRequest: return {400, "bad_request"};
+    case ErrorCode::kInvalidJson: return {400, "invalid_json"};
+    case ErrorCode::kUnauthorized: return {401, "unauthorized"};
+    case ErrorCode::kInvalidKey: return {401, "unauthorized"};
+    case ErrorCode::kNotFound: return {404, "not_found"};
+    case ErrorCode::kMethodNotAllowed: return {405, "method_not_allowed"};
+    case ErrorCode::kLengthRequired: return {411, "length_required"};
+    case ErrorCode::kPayloadTooLarge: return {413, "payload_too_large"};
+    case ErrorCode::kUnsupportedMediaType: return {415, "unsupported_media_type"};
+    case ErrorCode::kInvalidEvent: return {422, "invalid_event"};
+    case ErrorCode::kInternalError: return {500, "internal_error"};
+    case ErrorCode::kUnavailable: return {503, "unavailable"};
+  }
+  return {500, "internal_error"};
+}
+
+// Two string members as a JSON object; RapidJSON does the escaping.
+std::string JsonObject(const char* key1, std::string_view value1, const char* key2,
+                       std::string_view value2) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key(key1);
+  writer.String(value1.data(), static_cast<rapidjson::SizeType>(value1.size()));
+  writer.Key(key2);
+  writer.String(value2.data(), static_cast<rapidjson::SizeType>(value2.size()));
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
+  ErrorInfo info = InfoOf(code);
+  HttpResponse response;
+  response.status = info.status;
+  response.body = JsonObject("error", info.name, "message", message);
+  switch (code) {
+    case ErrorCode::kUnauthorized:
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      break;
+    case ErrorCode::kInvalidKey:
+      response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      break;
+    case ErrorCode::kMethodNotAllowed:
+      response.headers.emplace_back("Allow", "POST");
+      break;
+    case ErrorCode::kUnavailable:
+      response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+      break;
+    default: break;
+  }
+  return response;
+}
+
+HttpResponse AcceptedResponse(std::string_view event_id) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = JsonObject("status", "accepted", "id", event_id);
+  return response;
+}
+
+}  // namespace hookbridge

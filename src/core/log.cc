@@ -1,0 +1,70 @@
+#include "hookbridge/core/log.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace hookbridge {
+namespace {
+
+std::atomic<LogLevel> g_min_level{LogLevel::kInfo};
+std::mutex g_output_mutex;
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+std::string UtcTimestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(millis.count()));
+  return text;
+}
+
+void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { g_min_level = level; }
+
+void Log(LogLevel level, std::string_view message, LogFields fields) {
+  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("time");
+  WriteString(writer, UtcTimestamp());
+  writer.Key("level");
+  writer.String(LevelName(level));
+  writer.Key("message");
+  WriteString(writer, message);
+  for (const auto& [key, value] : fields) {
+    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    WriteString(writer, value);
+  }
+  writer.EndObject();
+  std::lock_guard<std::mutex> lock(g_output_mutex);
+  std::fwrite(buffer.GetString(), 1, buffer.GetSize(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace hookbridge

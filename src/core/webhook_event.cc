@@ -1,0 +1,237 @@
+#include "hookbridge/core/webhook_event.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <cstring>
+
+namespace hookbridge {
+namespace {
+
+// The fields hookbridge reads; every other member is passed through unread.
+enum class Field { kNone, kId, kEvent, kTenantId, kCreatedAt, kWebhookId, kData, kProfileId };
+
+const char* FieldName(Field field) {
+  switch (field) {
+    case Field::kId: return "id";
+    case Field::kEvent: return "event";
+    case Field::kTenantId: return "tenant_id";
+    case Field::kCreatedAt: return "created_at";
+    case Field::kWebhookId: return "webhook_id";
+    case Field::kData: return "data";
+    case Field::kProfileId: return "data.profile_id";
+    case Field::kNone: break;
+  }
+  return "";
+}
+
+Field TopLevelField(std::string_view key) {
+  if (key == "id") return Field::kId;
+  if (key == "event") return Field::kEvent;
+  if (key == "tenant_id") return Field::kTenantId;
+  if (key == "created_at") return Field::kCreatedAt;
+  if (key == "webhook_id") return Field::kWebhookId;
+  if (key == "data") return Field::kData;
+  return Field::kNone;
+}
+
+bool IsIntegerText(std::string_view number) {
+  return number.find_first_of(".eE") == std::string_view::npos;
+}
+
+// SAX handler: tracks nesting depth and which known field the next value
+// belongs to. Schema problems are remembered (first one wins) and parsing goes
+// on, so that malformed JSON is always reported as such rather than as 422.
+class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventExtractor> {
+ public:
+  bool Default() { return Scalar(ValueKind::kOther, {}); }
+  bool Null() { return Scalar(ValueKind::kNull, {}); }
+  bool String(const char* text, rapidjson::SizeType length, bool) {
+    return Scalar(ValueKind::kString, std::string_view(text, length));
+  }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view number(text, length);
+    return Scalar(IsIntegerText(number) ? ValueKind::kInteger : ValueKind::kOther, number);
+  }
+
+  bool StartObject() {
+    if (depth_ == 0) {
+      saw_root_object_ = true;
+    } else if (pending_ == Field::kData && depth_ == 1) {
+      in_data_ = true;
+      saw_data_ = true;
+    } else {
+      ExpectNoPendingField("must not be an object");
+    }
+    pending_ = Field::kNone;
+    return Enter();
+  }
+  bool EndObject(rapidjson::SizeType) {
+    --depth_;
+    if (depth_ == 1) in_data_ = false;
+    return true;
+  }
+  bool StartArray() {
+    if (depth_ == 0) Fail("the body must be a JSON object");
+    ExpectNoPendingField("must not be an array");
+    pending_ = Field::kNone;
+    return Enter();
+  }
+  bool EndArray(rapidjson::SizeType) {
+    --depth_;
+    return true;
+  }
+
+  bool Key(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view key(text, length);
+    pending_ = Field::kNone;
+    if (depth_ == 1) {
+      pending_ = TopLevelField(key);
+    } else if (depth_ == 2 && in_data_ && key == "profile_id") {
+      pending_ = Field::kProfileId;
+    }
+    if (pending_ != Field::kNone) {
+      unsigned bit = 1u << static_cast<unsigned>(pending_);
+      if (seen_fields_ & bit) Fail(std::string("duplicate field: ") + FieldName(pending_));
+      seen_fields_ |= bit;
+    }
+    return true;
+  }
+
+  bool too_deep() const { return too_deep_; }
+  const std::string& schema_error() const { return schema_error_; }
+  bool saw_root_object() const { return saw_root_object_; }
+  bool saw_data() const { return saw_data_; }
+  std::optional<std::string>& id() { return id_; }
+  std::optional<std::string>& event_name() { return event_name_; }
+  WebhookEvent& event() { return event_; }
+
+ private:
+  enum class ValueKind { kString, kInteger, kNull, kOther };
+
+  bool Enter() {
+    if (++depth_ > kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;  // stops the parser: reported as invalid JSON
+    }
+    return true;
+  }
+
+  bool Scalar(ValueKind kind, std::string_view text) {
+    if (depth_ == 0) Fail("the body must be a JSON object");
+    Field field = pending_;
+    pending_ = Field::kNone;
+    switch (field) {
+      case Field::kNone: return true;
+      case Field::kData: Fail("data must be an object"); return true;
+      case Field::kProfileId:
+        if (kind == ValueKind::kString || kind == ValueKind::kInteger) {
+          event_.profile_id.emplace(text);
+        } else if (kind != ValueKind::kNull) {
+          Fail("data.profile_id must be a string or an integer");
+        }
+        return true;
+      default: break;
+    }
+    // id, event and the optional fields are strings; optional ones may be null.
+    if (kind == ValueKind::kString) {
+      TargetOf(field).emplace(text);
+    } else if (kind != ValueKind::kNull || field == Field::kId || field == Field::kEvent) {
+      Fail(std::string(FieldName(field)) + " must be a string");
+    }
+    return true;
+  }
+
+  std::optional<std::string>& TargetOf(Field field) {
+    switch (field) {
+      case Field::kId: return id_;
+      case Field::kEvent: return event_name_;
+      case Field::kTenantId: return event_.tenant_id;
+      case Field::kCreatedAt: return event_.created_at;
+      default: return event_.webhook_id;
+    }
+  }
+
+  void ExpectNoPendingField(const char* problem) {
+    if (pending_ != Field::kNone) Fail(std::string(FieldName(pending_)) + " " + problem);
+  }
+
+  void Fail(std::string message) {
+    if (schema_error_.empty()) schema_error_ = std::move(message);
+  }
+
+  std::optional<std::string> id_;
+  std::optional<std::string> event_name_;
+  WebhookEvent event_;
+  Field pending_ = Field::kNone;
+  unsigned seen_fields_ = 0;
+  int depth_ = 0;
+  bool in_data_ = false;
+  bool saw_root_object_ = false;
+  bool saw_data_ = false;
+  bool too_deep_ = false;
+  std::string schema_error_;
+};
+
+ParseResult Invalid(ParseError error, std::string message) {
+  ParseResult result;
+  result.error = error;
+  result.message = std::move(message);
+  return result;
+}
+
+}  // namespace
+
+ParseResult ParseWebhookEvent(std::string_view body) {
+  // RapidJSON treats NUL as the end of input; a raw NUL is never valid JSON.
+  if (std::memchr(body.data(), '\0', body.size()) != nullptr) {
+    return Invalid(ParseError::kInvalidJson, "body contains a NUL byte");
+  }
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseIterativeFlag;
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  rapidjson::Reader reader;
+  EventExtractor extractor;
+  rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, extractor);
+  if (extractor.too_deep()) {
+    return Invalid(ParseError::kInvalidJson,
+                   "JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  if (parsed.IsError()) {
+    return Invalid(ParseError::kInvalidJson,
+                   std::string("malformed JSON at byte ") + std::to_string(parsed.Offset()) +
+                       ": " + rapidjson::GetParseError_En(parsed.Code()));
+  }
+
+  if (!extractor.schema_error().empty()) {
+    return Invalid(ParseError::kInvalidSchema, extractor.schema_error());
+  }
+  if (!extractor.id() || extractor.id()->empty()) {
+    return Invalid(ParseError::kInvalidSchema, "id is required and must be a non-empty string");
+  }
+  if (!extractor.event_name() || extractor.event_name()->empty()) {
+    return Invalid(ParseError::kInvalidSchema, "event is required and must be a non-empty string");
+  }
+  if (!extractor.saw_data()) {
+    return Invalid(ParseError::kInvalidSchema, "data is required and must be an object");
+  }
+  ParseResult result;
+  result.event = std::move(extractor.event());
+  result.event.id = std::move(*extractor.id());
+  result.event.event = std::move(*extractor.event_name());
+  // An empty optional string carries nothing: treat it as absent.
+  for (auto* field : {&result.event.profile_id, &result.event.tenant_id, &result.event.created_at,
+                      &result.event.webhook_id}) {
+    if (*field && (*field)->empty()) field->reset();
+  }
+  if (result.event.event == "profile.updated" && !result.event.profile_id) {
+    return Invalid(ParseError::kInvalidSchema,
+                   "data.profile_id is required for profile.updated (a non-empty string or an "
+                   "integer)");
+  }
+  return result;
+}
+
+}  // namespace hookbridge

@@ -1,0 +1,97 @@
+#include "hookbridge/core/webhook_handler.h"
+
+#include "hookbridge/core/kafka_record.h"
+#include "hookbridge/core/text.h"
+#include "hookbridge/core/webhook_event.h"
+
+namespace hookbridge {
+namespace {
+
+std::string_view Unquote(std::string_view value) {
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    return value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+bool IsIdentityEncoding(const std::vector<std::string_view>& content_encoding) {
+  for (std::string_view header : content_encoding) {
+    for (std::string_view coding : Split(header, ',')) {
+      if (!EqualsIgnoreCase(Trim(coding), "identity")) return false;
+    }
+  }
+  return true;
+}
+
+HttpResponse PublishFailure(const PublishResult& result) {
+  switch (result.status) {
+    case PublishStatus::kQueueFull:
+      return ErrorResponse(ErrorCode::kUnavailable, "producer queue is full, retry later");
+    case PublishStatus::kRecordTooLarge:
+      return ErrorResponse(ErrorCode::kPayloadTooLarge, "event exceeds the Kafka record size limit");
+    default:
+      return ErrorResponse(ErrorCode::kUnavailable,
+                           "event not stored in Kafka (" + result.error + "), retry later");
+  }
+}
+
+}  // namespace
+
+bool IsJsonContentType(std::string_view content_type) {
+  std::vector<std::string_view> parts = Split(content_type, ';');
+  if (!EqualsIgnoreCase(Trim(parts[0]), "application/json")) return false;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    std::string_view parameter = Trim(parts[i]);
+    size_t equals = parameter.find('=');
+    if (equals == std::string_view::npos) return false;
+    if (EqualsIgnoreCase(Trim(parameter.substr(0, equals)), "charset") &&
+        !EqualsIgnoreCase(Unquote(Trim(parameter.substr(equals + 1))), "utf-8")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+WebhookHandler::WebhookHandler(ApiKeys keys, Publisher& publisher, WebhookOptions options)
+    : keys_(std::move(keys)), publisher_(publisher), options_(options) {}
+
+std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) const {
+  switch (Authenticate(head.authorization, keys_)) {
+    case AuthResult::kAccepted: break;
+    case AuthResult::kMissingCredentials:
+      return ErrorResponse(ErrorCode::kUnauthorized,
+                           "expected exactly one 'Authorization: Bearer <key>' header");
+    case AuthResult::kInvalidKey:
+      return ErrorResponse(ErrorCode::kInvalidKey, "the bearer key is not valid");
+  }
+  if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
+    return ErrorResponse(ErrorCode::kUnsupportedMediaType,
+                         "Content-Type must be application/json (charset utf-8)");
+  }
+  if (!IsIdentityEncoding(head.content_encoding)) {
+    return ErrorResponse(ErrorCode::kUnsupportedMediaType,
+                         "Content-Encoding is not supported; send the body uncompressed");
+  }
+  return std::nullopt;
+}
+
+HttpResponse WebhookHandler::HandleBody(std::string body, Clock::time_point received) {
+  ParseResult parsed = ParseWebhookEvent(body);
+  switch (parsed.error) {
+    case ParseError::kNone: break;
+    case ParseError::kInvalidJson: return ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
+    case ParseError::kInvalidSchema: return ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
+  }
+
+  std::future<PublishResult> delivery =
+      publisher_.Publish(BuildKafkaRecord(parsed.event, std::move(body)));
+  if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
+    return ErrorResponse(ErrorCode::kUnavailable,
+                         "Kafka did not acknowledge the event in time, retry later");
+  }
+  PublishResult result = delivery.get();
+  if (result.status != PublishStatus::kPersisted) return PublishFailure(result);
+  return AcceptedResponse(parsed.event.id);
+}
+
+}  // namespace hookbridge

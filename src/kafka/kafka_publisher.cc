@@ -1,0 +1,185 @@
+#include "hookbridge/kafka/kafka_publisher.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+
+#include "hookbridge/core/log.h"
+
+namespace hookbridge {
+namespace {
+
+// Room for the key and the CloudEvents headers on top of the largest body.
+constexpr size_t kRecordOverheadBytes = 64 * 1024;
+constexpr int kPollIntervalMs = 100;
+constexpr std::chrono::seconds kShutdownFlushTimeout{10};
+
+// What one produced record carries until its delivery report: the promise to
+// fulfil and the value bytes, which librdkafka reads in place (no copy).
+struct InFlight {
+  std::promise<PublishResult> promise;
+  std::string value;
+};
+
+std::future<PublishResult> Ready(PublishStatus status, std::string error) {
+  std::promise<PublishResult> promise;
+  PublishResult result;
+  result.status = status;
+  result.error = std::move(error);
+  promise.set_value(std::move(result));
+  return promise.get_future();
+}
+
+PublishStatus StatusOfError(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL: return PublishStatus::kQueueFull;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return PublishStatus::kRecordTooLarge;
+    default: return PublishStatus::kFailed;
+  }
+}
+
+// Settings that keep the 2xx promise; a user override may not weaken acks.
+bool WeakensAcks(const std::string& name, const std::string& value) {
+  return (name == "acks" || name == "request.required.acks") && value != "all" && value != "-1";
+}
+
+}  // namespace
+
+std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& options,
+                                                       std::string* error) {
+  std::unique_ptr<KafkaPublisher> publisher(new KafkaPublisher());
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+
+  std::vector<std::pair<std::string, std::string>> properties = {
+      {"bootstrap.servers", options.brokers},
+      {"client.id", "hookbridge"},
+      {"acks", "all"},
+      // Off by default: see the file comment. Per-key order needs no
+      // idempotence here because a sender that serialises its requests waits
+      // for each 2xx, so the next record is produced after the previous one
+      // is PERSISTED.
+      {"enable.idempotence", "false"},
+      {"partitioner", "murmur2_random"},  // the partition a Java producer picks
+      {"socket.nagle.disable", "true"},
+      {"linger.ms", "1"},  // every request waits for its ack: batch, but briefly
+      {"message.timeout.ms", std::to_string(options.message_timeout.count())},
+      {"message.max.bytes", std::to_string(std::max<size_t>(
+                                1000000, options.max_value_bytes + kRecordOverheadBytes))},
+  };
+  properties.insert(properties.end(), options.properties.begin(), options.properties.end());
+  for (const auto& [name, value] : properties) {
+    if (WeakensAcks(name, value)) {
+      *error = name + "=" + value + " is not allowed: hookbridge answers 2xx only for records "
+               "stored with acks=all";
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      *error = std::string("librdkafka property ") + name + ": " + errstr;
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, publisher.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::OnDelivery);
+  rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::OnError);
+
+  publisher->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (publisher->producer_ == nullptr) {
+    rd_kafka_conf_destroy(conf);  // rd_kafka_new owns conf only on success
+    *error = std::string("librdkafka: ") + errstr;
+    return nullptr;
+  }
+  publisher->topic_ = rd_kafka_topic_new(publisher->producer_, options.topic.c_str(), nullptr);
+  if (publisher->topic_ == nullptr) {
+    *error = "HOOKBRIDGE_KAFKA_TOPIC: " + std::string(rd_kafka_err2str(rd_kafka_last_error()));
+    return nullptr;
+  }
+  publisher->poller_ = std::thread(&KafkaPublisher::PollLoop, publisher.get());
+  return publisher;
+}
+
+KafkaPublisher::~KafkaPublisher() {
+  stopping_ = true;
+  if (poller_.joinable()) poller_.join();
+  if (producer_ != nullptr) {
+    int left = Flush(kShutdownFlushTimeout);
+    if (left > 0) {
+      Log(LogLevel::kError, "records still undelivered at shutdown; they were answered 503",
+          {{"records", std::to_string(left)}});
+    }
+    // Fail what is left, so every waiting request gets its answer.
+    rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(producer_, 1000);  // serves the purged records' reports
+    if (topic_ != nullptr) rd_kafka_topic_destroy(topic_);
+    rd_kafka_destroy(producer_);
+  }
+}
+
+std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
+  if (fatal_error_) return Ready(PublishStatus::kFailed, "_FATAL");
+
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(record.headers.size());
+  for (const auto& [name, value] : record.headers) {
+    rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  auto* in_flight = new InFlight{std::promise<PublishResult>(), std::move(record.value)};
+  std::future<PublishResult> future = in_flight->promise.get_future();
+
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+      RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
+      RD_KAFKA_V_VALUE(in_flight->value.data(), in_flight->value.size()),
+      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(in_flight), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Not enqueued: headers and the in-flight record are still ours.
+    rd_kafka_headers_destroy(headers);
+    delete in_flight;
+    return Ready(StatusOfError(err), rd_kafka_err2name(err));
+  }
+  return future;
+}
+
+int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
+  rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
+  return rd_kafka_outq_len(producer_);
+}
+
+void KafkaPublisher::PollLoop() {
+  while (!stopping_) rd_kafka_poll(producer_, kPollIntervalMs);
+}
+
+void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  std::unique_ptr<InFlight> in_flight(static_cast<InFlight*>(message->_private));
+  PublishResult result;
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_PERSISTED) {
+    result.status = PublishStatus::kPersisted;
+    result.partition = message->partition;
+    result.offset = message->offset;
+  } else {
+    result.status = StatusOfError(message->err);
+    // No error but not PERSISTED cannot happen with acks=all; never a 2xx for it.
+    result.error = message->err ? rd_kafka_err2name(message->err) : "NOT_PERSISTED";
+  }
+  in_flight->promise.set_value(std::move(result));
+}
+
+void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* publisher = static_cast<KafkaPublisher*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char fatal_reason[512];
+    rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk, fatal_reason, sizeof fatal_reason);
+    publisher->fatal_error_ = true;
+    Log(LogLevel::kError, "fatal Kafka producer error: the producer is unusable",
+        {{"error", rd_kafka_err2name(fatal)}, {"reason", fatal_reason}});
+    return;
+  }
+  Log(LogLevel::kWarn, "Kafka client error",
+      {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+}
+
+}  // namespace hookbridge
