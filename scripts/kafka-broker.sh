@@ -7,7 +7,7 @@
 #
 # Env: KAFKA_VERSION (4.1.1), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT
 # (PORT+1), KAFKA_STATE_DIR (/tmp/hookbridge-kafka), KAFKA_CACHE_DIR,
-# KAFKA_START_TIMEOUT (90 s).
+# KAFKA_START_TIMEOUT (90 s), JAVA_HOME (else java from PATH).
 set -euo pipefail
 
 VERSION=${KAFKA_VERSION:-4.1.1}
@@ -17,6 +17,7 @@ STATE=${KAFKA_STATE_DIR:-/tmp/hookbridge-kafka}
 CACHE=${KAFKA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hookbridge/kafka-$VERSION}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 BOOTSTRAP=127.0.0.1:$PORT
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 POM=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kafka/pom.xml
 JARS=$CACHE/jars
 PIDFILE=$STATE/broker.pid
@@ -57,7 +58,7 @@ EOF
 }
 
 run_java() {
-  java -Dlog4j2.configurationFile="$STATE/log4j2.properties" -cp "$JARS/*" "$@"
+  "$JAVA" -Dlog4j2.configurationFile="$STATE/log4j2.properties" -cp "$JARS/*" "$@"
 }
 
 # A pid is ours only if that process is a live (not zombie) kafka.Kafka on
@@ -126,7 +127,7 @@ start() {
 
   # All fds redirected, so a caller doing $(kafka-broker.sh start) or piping
   # us does not wait forever on a pipe the broker holds open.
-  java -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
+  "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
     -Dlog4j2.configurationFile="$STATE/log4j2.properties" \
     -cp "$JARS/*" kafka.Kafka "$STATE/server.properties" \
     </dev/null >"$LOG" 2>&1 &
@@ -139,7 +140,7 @@ start() {
     if ! running_pid >/dev/null || ((SECONDS >= deadline)); then
       echo "--- last 50 lines of $LOG ---" >&2
       tail -n 50 "$LOG" >&2
-      stop >/dev/null
+      kill_broker  # state dir kept so the full log can be inspected
       die "broker did not become ready on $BOOTSTRAP"
     fi
     sleep 0.5
@@ -147,7 +148,7 @@ start() {
   echo "$BOOTSTRAP"
 }
 
-stop() {
+kill_broker() {
   local pid
   if pid=$(running_pid); then
     # CONT too: a broker that a test SIGSTOPped would never act on the TERM.
@@ -160,6 +161,10 @@ stop() {
       while running_pid >/dev/null; do sleep 0.1; done
     fi
   fi
+}
+
+stop() {
+  kill_broker
   rm -rf "$STATE"
 }
 

@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "rdkafka_log.h"
+
 namespace hookbridge {
 
 std::unique_ptr<EmbeddedBroker> EmbeddedBroker::Start(const std::string& topic, int partitions,
@@ -12,6 +14,8 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::Start(const std::string& topic, 
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   // The host handle never connects anywhere; it only owns the mock cluster.
   rd_kafka_conf_set(conf, "client.id", "hookbridge-embedded-broker", nullptr, 0);
+  rd_kafka_conf_set(conf, "log_level", "3", nullptr, 0);  // it would warn that it has no brokers
+  RouteLibrdkafkaLogs(conf);
   broker->host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (broker->host_ == nullptr) {
     rd_kafka_conf_destroy(conf);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "hookbridge/core/log.h"
+#include "rdkafka_log.h"
 
 namespace hookbridge {
 namespace {
@@ -85,6 +86,7 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
   rd_kafka_conf_set_opaque(conf, publisher.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::OnError);
+  RouteLibrdkafkaLogs(conf);
 
   publisher->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (publisher->producer_ == nullptr) {

@@ -50,6 +50,9 @@ class KafkaPublisher final : public Publisher {
 
   bool fatal_error() const { return fatal_error_.load(); }
 
+  // The librdkafka handle, for fault injection in tests (rd_kafka_test_fatal_error).
+  rd_kafka_s* native_handle() const { return producer_; }
+
  private:
   KafkaPublisher() = default;
   void PollLoop();

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds, and runs
+# hookbridge in the foreground. Without HOOKBRIDGE_KAFKA_BROKERS it runs on the
+# embedded development broker. Arguments are passed on (see --help).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build --target hookbridge
+exec build/hookbridge "$@"

@@ -1,0 +1,39 @@
+// Runs the real hookbridge binary as a child process for end-to-end tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hookbridge::e2e {
+
+class HookbridgeProcess {
+ public:
+  // Starts the binary with exactly `env` as its environment and waits until it
+  // logs that it listens (listen on 127.0.0.1:0 to get a free port).
+  HookbridgeProcess(const std::map<std::string, std::string>& env,
+                    const std::vector<std::string>& args = {});
+  ~HookbridgeProcess();  // SIGKILLs it if still running
+
+  bool started() const { return port_ > 0; }
+  int port() const { return port_; }
+  const std::string& output() const;  // stdout and stderr so far
+
+  // Sends `signal` and waits for the exit; returns the exit code (128+n if
+  // killed by signal n), or -1 if it did not exit within `timeout`.
+  int SignalAndWait(int signal, std::chrono::milliseconds timeout);
+  // Waits for an exit that the process makes on its own (-1 if it did not).
+  int WaitForExit(std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = -1;
+  int exit_code_ = -1;
+  std::string output_path_;
+  mutable std::string output_;
+};
+
+}  // namespace hookbridge::e2e

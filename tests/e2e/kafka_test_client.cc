@@ -1,0 +1,115 @@
+#include "kafka_test_client.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+
+namespace hookbridge::e2e {
+namespace {
+
+using Handle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
+
+Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
+                 std::initializer_list<std::pair<const char*, const char*>> extra = {}) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  for (const auto& [name, value] : extra) rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
+  return Handle(rd_kafka_new(type, conf, errstr, sizeof errstr), &rd_kafka_destroy);
+}
+
+}  // namespace
+
+std::string CreateTopic(const std::string& brokers, const std::string& topic, int partitions) {
+  Handle admin = NewClient(RD_KAFKA_PRODUCER, brokers);
+  if (!admin) return "cannot create admin client";
+  char errstr[512];
+  rd_kafka_NewTopic_t* new_topic =
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, errstr, sizeof errstr);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
+  rd_kafka_CreateTopics(admin.get(), &new_topic, 1, nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  std::string error;
+  if (event == nullptr) {
+    error = "CreateTopics timed out";
+  } else if (rd_kafka_event_error(event)) {
+    error = rd_kafka_event_error_string(event);
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    for (size_t i = 0; i < count; ++i) {
+      if (rd_kafka_topic_result_error(results[i])) error = rd_kafka_topic_result_error_string(results[i]);
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_NewTopic_destroy(new_topic);
+  return error;
+}
+
+std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
+                                                 const std::string& topic, size_t count,
+                                                 std::chrono::milliseconds timeout) {
+  std::vector<ConsumedRecord> records;
+  Handle consumer = NewClient(RD_KAFKA_CONSUMER, brokers,
+                              {{"group.id", "hookbridge-e2e"}, {"enable.auto.commit", "false"}});
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(consumer.get(), 0, handle, &metadata, 10000);
+  rd_kafka_topic_destroy(handle);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || metadata->topic_cnt != 1) return records;
+  rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
+  for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
+    rd_kafka_topic_partition_list_add(assignment, topic.c_str(), metadata->topics[0].partitions[p].id)
+        ->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  rd_kafka_assign(consumer.get(), assignment);
+  rd_kafka_topic_partition_list_destroy(assignment);
+
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (records.size() < count && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer.get(), 200);
+    if (message == nullptr) continue;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ConsumedRecord record;
+      record.partition = message->partition;
+      record.offset = message->offset;
+      record.key.assign(static_cast<const char*>(message->key), message->key_len);
+      record.value.assign(static_cast<const char*>(message->payload), message->len);
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
+          record.headers[name].assign(static_cast<const char*>(value), size);
+          record.header_order.emplace_back(name);
+        }
+      }
+      records.push_back(std::move(record));
+    }
+    rd_kafka_message_destroy(message);
+  }
+  rd_kafka_consumer_close(consumer.get());
+  return records;
+}
+
+int64_t CountRecords(const std::string& brokers, const std::string& topic, int partitions) {
+  Handle client = NewClient(RD_KAFKA_CONSUMER, brokers, {{"group.id", "hookbridge-e2e-count"}});
+  int64_t total = 0;
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0;
+    int64_t high = 0;
+    if (rd_kafka_query_watermark_offsets(client.get(), topic.c_str(), p, &low, &high, 10000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return -1;
+    }
+    total += high - low;
+  }
+  return total;
+}
+
+}  // namespace hookbridge::e2e

@@ -1,0 +1,33 @@
+// Just enough of a Kafka client for end-to-end checks: create a topic, read
+// it from the beginning, count what it holds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hookbridge::e2e {
+
+struct ConsumedRecord {
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+  std::vector<std::string> header_order;
+};
+
+// Empty on success, else the error.
+std::string CreateTopic(const std::string& brokers, const std::string& topic, int partitions);
+
+// Reads `topic` from the beginning until `count` records arrived or `timeout`.
+std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
+                                                 const std::string& topic, size_t count,
+                                                 std::chrono::milliseconds timeout);
+
+// Records in the topic now (sum of high watermarks of a fresh topic); -1 on error.
+int64_t CountRecords(const std::string& brokers, const std::string& topic, int partitions);
+
+}  // namespace hookbridge::e2e
