@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target hookbridge
-exec build/hookbridge "$@"
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKBRIDGE_BUILD_TESTS=OFF >/dev/null
+cmake --build build-release --target hookbridge
+exec build-release/hookbridge "$@"

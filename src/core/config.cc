@@ -181,6 +181,13 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
       return result;
     }
     std::string name = arg.substr(0, arg.find('='));
+    const Setting* setting = nullptr;
+    for (const Setting& candidate : Settings()) {
+      if (name == candidate.flag) setting = &candidate;
+    }
+    if (setting == nullptr && name != "--rdkafka") {
+      return Failure("unknown option '" + name + "' (see --help)");
+    }
     std::string value;
     if (name.size() < arg.size()) {
       value = arg.substr(name.size() + 1);
@@ -195,11 +202,6 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
       }
       continue;
     }
-    const Setting* setting = nullptr;
-    for (const Setting& candidate : Settings()) {
-      if (name == candidate.flag) setting = &candidate;
-    }
-    if (setting == nullptr) return Failure("unknown option '" + name + "' (see --help)");
     if (std::string error = setting->apply(config, value); !error.empty()) {
       return Failure(name + ": " + error);
     }

@@ -40,6 +40,19 @@ bool IsIntegerText(std::string_view number) {
   return number.find_first_of(".eE") == std::string_view::npos;
 }
 
+// RapidJSON 1.1.0 rejects an unpaired high surrogate escape but decodes an
+// unpaired low one (U+DC00..U+DFFF) into the bytes ED B0-BF xx, which are not
+// UTF-8. Raw input is validated already, so ED A0-BF can only come from such
+// an escape.
+bool HasEncodedSurrogate(std::string_view text) {
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) == 0xED && static_cast<unsigned char>(text[i + 1]) >= 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // SAX handler: tracks nesting depth and which known field the next value
 // belongs to. Schema problems are remembered (first one wins) and parsing goes
 // on, so that malformed JSON is always reported as such rather than as 422.
@@ -48,6 +61,7 @@ class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ev
   bool Default() { return Scalar(ValueKind::kOther, {}); }
   bool Null() { return Scalar(ValueKind::kNull, {}); }
   bool String(const char* text, rapidjson::SizeType length, bool) {
+    if (!CheckString(std::string_view(text, length))) return false;
     return Scalar(ValueKind::kString, std::string_view(text, length));
   }
   bool RawNumber(const char* text, rapidjson::SizeType length, bool) {
@@ -56,9 +70,7 @@ class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ev
   }
 
   bool StartObject() {
-    if (depth_ == 0) {
-      saw_root_object_ = true;
-    } else if (pending_ == Field::kData && depth_ == 1) {
+    if (pending_ == Field::kData && depth_ == 1) {
       in_data_ = true;
       saw_data_ = true;
     } else {
@@ -85,6 +97,7 @@ class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ev
 
   bool Key(const char* text, rapidjson::SizeType length, bool) {
     std::string_view key(text, length);
+    if (!CheckString(key)) return false;
     pending_ = Field::kNone;
     if (depth_ == 1) {
       pending_ = TopLevelField(key);
@@ -100,8 +113,8 @@ class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ev
   }
 
   bool too_deep() const { return too_deep_; }
+  bool lone_surrogate() const { return lone_surrogate_; }
   const std::string& schema_error() const { return schema_error_; }
-  bool saw_root_object() const { return saw_root_object_; }
   bool saw_data() const { return saw_data_; }
   std::optional<std::string>& id() { return id_; }
   std::optional<std::string>& event_name() { return event_name_; }
@@ -116,6 +129,11 @@ class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ev
       return false;  // stops the parser: reported as invalid JSON
     }
     return true;
+  }
+
+  bool CheckString(std::string_view text) {
+    if (HasEncodedSurrogate(text)) lone_surrogate_ = true;
+    return !lone_surrogate_;  // false stops the parser: reported as invalid JSON
   }
 
   bool Scalar(ValueKind kind, std::string_view text) {
@@ -168,9 +186,9 @@ class EventExtractor : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ev
   unsigned seen_fields_ = 0;
   int depth_ = 0;
   bool in_data_ = false;
-  bool saw_root_object_ = false;
   bool saw_data_ = false;
   bool too_deep_ = false;
+  bool lone_surrogate_ = false;
   std::string schema_error_;
 };
 
@@ -198,6 +216,9 @@ ParseResult ParseWebhookEvent(std::string_view body) {
   if (extractor.too_deep()) {
     return Invalid(ParseError::kInvalidJson,
                    "JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  if (extractor.lone_surrogate()) {
+    return Invalid(ParseError::kInvalidJson, "string holds an unpaired UTF-16 surrogate escape");
   }
   if (parsed.IsError()) {
     return Invalid(ParseError::kInvalidJson,

@@ -17,7 +17,9 @@ std::string_view Unquote(std::string_view value) {
 bool IsIdentityEncoding(const std::vector<std::string_view>& content_encoding) {
   for (std::string_view header : content_encoding) {
     for (std::string_view coding : Split(header, ',')) {
-      if (!EqualsIgnoreCase(Trim(coding), "identity")) return false;
+      coding = Trim(coding);
+      if (coding.empty()) continue;  // empty list elements are ignored (RFC 9110 5.6.1.2)
+      if (!EqualsIgnoreCase(coding, "identity")) return false;
     }
   }
   return true;
@@ -42,6 +44,7 @@ bool IsJsonContentType(std::string_view content_type) {
   if (!EqualsIgnoreCase(Trim(parts[0]), "application/json")) return false;
   for (size_t i = 1; i < parts.size(); ++i) {
     std::string_view parameter = Trim(parts[i]);
+    if (parameter.empty()) continue;  // "application/json;" (RFC 9110 5.6.6 allows it)
     size_t equals = parameter.find('=');
     if (equals == std::string_view::npos) return false;
     if (EqualsIgnoreCase(Trim(parameter.substr(0, equals)), "charset") &&
@@ -85,11 +88,16 @@ HttpResponse WebhookHandler::HandleBody(std::string body, Clock::time_point rece
 
   std::future<PublishResult> delivery =
       publisher_.Publish(BuildKafkaRecord(parsed.event, std::move(body)));
-  if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
-    return ErrorResponse(ErrorCode::kUnavailable,
-                         "Kafka did not acknowledge the event in time, retry later");
+  PublishResult result;
+  try {
+    if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
+      return ErrorResponse(ErrorCode::kUnavailable,
+                           "Kafka did not acknowledge the event in time, retry later");
+    }
+    result = delivery.get();
+  } catch (const std::exception&) {  // e.g. broken_promise: the outcome is unknown
+    return ErrorResponse(ErrorCode::kUnavailable, "delivery report lost, retry later");
   }
-  PublishResult result = delivery.get();
   if (result.status != PublishStatus::kPersisted) return PublishFailure(result);
   return AcceptedResponse(parsed.event.id);
 }

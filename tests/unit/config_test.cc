@@ -1,1 +1,422 @@
+// LoadConfig and HelpText: defaults, every variable and flag, and the errors
+// that stop start-up (each naming its setting, none echoing a key).
+#include "hookbridge/core/config.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hookbridge {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Pair;
+
+using Args = std::vector<std::string>;
+using Properties = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* kKey = "Kq7vSecretApiKey9xZ";
+constexpr const char* kOtherKey = "Wm2nOtherApiKey4pL";
+
+Environment WithKey(Environment env = {}) {
+  env.emplace("GETPROFILE_API_KEY", kKey);
+  return env;
+}
+
+Config MustLoad(const Args& args, const Environment& env) {
+  ConfigResult result = LoadConfig(args, env);
+  EXPECT_TRUE(result.error.empty()) << result.error;
+  EXPECT_FALSE(result.show_help);
+  if (!result.config) {
+    ADD_FAILURE() << "no config: " << result.error;
+    return Config();
+  }
+  return std::move(*result.config);
+}
+
+std::string MustFail(const Args& args, const Environment& env) {
+  ConfigResult result = LoadConfig(args, env);
+  EXPECT_FALSE(result.config.has_value());
+  EXPECT_FALSE(result.error.empty());
+  EXPECT_THAT(result.error, Not(HasSubstr(kKey)));
+  EXPECT_THAT(result.error, Not(HasSubstr(kOtherKey)));
+  return result.error;
+}
+
+// A file in the test's temporary directory, removed at the end of the test.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::string tmpl = ::testing::TempDir() + "hookbridge_keys_XXXXXX";
+    std::vector<char> buffer(tmpl.begin(), tmpl.end());
+    buffer.push_back('\0');
+    int fd = mkstemp(buffer.data());
+    if (fd < 0) {
+      ADD_FAILURE() << "mkstemp failed";
+      return;
+    }
+    close(fd);
+    path_ = buffer.data();
+    std::ofstream(path_, std::ios::binary) << contents;
+  }
+  ~TempFile() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// --- defaults and values ----------------------------------------------------
+
+TEST(LoadConfigTest, DefaultsApplyWhenOnlyTheKeyIsSet) {
+  Config config = MustLoad({}, WithKey());
+  EXPECT_EQ(config.listen_host, "0.0.0.0");
+  EXPECT_EQ(config.listen_port, 8080);
+  EXPECT_EQ(config.webhook_path, "/webhooks/getprofile");
+  EXPECT_EQ(config.api_keys.size(), 1u);
+  EXPECT_TRUE(config.api_keys.Contains(kKey));
+  EXPECT_EQ(config.kafka_brokers, "");
+  EXPECT_EQ(config.kafka_topic, "getprofile.events");
+  EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(4000));
+  EXPECT_EQ(config.max_body_bytes, 1048576u);
+  EXPECT_EQ(config.http_threads, 64);
+  EXPECT_THAT(config.rdkafka_properties, IsEmpty());
+}
+
+TEST(LoadConfigTest, EveryEnvironmentVariableIsApplied) {
+  Config config = MustLoad({}, {{"HOOKBRIDGE_LISTEN", "127.0.0.1:9090"},
+                                {"HOOKBRIDGE_WEBHOOK_PATH", "/hooks/gp"},
+                                {"GETPROFILE_API_KEY", std::string(kKey) + "," + kOtherKey},
+                                {"HOOKBRIDGE_KAFKA_BROKERS", "k1:9092,k2:9092"},
+                                {"HOOKBRIDGE_KAFKA_TOPIC", "events.gp"},
+                                {"HOOKBRIDGE_ACK_TIMEOUT_MS", "2500"},
+                                {"HOOKBRIDGE_MAX_BODY_BYTES", "4096"},
+                                {"HOOKBRIDGE_HTTP_THREADS", "8"},
+                                {"HOOKBRIDGE_RDKAFKA_LINGER_MS", "5"}});
+  EXPECT_EQ(config.listen_host, "127.0.0.1");
+  EXPECT_EQ(config.listen_port, 9090);
+  EXPECT_EQ(config.webhook_path, "/hooks/gp");
+  EXPECT_EQ(config.api_keys.size(), 2u);
+  EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
+  EXPECT_EQ(config.kafka_brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(config.kafka_topic, "events.gp");
+  EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(config.max_body_bytes, 4096u);
+  EXPECT_EQ(config.http_threads, 8);
+  EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
+}
+
+TEST(LoadConfigTest, EveryFlagIsAppliedInEqualsForm) {
+  Config config = MustLoad({"--listen=[::1]:9091", "--webhook-path=/in", "--api-key=" + std::string(kOtherKey),
+                            "--kafka-brokers=b:9092", "--kafka-topic=t", "--ack-timeout-ms=100",
+                            "--max-body-bytes=64", "--http-threads=1", "--rdkafka=linger.ms=5"},
+                           {});
+  EXPECT_EQ(config.listen_host, "::1");
+  EXPECT_EQ(config.listen_port, 9091);
+  EXPECT_EQ(config.webhook_path, "/in");
+  EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
+  EXPECT_EQ(config.kafka_brokers, "b:9092");
+  EXPECT_EQ(config.kafka_topic, "t");
+  EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(config.max_body_bytes, 64u);
+  EXPECT_EQ(config.http_threads, 1);
+  EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
+}
+
+TEST(LoadConfigTest, EveryFlagIsAppliedInSeparateValueForm) {
+  Config config = MustLoad({"--listen", "localhost:0", "--webhook-path", "/in", "--api-key", kOtherKey,
+                            "--kafka-brokers", "b:9092", "--kafka-topic", "t", "--ack-timeout-ms",
+                            "60000", "--max-body-bytes", "67108864", "--http-threads", "4096",
+                            "--rdkafka", "linger.ms=5"},
+                           {});
+  EXPECT_EQ(config.listen_host, "localhost");
+  EXPECT_EQ(config.listen_port, 0);
+  EXPECT_EQ(config.webhook_path, "/in");
+  EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
+  EXPECT_EQ(config.kafka_brokers, "b:9092");
+  EXPECT_EQ(config.kafka_topic, "t");
+  EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(60000));
+  EXPECT_EQ(config.max_body_bytes, 67108864u);
+  EXPECT_EQ(config.http_threads, 4096);
+  EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
+}
+
+TEST(LoadConfigTest, FlagOverridesEnvironment) {
+  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag", "--http-threads=2",
+                            "--api-key", kOtherKey},
+                           WithKey({{"HOOKBRIDGE_LISTEN", "0.0.0.0:2"},
+                                    {"HOOKBRIDGE_KAFKA_TOPIC", "from.env"},
+                                    {"HOOKBRIDGE_HTTP_THREADS", "3"}}));
+  EXPECT_EQ(config.listen_host, "127.0.0.1");
+  EXPECT_EQ(config.listen_port, 1);
+  EXPECT_EQ(config.kafka_topic, "from.flag");
+  EXPECT_EQ(config.http_threads, 2);
+  EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
+  EXPECT_FALSE(config.api_keys.Contains(kKey));
+}
+
+TEST(LoadConfigTest, FlagApiKeyAloneIsEnough) {
+  Config config = MustLoad({"--api-key", kKey}, {});
+  EXPECT_TRUE(config.api_keys.Contains(kKey));
+}
+
+TEST(LoadConfigTest, UnrelatedEnvironmentVariablesAreIgnored) {
+  Config config = MustLoad({}, WithKey({{"HOME", "/root"}, {"HOOKBRIDGE_UNKNOWN", "x"}}));
+  EXPECT_EQ(config.listen_port, 8080);
+  EXPECT_THAT(config.rdkafka_properties, IsEmpty());
+}
+
+// --- API keys ---------------------------------------------------------------
+
+TEST(LoadConfigTest, MissingKeyIsErrorNamingTheSetting) {
+  std::string error = MustFail({}, {});
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY"));
+}
+
+TEST(LoadConfigTest, EmptyKeyListIsErrorNamingTheSetting) {
+  std::string error = MustFail({}, {{"GETPROFILE_API_KEY", " , "}});
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY"));
+}
+
+TEST(LoadConfigTest, InvalidKeyIsErrorWithoutTheKey) {
+  std::string error = MustFail({}, {{"GETPROFILE_API_KEY", std::string(kKey) + ",bad " + kOtherKey}});
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY"));
+  EXPECT_THAT(error, Not(HasSubstr("bad ")));
+}
+
+TEST(LoadConfigTest, InvalidKeyFlagIsErrorWithoutTheKey) {
+  std::string error = MustFail({"--api-key", std::string(kOtherKey) + "\x01"}, {});
+  EXPECT_THAT(error, HasSubstr("--api-key"));
+}
+
+TEST(LoadConfigTest, KeyFileIsRead) {
+  TempFile file(std::string("# keys\r\n") + kKey + "\r\n\r\n  " + kOtherKey + "  \n");
+  Config config = MustLoad({}, {{"GETPROFILE_API_KEY_FILE", file.path()}});
+  EXPECT_EQ(config.api_keys.size(), 2u);
+  EXPECT_TRUE(config.api_keys.Contains(kKey));
+  EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
+}
+
+TEST(LoadConfigTest, KeyFileFlagIsRead) {
+  TempFile file(std::string(kOtherKey) + "\n");
+  Config config = MustLoad({"--api-key-file", file.path()}, {});
+  EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
+}
+
+TEST(LoadConfigTest, MissingKeyFileIsErrorNamingTheSetting) {
+  std::string error =
+      MustFail({}, {{"GETPROFILE_API_KEY_FILE", ::testing::TempDir() + "no/such/hookbridge-keys"}});
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY_FILE"));
+}
+
+TEST(LoadConfigTest, KeyFileWithoutKeysIsErrorNamingTheSetting) {
+  TempFile file("# nothing yet\n\n");
+  std::string error = MustFail({}, {{"GETPROFILE_API_KEY_FILE", file.path()}});
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY_FILE"));
+}
+
+TEST(LoadConfigTest, KeyFileWithInvalidKeyIsErrorWithoutTheKeys) {
+  TempFile file(std::string(kKey) + "\n" + kOtherKey + " trailing words\n");
+  std::string error = MustFail({}, {{"GETPROFILE_API_KEY_FILE", file.path()}});
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY_FILE"));
+  EXPECT_THAT(error, HasSubstr("line 2"));
+  EXPECT_THAT(error, Not(HasSubstr("trailing words")));
+}
+
+TEST(LoadConfigTest, BothKeyVariablesSetIsError) {
+  TempFile file(std::string(kOtherKey) + "\n");
+  std::string error = MustFail({}, WithKey({{"GETPROFILE_API_KEY_FILE", file.path()}}));
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY"));
+  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY_FILE"));
+}
+
+// --- numbers and addresses --------------------------------------------------
+
+struct BadValue {
+  const char* env;
+  const char* flag;
+  const char* value;
+};
+
+class BadValueTest : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(BadValueTest, EnvironmentErrorNamesTheVariable) {
+  const BadValue& bad = GetParam();
+  std::string error = MustFail({}, WithKey({{bad.env, bad.value}}));
+  EXPECT_THAT(error, HasSubstr(bad.env)) << bad.value;
+}
+
+TEST_P(BadValueTest, FlagErrorNamesTheFlag) {
+  const BadValue& bad = GetParam();
+  std::string error = MustFail({bad.flag, bad.value}, WithKey());
+  EXPECT_THAT(error, HasSubstr(bad.flag)) << bad.value;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Numbers, BadValueTest,
+    ::testing::Values(
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "abc"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", ""},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4000ms"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", " 4000"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4.5"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "0"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "-1"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "99"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "60001"},
+        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "99999999999999999999999"},
+        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "1MiB"},
+        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "0"},
+        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "63"},
+        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "67108865"},
+        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "-1048576"},
+        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "many"},
+        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "0"},
+        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "-4"},
+        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "4097"},
+        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "0x10"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Listen, BadValueTest,
+    ::testing::Values(BadValue{"HOOKBRIDGE_LISTEN", "--listen", "localhost"},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", ""},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "8080"},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:"},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:http"},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:-1"},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:65536"},
+                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:80x"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Strings, BadValueTest,
+    ::testing::Values(BadValue{"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "webhooks"},
+                      BadValue{"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", ""},
+                      BadValue{"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", ""}));
+
+TEST(LoadConfigTest, ListenAcceptsBracketedIpv6AndPortZero) {
+  Config config = MustLoad({}, WithKey({{"HOOKBRIDGE_LISTEN", "[::]:0"}}));
+  EXPECT_EQ(config.listen_host, "::");
+  EXPECT_EQ(config.listen_port, 0);
+}
+
+TEST(LoadConfigTest, ListenAcceptsHighestPort) {
+  Config config = MustLoad({"--listen", "127.0.0.1:65535"}, WithKey());
+  EXPECT_EQ(config.listen_port, 65535);
+}
+
+TEST(LoadConfigTest, BadNumberErrorDoesNotEchoTheKey) {
+  // The whole error, not just its setting name, is free of key material.
+  std::string error = MustFail({"--api-key", kOtherKey, "--http-threads", "zero"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--http-threads"));
+}
+
+// --- librdkafka properties --------------------------------------------------
+
+TEST(LoadConfigTest, RdkafkaEnvironmentBecomesDottedLowercaseProperty) {
+  Config config =
+      MustLoad({}, WithKey({{"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SASL_SSL"},
+                            {"HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS", "PLAIN"}}));
+  EXPECT_THAT(config.rdkafka_properties,
+              ::testing::UnorderedElementsAre(Pair("security.protocol", "SASL_SSL"),
+                                              Pair("sasl.mechanisms", "PLAIN")));
+}
+
+TEST(LoadConfigTest, RdkafkaFlagKeepsValueWithEqualsSigns) {
+  Config config = MustLoad({"--rdkafka", "sasl.password=a=b=", "--rdkafka=client.id=x"}, WithKey());
+  EXPECT_THAT(config.rdkafka_properties,
+              ElementsAre(Pair("sasl.password", "a=b="), Pair("client.id", "x")));
+}
+
+TEST(LoadConfigTest, RdkafkaFlagComesAfterEnvironmentSoItWins) {
+  Config config = MustLoad({"--rdkafka", "linger.ms=5"},
+                           WithKey({{"HOOKBRIDGE_RDKAFKA_LINGER_MS", "50"}}));
+  EXPECT_THAT(config.rdkafka_properties,
+              ElementsAre(Pair("linger.ms", "50"), Pair("linger.ms", "5")));
+}
+
+TEST(LoadConfigTest, RdkafkaFlagWithoutEqualsIsError) {
+  std::string error = MustFail({"--rdkafka", "linger.ms"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--rdkafka"));
+}
+
+TEST(LoadConfigTest, RdkafkaFlagWithEmptyNameIsError) {
+  std::string error = MustFail({"--rdkafka==5"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--rdkafka"));
+}
+
+TEST(LoadConfigTest, RdkafkaFlagWithoutValueIsError) {
+  std::string error = MustFail({"--rdkafka"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--rdkafka"));
+}
+
+// --- command line -----------------------------------------------------------
+
+TEST(LoadConfigTest, UnknownFlagIsErrorNamingIt) {
+  std::string error = MustFail({"--bogus=1"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--bogus"));
+  EXPECT_THAT(error, HasSubstr("unknown"));
+}
+
+TEST(LoadConfigTest, UnknownFlagWithSeparateValueIsErrorNamingIt) {
+  std::string error = MustFail({"--bogus", "1"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--bogus"));
+  EXPECT_THAT(error, HasSubstr("unknown"));
+}
+
+TEST(LoadConfigTest, UnknownFlagAsLastArgumentIsReportedAsUnknown) {
+  std::string error = MustFail({"--bogus"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--bogus"));
+  EXPECT_THAT(error, HasSubstr("unknown"));
+}
+
+TEST(LoadConfigTest, FlagWithoutValueIsErrorNamingIt) {
+  std::string error = MustFail({"--kafka-topic"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("--kafka-topic"));
+}
+
+TEST(LoadConfigTest, HelpFlagAsksForHelpEvenWithoutKeys) {
+  for (const char* flag : {"--help", "-h"}) {
+    ConfigResult result = LoadConfig({flag}, {});
+    EXPECT_TRUE(result.show_help) << flag;
+    EXPECT_FALSE(result.config.has_value()) << flag;
+    EXPECT_TRUE(result.error.empty()) << flag;
+  }
+}
+
+TEST(LoadConfigTest, HelpFlagAfterOtherFlagsStillAsksForHelp) {
+  ConfigResult result = LoadConfig({"--kafka-topic", "t", "--help"}, WithKey());
+  EXPECT_TRUE(result.show_help);
+}
+
+// --- help -------------------------------------------------------------------
+
+TEST(HelpTextTest, MentionsEveryVariableFlagAndDefault) {
+  std::string help = HelpText();
+  for (const char* text :
+       {"HOOKBRIDGE_LISTEN", "HOOKBRIDGE_WEBHOOK_PATH", "GETPROFILE_API_KEY", "GETPROFILE_API_KEY_FILE",
+        "HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_KAFKA_TOPIC", "HOOKBRIDGE_ACK_TIMEOUT_MS",
+        "HOOKBRIDGE_MAX_BODY_BYTES", "HOOKBRIDGE_HTTP_THREADS", "HOOKBRIDGE_RDKAFKA_",
+        "--listen", "--webhook-path", "--api-key", "--api-key-file", "--kafka-brokers",
+        "--kafka-topic", "--ack-timeout-ms", "--max-body-bytes", "--http-threads", "--rdkafka",
+        "--help", "0.0.0.0:8080", "/webhooks/getprofile", "getprofile.events", "4000", "1048576",
+        "64"}) {
+    EXPECT_THAT(help, HasSubstr(text));
+  }
+}
+
+}  // namespace
+}  // namespace hookbridge
