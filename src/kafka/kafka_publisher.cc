@@ -112,9 +112,10 @@ KafkaPublisher::~KafkaPublisher() {
       Log(LogLevel::kError, "records still undelivered at shutdown; they were answered 503",
           {{"records", std::to_string(left)}});
     }
-    // Fail what is left, so every waiting request gets its answer.
+    // Fail what is left and serve those reports, so every waiting request
+    // gets its answer and no record outlives the producer.
     rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_flush(producer_, 1000);  // serves the purged records' reports
+    for (int i = 0; i < 50 && records_in_flight_ > 0; ++i) rd_kafka_poll(producer_, 100);
     if (topic_ != nullptr) rd_kafka_topic_destroy(topic_);
     rd_kafka_destroy(producer_);
   }
@@ -130,6 +131,7 @@ std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
   }
   auto* in_flight = new InFlight{std::promise<PublishResult>(), std::move(record.value)};
   std::future<PublishResult> future = in_flight->promise.get_future();
+  ++records_in_flight_;
 
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
@@ -140,6 +142,7 @@ std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
     // Not enqueued: headers and the in-flight record are still ours.
     rd_kafka_headers_destroy(headers);
     delete in_flight;
+    --records_in_flight_;
     return Ready(StatusOfError(err), rd_kafka_err2name(err));
   }
   return future;
@@ -147,15 +150,16 @@ std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
 
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
   rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
-  return rd_kafka_outq_len(producer_);
+  return records_in_flight_;
 }
 
 void KafkaPublisher::PollLoop() {
   while (!stopping_) rd_kafka_poll(producer_, kPollIntervalMs);
 }
 
-void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   std::unique_ptr<InFlight> in_flight(static_cast<InFlight*>(message->_private));
+  --static_cast<KafkaPublisher*>(opaque)->records_in_flight_;
   PublishResult result;
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
       rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_PERSISTED) {

@@ -23,7 +23,7 @@ namespace hookbridge::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-using hookbridge::testing::JavaPartitionOf;
+using hookbridge::test_support::JavaPartitionOf;
 
 constexpr int kPartitions = 6;
 constexpr size_t kMaxBody = 4096;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace hookbridge::testing {
+namespace hookbridge::test_support {
 
 inline uint32_t Murmur2(std::string_view data) {
   const uint32_t seed = 0x9747b28c;
@@ -42,4 +42,4 @@ inline int32_t JavaPartitionOf(std::string_view key, int32_t partitions) {
   return static_cast<int32_t>((Murmur2(key) & 0x7fffffff) % static_cast<uint32_t>(partitions));
 }
 
-}  // namespace hookbridge::testing
+}  // namespace hookbridge::test_support

@@ -62,6 +62,7 @@ class KafkaPublisher final : public Publisher {
   rd_kafka_s* producer_ = nullptr;
   rd_kafka_topic_s* topic_ = nullptr;
   std::atomic<bool> fatal_error_{false};
+  std::atomic<int> records_in_flight_{0};  // produced, delivery report not yet served
   std::atomic<bool> stopping_{false};
   std::thread poller_;
 };
