@@ -1,25 +1,34 @@
 // hookbridge: wires configuration, the Kafka adapter, the request handler and
-// the HTTP adapter together, then waits for SIGTERM/SIGINT.
+// the HTTP adapter together, then runs the process life cycle: key reloads on
+// SIGHUP or file change, and a drain on SIGTERM/SIGINT.
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hookbridge/core/config.h"
+#include "hookbridge/core/key_store.h"
 #include "hookbridge/core/log.h"
+#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/http_server.h"
 #include "hookbridge/kafka/embedded_broker.h"
 #include "hookbridge/kafka/kafka_publisher.h"
+#include "hookbridge/version.h"
 
 extern char** environ;
 
 namespace hookbridge {
 namespace {
 
+constexpr int kExitUndelivered = 1;
 constexpr int kExitConfigError = 2;
 constexpr int kExitFatalProducerError = 3;
 constexpr int kEmbeddedTopicPartitions = 3;
+constexpr std::chrono::seconds kCheckConfigTimeout{10};
+constexpr std::chrono::seconds kShutdownFlushTimeout{10};
+const timespec kKeyFileCheckInterval{1, 0};
 
 Environment ReadEnvironment() {
   Environment env;
@@ -36,31 +45,63 @@ int Fail(const std::string& message) {
   return kExitConfigError;
 }
 
-// Blocks until SIGTERM/SIGINT (returns true) or a fatal producer error (false).
-bool WaitForStopSignal(const sigset_t& signals, const KafkaPublisher& publisher) {
-  const timespec kCheckInterval{0, 200 * 1000 * 1000};
-  while (!publisher.fatal_error()) {
-    if (sigtimedwait(&signals, nullptr, &kCheckInterval) > 0) return true;
+void ReloadKeys(KeyStore& keys, Metrics& metrics, bool force) {
+  std::string error;
+  switch (keys.Reload(force, &error)) {
+    case KeyStore::ReloadResult::kUnchanged: return;
+    case KeyStore::ReloadResult::kReloaded:
+      metrics.CountKeyReload(true);
+      metrics.SetApiKeyCount(keys.current()->size());
+      Log(LogLevel::kInfo, "API keys reloaded",
+          {{"keys", std::to_string(keys.current()->size())}});
+      return;
+    case KeyStore::ReloadResult::kFailed:
+      metrics.CountKeyReload(false);
+      Log(LogLevel::kError, "API key file rejected; the previous keys stay in force",
+          {{"reason", error}});
+      return;
   }
-  return false;
+}
+
+// --check-config: is Kafka reachable, with metadata for the topic?
+int CheckKafka(const KafkaPublisher& publisher, const std::string& topic) {
+  auto deadline = std::chrono::steady_clock::now() + kCheckConfigTimeout;
+  ProducerHealth health;
+  while (std::chrono::steady_clock::now() < deadline) {
+    health = publisher.Health();
+    if (health.broker_connected && health.topic_metadata) {
+      std::printf("kafka: connected, topic '%s' has partitions with leaders\n", topic.c_str());
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::printf("kafka: %s\n", !health.broker_connected
+                                 ? "no broker reachable"
+                                 : ("no metadata for topic '" + topic + "' (does it exist?)").c_str());
+  return 1;
 }
 
 int Run(int argc, char** argv) {
   // Signals are taken synchronously by the main thread only; block them
   // before any other thread exists so every thread inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ConfigResult loaded = LoadConfig(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
-  if (loaded.show_help) {
-    std::fputs(HelpText().c_str(), stdout);
+  if (loaded.show_help || loaded.show_version) {
+    std::fputs(loaded.show_help ? HelpText().c_str() : (std::string("hookbridge ") + kVersion +
+                                                        " (librdkafka " +
+                                                        KafkaPublisher::LibraryVersion() + ")\n")
+                                                           .c_str(),
+               stdout);
     return 0;
   }
   if (!loaded.config) return Fail(loaded.error);
   Config& config = *loaded.config;
+  SetLogLevel(config.log_level);
+  Metrics metrics(KafkaPublisher::LibraryVersion());
 
   std::string error;
   std::unique_ptr<EmbeddedBroker> embedded;
@@ -83,36 +124,71 @@ int Run(int argc, char** argv) {
   kafka.message_timeout = config.ack_timeout;
   kafka.max_value_bytes = config.max_body_bytes;
   kafka.properties = config.rdkafka_properties;
-  std::unique_ptr<KafkaPublisher> publisher = KafkaPublisher::Create(kafka, &error);
+  std::unique_ptr<KafkaPublisher> publisher = KafkaPublisher::Create(kafka, metrics, &error);
   if (!publisher) return Fail(error);
 
+  if (loaded.check_config) {
+    std::fputs(DescribeConfig(config).c_str(), stdout);
+    return CheckKafka(*publisher, config.kafka_topic);
+  }
+
+  KeyStore keys(std::move(config.api_keys), config.api_key_file);
+  metrics.SetApiKeyCount(keys.current()->size());
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
-  WebhookHandler handler(std::move(config.api_keys), *publisher, webhook);
+  WebhookHandler handler(keys, *publisher, metrics, webhook);
 
+  std::atomic<bool> draining{false};
   HttpServerOptions http;
   http.host = config.listen_host;
   http.port = config.listen_port;
   http.webhook_path = config.webhook_path;
   http.threads = config.http_threads;
   http.max_body_bytes = config.max_body_bytes;
-  HttpServer server(http, handler);
+  http.tls_cert_file = config.tls_cert_file;
+  http.tls_key_file = config.tls_key_file;
+  HttpServer server(http, handler, metrics, [&] { return Readiness{publisher->Health(), draining}; });
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},
+       {"tls", config.tls_cert_file.empty() ? "off" : "on"},
        {"webhook_path", config.webhook_path},
        {"kafka_brokers", config.kafka_brokers},
-       {"topic", config.kafka_topic}});
+       {"topic", config.kafka_topic},
+       {"version", kVersion}});
 
-  bool signalled = WaitForStopSignal(stop_signals, *publisher);
-  Log(LogLevel::kInfo, signalled ? "stopping: signal received"
-                                 : "stopping: the Kafka producer hit a fatal error");
-  server.Stop();  // answers every request in progress
-  int undelivered = publisher->Flush(std::chrono::seconds(10));
+  // Until SIGTERM/SIGINT or a fatal producer error: reload keys when asked
+  // (SIGHUP) or when the key file changes.
+  int signal = 0;
+  while (!publisher->fatal_error()) {
+    signal = sigtimedwait(&signals, nullptr, &kKeyFileCheckInterval);
+    if (signal == SIGTERM || signal == SIGINT) break;
+    if (keys.reloadable()) ReloadKeys(keys, metrics, signal == SIGHUP);
+  }
+
+  const bool fatal = publisher->fatal_error();
+  if (fatal) {
+    Log(LogLevel::kError, "stopping: the Kafka producer hit a fatal error; restart for a new one");
+  } else {
+    // Drain: /readyz turns 503 at once; serve on through the grace period so
+    // the load balancer stops routing here (a second signal cuts it short).
+    draining = true;
+    server.CloseConnectionsAfterEachAnswer();
+    Log(LogLevel::kInfo, "draining: /readyz answers 503",
+        {{"grace_ms", std::to_string(config.drain_grace.count())}});
+    timespec grace{static_cast<time_t>(config.drain_grace.count() / 1000),
+                   static_cast<long>(config.drain_grace.count() % 1000) * 1000000L};
+    while (sigtimedwait(&signals, nullptr, &grace) == SIGHUP) {
+    }
+  }
+  server.Stop();  // stops accepting and answers every request in progress
+  int undelivered = publisher->Flush(kShutdownFlushTimeout);
   publisher.reset();
-  Log(LogLevel::kInfo, "stopped", {{"undelivered_records", std::to_string(undelivered)}});
-  return signalled ? 0 : kExitFatalProducerError;
+  Log(undelivered == 0 ? LogLevel::kInfo : LogLevel::kError, "stopped",
+      {{"undelivered_records", std::to_string(undelivered)}});
+  if (fatal) return kExitFatalProducerError;
+  return undelivered == 0 ? 0 : kExitUndelivered;
 }
 
 }  // namespace

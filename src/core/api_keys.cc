@@ -1,6 +1,8 @@
 #include "hookbridge/core/api_keys.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "hookbridge/core/text.h"
 
@@ -67,6 +69,19 @@ std::optional<ApiKeys> ApiKeys::FromLines(std::string_view text, std::string* er
     entries.push_back(line);
   }
   return FromEntries(std::move(entries), "line", error);
+}
+
+std::optional<ApiKeys> ApiKeys::FromFile(const std::string& path, std::string* error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    *error = "cannot read '" + path + "'";
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  std::optional<ApiKeys> keys = FromLines(text.str(), error);
+  if (!keys) *error += " in '" + path + "'";
+  return keys;
 }
 
 bool ApiKeys::Contains(std::string_view presented) const {

@@ -1,7 +1,6 @@
 #include "hookbridge/core/config.h"
 
 #include <charconv>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -49,15 +48,6 @@ std::string ApplyListen(Config& config, const std::string& value) {
   return "";
 }
 
-std::string ReadFile(const std::string& path, std::string* contents) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return "cannot read '" + path + "'";
-  std::ostringstream text;
-  text << file.rdbuf();
-  *contents = text.str();
-  return "";
-}
-
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"HOOKBRIDGE_LISTEN", "--listen", "0.0.0.0:8080", "HOST:PORT to serve HTTP on",
@@ -76,17 +66,17 @@ const std::vector<Setting>& Settings() {
          auto keys = ApiKeys::FromCommaList(v, &error);
          if (!keys) return error;
          c.api_keys = std::move(*keys);
+         c.api_key_file.clear();
          return "";
        }},
       {"GETPROFILE_API_KEY_FILE", "--api-key-file", "(none)",
        "file with one accepted API key per line (instead of GETPROFILE_API_KEY)",
        [](Config& c, const std::string& v) -> std::string {
-         std::string contents;
-         if (std::string error = ReadFile(v, &contents); !error.empty()) return error;
          std::string error;
-         auto keys = ApiKeys::FromLines(contents, &error);
-         if (!keys) return error + " in '" + v + "'";
+         auto keys = ApiKeys::FromFile(v, &error);
+         if (!keys) return error;
          c.api_keys = std::move(*keys);
+         c.api_key_file = v;
          return "";
        }},
       {"HOOKBRIDGE_KAFKA_BROKERS", "--kafka-brokers", "(embedded development broker)",
@@ -115,6 +105,38 @@ const std::vector<Setting>& Settings() {
          long long bytes = 0;
          if (std::string error = ParseInteger(v, 64, 64 << 20, &bytes); !error.empty()) return error;
          c.max_body_bytes = static_cast<size_t>(bytes);
+         return "";
+       }},
+      {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "info", "debug, info, warn or error",
+       [](Config& c, const std::string& v) -> std::string {
+         const std::pair<const char*, LogLevel> levels[] = {
+             {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+             {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
+         for (const auto& [name, level] : levels) {
+           if (EqualsIgnoreCase(v, name)) {
+             c.log_level = level;
+             return "";
+           }
+         }
+         return "'" + v + "' is not one of debug, info, warn, error";
+       }},
+      {"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", "5000",
+       "after SIGTERM, keep serving this long with /readyz at 503, then stop",
+       [](Config& c, const std::string& v) -> std::string {
+         long long ms = 0;
+         if (std::string error = ParseInteger(v, 0, 600000, &ms); !error.empty()) return error;
+         c.drain_grace = std::chrono::milliseconds(ms);
+         return "";
+       }},
+      {"HOOKBRIDGE_TLS_CERT_FILE", "--tls-cert-file", "(none: plain HTTP)",
+       "PEM certificate chain; with HOOKBRIDGE_TLS_KEY_FILE serves HTTPS (TLS 1.2+)",
+       [](Config& c, const std::string& v) -> std::string {
+         c.tls_cert_file = v;
+         return "";
+       }},
+      {"HOOKBRIDGE_TLS_KEY_FILE", "--tls-key-file", "(none)", "PEM private key for HTTPS",
+       [](Config& c, const std::string& v) -> std::string {
+         c.tls_key_file = v;
          return "";
        }},
       {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "64",
@@ -155,6 +177,7 @@ ConfigResult Failure(std::string error) {
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;
+  bool check_config = false;
 
   // The environment first, then flags over it.
   for (const Setting& setting : Settings()) {
@@ -175,10 +198,15 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
 
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
+    if (arg == "--help" || arg == "-h" || arg == "--version") {
       ConfigResult result;
-      result.show_help = true;
+      result.show_help = arg != "--version";
+      result.show_version = arg == "--version";
       return result;
+    }
+    if (arg == "--check-config") {
+      check_config = true;
+      continue;
     }
     std::string name = arg.substr(0, arg.find('='));
     const Setting* setting = nullptr;
@@ -211,9 +239,43 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return Failure(config.tls_cert_file.empty()
+                       ? "HOOKBRIDGE_TLS_CERT_FILE: needed with HOOKBRIDGE_TLS_KEY_FILE"
+                       : "HOOKBRIDGE_TLS_KEY_FILE: needed with HOOKBRIDGE_TLS_CERT_FILE");
+  }
   ConfigResult result;
   result.config = std::move(config);
+  result.check_config = check_config;
   return result;
+}
+
+std::string DescribeConfig(const Config& config) {
+  static const char* const kLevelNames[] = {"debug", "info", "warn", "error"};
+  std::ostringstream text;
+  text << "HOOKBRIDGE_LISTEN=" << config.listen_host << ":" << config.listen_port << "\n"
+       << "HOOKBRIDGE_WEBHOOK_PATH=" << config.webhook_path << "\n"
+       << (config.api_key_file.empty() ? "GETPROFILE_API_KEY=" : "GETPROFILE_API_KEY_FILE=")
+       << (config.api_key_file.empty() ? "" : config.api_key_file + " ") << "("
+       << config.api_keys.size() << " keys, redacted)\n"
+       << "HOOKBRIDGE_KAFKA_BROKERS="
+       << (config.kafka_brokers.empty() ? "(embedded development broker)" : config.kafka_brokers)
+       << "\n"
+       << "HOOKBRIDGE_KAFKA_TOPIC=" << config.kafka_topic << "\n"
+       << "HOOKBRIDGE_ACK_TIMEOUT_MS=" << config.ack_timeout.count() << "\n"
+       << "HOOKBRIDGE_MAX_BODY_BYTES=" << config.max_body_bytes << "\n"
+       << "HOOKBRIDGE_HTTP_THREADS=" << config.http_threads << "\n"
+       << "HOOKBRIDGE_LOG_LEVEL=" << kLevelNames[static_cast<int>(config.log_level)] << "\n"
+       << "HOOKBRIDGE_DRAIN_GRACE_MS=" << config.drain_grace.count() << "\n"
+       << "HOOKBRIDGE_TLS_CERT_FILE=" << config.tls_cert_file << "\n"
+       << "HOOKBRIDGE_TLS_KEY_FILE=" << config.tls_key_file << "\n";
+  for (const auto& [name, value] : config.rdkafka_properties) {
+    // Values of librdkafka's secret properties (sasl.password, ssl.key.password, ...) stay hidden.
+    bool secret = name.find("password") != std::string::npos ||
+                  name.find("secret") != std::string::npos || name.find(".pem") != std::string::npos;
+    text << "rdkafka " << name << "=" << (secret ? "(redacted)" : value) << "\n";
+  }
+  return text.str();
 }
 
 std::string HelpText() {
@@ -227,7 +289,9 @@ std::string HelpText() {
   }
   text << "  --rdkafka KEY=VALUE  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
        << "      any librdkafka producer property, e.g. HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
-       << "  --help\n      this text\n";
+       << "  --check-config\n      validate the settings and reach Kafka, print the effective\n"
+       << "      settings (keys redacted), exit 0 if all is well\n"
+       << "  --version\n  --help\n      this text\n";
   return text.str();
 }
 

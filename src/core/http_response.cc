@@ -9,24 +9,26 @@ namespace {
 struct ErrorInfo {
   int status;
   const char* name;
+  const char* rejection_reason;
 };
 
 ErrorInfo InfoOf(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kBadRequest: return {400, "bad_request"};
-    case ErrorCode::kInvalidJson: return {400, "invalid_json"};
-    case ErrorCode::kUnauthorized: return {401, "unauthorized"};
-    case ErrorCode::kInvalidKey: return {401, "unauthorized"};
-    case ErrorCode::kNotFound: return {404, "not_found"};
-    case ErrorCode::kMethodNotAllowed: return {405, "method_not_allowed"};
-    case ErrorCode::kLengthRequired: return {411, "length_required"};
-    case ErrorCode::kPayloadTooLarge: return {413, "payload_too_large"};
-    case ErrorCode::kUnsupportedMediaType: return {415, "unsupported_media_type"};
-    case ErrorCode::kInvalidEvent: return {422, "invalid_event"};
-    case ErrorCode::kInternalError: return {500, "internal_error"};
-    case ErrorCode::kUnavailable: return {503, "unavailable"};
+    case ErrorCode::kBadRequest: return {400, "bad_request", "framing"};
+    case ErrorCode::kInvalidJson: return {400, "invalid_json", "json"};
+    case ErrorCode::kUnauthorized: return {401, "unauthorized", "auth"};
+    case ErrorCode::kInvalidKey: return {401, "unauthorized", "auth"};
+    case ErrorCode::kNotFound: return {404, "not_found", "not_found"};
+    case ErrorCode::kMethodNotAllowed: return {405, "method_not_allowed", "method"};
+    case ErrorCode::kLengthRequired: return {411, "length_required", "framing"};
+    case ErrorCode::kPayloadTooLarge: return {413, "payload_too_large", "size"};
+    case ErrorCode::kUnsupportedMediaType: return {415, "unsupported_media_type", "content_type"};
+    case ErrorCode::kInvalidEvent: return {422, "invalid_event", "schema"};
+    case ErrorCode::kInternalError: return {500, "internal_error", "internal"};
+    case ErrorCode::kUnavailable: return {503, "unavailable", "unavailable"};
+    case ErrorCode::kOverloaded: return {503, "overloaded", "overload"};
   }
-  return {500, "internal_error"};
+  return {500, "internal_error", "internal"};
 }
 
 // Two string members as a JSON object; RapidJSON does the escaping.
@@ -50,6 +52,7 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
   HttpResponse response;
   response.status = info.status;
   response.body = JsonObject("error", info.name, "message", message);
+  response.error = code;
   switch (code) {
     case ErrorCode::kUnauthorized:
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -61,12 +64,15 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
       response.headers.emplace_back("Allow", "POST");
       break;
     case ErrorCode::kUnavailable:
+    case ErrorCode::kOverloaded:
       response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
       break;
     default: break;
   }
   return response;
 }
+
+const char* RejectionReason(ErrorCode code) { return InfoOf(code).rejection_reason; }
 
 HttpResponse AcceptedResponse(std::string_view event_id) {
   HttpResponse response;

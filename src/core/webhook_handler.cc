@@ -28,7 +28,7 @@ bool IsIdentityEncoding(const std::vector<std::string_view>& content_encoding) {
 HttpResponse PublishFailure(const PublishResult& result) {
   switch (result.status) {
     case PublishStatus::kQueueFull:
-      return ErrorResponse(ErrorCode::kUnavailable, "producer queue is full, retry later");
+      return ErrorResponse(ErrorCode::kOverloaded, "producer queue is full, retry later");
     case PublishStatus::kRecordTooLarge:
       return ErrorResponse(ErrorCode::kPayloadTooLarge, "event exceeds the Kafka record size limit");
     default:
@@ -55,11 +55,12 @@ bool IsJsonContentType(std::string_view content_type) {
   return true;
 }
 
-WebhookHandler::WebhookHandler(ApiKeys keys, Publisher& publisher, WebhookOptions options)
-    : keys_(std::move(keys)), publisher_(publisher), options_(options) {}
+WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
+                               WebhookOptions options)
+    : keys_(keys), publisher_(publisher), metrics_(metrics), options_(options) {}
 
 std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) const {
-  switch (Authenticate(head.authorization, keys_)) {
+  switch (Authenticate(head.authorization, *keys_.current())) {
     case AuthResult::kAccepted: break;
     case AuthResult::kMissingCredentials:
       return ErrorResponse(ErrorCode::kUnauthorized,
@@ -78,28 +79,42 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) c
   return std::nullopt;
 }
 
-HttpResponse WebhookHandler::HandleBody(std::string body, Clock::time_point received) {
+WebhookResult WebhookHandler::HandleBody(std::string body, Clock::time_point received) {
+  WebhookResult result;
   ParseResult parsed = ParseWebhookEvent(body);
   switch (parsed.error) {
     case ParseError::kNone: break;
-    case ParseError::kInvalidJson: return ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
-    case ParseError::kInvalidSchema: return ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
+    case ParseError::kInvalidJson:
+      result.response = ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
+      return result;
+    case ParseError::kInvalidSchema:
+      result.response = ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
+      return result;
   }
+  result.event_id = parsed.event.id;
 
   std::future<PublishResult> delivery =
       publisher_.Publish(BuildKafkaRecord(parsed.event, std::move(body)));
-  PublishResult result;
   try {
     if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
-      return ErrorResponse(ErrorCode::kUnavailable,
-                           "Kafka did not acknowledge the event in time, retry later");
+      result.delivery.error = "ACK_DEADLINE";
+      result.response = ErrorResponse(ErrorCode::kUnavailable,
+                                      "Kafka did not acknowledge the event in time, retry later");
+      return result;
     }
-    result = delivery.get();
+    result.delivery = delivery.get();
   } catch (const std::exception&) {  // e.g. broken_promise: the outcome is unknown
-    return ErrorResponse(ErrorCode::kUnavailable, "delivery report lost, retry later");
+    result.delivery.error = "REPORT_LOST";
+    result.response = ErrorResponse(ErrorCode::kUnavailable, "delivery report lost, retry later");
+    return result;
   }
-  if (result.status != PublishStatus::kPersisted) return PublishFailure(result);
-  return AcceptedResponse(parsed.event.id);
+  if (result.delivery.status != PublishStatus::kPersisted) {
+    result.response = PublishFailure(result.delivery);
+    return result;
+  }
+  metrics_.ObserveAck(Clock::now() - received);
+  result.response = AcceptedResponse(result.event_id);
+  return result;
 }
 
 }  // namespace hookbridge

@@ -24,9 +24,14 @@ void AddressOf(const sockaddr_storage& address, std::string& ip, int& port) {
 
 }  // namespace
 
-ConnectionStream::ConnectionStream(int socket, std::chrono::milliseconds read_timeout,
+ConnectionStream::ConnectionStream(int socket, SSL* tls, std::chrono::milliseconds read_timeout,
                                    std::chrono::milliseconds write_timeout)
-    : socket_(socket), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+    : socket_(socket), tls_(tls), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+// Bytes already received: in our buffer, or decrypted and held by OpenSSL.
+bool ConnectionStream::Buffered() const {
+  return buffer_begin_ < buffer_end_ || (tls_ != nullptr && SSL_pending(tls_) > 0);
+}
 
 bool ConnectionStream::PollFor(short events, std::chrono::milliseconds timeout) const {
   pollfd descriptor{socket_, events, 0};
@@ -38,7 +43,7 @@ bool ConnectionStream::PollFor(short events, std::chrono::milliseconds timeout) 
 }
 
 bool ConnectionStream::is_readable() const {
-  if (buffer_begin_ < buffer_end_) return true;
+  if (Buffered()) return true;
   auto now = Clock::now();
   if (now >= deadline_) return false;
   auto until_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now);
@@ -51,9 +56,13 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
   if (buffer_begin_ == buffer_end_) {
     if (!is_readable()) return -1;
     ssize_t received;
-    do {
-      received = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
-    } while (received < 0 && errno == EINTR);
+    if (tls_ != nullptr) {
+      received = SSL_read(tls_, buffer_.data(), static_cast<int>(buffer_.size()));
+    } else {
+      do {
+        received = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
+      } while (received < 0 && errno == EINTR);
+    }
     if (received <= 0) return received;
     buffer_begin_ = 0;
     buffer_end_ = static_cast<size_t>(received);
@@ -66,6 +75,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   if (!is_writable()) return -1;
+  if (tls_ != nullptr) return SSL_write(tls_, ptr, static_cast<int>(std::min<size_t>(size, 1 << 30)));
   ssize_t sent;
   do {
     sent = ::send(socket_, ptr, size, MSG_NOSIGNAL);

@@ -1,10 +1,13 @@
 #include "hookbridge/http/http_server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
 
 #include "hookbridge/core/log.h"
 #include "hookbridge/core/text.h"
@@ -13,16 +16,61 @@
 namespace hookbridge {
 namespace {
 
-// Set by a handler whose request body stays (partly) unread: the connection
-// loop then closes the connection after the answer. A connection is served
-// by one worker thread from start to end, so a thread-local is exact.
-thread_local bool t_close_connection = false;
+using Clock = std::chrono::steady_clock;
+
+// What the connection loop and the handlers know about the request being
+// served. A connection is served by one worker thread from start to end, so
+// a thread-local is exact.
+struct RequestContext {
+  Clock::time_point start;
+  Route route = Route::kOther;
+  std::string request_id;
+  bool close_connection = false;  // the body stays (partly) unread: close after the answer
+  std::optional<ErrorCode> error;
+  const WebhookResult* webhook = nullptr;  // set while a webhook answer is written
+};
+thread_local RequestContext t_request;
+
+constexpr const char* kHealthzPath = "/healthz";
+constexpr const char* kReadyzPath = "/readyz";
+constexpr const char* kMetricsPath = "/metrics";
+
+bool IsWellFormedRequestId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
+  });
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(random()));
+  return id;
+}
+
+// X-Request-Id is honoured only when well-formed: it is echoed and logged.
+void AssignRequestId(const httplib::Request& req) {
+  const std::string& given = req.get_header_value("X-Request-Id");
+  t_request.request_id = IsWellFormedRequestId(given) ? given : NewRequestId();
+}
 
 void Send(const HttpResponse& answer, httplib::Response& res) {
   res.status = answer.status;
   for (const auto& [name, value] : answer.headers) res.set_header(name.c_str(), value);
-  if (t_close_connection) res.set_header("Connection", "close");
+  if (t_request.request_id.empty()) t_request.request_id = NewRequestId();
+  res.set_header("X-Request-Id", t_request.request_id);
+  if (t_request.close_connection) res.set_header("Connection", "close");
+  t_request.error = answer.error;
   res.set_content(answer.body, "application/json");
+}
+
+HttpResponse MethodNotAllowed(const char* allow) {
+  HttpResponse answer = ErrorResponse(ErrorCode::kMethodNotAllowed, std::string("use ") + allow);
+  for (auto& [name, value] : answer.headers) {
+    if (name == "Allow") value = allow;
+  }
+  return answer;
 }
 
 std::vector<std::string_view> HeaderValues(const httplib::Request& req, const char* name) {
@@ -42,7 +90,7 @@ bool IsDecimal(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// Reasons cpp-httplib answers on its own (before any handler ran).
+// Answers cpp-httplib gives on its own, before any handler ran.
 HttpResponse LibraryError(int status) {
   switch (status) {
     case 413: return ErrorResponse(ErrorCode::kPayloadTooLarge, "request body too large");
@@ -55,39 +103,132 @@ HttpResponse LibraryError(int status) {
   }
 }
 
+HttpResponse TooLarge(size_t max_body) {
+  return ErrorResponse(ErrorCode::kPayloadTooLarge, "body exceeds " + std::to_string(max_body) + " bytes");
+}
+
+// The framing of a webhook POST: a body whose length is ambiguous is never
+// read. Sets *length to the Content-Length (0 when chunked).
+std::optional<HttpResponse> CheckFraming(const httplib::Request& req, size_t max_body, size_t* length) {
+  std::vector<std::string_view> transfer_encoding = HeaderValues(req, "Transfer-Encoding");
+  std::vector<std::string_view> content_length = HeaderValues(req, "Content-Length");
+  *length = 0;
+  if (!transfer_encoding.empty()) {
+    if (transfer_encoding.size() != 1 || !EqualsIgnoreCase(Trim(transfer_encoding[0]), "chunked") ||
+        !content_length.empty()) {
+      return ErrorResponse(ErrorCode::kBadRequest,
+                           "Transfer-Encoding must be 'chunked' alone, without Content-Length");
+    }
+    return std::nullopt;
+  }
+  if (content_length.empty()) {
+    return ErrorResponse(ErrorCode::kLengthRequired, "Content-Length is required");
+  }
+  if (content_length.size() != 1 || !IsDecimal(content_length[0])) {
+    return ErrorResponse(ErrorCode::kBadRequest, "malformed Content-Length");
+  }
+  *length = std::stoull(std::string(content_length[0]));
+  if (*length > max_body) return TooLarge(max_body);
+  return std::nullopt;
+}
+
+void LogWebhook(int status, Clock::duration latency) {
+  const WebhookResult* webhook = t_request.webhook;
+  bool stored = webhook != nullptr && status == 200;
+  std::string latency_ms =
+      std::to_string(std::chrono::duration<double, std::milli>(latency).count());
+  Log(LogLevel::kInfo, "webhook",
+      {{"request_id", t_request.request_id},
+       {"status", std::to_string(status)},
+       {"latency_ms", latency_ms},
+       {"event_id", webhook != nullptr ? webhook->event_id : ""},
+       {"partition", stored ? std::to_string(webhook->delivery.partition) : ""},
+       {"offset", stored ? std::to_string(webhook->delivery.offset) : ""},
+       {"reason", t_request.error ? RejectionReason(*t_request.error) : ""},
+       {"kafka_error", webhook != nullptr ? webhook->delivery.error : ""}});
+}
+
+struct SslContextDeleter {
+  void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
+};
+using SslContext = std::unique_ptr<SSL_CTX, SslContextDeleter>;
+
+SslContext NewTlsContext(const std::string& cert_file, const std::string& key_file,
+                         std::string* error) {
+  SslContext context(SSL_CTX_new(TLS_server_method()));
+  if (!context || SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) != 1 ||
+      SSL_CTX_use_certificate_chain_file(context.get(), cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(context.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(context.get()) != 1) {
+    char reason[256];
+    ERR_error_string_n(ERR_get_error(), reason, sizeof reason);
+    *error = "HOOKBRIDGE_TLS_CERT_FILE/HOOKBRIDGE_TLS_KEY_FILE: " + std::string(reason);
+    return nullptr;
+  }
+  SSL_CTX_set_options(context.get(), SSL_OP_NO_RENEGOTIATION);
+  return context;
+}
+
 }  // namespace
 
-// cpp-httplib's Server with hookbridge's own connection loop.
+// cpp-httplib's Server with hookbridge's own connection loop (plain or TLS).
 class HttpServer::Server final : public httplib::Server {
  public:
-  explicit Server(const HttpServerOptions& options) : options_(options) {}
+  Server(const HttpServerOptions& options, Metrics& metrics, const std::atomic<bool>& closing)
+      : options_(options), metrics_(metrics), closing_connections_(closing) {}
+
+  SslContext tls;  // set: every connection is TLS
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    ConnectionStream stream(sock, options_.read_timeout, options_.write_timeout);
+    bool ok = ServeConnection(sock);
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  bool ServeConnection(socket_t sock) {
+    std::unique_ptr<SSL, decltype(&SSL_free)> session(nullptr, &SSL_free);
+    if (tls) {
+      // The handshake runs on the blocking socket: bound it by the read timeout.
+      timeval timeout{static_cast<time_t>(options_.read_timeout.count()), 0};
+      setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+      session.reset(SSL_new(tls.get()));
+      if (!session || SSL_set_fd(session.get(), sock) != 1 || SSL_accept(session.get()) != 1) {
+        return false;
+      }
+    }
+    ConnectionStream stream(sock, session.get(), options_.read_timeout, options_.write_timeout);
     bool ok = true;
     for (size_t served = 0; served < options_.keep_alive_max_requests; ++served) {
       if (!stream.WaitForRequest(options_.keep_alive_timeout,
                                  [this] { return svr_sock_ != INVALID_SOCKET; })) {
         break;
       }
-      stream.set_deadline(ConnectionStream::Clock::now() + options_.request_timeout);
-      t_close_connection = false;
+      stream.set_deadline(Clock::now() + options_.request_timeout);
+      t_request = RequestContext{};
+      t_request.start = Clock::now();
+      t_request.close_connection = closing_connections_;
       bool client_asked_close = false;
       bool last = served + 1 == options_.keep_alive_max_requests;
+      metrics_.AddInFlight(1);
       ok = process_request(stream, last, client_asked_close, nullptr);
-      if (!ok || client_asked_close || t_close_connection) break;
+      metrics_.AddInFlight(-1);
+      if (!ok || client_asked_close || t_request.close_connection) break;
     }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
+    if (session) SSL_shutdown(session.get());
     return ok;
   }
 
   const HttpServerOptions options_;
+  Metrics& metrics_;
+  const std::atomic<bool>& closing_connections_;
 };
 
-HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler)
-    : server_(std::make_unique<Server>(options)), host_port_(options.host, options.port) {
+HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
+                       std::function<Readiness()> readiness)
+    : options_(options), server_(std::make_unique<Server>(options, metrics, closing_connections_)) {
   Server& server = *server_;
   server.set_tcp_nodelay(true);  // else Nagle + delayed ACK add ~40 ms per keep-alive POST
   server.set_keep_alive_max_count(options.keep_alive_max_requests);
@@ -100,8 +241,9 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler)
 
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) {
-    Log(LogLevel::kError, "unexpected exception while handling a request");
-    t_close_connection = true;
+    Log(LogLevel::kError, "unexpected exception while handling a request",
+        {{"request_id", t_request.request_id}});
+    t_request.close_connection = true;
     Send(ErrorResponse(ErrorCode::kInternalError, "internal error"), res);
   });
   // Gives cpp-httplib's own error answers (malformed request line, ...) a
@@ -109,19 +251,55 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler)
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
-        t_close_connection = true;
+        t_request.close_connection = true;
         Send(LibraryError(res.status), res);
         return httplib::Server::HandlerResponse::Handled;
       }));
+  // Runs after each answer is written: metrics and the access log.
+  server.set_logger([&metrics](const httplib::Request&, const httplib::Response& res) {
+    Clock::duration latency = Clock::now() - t_request.start;
+    metrics.CountRequest(t_request.route, res.status, latency);
+    if (t_request.route != Route::kWebhook) return;
+    if (t_request.error) metrics.CountRejection(RejectionReason(*t_request.error));
+    LogWebhook(res.status, latency);
+  });
 
-  const std::string path = options.webhook_path;
-  server.set_pre_routing_handler([path](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == path && req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
-    t_close_connection = HasBody(req);  // answered without reading the body
-    Send(req.path == path ? ErrorResponse(ErrorCode::kMethodNotAllowed, "use POST")
-                          : ErrorResponse(ErrorCode::kNotFound, "no such endpoint"),
-         res);
+  // Routing, before any body is read.
+  const std::string webhook_path = options.webhook_path;
+  server.set_pre_routing_handler([webhook_path](const httplib::Request& req, httplib::Response& res) {
+    AssignRequestId(req);
+    const bool is_get = req.method == "GET" || req.method == "HEAD";
+    if (req.path == webhook_path) {
+      t_request.route = Route::kWebhook;
+      if (req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
+    } else if (req.path == kHealthzPath || req.path == kReadyzPath || req.path == kMetricsPath) {
+      t_request.route = req.path == kHealthzPath  ? Route::kHealthz
+                        : req.path == kReadyzPath ? Route::kReadyz
+                                                  : Route::kMetrics;
+      if (is_get && !HasBody(req)) return httplib::Server::HandlerResponse::Unhandled;
+    }
+    t_request.close_connection = HasBody(req);  // answered without reading the body
+    if (t_request.route == Route::kOther) {
+      Send(ErrorResponse(ErrorCode::kNotFound, "no such endpoint"), res);
+    } else {
+      Send(MethodNotAllowed(t_request.route == Route::kWebhook ? "POST" : "GET, HEAD"), res);
+    }
     return httplib::Server::HandlerResponse::Handled;
+  });
+
+  server.Get(kHealthzPath, [](const httplib::Request&, httplib::Response& res) {
+    HttpResponse alive;
+    alive.body = R"({"status":"alive"})";
+    Send(alive, res);
+  });
+  server.Get(kReadyzPath, [readiness, &metrics](const httplib::Request&, httplib::Response& res) {
+    Readiness now = readiness();
+    metrics.SetReady(now.ready());
+    Send(ReadinessResponse(now), res);
+  });
+  server.Get(kMetricsPath, [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Request-Id", t_request.request_id);
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 
   const size_t max_body = options.max_body_bytes;
@@ -129,36 +307,15 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler)
                                          const httplib::ContentReader& read_body) {
     auto received = WebhookHandler::Clock::now();
     auto refuse = [&](const HttpResponse& answer) {
-      t_close_connection = HasBody(req);  // the body was not read
+      t_request.close_connection = t_request.close_connection || HasBody(req);  // body unread
       Send(answer, res);
     };
 
-    // Framing first: a body whose length is ambiguous is never read.
-    std::vector<std::string_view> transfer_encoding = HeaderValues(req, "Transfer-Encoding");
-    std::vector<std::string_view> content_length = HeaderValues(req, "Content-Length");
     size_t length = 0;
-    if (!transfer_encoding.empty()) {
-      if (transfer_encoding.size() != 1 || !EqualsIgnoreCase(Trim(transfer_encoding[0]), "chunked") ||
-          !content_length.empty()) {
-        return refuse(ErrorResponse(ErrorCode::kBadRequest,
-                                    "Transfer-Encoding must be 'chunked' alone, without "
-                                    "Content-Length"));
-      }
-    } else if (content_length.empty()) {
-      return refuse(ErrorResponse(ErrorCode::kLengthRequired, "Content-Length is required"));
-    } else if (content_length.size() != 1 || !IsDecimal(content_length[0])) {
-      return refuse(ErrorResponse(ErrorCode::kBadRequest, "malformed Content-Length"));
-    } else {
-      length = std::stoull(std::string(content_length[0]));
-      if (length > max_body) {
-        return refuse(ErrorResponse(ErrorCode::kPayloadTooLarge,
-                                    "body exceeds " + std::to_string(max_body) + " bytes"));
-      }
-    }
-
+    if (auto answer = CheckFraming(req, max_body, &length)) return refuse(*answer);
     RequestHead head{HeaderValues(req, "Authorization"), HeaderValues(req, "Content-Type"),
                      HeaderValues(req, "Content-Encoding")};
-    if (std::optional<HttpResponse> answer = handler.CheckHead(head)) return refuse(*answer);
+    if (auto answer = handler.CheckHead(head)) return refuse(*answer);
 
     std::string body;
     body.reserve(length);
@@ -172,28 +329,33 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler)
       return true;
     });
     if (!complete) {
-      t_close_connection = true;
-      return Send(too_large ? ErrorResponse(ErrorCode::kPayloadTooLarge,
-                                            "body exceeds " + std::to_string(max_body) + " bytes")
-                            : ErrorResponse(ErrorCode::kBadRequest,
-                                            "request body incomplete or malformed"),
+      t_request.close_connection = true;
+      return Send(too_large ? TooLarge(max_body)
+                            : ErrorResponse(ErrorCode::kBadRequest, "request body incomplete or malformed"),
                   res);
     }
-    Send(handler.HandleBody(std::move(body), received), res);
+    // The result must outlive the logger call that follows the write.
+    thread_local WebhookResult result;
+    result = handler.HandleBody(std::move(body), received);
+    t_request.webhook = &result;
+    Send(result.response, res);
   });
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::Start(std::string* error) {
-  if (host_port_.second == 0) {
-    port_ = server_->bind_to_any_port(host_port_.first);
-  } else if (server_->bind_to_port(host_port_.first, host_port_.second)) {
-    port_ = host_port_.second;
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    server_->tls = NewTlsContext(options_.tls_cert_file, options_.tls_key_file, error);
+    if (!server_->tls) return false;
+  }
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+  } else if (server_->bind_to_port(options_.host, options_.port)) {
+    port_ = options_.port;
   }
   if (port_ <= 0) {
-    *error = "HOOKBRIDGE_LISTEN: cannot listen on " + host_port_.first + ":" +
-             std::to_string(host_port_.second);
+    *error = "HOOKBRIDGE_LISTEN: cannot listen on " + options_.host + ":" + std::to_string(options_.port);
     return false;
   }
   listener_ = std::thread([this] { server_->listen_after_bind(); });

@@ -2,7 +2,10 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
+#include <map>
 
 #include "hookbridge/core/log.h"
 #include "rdkafka_log.h"
@@ -14,6 +17,8 @@ namespace {
 constexpr size_t kRecordOverheadBytes = 64 * 1024;
 constexpr int kPollIntervalMs = 100;
 constexpr std::chrono::seconds kShutdownFlushTimeout{10};
+// Readiness fails when the queue holds this share of queue.buffering.max.messages.
+constexpr double kQueueHighWaterShare = 0.8;
 
 // What one produced record carries until its delivery report: the promise to
 // fulfil and the value bytes, which librdkafka reads in place (no copy).
@@ -46,9 +51,12 @@ bool WeakensAcks(const std::string& name, const std::string& value) {
 
 }  // namespace
 
+const char* KafkaPublisher::LibraryVersion() { return rd_kafka_version_str(); }
+
 std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& options,
-                                                       std::string* error) {
-  std::unique_ptr<KafkaPublisher> publisher(new KafkaPublisher());
+                                                       Metrics& metrics, std::string* error) {
+  std::unique_ptr<KafkaPublisher> publisher(new KafkaPublisher(metrics));
+  publisher->topic_name_ = options.topic;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
 
@@ -67,6 +75,7 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       {"message.timeout.ms", std::to_string(options.message_timeout.count())},
       {"message.max.bytes", std::to_string(std::max<size_t>(
                                 1000000, options.max_value_bytes + kRecordOverheadBytes))},
+      {"statistics.interval.ms", std::to_string(options.statistics_interval.count())},
   };
   properties.insert(properties.end(), options.properties.begin(), options.properties.end());
   for (const auto& [name, value] : properties) {
@@ -83,9 +92,14 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       return nullptr;
     }
   }
+  char queue_limit[32];
+  size_t queue_limit_size = sizeof queue_limit;
+  rd_kafka_conf_get(conf, "queue.buffering.max.messages", queue_limit, &queue_limit_size);
+  publisher->queue_high_water_ = static_cast<int>(std::atoi(queue_limit) * kQueueHighWaterShare);
   rd_kafka_conf_set_opaque(conf, publisher.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::OnError);
+  rd_kafka_conf_set_stats_cb(conf, &KafkaPublisher::OnStatistics);
   RouteLibrdkafkaLogs(conf);
 
   publisher->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
@@ -153,13 +167,23 @@ int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
   return records_in_flight_;
 }
 
+ProducerHealth KafkaPublisher::Health() const {
+  ProducerHealth health;
+  health.broker_connected = broker_connected_;
+  health.topic_metadata = topic_metadata_;
+  health.queue_below_high_water = records_in_flight_ < queue_high_water_;
+  health.fatal_error = fatal_error_;
+  return health;
+}
+
 void KafkaPublisher::PollLoop() {
   while (!stopping_) rd_kafka_poll(producer_, kPollIntervalMs);
 }
 
 void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   std::unique_ptr<InFlight> in_flight(static_cast<InFlight*>(message->_private));
-  --static_cast<KafkaPublisher*>(opaque)->records_in_flight_;
+  auto* publisher = static_cast<KafkaPublisher*>(opaque);
+  --publisher->records_in_flight_;
   PublishResult result;
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
       rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_PERSISTED) {
@@ -170,8 +194,60 @@ void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, 
     result.status = StatusOfError(message->err);
     // No error but not PERSISTED cannot happen with acks=all; never a 2xx for it.
     result.error = message->err ? rd_kafka_err2name(message->err) : "NOT_PERSISTED";
+    publisher->metrics_.CountDeliveryError(result.error);
   }
   in_flight->promise.set_value(std::move(result));
+}
+
+// librdkafka's statistics JSON (STATISTICS.md): queue depth, the state and
+// round-trip time of each broker, and the partitions known for our topic.
+int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, void* opaque) {
+  auto* publisher = static_cast<KafkaPublisher*>(opaque);
+  rapidjson::Document stats;
+  stats.Parse(json, json_length);
+  if (stats.HasParseError() || !stats.IsObject()) return 0;
+
+  // Trusted input, but RapidJSON asserts on a type mismatch: check every type.
+  auto integer = [](const rapidjson::Value& object, const char* name, int64_t fallback) {
+    auto member = object.FindMember(name);
+    return member != object.MemberEnd() && member->value.IsInt64() ? member->value.GetInt64()
+                                                                    : fallback;
+  };
+  publisher->metrics_.SetProducerQueue(integer(stats, "msg_cnt", 0), integer(stats, "msg_size", 0));
+  bool connected = false;
+  std::map<std::string, double> rtt_by_broker;
+  if (stats.HasMember("brokers") && stats["brokers"].IsObject()) {
+    for (const auto& entry : stats["brokers"].GetObject()) {
+      const rapidjson::Value& broker = entry.value;
+      if (!broker.IsObject()) continue;
+      auto state = broker.FindMember("state");
+      connected |= state != broker.MemberEnd() && state->value.IsString() &&
+                   std::string_view(state->value.GetString()) == "UP";
+      int64_t node = integer(broker, "nodeid", -1);  // -1: a bootstrap address, not a broker yet
+      auto rtt = broker.FindMember("rtt");
+      if (node >= 0 && rtt != broker.MemberEnd() && rtt->value.IsObject()) {
+        rtt_by_broker[std::to_string(node)] = static_cast<double>(integer(rtt->value, "avg", 0)) / 1e6;
+      }
+    }
+  }
+  bool topic_known = false;
+  if (stats.HasMember("topics") && stats["topics"].IsObject()) {
+    auto topic = stats["topics"].FindMember(publisher->topic_name_.c_str());
+    if (topic != stats["topics"].MemberEnd() && topic->value.IsObject()) {
+      auto partitions = topic->value.FindMember("partitions");
+      if (partitions != topic->value.MemberEnd() && partitions->value.IsObject()) {
+        for (const auto& partition : partitions->value.GetObject()) {
+          // Partition -1 is librdkafka's queue for records not yet partitioned.
+          topic_known |= partition.value.IsObject() && integer(partition.value, "partition", -1) >= 0 &&
+                         integer(partition.value, "leader", -1) >= 0;
+        }
+      }
+    }
+  }
+  publisher->broker_connected_ = connected;
+  publisher->topic_metadata_ = topic_known;
+  publisher->metrics_.SetBrokerRtt(rtt_by_broker);
+  return 0;  // librdkafka frees the JSON
 }
 
 void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {

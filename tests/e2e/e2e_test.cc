@@ -96,7 +96,8 @@ class EndToEnd : public ::testing::Test {
             {"GETPROFILE_API_KEY", "key-old-0123456789,key-new-0123456789"},
             {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
             {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
-            {"HOOKBRIDGE_MAX_BODY_BYTES", std::to_string(kMaxBody)}};
+            {"HOOKBRIDGE_MAX_BODY_BYTES", std::to_string(kMaxBody)},
+            {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}};
   }
 
   void StartBridge() {

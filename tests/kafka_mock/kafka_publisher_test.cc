@@ -66,6 +66,12 @@ using test_support::Murmur2;
 // ---------------------------------------------------------------------------
 // Fixtures and helpers.
 
+// Outlives every publisher: the adapter reports into it from its own thread.
+Metrics& TestMetrics() {
+  static Metrics metrics("test");
+  return metrics;
+}
+
 std::unique_ptr<EmbeddedBroker> StartBroker(int partitions) {
   std::string error;
   auto broker = EmbeddedBroker::Start(kTopic, partitions, &error);
@@ -82,7 +88,7 @@ std::unique_ptr<KafkaPublisher> NewPublisher(const EmbeddedBroker& broker,
   options.message_timeout = message_timeout;
   options.properties = std::move(properties);
   std::string error;
-  auto publisher = KafkaPublisher::Create(options, &error);
+  auto publisher = KafkaPublisher::Create(options, TestMetrics(), &error);
   EXPECT_NE(publisher, nullptr) << error;
   return publisher;
 }
@@ -556,7 +562,7 @@ TEST(KafkaPublisherTest, UnknownPropertyIsRefusedNamingIt) {
   options.topic = kTopic;
   options.properties = {{"no.such.property", "1"}};
   std::string error;
-  EXPECT_EQ(KafkaPublisher::Create(options, &error), nullptr);
+  EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr);
   EXPECT_NE(error.find("no.such.property"), std::string::npos) << error;
 }
 
@@ -570,7 +576,7 @@ TEST(KafkaPublisherTest, WeakerAcksAreRefused) {
     options.topic = kTopic;
     options.properties = {{name, value}};
     std::string error;
-    EXPECT_EQ(KafkaPublisher::Create(options, &error), nullptr) << name << "=" << value;
+    EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << name << "=" << value;
     EXPECT_NE(error.find(name), std::string::npos) << error;
   }
 }
@@ -583,7 +589,7 @@ TEST(KafkaPublisherTest, AcksAllIsAccepted) {
     options.topic = kTopic;
     options.properties = {{name, value}};
     std::string error;
-    EXPECT_NE(KafkaPublisher::Create(options, &error), nullptr) << name << "=" << value << ": "
+    EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << name << "=" << value << ": "
                                                                 << error;
   }
 }

@@ -15,7 +15,7 @@
 
 #include "hookbridge/core/publisher.h"
 
-namespace hookbridge::testing {
+namespace hookbridge::test_support {
 
 class FakePublisher : public Publisher {
  public:
@@ -96,4 +96,4 @@ class FakePublisher : public Publisher {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace hookbridge::testing
+}  // namespace hookbridge::test_support

@@ -15,7 +15,7 @@
 namespace hookbridge {
 namespace {
 
-using ::hookbridge::testing::FakePublisher;
+using ::hookbridge::test_support::FakePublisher;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -81,12 +81,14 @@ class WebhookHandlerTest : public ::testing::Test {
   }
 
   HttpResponse Post(const std::string& body) {
-    return handler_.HandleBody(body, WebhookHandler::Clock::now());
+    return handler_.HandleBody(body, WebhookHandler::Clock::now()).response;
   }
 
   std::string bearer_ = std::string("Bearer ") + kKey;
   FakePublisher publisher_;
-  WebhookHandler handler_{Keys(), publisher_, Options()};
+  KeyStore keys_{Keys(), ""};
+  Metrics metrics_{"test"};
+  WebhookHandler handler_{keys_, publisher_, metrics_, Options()};
 };
 
 // --- CheckHead: authentication ---------------------------------------------
@@ -358,12 +360,12 @@ TEST_F(WebhookHandlerTest, DeliveryFailureWithoutErrorNameIs503) {
   ExpectErrorBody(response, "unavailable");
 }
 
-TEST_F(WebhookHandlerTest, QueueFullIs503WithRetryAfter) {
+TEST_F(WebhookHandlerTest, QueueFullIs503OverloadedWithRetryAfter) {
   publisher_.AnswerWith(PublishStatus::kQueueFull, "Local_QueueFull");
   HttpResponse response = Post(kExampleEvent);
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
-  ExpectErrorBody(response, "unavailable");
+  ExpectErrorBody(response, "overloaded");
 }
 
 TEST_F(WebhookHandlerTest, RecordTooLargeIs413WithoutRetryAfter) {
@@ -387,9 +389,9 @@ TEST_F(WebhookHandlerTest, WaitsForADeliveryReportThatArrivesBeforeTheDeadline) 
   // The report comes ~20 ms after Publish(); the deadline is 10 s away.
   WebhookOptions options;
   options.ack_timeout = std::chrono::seconds(10);
-  WebhookHandler handler(Keys(), publisher_, options);
+  WebhookHandler handler(keys_, publisher_, metrics_, options);
   publisher_.AnswerLater(PublishStatus::kPersisted, std::chrono::milliseconds(20));
-  HttpResponse response = handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now());
+  HttpResponse response = handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now()).response;
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, R"({"status":"accepted","id":"evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"})");
 }
@@ -397,9 +399,9 @@ TEST_F(WebhookHandlerTest, WaitsForADeliveryReportThatArrivesBeforeTheDeadline) 
 TEST_F(WebhookHandlerTest, LateFailureReportBeforeTheDeadlineIs503) {
   WebhookOptions options;
   options.ack_timeout = std::chrono::seconds(10);
-  WebhookHandler handler(Keys(), publisher_, options);
+  WebhookHandler handler(keys_, publisher_, metrics_, options);
   publisher_.AnswerLater(PublishStatus::kFailed, std::chrono::milliseconds(20));
-  HttpResponse response = handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now());
+  HttpResponse response = handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now()).response;
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
 }
@@ -407,7 +409,7 @@ TEST_F(WebhookHandlerTest, LateFailureReportBeforeTheDeadlineIs503) {
 TEST_F(WebhookHandlerTest, DeadlineAlreadyPassedStillUsesAReadyOutcome) {
   publisher_.AnswerWith(PublishStatus::kPersisted);
   HttpResponse response =
-      handler_.HandleBody(kExampleEvent, WebhookHandler::Clock::now() - std::chrono::hours(1));
+      handler_.HandleBody(kExampleEvent, WebhookHandler::Clock::now() - std::chrono::hours(1)).response;
   EXPECT_EQ(response.status, 200);
 }
 
@@ -417,10 +419,10 @@ TEST_F(WebhookHandlerTest, DeadlineCountsFromWhenTheRequestArrived) {
   // call instead would wait and answer 200.
   WebhookOptions options;
   options.ack_timeout = std::chrono::seconds(10);
-  WebhookHandler handler(Keys(), publisher_, options);
+  WebhookHandler handler(keys_, publisher_, metrics_, options);
   publisher_.AnswerLater(PublishStatus::kPersisted, std::chrono::milliseconds(200));
   HttpResponse response =
-      handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now() - std::chrono::hours(1));
+      handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now() - std::chrono::hours(1)).response;
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
 }
@@ -470,7 +472,7 @@ TEST_F(WebhookHandlerTest, ErrorBodiesNeverContainTheKey) {
 TEST_F(WebhookHandlerTest, MaxBodyBytesComesFromOptions) {
   WebhookOptions options;
   options.max_body_bytes = 4096;
-  WebhookHandler handler(Keys(), publisher_, options);
+  WebhookHandler handler(keys_, publisher_, metrics_, options);
   EXPECT_EQ(handler.max_body_bytes(), 4096u);
 }
 
@@ -493,7 +495,8 @@ TEST(ErrorResponseTest, EveryCodeHasItsStatusAndJsonBody) {
                         Case{ErrorCode::kUnsupportedMediaType, 415, "unsupported_media_type"},
                         Case{ErrorCode::kInvalidEvent, 422, "invalid_event"},
                         Case{ErrorCode::kInternalError, 500, "internal_error"},
-                        Case{ErrorCode::kUnavailable, 503, "unavailable"}}) {
+                        Case{ErrorCode::kUnavailable, 503, "unavailable"},
+                        Case{ErrorCode::kOverloaded, 503, "overloaded"}}) {
     HttpResponse response = ErrorResponse(c.code, "why \"quoted\"\n");
     EXPECT_EQ(response.status, c.status) << c.name;
     ExpectErrorBody(response, c.name);

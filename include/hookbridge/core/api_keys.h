@@ -19,6 +19,8 @@ class ApiKeys {
   static std::optional<ApiKeys> FromCommaList(std::string_view list, std::string* error);
   // One key per line; blank lines and '#' comment lines are ignored.
   static std::optional<ApiKeys> FromLines(std::string_view text, std::string* error);
+  // FromLines on the contents of `path`; errors name the file, never a key.
+  static std::optional<ApiKeys> FromFile(const std::string& path, std::string* error);
 
   bool Contains(std::string_view presented) const;
   size_t size() const { return keys_.size(); }

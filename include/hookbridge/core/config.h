@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hookbridge/core/api_keys.h"
+#include "hookbridge/core/log.h"
 
 namespace hookbridge {
 
@@ -19,11 +20,18 @@ struct Config {
   int listen_port = 8080;  // 0 picks a free port (tests)
   std::string webhook_path = "/webhooks/getprofile";
   ApiKeys api_keys;                // required; never logged
+  std::string api_key_file;        // where api_keys came from, if a file: reloadable
   std::string kafka_brokers;       // empty: run the embedded development broker
   std::string kafka_topic = "getprofile.events";
   std::chrono::milliseconds ack_timeout{4000};  // below GetProfile's 5 s
   size_t max_body_bytes = 1 << 20;
   int http_threads = 64;  // each keep-alive connection holds one while open
+  LogLevel log_level = LogLevel::kInfo;
+  // After SIGTERM: keep serving this long while /readyz says 503, so the load
+  // balancer stops routing here, then stop.
+  std::chrono::milliseconds drain_grace{5000};
+  std::string tls_cert_file;  // both set: serve HTTPS
+  std::string tls_key_file;
   // Raw librdkafka properties, applied after hookbridge's own defaults.
   std::vector<std::pair<std::string, std::string>> rdkafka_properties;
 };
@@ -33,6 +41,8 @@ using Environment = std::map<std::string, std::string>;
 struct ConfigResult {
   std::optional<Config> config;  // set when start-up may go on
   bool show_help = false;        // --help was given
+  bool show_version = false;     // --version was given
+  bool check_config = false;     // --check-config: validate, report, exit
   std::string error;             // names the setting at fault
 };
 
@@ -40,5 +50,8 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
 
 // The --help text: every setting with its variable, flag and default.
 std::string HelpText();
+
+// The effective settings, one per line, with the keys redacted.
+std::string DescribeConfig(const Config& config);
 
 }  // namespace hookbridge

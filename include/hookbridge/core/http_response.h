@@ -2,6 +2,7 @@
 // outcome is mapped to an HTTP status code and a JSON body.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,18 +23,24 @@ enum class ErrorCode {
   kInvalidEvent,          // 422 invalid_event
   kInternalError,         // 500 internal_error
   kUnavailable,           // 503 unavailable: not durably stored, retry later
+  kOverloaded,            // 503 overloaded: too much in flight, retry later
 };
 
 struct HttpResponse {
   int status = 200;
   std::string body;  // always JSON
   std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<ErrorCode> error;  // why, when this is an error answer
 };
 
 // Seconds a sender should wait before retrying a 503.
 inline constexpr const char* kRetryAfterSeconds = "1";
 
 HttpResponse ErrorResponse(ErrorCode code, std::string_view message);
+// The metrics label for a webhook refused with `code`: auth, content_type,
+// size, json, schema, framing, method, not_found, overload, unavailable,
+// internal.
+const char* RejectionReason(ErrorCode code);
 HttpResponse AcceptedResponse(std::string_view event_id);
 
 }  // namespace hookbridge

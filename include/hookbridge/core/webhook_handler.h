@@ -13,8 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "hookbridge/core/api_keys.h"
 #include "hookbridge/core/http_response.h"
+#include "hookbridge/core/key_store.h"
+#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 
 namespace hookbridge {
@@ -31,24 +32,34 @@ struct WebhookOptions {
   size_t max_body_bytes = 1 << 20;
 };
 
+// What became of a webhook's body: the answer, and for the access log the
+// event id and where Kafka stored it (partition and offset when PERSISTED).
+struct WebhookResult {
+  HttpResponse response;
+  std::string event_id;  // empty when the body was not a valid event
+  PublishResult delivery;
+};
+
 class WebhookHandler {
  public:
   using Clock = std::chrono::steady_clock;
 
-  WebhookHandler(ApiKeys keys, Publisher& publisher, WebhookOptions options);
+  WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
+                 WebhookOptions options);
 
   // An answer if the request is refused on its headers alone; nullopt means
   // "read the body and call HandleBody".
   std::optional<HttpResponse> CheckHead(const RequestHead& head) const;
 
   // `received` is when the request arrived: the deadline counts from there.
-  HttpResponse HandleBody(std::string body, Clock::time_point received);
+  WebhookResult HandleBody(std::string body, Clock::time_point received);
 
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
  private:
-  ApiKeys keys_;
+  const KeyStore& keys_;
   Publisher& publisher_;
+  Metrics& metrics_;
   WebhookOptions options_;
 };
 

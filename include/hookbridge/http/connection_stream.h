@@ -1,6 +1,7 @@
 // One client connection as a cpp-httplib Stream, living as long as the
 // connection (cpp-httplib 0.11.4 makes a new stream per request and loses
-// read-ahead bytes of pipelined requests with it).
+// read-ahead bytes of pipelined requests with it). Plain TCP, or TLS when
+// given an established OpenSSL session.
 //
 // Every read waits at most `read_timeout` for data, and no read succeeds
 // after the per-request deadline, so a client trickling a request one byte at
@@ -9,6 +10,8 @@
 
 #include <httplib.h>
 #include <poll.h>
+
+#include <openssl/ssl.h>
 
 #include <array>
 #include <chrono>
@@ -19,7 +22,8 @@ class ConnectionStream final : public httplib::Stream {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ConnectionStream(int socket, std::chrono::milliseconds read_timeout,
+  // `tls`: an accepted session on `socket`, or nullptr for plain TCP. Not owned.
+  ConnectionStream(int socket, SSL* tls, std::chrono::milliseconds read_timeout,
                    std::chrono::milliseconds write_timeout);
 
   // Waits until the next request starts to arrive (true) or `timeout`
@@ -40,7 +44,10 @@ class ConnectionStream final : public httplib::Stream {
  private:
   bool PollFor(short events, std::chrono::milliseconds timeout) const;
 
+  bool Buffered() const;
+
   int socket_;
+  SSL* tls_;
   std::chrono::milliseconds read_timeout_;
   std::chrono::milliseconds write_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
@@ -52,7 +59,7 @@ class ConnectionStream final : public httplib::Stream {
 template <typename KeepWaiting>
 bool ConnectionStream::WaitForRequest(std::chrono::milliseconds timeout,
                                       KeepWaiting keep_waiting) {
-  if (buffer_begin_ < buffer_end_) return true;  // a pipelined request is already here
+  if (Buffered()) return true;  // a pipelined request is already here
   constexpr std::chrono::milliseconds kSlice{100};
   for (auto waited = std::chrono::milliseconds(0); waited < timeout && keep_waiting();
        waited += kSlice) {

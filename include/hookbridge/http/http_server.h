@@ -2,17 +2,23 @@
 //
 // Owns the connection loop (see ConnectionStream) so that a connection whose
 // request body was not read to its end is always closed after the answer,
-// never left for that body to be parsed as the next request. Routes:
-// POST <webhook path> to the handler; other methods there get 405; anything
-// else 404. Every answer is JSON.
+// never left for that body to be parsed as the next request.
+//
+// Routes: POST <webhook path> to the handler; GET /healthz, /readyz and
+// /metrics for operators; other methods on these paths get 405, any other
+// path 404. Every answer but /metrics is JSON and carries X-Request-Id. Each
+// request is counted in the metrics; each webhook gets an access-log line.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
-#include <utility>
 
+#include "hookbridge/core/metrics.h"
+#include "hookbridge/core/readiness.h"
 #include "hookbridge/core/webhook_handler.h"
 
 namespace hookbridge {
@@ -28,23 +34,31 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{5};       // for each read
   std::chrono::seconds request_timeout{15};   // to receive a whole request
   std::chrono::seconds write_timeout{5};
+  std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
+  std::string tls_key_file;
 };
 
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, WebhookHandler& handler);
+  // `readiness` is asked on every GET /readyz.
+  HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
+             std::function<Readiness()> readiness);
   ~HttpServer();  // Stop()s
 
   // Binds and starts serving in the background. false and *error on failure.
   bool Start(std::string* error);
   int port() const { return port_; }
+  // From now on every answer closes its connection, so clients reconnect,
+  // through the load balancer, to an instance that is not draining.
+  void CloseConnectionsAfterEachAnswer() { closing_connections_ = true; }
   // Stops accepting, lets requests in progress finish, and returns.
   void Stop();
 
  private:
   class Server;
+  const HttpServerOptions options_;
   std::unique_ptr<Server> server_;
-  std::pair<std::string, int> host_port_;
+  std::atomic<bool> closing_connections_{false};
   std::thread listener_;
   int port_ = -1;
 };

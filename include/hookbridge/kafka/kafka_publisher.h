@@ -17,7 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
+#include "hookbridge/core/readiness.h"
 
 struct rd_kafka_s;
 struct rd_kafka_topic_s;
@@ -32,6 +34,9 @@ struct KafkaOptions {
   std::chrono::milliseconds message_timeout{4000};
   // Largest record value to expect: message.max.bytes is sized from it.
   size_t max_value_bytes = 1 << 20;
+  // How often librdkafka reports statistics (queue depth, broker state and
+  // round-trip times), which feed readiness and the metrics.
+  std::chrono::milliseconds statistics_interval{1000};
   // Raw librdkafka properties, applied over hookbridge's defaults.
   std::vector<std::pair<std::string, std::string>> properties;
 };
@@ -39,7 +44,10 @@ struct KafkaOptions {
 class KafkaPublisher final : public Publisher {
  public:
   // nullptr and *error (librdkafka's own message for its properties) on failure.
-  static std::unique_ptr<KafkaPublisher> Create(const KafkaOptions& options, std::string* error);
+  // `metrics` must outlive the publisher.
+  static std::unique_ptr<KafkaPublisher> Create(const KafkaOptions& options, Metrics& metrics,
+                                                std::string* error);
+  static const char* LibraryVersion();
   ~KafkaPublisher() override;  // flushes (bounded), then fails what is left
 
   std::future<PublishResult> Publish(KafkaRecord record) override;
@@ -49,13 +57,15 @@ class KafkaPublisher final : public Publisher {
   int Flush(std::chrono::milliseconds timeout);
 
   bool fatal_error() const { return fatal_error_.load(); }
+  ProducerHealth Health() const;
 
   // The librdkafka handle, for fault injection in tests (rd_kafka_test_fatal_error).
   rd_kafka_s* native_handle() const { return producer_; }
 
  private:
-  KafkaPublisher() = default;
+  explicit KafkaPublisher(Metrics& metrics) : metrics_(metrics) {}
   void PollLoop();
+  static int OnStatistics(rd_kafka_s* rk, char* json, size_t json_length, void* opaque);
   static void OnDelivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void OnError(rd_kafka_s* rk, int err, const char* reason, void* opaque);
 
@@ -63,6 +73,11 @@ class KafkaPublisher final : public Publisher {
   rd_kafka_topic_s* topic_ = nullptr;
   std::atomic<bool> fatal_error_{false};
   std::atomic<int> records_in_flight_{0};  // produced, delivery report not yet served
+  int queue_high_water_ = 0;                // readiness fails at this many records in flight
+  std::atomic<bool> broker_connected_{false};
+  std::atomic<bool> topic_metadata_{false};
+  std::string topic_name_;
+  Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::thread poller_;
 };

@@ -1,0 +1,77 @@
+// hookbridge's Prometheus metrics, kept by hand and rendered in the text
+// exposition format (version 0.0.4): base units, `_total` counters,
+// `_seconds` histograms.
+//
+// Label values come only from fixed sets (routes, status codes, rejection
+// reasons), librdkafka's error names and broker ids: never a key, and never
+// anything taken from a request. Thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace hookbridge {
+
+enum class Route { kWebhook, kHealthz, kReadyz, kMetrics, kOther };
+inline constexpr size_t kRouteCount = 5;
+const char* RouteName(Route route);
+
+// Cumulative histogram with fixed bucket bounds (seconds).
+class Histogram {
+ public:
+  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  void Observe(std::chrono::duration<double> value);
+  void Render(std::string& out, std::string_view name, std::string_view labels) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};
+};
+
+class Metrics {
+ public:
+  using Seconds = std::chrono::duration<double>;
+
+  explicit Metrics(std::string librdkafka_version) : librdkafka_version_(std::move(librdkafka_version)) {}
+
+  void CountRequest(Route route, int status, Seconds duration);
+  // `reason` is one of RejectionReason()'s fixed values.
+  void CountRejection(std::string_view reason);
+  void ObserveAck(Seconds receive_to_ack);
+  void CountDeliveryError(std::string_view librdkafka_error_name);
+  void AddInFlight(int delta) { in_flight_ += delta; }
+  void SetProducerQueue(int64_t messages, int64_t bytes);
+  void SetBrokerRtt(const std::map<std::string, double>& seconds_by_broker_id);
+  void CountKeyReload(bool succeeded);
+  void SetApiKeyCount(size_t keys) { api_keys_ = static_cast<int64_t>(keys); }
+  void SetReady(bool ready) { ready_ = ready ? 1 : 0; }
+
+  std::string Render() const;
+
+ private:
+  const std::string librdkafka_version_;
+  mutable std::mutex mutex_;  // guards the maps
+  std::map<std::pair<Route, int>, uint64_t> requests_;
+  std::map<std::string, uint64_t, std::less<>> rejections_;
+  std::map<std::string, uint64_t, std::less<>> delivery_errors_;
+  std::map<std::string, double> broker_rtt_seconds_;
+  std::array<Histogram, kRouteCount> request_duration_;
+  Histogram ack_duration_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> queue_messages_{0};
+  std::atomic<int64_t> queue_bytes_{0};
+  std::atomic<uint64_t> key_reloads_ok_{0};
+  std::atomic<uint64_t> key_reloads_failed_{0};
+  std::atomic<int64_t> api_keys_{0};
+  std::atomic<int> ready_{0};
+};
+
+}  // namespace hookbridge

@@ -1,0 +1,49 @@
+#include "hookbridge/core/key_store.h"
+
+#include <sys/stat.h>
+
+namespace hookbridge {
+
+bool KeyStore::FileIdentity::operator==(const FileIdentity& other) const {
+  return device == other.device && inode == other.inode && size == other.size &&
+         mtime_ns == other.mtime_ns;
+}
+
+KeyStore::FileIdentity KeyStore::IdentityOf(const std::string& path) {
+  FileIdentity identity;
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0) {  // follows symlinks: a swapped Secret is a new inode
+    identity.device = info.st_dev;
+    identity.inode = info.st_ino;
+    identity.size = info.st_size;
+    identity.mtime_ns = static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+  }
+  return identity;
+}
+
+KeyStore::KeyStore(ApiKeys keys, std::string file)
+    : file_(std::move(file)),
+      keys_(std::make_shared<const ApiKeys>(std::move(keys))),
+      loaded_(file_.empty() ? FileIdentity{} : IdentityOf(file_)) {}
+
+std::shared_ptr<const ApiKeys> KeyStore::current() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return keys_;
+}
+
+KeyStore::ReloadResult KeyStore::Reload(bool force, std::string* error) {
+  if (file_.empty()) return ReloadResult::kUnchanged;
+  FileIdentity now = IdentityOf(file_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!force && now == loaded_) return ReloadResult::kUnchanged;
+  }
+  std::optional<ApiKeys> keys = ApiKeys::FromFile(file_, error);
+  std::lock_guard<std::mutex> lock(mutex_);
+  loaded_ = now;  // a broken file is reported once, not on every check
+  if (!keys) return ReloadResult::kFailed;
+  keys_ = std::make_shared<const ApiKeys>(std::move(*keys));
+  return ReloadResult::kReloaded;
+}
+
+}  // namespace hookbridge
