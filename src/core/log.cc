@@ -57,6 +57,7 @@ void Log(LogLevel level, std::string_view message, LogFields fields) {
   writer.Key("message");
   WriteString(writer, message);
   for (const auto& [key, value] : fields) {
+    if (value.empty()) continue;  // absent, e.g. no offset for an event not stored
     writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
     WriteString(writer, value);
   }

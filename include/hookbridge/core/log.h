@@ -1,6 +1,7 @@
 // Structured logging: one JSON object per line on stdout, e.g.
 //   {"time":"2026-11-26T23:00:00.123Z","level":"info","message":"listening","port":"8080"}
-// Thread-safe. Callers must never pass an API key or a request body.
+// Fields with an empty value are left out. Thread-safe. Callers must never
+// pass an API key or a request body.
 #pragma once
 
 #include <initializer_list>
