@@ -145,6 +145,7 @@ int Run(int argc, char** argv) {
   http.port = config.listen_port;
   http.webhook_path = config.webhook_path;
   http.threads = config.http_threads;
+  http.max_in_flight = config.max_in_flight;
   http.max_body_bytes = config.max_body_bytes;
   http.tls_cert_file = config.tls_cert_file;
   http.tls_key_file = config.tls_key_file;

@@ -107,6 +107,16 @@ const std::vector<Setting>& Settings() {
          c.max_body_bytes = static_cast<size_t>(bytes);
          return "";
        }},
+      {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "2 x HOOKBRIDGE_HTTP_THREADS",
+       "connections being served or waiting for a worker; past it, webhooks get 503 at once",
+       [](Config& c, const std::string& v) -> std::string {
+         long long connections = 0;
+         if (std::string error = ParseInteger(v, 1, 1 << 20, &connections); !error.empty()) {
+           return error;
+         }
+         c.max_in_flight = static_cast<int>(connections);
+         return "";
+       }},
       {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "info", "debug, info, warn or error",
        [](Config& c, const std::string& v) -> std::string {
          const std::pair<const char*, LogLevel> levels[] = {
@@ -239,6 +249,11 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }
+  if (config.max_in_flight == 0) config.max_in_flight = 2 * config.http_threads;
+  if (config.max_in_flight < config.http_threads) {
+    return Failure("HOOKBRIDGE_MAX_IN_FLIGHT: " + std::to_string(config.max_in_flight) +
+                   " is below HOOKBRIDGE_HTTP_THREADS (" + std::to_string(config.http_threads) + ")");
+  }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return Failure(config.tls_cert_file.empty()
                        ? "HOOKBRIDGE_TLS_CERT_FILE: needed with HOOKBRIDGE_TLS_KEY_FILE"
@@ -265,6 +280,7 @@ std::string DescribeConfig(const Config& config) {
        << "HOOKBRIDGE_ACK_TIMEOUT_MS=" << config.ack_timeout.count() << "\n"
        << "HOOKBRIDGE_MAX_BODY_BYTES=" << config.max_body_bytes << "\n"
        << "HOOKBRIDGE_HTTP_THREADS=" << config.http_threads << "\n"
+       << "HOOKBRIDGE_MAX_IN_FLIGHT=" << config.max_in_flight << "\n"
        << "HOOKBRIDGE_LOG_LEVEL=" << kLevelNames[static_cast<int>(config.log_level)] << "\n"
        << "HOOKBRIDGE_DRAIN_GRACE_MS=" << config.drain_grace.count() << "\n"
        << "HOOKBRIDGE_TLS_CERT_FILE=" << config.tls_cert_file << "\n"

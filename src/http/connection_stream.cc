@@ -53,6 +53,8 @@ bool ConnectionStream::is_readable() const {
 bool ConnectionStream::is_writable() const { return PollFor(POLLOUT, write_timeout_); }
 
 ssize_t ConnectionStream::read(char* ptr, size_t size) {
+  if (read_budget_ == 0) return -1;
+  size = std::min(size, read_budget_);
   if (buffer_begin_ == buffer_end_) {
     if (!is_readable()) return -1;
     ssize_t received;
@@ -70,6 +72,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
   size_t n = std::min(size, buffer_end_ - buffer_begin_);
   std::memcpy(ptr, buffer_.data() + buffer_begin_, n);
   buffer_begin_ += n;
+  if (read_budget_ != SIZE_MAX) read_budget_ -= n;
   return static_cast<ssize_t>(n);
 }
 

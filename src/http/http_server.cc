@@ -12,6 +12,7 @@
 #include "hookbridge/core/log.h"
 #include "hookbridge/core/text.h"
 #include "hookbridge/http/connection_stream.h"
+#include "hookbridge/http/worker_pool.h"
 
 namespace hookbridge {
 namespace {
@@ -28,12 +29,16 @@ struct RequestContext {
   bool close_connection = false;  // the body stays (partly) unread: close after the answer
   std::optional<ErrorCode> error;
   const WebhookResult* webhook = nullptr;  // set while a webhook answer is written
+  ConnectionStream* stream = nullptr;
 };
 thread_local RequestContext t_request;
 
 constexpr const char* kHealthzPath = "/healthz";
 constexpr const char* kReadyzPath = "/readyz";
 constexpr const char* kMetricsPath = "/metrics";
+// The overflow thread answers 503 to one request per connection, and gives
+// it only this long to arrive.
+constexpr std::chrono::seconds kOverflowRequestTimeout{1};
 
 bool IsWellFormedRequestId(std::string_view id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -178,10 +183,11 @@ class HttpServer::Server final : public httplib::Server {
       : options_(options), metrics_(metrics), closing_connections_(closing) {}
 
   SslContext tls;  // set: every connection is TLS
+  WorkerPool* pool = nullptr;  // made by cpp-httplib's listen loop through new_task_queue
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    bool ok = ServeConnection(sock);
+    bool ok = WorkerPool::CurrentMode() != WorkerPool::Mode::kClose && ServeConnection(sock);
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return ok;
@@ -200,16 +206,21 @@ class HttpServer::Server final : public httplib::Server {
       }
     }
     ConnectionStream stream(sock, session.get(), options_.read_timeout, options_.write_timeout);
+    const bool overflow = WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded;
+    // An idle keep-alive connection gives its worker up to connections waiting for one.
+    auto keep_waiting = [this] { return svr_sock_ != INVALID_SOCKET && !pool->HasWaiting(); };
     bool ok = true;
     for (size_t served = 0; served < options_.keep_alive_max_requests; ++served) {
-      if (!stream.WaitForRequest(options_.keep_alive_timeout,
-                                 [this] { return svr_sock_ != INVALID_SOCKET; })) {
+      if (!stream.WaitForRequest(overflow ? kOverflowRequestTimeout : options_.keep_alive_timeout,
+                                 keep_waiting)) {
         break;
       }
-      stream.set_deadline(Clock::now() + options_.request_timeout);
+      stream.set_deadline(Clock::now() + (overflow ? kOverflowRequestTimeout : options_.request_timeout));
+      stream.set_read_budget(options_.max_head_bytes);
       t_request = RequestContext{};
       t_request.start = Clock::now();
-      t_request.close_connection = closing_connections_;
+      t_request.stream = &stream;
+      t_request.close_connection = closing_connections_ || overflow;
       bool client_asked_close = false;
       bool last = served + 1 == options_.keep_alive_max_requests;
       metrics_.AddInFlight(1);
@@ -236,8 +247,11 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
   server.set_read_timeout(options.read_timeout.count());
   server.set_write_timeout(options.write_timeout.count());
   server.set_payload_max_length(options.max_body_bytes);
-  const int threads = options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.new_task_queue = [&server, options] {
+    server.pool = new WorkerPool(static_cast<size_t>(options.threads),
+                                 static_cast<size_t>(options.max_in_flight - options.threads));
+    return server.pool;
+  };
 
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) {
@@ -271,6 +285,11 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
     const bool is_get = req.method == "GET" || req.method == "HEAD";
     if (req.path == webhook_path) {
       t_request.route = Route::kWebhook;
+      if (req.method == "POST" && WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded) {
+        t_request.close_connection = true;
+        Send(ErrorResponse(ErrorCode::kOverloaded, "too many requests in flight, retry later"), res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
       if (req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
     } else if (req.path == kHealthzPath || req.path == kReadyzPath || req.path == kMetricsPath) {
       t_request.route = req.path == kHealthzPath  ? Route::kHealthz
@@ -319,6 +338,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
 
     std::string body;
     body.reserve(length);
+    t_request.stream->set_read_budget(SIZE_MAX);  // the body is bounded by max_body below
     bool too_large = false;
     bool complete = read_body([&](const char* data, size_t size) {
       if (body.size() + size > max_body) {

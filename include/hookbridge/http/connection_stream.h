@@ -15,6 +15,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 
 namespace hookbridge {
 
@@ -32,6 +33,9 @@ class ConnectionStream final : public httplib::Stream {
   bool WaitForRequest(std::chrono::milliseconds timeout, KeepWaiting keep_waiting);
   // No read succeeds after `deadline`.
   void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+  // Reads fail once `bytes` more have been read: bounds a request's line and
+  // headers, which cpp-httplib 0.11.4 reads without limit.
+  void set_read_budget(size_t bytes) { read_budget_ = bytes; }
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -51,6 +55,7 @@ class ConnectionStream final : public httplib::Stream {
   std::chrono::milliseconds read_timeout_;
   std::chrono::milliseconds write_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
+  size_t read_budget_ = SIZE_MAX;
   std::array<char, 4096> buffer_{};
   size_t buffer_begin_ = 0;
   size_t buffer_end_ = 0;
@@ -60,11 +65,13 @@ template <typename KeepWaiting>
 bool ConnectionStream::WaitForRequest(std::chrono::milliseconds timeout,
                                       KeepWaiting keep_waiting) {
   if (Buffered()) return true;  // a pipelined request is already here
+  // Looks at least once, so a request that is already here gets served.
   constexpr std::chrono::milliseconds kSlice{100};
-  for (auto waited = std::chrono::milliseconds(0); waited < timeout && keep_waiting();
-       waited += kSlice) {
+  auto waited = std::chrono::milliseconds(0);
+  do {
     if (PollFor(POLLIN, std::min(kSlice, timeout - waited))) return true;
-  }
+    waited += kSlice;
+  } while (waited < timeout && keep_waiting());
   return false;
 }
 

@@ -1,0 +1,52 @@
+// The HTTP worker pool, with a bound on waiting work.
+//
+// cpp-httplib hands every accepted connection to a TaskQueue; its own
+// ThreadPool queues without bound, so under overload connections would wait
+// long past the sender's 5 s deadline while memory and descriptors grow.
+// This pool serves connections with `workers` threads and lets at most
+// `max_waiting` wait for one. A connection beyond that goes to a single
+// overflow thread that answers 503 at once (see OverflowMode()); if even the
+// overflow queue is full, the connection is closed unanswered.
+#pragma once
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hookbridge {
+
+class WorkerPool final : public httplib::TaskQueue {
+ public:
+  enum class Mode { kServe, kAnswerOverloaded, kClose };
+
+  WorkerPool(size_t workers, size_t max_waiting);
+  ~WorkerPool() override;
+
+  void enqueue(std::function<void()> job) override;
+  void shutdown() override;
+
+  // True while connections wait for a worker: idle keep-alive connections
+  // should then be closed so their workers serve the waiting ones.
+  bool HasWaiting() const;
+  // How the job running on the calling thread must treat its connection.
+  static Mode CurrentMode();
+
+ private:
+  void Work(std::deque<std::function<void()>>& queue, Mode mode);
+
+  const size_t max_waiting_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> waiting_;
+  std::deque<std::function<void()>> overflow_;
+  size_t idle_workers_ = 0;
+  bool shutting_down_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace hookbridge
