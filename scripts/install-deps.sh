@@ -8,6 +8,7 @@ packages=(
   libcpp-httplib-dev librdkafka-dev rapidjson-dev  # the product
   libgtest-dev libgmock-dev                        # unit and end-to-end tests
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
+  clang-14 libclang-rt-14-dev                      # libFuzzer
 )
 
 missing=()
