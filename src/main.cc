@@ -3,6 +3,7 @@
 // SIGHUP or file change, and a drain on SIGTERM/SIGINT.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,7 +87,7 @@ int Run(int argc, char** argv) {
   // before any other thread exists so every thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
-  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&signals, signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ConfigResult loaded = LoadConfig(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
@@ -161,10 +162,14 @@ int Run(int argc, char** argv) {
 
   // Until SIGTERM/SIGINT or a fatal producer error: reload keys when asked
   // (SIGHUP) or when the key file changes.
-  int signal = 0;
+  // HOOKBRIDGE_FAULT_INJECTION=1 (tests only): SIGUSR2 raises a fatal
+  // producer error, to prove the process survives one.
+  const char* fault_injection_setting = std::getenv("HOOKBRIDGE_FAULT_INJECTION");
+  const bool fault_injection = fault_injection_setting && std::string(fault_injection_setting) == "1";
   while (!publisher->fatal_error()) {
-    signal = sigtimedwait(&signals, nullptr, &kKeyFileCheckInterval);
+    int signal = sigtimedwait(&signals, nullptr, &kKeyFileCheckInterval);
     if (signal == SIGTERM || signal == SIGINT) break;
+    if (signal == SIGUSR2 && fault_injection) publisher->InjectFatalError();
     if (keys.reloadable()) ReloadKeys(keys, metrics, signal == SIGHUP);
   }
 

@@ -176,6 +176,11 @@ ProducerHealth KafkaPublisher::Health() const {
   return health;
 }
 
+void KafkaPublisher::InjectFatalError() {
+  rd_kafka_test_fatal_error(producer_, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                            "injected by a test");
+}
+
 void KafkaPublisher::PollLoop() {
   while (!stopping_) rd_kafka_poll(producer_, kPollIntervalMs);
 }

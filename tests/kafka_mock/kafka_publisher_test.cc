@@ -474,9 +474,7 @@ TEST(KafkaPublisherTest, FatalErrorFailsPendingAndLaterRecords) {
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
   auto pending = publisher->Publish(Record("k", "pending"));
 
-  ASSERT_EQ(rd_kafka_test_fatal_error(publisher->native_handle(),
-                                      RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "injected"),
-            RD_KAFKA_RESP_ERR_NO_ERROR);
+  publisher->InjectFatalError();
   const auto deadline = std::chrono::steady_clock::now() + Bound(kTimeout);
   while (!publisher->fatal_error() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);

@@ -59,8 +59,9 @@ class KafkaPublisher final : public Publisher {
   bool fatal_error() const { return fatal_error_.load(); }
   ProducerHealth Health() const;
 
-  // The librdkafka handle, for fault injection in tests (rd_kafka_test_fatal_error).
-  rd_kafka_s* native_handle() const { return producer_; }
+  // Fault injection for tests: raises a fatal producer error, as librdkafka
+  // would after e.g. an idempotence sequence desynchronization.
+  void InjectFatalError();
 
  private:
   explicit KafkaPublisher(Metrics& metrics) : metrics_(metrics) {}
