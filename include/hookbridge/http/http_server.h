@@ -60,8 +60,8 @@ class HttpServer {
  private:
   class Server;
   const HttpServerOptions options_;
+  std::atomic<bool> closing_connections_{false};  // before server_, which refers to it
   std::unique_ptr<Server> server_;
-  std::atomic<bool> closing_connections_{false};
   std::thread listener_;
   int port_ = -1;
 };
