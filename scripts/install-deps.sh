@@ -3,13 +3,21 @@
 # skipping the apt round-trip when everything is already there.
 set -euo pipefail
 
+# The lines up to "# the product" are the build packages: deploy/Dockerfile's
+# build stage installs exactly those (tests/deploy/check_dockerfile.py checks).
 packages=(
   g++ cmake ninja-build pkg-config
   libcpp-httplib-dev librdkafka-dev rapidjson-dev  # the product
   libgtest-dev libgmock-dev                        # unit and end-to-end tests
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
   clang-14 libclang-rt-14-dev                      # libFuzzer
+  nginx                                            # hostile suite: nginx -t on deploy/nginx
+  yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
 )
+# kubectl for `kubectl kustomize` in the deploy checks: Debian's
+# kubernetes-client, unless some kubectl is installed already (another
+# package's kubectl would own /usr/bin/kubectl, and dpkg refuses two owners).
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 missing=()
 for package in "${packages[@]}"; do

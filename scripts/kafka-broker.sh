@@ -4,6 +4,12 @@
 # scripts/kafka/pom.xml because that is the only download source we have.
 #
 # Usage: kafka-broker.sh fetch | start | stop | pid | create-topic NAME PARTITIONS
+#                       | kill | restart
+#
+# start wipes any state left behind and formats a fresh one; stop stops the
+# broker and removes its state. For fault tests: kill SIGKILLs the broker and
+# keeps its state dir as the crash left it; restart relaunches a broker on that
+# existing state (same cluster id, topics and records) without wiping it.
 #
 # Env: KAFKA_VERSION (4.1.1), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT
 # (PORT+1), KAFKA_STATE_DIR (/tmp/hookbridge-kafka), KAFKA_CACHE_DIR,
@@ -125,12 +131,18 @@ start() {
     -t "$(random_cluster_id)" -c "$STATE/server.properties" >"$STATE/format.log" 2>&1 \
     || { cat "$STATE/format.log" >&2; die "storage format failed"; }
 
+  launch_and_wait
+}
+
+# Launches the broker on the formatted $STATE and waits until it serves.
+launch_and_wait() {
   # All fds redirected, so a caller doing $(kafka-broker.sh start) or piping
-  # us does not wait forever on a pipe the broker holds open.
+  # us does not wait forever on a pipe the broker holds open. Appending keeps
+  # the log of a previous run on the same state (restart).
   "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
     -Dlog4j2.configurationFile="$STATE/log4j2.properties" \
     -cp "$JARS/*" kafka.Kafka "$STATE/server.properties" \
-    </dev/null >"$LOG" 2>&1 &
+    </dev/null >>"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
 
   # Ready means a client gets metadata listing the broker, i.e. it has
@@ -168,6 +180,32 @@ stop() {
   rm -rf "$STATE"
 }
 
+# SIGKILL, as in a crash: no clean shutdown, the state dir stays as it is.
+crash_broker() {
+  local pid
+  pid=$(running_pid) || die "broker is not running"
+  kill -KILL "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while running_pid >/dev/null; do
+    ((SECONDS < deadline)) || die "broker $pid did not die after SIGKILL"
+    sleep 0.05
+  done
+}
+
+# Relaunches the broker on the state a previous start left (after kill or a
+# crash): same cluster id, topics and records; nothing is wiped or formatted.
+restart() {
+  if running_pid >/dev/null; then
+    echo "$BOOTSTRAP"
+    return 0
+  fi
+  [[ -f $STATE/server.properties && -f $STATE/data/meta.properties ]] \
+    || die "no formatted broker state in $STATE (run start first)"
+  fetch
+  echo "--- restart on existing state $(date -u +%FT%TZ) ---" >>"$LOG"
+  launch_and_wait
+}
+
 create_topic() {
   (($# == 2)) || die "usage: create-topic NAME PARTITIONS"
   running_pid >/dev/null || die "broker is not running (run start first)"
@@ -182,5 +220,7 @@ case ${1:-} in
   stop) stop ;;
   pid) running_pid || die "broker is not running" ;;
   create-topic) shift; create_topic "$@" ;;
-  *) die "usage: $0 fetch|start|stop|pid|create-topic NAME PARTITIONS" ;;
+  kill) crash_broker ;;
+  restart) restart ;;
+  *) die "usage: $0 fetch|start|stop|pid|create-topic NAME PARTITIONS|kill|restart" ;;
 esac

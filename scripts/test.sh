@@ -22,6 +22,8 @@ echo "== build and test"
 cmake -S . -B build -G Ninja -DHOOKBRIDGE_WERROR=ON
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 600
+echo "== loss reports (tests/faults)"
+cat build/fault-reports/*.txt
 
 echo "== build and test under ASan + UBSan"
 cmake -S . -B build-sanitize -G Ninja -DHOOKBRIDGE_WERROR=ON -DHOOKBRIDGE_SANITIZE=ON

@@ -183,9 +183,14 @@ int Run(int argc, char** argv) {
     server.CloseConnectionsAfterEachAnswer();
     Log(LogLevel::kInfo, "draining: /readyz answers 503",
         {{"grace_ms", std::to_string(config.drain_grace.count())}});
-    timespec grace{static_cast<time_t>(config.drain_grace.count() / 1000),
-                   static_cast<long>(config.drain_grace.count() % 1000) * 1000000L};
-    while (sigtimedwait(&signals, nullptr, &grace) == SIGHUP) {
+    // A SIGHUP meanwhile must not restart the wait: it ends at a fixed time.
+    const auto grace_end = std::chrono::steady_clock::now() + config.drain_grace;
+    for (auto left = config.drain_grace; left.count() > 0;
+         left = std::chrono::duration_cast<std::chrono::milliseconds>(grace_end -
+                                                                      std::chrono::steady_clock::now())) {
+      timespec grace{static_cast<time_t>(left.count() / 1000),
+                     static_cast<long>(left.count() % 1000) * 1000000L};
+      if (sigtimedwait(&signals, nullptr, &grace) != SIGHUP) break;
     }
   }
   server.Stop();  // stops accepting and answers every request in progress

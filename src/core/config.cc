@@ -189,16 +189,19 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   Config config;
   bool check_config = false;
 
-  // The environment first, then flags over it.
+  // The environment first, then flags over it. An error in the environment is
+  // reported after the flags are read, so that --help and --version still work.
+  std::string env_error;
   for (const Setting& setting : Settings()) {
     auto found = env.find(setting.env);
     if (found == env.end()) continue;
     if (std::string error = setting.apply(config, found->second); !error.empty()) {
-      return Failure(std::string(setting.env) + ": " + error);
+      env_error = std::string(setting.env) + ": " + error;
+      break;
     }
   }
-  if (env.count("GETPROFILE_API_KEY") && env.count("GETPROFILE_API_KEY_FILE")) {
-    return Failure("GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are both set: set only one");
+  if (env_error.empty() && env.count("GETPROFILE_API_KEY") && env.count("GETPROFILE_API_KEY_FILE")) {
+    env_error = "GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are both set: set only one";
   }
   for (const auto& [name, value] : env) {
     if (name.rfind(kRdkafkaEnvPrefix, 0) == 0) {
@@ -244,6 +247,7 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
       return Failure(name + ": " + error);
     }
   }
+  if (!env_error.empty()) return Failure(env_error);
 
   if (config.api_keys.size() == 0) {
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
@@ -288,7 +292,8 @@ std::string DescribeConfig(const Config& config) {
   for (const auto& [name, value] : config.rdkafka_properties) {
     // Values of librdkafka's secret properties (sasl.password, ssl.key.password, ...) stay hidden.
     bool secret = name.find("password") != std::string::npos ||
-                  name.find("secret") != std::string::npos || name.find(".pem") != std::string::npos;
+                  name.find("secret") != std::string::npos || name.find(".pem") != std::string::npos ||
+                  name == "sasl.oauthbearer.config";
     text << "rdkafka " << name << "=" << (secret ? "(redacted)" : value) << "\n";
   }
   return text.str();

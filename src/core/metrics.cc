@@ -1,5 +1,6 @@
 #include "hookbridge/core/metrics.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include "hookbridge/version.h"
@@ -7,10 +8,12 @@
 namespace hookbridge {
 namespace {
 
+// Shortest text that reads back as exactly `value`: counts past 1e9 and
+// long-running sums keep every digit.
 void AppendNumber(std::string& out, double value) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.9g", value);
-  out += text;
+  auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  out.append(text, ec == std::errc() ? end : text);
 }
 
 void Header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
@@ -31,7 +34,7 @@ std::string Label(std::string_view name, std::string_view value) {
   std::string text(name);
   text += "=\"";
   for (char c : value) {
-    if (c == '\\' || c == '"') text += '\\';
+    if (c == '\\' || c == '"' || c == '\n') text += '\\';
     text += c == '\n' ? 'n' : c;
   }
   return text + "\"";

@@ -72,7 +72,10 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
   size_t n = std::min(size, buffer_end_ - buffer_begin_);
   std::memcpy(ptr, buffer_.data() + buffer_begin_, n);
   buffer_begin_ += n;
-  if (read_budget_ != SIZE_MAX) read_budget_ -= n;
+  if (read_budget_ != SIZE_MAX) {
+    read_budget_ -= n;
+    head_.append(ptr, n);
+  }
   return static_cast<ssize_t>(n);
 }
 

@@ -1,12 +1,15 @@
 #include "hookbridge/http/http_server.h"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "hookbridge/core/log.h"
@@ -90,6 +93,50 @@ bool HasBody(const httplib::Request& req) {
          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
 }
 
+// RFC 9110 5.6.2: the characters of a token, such as a field name.
+bool IsTokenChar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+}
+
+// The request head as received: every line ends in CR LF, with no other CR
+// or LF; each header line is a token, a colon and a value without control
+// characters (RFC 9112 2.2, 5.1, 5.2; RFC 9110 5.5). cpp-httplib 0.11.4 is
+// lenient here: it drops a line ending in a bare LF or without a colon, and
+// keeps "Content-Length : 5" or a folded " Content-Length: 5" under a name no
+// check matches. hookbridge would then frame the body differently from a proxy
+// that reads such a line as Content-Length or Transfer-Encoding, and the body
+// could be taken for the next request: request smuggling.
+bool IsCleanHead(std::string_view head) {
+  bool request_line = true;
+  size_t start = 0;
+  while (start < head.size()) {
+    size_t end = head.find('\n', start);
+    if (end == std::string_view::npos || end == start || head[end - 1] != '\r') return false;
+    std::string_view line = head.substr(start, end - 1 - start);
+    start = end + 1;
+    if (line.find('\r') != std::string_view::npos) return false;
+    if (line.empty()) {
+      if (request_line) continue;  // empty lines before the request line are ignored
+      break;                       // the end of the head
+    }
+    if (request_line) {  // cpp-httplib checks the request line itself
+      request_line = false;
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    for (char c : line.substr(0, colon)) {
+      if (!IsTokenChar(static_cast<unsigned char>(c))) return false;
+    }
+    for (char c : line.substr(colon + 1)) {
+      auto byte = static_cast<unsigned char>(c);
+      if ((byte < 0x20 && byte != '\t') || byte == 0x7F) return false;
+    }
+  }
+  return true;
+}
+
 bool IsDecimal(std::string_view text) {
   return !text.empty() && text.size() <= 18 &&
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -153,6 +200,33 @@ void LogWebhook(int status, Clock::duration latency) {
        {"kafka_error", webhook != nullptr ? webhook->delivery.error : ""}});
 }
 
+// The TLS handshake, done by `deadline`. A blocking SSL_accept() is bounded
+// only per read: a client trickling its ClientHello a byte at a time would
+// hold the worker for hours.
+bool Handshake(SSL* session, int sock, Clock::time_point deadline,
+               std::chrono::milliseconds read_timeout) {
+  const int flags = fcntl(sock, F_GETFL, 0);
+  fcntl(sock, F_SETFL, flags | O_NONBLOCK);
+  bool done = false;
+  while (true) {
+    int result = SSL_accept(session);
+    if (result == 1) {
+      done = true;
+      break;
+    }
+    int error = SSL_get_error(session, result);
+    short events = error == SSL_ERROR_WANT_READ    ? POLLIN
+                   : error == SSL_ERROR_WANT_WRITE ? POLLOUT
+                                                   : 0;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (events == 0 || left.count() <= 0) break;
+    pollfd descriptor{sock, events, 0};
+    if (::poll(&descriptor, 1, static_cast<int>(std::min(left, read_timeout).count())) <= 0) break;
+  }
+  fcntl(sock, F_SETFL, flags);
+  return done;
+}
+
 struct SslContextDeleter {
   void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
 };
@@ -184,6 +258,7 @@ class HttpServer::Server final : public httplib::Server {
 
   SslContext tls;  // set: every connection is TLS
   WorkerPool* pool = nullptr;  // made by cpp-httplib's listen loop through new_task_queue
+  int listen_socket = -1;      // the bound socket, once bound
 
  private:
   bool process_and_close_socket(socket_t sock) override {
@@ -196,12 +271,16 @@ class HttpServer::Server final : public httplib::Server {
   bool ServeConnection(socket_t sock) {
     std::unique_ptr<SSL, decltype(&SSL_free)> session(nullptr, &SSL_free);
     if (tls) {
-      // The handshake runs on the blocking socket: bound it by the read timeout.
+      // Bounds OpenSSL's blocking reads and writes on the socket.
       timeval timeout{static_cast<time_t>(options_.read_timeout.count()), 0};
       setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
       session.reset(SSL_new(tls.get()));
-      if (!session || SSL_set_fd(session.get(), sock) != 1 || SSL_accept(session.get()) != 1) {
+      const bool overflowing = WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded;
+      auto deadline =
+          Clock::now() + (overflowing ? kOverflowRequestTimeout : options_.request_timeout);
+      if (!session || SSL_set_fd(session.get(), sock) != 1 ||
+          !Handshake(session.get(), sock, deadline, options_.read_timeout)) {
         return false;
       }
     }
@@ -242,6 +321,13 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
     : options_(options), server_(std::make_unique<Server>(options, metrics, closing_connections_)) {
   Server& server = *server_;
   server.set_tcp_nodelay(true);  // else Nagle + delayed ACK add ~40 ms per keep-alive POST
+  server.set_socket_options([&server](socket_t sock) {
+    // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which lets a
+    // second instance bind the same port and silently take half the traffic.
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    server.listen_socket = sock;
+  });
   server.set_keep_alive_max_count(options.keep_alive_max_requests);
   server.set_keep_alive_timeout(options.keep_alive_timeout.count());
   server.set_read_timeout(options.read_timeout.count());
@@ -282,6 +368,13 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
   const std::string webhook_path = options.webhook_path;
   server.set_pre_routing_handler([webhook_path](const httplib::Request& req, httplib::Response& res) {
     AssignRequestId(req);
+    // A malformed head is never framed or routed: answered, then closed.
+    if (!IsCleanHead(t_request.stream->head())) {
+      if (req.path == webhook_path) t_request.route = Route::kWebhook;
+      t_request.close_connection = true;
+      Send(ErrorResponse(ErrorCode::kBadRequest, "malformed header field"), res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const bool is_get = req.method == "GET" || req.method == "HEAD";
     if (req.path == webhook_path) {
       t_request.route = Route::kWebhook;
@@ -318,6 +411,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
   });
   server.Get(kMetricsPath, [&metrics](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Request-Id", t_request.request_id);
+    if (t_request.close_connection) res.set_header("Connection", "close");  // draining
     res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 
@@ -378,6 +472,11 @@ bool HttpServer::Start(std::string* error) {
     *error = "HOOKBRIDGE_LISTEN: cannot listen on " + options_.host + ":" + std::to_string(options_.port);
     return false;
   }
+  // cpp-httplib 0.11.4 listens with a backlog of 5 (compiled into the
+  // library): a burst of connections overflows it, and the rest wait for TCP
+  // retransmits (1 s, 3 s, ...) before hookbridge even sees them, so a 503
+  // meant to come at once came seconds late. Listening again raises it.
+  ::listen(server_->listen_socket, SOMAXCONN);
   listener_ = std::thread([this] { server_->listen_after_bind(); });
   // cpp-httplib 0.11.4 has no wait_until_ready(): poll until it runs.
   for (int waited_ms = 0; waited_ms < 5000; ++waited_ms) {

@@ -1,11 +1,13 @@
 #include "hookbridge/http/worker_pool.h"
 
+#include <system_error>
+
 namespace hookbridge {
 namespace {
 
-// The overflow queue only needs to absorb a burst: each of its jobs is a
-// quick 503.
-constexpr size_t kMaxOverflowWaiting = 256;
+// Connections being answered 503 (or waiting for an overflow thread) at the
+// same time. Each holds an overflow thread for at most about a second.
+constexpr size_t kMaxOverflow = 256;
 thread_local WorkerPool::Mode t_mode = WorkerPool::Mode::kServe;
 
 }  // namespace
@@ -14,7 +16,6 @@ WorkerPool::WorkerPool(size_t workers, size_t max_waiting) : max_waiting_(max_wa
   for (size_t i = 0; i < workers; ++i) {
     threads_.emplace_back([this] { Work(waiting_, Mode::kServe); });
   }
-  threads_.emplace_back([this] { Work(overflow_, Mode::kAnswerOverloaded); });
 }
 
 WorkerPool::~WorkerPool() { shutdown(); }
@@ -29,8 +30,19 @@ void WorkerPool::enqueue(std::function<void()> job) {
       wake_.notify_all();
       return;
     }
-    if (overflow_.size() < kMaxOverflowWaiting) {
+    const size_t answering = overflow_threads_ - idle_overflow_threads_;
+    if (answering + overflow_.size() < kMaxOverflow) {
       overflow_.push_back(std::move(job));
+      if (overflow_.size() > idle_overflow_threads_) {
+        // One slow connection must not delay the 503 of the next: each
+        // overflow connection gets a thread of its own (kept for later bursts).
+        try {
+          threads_.emplace_back([this] { Work(overflow_, Mode::kAnswerOverloaded); });
+          ++overflow_threads_;
+        } catch (const std::system_error&) {
+          // No thread to be had: the job waits for a busy overflow thread.
+        }
+      }
       wake_.notify_all();
       return;
     }
@@ -59,10 +71,11 @@ void WorkerPool::shutdown() {
 void WorkerPool::Work(std::deque<std::function<void()>>& queue, Mode mode) {
   t_mode = mode;
   std::unique_lock<std::mutex> lock(mutex_);
+  size_t& idle = mode == Mode::kServe ? idle_workers_ : idle_overflow_threads_;
   while (true) {
-    if (mode == Mode::kServe) ++idle_workers_;
+    ++idle;
     wake_.wait(lock, [&] { return shutting_down_ || !queue.empty(); });
-    if (mode == Mode::kServe) --idle_workers_;
+    --idle;
     if (queue.empty()) return;  // shutting down with nothing left
     std::function<void()> job = std::move(queue.front());
     queue.pop_front();

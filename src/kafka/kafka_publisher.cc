@@ -76,6 +76,9 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       {"message.max.bytes", std::to_string(std::max<size_t>(
                                 1000000, options.max_value_bytes + kRecordOverheadBytes))},
       {"statistics.interval.ms", std::to_string(options.statistics_interval.count())},
+      // After a broker outage, reconnect within a second rather than up to
+      // librdkafka's default 10 s: every request meanwhile is answered 503.
+      {"reconnect.backoff.max.ms", "1000"},
   };
   properties.insert(properties.end(), options.properties.begin(), options.properties.end());
   for (const auto& [name, value] : properties) {
@@ -121,7 +124,7 @@ KafkaPublisher::~KafkaPublisher() {
   stopping_ = true;
   if (poller_.joinable()) poller_.join();
   if (producer_ != nullptr) {
-    int left = Flush(kShutdownFlushTimeout);
+    int left = flushed_ ? records_in_flight_.load() : Flush(kShutdownFlushTimeout);
     if (left > 0) {
       Log(LogLevel::kError, "records still undelivered at shutdown; they were answered 503",
           {{"records", std::to_string(left)}});
@@ -164,6 +167,7 @@ std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
 
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
   rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
+  flushed_ = true;
   return records_in_flight_;
 }
 

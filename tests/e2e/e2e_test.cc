@@ -1,120 +1,23 @@
 // End to end: the hookbridge binary, real HTTP, a real Apache Kafka broker
 // (named by HOOKBRIDGE_E2E_BROKERS; scripts/test.sh starts one). Each test
-// gets a fresh topic, so record counts are exact.
-#include <arpa/inet.h>
+// gets a fresh topic, so record counts are exact. The fixture is in
+// bridge_fixture.h.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <rapidjson/document.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <memory>
-#include <random>
+#include <cstdio>
 #include <thread>
 
 #include "../support/murmur2.h"
-#include "hookbridge_process.h"
-#include "kafka_test_client.h"
+#include "bridge_fixture.h"
 
 namespace hookbridge::e2e {
 namespace {
 
 using namespace std::chrono_literals;
 using hookbridge::test_support::JavaPartitionOf;
-
-constexpr int kPartitions = 6;
-constexpr size_t kMaxBody = 4096;
-const char* const kPath = "/webhooks/getprofile";
-const char* const kExampleEvent =
-    R"({"id":"evt_1234567890","event":"profile.updated","tenant_id":"abc-tenant",)"
-    R"("data":{"profile_id":"12345","status":"ready"},"created_at":"2023-10-01T12:00:00Z",)"
-    R"("webhook_id":"webhook_12345"})";
-
-std::string UniqueTopic() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::random_device random;
-  return std::string("e2e.") + info->name() + "." + std::to_string(random());
-}
-
-std::string ProfileEvent(const std::string& id, const std::string& profile, int sequence = 0) {
-  return R"({"id":")" + id + R"(","event":"profile.updated","tenant_id":"t1","data":{"profile_id":")" +
-         profile + R"(","seq":)" + std::to_string(sequence) + "}}";
-}
-
-std::string ErrorCodeOf(const std::string& body) {
-  rapidjson::Document document;
-  document.Parse(body.c_str());
-  if (document.HasParseError() || !document.IsObject() || !document.HasMember("error") ||
-      !document["error"].IsString() || !document.HasMember("message")) {
-    return "<not an error body: " + body + ">";
-  }
-  return document["error"].GetString();
-}
-
-// Sends raw bytes on a fresh connection and returns everything the server
-// sends back until it closes the connection (or 5 s pass).
-std::string RawExchange(int port, const std::string& bytes) {
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  if (connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return "";
-  timeval timeout{5, 0};
-  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  send(sock, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  std::string received;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = recv(sock, buffer, sizeof buffer, 0)) > 0) received.append(buffer, static_cast<size_t>(n));
-  close(sock);
-  return received;
-}
-
-size_t CountOf(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
-  return count;
-}
-
-class EndToEnd : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
-    ASSERT_NE(brokers, nullptr) << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "
-                                   "(scripts/test.sh starts one)";
-    brokers_ = brokers;
-    topic_ = UniqueTopic();
-    ASSERT_EQ(CreateTopic(brokers_, topic_, kPartitions), "");
-  }
-
-  std::map<std::string, std::string> Environment() const {
-    return {{"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
-            {"GETPROFILE_API_KEY", "key-old-0123456789,key-new-0123456789"},
-            {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
-            {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
-            {"HOOKBRIDGE_MAX_BODY_BYTES", std::to_string(kMaxBody)},
-            {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}};
-  }
-
-  void StartBridge() {
-    bridge_ = std::make_unique<HookbridgeProcess>(Environment());
-    ASSERT_TRUE(bridge_->started()) << bridge_->output();
-  }
-
-  httplib::Result Post(const std::string& body, const std::string& key = "key-new-0123456789") {
-    httplib::Client client("127.0.0.1", bridge_->port());
-    client.set_read_timeout(10, 0);
-    return client.Post(kPath, {{"Authorization", "Bearer " + key}}, body, "application/json");
-  }
-
-  std::string brokers_;
-  std::string topic_;
-  std::unique_ptr<HookbridgeProcess> bridge_;
-};
 
 TEST_F(EndToEnd, AcceptedEventIsInKafkaWithKeyValueHeadersAndJavaPartition) {
   StartBridge();

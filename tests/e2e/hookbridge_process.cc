@@ -22,7 +22,8 @@ std::string ReadWhole(const std::string& path) {
 }  // namespace
 
 HookbridgeProcess::HookbridgeProcess(const std::map<std::string, std::string>& env,
-                                     const std::vector<std::string>& args) {
+                                     const std::vector<std::string>& args,
+                                     bool wait_until_listening) {
   char path_template[] = "/tmp/hookbridge-e2e-XXXXXX";
   int fd = mkstemp(path_template);
   output_path_ = path_template;
@@ -46,6 +47,7 @@ HookbridgeProcess::HookbridgeProcess(const std::map<std::string, std::string>& e
     _exit(127);
   }
   close(fd);
+  if (!wait_until_listening) return;
 
   // The start-up log line names the bound address: ..."address":"127.0.0.1:PORT"...
   const std::regex listening(R"re("message":"hookbridge listening","address":"[^"]*:(\d+)")re");
@@ -70,6 +72,8 @@ const std::string& HookbridgeProcess::output() const {
   output_ = ReadWhole(output_path_);
   return output_;
 }
+
+bool HookbridgeProcess::Signal(int signal) { return pid_ > 0 && kill(pid_, signal) == 0; }
 
 int HookbridgeProcess::SignalAndWait(int signal, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return exit_code_;

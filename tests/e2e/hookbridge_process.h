@@ -13,15 +13,19 @@ namespace hookbridge::e2e {
 class HookbridgeProcess {
  public:
   // Starts the binary with exactly `env` as its environment and waits until it
-  // logs that it listens (listen on 127.0.0.1:0 to get a free port).
+  // logs that it listens (listen on 127.0.0.1:0 to get a free port). With
+  // `wait_until_listening` false it returns at once, and port() stays -1
+  // (for a log level that hides the start-up line).
   HookbridgeProcess(const std::map<std::string, std::string>& env,
-                    const std::vector<std::string>& args = {});
+                    const std::vector<std::string>& args = {}, bool wait_until_listening = true);
   ~HookbridgeProcess();  // SIGKILLs it if still running
 
   bool started() const { return port_ > 0; }
   int port() const { return port_; }
   const std::string& output() const;  // stdout and stderr so far
 
+  // Sends `signal` without waiting (false if the process is gone).
+  bool Signal(int signal);
   // Sends `signal` and waits for the exit; returns the exit code (128+n if
   // killed by signal n), or -1 if it did not exit within `timeout`.
   int SignalAndWait(int signal, std::chrono::milliseconds timeout);

@@ -418,5 +418,179 @@ TEST(HelpTextTest, MentionsEveryVariableFlagAndDefault) {
   }
 }
 
+
+// --- operations: log level, drain, TLS, --version, --check-config ------------
+
+TEST(LoadConfigTest, OperationsDefaults) {
+  Config config = MustLoad({}, WithKey());
+  EXPECT_EQ(config.log_level, LogLevel::kInfo);
+  EXPECT_EQ(config.drain_grace, std::chrono::milliseconds(5000));
+  EXPECT_EQ(config.tls_cert_file, "");
+  EXPECT_EQ(config.tls_key_file, "");
+}
+
+TEST(LoadConfigTest, LogLevelFromEnvironmentAndFlagIgnoringCase) {
+  const std::vector<std::pair<std::string, LogLevel>> levels = {
+      {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn},
+      {"error", LogLevel::kError}, {"WARN", LogLevel::kWarn}, {"Debug", LogLevel::kDebug}};
+  for (const auto& [text, level] : levels) {
+    EXPECT_EQ(MustLoad({}, WithKey({{"HOOKBRIDGE_LOG_LEVEL", text}})).log_level, level) << text;
+    EXPECT_EQ(MustLoad({"--log-level", text}, WithKey()).log_level, level) << text;
+  }
+  EXPECT_EQ(MustLoad({"--log-level=error"}, WithKey({{"HOOKBRIDGE_LOG_LEVEL", "debug"}})).log_level,
+            LogLevel::kError);
+}
+
+TEST(LoadConfigTest, DrainGraceFromEnvironmentAndFlag) {
+  EXPECT_EQ(MustLoad({}, WithKey({{"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}})).drain_grace,
+            std::chrono::milliseconds(0));
+  EXPECT_EQ(MustLoad({}, WithKey({{"HOOKBRIDGE_DRAIN_GRACE_MS", "600000"}})).drain_grace,
+            std::chrono::milliseconds(600000));
+  EXPECT_EQ(MustLoad({"--drain-grace-ms=2000"}, WithKey({{"HOOKBRIDGE_DRAIN_GRACE_MS", "9"}})).drain_grace,
+            std::chrono::milliseconds(2000));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LogLevelAndDrainGrace, BadValueTest,
+    ::testing::Values(BadValue{"HOOKBRIDGE_LOG_LEVEL", "--log-level", "verbose"},
+                      BadValue{"HOOKBRIDGE_LOG_LEVEL", "--log-level", ""},
+                      BadValue{"HOOKBRIDGE_LOG_LEVEL", "--log-level", "info "},
+                      BadValue{"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", "-1"},
+                      BadValue{"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", "600001"},
+                      BadValue{"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", "5s"},
+                      BadValue{"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", ""}));
+
+TEST(LoadConfigTest, TlsNeedsBothCertificateAndKey) {
+  Config config = MustLoad({}, WithKey({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"},
+                                        {"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
+  EXPECT_EQ(config.tls_cert_file, "/etc/hb/cert.pem");
+  EXPECT_EQ(config.tls_key_file, "/etc/hb/key.pem");
+  config = MustLoad({"--tls-cert-file", "c.pem", "--tls-key-file=k.pem"}, WithKey());
+  EXPECT_EQ(config.tls_cert_file, "c.pem");
+  EXPECT_EQ(config.tls_key_file, "k.pem");
+
+  // Only one of the two: the error names the missing setting.
+  std::string error = MustFail({}, WithKey({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"}}));
+  EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_TLS_KEY_FILE"));
+  error = MustFail({}, WithKey({{"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
+  EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_TLS_CERT_FILE"));
+  error = MustFail({"--tls-key-file", "k.pem"}, WithKey());
+  EXPECT_THAT(error, HasSubstr("HOOKBRIDGE_TLS_CERT_FILE"));
+}
+
+TEST(LoadConfigTest, VersionFlagAsksForTheVersionEvenWithoutKeys) {
+  for (const Args& args : {Args{"--version"}, Args{"--kafka-topic", "t", "--version"}}) {
+    ConfigResult result = LoadConfig(args, {});
+    EXPECT_TRUE(result.show_version);
+    EXPECT_FALSE(result.show_help);
+    EXPECT_FALSE(result.check_config);
+    EXPECT_FALSE(result.config.has_value());
+    EXPECT_TRUE(result.error.empty()) << result.error;
+  }
+}
+
+TEST(LoadConfigTest, HelpAndVersionWorkEvenWithABadEnvironment) {
+  // An operator with a broken setting must still be able to read --help.
+  const Environment broken = WithKey({{"HOOKBRIDGE_ACK_TIMEOUT_MS", "soon"}});
+  ConfigResult help = LoadConfig({"--help"}, broken);
+  EXPECT_TRUE(help.show_help) << help.error;
+  ConfigResult version = LoadConfig({"--version"}, broken);
+  EXPECT_TRUE(version.show_version) << version.error;
+  // Without them, the bad setting is still the error.
+  EXPECT_THAT(MustFail({}, broken), HasSubstr("HOOKBRIDGE_ACK_TIMEOUT_MS"));
+  EXPECT_THAT(MustFail({"--kafka-topic", "t"}, broken), HasSubstr("HOOKBRIDGE_ACK_TIMEOUT_MS"));
+  // A flag value that merely looks like --version is a value.
+  EXPECT_EQ(MustLoad({"--kafka-topic", "--version"}, WithKey()).kafka_topic, "--version");
+}
+
+TEST(LoadConfigTest, CheckConfigFlagLoadsTheConfigAndAsksForTheCheck) {
+  ConfigResult result = LoadConfig({"--check-config", "--kafka-topic", "t"}, WithKey());
+  EXPECT_TRUE(result.check_config);
+  EXPECT_FALSE(result.show_help);
+  EXPECT_FALSE(result.show_version);
+  ASSERT_TRUE(result.config.has_value()) << result.error;
+  EXPECT_EQ(result.config->kafka_topic, "t");
+  EXPECT_FALSE(LoadConfig({}, WithKey()).check_config);
+}
+
+TEST(LoadConfigTest, CheckConfigStillRejectsABadSetting) {
+  ConfigResult result = LoadConfig({"--check-config"}, WithKey({{"HOOKBRIDGE_HTTP_THREADS", "0"}}));
+  EXPECT_FALSE(result.config.has_value());
+  EXPECT_THAT(result.error, HasSubstr("HOOKBRIDGE_HTTP_THREADS"));
+}
+
+TEST(HelpTextTest, MentionsTheOperationsSettingsAndFlags) {
+  std::string help = HelpText();
+  for (const char* text : {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "HOOKBRIDGE_DRAIN_GRACE_MS",
+                           "--drain-grace-ms", "HOOKBRIDGE_TLS_CERT_FILE", "--tls-cert-file",
+                           "HOOKBRIDGE_TLS_KEY_FILE", "--tls-key-file", "--check-config", "--version"}) {
+    EXPECT_THAT(help, HasSubstr(text));
+  }
+}
+
+// --- DescribeConfig ---------------------------------------------------------
+
+TEST(DescribeConfigTest, ListsEverySettingWithTheKeysRedacted) {
+  Config config = MustLoad({"--log-level", "warn", "--drain-grace-ms", "2500"},
+                           {{"GETPROFILE_API_KEY", std::string(kKey) + "," + kOtherKey},
+                            {"HOOKBRIDGE_LISTEN", "127.0.0.1:9090"},
+                            {"HOOKBRIDGE_KAFKA_BROKERS", "k1:9092,k2:9092"},
+                            {"HOOKBRIDGE_KAFKA_TOPIC", "events.gp"},
+                            {"HOOKBRIDGE_ACK_TIMEOUT_MS", "2500"},
+                            {"HOOKBRIDGE_TLS_CERT_FILE", "/c.pem"},
+                            {"HOOKBRIDGE_TLS_KEY_FILE", "/k.pem"}});
+  std::string text = DescribeConfig(config);
+  EXPECT_THAT(text, Not(HasSubstr(kKey)));
+  EXPECT_THAT(text, Not(HasSubstr(kOtherKey)));
+  for (const char* line :
+       {"HOOKBRIDGE_LISTEN=127.0.0.1:9090\n", "HOOKBRIDGE_WEBHOOK_PATH=/webhooks/getprofile\n",
+        "GETPROFILE_API_KEY=(2 keys, redacted)\n", "HOOKBRIDGE_KAFKA_BROKERS=k1:9092,k2:9092\n",
+        "HOOKBRIDGE_KAFKA_TOPIC=events.gp\n", "HOOKBRIDGE_ACK_TIMEOUT_MS=2500\n",
+        "HOOKBRIDGE_MAX_BODY_BYTES=1048576\n", "HOOKBRIDGE_HTTP_THREADS=64\n",
+        "HOOKBRIDGE_LOG_LEVEL=warn\n", "HOOKBRIDGE_DRAIN_GRACE_MS=2500\n",
+        "HOOKBRIDGE_TLS_CERT_FILE=/c.pem\n", "HOOKBRIDGE_TLS_KEY_FILE=/k.pem\n"}) {
+    EXPECT_THAT(text, HasSubstr(line));
+  }
+}
+
+TEST(DescribeConfigTest, KeyFileIsNamedWithItsKeyCountButNoKey) {
+  TempFile file(std::string(kKey) + "\n" + kOtherKey + "\n");
+  Config config = MustLoad({}, {{"GETPROFILE_API_KEY_FILE", file.path()}});
+  std::string text = DescribeConfig(config);
+  EXPECT_THAT(text, HasSubstr("GETPROFILE_API_KEY_FILE=" + file.path() + " (2 keys, redacted)\n"));
+  EXPECT_THAT(text, Not(HasSubstr(kKey)));
+  EXPECT_THAT(text, Not(HasSubstr(kOtherKey)));
+}
+
+TEST(DescribeConfigTest, EmbeddedBrokerIsNamedWhenNoBrokerIsSet) {
+  EXPECT_THAT(DescribeConfig(MustLoad({}, WithKey())),
+              HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=(embedded development broker)\n"));
+}
+
+TEST(DescribeConfigTest, SecretLibrdkafkaPropertiesAreRedactedOthersShown) {
+  // librdkafka's sensitive properties (those it marks _RK_SENSITIVE).
+  const std::vector<std::pair<std::string, std::string>> secrets = {
+      {"sasl.password", "Pw-sasl-0001"},
+      {"ssl.key.password", "Pw-sslkey-0002"},
+      {"ssl.keystore.password", "Pw-keystore-0003"},
+      {"ssl.key.pem", "-----BEGIN PRIVATE KEY-----Pem0004"},
+      {"sasl.oauthbearer.client.secret", "Pw-oauth-0005"},
+      {"sasl.oauthbearer.config", "principal=svc secret=Pw-oauthcfg-0006"},
+  };
+  Args args;
+  for (const auto& [name, value] : secrets) args.push_back("--rdkafka=" + name + "=" + value);
+  args.push_back("--rdkafka=security.protocol=SASL_SSL");
+  args.push_back("--rdkafka=sasl.username=svc-hookbridge");
+  Config config = MustLoad(args, WithKey({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD", "Pw-env-0007"}}));
+  std::string text = DescribeConfig(config);
+  for (const auto& [name, value] : secrets) {
+    EXPECT_THAT(text, HasSubstr("rdkafka " + name + "=(redacted)\n"));
+    EXPECT_THAT(text, Not(HasSubstr(value)));
+  }
+  EXPECT_THAT(text, Not(HasSubstr("Pw-")));
+  EXPECT_THAT(text, HasSubstr("rdkafka security.protocol=SASL_SSL\n"));
+  EXPECT_THAT(text, HasSubstr("rdkafka sasl.username=svc-hookbridge\n"));
+}
+
 }  // namespace
 }  // namespace hookbridge

@@ -16,6 +16,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace hookbridge {
 
@@ -34,8 +35,15 @@ class ConnectionStream final : public httplib::Stream {
   // No read succeeds after `deadline`.
   void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
   // Reads fail once `bytes` more have been read: bounds a request's line and
-  // headers, which cpp-httplib 0.11.4 reads without limit.
-  void set_read_budget(size_t bytes) { read_budget_ = bytes; }
+  // headers, which cpp-httplib 0.11.4 reads without limit. While a budget is
+  // set, the bytes read are kept in head(), so that the request head can be
+  // checked as received (cpp-httplib 0.11.4 silently drops header lines it
+  // cannot parse).
+  void set_read_budget(size_t bytes) {
+    read_budget_ = bytes;
+    head_.clear();
+  }
+  const std::string& head() const { return head_; }
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -56,6 +64,7 @@ class ConnectionStream final : public httplib::Stream {
   std::chrono::milliseconds write_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
   size_t read_budget_ = SIZE_MAX;
+  std::string head_;
   std::array<char, 4096> buffer_{};
   size_t buffer_begin_ = 0;
   size_t buffer_end_ = 0;

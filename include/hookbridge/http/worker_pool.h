@@ -4,9 +4,12 @@
 // ThreadPool queues without bound, so under overload connections would wait
 // long past the sender's 5 s deadline while memory and descriptors grow.
 // This pool serves connections with `workers` threads and lets at most
-// `max_waiting` wait for one. A connection beyond that goes to a single
-// overflow thread that answers 503 at once (see OverflowMode()); if even the
-// overflow queue is full, the connection is closed unanswered.
+// `max_waiting` wait for one. A connection beyond that goes to an overflow
+// thread that answers 503 at once (see CurrentMode()). Overflow threads are
+// started on demand, one per connection being answered, up to a fixed bound:
+// a connection whose request is slow to arrive holds only its own overflow
+// thread (for about a second), never delaying the 503 of the others. Past
+// that bound the connection is closed unanswered.
 #pragma once
 
 #include <httplib.h>
@@ -45,6 +48,8 @@ class WorkerPool final : public httplib::TaskQueue {
   std::deque<std::function<void()>> waiting_;
   std::deque<std::function<void()>> overflow_;
   size_t idle_workers_ = 0;
+  size_t overflow_threads_ = 0;
+  size_t idle_overflow_threads_ = 0;
   bool shutting_down_ = false;
   std::vector<std::thread> threads_;
 };

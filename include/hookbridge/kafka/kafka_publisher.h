@@ -48,7 +48,7 @@ class KafkaPublisher final : public Publisher {
   static std::unique_ptr<KafkaPublisher> Create(const KafkaOptions& options, Metrics& metrics,
                                                 std::string* error);
   static const char* LibraryVersion();
-  ~KafkaPublisher() override;  // flushes (bounded), then fails what is left
+  ~KafkaPublisher() override;  // flushes (bounded, unless Flush() ran), then fails what is left
 
   std::future<PublishResult> Publish(KafkaRecord record) override;
 
@@ -80,6 +80,7 @@ class KafkaPublisher final : public Publisher {
   std::string topic_name_;
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again
   std::thread poller_;
 };
 

@@ -1,0 +1,310 @@
+#!/usr/bin/python3
+"""Checks that the deploy manifests fit hookbridge and each other.
+
+Usage: check_manifests.py SOURCE_DIR HOOKBRIDGE_BINARY K8S_RENDERED STRIMZI_RENDERED COMPOSE_RENDERED
+
+The *_RENDERED files are what `kubectl kustomize deploy/k8s`,
+`kubectl kustomize deploy/k8s/strimzi` and `docker-compose config` printed
+(check_manifests.sh makes them). Checked here, beyond "it renders":
+  * every setting in the ConfigMap and in compose is one hookbridge knows,
+    with a value it accepts (the binary itself judges);
+  * the Deployment: 3 replicas, liveness on /healthz, readiness on /readyz, a
+    preStop wait, a termination grace period longer than preStop + drain +
+    ack timeout + flush, requests and limits, a read-only root file system,
+    non-root, no privilege escalation, all capabilities dropped, and the keys
+    from a Secret mounted as a directory (no subPath: updates reach the file);
+  * the Service, PDB and HPA select and target that Deployment;
+  * the user, port and health check agree with deploy/Dockerfile;
+  * the Strimzi topic and the compose topic agree with the settings;
+  * compose: three hookbridge instances built from deploy/Dockerfile, keys as
+    a secret file, readiness-based depends_on, nginx with
+    deploy/nginx/hookbridge-front.conf, a stop grace period that covers the drain.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+FLUSH_S = 10  # hookbridge's producer flush on shutdown (src/main.cc)
+PROBLEMS = []
+
+
+def check(condition, message):
+    if not condition:
+        PROBLEMS.append(message)
+    return condition
+
+
+def load_all(path):
+    with open(path, encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def by_kind(docs):
+    return {d["kind"]: d for d in docs}
+
+
+def seconds_of_ms(settings, name, default_ms, where):
+    value = str(settings.get(name, default_ms))
+    if not check(value.isdigit(), f"{where}: {name}={value} is not a number of ms"):
+        return default_ms / 1000
+    return int(value) / 1000
+
+
+def duration_s(text):
+    """Compose durations: 30s, 1m30s, 500ms."""
+    total = 0.0
+    for number, unit in re.findall(r"([\d.]+)(ms|us|h|m|s)", str(text)):
+        total += float(number) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6}[unit]
+    return total
+
+
+def settings_accepted(binary, settings, where):
+    """The binary judges the values: env is applied before --help returns."""
+    help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
+    for name in settings:
+        check(f"({name})" in help_text or name.startswith("HOOKBRIDGE_RDKAFKA_"),
+              f"{where}: {name} is not a hookbridge setting")
+    env = {"PATH": "/usr/bin:/bin"}
+    env.update({k: str(v) for k, v in settings.items()})
+    with tempfile.NamedTemporaryFile("w", suffix=".keys") as keys:
+        # The key file is the deployment's own; a stand-in with one key here.
+        keys.write("placeholder-key\n")
+        keys.flush()
+        if "GETPROFILE_API_KEY_FILE" in env:
+            env["GETPROFILE_API_KEY_FILE"] = keys.name
+        else:
+            env["GETPROFILE_API_KEY"] = "placeholder-key"
+        run = subprocess.run([binary, "--help"], env=env, capture_output=True, text=True)
+    check(run.returncode == 0, f"{where}: hookbridge refuses these settings: {run.stderr.strip()}")
+
+
+def dockerfile_facts(source):
+    with open(os.path.join(source, "deploy", "Dockerfile"), encoding="utf-8") as f:
+        text = f.read()
+    user = re.findall(r"^USER\s+(\d+)(?::(\d+))?\s*$", text, re.M)
+    expose = re.findall(r"^EXPOSE\s+(\d+)", text, re.M)
+    listen = re.findall(r"^ENV\s+HOOKBRIDGE_LISTEN=\S*:(\d+)", text, re.M)
+    return {
+        "uid": int(user[-1][0]) if user else None,
+        "gid": int(user[-1][1]) if user and user[-1][1] else None,
+        "port": int(expose[-1]) if expose else None,
+        "listen_port": int(listen[-1]) if listen else None,
+    }
+
+
+def check_k8s(docs, strimzi_docs, binary, image, source):
+    kinds = by_kind(docs)
+    for kind in ["Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler", "ConfigMap"]:
+        check(kind in kinds, f"k8s: no {kind} rendered")
+    check("Secret" not in kinds, "k8s: the base must not carry a Secret (an apply would overwrite real keys)")
+    if len(PROBLEMS):
+        return
+    deployment, config = kinds["Deployment"], kinds["ConfigMap"]
+    settings = config["data"]
+    settings_accepted(binary, settings, "k8s ConfigMap")
+
+    spec = deployment["spec"]
+    check(spec.get("replicas") == 3, "k8s: the Deployment wants 3 replicas")
+    pod = spec["template"]["spec"]
+    labels = spec["template"]["metadata"]["labels"]
+    check(all(labels.get(k) == v for k, v in spec["selector"]["matchLabels"].items()),
+          "k8s: the Deployment selector does not match its pod labels")
+    containers = pod["containers"]
+    check(len(containers) == 1, "k8s: one container expected")
+    c = containers[0]
+
+    ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    listen_port = int(settings.get("HOOKBRIDGE_LISTEN", "0.0.0.0:8080").rsplit(":", 1)[1])
+    check(ports.get("http") == listen_port, "k8s: containerPort 'http' is not HOOKBRIDGE_LISTEN's port")
+    check(image["port"] == listen_port, "k8s: the image EXPOSEs another port")
+
+    def probe(name, path):
+        p = c.get(name, {}).get("httpGet", {})
+        check(p.get("path") == path, f"k8s: {name} must GET {path}")
+        check(p.get("port") in ("http", listen_port), f"k8s: {name} on the wrong port")
+
+    probe("livenessProbe", "/healthz")
+    probe("readinessProbe", "/readyz")
+
+    pre_stop = c.get("lifecycle", {}).get("preStop", {})
+    pre_stop_s = 0
+    if "exec" in pre_stop:
+        command = pre_stop["exec"]["command"]
+        check(command[0] == "sleep" and len(command) == 2, "k8s: preStop should be [sleep, N]")
+        pre_stop_s = float(command[1])
+    elif "sleep" in pre_stop:
+        pre_stop_s = float(pre_stop["sleep"]["seconds"])
+    check(pre_stop_s > 0, "k8s: no preStop wait")
+    drain_s = seconds_of_ms(settings, "HOOKBRIDGE_DRAIN_GRACE_MS", 5000, "k8s")
+    ack_s = seconds_of_ms(settings, "HOOKBRIDGE_ACK_TIMEOUT_MS", 4000, "k8s")
+    needed = pre_stop_s + drain_s + ack_s + FLUSH_S
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    check(grace > needed, f"k8s: terminationGracePeriodSeconds {grace} does not exceed "
+                          f"preStop {pre_stop_s} + drain {drain_s} + ack {ack_s} + flush {FLUSH_S} s")
+
+    resources = c.get("resources", {})
+    for part in ["requests", "limits"]:
+        for resource in ["cpu", "memory"]:
+            check(resource in resources.get(part, {}), f"k8s: no {part}.{resource}")
+
+    sc = c.get("securityContext", {})
+    psc = pod.get("securityContext", {})
+    check(sc.get("readOnlyRootFilesystem") is True, "k8s: readOnlyRootFilesystem must be true")
+    check(sc.get("allowPrivilegeEscalation") is False, "k8s: allowPrivilegeEscalation must be false")
+    check(sc.get("capabilities", {}).get("drop") == ["ALL"], "k8s: capabilities must drop ALL")
+    check(sc.get("privileged") in (None, False), "k8s: must not be privileged")
+    check(sc.get("runAsNonRoot", psc.get("runAsNonRoot")) is True, "k8s: runAsNonRoot must be true")
+    uid = sc.get("runAsUser", psc.get("runAsUser"))
+    check(uid == image["uid"] and uid not in (None, 0), "k8s: runAsUser must be the image's non-root USER")
+
+    # Keys: a Secret volume mounted as a directory, the file in it named by
+    # GETPROFILE_API_KEY_FILE, no subPath (so Secret updates reach it).
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    key_file = env.get("GETPROFILE_API_KEY_FILE") or settings.get("GETPROFILE_API_KEY_FILE")
+    check(key_file is not None, "k8s: GETPROFILE_API_KEY_FILE is not set")
+    check("GETPROFILE_API_KEY" not in env and "GETPROFILE_API_KEY" not in settings,
+          "k8s: keys must come from the file, not GETPROFILE_API_KEY")
+    secret_volumes = {v["name"]: v["secret"] for v in pod.get("volumes", []) if "secret" in v}
+    mounts = [m for m in c.get("volumeMounts", []) if m["name"] in secret_volumes]
+    check(len(mounts) == 1, "k8s: the key Secret must be mounted once")
+    if key_file and mounts:
+        mount = mounts[0]
+        check("subPath" not in mount, "k8s: a subPath mount never sees Secret updates")
+        check(os.path.dirname(key_file) == mount["mountPath"].rstrip("/"),
+              "k8s: GETPROFILE_API_KEY_FILE is not in the Secret's mount")
+        secret = secret_volumes[mount["name"]]
+        item_paths = {i["path"]: i["key"] for i in secret.get("items", [])}
+        key_name = item_paths.get(os.path.basename(key_file), os.path.basename(key_file))
+        with open(os.path.join(source, "deploy", "k8s", "secret.example.yaml"), encoding="utf-8") as f:
+            example = yaml.safe_load(f)
+        check(example["metadata"]["name"] == secret["secretName"], "k8s: secret.example.yaml has another name")
+        check(key_name in example.get("stringData", {}), "k8s: secret.example.yaml lacks the key file entry")
+        placeholder = example["stringData"].get(key_name, "")
+        check(all(not line.strip() or line.strip().startswith("#") for line in placeholder.splitlines()),
+              "k8s: secret.example.yaml must hold no usable key, only comments")
+
+    service = kinds["Service"]
+    check(all(labels.get(k) == v for k, v in service["spec"]["selector"].items()),
+          "k8s: the Service does not select the pods")
+    check(any(p.get("targetPort") in ("http", listen_port) for p in service["spec"]["ports"]),
+          "k8s: the Service does not target the http port")
+    pdb = kinds["PodDisruptionBudget"]
+    check(pdb["apiVersion"] == "policy/v1", "k8s: PodDisruptionBudget should be policy/v1")
+    check(all(labels.get(k) == v for k, v in pdb["spec"]["selector"]["matchLabels"].items()),
+          "k8s: the PDB does not select the pods")
+    hpa = kinds["HorizontalPodAutoscaler"]
+    check(hpa["apiVersion"] == "autoscaling/v2", "k8s: the HPA should be autoscaling/v2")
+    target = hpa["spec"]["scaleTargetRef"]
+    check(target["kind"] == "Deployment" and target["name"] == deployment["metadata"]["name"],
+          "k8s: the HPA does not scale the Deployment")
+    check(any(m.get("resource", {}).get("name") == "cpu" for m in hpa["spec"]["metrics"]),
+          "k8s: the HPA does not scale on CPU")
+    check(hpa["spec"].get("minReplicas", 1) >= 2, "k8s: the HPA may scale below 2 (the PDB then blocks drains)")
+
+    topics = [d for d in strimzi_docs if d["kind"] == "KafkaTopic"]
+    check(len(topics) == 1, "strimzi: one KafkaTopic expected")
+    if topics:
+        topic = topics[0]
+        check(topic["apiVersion"].startswith("kafka.strimzi.io/"), "strimzi: wrong apiVersion")
+        check(topic["spec"].get("topicName", topic["metadata"]["name"]) ==
+              settings.get("HOOKBRIDGE_KAFKA_TOPIC", "getprofile.events"),
+              "strimzi: the topic is not HOOKBRIDGE_KAFKA_TOPIC")
+        check("partitions" in topic["spec"] and "replicas" in topic["spec"],
+              "strimzi: partitions and replicas must be explicit")
+        max_body = str(settings.get("HOOKBRIDGE_MAX_BODY_BYTES", 1048576))
+        check(int(topic["spec"].get("config", {}).get("max.message.bytes", 0)) >=
+              (int(max_body) if max_body.isdigit() else 1048576) + 65536,
+              "strimzi: max.message.bytes below the largest body + 64 KiB")
+
+
+def check_compose(compose, binary, image, source):
+    services = compose.get("services", {})
+    bridges = {n: s for n, s in services.items() if s.get("build") or s.get("image", "").startswith("hookbridge")}
+    check(len(bridges) == 3, f"compose: 3 hookbridge instances expected, found {sorted(bridges)}")
+    kafka = [n for n, s in services.items() if str(s.get("image", "")).startswith("apache/kafka")]
+    check(len(kafka) >= 1, "compose: no apache/kafka service")
+    secrets = compose.get("secrets", {})
+    for name, s in bridges.items():
+        build = s.get("build", {})
+        check(os.path.normpath(os.path.join(build.get("context", ""), build.get("dockerfile", ""))) ==
+              os.path.join(os.path.normpath(source), "deploy", "Dockerfile"),
+              f"compose: {name} is not built from deploy/Dockerfile")
+        env = s.get("environment", {})
+        settings_accepted(binary, env, f"compose {name}")
+        key_file = env.get("GETPROFILE_API_KEY_FILE", "")
+        names = [x if isinstance(x, str) else x.get("source") for x in s.get("secrets", [])]
+        check(key_file.startswith("/run/secrets/") and os.path.basename(key_file) in names,
+              f"compose: {name} must read its keys from a compose secret in /run/secrets")
+        for secret in names:
+            check("file" in secrets.get(secret, {}), f"compose: secret {secret} must be a file")
+        check("GETPROFILE_API_KEY" not in env, f"compose: {name} must not take keys in the environment")
+        drain_s = seconds_of_ms(env, "HOOKBRIDGE_DRAIN_GRACE_MS", 5000, f"compose {name}")
+        ack_s = seconds_of_ms(env, "HOOKBRIDGE_ACK_TIMEOUT_MS", 4000, f"compose {name}")
+        check(duration_s(s.get("stop_grace_period", "10s")) > drain_s + ack_s + FLUSH_S,
+              f"compose: {name} stop_grace_period does not cover drain + ack + flush")
+        check(s.get("read_only") is True, f"compose: {name} should have a read-only root file system")
+        conditions = {d: v.get("condition") for d, v in (s.get("depends_on") or {}).items()}
+        check(conditions and all(v in ("service_healthy", "service_completed_successfully")
+                                 for v in conditions.values()),
+              f"compose: {name} should wait for Kafka and the topic (depends_on with a condition)")
+        test = s.get("healthcheck", {}).get("test", [])
+        check("/usr/local/bin/hookbridge-healthcheck" in test, f"compose: {name} health check is not the image's")
+    topic_jobs = [s for s in services.values() if "kafka-topics.sh" in " ".join(map(str, s.get("entrypoint") or []))
+                  + " " + " ".join(map(str, s.get("command") or []))]
+    check(len(topic_jobs) == 1, "compose: one topic-creation service expected")
+    if topic_jobs:
+        args = " ".join(map(str, topic_jobs[0].get("command") or []))
+        check(re.search(r"--partitions[= ]\d+", args) and re.search(r"--replication-factor[= ]\d+", args),
+              "compose: the topic needs explicit partitions and replication factor")
+        topics = {env.get("HOOKBRIDGE_KAFKA_TOPIC", "getprofile.events")
+                  for env in (s.get("environment", {}) for s in bridges.values())}
+        check(len(topics) == 1 and re.search(r"--topic[= ]" + re.escape(topics.pop()) + r"\b", args),
+              "compose: the topic created is not the one hookbridge writes to")
+    nginx = [s for s in services.values() if str(s.get("image", "")).startswith("nginx")]
+    check(len(nginx) == 1, "compose: one nginx service expected")
+    if nginx:
+        conf = os.path.join(source, "deploy", "nginx", "hookbridge-front.conf")
+        volumes = [v if isinstance(v, str) else v.get("source", "") + ":" + v.get("target", "")
+                   for v in nginx[0].get("volumes", [])]
+        check(any(v.startswith(conf + ":") for v in volumes),
+              "compose: nginx does not mount deploy/nginx/hookbridge-front.conf")
+        check(os.path.isfile(conf), "compose: deploy/nginx/hookbridge-front.conf does not exist")
+        # The instances nginx balances over: every hookbridge service, once.
+        upstreams = os.path.join(source, "deploy", "compose", "hookbridge-upstreams.conf")
+        check(any(v.startswith(upstreams + ":") for v in volumes),
+              "compose: nginx does not mount deploy/compose/hookbridge-upstreams.conf")
+        with open(upstreams, encoding="utf-8") as f:
+            servers = re.findall(r"^\s*server\s+([^\s;]+)", f.read(), re.M)
+        check(sorted(servers) == sorted(f"{b}:{image['listen_port']}" for b in bridges),
+              f"compose: hookbridge-upstreams.conf lists {servers}, not the {len(bridges)} instances")
+        if os.path.isfile(conf):
+            with open(conf, encoding="utf-8") as f:
+                if not re.search(r"^\s*include\s+\S*hookbridge-upstreams\.conf\s*;", f.read(), re.M):
+                    print("NOTE deploy/nginx/hookbridge-front.conf does not include hookbridge-upstreams.conf: "
+                          "under compose, nginx balances over the servers the front configuration names")
+        check(nginx[0].get("ports"), "compose: nginx publishes no port")
+        waits = {d: v.get("condition") for d, v in (nginx[0].get("depends_on") or {}).items()}
+        check(set(bridges) <= set(waits) and all(waits[b] == "service_healthy" for b in bridges),
+              "compose: nginx should wait for every instance to be healthy (ready)")
+
+
+def main():
+    source, binary, k8s_path, strimzi_path, compose_path = sys.argv[1:6]
+    image = dockerfile_facts(source)
+    check(image["uid"] not in (None, 0), "Dockerfile: USER must be a numeric non-root uid")
+    check(image["listen_port"] == image["port"], "Dockerfile: EXPOSE and HOOKBRIDGE_LISTEN disagree")
+    check_k8s(load_all(k8s_path), load_all(strimzi_path), binary, image, source)
+    with open(compose_path, encoding="utf-8") as f:
+        check_compose(yaml.safe_load(f), binary, image, source)
+    for problem in PROBLEMS:
+        print("FAIL", problem)
+    print(f"check_manifests: {len(PROBLEMS)} problems")
+    return 1 if PROBLEMS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

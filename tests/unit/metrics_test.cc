@@ -1,0 +1,296 @@
+// Metrics::Render(): after known calls, the text is parsed line by line and
+// every counter, gauge and histogram is checked for its exact value.
+#include "hookbridge/core/metrics.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../support/prometheus_text.h"
+#include "hookbridge/version.h"
+
+namespace hookbridge {
+namespace {
+
+using ::hookbridge::test_support::Buckets;
+using ::hookbridge::test_support::Exposition;
+using ::hookbridge::test_support::ParseExposition;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using Seconds = Metrics::Seconds;
+
+constexpr const char* kRequests = "hookbridge_http_requests_total";
+constexpr const char* kRejections = "hookbridge_webhook_rejections_total";
+constexpr const char* kDuration = "hookbridge_http_request_duration_seconds";
+constexpr const char* kAck = "hookbridge_kafka_ack_duration_seconds";
+
+const std::vector<std::string> kBucketBounds = {"0.0005", "0.001", "0.0025", "0.005", "0.01",
+                                                "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
+                                                "1",      "2.5",   "5",      "10",    "+Inf"};
+
+Exposition Scrape(const Metrics& metrics) {
+  Exposition exposition = ParseExposition(metrics.Render());
+  EXPECT_THAT(exposition.errors, IsEmpty());
+  return exposition;
+}
+
+std::string Requests(const char* route, int code) {
+  return std::string(kRequests) + "{route=\"" + route + "\",code=\"" + std::to_string(code) + "\"}";
+}
+
+// Buckets are cumulative, in ascending order, end with +Inf, and +Inf equals
+// _count; returns the cumulative counts.
+std::vector<double> CheckHistogram(const Exposition& exposition, const std::string& name,
+                                   const std::string& labels) {
+  auto buckets = Buckets(exposition, name, labels);
+  std::vector<std::string> bounds;
+  std::vector<double> counts;
+  for (const auto& [bound, count] : buckets) {
+    bounds.push_back(bound);
+    counts.push_back(count);
+  }
+  EXPECT_EQ(bounds, kBucketBounds) << name << "{" << labels << "}";
+  for (size_t i = 1; i < counts.size(); ++i) {
+    EXPECT_LE(counts[i - 1], counts[i]) << name << " bucket " << bounds[i] << " is not cumulative";
+  }
+  std::string suffix = labels.empty() ? "" : "{" + labels + "}";
+  EXPECT_TRUE(exposition.Has(name + "_count" + suffix)) << name;
+  EXPECT_TRUE(exposition.Has(name + "_sum" + suffix)) << name;
+  if (!counts.empty()) {
+    EXPECT_EQ(counts.back(), exposition.Value(name + "_count" + suffix)) << name;
+  }
+  return counts;
+}
+
+TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
+  Metrics metrics("2.0.2");
+  Exposition exposition = Scrape(metrics);
+  const std::map<std::string, std::string> expected = {
+      {"hookbridge_build_info", "gauge"},
+      {kRequests, "counter"},
+      {kRejections, "counter"},
+      {kDuration, "histogram"},
+      {kAck, "histogram"},
+      {"hookbridge_http_requests_in_flight", "gauge"},
+      {"hookbridge_kafka_producer_queue_messages", "gauge"},
+      {"hookbridge_kafka_producer_queue_bytes", "gauge"},
+      {"hookbridge_kafka_delivery_errors_total", "counter"},
+      {"hookbridge_kafka_broker_rtt_seconds", "gauge"},
+      {"hookbridge_api_key_reloads_total", "counter"},
+      {"hookbridge_api_keys", "gauge"},
+      {"hookbridge_ready", "gauge"},
+  };
+  std::map<std::string, std::string> found;
+  for (const auto& [name, family] : exposition.families) {
+    EXPECT_EQ(family.help_lines, 1) << name;
+    EXPECT_EQ(family.type_lines, 1) << name;
+    EXPECT_FALSE(family.help.empty()) << name;
+    found[name] = family.type;
+  }
+  EXPECT_EQ(found, expected);
+  // Prometheus conventions: counters end in _total, durations are in seconds.
+  for (const auto& [name, type] : found) {
+    if (type == "counter") {
+      EXPECT_EQ(name.substr(name.size() - 6), "_total") << name;
+    }
+    if (type == "histogram") {
+      EXPECT_EQ(name.substr(name.size() - 8), "_seconds") << name;
+    }
+  }
+}
+
+TEST(MetricsTest, BuildInfoNamesTheVersionAndLibrdkafkaAndIsOne) {
+  Metrics metrics("2.0.2");
+  Exposition exposition = Scrape(metrics);
+  std::string series = std::string("hookbridge_build_info{version=\"") + kVersion +
+                       "\",librdkafka=\"2.0.2\"}";
+  EXPECT_EQ(exposition.Value(series), 1) << metrics.Render();
+  EXPECT_EQ(exposition.SeriesOf("hookbridge_build_info").size(), 1u);
+}
+
+TEST(MetricsTest, FreshMetricsHaveNoRequestSeriesAndZeroHistograms) {
+  Metrics metrics("2.0.2");
+  Exposition exposition = Scrape(metrics);
+  EXPECT_THAT(exposition.SeriesOf(kRequests), IsEmpty());
+  EXPECT_THAT(exposition.SeriesOf(kRejections), IsEmpty());
+  EXPECT_THAT(exposition.SeriesOf("hookbridge_kafka_delivery_errors_total"), IsEmpty());
+  for (const char* route : {"webhook", "healthz", "readyz", "metrics", "other"}) {
+    std::string labels = std::string("route=\"") + route + "\"";
+    std::vector<double> counts = CheckHistogram(exposition, kDuration, labels);
+    EXPECT_EQ(counts, std::vector<double>(kBucketBounds.size(), 0)) << route;
+    EXPECT_EQ(exposition.Value(std::string(kDuration) + "_sum{" + labels + "}"), 0) << route;
+  }
+  CheckHistogram(exposition, kAck, "");
+  EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), 0);
+  EXPECT_EQ(exposition.Value("hookbridge_ready"), 0);
+  EXPECT_EQ(exposition.Value("hookbridge_http_requests_in_flight"), 0);
+}
+
+TEST(MetricsTest, RequestsAreCountedExactlyByRouteAndStatusCode) {
+  Metrics metrics("2.0.2");
+  for (int i = 0; i < 3; ++i) metrics.CountRequest(Route::kWebhook, 200, Seconds(0.002));
+  for (int i = 0; i < 2; ++i) metrics.CountRequest(Route::kWebhook, 401, Seconds(0.0001));
+  metrics.CountRequest(Route::kWebhook, 503, Seconds(4));
+  metrics.CountRequest(Route::kHealthz, 200, Seconds(0.0001));
+  metrics.CountRequest(Route::kReadyz, 503, Seconds(0.0001));
+  metrics.CountRequest(Route::kMetrics, 200, Seconds(0.0001));
+  metrics.CountRequest(Route::kOther, 404, Seconds(0.0001));
+  Exposition exposition = Scrape(metrics);
+  EXPECT_THAT(exposition.SeriesOf(kRequests),
+              ElementsAre(Pair(Requests("webhook", 200), 3), Pair(Requests("webhook", 401), 2),
+                          Pair(Requests("webhook", 503), 1), Pair(Requests("healthz", 200), 1),
+                          Pair(Requests("readyz", 503), 1), Pair(Requests("metrics", 200), 1),
+                          Pair(Requests("other", 404), 1)));
+  // Each request is observed once in its route's duration histogram.
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"webhook\"}"), 6);
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"healthz\"}"), 1);
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"readyz\"}"), 1);
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"metrics\"}"), 1);
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"other\"}"), 1);
+  std::vector<double> webhook = CheckHistogram(exposition, kDuration, "route=\"webhook\"");
+  // 2 x 0.1 ms (le 0.0005), 3 x 2 ms (le 0.0025), 1 x 4 s (le 5).
+  EXPECT_EQ(webhook, (std::vector<double>{2, 2, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6}));
+  EXPECT_NEAR(exposition.Value(std::string(kDuration) + "_sum{route=\"webhook\"}"),
+              3 * 0.002 + 2 * 0.0001 + 4, 6e-6);
+}
+
+TEST(MetricsTest, RejectionsAreCountedByReason) {
+  Metrics metrics("2.0.2");
+  metrics.CountRejection("auth");
+  metrics.CountRejection("json");
+  metrics.CountRejection("auth");
+  metrics.CountRejection("size");
+  metrics.CountRejection("schema");
+  metrics.CountRejection("overload");
+  metrics.CountRejection("content_type");
+  Exposition exposition = Scrape(metrics);
+  auto series = [](const char* reason) { return std::string(kRejections) + "{reason=\"" + reason + "\"}"; };
+  EXPECT_THAT(exposition.SeriesOf(kRejections),
+              ElementsAre(Pair(series("auth"), 2), Pair(series("content_type"), 1), Pair(series("json"), 1),
+                          Pair(series("overload"), 1), Pair(series("schema"), 1), Pair(series("size"), 1)));
+}
+
+TEST(MetricsTest, AckHistogramBucketsAreCumulativeWithBoundsInclusive) {
+  Metrics metrics("2.0.2");
+  metrics.ObserveAck(Seconds(0.0003));  // le 0.0005
+  metrics.ObserveAck(Seconds(0.0005));  // exactly on a bound: le 0.0005 ("le" is <=)
+  metrics.ObserveAck(Seconds(0.003));   // le 0.005
+  metrics.ObserveAck(Seconds(0.7));     // le 1
+  metrics.ObserveAck(Seconds(10));      // exactly the largest bound: le 10
+  metrics.ObserveAck(Seconds(20));      // only +Inf
+  Exposition exposition = Scrape(metrics);
+  std::vector<double> counts = CheckHistogram(exposition, kAck, "");
+  EXPECT_EQ(counts, (std::vector<double>{2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 6}));
+  EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), 6);
+  // The sum is kept in microseconds: at most 1 us off per observation.
+  EXPECT_NEAR(exposition.Value(std::string(kAck) + "_sum"), 0.0003 + 0.0005 + 0.003 + 0.7 + 10 + 20, 6e-6);
+}
+
+TEST(MetricsTest, GaugesShowTheLastValueSet) {
+  Metrics metrics("2.0.2");
+  metrics.AddInFlight(3);
+  metrics.AddInFlight(-1);
+  metrics.SetProducerQueue(17, 4096);
+  metrics.SetProducerQueue(5, 1200);
+  metrics.SetApiKeyCount(2);
+  metrics.SetReady(true);
+  metrics.SetBrokerRtt({{"1", 0.0042}, {"3", 0.25}});
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value("hookbridge_http_requests_in_flight"), 2);
+  EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_messages"), 5);
+  EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_bytes"), 1200);
+  EXPECT_EQ(exposition.Value("hookbridge_api_keys"), 2);
+  EXPECT_EQ(exposition.Value("hookbridge_ready"), 1);
+  EXPECT_THAT(exposition.SeriesOf("hookbridge_kafka_broker_rtt_seconds"),
+              ElementsAre(Pair("hookbridge_kafka_broker_rtt_seconds{broker=\"1\"}", 0.0042),
+                          Pair("hookbridge_kafka_broker_rtt_seconds{broker=\"3\"}", 0.25)));
+
+  // A broker that left the statistics leaves the metrics too.
+  metrics.SetBrokerRtt({{"3", 0.5}});
+  metrics.SetReady(false);
+  exposition = Scrape(metrics);
+  EXPECT_THAT(exposition.SeriesOf("hookbridge_kafka_broker_rtt_seconds"),
+              ElementsAre(Pair("hookbridge_kafka_broker_rtt_seconds{broker=\"3\"}", 0.5)));
+  EXPECT_EQ(exposition.Value("hookbridge_ready"), 0);
+}
+
+TEST(MetricsTest, KeyReloadsAreCountedBySuccessAndFailureFromZero) {
+  Metrics metrics("2.0.2");
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value("hookbridge_api_key_reloads_total{result=\"success\"}"), 0);
+  EXPECT_EQ(exposition.Value("hookbridge_api_key_reloads_total{result=\"failure\"}"), 0);
+  metrics.CountKeyReload(true);
+  metrics.CountKeyReload(false);
+  metrics.CountKeyReload(true);
+  exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value("hookbridge_api_key_reloads_total{result=\"success\"}"), 2);
+  EXPECT_EQ(exposition.Value("hookbridge_api_key_reloads_total{result=\"failure\"}"), 1);
+}
+
+TEST(MetricsTest, DeliveryErrorsAreCountedByLibrdkafkaErrorName) {
+  Metrics metrics("2.0.2");
+  metrics.CountDeliveryError("_MSG_TIMED_OUT");
+  metrics.CountDeliveryError("NOT_ENOUGH_REPLICAS");
+  metrics.CountDeliveryError("_MSG_TIMED_OUT");
+  Exposition exposition = Scrape(metrics);
+  EXPECT_THAT(exposition.SeriesOf("hookbridge_kafka_delivery_errors_total"),
+              ElementsAre(Pair("hookbridge_kafka_delivery_errors_total{error=\"NOT_ENOUGH_REPLICAS\"}", 1),
+                          Pair("hookbridge_kafka_delivery_errors_total{error=\"_MSG_TIMED_OUT\"}", 2)));
+}
+
+TEST(MetricsTest, LabelValuesAreEscapedAsTheTextFormatRequires) {
+  Metrics metrics("2.0.2");
+  metrics.CountDeliveryError("quote\"back\\slash\nnewline");
+  std::string text = metrics.Render();
+  EXPECT_NE(text.find(R"(error="quote\"back\\slash\nnewline"} 1)"), std::string::npos) << text;
+  EXPECT_THAT(ParseExposition(text).errors, IsEmpty());
+}
+
+TEST(MetricsTest, LargeValuesAreWrittenExactly) {
+  // A producer queue near librdkafka's default 1 GiB byte limit, and a
+  // duration sum of months of traffic: no digit may be lost.
+  Metrics metrics("2.0.2");
+  metrics.SetProducerQueue(100001, 1234567891);
+  metrics.ObserveAck(Seconds(16777216.125));
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_messages"), 100001);
+  EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_bytes"), 1234567891) << metrics.Render();
+  EXPECT_EQ(exposition.Value(std::string(kAck) + "_sum"), 16777216.125);
+}
+
+TEST(MetricsTest, ConcurrentCountsAreExact) {
+  Metrics metrics("2.0.2");
+  constexpr int kThreads = 8;
+  constexpr int kEach = 2000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&metrics, t] {
+      for (int i = 0; i < kEach; ++i) {
+        metrics.CountRequest(Route::kWebhook, t % 2 == 0 ? 200 : 401, Seconds(0.001));
+        if (t % 2 != 0) metrics.CountRejection("auth");
+        metrics.ObserveAck(Seconds(0.01));
+        metrics.AddInFlight(1);
+        metrics.AddInFlight(-1);
+      }
+    });
+  }
+  // Rendering while counting must be safe and always well-formed.
+  for (int i = 0; i < 20; ++i) EXPECT_THAT(ParseExposition(metrics.Render()).errors, IsEmpty());
+  for (auto& thread : threads) thread.join();
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value(Requests("webhook", 200)), kThreads / 2 * kEach);
+  EXPECT_EQ(exposition.Value(Requests("webhook", 401)), kThreads / 2 * kEach);
+  EXPECT_EQ(exposition.Value(std::string(kRejections) + "{reason=\"auth\"}"), kThreads / 2 * kEach);
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"webhook\"}"), kThreads * kEach);
+  EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), kThreads * kEach);
+  EXPECT_EQ(exposition.Value("hookbridge_http_requests_in_flight"), 0);
+}
+
+}  // namespace
+}  // namespace hookbridge
