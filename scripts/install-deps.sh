@@ -13,6 +13,7 @@ packages=(
   clang-14 libclang-rt-14-dev                      # libFuzzer
   nginx                                            # hostile suite: nginx -t on deploy/nginx
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
+  libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
 )
 # kubectl for `kubectl kustomize` in the deploy checks: Debian's
 # kubernetes-client, unless some kubectl is installed already (another
