@@ -1,6 +1,8 @@
 // hookbridge: wires configuration, the Kafka adapter, the request handler and
 // the HTTP adapter together, then runs the process life cycle: key reloads on
 // SIGHUP or file change, and a drain on SIGTERM/SIGINT.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +32,18 @@ constexpr int kEmbeddedTopicPartitions = 3;
 constexpr std::chrono::seconds kCheckConfigTimeout{10};
 constexpr std::chrono::seconds kShutdownFlushTimeout{10};
 const timespec kKeyFileCheckInterval{1, 0};
+
+// Every open client connection is a file descriptor, idle ones included
+// (they are parked, not given a thread). The usual soft limit of 1024 would
+// cap connections far below what the process can hold; the hard limit is
+// what the administrator allows.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 Environment ReadEnvironment() {
   Environment env;
@@ -150,6 +164,7 @@ int Run(int argc, char** argv) {
   http.max_body_bytes = config.max_body_bytes;
   http.tls_cert_file = config.tls_cert_file;
   http.tls_key_file = config.tls_key_file;
+  RaiseOpenFileLimit();
   HttpServer server(http, handler, metrics, [&] { return Readiness{publisher->Health(), draining}; });
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",

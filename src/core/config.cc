@@ -1,5 +1,6 @@
 #include "hookbridge/core/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <sstream>
@@ -10,6 +11,7 @@ namespace hookbridge {
 namespace {
 
 constexpr const char* kRdkafkaEnvPrefix = "HOOKBRIDGE_RDKAFKA_";
+constexpr int kDefaultMaxInFlight = 1024;
 
 // Parses one value into the config; returns an error text, empty when fine.
 using Apply = std::function<std::string(Config&, const std::string& value)>;
@@ -107,8 +109,8 @@ const std::vector<Setting>& Settings() {
          c.max_body_bytes = static_cast<size_t>(bytes);
          return "";
        }},
-      {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "2 x HOOKBRIDGE_HTTP_THREADS",
-       "connections being served or waiting for a worker; past it, webhooks get 503 at once",
+      {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1024",
+       "requests being served or waiting for a worker; past it, webhooks get 503 at once",
        [](Config& c, const std::string& v) -> std::string {
          long long connections = 0;
          if (std::string error = ParseInteger(v, 1, 1 << 20, &connections); !error.empty()) {
@@ -150,7 +152,8 @@ const std::vector<Setting>& Settings() {
          return "";
        }},
       {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "64",
-       "HTTP worker threads; each open keep-alive connection holds one",
+       "HTTP worker threads; each request being read, handled or answered holds one (idle "
+       "keep-alive connections hold none)",
        [](Config& c, const std::string& v) -> std::string {
          long long threads = 0;
          if (std::string error = ParseInteger(v, 1, 4096, &threads); !error.empty()) return error;
@@ -253,7 +256,10 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }
-  if (config.max_in_flight == 0) config.max_in_flight = 2 * config.http_threads;
+  // Waiting requests cost no thread and no memory of hookbridge's (they sit in
+  // the kernel's socket buffers); the bound keeps their wait for a worker
+  // short against the sender's 5 s.
+  if (config.max_in_flight == 0) config.max_in_flight = std::max(kDefaultMaxInFlight, config.http_threads);
   if (config.max_in_flight < config.http_threads) {
     return Failure("HOOKBRIDGE_MAX_IN_FLIGHT: " + std::to_string(config.max_in_flight) +
                    " is below HOOKBRIDGE_HTTP_THREADS (" + std::to_string(config.http_threads) + ")");

@@ -14,6 +14,7 @@
 
 #include "hookbridge/core/log.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/http/connection_parker.h"
 #include "hookbridge/http/connection_stream.h"
 #include "hookbridge/http/worker_pool.h"
 
@@ -23,8 +24,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // What the connection loop and the handlers know about the request being
-// served. A connection is served by one worker thread from start to end, so
-// a thread-local is exact.
+// served. A request is served by one worker thread from start to end (a
+// connection may move between threads only between requests), so a
+// thread-local is exact.
 struct RequestContext {
   Clock::time_point start;
   Route route = Route::kOther;
@@ -42,6 +44,11 @@ constexpr const char* kMetricsPath = "/metrics";
 // The overflow thread answers 503 to one request per connection, and gives
 // it only this long to arrive.
 constexpr std::chrono::seconds kOverflowRequestTimeout{1};
+// How long a worker waits for the next request on a keep-alive connection
+// before parking it: long enough for a client that sends its next request as
+// soon as it has the answer (saving the trip through the parker), short
+// enough that an idle connection never holds a worker.
+constexpr std::chrono::milliseconds kLingerForNextRequest{2};
 
 bool IsWellFormedRequestId(std::string_view id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -251,48 +258,87 @@ SslContext NewTlsContext(const std::string& cert_file, const std::string& key_fi
 }  // namespace
 
 // cpp-httplib's Server with hookbridge's own connection loop (plain or TLS).
+// A worker thread serves a connection while requests keep coming, then parks
+// it with the ConnectionParker until its next request arrives.
 class HttpServer::Server final : public httplib::Server {
  public:
   Server(const HttpServerOptions& options, Metrics& metrics, const std::atomic<bool>& closing)
-      : options_(options), metrics_(metrics), closing_connections_(closing) {}
+      : options_(options),
+        metrics_(metrics),
+        closing_connections_(closing),
+        parker_([this](IdleConnection connection) { Resume(connection); }, &Close,
+                kMaxParkedConnections) {}
 
   SslContext tls;  // set: every connection is TLS
   WorkerPool* pool = nullptr;  // made by cpp-httplib's listen loop through new_task_queue
   int listen_socket = -1;      // the bound socket, once bound
 
+  // Closes the idle connections; busy ones close after their answer.
+  void StopParking() { parker_.Stop(); }
+
  private:
+  // Open connections waiting for their next request. Each costs a file
+  // descriptor and a few hundred bytes, no thread.
+  static constexpr size_t kMaxParkedConnections = 10000;
+
+  // A new connection from cpp-httplib's accept loop.
   bool process_and_close_socket(socket_t sock) override {
-    bool ok = WorkerPool::CurrentMode() != WorkerPool::Mode::kClose && ServeConnection(sock);
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return ok;
+    IdleConnection connection{sock, nullptr, 0};
+    if (WorkerPool::CurrentMode() == WorkerPool::Mode::kClose || (tls && !StartTls(connection))) {
+      Close(connection);
+      return false;
+    }
+    Serve(connection);
+    return true;
   }
 
-  bool ServeConnection(socket_t sock) {
-    std::unique_ptr<SSL, decltype(&SSL_free)> session(nullptr, &SSL_free);
-    if (tls) {
-      // Bounds OpenSSL's blocking reads and writes on the socket.
-      timeval timeout{static_cast<time_t>(options_.read_timeout.count()), 0};
-      setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-      setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-      session.reset(SSL_new(tls.get()));
-      const bool overflowing = WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded;
-      auto deadline =
-          Clock::now() + (overflowing ? kOverflowRequestTimeout : options_.request_timeout);
-      if (!session || SSL_set_fd(session.get(), sock) != 1 ||
-          !Handshake(session.get(), sock, deadline, options_.read_timeout)) {
-        return false;
-      }
+  // A parked connection whose next request arrived: back to a worker.
+  void Resume(IdleConnection connection) {
+    pool->enqueue([this, connection] {
+      if (WorkerPool::CurrentMode() == WorkerPool::Mode::kClose) return Close(connection);
+      Serve(connection);
+    });
+  }
+
+  static void Close(IdleConnection connection) {
+    if (connection.tls != nullptr) {
+      SSL_shutdown(connection.tls);
+      SSL_free(connection.tls);
     }
-    ConnectionStream stream(sock, session.get(), options_.read_timeout, options_.write_timeout);
+    ::shutdown(connection.socket, SHUT_RDWR);
+    ::close(connection.socket);
+  }
+
+  bool StartTls(IdleConnection& connection) {
+    // Bounds OpenSSL's blocking reads and writes on the socket.
+    timeval timeout{static_cast<time_t>(options_.read_timeout.count()), 0};
+    setsockopt(connection.socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(connection.socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    connection.tls = SSL_new(tls.get());
+    const bool overflowing = WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded;
+    auto deadline =
+        Clock::now() + (overflowing ? kOverflowRequestTimeout : options_.request_timeout);
+    return connection.tls != nullptr && SSL_set_fd(connection.tls, connection.socket) == 1 &&
+           Handshake(connection.tls, connection.socket, deadline, options_.read_timeout);
+  }
+
+  // Serves the requests that arrive on `connection` without delay; then
+  // parks it while idle, or closes it.
+  void Serve(IdleConnection connection) {
+    ConnectionStream stream(connection.socket, connection.tls, options_.read_timeout,
+                            options_.write_timeout);
     const bool overflow = WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded;
-    // An idle keep-alive connection gives its worker up to connections waiting for one.
-    auto keep_waiting = [this] { return svr_sock_ != INVALID_SOCKET && !pool->HasWaiting(); };
-    bool ok = true;
-    for (size_t served = 0; served < options_.keep_alive_max_requests; ++served) {
-      if (!stream.WaitForRequest(overflow ? kOverflowRequestTimeout : options_.keep_alive_timeout,
-                                 keep_waiting)) {
-        break;
+    while (connection.served < options_.keep_alive_max_requests) {
+      // An overflow connection gets a second to send the request it is
+      // answered 503 for. Otherwise the next request is waited for briefly
+      // here, for clients that send one right after the other, but not while
+      // other connections wait for a worker.
+      auto wait = overflow           ? std::chrono::milliseconds(kOverflowRequestTimeout)
+                  : pool->HasWaiting() ? std::chrono::milliseconds(0)
+                                       : kLingerForNextRequest;
+      if (!stream.WaitForRequest(wait, [] { return true; })) {
+        if (overflow) break;
+        return parker_.Park(connection, options_.keep_alive_timeout);
       }
       stream.set_deadline(Clock::now() + (overflow ? kOverflowRequestTimeout : options_.request_timeout));
       stream.set_read_budget(options_.max_head_bytes);
@@ -301,19 +347,19 @@ class HttpServer::Server final : public httplib::Server {
       t_request.stream = &stream;
       t_request.close_connection = closing_connections_ || overflow;
       bool client_asked_close = false;
-      bool last = served + 1 == options_.keep_alive_max_requests;
+      bool last = ++connection.served == options_.keep_alive_max_requests;
       metrics_.AddInFlight(1);
-      ok = process_request(stream, last, client_asked_close, nullptr);
+      bool ok = process_request(stream, last, client_asked_close, nullptr);
       metrics_.AddInFlight(-1);
       if (!ok || client_asked_close || t_request.close_connection) break;
     }
-    if (session) SSL_shutdown(session.get());
-    return ok;
+    Close(connection);
   }
 
   const HttpServerOptions options_;
   Metrics& metrics_;
   const std::atomic<bool>& closing_connections_;
+  ConnectionParker parker_;
 };
 
 HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
@@ -489,6 +535,7 @@ bool HttpServer::Start(std::string* error) {
 
 void HttpServer::Stop() {
   if (listener_.joinable()) {
+    server_->StopParking();  // before the worker pool it hands connections to goes
     server_->stop();
     listener_.join();
   }

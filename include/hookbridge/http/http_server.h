@@ -28,8 +28,8 @@ struct HttpServerOptions {
   int port = 8080;  // 0: any free port
   std::string webhook_path = "/webhooks/getprofile";
   int threads = 64;
-  // Connections being served or waiting for a worker; past it, 503 at once.
-  int max_in_flight = 128;
+  // Requests being served or waiting for a worker; past it, 503 at once.
+  int max_in_flight = 1024;
   size_t max_body_bytes = 1 << 20;
   size_t max_head_bytes = 64 * 1024;  // request line and headers
   size_t keep_alive_max_requests = 100000;

@@ -33,8 +33,8 @@ class WorkerPool final : public httplib::TaskQueue {
   void enqueue(std::function<void()> job) override;
   void shutdown() override;
 
-  // True while connections wait for a worker: idle keep-alive connections
-  // should then be closed so their workers serve the waiting ones.
+  // True while connections wait for a worker: a worker should then park its
+  // connection as soon as it is idle, and serve the waiting ones.
   bool HasWaiting() const;
   // How the job running on the calling thread must treat its connection.
   static Mode CurrentMode();
