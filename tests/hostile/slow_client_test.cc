@@ -9,7 +9,8 @@
 // connections holding slow requests plus a burst of webhooks. Past capacity
 // the answer is 503 "overloaded" with Retry-After at once; no 2xx is given for
 // an event that is not on the topic; resident memory stays bounded; and once
-// the load stops the service recovers.
+// the load stops the service recovers. Idle keep-alive connections, however
+// many, hold no worker.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -371,6 +372,49 @@ TEST_F(Overload, Answers503AtOnceWithBoundedMemoryAndRecovers) {
   for (const auto& record : records) stored.insert(record.headers.at("ce_id"));
   for (const auto& id : acknowledged)
     EXPECT_EQ(stored.count(id), 1u) << id << " acknowledged, not stored";
+}
+
+// Idle keep-alive connections are parked, not given a worker each: with 2
+// worker threads, 300 connections that each sent a webhook stay open, a new
+// client is served meanwhile, and every one of the 300 then sends a second
+// webhook on its same connection and gets 200 (a worker per connection would
+// have had to close idle ones to serve anybody else).
+TEST_F(Overload, IdleKeepAliveConnectionsHoldNoWorker) {
+  auto env = Environment();
+  env["HOOKBRIDGE_HTTP_THREADS"] = "2";
+  env["HOOKBRIDGE_MAX_IN_FLIGHT"] = "4";
+  StartBridge(env);
+  const int port = bridge_->port();
+
+  constexpr int kIdle = 300;
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  int first_accepted = 0;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(port));
+    ASSERT_TRUE(idle.back()->connected());
+    ASSERT_TRUE(idle.back()->Send(WebhookRequest("idle-first-" + std::to_string(i), false)));
+    auto answer = idle.back()->ReadResponse(10s);
+    ASSERT_TRUE(answer) << "connection " << i;
+    first_accepted += answer->status == 200;
+    EXPECT_NE(answer->Header("Connection"), "close");
+  }
+  EXPECT_EQ(first_accepted, kIdle);
+
+  ExchangeResult fresh = Exchange(port, WebhookRequest("fresh-client", true), 1, 0ms);
+  ASSERT_EQ(fresh.responses.size(), 1u);
+  EXPECT_EQ(fresh.responses[0].status, 200);
+
+  int second_accepted = 0;
+  for (int i = 0; i < kIdle; ++i) {
+    SCOPED_TRACE("connection " + std::to_string(i));
+    ASSERT_TRUE(idle[i]->Send(WebhookRequest("idle-second-" + std::to_string(i), false)))
+        << "closed while idle";
+    auto answer = idle[i]->ReadResponse(10s);
+    ASSERT_TRUE(answer) << "no answer on the kept connection";
+    second_accepted += answer->status == 200;
+  }
+  EXPECT_EQ(second_accepted, kIdle);
+  EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 2 * kIdle + 1);
 }
 
 }  // namespace
