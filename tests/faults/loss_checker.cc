@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kMaxOtherAnswers = 5;
 constexpr size_t kMaxMissingSample = 10;
+constexpr size_t kMaxOrderViolationSample = 10;
 constexpr size_t kMaxFailures = 200000;
 
 // Sleeps `duration`, waking early when `stop` turns true.
@@ -79,11 +80,23 @@ void LoadRun::Start() {
   start_ = Clock::now();
   std::random_device random;
   for (int i = 0; i < options_.concurrency; ++i) {
-    threads_.emplace_back(&LoadRun::Sender, this, random());
+    threads_.emplace_back(&LoadRun::Sender, this, i, random());
   }
 }
 
-void LoadRun::Sender(unsigned seed) {
+size_t LoadRun::NextEvent(int sender, size_t* cursor) {
+  if (!options_.ordered_per_sender) return next_++;
+  // Event n is for profile n % profiles (EventBody), so the sender that owns
+  // a profile meets its events in index order: event k of the profile
+  // before event k+1.
+  const auto owner = [&](size_t n) {
+    return static_cast<int>((n % options_.profiles) % static_cast<size_t>(options_.concurrency));
+  };
+  while (*cursor < options_.events && owner(*cursor) != sender) ++*cursor;
+  return *cursor < options_.events ? (*cursor)++ : options_.events;
+}
+
+void LoadRun::Sender(int sender, unsigned seed) {
   std::mt19937 random(seed);
   std::uniform_int_distribution<int64_t> backoff(
       options_.backoff_min.count(), std::max(options_.backoff_min, options_.backoff_max).count());
@@ -91,8 +104,9 @@ void LoadRun::Sender(unsigned seed) {
   const httplib::Headers headers = {{"Authorization", "Bearer " + options_.api_key}};
   std::unique_ptr<httplib::Client> client = NewClient(options_);
 
+  size_t cursor = 0;
   while (!stop_) {
-    size_t n = next_++;
+    size_t n = NextEvent(sender, &cursor);
     if (n >= options_.events) break;
     const std::string body = EventBody(n);
     uint32_t attempts = 0;
@@ -115,6 +129,10 @@ void LoadRun::Sender(unsigned seed) {
       }
       Record(outcome, reused,
              result ? std::to_string(result->status) : httplib::to_string(result.error()));
+      if (result && outcome != SendOutcome::k2xx) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++non_2xx_by_status_[result->status];
+      }
       if (outcome == SendOutcome::kOther) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (other_answers_.size() < kMaxOtherAnswers) {
@@ -197,6 +215,11 @@ std::vector<std::string> LoadRun::other_answers() const {
   return other_answers_;
 }
 
+std::map<int, uint64_t> LoadRun::non_2xx_by_status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return non_2xx_by_status_;
+}
+
 bool LoadRun::Wait(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (!done()) {
@@ -254,7 +277,19 @@ std::string LossReport::Line() const {
        << " sends_total=" << sends.total() << " sends_2xx=" << sends.ok_2xx
        << " sends_other=" << sends.status_other << " connect_failed=" << sends.connect_failed
        << " no_answer=" << sends.no_answer
-       << " no_answer_on_reused_connection=" << sends.no_answer_reused;
+       << " no_answer_on_reused_connection=" << sends.no_answer_reused
+       << " retry_sends=" << retry_sends;
+  if (order_checked) {
+    line << " order_pairs=" << order_pairs << " order_violations=" << order_violations;
+  }
+  if (!non_2xx_by_status.empty()) {
+    line << " non_2xx=";
+    const char* separator = "";
+    for (const auto& [status, count] : non_2xx_by_status) {
+      line << separator << status << ":" << count;
+      separator = ",";
+    }
+  }
   if (acked_before_fault != SIZE_MAX) {
     line << " acked_before_fault=" << acked_before_fault
          << " acked_before_fault_missing=" << acked_before_fault_missing;
@@ -357,16 +392,27 @@ LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
   report.sends = run.counts();
   report.other_answers = run.other_answers();
   report.errors_by_kind = run.errors_by_kind();
+  report.non_2xx_by_status = run.non_2xx_by_status();
   report.send_seconds = run.elapsed().count();
   for (const EventOutcome& outcome : outcomes) {
     if (outcome.acknowledged) ++report.acknowledged;
-    if (outcome.attempts > 1) ++report.retried;
+    if (outcome.attempts > 1) {
+      ++report.retried;
+      report.retry_sends += outcome.attempts - 1;
+    }
   }
   report.never_acknowledged = report.events - report.acknowledged;
 
   const auto started = Clock::now();
   const auto deadline = started + consume.timeout;
   std::vector<uint32_t> copies(outcomes.size(), 0);
+  // Where the first copy of each event is stored. A partition is read in
+  // offset order, so the first copy read is the first stored.
+  struct Position {
+    int32_t partition = -1;
+    int64_t offset = -1;
+  };
+  std::vector<Position> first(outcomes.size());
   const std::string prefix = "evt-" + run.options().run_id + "-";
 
   std::string error;
@@ -432,6 +478,7 @@ LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
                     RD_KAFKA_RESP_ERR_NO_ERROR &&
                 IndexOf(std::string_view(static_cast<const char*>(value), size), prefix,
                         copies.size(), &n)) {
+              if (copies[n] == 0) first[n] = {message->partition, message->offset};
               ++copies[n];
               ++report.consumed_records;
             } else {
@@ -463,6 +510,27 @@ LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
       ++report.missing;
       if (report.missing_sample.size() < kMaxMissingSample)
         report.missing_sample.push_back(run.EventId(n));
+    }
+  }
+  if (run.options().ordered_per_sender) {
+    // Event n + profiles is the next event of n's profile (EventBody), sent
+    // by the same sender after n's 2xx.
+    report.order_checked = true;
+    const size_t profiles = run.options().profiles;
+    for (size_t n = 0; n + profiles < outcomes.size(); ++n) {
+      const size_t next = n + profiles;
+      if (!outcomes[n].acknowledged || copies[n] == 0 || copies[next] == 0) continue;
+      ++report.order_pairs;
+      if (first[n].partition == first[next].partition && first[n].offset < first[next].offset) {
+        continue;
+      }
+      ++report.order_violations;
+      if (report.order_violation_sample.size() < kMaxOrderViolationSample) {
+        report.order_violation_sample.push_back(
+            run.EventId(n) + " at " + std::to_string(first[n].partition) + "/" +
+            std::to_string(first[n].offset) + ", then " + run.EventId(next) + " at " +
+            std::to_string(first[next].partition) + "/" + std::to_string(first[next].offset));
+      }
     }
   }
   if (before_fault != nullptr) {

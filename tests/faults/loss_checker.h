@@ -2,7 +2,8 @@
 // with a unique id, retried the way GetProfile retries (every non-2xx answer
 // and every connection error, same body, short backoff, until a 2xx or an
 // overall deadline), then reads the topic from the beginning and compares:
-// every event that got a 2xx must be in Kafka.
+// every event that got a 2xx must be in Kafka. With ordered senders, it also
+// checks that events of a profile sent one after another are stored in order.
 //
 // A run has two phases so that a test can inject faults in between:
 //   LoadRun run(options); run.Start();
@@ -34,6 +35,12 @@ struct LoadOptions {
   size_t events = 20000;
   int concurrency = 16;
   size_t profiles = 5000;  // distinct data.profile_id values, round robin
+  // Off: the senders share one queue of events, so two events of a profile
+  // may be in flight at once. On: sender s owns the profiles p with
+  // p % concurrency == s and sends their events in index order, each only
+  // after the previous one got its 2xx (as GetProfile sends one profile's
+  // events); CheckTopic then checks their order on the topic.
+  bool ordered_per_sender = false;
   // Give up on an event (it stays unacknowledged) if it has no 2xx by then,
   // counted from Start().
   std::chrono::milliseconds overall_deadline{180000};
@@ -102,6 +109,8 @@ class LoadRun {
   }
   SendCounts counts() const;
   std::vector<std::string> other_answers() const;  // a few "<status> <body>" of kOther sends
+  // Every answer that was not a 2xx, by status code.
+  std::map<int, uint64_t> non_2xx_by_status() const;
   // Connection errors by httplib's error name ("Read", "Connection", ...).
   std::map<std::string, uint64_t> errors_by_kind() const;
   // Every send that did not get a 2xx, in order (bounded: the first 200000).
@@ -122,7 +131,10 @@ class LoadRun {
   std::chrono::duration<double> elapsed() const;
 
  private:
-  void Sender(unsigned seed);
+  void Sender(int sender, unsigned seed);
+  // The next event for `sender` to send (options_.events when none is left);
+  // *cursor is the sender's own position in ordered mode.
+  size_t NextEvent(int sender, size_t* cursor);
   void Record(SendOutcome outcome, bool reused, const std::string& error);
 
   LoadOptions options_;
@@ -138,6 +150,7 @@ class LoadRun {
   mutable std::mutex mutex_;  // outcomes_ entries written by senders; read by observers
   SendCounts counts_;
   std::vector<std::string> other_answers_;
+  std::map<int, uint64_t> non_2xx_by_status_;
   std::map<std::string, uint64_t> errors_by_kind_;
   std::vector<FailedSend> failures_;
 };
@@ -154,6 +167,7 @@ struct LossReport {
   size_t duplicates = 0;                 // records beyond the first, per id
   size_t retried = 0;                    // events that needed more than one attempt
   size_t retried_then_stored = 0;        // those of them that are on the topic
+  size_t retry_sends = 0;                // requests beyond the first, over all events
   size_t foreign_records = 0;            // records on the topic with an id not of this run
   SendCounts sends;
   double send_seconds = 0;
@@ -162,9 +176,17 @@ struct LossReport {
   std::string consume_error;             // why the read is incomplete
   size_t acked_before_fault = SIZE_MAX;  // SIZE_MAX: no fault snapshot given
   size_t acked_before_fault_missing = 0;
-  std::vector<std::string> other_answers;          // a few "<status> <body>" of kOther sends
-  std::map<std::string, uint64_t> errors_by_kind;  // connection errors by httplib error
-  std::vector<std::string> missing_sample;         // a few missing ids, for the failure message
+  // Order per profile (ordered_per_sender only): pairs of consecutive events
+  // of a profile, the first acknowledged and both on the topic, and those of
+  // them whose first stored copies are out of order (or in two partitions).
+  bool order_checked = false;
+  size_t order_pairs = 0;
+  size_t order_violations = 0;
+  std::vector<std::string> order_violation_sample;  // a few, for the failure message
+  std::vector<std::string> other_answers;           // a few "<status> <body>" of kOther sends
+  std::map<int, uint64_t> non_2xx_by_status;        // every non-2xx answer, by status
+  std::map<std::string, uint64_t> errors_by_kind;   // connection errors by httplib error
+  std::vector<std::string> missing_sample;          // a few missing ids, for the failure message
 
   // One line, key=value, for logs and the report file.
   std::string Line() const;
@@ -179,7 +201,10 @@ struct ConsumeOptions {
 // Reads `topic` from the beginning up to its high watermarks (taken when the
 // read starts) and compares it with what the run acknowledged. With
 // `before_fault` (indices of events acknowledged before a fault was injected),
-// also counts those of them that are missing.
+// also counts those of them that are missing. With ordered senders, also
+// checks order per profile: the first stored copy of a profile's event k
+// must come before the first stored copy of its event k+1 (later copies are
+// retries' duplicates, which at-least-once allows).
 LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
                       const std::vector<size_t>* before_fault = nullptr);
 

@@ -1,7 +1,8 @@
 // deploy/nginx/hookbridge-front.conf, the front proxy configuration for the
-// threats hookbridge cannot stop alone, must stay valid for Debian's nginx and
-// in step with hookbridge's defaults. `nginx -t` checks it, included in a
-// minimal nginx.conf, with a throwaway certificate.
+// threats hookbridge cannot stop alone, with the files it includes
+// (hookbridge-proxy.conf, hookbridge-upstreams.conf), must stay valid for
+// Debian's nginx and in step with hookbridge's defaults. `nginx -t` checks it,
+// included in a minimal nginx.conf, with a throwaway certificate.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,13 +16,16 @@
 #include <string>
 
 #include "hookbridge/core/config.h"
+#include "hookbridge/http/http_server.h"
 #include "raw_http.h"
 
 namespace hookbridge {
 namespace {
 
-const std::string kFrontConf =
-    std::string(HOOKBRIDGE_SOURCE_DIR) + "/deploy/nginx/hookbridge-front.conf";
+const std::string kNginxDir = std::string(HOOKBRIDGE_SOURCE_DIR) + "/deploy/nginx";
+const std::string kFrontConf = kNginxDir + "/hookbridge-front.conf";
+// Included by the front configuration, relative to nginx.conf's directory.
+const char* const kIncludedConfs[] = {"hookbridge-proxy.conf", "hookbridge-upstreams.conf"};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream file(path);
@@ -31,6 +35,14 @@ std::string ReadFile(const std::string& path) {
 }
 
 void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// The front configuration with the files it includes: the directives that
+// apply to a webhook, wherever they are written.
+std::string ShippedConfiguration() {
+  std::string conf = ReadFile(kFrontConf);
+  for (const char* name : kIncludedConfs) conf += ReadFile(kNginxDir + "/" + name);
+  return conf;
+}
 
 // Runs `command`; its exit status, and stdout and stderr in *output.
 int RunCommand(const std::string& command, std::string* output) {
@@ -60,6 +72,12 @@ TEST(FrontProxy, NginxAcceptsTheConfiguration) {
   // The configuration names its certificate relative to nginx.conf's directory.
   ASSERT_TRUE(hostile::WriteThrowawayCertificate(dir + "/tls/hookbridge-front.crt",
                                                  dir + "/tls/hookbridge-front.key"));
+  // So are the files it includes, as shipped.
+  for (const char* name : kIncludedConfs) {
+    const std::string text = ReadFile(kNginxDir + "/" + name);
+    ASSERT_FALSE(text.empty()) << kNginxDir << "/" << name;
+    WriteFile(dir + "/" + name, text);
+  }
   WriteFile(dir + "/nginx.conf", "pid " + dir +
                                      "/nginx.pid;\n"
                                      "error_log " +
@@ -101,8 +119,16 @@ TEST(FrontProxy, NginxAcceptsTheConfiguration) {
 }
 
 TEST(FrontProxy, ConfigurationIsInStepWithHookbridge) {
-  const std::string conf = ReadFile(kFrontConf);
-  ASSERT_FALSE(conf.empty()) << kFrontConf;
+  const std::string front = ReadFile(kFrontConf);
+  ASSERT_FALSE(front.empty()) << kFrontConf;
+  // The instances and the proxying come from the shipped files: the
+  // scale-out test (tests/scaleout) runs hookbridge-proxy.conf as it is.
+  EXPECT_EQ(Directive(front, "include"), "hookbridge-upstreams.conf");
+  const size_t location = front.find("location = /webhooks/getprofile");
+  ASSERT_NE(location, std::string::npos);
+  EXPECT_NE(front.find("include hookbridge-proxy.conf;", location), std::string::npos)
+      << "the webhook location must include hookbridge-proxy.conf";
+  const std::string conf = ShippedConfiguration();
   const Config defaults;
   // The body limit is hookbridge's.
   ASSERT_EQ(defaults.max_body_bytes, 1u << 20);
@@ -120,12 +146,19 @@ TEST(FrontProxy, ConfigurationIsInStepWithHookbridge) {
   EXPECT_FALSE(Directive(conf, "large_client_header_buffers").empty());
   EXPECT_EQ(Directive(conf, "ssl_protocols"), "TLSv1.2 TLSv1.3");
   // A POST is never sent to a second instance once any of it was sent.
-  EXPECT_EQ(Directive(conf, "proxy_next_upstream").find("non_idempotent"), std::string::npos);
-  // Idle upstream connections each hold a hookbridge worker.
-  std::string keepalive = Directive(conf, "keepalive");
-  ASSERT_FALSE(keepalive.empty());
-  EXPECT_LE(std::atoi(keepalive.c_str()), defaults.http_threads);
+  const std::string next_upstream = Directive(conf, "proxy_next_upstream");
+  EXPECT_FALSE(next_upstream.empty());
+  EXPECT_EQ(next_upstream.find("non_idempotent"), std::string::npos) << next_upstream;
+  // Upstream keep-alive, and nginx closes an idle upstream connection before
+  // hookbridge would: never a POST on a connection hookbridge is closing.
+  EXPECT_GT(std::atoi(Directive(conf, "keepalive").c_str()), 0);
+  const std::string upstream_idle = Directive(conf, "keepalive_timeout");  // the upstream's, first
+  EXPECT_LT(std::atoi(upstream_idle.c_str()), HttpServerOptions{}.keep_alive_timeout.count())
+      << upstream_idle;
   EXPECT_EQ(Directive(conf, "proxy_http_version"), "1.1");
+  // Passive health checks on the shipped example instances.
+  const std::string upstreams = ReadFile(kNginxDir + "/hookbridge-upstreams.conf");
+  EXPECT_NE(Directive(upstreams, "server").find("max_fails="), std::string::npos) << upstreams;
 }
 
 }  // namespace
