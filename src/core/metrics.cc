@@ -144,6 +144,9 @@ std::string Metrics::Render() const {
   ack_duration_.Render(out, "hookbridge_kafka_ack_duration_seconds", "");
   Header(out, "hookbridge_http_requests_in_flight", "gauge", "HTTP requests being handled now.");
   Sample(out, "hookbridge_http_requests_in_flight", "", static_cast<double>(in_flight_));
+  Header(out, "hookbridge_http_idle_connections", "gauge",
+         "Open keep-alive connections waiting for their next request (they hold no thread).");
+  Sample(out, "hookbridge_http_idle_connections", "", static_cast<double>(idle_connections_));
   Header(out, "hookbridge_kafka_producer_queue_messages", "gauge",
          "Records in the producer's queue, waiting for delivery.");
   Sample(out, "hookbridge_kafka_producer_queue_messages", "", static_cast<double>(queue_messages_));

@@ -275,6 +275,7 @@ class HttpServer::Server final : public httplib::Server {
 
   // Closes the idle connections; busy ones close after their answer.
   void StopParking() { parker_.Stop(); }
+  size_t idle_connections() const { return parker_.parked(); }
 
  private:
   // Open connections waiting for their next request. Each costs a file
@@ -455,7 +456,8 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
     metrics.SetReady(now.ready());
     Send(ReadinessResponse(now), res);
   });
-  server.Get(kMetricsPath, [&metrics](const httplib::Request&, httplib::Response& res) {
+  server.Get(kMetricsPath, [&metrics, &server](const httplib::Request&, httplib::Response& res) {
+    metrics.SetIdleConnections(server.idle_connections());
     res.set_header("X-Request-Id", t_request.request_id);
     if (t_request.close_connection) res.set_header("Connection", "close");  // draining
     res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");

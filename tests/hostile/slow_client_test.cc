@@ -25,6 +25,7 @@
 #include <set>
 #include <thread>
 
+#include "../support/prometheus_text.h"
 #include "bridge_fixture.h"
 #include "raw_http.h"
 
@@ -399,6 +400,14 @@ TEST_F(Overload, IdleKeepAliveConnectionsHoldNoWorker) {
     EXPECT_NE(answer->Header("Connection"), "close");
   }
   EXPECT_EQ(first_accepted, kIdle);
+
+  // They are all parked (each once its worker's brief wait for a next
+  // request is over), and shown as such.
+  EXPECT_TRUE(PollUntil(5s, [&] {
+    auto metrics = Get("/metrics");
+    return metrics && test_support::ParseExposition(metrics->body)
+                              .Value("hookbridge_http_idle_connections") >= kIdle;
+  }));
 
   ExchangeResult fresh = Exchange(port, WebhookRequest("fresh-client", true), 1, 0ms);
   ASSERT_EQ(fresh.responses.size(), 1u);

@@ -78,6 +78,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {kDuration, "histogram"},
       {kAck, "histogram"},
       {"hookbridge_http_requests_in_flight", "gauge"},
+      {"hookbridge_http_idle_connections", "gauge"},
       {"hookbridge_kafka_producer_queue_messages", "gauge"},
       {"hookbridge_kafka_producer_queue_bytes", "gauge"},
       {"hookbridge_kafka_delivery_errors_total", "counter"},
@@ -196,6 +197,8 @@ TEST(MetricsTest, GaugesShowTheLastValueSet) {
   Metrics metrics("2.0.2");
   metrics.AddInFlight(3);
   metrics.AddInFlight(-1);
+  metrics.SetIdleConnections(40);
+  metrics.SetIdleConnections(7);
   metrics.SetProducerQueue(17, 4096);
   metrics.SetProducerQueue(5, 1200);
   metrics.SetApiKeyCount(2);
@@ -203,6 +206,7 @@ TEST(MetricsTest, GaugesShowTheLastValueSet) {
   metrics.SetBrokerRtt({{"1", 0.0042}, {"3", 0.25}});
   Exposition exposition = Scrape(metrics);
   EXPECT_EQ(exposition.Value("hookbridge_http_requests_in_flight"), 2);
+  EXPECT_EQ(exposition.Value("hookbridge_http_idle_connections"), 7);
   EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_messages"), 5);
   EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_bytes"), 1200);
   EXPECT_EQ(exposition.Value("hookbridge_api_keys"), 2);

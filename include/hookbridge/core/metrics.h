@@ -48,6 +48,8 @@ class Metrics {
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
   void AddInFlight(int delta) { in_flight_ += delta; }
+  // Open keep-alive connections waiting for their next request.
+  void SetIdleConnections(size_t connections) { idle_connections_ = static_cast<int64_t>(connections); }
   void SetProducerQueue(int64_t messages, int64_t bytes);
   void SetBrokerRtt(const std::map<std::string, double>& seconds_by_broker_id);
   void CountKeyReload(bool succeeded);
@@ -66,6 +68,7 @@ class Metrics {
   std::array<Histogram, kRouteCount> request_duration_;
   Histogram ack_duration_;
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> idle_connections_{0};
   std::atomic<int64_t> queue_messages_{0};
   std::atomic<int64_t> queue_bytes_{0};
   std::atomic<uint64_t> key_reloads_ok_{0};
