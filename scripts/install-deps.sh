@@ -14,11 +14,18 @@ packages=(
   nginx                                            # hostile suite: nginx -t on deploy/nginx
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
+  wrk curl                                         # benchmarks (scripts/bench.sh): closed-loop load, probes
 )
 # kubectl for `kubectl kustomize` in the deploy checks: Debian's
 # kubernetes-client, unless some kubectl is installed already (another
 # package's kubectl would own /usr/bin/kubectl, and dpkg refuses two owners).
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
+# Benchmarks: the Express baseline needs Node.js and npm. A Node.js from
+# elsewhere (e.g. NodeSource's own nodejs package, which bundles npm) is kept.
+# vegeta is built with `go install` by scripts/bench.sh and needs Go >= 1.22,
+# which Debian 12 does not have (golang-go is 1.19): Go comes from go.dev.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -2,12 +2,15 @@
 # The README's test command, and what CI runs: installs what is missing,
 # builds with warnings as errors, starts a real Kafka broker, and runs every
 # suite twice: in the normal build, then in an AddressSanitizer +
-# UndefinedBehaviorSanitizer build. Then the fuzzers run for a bounded time.
-# The broker is stopped whatever happened.
+# UndefinedBehaviorSanitizer build. Then the fuzzers run for a bounded time,
+# and the benchmark runs once in its smoke version (seconds; it checks that
+# the harness works, not timings). The broker is stopped whatever happened.
 #
 # Suites (ctest labels): unit, kafka_mock (the Kafka adapter on librdkafka's
 # mock cluster), e2e and operations (the binary over HTTP on the real broker),
-# faults (loss checker under broker and process faults, real brokers).
+# hostile (hostile input, slow clients, overload), faults (loss checker under
+# broker and process faults, real brokers), scaleout (three instances behind
+# nginx), consumer (the example consumer), deploy (manifests and image).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,8 +25,8 @@ echo "== build and test"
 cmake -S . -B build -G Ninja -DHOOKBRIDGE_WERROR=ON
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 600
-echo "== loss reports (tests/faults)"
-cat build/fault-reports/*.txt
+echo "== loss reports (tests/faults, tests/scaleout)"
+cat build/fault-reports/*.txt build/scaleout-reports/*.txt
 
 echo "== build and test under ASan + UBSan"
 cmake -S . -B build-sanitize -G Ninja -DHOOKBRIDGE_WERROR=ON -DHOOKBRIDGE_SANITIZE=ON
@@ -33,3 +36,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 echo "== fuzz"
 scripts/fuzz.sh
+
+echo "== benchmark smoke"
+scripts/bench.sh --smoke

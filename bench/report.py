@@ -1,0 +1,744 @@
+#!/usr/bin/env python3
+"""Turns the raw results of scripts/bench.sh into report.md and summary.json.
+
+  report.py report RESULTS_DIR        write RESULTS_DIR/report.md and summary.json
+  report.py max-throughput RAW/SYSTEM print the system's maximum 2xx/s (closed loop)
+  report.py check-system RAW/SYSTEM   exit 1 if the system answered no 2xx at all
+
+Python 3.11 standard library only. Every figure comes from the files under
+RESULTS_DIR/raw: wrk's WRK_JSON line (bench/load/post.lua), vegeta's results
+summarised by bench/load/vegeta_summary.py, the /proc readings of
+bench/measure.py, and Google Benchmark's JSON.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+from dataclasses import dataclass, field
+
+HTTP_SYSTEMS = ["hookbridge", "express", "nginx"]
+TITLES = {
+    "hookbridge": "hookbridge",
+    "express": "Express + kafkajs",
+    "nginx": "nginx `return 200`",
+    "producer": "producer only (kcat)",
+}
+MICRO_TARGET = os.environ.get("BENCH_MICRO_TARGET", "BM_RequestPath/1024")
+
+
+# ----------------------------------------------------------------- loading
+
+def load_json(path: str):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_text(path: str, default: str = "") -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def wrk_result(txt_path: str) -> dict:
+    for line in read_text(txt_path).splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line[len("WRK_JSON "):])
+    raise SystemExit(f"report.py: no WRK_JSON line in {txt_path}")
+
+
+@dataclass
+class Run:
+    """One measured load run against one system."""
+    system: str
+    kind: str  # closed, open, warmup, producer
+    tags: dict
+    measure: dict
+    requests: int = 0      # answers received (any status)
+    ok: int = 0            # 2xx answers (producer: records stored)
+    non_2xx: int = 0
+    socket_errors: int = 0  # wrk: connect/read/write/timeout; vegeta: transport errors
+    seconds: float = 0.0
+    latency_us: dict = field(default_factory=dict)
+    codes: dict = field(default_factory=dict)
+    error_detail: dict = field(default_factory=dict)
+    rate: int | None = None
+    send_rate: float | None = None
+    rejections: dict = field(default_factory=dict)  # hookbridge /metrics: refused webhooks by reason
+
+    @property
+    def ok_per_s(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def server_cpu_s(self) -> float | None:
+        server = self.measure.get("server")
+        return server.get("cpu_s") if server else None
+
+    @property
+    def ok_per_cpu_s(self) -> float | None:
+        cpu = self.server_cpu_s
+        return self.ok / cpu if cpu else None
+
+    @property
+    def peak_rss_kib(self) -> int | None:
+        server = self.measure.get("server")
+        return server.get("peak_rss_kib") if server else None
+
+    @property
+    def attempts(self) -> int:
+        """Requests sent: wrk counts socket errors apart, vegeta among its results."""
+        return self.requests + (self.socket_errors if self.kind in ("closed", "warmup") else 0)
+
+    @property
+    def errors(self) -> int:
+        return self.non_2xx + self.socket_errors
+
+    def error_text(self) -> str:
+        if not self.errors:
+            return "none"
+        parts = [f"{code}: {n:,}" for code, n in sorted(self.codes.items()) if not code.startswith("2")]
+        parts += [f"{what}: {n:,}" for what, n in self.error_detail.items() if n]
+        if self.rejections:
+            parts.append("hookbridge's reasons: " +
+                         ", ".join(f"{k} {int(v):,}" for k, v in sorted(self.rejections.items())))
+        return ", ".join(parts)
+
+
+def load_run(json_path: str) -> Run | None:
+    measure = load_json(json_path)
+    tags = measure.get("tags")
+    if not tags:
+        return None
+    base = json_path[:-len(".json")]
+    run = Run(system=tags["system"], kind=tags["kind"], tags=tags, measure=measure)
+    if run.kind in ("closed", "warmup"):
+        wrk = wrk_result(base + ".txt")
+        e = wrk["errors"]
+        run.requests = wrk["requests"]
+        run.non_2xx = e["status"]
+        run.ok = run.requests - run.non_2xx
+        run.socket_errors = e["connect"] + e["read"] + e["write"] + e["timeout"]
+        run.seconds = wrk["duration_us"] / 1e6
+        run.latency_us = wrk["latency_us"]
+        run.error_detail = {k: e[k] for k in ("connect", "read", "write", "timeout")}
+        metrics = measure.get("server_metrics") or {}
+        codes = {k[len("code_"):]: v for k, v in metrics.items() if k.startswith("code_")}
+        if codes:
+            run.codes = codes  # exact split from hookbridge's own /metrics
+        elif run.non_2xx:
+            run.codes = {"non-2xx": run.non_2xx}
+    if run.kind in ("closed", "warmup", "open"):
+        metrics = measure.get("server_metrics") or {}
+        run.rejections = {k[len("rejected_"):]: v for k, v in metrics.items() if k.startswith("rejected_")}
+    if run.kind == "open":
+        summary = load_json(base + ".summary.json")
+        run.requests = summary["requests"]
+        run.ok = summary["ok"]
+        transport = summary["codes"].get("0", 0)
+        run.socket_errors = transport
+        run.non_2xx = summary["non_ok"] - transport
+        run.codes = {c: n for c, n in summary["codes"].items() if c != "0"}
+        run.error_detail = {}
+        for message, n in (summary["errors"] if transport else {}).items():
+            if re.match(r"^\d{3} ", message):
+                continue  # a status line, already counted by code
+            message = re.sub(r'^\w+ "[^"]*": ', "", message)  # drop 'Post "URL": '
+            run.error_detail[message] = run.error_detail.get(message, 0) + n
+        run.latency_us = summary["latency_us"]
+        run.rate = int(tags["rate"])
+        run.send_rate = summary["send_rate"]
+        run.seconds = run.ok / summary["ok_per_second"] if summary.get("ok_per_second") else measure["wall_s"]
+    if run.kind == "producer":
+        stored = load_json(base + ".stored.json")["records_stored"]
+        run.requests = int(tags["records"])
+        run.ok = stored
+        run.non_2xx = max(0, run.requests - stored) if measure["exit_status"] else 0
+        run.seconds = measure["wall_s"]
+    return run
+
+
+def load_system(raw_system_dir: str) -> list[Run]:
+    runs = []
+    for path in sorted(glob.glob(os.path.join(raw_system_dir, "*.json"))):
+        if path.endswith((".summary.json", ".vegeta-report.json", ".stored.json", "topic.json")):
+            continue
+        run = load_run(path)
+        if run:
+            runs.append(run)
+    kinds = {"warmup": 0, "producer": 1, "closed": 2, "open": 3}
+    labels = {"1000": 0, "5000": 1, "half": 2}
+    runs.sort(key=lambda r: (kinds.get(r.kind, 9), int(r.tags.get("connections", 0)),
+                             labels.get(r.tags.get("label", ""), 9), r.rate or 0, int(r.tags.get("run", 0))))
+    return runs
+
+
+def closed_by_connections(runs: list[Run]) -> dict[int, list[Run]]:
+    out: dict[int, list[Run]] = {}
+    for run in runs:
+        if run.kind == "closed":
+            out.setdefault(int(run.tags["connections"]), []).append(run)
+    return dict(sorted(out.items()))
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def max_throughput(runs: list[Run]) -> tuple[float, int | None]:
+    """The best median 2xx/s over the connection counts, and that count."""
+    best, best_c = 0.0, None
+    for c, group in closed_by_connections(runs).items():
+        m = median([r.ok_per_s for r in group]) or 0.0
+        if m > best:
+            best, best_c = m, c
+    return best, best_c
+
+
+# ----------------------------------------------------------------- formatting
+
+def num(v, digits=0) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def ms(us) -> str:
+    if us is None:
+        return "n/a"
+    return f"{us / 1000:.2f}"
+
+
+def mib(kib) -> str:
+    return "n/a" if kib is None else f"{kib / 1024:.1f}"
+
+
+def ratio(a, b) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def rx(v) -> str:
+    return "n/a" if v is None else f"{v:.2f}x"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+# ----------------------------------------------------------------- the report
+
+@dataclass
+class SystemFigures:
+    name: str
+    runs: list[Run]
+    max_ok_per_s: float = 0.0
+    max_connections: int | None = None
+    closed: dict = field(default_factory=dict)  # connections -> aggregate dict
+    open: dict = field(default_factory=dict)    # label -> Run
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.runs)
+
+
+def aggregate_closed(group: list[Run]) -> dict:
+    return {
+        "runs": len(group),
+        "ok_per_s": median([r.ok_per_s for r in group]),
+        "ok_per_s_runs": [round(r.ok_per_s) for r in group],
+        "requests_per_s": median([r.requests_per_s for r in group]),
+        "ok_per_cpu_s": median([r.ok_per_cpu_s for r in group]),
+        "server_cores": median([ratio(r.server_cpu_s, r.measure["wall_s"]) for r in group]),
+        "p50_us": median([r.latency_us.get("p50") for r in group]),
+        "p99_us": median([r.latency_us.get("p99") for r in group]),
+        "p99.9_us": median([r.latency_us.get("p99.9") for r in group]),
+        "peak_rss_kib": max((r.peak_rss_kib or 0) for r in group) or None,
+        "errors": sum(r.errors for r in group),
+        "error_text": "; ".join(f"run {r.tags['run']}: {r.error_text()}" for r in group if r.errors) or "none",
+        "requests": sum(r.requests for r in group),
+        "tcp_connects": ", ".join(tcp_text(r) for r in group),
+    }
+
+
+def system_figures(results: str, name: str) -> SystemFigures:
+    runs = load_system(os.path.join(results, "raw", name))
+    fig = SystemFigures(name, runs)
+    fig.max_ok_per_s, fig.max_connections = max_throughput(runs)
+    fig.closed = {c: aggregate_closed(g) for c, g in closed_by_connections(runs).items()}
+    order = {"1000": 0, "5000": 1, "half": 2}
+    for run in sorted((r for r in runs if r.kind == "open"), key=lambda r: (order.get(r.tags["label"], 9), r.rate)):
+        fig.open[run.tags["label"]] = run
+    return fig
+
+
+def micro_results(results: str) -> tuple[list[dict], str | None]:
+    path = os.path.join(results, "raw", "micro", "results.json")
+    if not os.path.exists(path):
+        why = read_text(os.path.join(results, "raw", "micro-unavailable.txt")).strip()
+        return [], why or None
+    data = load_json(path)
+    rows = []
+    for b in data.get("benchmarks", []):
+        aggregate = b.get("aggregate_name")
+        if aggregate not in (None, "median"):
+            continue
+        rows.append({
+            "name": b.get("run_name", b["name"]),
+            "real_ns": b["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")],
+            "cpu_ns": b["cpu_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")],
+            "aggregate": aggregate or "single run",
+        })
+    return rows, None
+
+
+def usage_shares(runs: list[Run]) -> list[list[str]]:
+    rows = []
+    for run in runs:
+        if run.kind not in ("closed", "open", "producer"):
+            continue
+        m = run.measure
+        wall = m["wall_s"] or 1
+        server = (m.get("server") or {}).get("cpu_s") or 0
+        broker = (m.get("broker") or {}).get("cpu_s") or 0
+        loadgen = m["load_generator"]["cpu_s"]
+        busy = m["machine"]["busy_s"]
+        other = max(0.0, busy - server - broker - loadgen)
+        if run.kind == "closed":
+            what = f"wrk {run.tags['connections']} conn, run {run.tags['run']}"
+        elif run.kind == "open":
+            what = f"vegeta {run.rate:,}/s"
+        else:
+            what = f"kcat run {run.tags['run']}"
+        rows.append([TITLES[run.system], what, f"{server / wall:.2f}", f"{broker / wall:.2f}",
+                     f"{loadgen / wall:.2f}", f"{other / wall:.2f}", f"{busy / wall:.2f} of {m['machine']['cores']}"])
+    return rows
+
+
+def tcp_text(run: Run) -> str:
+    tcp = run.measure["machine"].get("tcp") or {}
+    if not tcp:
+        return "n/a"
+    text = f"{tcp.get('PassiveOpens', 0):,}"
+    if tcp.get("ListenOverflows"):
+        text += f" ({tcp['ListenOverflows']:,} listen overflows)"
+    return text
+
+
+def shortfall_ratio(got: float | None, need: float) -> str:
+    if got is None:
+        return ""
+    if got >= need:
+        return ""
+    return f"short by {need - got:.2f}x ({(1 - got / need) * 100:.0f}% below the target)"
+
+
+def evaluate_targets(figs: dict[str, SystemFigures], micro: list[dict]) -> list[dict]:
+    hb, ex, ng = figs.get("hookbridge"), figs.get("express"), figs.get("nginx")
+    targets = []
+
+    def add(target, measured, met, how_much=""):
+        status = "not measured" if met is None else ("met" if met else "MISSED")
+        targets.append({"target": target, "measured": measured, "status": status, "shortfall": how_much})
+
+    have = lambda f: f is not None and f.measured  # noqa: E731
+
+    # 1. throughput vs Express
+    if have(hb) and have(ex):
+        r = ratio(hb.max_ok_per_s, ex.max_ok_per_s)
+        add("hookbridge >= 3x Express in req/s (max of the closed-loop medians, 2xx only)",
+            f"{num(hb.max_ok_per_s)} vs {num(ex.max_ok_per_s)} req/s = {rx(r)}",
+            r is not None and r >= 3, shortfall_ratio(r, 3))
+    else:
+        add("hookbridge >= 3x Express in req/s", "one of the two was not measured", None)
+
+    # 2. CPU efficiency vs Express, at each system's maximum-throughput connection count
+    if have(hb) and have(ex) and hb.max_connections and ex.max_connections:
+        a = hb.closed[hb.max_connections]["ok_per_cpu_s"]
+        b = ex.closed[ex.max_connections]["ok_per_cpu_s"]
+        r = ratio(a, b)
+        add("hookbridge >= 3x Express in requests per CPU-second of the server (at maximum throughput)",
+            f"{num(a)} vs {num(b)} req/CPU-s = {rx(r)}", r is not None and r >= 3, shortfall_ratio(r, 3))
+    else:
+        add("hookbridge >= 3x Express in requests per CPU-second", "one of the two was not measured", None)
+
+    # 3. lower p99 than Express at the common fixed rates
+    if have(hb) and have(ex):
+        parts, met, worse = [], True, []
+        common = [label for label in hb.open if label in ex.open and label != "half"]
+        for label in common:
+            a, b = hb.open[label].latency_us.get("p99"), ex.open[label].latency_us.get("p99")
+            parts.append(f"{hb.open[label].rate:,}/s: {ms(a)} vs {ms(b)} ms")
+            if a is None or b is None or a >= b:
+                met = False
+                worse.append(f"{hb.open[label].rate:,}/s: {ms(a - b) if a is not None and b is not None else 'n/a'} ms higher")
+        if not common:
+            add("hookbridge p99 lower than Express's at the fixed rates", "no common fixed rate measured", None)
+        else:
+            add("hookbridge p99 lower than Express's at the fixed rates", "; ".join(parts), met, "; ".join(worse))
+    else:
+        add("hookbridge p99 lower than Express's at the fixed rates", "one of the two was not measured", None)
+
+    # 4. vs nginx
+    if have(hb) and have(ng):
+        r = ratio(hb.max_ok_per_s, ng.max_ok_per_s)
+        add("hookbridge >= 0.25x nginx `return 200` in req/s",
+            f"{num(hb.max_ok_per_s)} vs {num(ng.max_ok_per_s)} req/s = {rx(r)}",
+            r is not None and r >= 0.25, shortfall_ratio(r, 0.25))
+    else:
+        add("hookbridge >= 0.25x nginx `return 200` in req/s", "one of the two was not measured", None)
+
+    # 5. 5,000 req/s open loop
+    if have(hb) and "5000" in hb.open:
+        run = hb.open["5000"]
+        p99 = run.latency_us.get("p99")
+        kept_up = run.send_rate is not None and run.send_rate >= 0.95 * run.rate
+        met = p99 is not None and p99 < 20000 and run.errors == 0
+        how = []
+        if p99 is not None and p99 >= 20000:
+            how.append(f"p99 {ms(p99 - 20000)} ms over")
+        if run.errors:
+            how.append(f"{run.errors:,} errors ({run.error_text()})")
+        note = "" if kept_up else f" (vegeta sent only {num(run.send_rate)} req/s)"
+        add("at 5,000 req/s open loop: p99 < 20 ms and no errors",
+            f"p99 {ms(p99)} ms, {run.errors:,} errors of {run.attempts:,}{note}", met, "; ".join(how))
+    else:
+        add("at 5,000 req/s open loop: p99 < 20 ms and no errors", "5,000 req/s was not measured", None)
+
+    # 6. 512 vs 64 connections
+    if have(hb) and 64 in hb.closed and 512 in hb.closed:
+        a, b = hb.closed[512]["ok_per_s"], hb.closed[64]["ok_per_s"]
+        r = ratio(a, b)
+        errs = hb.closed[512]["errors"]
+        add("hookbridge throughput at 512 connections >= 0.8x at 64 (2xx/s)",
+            f"{num(a)} vs {num(b)} req/s = {rx(r)}" + (f"; {errs:,} errors at 512" if errs else ""),
+            r is not None and r >= 0.8, shortfall_ratio(r, 0.8))
+    else:
+        add("hookbridge throughput at 512 connections >= 0.8x at 64", "64 and 512 connections were not both measured", None)
+
+    # 7. peak RSS
+    if have(hb) and hb.closed:
+        peak = max((a["peak_rss_kib"] or 0) for a in hb.closed.values())
+        add("hookbridge peak RSS < 100 MiB at maximum throughput",
+            f"{mib(peak)} MiB (VmHWM after the closed-loop runs)", peak < 100 * 1024,
+            f"{mib(peak - 100 * 1024)} MiB over" if peak >= 100 * 1024 else "")
+    else:
+        add("hookbridge peak RSS < 100 MiB at maximum throughput", "hookbridge was not measured", None)
+
+    # 8. micro-benchmark
+    row = next((r for r in micro if r["name"] == MICRO_TARGET), None)
+    if row:
+        add(f"handling path < 5 us per 1 KB request (micro-benchmark {MICRO_TARGET}, median CPU time)",
+            f"{row['cpu_ns'] / 1000:.2f} us CPU ({row['real_ns'] / 1000:.2f} us wall)", row["cpu_ns"] < 5000,
+            f"{(row['cpu_ns'] - 5000) / 1000:.2f} us over" if row["cpu_ns"] >= 5000 else "")
+    else:
+        add("handling path < 5 us per 1 KB request (micro-benchmark)", "no micro-benchmark results", None)
+    return targets
+
+
+def write_report(results: str) -> None:
+    meta = os.path.join(results, "meta")
+    settings = load_json(os.path.join(meta, "settings.json"))
+    figs = {name: system_figures(results, name) for name in ["hookbridge", "express", "nginx", "producer"]}
+    figs = {name: f for name, f in figs.items() if f.measured}
+    micro, micro_missing = micro_results(results)
+    targets = evaluate_targets(figs, micro)
+    hb, ex, ng, pr = (figs.get(n) for n in ("hookbridge", "express", "nginx", "producer"))
+
+    md: list[str] = []
+    w = md.append
+    w("# hookbridge benchmark" + (" (SMOKE RUN: the numbers mean nothing)" if settings["smoke"] else ""))
+    w("")
+    w(f"Run `{os.path.basename(os.path.normpath(results))}`, commit `{read_text(os.path.join(meta, 'commit.txt')).strip()[:12]}`"
+      + (" (with uncommitted changes)" if read_text(os.path.join(meta, "dirty.txt")).strip() else "")
+      + f", {read_text(os.path.join(meta, 'elapsed_s.txt')).strip() or '?'} s in all. "
+      "Produced by `scripts/bench.sh`; raw numbers are under `raw/`, and `summary.json` has the figures below.")
+    w("")
+
+    # ---- errors first: a run with errors must not hide in a table
+    error_lines = []
+    for f in figs.values():
+        for r in f.runs:
+            if r.kind in ("closed", "open", "producer") and r.errors:
+                what = (f"{r.tags.get('connections')} connections run {r.tags.get('run')}" if r.kind == "closed"
+                        else f"{r.rate:,} req/s open loop" if r.kind == "open" else f"run {r.tags.get('run')}")
+                line = f"- **{TITLES[f.name]}**, {what}: {r.errors:,} of {r.attempts:,} requests failed ({r.error_text()})"
+                if r.kind == "open" and r.send_rate is not None and r.send_rate < 0.95 * r.rate:
+                    line += (f". vegeta fell behind, sending only {num(r.send_rate)} of the {r.rate:,} req/s (held back "
+                             "by the shared CPUs or by a server slow to take connections): not a clean measurement "
+                             "of that rate")
+                error_lines.append(line)
+    w("## Runs with errors")
+    w("")
+    md.extend(error_lines or ["None: every request of every measured run got a 2xx."])
+    w("")
+
+    # ---- targets
+    w("## Targets")
+    w("")
+    md.extend(table(["target", "measured", "result", "by how much"],
+                    [[t["target"], t["measured"], f"**{t['status']}**", t["shortfall"]] for t in targets]))
+
+    # ---- summary per system
+    w("## Results per system")
+    w("")
+    w("Throughput is 2xx answers per second (errors do not count), the median of "
+      f"{settings['runs']} wrk run(s) of {settings['duration_s']} s. Latencies are vegeta's, open loop, at a fixed "
+      "rate, over all requests (errors included), in ms. Requests per CPU-second: 2xx answers divided by the CPU time "
+      "(user + system) of the server's processes, at the connection count with the highest throughput. Peak RSS: "
+      "VmHWM of the server's processes (summed), after the closed-loop runs, and after all runs (the open loop "
+      "can open more connections).")
+    w("")
+    conns = settings["connections"]
+    header = ["system"] + [f"req/s @{c} conn" for c in conns] + ["req/CPU-s", "peak RSS MiB",
+                                                                  "peak RSS MiB, whole run"]
+    rows = []
+    for name in ["hookbridge", "express", "nginx"]:
+        f = figs.get(name)
+        if not f:
+            continue
+        row = [TITLES[name]]
+        for c in conns:
+            a = f.closed.get(c)
+            row.append("n/a" if not a else num(a["ok_per_s"]) + (" (errors)" if a["errors"] else ""))
+        best = f.closed.get(f.max_connections) if f.max_connections else None
+        row.append(num(best["ok_per_cpu_s"]) if best else "n/a")
+        row.append(mib(max((a["peak_rss_kib"] or 0) for a in f.closed.values())) if f.closed else "n/a")
+        row.append(mib(max((r.peak_rss_kib or 0) for r in f.runs)))
+        rows.append(row)
+    if pr:
+        msgs = median([r.ok_per_s for r in pr.runs if r.kind == "producer"])
+        rows.append([TITLES["producer"], f"{num(msgs)} msgs/s (no HTTP)"] + ["" for _ in conns[1:]] + ["", "", ""])
+    md.extend(table(header, rows))
+
+    labels = []
+    for f in figs.values():
+        for label in f.open:
+            if label not in labels:
+                labels.append(label)
+    if labels:
+        header = ["system", "rate (req/s)", "sent/s", "p50", "p90", "p99", "p99.9", "max", "errors", "req/CPU-s",
+                  "TCP connects"]
+        rows = []
+        for name in ["hookbridge", "express", "nginx"]:
+            f = figs.get(name)
+            if not f:
+                continue
+            for label, r in f.open.items():
+                lat = r.latency_us
+                behind = r.send_rate is not None and r.send_rate < 0.95 * r.rate
+                rows.append([TITLES[name], f"{r.rate:,}" + (" (50% of max)" if label == "half" else ""),
+                             num(r.send_rate) + (" (**vegeta fell behind**)" if behind else ""), ms(lat.get("p50")), ms(lat.get("p90")), ms(lat.get("p99")),
+                             ms(lat.get("p99.9")), ms(lat.get("max")),
+                             "none" if not r.errors else f"**{r.errors:,}** ({r.error_text()})",
+                             num(r.ok_per_cpu_s), tcp_text(r)])
+        w("### Open loop (vegeta), latency in ms")
+        w("")
+        md.extend(table(header, rows))
+        w("`sent/s` is the rate vegeta achieved; when it fell behind, the machine (or the server's refusal to take "
+          "connections) held it back and the latencies are not those of the target rate. vegeta opens a new "
+          "connection whenever all its connections are busy, so a server that slows down gets more connections. "
+          "`TCP connects`: connections accepted on the machine during the run (`PassiveOpens`, machine-wide, "
+          "including the broker's), and listen-queue overflows if any.")
+        w("")
+
+    # ---- ratios
+    w("## Ratios")
+    w("")
+    rows = []
+    if hb and ex:
+        rows.append(["hookbridge / Express, req/s", rx(ratio(hb.max_ok_per_s, ex.max_ok_per_s))])
+        if hb.max_connections and ex.max_connections:
+            rows.append(["hookbridge / Express, req per CPU-second",
+                         rx(ratio(hb.closed[hb.max_connections]["ok_per_cpu_s"], ex.closed[ex.max_connections]["ok_per_cpu_s"]))])
+    if hb and ng:
+        rows.append(["hookbridge / nginx `return 200`, req/s", rx(ratio(hb.max_ok_per_s, ng.max_ok_per_s))])
+    if hb and pr:
+        msgs = median([r.ok_per_s for r in pr.runs if r.kind == "producer"])
+        rows.append(["hookbridge req/s / producer-only msgs/s", rx(ratio(hb.max_ok_per_s, msgs))])
+    if ex and pr:
+        msgs = median([r.ok_per_s for r in pr.runs if r.kind == "producer"])
+        rows.append(["Express req/s / producer-only msgs/s", rx(ratio(ex.max_ok_per_s, msgs))])
+    for name in ["hookbridge", "express", "nginx"]:
+        f = figs.get(name)
+        if f and 64 in f.closed and 512 in f.closed:
+            rows.append([f"{TITLES[name]}: throughput at 512 connections / at 64",
+                         rx(ratio(f.closed[512]["ok_per_s"], f.closed[64]["ok_per_s"]))])
+    md.extend(table(["ratio", "value"], rows) if rows else ["Not enough systems measured for ratios.", ""])
+
+    # ---- details per system
+    w("## Closed loop (wrk) in detail")
+    w("")
+    rows = []
+    for name in ["hookbridge", "express", "nginx"]:
+        f = figs.get(name)
+        if not f:
+            continue
+        for c, a in f.closed.items():
+            rows.append([TITLES[name], c, num(a["ok_per_s"]), ", ".join(f"{v:,}" for v in a["ok_per_s_runs"]),
+                         num(a["requests_per_s"]), ms(a["p50_us"]), ms(a["p99_us"]), ms(a["p99.9_us"]),
+                         num(a["ok_per_cpu_s"]), f"{a['server_cores']:.2f}" if a["server_cores"] is not None else "n/a",
+                         mib(a["peak_rss_kib"]), a["tcp_connects"], a["error_text"]])
+    md.extend(table(["system", "conn", "2xx/s (median)", "2xx/s per run", "answers/s", "p50 ms", "p99 ms",
+                     "p99.9 ms", "2xx/CPU-s", "server cores", "peak RSS MiB", "TCP connects per run", "errors"], rows))
+    w("Closed-loop latencies come from wrk and suffer from coordinated omission; use the open-loop table for latency.")
+    w("")
+
+    if hb:
+        rejections = {}
+        for r in hb.runs:
+            for k, v in r.rejections.items():
+                rejections[k] = rejections.get(k, 0) + v
+        if rejections:
+            w("hookbridge's own count of refused webhooks during all the measured runs (from `/metrics`, "
+              "`hookbridge_webhook_rejections_total`): " + ", ".join(f"{k}: {int(v):,}" for k, v in sorted(rejections.items())) + ".")
+            w("")
+
+    if pr:
+        w("## Producer-only ceiling (kcat)")
+        w("")
+        w(f"{settings['producer_records']:,} records per run, the same 1 KB bodies keyed by profile id, produced by kcat "
+          "(librdkafka, as hookbridge) with `acks=all` and `partitioner=murmur2_random`, other librdkafka settings at "
+          "their defaults (so `linger.ms=5` batches records, where hookbridge uses 1 ms). Time includes kcat's start and "
+          "its final flush, so it counts until every record was acknowledged.")
+        w("")
+        rows = [[r.tags["run"], f"{r.ok:,}", f"{r.seconds:.2f}", num(r.ok_per_s),
+                 f"{((r.measure.get('broker') or {}).get('cpu_s') or 0):.2f}"] for r in pr.runs if r.kind == "producer"]
+        md.extend(table(["run", "records stored", "seconds", "msgs/s", "broker CPU-s"], rows))
+
+    # ---- records vs 2xx
+    checks = []
+    for name in ["hookbridge", "express"]:
+        f = figs.get(name)
+        path = os.path.join(results, "raw", name, "topic.json")
+        if not f or not os.path.exists(path):
+            continue
+        added = load_json(path)["records_added"]
+        ok = sum(r.ok for r in f.runs) + 1  # + the start-up probe
+        verdict = "consistent" if added >= ok else "**FEWER RECORDS THAN 2xx ANSWERS: a 2xx without a stored record**"
+        checks.append([TITLES[name], f"{ok:,}", f"{added:,}", verdict])
+    if checks:
+        w("## 2xx only after the ack: records stored vs 2xx answers")
+        w("")
+        w("Every 2xx must have a record in the topic; there may be more records than 2xx answers (requests cut off "
+          "at the end of a run, or answered 503 after a slow ack).")
+        w("")
+        md.extend(table(["system", "2xx answers (all runs, warm-up, probe)", "records added to its topic", "check"], checks))
+
+    # ---- micro
+    w("## Micro-benchmark (bench/micro, Google Benchmark)")
+    w("")
+    if micro:
+        w(f"Median of {settings['runs']} repetition(s), min time {settings['micro_min_time']} s each; the target row is `{MICRO_TARGET}`.")
+        w("")
+        md.extend(table(["benchmark", "CPU time us", "wall time us"],
+                        [[("**" + r["name"] + "**") if r["name"] == MICRO_TARGET else r["name"],
+                          f"{r['cpu_ns'] / 1000:.3f}", f"{r['real_ns'] / 1000:.3f}"] for r in micro]))
+    else:
+        w(f"Not run: {micro_missing or 'micro was not selected (--only)'}.")
+        w("")
+
+    # ---- machine and sharing
+    w("## Machine, and how the cores were shared")
+    w("")
+    w("```")
+    w(read_text(os.path.join(meta, "machine.txt")).strip())
+    w(read_text(os.path.join(meta, "versions.txt")).strip())
+    w("```")
+    w("")
+    w("Everything runs on this one machine with no CPU pinning (no taskset): the server under test, the Kafka broker "
+      "(one JVM), and the load generator (wrk with "
+      f"{settings['wrk_threads']} threads, or vegeta) all share every core, as does anything else running on the "
+      "machine. The table shows how many cores each used on average during each run (CPU-seconds / wall seconds, "
+      "from /proc); `other` is the machine's busy time not explained by the three, i.e. unrelated work on the "
+      "machine plus the harness itself. A large `other` means the numbers of that run are disturbed.")
+    w("")
+    rows = []
+    for f in figs.values():
+        rows += usage_shares(f.runs)
+    md.extend(table(["system", "run", "server", "broker", "load generator", "other", "machine busy"], rows))
+
+    # ---- settings
+    w("## Settings")
+    w("")
+    w(f"Load: 1 KB `profile.updated` bodies for {settings['profiles']:,} distinct profiles (bench/load/bodies.py), "
+      "rotated by every load tool, with a valid bearer key; POST /webhooks/getprofile over keep-alive connections. "
+      f"Topics have {settings['partitions']} partitions on a single-node KRaft broker (replication factor 1, "
+      f"min.insync.replicas=1), so `acks=all` means the one broker's log append. Warm-up: {settings['warmup_s']} s of "
+      f"wrk at 64 connections per HTTP system, not counted. Request timeout {settings['timeout_s']} s.")
+    w("")
+    w("- **hookbridge**: the Release build, one process. Effective settings (`hookbridge --check-config`):")
+    w("")
+    w("```")
+    w(read_text(os.path.join(meta, "hookbridge-config.txt"), "(not measured)").strip())
+    w("```")
+    env = read_text(os.path.join(meta, "hookbridge-env.txt")).strip()
+    w("")
+    w("  HOOKBRIDGE_* variables given to this run: " + (f"`{env}`" if env else "none beyond the benchmark's own "
+      "(listen address, brokers, topic, and HOOKBRIDGE_DRAIN_GRACE_MS=0 so that it stops at once)") + ". "
+      "Its access log (one JSON line per request, the default) goes to a file.")
+    w("- **Express + kafkajs** (bench/express/server.js): GetProfile's documented handler (bearer check, "
+      "`console.log` of every event, to a file) plus `await producer.send({acks: -1})` before `200 OK`; one Node.js "
+      "process, kafkajs defaults otherwise (one produce request per webhook).")
+    w("- **nginx**: Debian's nginx, `return 200` (bench/nginx/nginx.conf.template): one worker per core, no access "
+      "log, keep-alive without a request limit.")
+    w("- **producer only**: kcat, see above.")
+    w("")
+
+    with open(os.path.join(results, "report.md"), "w") as out:
+        out.write("\n".join(md).rstrip() + "\n")
+
+    summary = {
+        "settings": settings,
+        "targets": targets,
+        "systems": {
+            name: {
+                "max_ok_per_s": f.max_ok_per_s,
+                "max_at_connections": f.max_connections,
+                "closed": {str(c): a for c, a in f.closed.items()},
+                "open": {label: {"rate": r.rate, "send_rate": r.send_rate, "latency_us": r.latency_us,
+                                 "errors": r.errors, "codes": r.codes, "ok_per_cpu_s": r.ok_per_cpu_s}
+                         for label, r in f.open.items()},
+                "producer_msgs_per_s": median([r.ok_per_s for r in f.runs if r.kind == "producer"]) if name == "producer" else None,
+            } for name, f in figs.items()
+        },
+        "micro": micro,
+    }
+    with open(os.path.join(results, "summary.json"), "w") as out:
+        json.dump(summary, out, indent=1)
+
+
+# ----------------------------------------------------------------- entry
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "report":
+        write_report(argv[2])
+        return 0
+    if len(argv) == 3 and argv[1] == "max-throughput":
+        best, _ = max_throughput(load_system(argv[2]))
+        print(int(best))
+        return 0
+    if len(argv) == 3 and argv[1] == "check-system":
+        runs = load_system(argv[2])
+        ok = sum(r.ok for r in runs)
+        measured = [r for r in runs if r.kind in ("closed", "open")]
+        print(f"report.py: {os.path.basename(os.path.normpath(argv[2]))}: {ok:,} 2xx answers in {len(runs)} runs",
+              file=sys.stderr)
+        return 0 if ok > 0 and measured else 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
