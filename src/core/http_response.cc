@@ -1,6 +1,6 @@
 #include "hookbridge/core/http_response.h"
 
-#include <rapidjson/stringbuffer.h>
+#include <rapidjson/allocators.h>
 #include <rapidjson/writer.h>
 
 namespace hookbridge {
@@ -31,18 +31,40 @@ ErrorInfo InfoOf(ErrorCode code) {
   return {500, "internal_error", "internal"};
 }
 
+// RapidJSON's output stream concept over a std::string, so the Writer writes
+// the answer body in place instead of into a buffer that is then copied.
+class StringOutput {
+ public:
+  using Ch = char;
+  explicit StringOutput(std::string& out) : out_(out) {}
+  void Put(char c) { out_.push_back(c); }
+  void Flush() {}
+
+ private:
+  std::string& out_;
+};
+
 // Two string members as a JSON object; RapidJSON does the escaping.
 std::string JsonObject(const char* key1, std::string_view value1, const char* key2,
                        std::string_view value2) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  std::string out;
+  out.reserve(32 + value1.size() + value2.size());  // enough unless escapes are needed
+  StringOutput stream(out);
+  // The Writer's nesting stack lives in this buffer: one object needs a few
+  // bytes, and a Writer left to itself would make two heap allocations.
+  alignas(16) char stack_buffer[128];
+  rapidjson::MemoryPoolAllocator<> stack_allocator(stack_buffer, sizeof stack_buffer);
+  constexpr size_t kNestingLevels = 1;
+  rapidjson::Writer<StringOutput, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                    rapidjson::MemoryPoolAllocator<>>
+      writer(stream, &stack_allocator, kNestingLevels);
   writer.StartObject();
   writer.Key(key1);
   writer.String(value1.data(), static_cast<rapidjson::SizeType>(value1.size()));
   writer.Key(key2);
   writer.String(value2.data(), static_cast<rapidjson::SizeType>(value2.size()));
   writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return out;
 }
 
 }  // namespace

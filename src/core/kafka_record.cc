@@ -3,12 +3,11 @@
 namespace hookbridge {
 namespace {
 
-// RFC 3986 percent-encoding of everything but unreserved characters, so a
-// tenant id can never break out of its path segment.
-std::string PercentEncode(std::string_view text) {
+// Appends `text` to `out` with RFC 3986 percent-encoding of everything but
+// unreserved characters, so a tenant id can never break out of its path
+// segment.
+void AppendPercentEncoded(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
   for (unsigned char c : text) {
     bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                       c == '-' || c == '.' || c == '_' || c == '~';
@@ -20,7 +19,6 @@ std::string PercentEncode(std::string_view text) {
       out.push_back(kHex[c & 0xF]);
     }
   }
-  return out;
 }
 
 }  // namespace
@@ -31,25 +29,29 @@ std::string RecordKey(const WebhookEvent& event) {
   return event.id;
 }
 
-KafkaRecord BuildKafkaRecord(const WebhookEvent& event, std::string body) {
+KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {
   KafkaRecord record;
   record.key = RecordKey(event);
   record.value = std::move(body);
   auto& headers = record.headers;
-  headers.reserve(10);
+  headers.reserve(9);  // every header below
   headers.emplace_back("ce_specversion", "1.0");
-  headers.emplace_back("ce_id", event.id);
-  headers.emplace_back("ce_type", event.event);
+  headers.emplace_back("ce_id", std::move(event.id));
+  headers.emplace_back("ce_type", std::move(event.event));
+  constexpr std::string_view kTenantsPath = "/tenants/";
   std::string source = kCloudEventSource;
   if (event.tenant_id) {
-    source += "/tenants/" + PercentEncode(*event.tenant_id);
+    // Room for the worst case (every byte encoded): one allocation.
+    source.reserve(source.size() + kTenantsPath.size() + 3 * event.tenant_id->size());
+    source += kTenantsPath;
+    AppendPercentEncoded(source, *event.tenant_id);
   }
   headers.emplace_back("ce_source", std::move(source));
-  if (event.created_at) headers.emplace_back("ce_time", *event.created_at);
-  if (event.profile_id) headers.emplace_back("ce_subject", *event.profile_id);
+  if (event.created_at) headers.emplace_back("ce_time", std::move(*event.created_at));
+  if (event.profile_id) headers.emplace_back("ce_subject", std::move(*event.profile_id));
   headers.emplace_back("content-type", "application/json");
-  if (event.tenant_id) headers.emplace_back("ce_tenantid", *event.tenant_id);
-  if (event.webhook_id) headers.emplace_back("ce_webhookid", *event.webhook_id);
+  if (event.tenant_id) headers.emplace_back("ce_tenantid", std::move(*event.tenant_id));
+  if (event.webhook_id) headers.emplace_back("ce_webhookid", std::move(*event.webhook_id));
   return record;
 }
 

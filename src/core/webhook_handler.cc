@@ -40,10 +40,13 @@ HttpResponse PublishFailure(const PublishResult& result) {
 }  // namespace
 
 bool IsJsonContentType(std::string_view content_type) {
-  std::vector<std::string_view> parts = Split(content_type, ';');
-  if (!EqualsIgnoreCase(Trim(parts[0]), "application/json")) return false;
-  for (size_t i = 1; i < parts.size(); ++i) {
-    std::string_view parameter = Trim(parts[i]);
+  // Walks the ';'-separated parts in place: this runs on every request.
+  size_t end = content_type.find(';');
+  if (!EqualsIgnoreCase(Trim(content_type.substr(0, end)), "application/json")) return false;
+  while (end != std::string_view::npos) {
+    const size_t start = end + 1;
+    end = content_type.find(';', start);
+    std::string_view parameter = Trim(content_type.substr(start, end - start));
     if (parameter.empty()) continue;  // "application/json;" (RFC 9110 5.6.6 allows it)
     size_t equals = parameter.find('=');
     if (equals == std::string_view::npos) return false;
@@ -93,8 +96,9 @@ WebhookResult WebhookHandler::HandleBody(std::string body, Clock::time_point rec
   }
   result.event_id = parsed.event.id;
 
+  // The event's strings and the body are moved into the record, not copied.
   std::future<PublishResult> delivery =
-      publisher_.Publish(BuildKafkaRecord(parsed.event, std::move(body)));
+      publisher_.Publish(BuildKafkaRecord(std::move(parsed.event), std::move(body)));
   try {
     if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
       result.delivery.error = "ACK_DEADLINE";

@@ -152,8 +152,10 @@ std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
 
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-      RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
-      RD_KAFKA_V_VALUE(in_flight->value.data(), in_flight->value.size()),
+      RD_KAFKA_V_KEY(record.key.data(), record.key.size()),  // copied by librdkafka
+      // Neither F_COPY nor F_FREE: librdkafka reads the body in place, and the
+      // InFlight keeps it alive until the delivery report.
+      RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_VALUE(in_flight->value.data(), in_flight->value.size()),
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(in_flight), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // Not enqueued: headers and the in-flight record are still ours.

@@ -16,6 +16,8 @@ namespace hookbridge {
 inline constexpr const char* kCloudEventSource = "https://getprofile-ai.com";
 
 std::string RecordKey(const WebhookEvent& event);
-KafkaRecord BuildKafkaRecord(const WebhookEvent& event, std::string body);
+// Takes both by value: a caller done with them moves them in, and their
+// strings become the record's without a copy.
+KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body);
 
 }  // namespace hookbridge
