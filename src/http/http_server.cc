@@ -49,6 +49,9 @@ constexpr std::chrono::seconds kOverflowRequestTimeout{1};
 // soon as it has the answer (saving the trip through the parker), short
 // enough that an idle connection never holds a worker.
 constexpr std::chrono::milliseconds kLingerForNextRequest{2};
+// A request that waits longer than this for a worker is answered 503 at once:
+// with the ack deadline on top, the sender (5 s) would give up on it anyway.
+constexpr std::chrono::seconds kMaxWaitForWorker{1};
 
 bool IsWellFormedRequestId(std::string_view id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -382,7 +385,8 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
   server.set_payload_max_length(options.max_body_bytes);
   server.new_task_queue = [&server, options] {
     server.pool = new WorkerPool(static_cast<size_t>(options.threads),
-                                 static_cast<size_t>(options.max_in_flight - options.threads));
+                                 static_cast<size_t>(options.max_in_flight - options.threads),
+                                 kMaxWaitForWorker);
     return server.pool;
   };
 

@@ -4,8 +4,9 @@
 // ThreadPool queues without bound, so under overload connections would wait
 // long past the sender's 5 s deadline while memory and descriptors grow.
 // This pool serves connections with `workers` threads and lets at most
-// `max_waiting` wait for one. A connection beyond that goes to an overflow
-// thread that answers 503 at once (see CurrentMode()). Overflow threads are
+// `max_waiting` wait for one, each for at most `max_wait`. A connection
+// beyond that goes to an overflow thread that answers 503 at once (see
+// CurrentMode()). Overflow threads are
 // started on demand, one per connection being answered, up to a fixed bound:
 // a connection whose request is slow to arrive holds only its own overflow
 // thread (for about a second), never delaying the 503 of the others. Past
@@ -14,6 +15,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,7 +29,9 @@ class WorkerPool final : public httplib::TaskQueue {
  public:
   enum class Mode { kServe, kAnswerOverloaded, kClose };
 
-  WorkerPool(size_t workers, size_t max_waiting);
+  using Clock = std::chrono::steady_clock;
+
+  WorkerPool(size_t workers, size_t max_waiting, Clock::duration max_wait);
   ~WorkerPool() override;
 
   void enqueue(std::function<void()> job) override;
@@ -40,18 +44,30 @@ class WorkerPool final : public httplib::TaskQueue {
   static Mode CurrentMode();
 
  private:
-  void Work(std::deque<std::function<void()>>& queue, Mode mode);
+  struct Job {
+    std::function<void()> run;
+    Clock::time_point enqueued;
+  };
+
+  void Work(std::deque<Job>& queue, Mode mode);
+  void Shed();
+  // Under mutex_: hands `job` to an overflow thread; false when past the bound.
+  bool ToOverflow(std::function<void()>& job);
 
   const size_t max_waiting_;
+  const Clock::duration max_wait_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> waiting_;
-  std::deque<std::function<void()>> overflow_;
+  std::condition_variable wake_workers_;   // a job for the workers
+  std::condition_variable wake_overflow_;  // a job for the overflow threads
+  std::condition_variable wake_shedder_;   // only to stop it
+  std::deque<Job> waiting_;
+  std::deque<Job> overflow_;
   size_t idle_workers_ = 0;
   size_t overflow_threads_ = 0;
   size_t idle_overflow_threads_ = 0;
   bool shutting_down_ = false;
   std::vector<std::thread> threads_;
+  std::thread shedder_;
 };
 
 }  // namespace hookbridge
