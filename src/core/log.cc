@@ -45,8 +45,10 @@ void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string
 
 void SetLogLevel(LogLevel level) { g_min_level = level; }
 
+bool LogEnabled(LogLevel level) { return level >= g_min_level.load(std::memory_order_relaxed); }
+
 void Log(LogLevel level, std::string_view message, LogFields fields) {
-  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  if (!LogEnabled(level)) return;
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();

@@ -195,6 +195,7 @@ std::optional<HttpResponse> CheckFraming(const httplib::Request& req, size_t max
 }
 
 void LogWebhook(int status, Clock::duration latency) {
+  if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
   const WebhookResult* webhook = t_request.webhook;
   bool stored = webhook != nullptr && status == 200;
   std::string latency_ms =

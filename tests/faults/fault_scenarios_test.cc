@@ -39,6 +39,7 @@
 
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
+#include "../support/env_number.h"
 #include "loss_checker.h"
 
 extern char** environ;
@@ -57,13 +58,7 @@ const std::string kScript = std::string(HOOKBRIDGE_SOURCE_DIR) + "/scripts/kafka
 const std::string kReportDir = FAULT_REPORT_DIR;
 const std::string kBrokerDirs = FAULT_BROKER_DIR;
 
-size_t EnvNumber(const char* name, size_t fallback) {
-  const char* text = std::getenv(name);
-  if (text == nullptr || *text == '\0') return fallback;
-  char* end = nullptr;
-  unsigned long long value = std::strtoull(text, &end, 10);
-  return end != text && *end == '\0' && value > 0 ? static_cast<size_t>(value) : fallback;
-}
+using test_support::EnvNumber;
 
 void MakeDirs(const std::string& path) {
   for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {

@@ -50,8 +50,8 @@ TEST(WorkerPoolTest, RunsEveryJobOnAWorker) {
 }
 
 TEST(WorkerPoolTest, AJobThatWaitsTooLongForAWorkerIsAnsweredOverloaded) {
+  Gate gate;  // outlives the pool, whose worker waits on it
   WorkerPool pool(1, 10, 200ms);
-  Gate gate;
   pool.enqueue([&] { gate.Wait(); });  // holds the only worker
   std::promise<WorkerPool::Mode> mode;
   auto start = std::chrono::steady_clock::now();
@@ -64,8 +64,8 @@ TEST(WorkerPoolTest, AJobThatWaitsTooLongForAWorkerIsAnsweredOverloaded) {
 }
 
 TEST(WorkerPoolTest, AJobPastTheWaitingLineIsAnsweredOverloadedAtOnce) {
+  Gate gate;  // outlives the pool, whose worker waits on it
   WorkerPool pool(1, 1, 10s);
-  Gate gate;
   pool.enqueue([&] { gate.Wait(); });  // holds the only worker
   pool.enqueue([] {});                 // fills the waiting line
   std::promise<WorkerPool::Mode> mode;

@@ -37,6 +37,7 @@
 
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
+#include "../support/env_number.h"
 #include "loss_checker.h"
 #include "nginx_front.h"
 #include "traffic_logs.h"
@@ -58,13 +59,7 @@ constexpr const char* kApiKey = "scaleout-key-0123456789abcdef";
 constexpr const char* kDrainGraceMs = "1000";
 const std::string kReportDir = SCALEOUT_REPORT_DIR;
 
-size_t EnvNumber(const char* name, size_t fallback) {
-  const char* text = std::getenv(name);
-  if (text == nullptr || *text == '\0') return fallback;
-  char* end = nullptr;
-  unsigned long long value = std::strtoull(text, &end, 10);
-  return end != text && *end == '\0' && value > 0 ? static_cast<size_t>(value) : fallback;
-}
+using test_support::EnvNumber;
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 

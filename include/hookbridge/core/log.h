@@ -16,6 +16,8 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError };
 using LogFields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
 void SetLogLevel(LogLevel level);
+// Whether Log(level, ...) writes: lets a caller skip building its fields.
+bool LogEnabled(LogLevel level);
 void Log(LogLevel level, std::string_view message, LogFields fields = {});
 
 }  // namespace hookbridge
