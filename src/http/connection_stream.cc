@@ -42,6 +42,10 @@ bool ConnectionStream::PollFor(short events, std::chrono::milliseconds timeout) 
   return ready > 0;
 }
 
+bool ConnectionStream::WaitForRequest(std::chrono::milliseconds timeout) const {
+  return Buffered() || PollFor(POLLIN, timeout);  // buffered: a pipelined request is here
+}
+
 bool ConnectionStream::is_readable() const {
   if (Buffered()) return true;
   auto now = Clock::now();

@@ -341,7 +341,7 @@ class HttpServer::Server final : public httplib::Server {
       auto wait = overflow           ? std::chrono::milliseconds(kOverflowRequestTimeout)
                   : pool->HasWaiting() ? std::chrono::milliseconds(0)
                                        : kLingerForNextRequest;
-      if (!stream.WaitForRequest(wait, [] { return true; })) {
+      if (!stream.WaitForRequest(wait)) {
         if (overflow) break;
         return parker_.Park(connection, options_.keep_alive_timeout);
       }

@@ -28,10 +28,9 @@ class ConnectionStream final : public httplib::Stream {
   ConnectionStream(int socket, SSL* tls, std::chrono::milliseconds read_timeout,
                    std::chrono::milliseconds write_timeout);
 
-  // Waits until the next request starts to arrive (true) or `timeout`
-  // passes, the peer closes or `keep_waiting` turns false (false).
-  template <typename KeepWaiting>
-  bool WaitForRequest(std::chrono::milliseconds timeout, KeepWaiting keep_waiting);
+  // Waits until the next request starts to arrive, or the peer closes (true),
+  // or `timeout` passes (false).
+  bool WaitForRequest(std::chrono::milliseconds timeout) const;
   // No read succeeds after `deadline`.
   void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
   // Reads fail once `bytes` more have been read: bounds a request's line and
@@ -69,19 +68,5 @@ class ConnectionStream final : public httplib::Stream {
   size_t buffer_begin_ = 0;
   size_t buffer_end_ = 0;
 };
-
-template <typename KeepWaiting>
-bool ConnectionStream::WaitForRequest(std::chrono::milliseconds timeout,
-                                      KeepWaiting keep_waiting) {
-  if (Buffered()) return true;  // a pipelined request is already here
-  // Looks at least once, so a request that is already here gets served.
-  constexpr std::chrono::milliseconds kSlice{100};
-  auto waited = std::chrono::milliseconds(0);
-  do {
-    if (PollFor(POLLIN, std::min(kSlice, timeout - waited))) return true;
-    waited += kSlice;
-  } while (waited < timeout && keep_waiting());
-  return false;
-}
 
 }  // namespace hookbridge
