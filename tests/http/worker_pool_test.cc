@@ -49,10 +49,27 @@ TEST(WorkerPoolTest, RunsEveryJobOnAWorker) {
   EXPECT_EQ(other_mode, 0);
 }
 
+// Holds the pool's only worker until the end of the scope (also when an
+// assertion returns early, so that the pool's shutdown never waits forever).
+class HeldWorker {
+ public:
+  explicit HeldWorker(WorkerPool& pool) {
+    std::promise<void> started;
+    pool.enqueue([&] {
+      started.set_value();
+      gate_.Wait();
+    });
+    started.get_future().wait();
+  }
+  ~HeldWorker() { gate_.Open(); }
+
+ private:
+  Gate gate_;
+};
+
 TEST(WorkerPoolTest, AJobThatWaitsTooLongForAWorkerIsAnsweredOverloaded) {
-  Gate gate;  // outlives the pool, whose worker waits on it
   WorkerPool pool(1, 10, 200ms);
-  pool.enqueue([&] { gate.Wait(); });  // holds the only worker
+  HeldWorker held(pool);
   std::promise<WorkerPool::Mode> mode;
   auto start = std::chrono::steady_clock::now();
   pool.enqueue([&] { mode.set_value(WorkerPool::CurrentMode()); });
@@ -60,20 +77,17 @@ TEST(WorkerPoolTest, AJobThatWaitsTooLongForAWorkerIsAnsweredOverloaded) {
   ASSERT_EQ(result.wait_for(5s), std::future_status::ready) << "still waiting for the busy worker";
   EXPECT_EQ(result.get(), WorkerPool::Mode::kAnswerOverloaded);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
-  gate.Open();
 }
 
 TEST(WorkerPoolTest, AJobPastTheWaitingLineIsAnsweredOverloadedAtOnce) {
-  Gate gate;  // outlives the pool, whose worker waits on it
   WorkerPool pool(1, 1, 10s);
-  pool.enqueue([&] { gate.Wait(); });  // holds the only worker
-  pool.enqueue([] {});                 // fills the waiting line
+  HeldWorker held(pool);
+  pool.enqueue([] {});  // fills the waiting line
   std::promise<WorkerPool::Mode> mode;
   pool.enqueue([&] { mode.set_value(WorkerPool::CurrentMode()); });
   auto result = mode.get_future();
   ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(result.get(), WorkerPool::Mode::kAnswerOverloaded);
-  gate.Open();
 }
 
 }  // namespace
