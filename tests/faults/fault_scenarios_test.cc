@@ -40,6 +40,7 @@
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
+#include "../support/tail.h"
 #include "loss_checker.h"
 
 extern char** environ;
@@ -200,16 +201,7 @@ class Broker {
   std::string state_dir_;
 };
 
-// The last `lines` lines of a process's output.
-std::string Tail(const std::string& text, size_t lines) {
-  size_t at = text.size();
-  for (size_t found = 0; found <= lines && at > 0;) {
-    at = text.rfind('\n', at - 1);
-    if (at == std::string::npos) return text;
-    ++found;
-  }
-  return text.substr(at + 1);
-}
+using test_support::Tail;
 
 size_t CountOf(const std::string& text, const std::string& needle) {
   size_t count = 0;

@@ -38,6 +38,7 @@
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
+#include "../support/tail.h"
 #include "loss_checker.h"
 #include "nginx_front.h"
 #include "traffic_logs.h"
@@ -69,16 +70,7 @@ std::string Fixed(double value) {
   return text;
 }
 
-// The last `lines` lines of `text`.
-std::string Tail(const std::string& text, size_t lines) {
-  size_t at = text.size();
-  for (size_t found = 0; found <= lines && at > 0;) {
-    at = text.rfind('\n', at - 1);
-    if (at == std::string::npos) return text;
-    ++found;
-  }
-  return text.substr(at + 1);
-}
+using test_support::Tail;
 
 // `text` with its line breaks and indentation squeezed to single spaces, for
 // answers such as nginx's HTML error pages.
