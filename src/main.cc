@@ -103,6 +103,10 @@ int Run(int argc, char** argv) {
   sigemptyset(&signals);
   for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&signals, signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that hangs up before its answer must cost an EPIPE, not the
+  // process: OpenSSL writes with plain write(). cpp-httplib's Server
+  // constructor ignores SIGPIPE as well; hookbridge does not rely on that.
+  signal(SIGPIPE, SIG_IGN);
 
   ConfigResult loaded = LoadConfig(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
   if (loaded.show_help || loaded.show_version) {

@@ -31,7 +31,8 @@ struct RequestContext {
   Clock::time_point start;
   Route route = Route::kOther;
   std::string request_id;
-  bool close_connection = false;  // the body stays (partly) unread: close after the answer
+  bool close_connection = false;  // closed after the answer
+  bool body_unread = false;  // answered before all of the body was read: the client may still send
   std::optional<ErrorCode> error;
   const WebhookResult* webhook = nullptr;  // set while a webhook answer is written
   ConnectionStream* stream = nullptr;
@@ -52,6 +53,11 @@ constexpr std::chrono::milliseconds kLingerForNextRequest{2};
 // A request that waits longer than this for a worker is answered 503 at once:
 // with the ack deadline on top, the sender (5 s) would give up on it anyway.
 constexpr std::chrono::seconds kMaxWaitForWorker{1};
+// After an answer given before the body was read, how long a worker discards
+// what the client still sends, so that it gets to read the answer (see
+// CloseLingering). Long enough for the rest of a body several times the
+// limit over a fast link; short enough that clients cannot hold workers.
+constexpr std::chrono::seconds kLingerAfterUnreadBody{1};
 
 bool IsWellFormedRequestId(std::string_view id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -101,6 +107,13 @@ std::vector<std::string_view> HeaderValues(const httplib::Request& req, const ch
 bool HasBody(const httplib::Request& req) {
   return req.has_header("Transfer-Encoding") ||
          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+}
+
+// The answer is given without reading (all of) the body: the connection
+// cannot be reused, and is closed lingering after the answer.
+void LeaveBodyUnread() {
+  t_request.close_connection = true;
+  t_request.body_unread = true;
 }
 
 // RFC 9110 5.6.2: the characters of a token, such as a field name.
@@ -333,6 +346,7 @@ class HttpServer::Server final : public httplib::Server {
     ConnectionStream stream(connection.socket, connection.tls, options_.read_timeout,
                             options_.write_timeout);
     const bool overflow = WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded;
+    bool body_unread = false;
     while (connection.served < options_.keep_alive_max_requests) {
       // An overflow connection gets a second to send the request it is
       // answered 503 for. Otherwise the next request is waited for briefly
@@ -356,7 +370,40 @@ class HttpServer::Server final : public httplib::Server {
       metrics_.AddInFlight(1);
       bool ok = process_request(stream, last, client_asked_close, nullptr);
       metrics_.AddInFlight(-1);
+      body_unread = t_request.body_unread;
       if (!ok || client_asked_close || t_request.close_connection) break;
+    }
+    if (body_unread) {
+      // The overflow thread serves everyone else's 503s: it discards only
+      // what has already arrived.
+      return CloseLingering(connection, overflow ? Clock::duration::zero() : kLingerAfterUnreadBody);
+    }
+    Close(connection);
+  }
+
+  // Closing a socket with unread input makes the kernel send a reset instead
+  // of an orderly close: the client's write of the rest of its body fails, and
+  // most clients then never read the 413 or 401 already sent. They see a
+  // network error, which a sender retries, instead of being told the request
+  // is wrong. So, as nginx's lingering close does: end our side after the
+  // answer, then discard what the client still sends until it closes, for at
+  // most `linger`.
+  static void CloseLingering(IdleConnection connection, Clock::duration linger) {
+    if (connection.tls != nullptr) {
+      SSL_shutdown(connection.tls);  // close_notify; what follows is discarded undecrypted
+      SSL_free(connection.tls);
+      connection.tls = nullptr;
+    }
+    ::shutdown(connection.socket, SHUT_WR);
+    const auto until = Clock::now() + linger;
+    char discard[16384];
+    for (;;) {
+      ssize_t received = ::recv(connection.socket, discard, sizeof discard, MSG_DONTWAIT);
+      if (received > 0) continue;
+      if (received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      pollfd descriptor{connection.socket, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) == 0) break;
     }
     Close(connection);
   }
@@ -395,7 +442,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
                                   std::exception_ptr) {
     Log(LogLevel::kError, "unexpected exception while handling a request",
         {{"request_id", t_request.request_id}});
-    t_request.close_connection = true;
+    LeaveBodyUnread();  // how much of the body was read is unknown
     Send(ErrorResponse(ErrorCode::kInternalError, "internal error"), res);
   });
   // Gives cpp-httplib's own error answers (malformed request line, ...) a
@@ -403,7 +450,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
-        t_request.close_connection = true;
+        LeaveBodyUnread();  // framing unknown: whatever follows is not read
         Send(LibraryError(res.status), res);
         return httplib::Server::HandlerResponse::Handled;
       }));
@@ -423,7 +470,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
     // A malformed head is never framed or routed: answered, then closed.
     if (!IsCleanHead(t_request.stream->head())) {
       if (req.path == webhook_path) t_request.route = Route::kWebhook;
-      t_request.close_connection = true;
+      LeaveBodyUnread();  // framing unknown: whatever follows is not read
       Send(ErrorResponse(ErrorCode::kBadRequest, "malformed header field"), res);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -431,7 +478,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
     if (req.path == webhook_path) {
       t_request.route = Route::kWebhook;
       if (req.method == "POST" && WorkerPool::CurrentMode() == WorkerPool::Mode::kAnswerOverloaded) {
-        t_request.close_connection = true;
+        LeaveBodyUnread();
         Send(ErrorResponse(ErrorCode::kOverloaded, "too many requests in flight, retry later"), res);
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -442,7 +489,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
                                                   : Route::kMetrics;
       if (is_get && !HasBody(req)) return httplib::Server::HandlerResponse::Unhandled;
     }
-    t_request.close_connection = HasBody(req);  // answered without reading the body
+    if (HasBody(req)) LeaveBodyUnread();
     if (t_request.route == Route::kOther) {
       Send(ErrorResponse(ErrorCode::kNotFound, "no such endpoint"), res);
     } else {
@@ -473,7 +520,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
                                          const httplib::ContentReader& read_body) {
     auto received = WebhookHandler::Clock::now();
     auto refuse = [&](const HttpResponse& answer) {
-      t_request.close_connection = t_request.close_connection || HasBody(req);  // body unread
+      if (HasBody(req)) LeaveBodyUnread();
       Send(answer, res);
     };
 
@@ -496,7 +543,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
       return true;
     });
     if (!complete) {
-      t_request.close_connection = true;
+      LeaveBodyUnread();
       return Send(too_large ? TooLarge(max_body)
                             : ErrorResponse(ErrorCode::kBadRequest, "request body incomplete or malformed"),
                   res);

@@ -9,6 +9,8 @@
 #include <random>
 #include <thread>
 
+#include "../support/loopback.h"
+
 namespace hookbridge::e2e {
 
 std::string UniqueTopic() {
@@ -33,15 +35,8 @@ std::string ErrorCodeOf(const std::string& body) {
 }
 
 std::string RawExchange(int port, const std::string& bytes) {
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  if (connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(sock);
-    return "";
-  }
+  int sock = test_support::ConnectLoopback(port);
+  if (sock < 0) return "";
   timeval timeout{5, 0};
   setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   send(sock, bytes.data(), bytes.size(), MSG_NOSIGNAL);

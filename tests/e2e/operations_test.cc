@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/loopback.h"
 #include "../support/prometheus_text.h"
 #include "bridge_fixture.h"
 #include "hookbridge/version.h"
@@ -40,7 +41,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::hookbridge::test_support::Buckets;
+using ::hookbridge::test_support::ConnectLoopback;
 using ::hookbridge::test_support::Exposition;
+using ::hookbridge::test_support::LoopbackAddress;
 using ::hookbridge::test_support::ParseExposition;
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -153,10 +156,7 @@ int Shell(const std::string& command, std::string* output) {
 
 bool PortIsFree(int port) {
   int sock = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  sockaddr_in address = LoopbackAddress(port);
   bool free = bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   close(sock);
   return free;
@@ -212,16 +212,12 @@ bool TlsHandshakeSucceeds(int port, int min_version, int max_version, std::strin
   SSL_CTX_set_min_proto_version(context, min_version);
   SSL_CTX_set_max_proto_version(context, max_version);
   SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  int sock = ConnectLoopback(port);
   timeval timeout{5, 0};
   setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   bool ok = false;
-  if (connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+  if (sock >= 0) {
     SSL* session = SSL_new(context);
     SSL_set_fd(session, sock);
     ERR_clear_error();
@@ -239,15 +235,24 @@ bool TlsHandshakeSucceeds(int port, int min_version, int max_version, std::strin
   return ok;
 }
 
+// Writes a self-signed certificate and its key into `dir` and names them in
+// `env`, so hookbridge serves HTTPS.
+bool ServeTlsFrom(const TempDir& dir, std::map<std::string, std::string>* env) {
+  std::string output;
+  if (!dir.ok() ||
+      Shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+            "-subj /CN=localhost -keyout " + (dir / "key.pem") + " -out " + (dir / "cert.pem"),
+            &output) != 0) {
+    ADD_FAILURE() << "openssl req: " << output;
+    return false;
+  }
+  (*env)["HOOKBRIDGE_TLS_CERT_FILE"] = dir / "cert.pem";
+  (*env)["HOOKBRIDGE_TLS_KEY_FILE"] = dir / "key.pem";
+  return true;
+}
+
 class Operations : public EndToEnd {
  protected:
-  void SetUp() override {
-    // Writing to a connection the server closed must be an error here, not
-    // the end of the test process (OpenSSL writes with plain write()).
-    signal(SIGPIPE, SIG_IGN);
-    EndToEnd::SetUp();
-  }
-
   Exposition Scrape() {
     auto response = Get("/metrics");
     if (!response) {
@@ -658,12 +663,8 @@ TEST_F(Operations, RequestInProgressWhenTheListenerClosesIsAnswered) {
                            " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kNewKey +
                            "\r\nContent-Type: application/json\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n\r\n";
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(bridge_->port()));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  ASSERT_EQ(connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  int sock = ConnectLoopback(bridge_->port());
+  ASSERT_GE(sock, 0);
   ASSERT_EQ(send(sock, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
   ASSERT_EQ(send(sock, body.data(), 10, MSG_NOSIGNAL), 10);
   ASSERT_TRUE(bridge_->Signal(SIGTERM));
@@ -953,16 +954,8 @@ TEST_F(Operations, MalformedRequestIdIsReplacedByAGeneratedOne) {
 
 TEST_F(Operations, HttpsServesWebhooksAndRefusesTlsBelow12) {
   TempDir dir;
-  ASSERT_TRUE(dir.ok());
-  std::string output;
-  ASSERT_EQ(Shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-                  "-subj /CN=localhost -keyout " + (dir / "key.pem") + " -out " + (dir / "cert.pem"),
-                  &output),
-            0)
-      << output;
   auto env = Environment();
-  env["HOOKBRIDGE_TLS_CERT_FILE"] = dir / "cert.pem";
-  env["HOOKBRIDGE_TLS_KEY_FILE"] = dir / "key.pem";
+  ASSERT_TRUE(ServeTlsFrom(dir, &env));
   StartBridge(env);
   auto listening = LogLines(bridge_->output(), "hookbridge listening");
   ASSERT_EQ(listening.size(), 1u);
@@ -1017,6 +1010,47 @@ TEST_F(Operations, HttpsServesWebhooksAndRefusesTlsBelow12) {
                            ProfileEvent("tls-3", "p-tls"), "application/json");
   ASSERT_TRUE(after) << httplib::to_string(after.error());
   EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(bridge_->SignalAndWait(SIGTERM, 20s), 0) << bridge_->output();
+}
+
+TEST_F(Operations, HttpsClientsThatHangUpBeforeTheAnswerLeaveTheServerServing) {
+  // OpenSSL writes with plain write(): an answer, or the close_notify after
+  // it, written to a client that has gone must be an error for hookbridge to
+  // handle, not a SIGPIPE that ends the process. The broker cannot be reached,
+  // so each answer (a 503) comes after the client is gone.
+  TempDir dir;
+  auto env = Environment();
+  ASSERT_TRUE(ServeTlsFrom(dir, &env));
+  env["HOOKBRIDGE_KAFKA_BROKERS"] = "127.0.0.1:1";  // nothing listens there
+  env["HOOKBRIDGE_ACK_TIMEOUT_MS"] = "200";
+  StartBridge(env);
+  const std::string body = ProfileEvent("gone-1", "p-gone");
+  const std::string request = std::string("POST ") + kPath +
+                              " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kNewKey +
+                              "\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    int sock = ConnectLoopback(bridge_->port());
+    ASSERT_GE(sock, 0);
+    SSL* session = SSL_new(context);
+    SSL_set_fd(session, sock);
+    ASSERT_EQ(SSL_connect(session), 1);
+    ASSERT_EQ(SSL_write(session, request.data(), static_cast<int>(request.size())),
+              static_cast<int>(request.size()));
+    SSL_free(session);  // gone without a close_notify, as a crashed client is
+    close(sock);
+  }
+  SSL_CTX_free(context);
+  std::this_thread::sleep_for(1s);  // well past the 200 ms deadline of each
+
+  httplib::SSLClient client("127.0.0.1", bridge_->port());
+  client.enable_server_certificate_verification(false);
+  client.set_read_timeout(10, 0);
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health) << httplib::to_string(health.error()) << "\n" << bridge_->output();
+  EXPECT_EQ(health->status, 200);
   EXPECT_EQ(bridge_->SignalAndWait(SIGTERM, 20s), 0) << bridge_->output();
 }
 

@@ -40,6 +40,7 @@
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
+#include "../support/loopback.h"
 #include "../support/tail.h"
 #include "loss_checker.h"
 
@@ -74,10 +75,7 @@ bool PortFree(int port) {
   if (sock < 0) return false;
   int yes = 1;
   setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);  // as Kafka does
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  sockaddr_in address = test_support::LoopbackAddress(port);
   bool free = bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   close(sock);
   return free;

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bridge_fixture.h"
@@ -465,6 +466,42 @@ TEST_F(HostileInput, EveryCaseGetsItsAnswerNothingReachesTheTopicAndTheServiceSt
   auto records = ConsumeFromBeginning(brokers_, topic_, 1, 30s);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].headers.at("ce_id"), "after-the-table");
+}
+
+TEST_F(HostileInput, ClientStillSendingARefusedBodyGetsToReadTheAnswer) {
+  // Each answer comes before the body is read. hookbridge must close with a
+  // FIN and discard the rest, not reset the connection: a reset fails the
+  // client's write, and the client never reads why it was refused. 32 MiB is
+  // more than the socket buffers of both ends hold.
+  StartBridge(TableEnvironment());
+  const std::string body(32 << 20, ' ');
+  const std::vector<std::tuple<std::string, std::string, int>> cases = {
+      {"Content-Length over the limit",
+       RawPost({kGoodAuth, "Content-Type: application/json"}, body), 413},
+      {"chunked past the limit",
+       RawPost({kGoodAuth, "Content-Type: application/json", "Transfer-Encoding: chunked"},
+               Chunked(body, 65536), false),
+       413},
+      {"wrong key, chunked",  // a Content-Length over the limit is refused before the key
+       RawPost({"Authorization: Bearer wrong", "Content-Type: application/json",
+                "Transfer-Encoding: chunked"},
+               Chunked(body, 65536), false),
+       401},
+  };
+  for (const auto& [name, request, status] : cases) {
+    SCOPED_TRACE(name);
+    RawConnection connection(bridge_->port());
+    ASSERT_TRUE(connection.connected());
+    EXPECT_TRUE(connection.Send(request)) << "reset while the body was still being sent";
+    auto answer = connection.ReadResponse(10s);
+    ASSERT_TRUE(answer) << "no answer to read";
+    EXPECT_EQ(answer->status, status);
+    EXPECT_EQ(answer->Header("Connection"), "close");
+    EXPECT_TRUE(connection.WaitForClose(5s));
+  }
+  auto alive = Get("/healthz");
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(alive->status, 200);
 }
 
 // --- valid input that looks hostile: accepted, and stored byte for byte ---

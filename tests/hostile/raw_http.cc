@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/loopback.h"
+
 namespace hookbridge::hostile {
 namespace {
 
@@ -87,16 +89,8 @@ std::string RawResponse::Header(const std::string& name) const {
 }
 
 RawConnection::RawConnection(int port) {
-  socket_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  if (::connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(socket_);
-    socket_ = -1;
-    return;
-  }
+  socket_ = test_support::ConnectLoopback(port);
+  if (socket_ < 0) return;
   int yes = 1;
   setsockopt(socket_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
 }

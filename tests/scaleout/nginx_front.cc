@@ -18,6 +18,8 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/loopback.h"
+
 namespace hookbridge::scaleout {
 namespace {
 
@@ -68,10 +70,7 @@ std::string ShippedServerParameters() {
 int PickFreePort() {
   int sock = socket(AF_INET, SOCK_STREAM, 0);
   if (sock < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = 0;
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  sockaddr_in address = test_support::LoopbackAddress(0);
   socklen_t length = sizeof address;
   int port = -1;
   if (bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
@@ -83,15 +82,10 @@ int PickFreePort() {
 }
 
 bool Accepts(int port) {
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  int sock = test_support::ConnectLoopback(port);
   if (sock < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  bool connected = connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   close(sock);
-  return connected;
+  return true;
 }
 
 std::string Configuration(const std::string& dir, int port, const std::string& upstream_block) {
