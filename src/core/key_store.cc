@@ -22,9 +22,14 @@ KeyStore::FileIdentity KeyStore::IdentityOf(const std::string& path) {
 }
 
 KeyStore::KeyStore(ApiKeys keys, std::string file)
-    : file_(std::move(file)),
-      keys_(std::make_shared<const ApiKeys>(std::move(keys))),
-      loaded_(file_.empty() ? FileIdentity{} : IdentityOf(file_)) {}
+    : file_(std::move(file)), keys_(std::make_shared<const ApiKeys>(std::move(keys))) {
+  // `keys` were read before the file's identity can be taken here. Read the
+  // file again after taking it, so that a file swapped in between is not
+  // taken for the one whose keys are in force (and never reloaded). If the
+  // file broke in between, `keys` stay.
+  std::string ignored;
+  Reload(true, &ignored);
+}
 
 std::shared_ptr<const ApiKeys> KeyStore::current() const {
   std::lock_guard<std::mutex> lock(mutex_);

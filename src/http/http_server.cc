@@ -375,7 +375,7 @@ class HttpServer::Server final : public httplib::Server {
     }
     if (body_unread) {
       // The overflow thread serves everyone else's 503s: it discards only
-      // what has already arrived.
+      // what has already arrived (one read).
       return CloseLingering(connection, overflow ? Clock::duration::zero() : kLingerAfterUnreadBody);
     }
     Close(connection);
@@ -399,11 +399,12 @@ class HttpServer::Server final : public httplib::Server {
     char discard[16384];
     for (;;) {
       ssize_t received = ::recv(connection.socket, discard, sizeof discard, MSG_DONTWAIT);
-      if (received > 0) continue;
-      if (received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
+      const bool nothing_yet = received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+      if (received == 0 || (received < 0 && !nothing_yet)) break;  // the client closed
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) break;  // also bounds a client that never stops sending
       pollfd descriptor{connection.socket, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) == 0) break;
+      if (nothing_yet && ::poll(&descriptor, 1, static_cast<int>(left.count())) == 0) break;
     }
     Close(connection);
   }

@@ -85,6 +85,32 @@ TEST(KeyStoreTest, WithoutAFileNothingIsReloaded) {
   EXPECT_TRUE(Accepts(store, kOldKey));
 }
 
+TEST(KeyStoreTest, AFileSwappedBeforeTheStoreExistsIsTheOneInForce) {
+  // The keys given were read from the file, which was then replaced before
+  // the store took note of it: the store must serve the file's keys, not
+  // note the new file as already read.
+  TempDir dir;
+  std::string path = dir / "keys";
+  WriteInPlace(path, std::string(kOldKey) + "\n");
+  ApiKeys read_at_startup = MustLoad(path);
+  ReplaceByRename(path, std::string(kNewKey) + "\n");
+  KeyStore store(std::move(read_at_startup), path);
+  EXPECT_TRUE(Accepts(store, kNewKey));
+  EXPECT_FALSE(Accepts(store, kOldKey));
+  std::string error;
+  EXPECT_EQ(store.Reload(false, &error), Result::kUnchanged);
+}
+
+TEST(KeyStoreTest, ABrokenFileAtStoreCreationKeepsTheKeysGiven) {
+  TempDir dir;
+  std::string path = dir / "keys";
+  WriteInPlace(path, std::string(kOldKey) + "\n");
+  ApiKeys read_at_startup = MustLoad(path);
+  WriteInPlace(path, "not a key!\n");
+  KeyStore store(std::move(read_at_startup), path);
+  EXPECT_TRUE(Accepts(store, kOldKey));
+}
+
 TEST(KeyStoreTest, UnchangedFileIsUnchangedAndKeepsTheSameSnapshot) {
   TempDir dir;
   std::string path = dir / "keys";

@@ -18,7 +18,8 @@ namespace hookbridge {
 
 class KeyStore {
  public:
-  // `file` is where `keys` came from; empty when they cannot be reloaded.
+  // `file` is where `keys` came from (it is read once more here); empty when
+  // they cannot be reloaded.
   KeyStore(ApiKeys keys, std::string file);
 
   std::shared_ptr<const ApiKeys> current() const;
