@@ -354,24 +354,26 @@ def evaluate_targets(figs: dict[str, SystemFigures], micro: list[dict]) -> list[
 
     have = lambda f: f is not None and f.measured  # noqa: E731
 
+    def add_ratio(target, a, b, unit, need, extra=""):
+        """A target of the form a / b >= need."""
+        r = ratio(a, b)
+        add(target, f"{num(a)} vs {num(b)} {unit} = {rx(r)}{extra}", r is not None and r >= need,
+            shortfall_ratio(r, need))
+
     # 1. throughput vs Express
+    target = "hookbridge >= 3x Express in req/s (max of the closed-loop medians, 2xx only)"
     if have(hb) and have(ex):
-        r = ratio(hb.max_ok_per_s, ex.max_ok_per_s)
-        add("hookbridge >= 3x Express in req/s (max of the closed-loop medians, 2xx only)",
-            f"{num(hb.max_ok_per_s)} vs {num(ex.max_ok_per_s)} req/s = {rx(r)}",
-            r is not None and r >= 3, shortfall_ratio(r, 3))
+        add_ratio(target, hb.max_ok_per_s, ex.max_ok_per_s, "req/s", 3)
     else:
-        add("hookbridge >= 3x Express in req/s", "one of the two was not measured", None)
+        add(target, "one of the two was not measured", None)
 
     # 2. CPU efficiency vs Express, at each system's maximum-throughput connection count
+    target = "hookbridge >= 3x Express in requests per CPU-second of the server (at maximum throughput)"
     if have(hb) and have(ex) and hb.max_connections and ex.max_connections:
-        a = hb.closed[hb.max_connections]["ok_per_cpu_s"]
-        b = ex.closed[ex.max_connections]["ok_per_cpu_s"]
-        r = ratio(a, b)
-        add("hookbridge >= 3x Express in requests per CPU-second of the server (at maximum throughput)",
-            f"{num(a)} vs {num(b)} req/CPU-s = {rx(r)}", r is not None and r >= 3, shortfall_ratio(r, 3))
+        add_ratio(target, hb.closed[hb.max_connections]["ok_per_cpu_s"],
+                  ex.closed[ex.max_connections]["ok_per_cpu_s"], "req/CPU-s", 3)
     else:
-        add("hookbridge >= 3x Express in requests per CPU-second", "one of the two was not measured", None)
+        add(target, "one of the two was not measured", None)
 
     # 3. lower p99 than Express at the common fixed rates
     if have(hb) and have(ex):
@@ -391,13 +393,11 @@ def evaluate_targets(figs: dict[str, SystemFigures], micro: list[dict]) -> list[
         add("hookbridge p99 lower than Express's at the fixed rates", "one of the two was not measured", None)
 
     # 4. vs nginx
+    target = "hookbridge >= 0.25x nginx `return 200` in req/s"
     if have(hb) and have(ng):
-        r = ratio(hb.max_ok_per_s, ng.max_ok_per_s)
-        add("hookbridge >= 0.25x nginx `return 200` in req/s",
-            f"{num(hb.max_ok_per_s)} vs {num(ng.max_ok_per_s)} req/s = {rx(r)}",
-            r is not None and r >= 0.25, shortfall_ratio(r, 0.25))
+        add_ratio(target, hb.max_ok_per_s, ng.max_ok_per_s, "req/s", 0.25)
     else:
-        add("hookbridge >= 0.25x nginx `return 200` in req/s", "one of the two was not measured", None)
+        add(target, "one of the two was not measured", None)
 
     # 5. 5,000 req/s open loop
     if have(hb) and "5000" in hb.open:
@@ -417,15 +417,13 @@ def evaluate_targets(figs: dict[str, SystemFigures], micro: list[dict]) -> list[
         add("at 5,000 req/s open loop: p99 < 20 ms and no errors", "5,000 req/s was not measured", None)
 
     # 6. 512 vs 64 connections
+    target = "hookbridge throughput at 512 connections >= 0.8x at 64 (2xx/s)"
     if have(hb) and 64 in hb.closed and 512 in hb.closed:
-        a, b = hb.closed[512]["ok_per_s"], hb.closed[64]["ok_per_s"]
-        r = ratio(a, b)
         errs = hb.closed[512]["errors"]
-        add("hookbridge throughput at 512 connections >= 0.8x at 64 (2xx/s)",
-            f"{num(a)} vs {num(b)} req/s = {rx(r)}" + (f"; {errs:,} errors at 512" if errs else ""),
-            r is not None and r >= 0.8, shortfall_ratio(r, 0.8))
+        add_ratio(target, hb.closed[512]["ok_per_s"], hb.closed[64]["ok_per_s"], "req/s", 0.8,
+                  f"; {errs:,} errors at 512" if errs else "")
     else:
-        add("hookbridge throughput at 512 connections >= 0.8x at 64", "64 and 512 connections were not both measured", None)
+        add(target, "64 and 512 connections were not both measured", None)
 
     # 7. peak RSS
     if have(hb) and hb.closed:
