@@ -110,7 +110,8 @@ const std::vector<Setting>& Settings() {
          return "";
        }},
       {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1024",
-       "requests being served or waiting for a worker; past it, webhooks get 503 at once",
+       "requests being served or waiting for a worker (at least HOOKBRIDGE_HTTP_THREADS); past "
+       "it, webhooks get 503 at once",
        [](Config& c, const std::string& v) -> std::string {
          long long connections = 0;
          if (std::string error = ParseInteger(v, 1, 1 << 20, &connections); !error.empty()) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -418,6 +419,24 @@ TEST(HelpTextTest, MentionsEveryVariableFlagAndDefault) {
   }
 }
 
+TEST(HelpTextTest, EveryDefaultItNamesIsTheOneInForce) {
+  // The defaults live in Config's initialisers and are written again, as
+  // text, in --help (and the README's table, taken from it). Giving each
+  // documented default explicitly must change nothing.
+  const std::string help = HelpText();
+  const std::string unset = DescribeConfig(MustLoad({}, WithKey()));
+  std::regex entry(R"(  --[a-z-]+  \((HOOKBRIDGE_[A-Z_]+)\)\n[^\n]*\n      default: ([^\n]*)\n)");
+  int checked = 0;
+  for (std::sregex_iterator it(help.begin(), help.end(), entry), end; it != end; ++it) {
+    const std::string variable = (*it)[1];
+    const std::string value = (*it)[2];
+    if (value.front() == '(') continue;  // "(none)" and the like: nothing to give
+    SCOPED_TRACE(variable + "=" + value);
+    EXPECT_EQ(DescribeConfig(MustLoad({}, WithKey({{variable, value}}))), unset);
+    ++checked;
+  }
+  EXPECT_GE(checked, 9);  // every setting with a value as its default
+}
 
 // --- operations: log level, drain, TLS, --version, --check-config ------------
 

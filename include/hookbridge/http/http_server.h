@@ -24,21 +24,23 @@
 namespace hookbridge {
 
 struct HttpServerOptions {
-  std::string host = "0.0.0.0";
-  int port = 8080;  // 0: any free port
-  std::string webhook_path = "/webhooks/getprofile";
-  int threads = 64;
-  // Requests being served or waiting for a worker; past it, 503 at once.
-  int max_in_flight = 1024;
-  size_t max_body_bytes = 1 << 20;
+  // From the settings (Config, where their defaults are).
+  std::string host;
+  int port = 0;  // 0: any free port
+  std::string webhook_path;
+  int threads = 1;
+  int max_in_flight = 1;  // requests being served or waiting for a worker; past it, 503 at once
+  size_t max_body_bytes = 0;
+  std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
+  std::string tls_key_file;
+
+  // Fixed.
   size_t max_head_bytes = 64 * 1024;  // request line and headers
   size_t keep_alive_max_requests = 100000;
   std::chrono::seconds keep_alive_timeout{30};
   std::chrono::seconds read_timeout{5};       // for each read
   std::chrono::seconds request_timeout{15};   // to receive a whole request
   std::chrono::seconds write_timeout{5};
-  std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
-  std::string tls_key_file;
 };
 
 class HttpServer {
