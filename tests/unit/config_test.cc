@@ -421,8 +421,8 @@ TEST(HelpTextTest, MentionsEveryVariableFlagAndDefault) {
 
 TEST(HelpTextTest, EveryDefaultItNamesIsTheOneInForce) {
   // The defaults live in Config's initialisers and are written again, as
-  // text, in --help (and the README's table, taken from it). Giving each
-  // documented default explicitly must change nothing.
+  // text, in --help. Giving each documented default explicitly must change
+  // nothing.
   const std::string help = HelpText();
   const std::string unset = DescribeConfig(MustLoad({}, WithKey()));
   std::regex entry(R"(  --[a-z-]+  \((HOOKBRIDGE_[A-Z_]+)\)\n[^\n]*\n      default: ([^\n]*)\n)");
