@@ -570,7 +570,7 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
     // Every answer during the drain says the connection closes, also to a
     // client that asked to keep it open.
     const std::vector<std::pair<const char*, int>> probes = {
-        {"/healthz", 200}, {"/readyz", 503}, {"/metrics", 200}};
+        {"/healthz", 200}, {"/readyz", 503}, {"/metrics", 200}, {"/no-such-path", 404}};
     for (const auto& [path, status] : probes) {
       httplib::Client keep_alive("127.0.0.1", bridge_->port());
       keep_alive.set_keep_alive(true);
