@@ -235,6 +235,14 @@ bool TlsHandshakeSucceeds(int port, int min_version, int max_version, std::strin
   return ok;
 }
 
+// The request line and headers of an authenticated webhook POST of `body`,
+// for tests that send it in pieces or over their own connection.
+std::string WebhookHead(const std::string& body) {
+  return std::string("POST ") + kPath + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kNewKey +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n";
+}
+
 // Writes a self-signed certificate and its key into `dir` and names them in
 // `env`, so hookbridge serves HTTPS.
 bool ServeTlsFrom(const TempDir& dir, std::map<std::string, std::string>* env) {
@@ -659,10 +667,7 @@ TEST_F(Operations, RequestInProgressWhenTheListenerClosesIsAnswered) {
   env["HOOKBRIDGE_DRAIN_GRACE_MS"] = "300";
   StartBridge(env);
   const std::string body = ProfileEvent("slow-1", "p-slow");
-  const std::string head = std::string("POST ") + kPath +
-                           " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kNewKey +
-                           "\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n";
+  const std::string head = WebhookHead(body);
   int sock = ConnectLoopback(bridge_->port());
   ASSERT_GE(sock, 0);
   ASSERT_EQ(send(sock, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
@@ -1025,10 +1030,7 @@ TEST_F(Operations, HttpsClientsThatHangUpBeforeTheAnswerLeaveTheServerServing) {
   env["HOOKBRIDGE_ACK_TIMEOUT_MS"] = "200";
   StartBridge(env);
   const std::string body = ProfileEvent("gone-1", "p-gone");
-  const std::string request = std::string("POST ") + kPath +
-                              " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kNewKey +
-                              "\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request = WebhookHead(body) + body;
   SSL_CTX* context = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
   for (int i = 0; i < 5; ++i) {
