@@ -319,12 +319,17 @@ class HttpServer::Server final : public httplib::Server {
   }
 
   static void Close(IdleConnection connection) {
-    if (connection.tls != nullptr) {
-      SSL_shutdown(connection.tls);
-      SSL_free(connection.tls);
-    }
+    EndTls(connection);
     ::shutdown(connection.socket, SHUT_RDWR);
     ::close(connection.socket);
+  }
+
+  // Sends TLS's close_notify and frees the session; the socket stays open.
+  static void EndTls(IdleConnection& connection) {
+    if (connection.tls == nullptr) return;
+    SSL_shutdown(connection.tls);
+    SSL_free(connection.tls);
+    connection.tls = nullptr;
   }
 
   bool StartTls(IdleConnection& connection) {
@@ -389,11 +394,7 @@ class HttpServer::Server final : public httplib::Server {
   // answer, then discard what the client still sends until it closes, for at
   // most `linger`.
   static void CloseLingering(IdleConnection connection, Clock::duration linger) {
-    if (connection.tls != nullptr) {
-      SSL_shutdown(connection.tls);  // close_notify; what follows is discarded undecrypted
-      SSL_free(connection.tls);
-      connection.tls = nullptr;
-    }
+    EndTls(connection);  // close_notify first; what follows is discarded undecrypted
     ::shutdown(connection.socket, SHUT_WR);
     const auto until = Clock::now() + linger;
     char discard[16384];
