@@ -33,6 +33,7 @@
 
 #include "../support/loopback.h"
 #include "../support/prometheus_text.h"
+#include "../support/throwaway_certificate.h"
 #include "bridge_fixture.h"
 #include "hookbridge/version.h"
 
@@ -45,6 +46,7 @@ using ::hookbridge::test_support::ConnectLoopback;
 using ::hookbridge::test_support::Exposition;
 using ::hookbridge::test_support::LoopbackAddress;
 using ::hookbridge::test_support::ParseExposition;
+using ::hookbridge::test_support::WriteThrowawayCertificate;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -246,12 +248,8 @@ std::string WebhookHead(const std::string& body) {
 // Writes a self-signed certificate and its key into `dir` and names them in
 // `env`, so hookbridge serves HTTPS.
 bool ServeTlsFrom(const TempDir& dir, std::map<std::string, std::string>* env) {
-  std::string output;
-  if (!dir.ok() ||
-      Shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-            "-subj /CN=localhost -keyout " + (dir / "key.pem") + " -out " + (dir / "cert.pem"),
-            &output) != 0) {
-    ADD_FAILURE() << "openssl req: " << output;
+  if (!dir.ok() || !WriteThrowawayCertificate(dir / "cert.pem", dir / "key.pem")) {
+    ADD_FAILURE() << "no throwaway certificate";
     return false;
   }
   (*env)["HOOKBRIDGE_TLS_CERT_FILE"] = dir / "cert.pem";

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "../support/throwaway_certificate.h"
 #include "hookbridge/core/config.h"
 #include "hookbridge/http/http_server.h"
 #include "raw_http.h"
@@ -70,7 +71,7 @@ TEST(FrontProxy, NginxAcceptsTheConfiguration) {
   const std::string dir = dir_template;
   ASSERT_EQ(mkdir((dir + "/tls").c_str(), 0700), 0);
   // The configuration names its certificate relative to nginx.conf's directory.
-  ASSERT_TRUE(hostile::WriteThrowawayCertificate(dir + "/tls/hookbridge-front.crt",
+  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/tls/hookbridge-front.crt",
                                                  dir + "/tls/hookbridge-front.key"));
   // So are the files it includes, as shipped.
   for (const char* name : kIncludedConfs) {

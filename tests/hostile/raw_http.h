@@ -97,7 +97,4 @@ long ResidentKiB(pid_t pid);
 // Threads of `pid`, or -1.
 long ThreadCount(pid_t pid);
 
-// A self-signed P-256 certificate for localhost and its key, as PEM files.
-bool WriteThrowawayCertificate(const std::string& cert_path, const std::string& key_path);
-
 }  // namespace hookbridge::hostile

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "../support/prometheus_text.h"
+#include "../support/throwaway_certificate.h"
 #include "bridge_fixture.h"
 #include "raw_http.h"
 
@@ -161,7 +162,7 @@ TEST_F(SlowClients, TrickledTlsHandshakeIsCutOffWhileOtherClientsAreServed) {
   char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
   const std::string dir = dir_template;
-  ASSERT_TRUE(WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
+  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
   auto env = Environment();
   env["HOOKBRIDGE_TLS_CERT_FILE"] = dir + "/cert.pem";
   env["HOOKBRIDGE_TLS_KEY_FILE"] = dir + "/key.pem";
