@@ -53,10 +53,10 @@ constexpr std::chrono::milliseconds kLingerForNextRequest{2};
 // A request that waits longer than this for a worker is answered 503 at once:
 // with the ack deadline on top, the sender (5 s) would give up on it anyway.
 constexpr std::chrono::seconds kMaxWaitForWorker{1};
-// After an answer given before the body was read, how long a worker discards
-// what the client still sends, so that it gets to read the answer (see
+// After an answer given before the body was read, how long what the client
+// still sends is discarded, so that it gets to read the answer (see
 // CloseLingering). Long enough for the rest of a body several times the
-// limit over a fast link; short enough that clients cannot hold workers.
+// limit over a fast link; short enough that lingering sockets stay few.
 constexpr std::chrono::seconds kLingerAfterUnreadBody{1};
 
 bool IsWellFormedRequestId(std::string_view id) {
@@ -87,6 +87,17 @@ void Send(const HttpResponse& answer, httplib::Response& res) {
   if (t_request.close_connection) res.set_header("Connection", "close");
   t_request.error = answer.error;
   res.set_content(answer.body, "application/json");
+}
+
+// `answer` as the bytes of a whole HTTP/1.1 answer that closes the
+// connection, for when cpp-httplib has no request to answer.
+std::string RawAnswer(const HttpResponse& answer, const char* reason_phrase) {
+  std::string raw =
+      "HTTP/1.1 " + std::to_string(answer.status) + " " + reason_phrase + "\r\n";
+  for (const auto& [name, value] : answer.headers) raw += name + ": " + value + "\r\n";
+  raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(answer.body.size()) +
+         "\r\nConnection: close\r\n\r\n" + answer.body;
+  return raw;
 }
 
 HttpResponse MethodNotAllowed(const char* allow) {
@@ -302,7 +313,11 @@ class HttpServer::Server final : public httplib::Server {
   // A new connection from cpp-httplib's accept loop.
   bool process_and_close_socket(socket_t sock) override {
     IdleConnection connection{sock, nullptr, 0};
-    if (WorkerPool::CurrentMode() == WorkerPool::Mode::kClose || (tls && !StartTls(connection))) {
+    if (WorkerPool::CurrentMode() == WorkerPool::Mode::kTurnAway) {
+      TurnAway(connection);
+      return false;
+    }
+    if (tls && !StartTls(connection)) {
       Close(connection);
       return false;
     }
@@ -313,9 +328,26 @@ class HttpServer::Server final : public httplib::Server {
   // A parked connection whose next request arrived: back to a worker.
   void Resume(IdleConnection connection) {
     pool->enqueue([this, connection] {
-      if (WorkerPool::CurrentMode() == WorkerPool::Mode::kClose) return Close(connection);
+      if (WorkerPool::CurrentMode() == WorkerPool::Mode::kTurnAway) return TurnAway(connection);
       Serve(connection);
     });
+  }
+
+  // A connection past every bound (the in-flight limit and the overflow
+  // threads), on the accept loop's or the parker's thread: nothing may read
+  // or block here. A plain one is sent a 503 before its request is read (a
+  // client reads it after sending), then closed lingering like any answer
+  // given before the request was read. A TLS one cannot be answered without
+  // a handshake, so it is closed.
+  void TurnAway(IdleConnection connection) {
+    metrics_.CountTurnedAway();
+    if (tls) return Close(connection);
+    static const std::string answer = RawAnswer(
+        ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"), "Service Unavailable");
+    // Into an empty send buffer: a few hundred bytes never block.
+    [[maybe_unused]] ssize_t sent =
+        ::send(connection.socket, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    CloseLingering(connection);
   }
 
   static void Close(IdleConnection connection) {
@@ -378,11 +410,7 @@ class HttpServer::Server final : public httplib::Server {
       body_unread = t_request.body_unread;
       if (!ok || client_asked_close || t_request.close_connection) break;
     }
-    if (body_unread) {
-      // The overflow thread serves everyone else's 503s: it discards only
-      // what has already arrived (one read).
-      return CloseLingering(connection, overflow ? Clock::duration::zero() : kLingerAfterUnreadBody);
-    }
+    if (body_unread) return CloseLingering(connection);
     Close(connection);
   }
 
@@ -391,23 +419,12 @@ class HttpServer::Server final : public httplib::Server {
   // most clients then never read the 413 or 401 already sent. They see a
   // network error, which a sender retries, instead of being told the request
   // is wrong. So, as nginx's lingering close does: end our side after the
-  // answer, then discard what the client still sends until it closes, for at
-  // most `linger`.
-  static void CloseLingering(IdleConnection connection, Clock::duration linger) {
+  // answer, then have the parker discard what the client still sends until it
+  // closes, for at most kLingerAfterUnreadBody. No worker waits for that.
+  void CloseLingering(IdleConnection connection) {
     EndTls(connection);  // close_notify first; what follows is discarded undecrypted
     ::shutdown(connection.socket, SHUT_WR);
-    const auto until = Clock::now() + linger;
-    char discard[16384];
-    for (;;) {
-      ssize_t received = ::recv(connection.socket, discard, sizeof discard, MSG_DONTWAIT);
-      const bool nothing_yet = received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-      if (received == 0 || (received < 0 && !nothing_yet)) break;  // the client closed
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-      if (left.count() <= 0) break;  // also bounds a client that never stops sending
-      pollfd descriptor{connection.socket, POLLIN, 0};
-      if (nothing_yet && ::poll(&descriptor, 1, static_cast<int>(left.count())) == 0) break;
-    }
-    Close(connection);
+    parker_.Linger(connection, kLingerAfterUnreadBody);
   }
 
   const HttpServerOptions options_;

@@ -12,9 +12,9 @@ constexpr size_t kMaxOverflow = 256;
 constexpr std::chrono::milliseconds kShedInterval{100};
 thread_local WorkerPool::Mode t_mode = WorkerPool::Mode::kServe;
 
-// Runs `job` on this thread in a mode that only closes its socket.
-void RunClosing(const std::function<void()>& job) {
-  t_mode = WorkerPool::Mode::kClose;
+// Runs `job` on this thread in a mode that turns its connection away.
+void RunTurningAway(const std::function<void()>& job) {
+  t_mode = WorkerPool::Mode::kTurnAway;
   job();
   t_mode = WorkerPool::Mode::kServe;
 }
@@ -44,7 +44,7 @@ void WorkerPool::enqueue(std::function<void()> job) {
   }
   if (ToOverflow(job)) return;
   lock.unlock();
-  RunClosing(job);  // past every bound
+  RunTurningAway(job);  // past every bound
 }
 
 bool WorkerPool::ToOverflow(std::function<void()>& job) {
@@ -107,19 +107,19 @@ void WorkerPool::Work(std::deque<Job>& queue, Mode mode) {
 // the sender's deadline.
 void WorkerPool::Shed() {
   std::unique_lock<std::mutex> lock(mutex_);
-  std::vector<std::function<void()>> to_close;
+  std::vector<std::function<void()>> to_turn_away;
   while (!shutting_down_) {
     wake_shedder_.wait_for(lock, kShedInterval);
     const Clock::time_point too_old = Clock::now() - max_wait_;
     while (!waiting_.empty() && waiting_.front().enqueued <= too_old) {
       std::function<void()> job = std::move(waiting_.front().run);
       waiting_.pop_front();
-      if (!ToOverflow(job)) to_close.push_back(std::move(job));
+      if (!ToOverflow(job)) to_turn_away.push_back(std::move(job));
     }
-    if (to_close.empty()) continue;
+    if (to_turn_away.empty()) continue;
     lock.unlock();
-    for (const auto& job : to_close) RunClosing(job);
-    to_close.clear();
+    for (const auto& job : to_turn_away) RunTurningAway(job);
+    to_turn_away.clear();
     lock.lock();
   }
 }

@@ -1,15 +1,19 @@
 // The ConnectionParker on socket pairs: a parked connection comes back when
-// data (or the peer's close) arrives, is closed when idle too long, and
-// nothing parked outlives Stop().
+// data (or the peer's close) arrives, is closed when idle too long, a
+// lingering one has its input discarded until the peer closes or its time is
+// up, and nothing parked outlives Stop().
 #include "hookbridge/http/connection_parker.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace hookbridge {
@@ -104,21 +108,62 @@ TEST_F(ConnectionParkerTest, ClosesInsteadOfParkingPastItsBound) {
   EXPECT_EQ(outcomes_.closed, std::vector<int>{second.server()});
 }
 
+TEST_F(ConnectionParkerTest, LingeringDiscardsWhatThePeerSendsUntilItCloses) {
+  SocketPair pair;
+  ConnectionParker parker = MakeParker();
+  parker.Linger({pair.server(), nullptr, 1}, 60s);
+  EXPECT_EQ(parker.parked(), 0u) << "a lingering connection is not an idle one";
+
+  // Far more than the socket buffers hold: every write returns only because
+  // the parker reads and drops what came before.
+  const std::string chunk(64 * 1024, 'x');
+  size_t written = 0;
+  while (written < 16 * chunk.size()) {
+    pollfd writable{pair.client(), POLLOUT, 0};
+    ASSERT_EQ(::poll(&writable, 1, 5000), 1) << "the parker stopped reading after " << written;
+    ssize_t n = ::send(pair.client(), chunk.data(), chunk.size(), MSG_DONTWAIT);
+    ASSERT_GT(n, 0);
+    written += static_cast<size_t>(n);
+  }
+  {
+    std::lock_guard<std::mutex> lock(outcomes_.mutex_);
+    EXPECT_TRUE(outcomes_.closed.empty()) << "closed while the peer was still sending";
+  }
+  ::shutdown(pair.client(), SHUT_WR);
+  ASSERT_TRUE(outcomes_.WaitFor(outcomes_.closed, 1, 5s)) << "not closed after the peer closed";
+  std::lock_guard<std::mutex> lock(outcomes_.mutex_);
+  EXPECT_EQ(outcomes_.closed, std::vector<int>{pair.server()});
+  EXPECT_TRUE(outcomes_.resumed.empty()) << "a lingering connection never goes back to a worker";
+}
+
+TEST_F(ConnectionParkerTest, LingeringEndsWhenItsTimeIsUp) {
+  SocketPair silent, patient;
+  ConnectionParker parker = MakeParker();
+  parker.Linger({silent.server(), nullptr, 1}, 100ms);
+  parker.Linger({patient.server(), nullptr, 1}, 60s);
+  ASSERT_TRUE(outcomes_.WaitFor(outcomes_.closed, 1, 5s));
+  std::this_thread::sleep_for(300ms);
+  std::lock_guard<std::mutex> lock(outcomes_.mutex_);
+  EXPECT_EQ(outcomes_.closed, std::vector<int>{silent.server()});
+}
+
 TEST_F(ConnectionParkerTest, StopClosesEveryParkedConnectionAndLaterParksClose) {
-  SocketPair a, b, late;
+  SocketPair a, b, lingering, late, late_lingering;
   ConnectionParker parker = MakeParker();
   parker.Park({a.server(), nullptr, 1}, 10s);
   parker.Park({b.server(), nullptr, 1}, 10s);
+  parker.Linger({lingering.server(), nullptr, 1}, 10s);
   parker.Stop();
   {
     std::lock_guard<std::mutex> lock(outcomes_.mutex_);
-    EXPECT_EQ(outcomes_.closed.size(), 2u);
+    EXPECT_EQ(outcomes_.closed.size(), 3u);
   }
   parker.Park({late.server(), nullptr, 1}, 10s);
+  parker.Linger({late_lingering.server(), nullptr, 1}, 10s);
   ASSERT_EQ(::write(a.client(), "P", 1), 1);
   std::this_thread::sleep_for(50ms);
   std::lock_guard<std::mutex> lock(outcomes_.mutex_);
-  EXPECT_EQ(outcomes_.closed.size(), 3u);
+  EXPECT_EQ(outcomes_.closed.size(), 5u);
   EXPECT_TRUE(outcomes_.resumed.empty());
   EXPECT_EQ(parker.parked(), 0u);
 }

@@ -79,6 +79,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {kAck, "histogram"},
       {"hookbridge_http_requests_in_flight", "gauge"},
       {"hookbridge_http_idle_connections", "gauge"},
+      {"hookbridge_http_connections_turned_away_total", "counter"},
       {"hookbridge_kafka_producer_queue_messages", "gauge"},
       {"hookbridge_kafka_producer_queue_bytes", "gauge"},
       {"hookbridge_kafka_delivery_errors_total", "counter"},
@@ -191,6 +192,14 @@ TEST(MetricsTest, AckHistogramBucketsAreCumulativeWithBoundsInclusive) {
   EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), 6);
   // The sum is kept in microseconds: at most 1 us off per observation.
   EXPECT_NEAR(exposition.Value(std::string(kAck) + "_sum"), 0.0003 + 0.0005 + 0.003 + 0.7 + 10 + 20, 6e-6);
+}
+
+TEST(MetricsTest, CountsTurnedAwayConnections) {
+  Metrics metrics("2.0.2");
+  EXPECT_EQ(Scrape(metrics).Value("hookbridge_http_connections_turned_away_total"), 0);
+  metrics.CountTurnedAway();
+  metrics.CountTurnedAway();
+  EXPECT_EQ(Scrape(metrics).Value("hookbridge_http_connections_turned_away_total"), 2);
 }
 
 TEST(MetricsTest, GaugesShowTheLastValueSet) {

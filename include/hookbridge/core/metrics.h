@@ -48,6 +48,8 @@ class Metrics {
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
   void AddInFlight(int delta) { in_flight_ += delta; }
+  // A connection past the in-flight limit and the overflow threads.
+  void CountTurnedAway() { ++turned_away_; }
   // Open keep-alive connections waiting for their next request.
   void SetIdleConnections(size_t connections) { idle_connections_ = static_cast<int64_t>(connections); }
   void SetProducerQueue(int64_t messages, int64_t bytes);
@@ -69,6 +71,7 @@ class Metrics {
   Histogram ack_duration_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> idle_connections_{0};
+  std::atomic<uint64_t> turned_away_{0};
   std::atomic<int64_t> queue_messages_{0};
   std::atomic<int64_t> queue_bytes_{0};
   std::atomic<uint64_t> key_reloads_ok_{0};

@@ -7,6 +7,10 @@
 // request is read, handled and answered: open connections are bounded by
 // file descriptors, not by threads, and a connection waiting for a worker is
 // one whose request has actually arrived.
+//
+// The same thread does lingering closes: after an answer given before the
+// request was read in full, it discards what the client still sends until the
+// client closes, so that no worker waits for that.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -18,6 +22,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace hookbridge {
 
@@ -43,18 +48,29 @@ class ConnectionParker {
 
   // Watches `connection` until it is readable or `idle_timeout` passes.
   void Park(IdleConnection connection, std::chrono::milliseconds idle_timeout);
-  // Closes every parked connection; from now on Park() closes at once.
+  // Discards what the peer of `connection` still sends until it closes or
+  // `linger` passes, then closes it. The caller has answered, ended TLS and
+  // shut down its sending side.
+  void Linger(IdleConnection connection, Clock::duration linger);
+  // Closes every connection held here; from now on Park() and Linger() close at once.
   void Stop();
+  // Connections parked between requests (not those lingering).
   size_t parked() const;
 
  private:
   struct Entry {
     IdleConnection connection;
-    Clock::time_point idle_deadline;
+    Clock::time_point deadline;
+    bool lingering = false;
   };
 
+  bool Watch(const IdleConnection& connection, Clock::time_point deadline, bool lingering);
   void Run();
+  // Closes those of `sockets` still lingering here (their peers have closed).
+  void CloseLingering(const std::vector<int>& sockets);
   void CloseExpired(Clock::time_point now);
+  // Stops watching `entry` and removes it; the caller holds the lock.
+  IdleConnection Forget(std::unordered_map<int, Entry>::iterator entry);
 
   const Resume resume_;
   const Close close_;
@@ -62,7 +78,8 @@ class ConnectionParker {
   int epoll_ = -1;
   int wake_ = -1;  // eventfd: Stop() wakes the thread with it
   mutable std::mutex mutex_;
-  std::unordered_map<int, Entry> parked_;  // by socket
+  std::unordered_map<int, Entry> parked_;  // by socket, lingering ones too
+  size_t lingering_ = 0;
   bool stopped_ = false;
   std::thread thread_;
 };

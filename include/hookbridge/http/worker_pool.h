@@ -10,7 +10,8 @@
 // started on demand, one per connection being answered, up to a fixed bound:
 // a connection whose request is slow to arrive holds only its own overflow
 // thread (for about a second), never delaying the 503 of the others. Past
-// that bound the connection is closed unanswered.
+// that bound the job runs at once on the calling thread, in a mode that must
+// neither read nor block: the connection is turned away.
 #pragma once
 
 #include <httplib.h>
@@ -27,7 +28,7 @@ namespace hookbridge {
 
 class WorkerPool final : public httplib::TaskQueue {
  public:
-  enum class Mode { kServe, kAnswerOverloaded, kClose };
+  enum class Mode { kServe, kAnswerOverloaded, kTurnAway };
 
   using Clock = std::chrono::steady_clock;
 
