@@ -15,8 +15,8 @@
 namespace hookbridge {
 namespace {
 
-// Idle timeouts and lingers are a second or longer: looking for expired ones this often is
-// precise enough and costs nothing measurable.
+// Idle timeouts and lingers are a second or longer: looking for expired ones
+// this often is precise enough and costs nothing measurable.
 constexpr std::chrono::milliseconds kExpiryScanInterval{250};
 // Reads per wake-up for one lingering connection: a client that sends fast
 // cannot keep the thread from the others (epoll reports it again).
@@ -127,7 +127,7 @@ void ConnectionParker::Run() {
     auto& peer_closed = lingering_readable;
     peer_closed.erase(std::remove_if(peer_closed.begin(), peer_closed.end(), still_sending),
                       peer_closed.end());
-    if (!peer_closed.empty()) CloseLingering(peer_closed);
+    if (!peer_closed.empty()) ClosePeerClosed(peer_closed);
     Clock::time_point now = Clock::now();
     if (now >= next_scan) {
       CloseExpired(now);
@@ -136,7 +136,7 @@ void ConnectionParker::Run() {
   }
 }
 
-void ConnectionParker::CloseLingering(const std::vector<int>& sockets) {
+void ConnectionParker::ClosePeerClosed(const std::vector<int>& sockets) {
   std::vector<IdleConnection> closing;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -334,8 +334,8 @@ class HttpServer::Server final : public httplib::Server {
   }
 
   // A connection past every bound (the in-flight limit and the overflow
-  // threads), on the accept loop's or the parker's thread: nothing may read
-  // or block here. A plain one is sent a 503 before its request is read (a
+  // threads), on the thread that handed it to the pool (the accept loop, the
+  // parker or the pool's shedder): nothing may read or block here. A plain one is sent a 503 before its request is read (a
   // client reads it after sending), then closed lingering like any answer
   // given before the request was read. A TLS one cannot be answered without
   // a handshake, so it is closed.

@@ -66,8 +66,8 @@ class ConnectionParker {
 
   bool Watch(const IdleConnection& connection, Clock::time_point deadline, bool lingering);
   void Run();
-  // Closes those of `sockets` still lingering here (their peers have closed).
-  void CloseLingering(const std::vector<int>& sockets);
+  // Closes the lingering connections of `sockets`: their peers have closed.
+  void ClosePeerClosed(const std::vector<int>& sockets);
   void CloseExpired(Clock::time_point now);
   // Stops watching `entry` and removes it; the caller holds the lock.
   IdleConnection Forget(std::unordered_map<int, Entry>::iterator entry);
