@@ -342,6 +342,13 @@ class HttpServer::Server final : public httplib::Server {
   void TurnAway(IdleConnection connection) {
     metrics_.CountTurnedAway();
     if (tls) return Close(connection);
+    AnswerOverloadedUnread(connection);
+  }
+
+  // Answers a plain connection 503 overloaded without reading its request,
+  // then closes it lingering, as after any answer given before the request was
+  // read.
+  void AnswerOverloadedUnread(IdleConnection connection) {
     static const std::string answer = RawAnswer(
         ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"), "Service Unavailable");
     // Into an empty send buffer: a few hundred bytes never block.
@@ -393,6 +400,10 @@ class HttpServer::Server final : public httplib::Server {
                   : pool->HasWaiting() ? std::chrono::milliseconds(0)
                                        : kLingerForNextRequest;
       if (!stream.WaitForRequest(wait)) {
+        // Nothing arrived in time on an overflow connection: it is told that
+        // we are overloaded rather than closed unanswered (a client sends its
+        // request, then reads this).
+        if (overflow && connection.tls == nullptr) return AnswerOverloadedUnread(connection);
         if (overflow) break;
         return parker_.Park(connection, options_.keep_alive_timeout);
       }

@@ -438,6 +438,15 @@ TEST_F(HostileInput, EveryCaseGetsItsAnswerNothingReachesTheTopicAndTheServiceSt
   const pid_t pid = BridgePid();
   ASSERT_GT(pid, 0);
   const long rss_before = ResidentKiB(pid);
+  // Growth allowed over the whole table: far below the 50 MB the gzip bomb
+  // would inflate to. AddressSanitizer keeps freed memory resident for a
+  // while (its quarantine); about 14 MiB of growth was measured under it,
+  // 4 MiB without.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kMaxGrowthKiB = 40 * 1024;
+#else
+  constexpr long kMaxGrowthKiB = 32 * 1024;
+#endif
 
   const std::vector<HostileCase> cases = HostileCases();
   for (const HostileCase& c : cases) {
@@ -453,7 +462,8 @@ TEST_F(HostileInput, EveryCaseGetsItsAnswerNothingReachesTheTopicAndTheServiceSt
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 0);
   // No case made hookbridge buffer or inflate a big body: the gzip bomb, the
   // oversized and the chunked bodies were refused before they were read.
-  EXPECT_LT(ResidentKiB(pid) - rss_before, 32 * 1024) << "VmRSS grew by more than 32 MiB";
+  EXPECT_LT(ResidentKiB(pid) - rss_before, kMaxGrowthKiB)
+      << "VmRSS grew by more than " << kMaxGrowthKiB << " KiB";
 
   // Still healthy: alive, and a valid webhook is accepted and stored.
   auto alive = Get("/healthz");
@@ -471,10 +481,12 @@ TEST_F(HostileInput, EveryCaseGetsItsAnswerNothingReachesTheTopicAndTheServiceSt
 TEST_F(HostileInput, ClientStillSendingARefusedBodyGetsToReadTheAnswer) {
   // Each answer comes before the body is read. hookbridge must close with a
   // FIN and discard the rest, not reset the connection: a reset fails the
-  // client's write, and the client never reads why it was refused. 32 MiB is
-  // more than the socket buffers of both ends hold.
+  // client's write, and the client never reads why it was refused. With
+  // 16 MiB the client is still sending when the answer comes, yet the rest is
+  // discarded well within the 1 s that hookbridge lingers, on a loaded
+  // machine too.
   StartBridge(TableEnvironment());
-  const std::string body(32 << 20, ' ');
+  const std::string body(16 << 20, ' ');
   const std::vector<std::tuple<std::string, std::string, int>> cases = {
       {"Content-Length over the limit",
        RawPost({kGoodAuth, "Content-Type: application/json"}, body), 413},
