@@ -118,6 +118,12 @@ Answer AnswerOf(const httplib::Result& result) {
   return answer;
 }
 
+// True if /readyz answered 503 naming "draining" among the failing conditions.
+bool SaysDraining(const Answer& ready) {
+  const std::vector<std::string> failing = FailingOf(ready.body);
+  return ready.status == 503 && std::find(failing.begin(), failing.end(), "draining") != failing.end();
+}
+
 void WriteFile(const std::string& path, const std::string& contents) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << contents;
@@ -570,12 +576,11 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
   // /readyz turns 503 "draining" at once, well within the grace period.
   bool not_ready = PollUntil(1500ms, [&] {
     ready = AnswerOf(Get("/readyz"));
-    return ready.status == 503;
+    return SaysDraining(ready);
   }, 10ms);
   const Clock::time_point not_ready_seen = Clock::now();
   EXPECT_TRUE(not_ready) << ready.Describe();
   if (not_ready) {
-    EXPECT_THAT(FailingOf(ready.body), Contains("draining")) << ready.body;
     // Every answer during the drain says the connection closes, also to a
     // client that asked to keep it open.
     const std::vector<std::pair<const char*, int>> probes = {
@@ -703,12 +708,13 @@ TEST_F(Operations, SecondSignalCutsTheGracePeriodShort) {
   env["HOOKBRIDGE_DRAIN_GRACE_MS"] = "600000";
   StartBridge(env);
   ASSERT_TRUE(bridge_->Signal(SIGINT));  // SIGINT drains like SIGTERM
+  // (Just started, /readyz may also fail for want of the first Kafka
+  // statistics: only "draining" says the signal was taken.)
   Answer ready;
-  EXPECT_TRUE(PollUntil(2s, [&] {
+  EXPECT_TRUE(PollUntil(5s, [&] {
     ready = AnswerOf(Get("/readyz"));
-    return ready.status == 503;
-  }));
-  EXPECT_THAT(FailingOf(ready.body), Contains("draining")) << ready.Describe();
+    return SaysDraining(ready);
+  })) << ready.Describe();
   auto accepted = Post(kExampleEvent);  // still served during the grace
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 200);
