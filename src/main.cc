@@ -198,8 +198,9 @@ int Run(int argc, char** argv) {
   } else {
     // Drain: /readyz turns 503 at once; serve on through the grace period so
     // the load balancer stops routing here (a second signal cuts it short).
-    draining = true;
+    // Connections first: once /readyz says draining, every answer closes.
     server.CloseConnectionsAfterEachAnswer();
+    draining = true;
     Log(LogLevel::kInfo, "draining: /readyz answers 503",
         {{"grace_ms", std::to_string(config.drain_grace.count())}});
     // A SIGHUP meanwhile must not restart the wait: it ends at a fixed time.

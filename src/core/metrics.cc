@@ -79,8 +79,10 @@ void Histogram::Render(std::string& out, std::string_view name, std::string_view
 }
 
 void Metrics::CountRequest(Route route, int status, Seconds duration) {
-  request_duration_[static_cast<size_t>(route)].Observe(duration);
+  // Both under the lock that Render() holds: a scrape never shows a request
+  // in the histogram but not in the counter.
   std::lock_guard<std::mutex> lock(mutex_);
+  request_duration_[static_cast<size_t>(route)].Observe(duration);
   ++requests_[{route, status}];
 }
 

@@ -32,6 +32,7 @@ struct RequestContext {
   Route route = Route::kOther;
   std::string request_id;
   bool close_connection = false;  // closed after the answer
+  const std::atomic<bool>* draining = nullptr;  // the server's "close after each answer"
   bool body_unread = false;  // answered before all of the body was read: the client may still send
   std::optional<ErrorCode> error;
   const WebhookResult* webhook = nullptr;  // set while a webhook answer is written
@@ -79,12 +80,20 @@ void AssignRequestId(const httplib::Request& req) {
   t_request.request_id = IsWellFormedRequestId(given) ? given : NewRequestId();
 }
 
+// Decided when the answer is written, not when the request started: an
+// answer written after a drain began says that the connection closes, so that
+// no client sends another request on it as the server goes away.
+bool ClosesAfterThisAnswer() {
+  if (t_request.draining != nullptr && *t_request.draining) t_request.close_connection = true;
+  return t_request.close_connection;
+}
+
 void Send(const HttpResponse& answer, httplib::Response& res) {
   res.status = answer.status;
   for (const auto& [name, value] : answer.headers) res.set_header(name.c_str(), value);
   if (t_request.request_id.empty()) t_request.request_id = NewRequestId();
   res.set_header("X-Request-Id", t_request.request_id);
-  if (t_request.close_connection) res.set_header("Connection", "close");
+  if (ClosesAfterThisAnswer()) res.set_header("Connection", "close");
   t_request.error = answer.error;
   res.set_content(answer.body, "application/json");
 }
@@ -412,7 +421,8 @@ class HttpServer::Server final : public httplib::Server {
       t_request = RequestContext{};
       t_request.start = Clock::now();
       t_request.stream = &stream;
-      t_request.close_connection = closing_connections_ || overflow;
+      t_request.draining = &closing_connections_;
+      t_request.close_connection = overflow;
       bool client_asked_close = false;
       bool last = ++connection.served == options_.keep_alive_max_requests;
       metrics_.AddInFlight(1);
@@ -541,7 +551,7 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
   server.Get(kMetricsPath, [&metrics, &server](const httplib::Request&, httplib::Response& res) {
     metrics.SetIdleConnections(server.idle_connections());
     res.set_header("X-Request-Id", t_request.request_id);
-    if (t_request.close_connection) res.set_header("Connection", "close");  // draining
+    if (ClosesAfterThisAnswer()) res.set_header("Connection", "close");
     res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 

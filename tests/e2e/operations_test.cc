@@ -351,13 +351,18 @@ TEST_F(Operations, MetricsCountKnownTrafficExactly) {
   ASSERT_TRUE(invalid);
   ASSERT_EQ(invalid->status, 422);
 
-  // A request is counted just after its answer is written: wait for the 8th.
+  // A request is counted just after its answer is written, and its rejection
+  // after that: wait for the 8th request and the 5th rejection.
   const std::string webhook_count = "hookbridge_http_request_duration_seconds_count{route=\"webhook\"}";
   const std::string rtt = "hookbridge_kafka_broker_rtt_seconds{broker=\"1\"}";
   Exposition metrics;
   ASSERT_TRUE(PollUntil(10s, [&] {
     metrics = Scrape();
-    return metrics.Value(webhook_count) >= 8 && metrics.Has(rtt);
+    double rejected = 0;
+    for (const auto& [series, value] : metrics.SeriesOf("hookbridge_webhook_rejections_total")) {
+      rejected += value;
+    }
+    return metrics.Value(webhook_count) >= 8 && rejected >= 5 && metrics.Has(rtt);
   })) << last_metrics_text_;
   EXPECT_THAT(metrics.errors, IsEmpty()) << last_metrics_text_;
 
@@ -790,7 +795,10 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   swap_to("keys-v2");
   EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_two) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 401);
-  EXPECT_EQ(LogLines(bridge_->output(), "API keys reloaded").size(), 1u) << bridge_->output();
+  // The keys are swapped in first; metrics and the log line follow.
+  auto reloaded_logged = [&] { return LogLines(bridge_->output(), "API keys reloaded").size(); };
+  EXPECT_TRUE(PollUntil(5s, [&] { return reloaded_logged() >= 1; }, 50ms)) << bridge_->output();
+  EXPECT_EQ(reloaded_logged(), 1u) << bridge_->output();
 
   // A broken file (a key with a space): the keys in force stay, and the log says why.
   WriteFile(dir / "keys-v3", key_three + "\nhalf a-key\n");
@@ -822,8 +830,8 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_three) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 200);
   EXPECT_EQ(status_with(key_two), 401);
-  metrics = Scrape();
-  EXPECT_EQ(metrics.Value("hookbridge_api_keys"), 2);
+  EXPECT_TRUE(PollUntil(5s, [&] { return Scrape().Value("hookbridge_api_keys") == 2; }, 50ms))
+      << last_metrics_text_;
 
   for (const std::string& key : {key_one, key_two, key_three}) {
     EXPECT_THAT(bridge_->output(), Not(HasSubstr(key)));
@@ -853,7 +861,9 @@ TEST_F(Operations, SighupReloadsTheKeyFileEvenWhenItLooksUnchanged) {
   // SIGHUP on an unchanged file re-reads it all the same.
   ASSERT_TRUE(bridge_->Signal(SIGHUP));
   EXPECT_TRUE(PollUntil(5s, [&] { return Scrape().Value(success) == 1; }, 100ms)) << last_metrics_text_;
-  EXPECT_EQ(LogLines(bridge_->output(), "API keys reloaded").size(), 1u);
+  auto reloaded_logged = [&] { return LogLines(bridge_->output(), "API keys reloaded").size(); };
+  EXPECT_TRUE(PollUntil(5s, [&] { return reloaded_logged() >= 1; }, 50ms)) << bridge_->output();
+  EXPECT_EQ(reloaded_logged(), 1u);
 
   // The file rewritten in place with its old size and modification time, so
   // that it looks unchanged to the polling: SIGHUP makes it count.
