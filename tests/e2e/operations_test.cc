@@ -675,7 +675,8 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
 
 TEST_F(Operations, RequestInProgressWhenTheListenerClosesIsAnswered) {
   // The grace period ends while a request is half sent: the server stops
-  // accepting, but that request still gets its answer.
+  // accepting, but that request still gets its answer, which closes the
+  // connection.
   auto env = Environment();
   env["HOOKBRIDGE_DRAIN_GRACE_MS"] = "300";
   StartBridge(env);
@@ -704,6 +705,8 @@ TEST_F(Operations, RequestInProgressWhenTheListenerClosesIsAnswered) {
   close(sock);
   EXPECT_THAT(answer, HasSubstr("HTTP/1.1 200")) << answer;
   EXPECT_THAT(answer, HasSubstr(R"({"status":"accepted","id":"slow-1"})"));
+  // Begun before the drain, answered during it: the answer says it closes.
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
   EXPECT_EQ(bridge_->WaitForExit(20s), 0) << bridge_->output();
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 1);
 }
