@@ -152,7 +152,8 @@ std::string Metrics::Render() const {
   Header(out, "hookbridge_http_connections_turned_away_total", "counter",
          "Connections past the in-flight limit and the overflow threads: answered 503 before their "
          "request was read, or closed if TLS.");
-  Sample(out, "hookbridge_http_connections_turned_away_total", "", static_cast<double>(turned_away_));
+  Sample(out, "hookbridge_http_connections_turned_away_total", "",
+         static_cast<double>(turned_away_));
   Header(out, "hookbridge_kafka_producer_queue_messages", "gauge",
          "Records in the producer's queue, waiting for delivery.");
   Sample(out, "hookbridge_kafka_producer_queue_messages", "", static_cast<double>(queue_messages_));

@@ -101,8 +101,7 @@ void Send(const HttpResponse& answer, httplib::Response& res) {
 // `answer` as the bytes of a whole HTTP/1.1 answer that closes the
 // connection, for when cpp-httplib has no request to answer.
 std::string RawAnswer(const HttpResponse& answer, const char* reason_phrase) {
-  std::string raw =
-      "HTTP/1.1 " + std::to_string(answer.status) + " " + reason_phrase + "\r\n";
+  std::string raw = "HTTP/1.1 " + std::to_string(answer.status) + " " + reason_phrase + "\r\n";
   for (const auto& [name, value] : answer.headers) raw += name + ": " + value + "\r\n";
   raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(answer.body.size()) +
          "\r\nConnection: close\r\n\r\n" + answer.body;
@@ -344,10 +343,11 @@ class HttpServer::Server final : public httplib::Server {
 
   // A connection past every bound (the in-flight limit and the overflow
   // threads), on the thread that handed it to the pool (the accept loop, the
-  // parker or the pool's shedder): nothing may read or block here. A plain one is sent a 503 before its request is read (a
-  // client reads it after sending), then closed lingering like any answer
-  // given before the request was read. A TLS one cannot be answered without
-  // a handshake, so it is closed.
+  // parker or the pool's shedder): nothing may read or block here. A plain
+  // one is sent a 503 before its request is read (a client reads it after
+  // sending), then closed lingering like any answer given before the request
+  // was read. A TLS one cannot be answered without a handshake, so it is
+  // closed.
   void TurnAway(IdleConnection connection) {
     metrics_.CountTurnedAway();
     if (tls) return Close(connection);
@@ -358,8 +358,9 @@ class HttpServer::Server final : public httplib::Server {
   // then closes it lingering, as after any answer given before the request was
   // read.
   void AnswerOverloadedUnread(IdleConnection connection) {
-    static const std::string answer = RawAnswer(
-        ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"), "Service Unavailable");
+    static const std::string answer =
+        RawAnswer(ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"),
+                  "Service Unavailable");
     // Into an empty send buffer: a few hundred bytes never block.
     [[maybe_unused]] ssize_t sent =
         ::send(connection.socket, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);

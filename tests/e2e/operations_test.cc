@@ -121,7 +121,8 @@ Answer AnswerOf(const httplib::Result& result) {
 // True if /readyz answered 503 naming "draining" among the failing conditions.
 bool SaysDraining(const Answer& ready) {
   const std::vector<std::string> failing = FailingOf(ready.body);
-  return ready.status == 503 && std::find(failing.begin(), failing.end(), "draining") != failing.end();
+  return ready.status == 503 &&
+         std::find(failing.begin(), failing.end(), "draining") != failing.end();
 }
 
 void WriteFile(const std::string& path, const std::string& contents) {
@@ -633,8 +634,8 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
         // (Sent is taken before the client connects: a client thread that
         // stalls may reach the server well after it.)
         EXPECT_GE(after_signal, grace - 1000ms)
-            << outcome.id << ": " << httplib::to_string(outcome.error) << ", sent " << after_signal.count()
-            << " ms after SIGTERM, during the grace period";
+            << outcome.id << ": " << httplib::to_string(outcome.error) << ", sent "
+            << after_signal.count() << " ms after SIGTERM, during the grace period";
         EXPECT_LE(after_signal, grace + 1000ms) << outcome.id << ": " << httplib::to_string(outcome.error);
         EXPECT_EQ(logged_ids.count(outcome.id), 0u)
             << outcome.id << " was handled by hookbridge but its answer never arrived ("
@@ -800,7 +801,9 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   EXPECT_EQ(status_with(key_one), 401);
   // The keys are swapped in first; metrics and the log line follow.
   auto reloaded_logged = [&] { return LogLines(bridge_->output(), "API keys reloaded").size(); };
-  EXPECT_TRUE(PollUntil(5s, [&] { return reloaded_logged() >= 1; }, 50ms)) << bridge_->output();
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return reloaded_logged() >= 1; }, 50ms))
+      << bridge_->output();
   EXPECT_EQ(reloaded_logged(), 1u) << bridge_->output();
 
   // A broken file (a key with a space): the keys in force stay, and the log says why.
@@ -833,7 +836,8 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_three) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 200);
   EXPECT_EQ(status_with(key_two), 401);
-  EXPECT_TRUE(PollUntil(5s, [&] { return Scrape().Value("hookbridge_api_keys") == 2; }, 50ms))
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return Scrape().Value("hookbridge_api_keys") == 2; }, 50ms))
       << last_metrics_text_;
 
   for (const std::string& key : {key_one, key_two, key_three}) {
@@ -865,7 +869,9 @@ TEST_F(Operations, SighupReloadsTheKeyFileEvenWhenItLooksUnchanged) {
   ASSERT_TRUE(bridge_->Signal(SIGHUP));
   EXPECT_TRUE(PollUntil(5s, [&] { return Scrape().Value(success) == 1; }, 100ms)) << last_metrics_text_;
   auto reloaded_logged = [&] { return LogLines(bridge_->output(), "API keys reloaded").size(); };
-  EXPECT_TRUE(PollUntil(5s, [&] { return reloaded_logged() >= 1; }, 50ms)) << bridge_->output();
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return reloaded_logged() >= 1; }, 50ms))
+      << bridge_->output();
   EXPECT_EQ(reloaded_logged(), 1u);
 
   // The file rewritten in place with its old size and modification time, so

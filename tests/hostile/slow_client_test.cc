@@ -385,8 +385,8 @@ TEST_F(Overload, Answers503AtOnceWithBoundedMemoryAndRecovers) {
   // stored all the same, and partitions are read in no set order.
   const auto in_topic = CountRecords(brokers_, topic_, kPartitions);
   auto records = ConsumeFromBeginning(
-      brokers_, topic_, std::max(acknowledged.size(), static_cast<size_t>(std::max<int64_t>(in_topic, 0))),
-      30s);
+      brokers_, topic_,
+      std::max(acknowledged.size(), static_cast<size_t>(std::max<int64_t>(in_topic, 0))), 30s);
   std::set<std::string> stored;
   for (const auto& record : records) stored.insert(record.headers.at("ce_id"));
   for (const auto& id : acknowledged)
@@ -476,7 +476,8 @@ TEST_F(Overload, AnOverflowConnectionThatSendsNothingIsAnswered503) {
   for (int i = 0; i < 4; ++i) {
     holders.push_back(std::make_unique<RawConnection>(port));
     ASSERT_TRUE(holders.back()->connected());
-    holders.back()->Send(std::string("POST ") + kPath + " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ");
+    holders.back()->Send(std::string("POST ") + kPath +
+                         " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ");
   }
   RawConnection silent(port);
   ASSERT_TRUE(silent.connected());
