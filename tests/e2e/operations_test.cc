@@ -118,6 +118,11 @@ Answer AnswerOf(const httplib::Result& result) {
   return answer;
 }
 
+// How often the log says the key file was reloaded.
+size_t ReloadedLogLines(const std::string& log) {
+  return LogLines(log, "API keys reloaded").size();
+}
+
 // True if /readyz answered 503 naming "draining" among the failing conditions.
 bool SaysDraining(const Answer& ready) {
   const std::vector<std::string> failing = FailingOf(ready.body);
@@ -800,11 +805,10 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_two) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 401);
   // The keys are swapped in first; metrics and the log line follow.
-  auto reloaded_logged = [&] { return LogLines(bridge_->output(), "API keys reloaded").size(); };
   EXPECT_TRUE(PollUntil(
-      5s, [&] { return reloaded_logged() >= 1; }, 50ms))
+      5s, [&] { return ReloadedLogLines(bridge_->output()) >= 1; }, 50ms))
       << bridge_->output();
-  EXPECT_EQ(reloaded_logged(), 1u) << bridge_->output();
+  EXPECT_EQ(ReloadedLogLines(bridge_->output()), 1u) << bridge_->output();
 
   // A broken file (a key with a space): the keys in force stay, and the log says why.
   WriteFile(dir / "keys-v3", key_three + "\nhalf a-key\n");
@@ -867,12 +871,13 @@ TEST_F(Operations, SighupReloadsTheKeyFileEvenWhenItLooksUnchanged) {
 
   // SIGHUP on an unchanged file re-reads it all the same.
   ASSERT_TRUE(bridge_->Signal(SIGHUP));
-  EXPECT_TRUE(PollUntil(5s, [&] { return Scrape().Value(success) == 1; }, 100ms)) << last_metrics_text_;
-  auto reloaded_logged = [&] { return LogLines(bridge_->output(), "API keys reloaded").size(); };
   EXPECT_TRUE(PollUntil(
-      5s, [&] { return reloaded_logged() >= 1; }, 50ms))
+      5s, [&] { return Scrape().Value(success) == 1; }, 100ms))
+      << last_metrics_text_;
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return ReloadedLogLines(bridge_->output()) >= 1; }, 50ms))
       << bridge_->output();
-  EXPECT_EQ(reloaded_logged(), 1u);
+  EXPECT_EQ(ReloadedLogLines(bridge_->output()), 1u);
 
   // The file rewritten in place with its old size and modification time, so
   // that it looks unchanged to the polling: SIGHUP makes it count.

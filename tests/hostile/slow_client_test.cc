@@ -38,6 +38,10 @@ namespace {
 using namespace hostile;
 
 const std::string kAuth = std::string("Authorization: Bearer ") + kNewKey;
+// Half a request head: a connection that sends it holds whatever thread reads
+// it until the head is finished or cut off.
+const std::string kHalfHead =
+    std::string("POST ") + kPath + " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ";
 
 std::string WebhookRequest(const std::string& id, bool close) {
   std::string body = ProfileEvent(id, "profile-" + id);
@@ -270,12 +274,10 @@ TEST_F(Overload, Answers503AtOnceWithBoundedMemoryAndRecovers) {
   // then one more byte a second.
   constexpr int kSlow = 200;
   std::vector<std::unique_ptr<RawConnection>> slow;
-  const std::string half_head =
-      std::string("POST ") + kPath + " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ";
   for (int i = 0; i < kSlow; ++i) {
     slow.push_back(std::make_unique<RawConnection>(port));
     ASSERT_TRUE(slow.back()->connected());
-    slow.back()->Send(half_head);
+    slow.back()->Send(kHalfHead);
   }
   std::thread dripper([&] {
     while (loaded) {
@@ -406,8 +408,6 @@ TEST_F(Overload, PastEveryBoundANewConnectionIsStillAnswered503) {
   env["HOOKBRIDGE_MAX_IN_FLIGHT"] = "4";
   StartBridge(env);
   const int port = bridge_->port();
-  const std::string half_head =
-      std::string("POST ") + kPath + " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ";
   const std::string large_body(2 << 20, 'x');
   const std::string probe_request =
       Request(std::string("POST ") + kPath + " HTTP/1.1",
@@ -426,7 +426,7 @@ TEST_F(Overload, PastEveryBoundANewConnectionIsStillAnswered503) {
     for (int i = 0; i < kHolders; ++i) {
       holders.push_back(std::make_unique<RawConnection>(port));
       ASSERT_TRUE(holders.back()->connected());
-      holders.back()->Send(half_head);
+      holders.back()->Send(kHalfHead);
     }
     ExchangeResult probe = Exchange(port, probe_request, 1, 0ms, 10s);
     ASSERT_EQ(probe.responses.size(), 1u) << "round " << rounds << ": closed unanswered";
@@ -476,8 +476,7 @@ TEST_F(Overload, AnOverflowConnectionThatSendsNothingIsAnswered503) {
   for (int i = 0; i < 4; ++i) {
     holders.push_back(std::make_unique<RawConnection>(port));
     ASSERT_TRUE(holders.back()->connected());
-    holders.back()->Send(std::string("POST ") + kPath +
-                         " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ");
+    holders.back()->Send(kHalfHead);
   }
   RawConnection silent(port);
   ASSERT_TRUE(silent.connected());
