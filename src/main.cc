@@ -104,8 +104,7 @@ int Run(int argc, char** argv) {
   for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&signals, signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client that hangs up before its answer must cost an EPIPE, not the
-  // process: OpenSSL writes with plain write(). cpp-httplib's Server
-  // constructor ignores SIGPIPE as well; hookbridge does not rely on that.
+  // process: OpenSSL writes with plain write().
   signal(SIGPIPE, SIG_IGN);
 
   ConfigResult loaded = LoadConfig(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
@@ -159,17 +158,8 @@ int Run(int argc, char** argv) {
   WebhookHandler handler(keys, *publisher, metrics, webhook);
 
   std::atomic<bool> draining{false};
-  HttpServerOptions http;
-  http.host = config.listen_host;
-  http.port = config.listen_port;
-  http.webhook_path = config.webhook_path;
-  http.threads = config.http_threads;
-  http.max_in_flight = config.max_in_flight;
-  http.max_body_bytes = config.max_body_bytes;
-  http.tls_cert_file = config.tls_cert_file;
-  http.tls_key_file = config.tls_key_file;
   RaiseOpenFileLimit();
-  HttpServer server(http, handler, metrics, [&] { return Readiness{publisher->Health(), draining}; });
+  HttpServer server(HttpServerOptions(config), handler, metrics, [&] { return Readiness{publisher->Health(), draining}; });
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},

@@ -110,14 +110,25 @@ const std::vector<Setting>& Settings() {
          return "";
        }},
       {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1024",
-       "requests being served or waiting for a worker (at least HOOKBRIDGE_HTTP_THREADS); past "
-       "it, webhooks get 503 at once",
+       "webhooks being received, handled or waiting for a handler thread (at least "
+       "HOOKBRIDGE_HTTP_THREADS); past it, webhooks get 503 at once",
        [](Config& c, const std::string& v) -> std::string {
          long long connections = 0;
          if (std::string error = ParseInteger(v, 1, 1 << 20, &connections); !error.empty()) {
            return error;
          }
          c.max_in_flight = static_cast<int>(connections);
+         return "";
+       }},
+      {"HOOKBRIDGE_MAX_CONNECTIONS", "--max-connections", "10000",
+       "open client connections, idle ones included; past it, a new connection is answered 503 "
+       "at once and closed",
+       [](Config& c, const std::string& v) -> std::string {
+         long long connections = 0;
+         if (std::string error = ParseInteger(v, 1, 1 << 20, &connections); !error.empty()) {
+           return error;
+         }
+         c.max_connections = static_cast<int>(connections);
          return "";
        }},
       {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "info", "debug, info, warn or error",
@@ -153,8 +164,8 @@ const std::vector<Setting>& Settings() {
          return "";
        }},
       {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "64",
-       "HTTP worker threads; each request being read, handled or answered holds one (idle "
-       "keep-alive connections hold none)",
+       "threads that run webhook handlers, each waiting for Kafka's acknowledgement of one "
+       "event; reading and writing connections takes none",
        [](Config& c, const std::string& v) -> std::string {
          long long threads = 0;
          if (std::string error = ParseInteger(v, 1, 4096, &threads); !error.empty()) return error;
@@ -292,6 +303,7 @@ std::string DescribeConfig(const Config& config) {
        << "HOOKBRIDGE_MAX_BODY_BYTES=" << config.max_body_bytes << "\n"
        << "HOOKBRIDGE_HTTP_THREADS=" << config.http_threads << "\n"
        << "HOOKBRIDGE_MAX_IN_FLIGHT=" << config.max_in_flight << "\n"
+       << "HOOKBRIDGE_MAX_CONNECTIONS=" << config.max_connections << "\n"
        << "HOOKBRIDGE_LOG_LEVEL=" << kLevelNames[static_cast<int>(config.log_level)] << "\n"
        << "HOOKBRIDGE_DRAIN_GRACE_MS=" << config.drain_grace.count() << "\n"
        << "HOOKBRIDGE_TLS_CERT_FILE=" << config.tls_cert_file << "\n"

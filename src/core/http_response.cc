@@ -20,13 +20,18 @@ ErrorInfo InfoOf(ErrorCode code) {
     case ErrorCode::kInvalidKey: return {401, "unauthorized", "auth"};
     case ErrorCode::kNotFound: return {404, "not_found", "not_found"};
     case ErrorCode::kMethodNotAllowed: return {405, "method_not_allowed", "method"};
+    case ErrorCode::kRequestTimeout: return {408, "request_timeout", "framing"};
     case ErrorCode::kLengthRequired: return {411, "length_required", "framing"};
     case ErrorCode::kPayloadTooLarge: return {413, "payload_too_large", "size"};
+    case ErrorCode::kUriTooLong: return {414, "uri_too_long", "framing"};
     case ErrorCode::kUnsupportedMediaType: return {415, "unsupported_media_type", "content_type"};
     case ErrorCode::kInvalidEvent: return {422, "invalid_event", "schema"};
+    case ErrorCode::kHeadersTooLarge: return {431, "header_fields_too_large", "framing"};
     case ErrorCode::kInternalError: return {500, "internal_error", "internal"};
+    case ErrorCode::kNotImplemented: return {501, "not_implemented", "framing"};
     case ErrorCode::kUnavailable: return {503, "unavailable", "unavailable"};
     case ErrorCode::kOverloaded: return {503, "overloaded", "overload"};
+    case ErrorCode::kVersionNotSupported: return {505, "http_version_not_supported", "framing"};
   }
   return {500, "internal_error", "internal"};
 }
@@ -94,12 +99,34 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
   return response;
 }
 
+HttpResponse MethodNotAllowedResponse(std::string_view allow) {
+  HttpResponse response = ErrorResponse(ErrorCode::kMethodNotAllowed,
+                                        "use " + std::string(allow));
+  for (auto& [name, value] : response.headers) {
+    if (name == "Allow") value = allow;
+  }
+  return response;
+}
+
 const char* RejectionReason(ErrorCode code) { return InfoOf(code).rejection_reason; }
 
 HttpResponse AcceptedResponse(std::string_view event_id) {
   HttpResponse response;
   response.status = 200;
   response.body = JsonObject("status", "accepted", "id", event_id);
+  return response;
+}
+
+HttpResponse AliveResponse() {
+  HttpResponse response;
+  response.body = R"({"status":"alive"})";
+  return response;
+}
+
+HttpResponse MetricsResponse(std::string exposition) {
+  HttpResponse response;
+  response.body = std::move(exposition);
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return response;
 }
 

@@ -154,7 +154,7 @@ TEST(FrontProxy, ConfigurationIsInStepWithHookbridge) {
   // hookbridge would: never a POST on a connection hookbridge is closing.
   EXPECT_GT(std::atoi(Directive(conf, "keepalive").c_str()), 0);
   const std::string upstream_idle = Directive(conf, "keepalive_timeout");  // the upstream's, first
-  EXPECT_LT(std::atoi(upstream_idle.c_str()), HttpServerOptions{}.keep_alive_timeout.count())
+  EXPECT_LT(std::atoi(upstream_idle.c_str()), HttpServerOptions(Config{}).keep_alive_timeout.count())
       << upstream_idle;
   EXPECT_EQ(Directive(conf, "proxy_http_version"), "1.1");
   // Passive health checks on the shipped example instances.

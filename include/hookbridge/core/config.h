@@ -25,10 +25,11 @@ struct Config {
   std::string kafka_topic = "getprofile.events";
   std::chrono::milliseconds ack_timeout{4000};  // below GetProfile's 5 s
   size_t max_body_bytes = 1 << 20;
-  int http_threads = 64;  // each request being served holds one; idle connections none
-  // Requests being served or waiting for a worker; past it, 503 at once.
-  // 0 (not set): 1024, or http_threads if that is more.
+  int http_threads = 64;  // run webhook handlers: each waits for one Kafka acknowledgement
+  // Webhooks being received, handled or waiting for a handler thread; past
+  // it, 503 at once. 0 (not set): 1024, or http_threads if that is more.
   int max_in_flight = 0;
+  int max_connections = 10000;  // open client connections; past it, 503 and close
   LogLevel log_level = LogLevel::kInfo;
   // After SIGTERM: keep serving this long while /readyz says 503, so the load
   // balancer stops routing here, then stop.

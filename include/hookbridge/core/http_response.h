@@ -16,19 +16,25 @@ enum class ErrorCode {
   kUnauthorized,          // 401 unauthorized: missing or malformed credentials
   kInvalidKey,            // 401 unauthorized: key matches no configured key
   kNotFound,              // 404 not_found
-  kMethodNotAllowed,      // 405 method_not_allowed
+  kMethodNotAllowed,      // 405 method_not_allowed (see MethodNotAllowedResponse)
+  kRequestTimeout,        // 408 request_timeout: the request did not arrive in time
   kLengthRequired,        // 411 length_required
   kPayloadTooLarge,       // 413 payload_too_large
+  kUriTooLong,            // 414 uri_too_long
   kUnsupportedMediaType,  // 415 unsupported_media_type (content type or encoding)
   kInvalidEvent,          // 422 invalid_event
+  kHeadersTooLarge,       // 431 header_fields_too_large: the request head is over its limit
   kInternalError,         // 500 internal_error
+  kNotImplemented,        // 501 not_implemented: a transfer coding other than chunked
   kUnavailable,           // 503 unavailable: not durably stored, retry later
   kOverloaded,            // 503 overloaded: too much in flight, retry later
+  kVersionNotSupported,   // 505 http_version_not_supported: not HTTP/1.0 or 1.1
 };
 
 struct HttpResponse {
   int status = 200;
-  std::string body;  // always JSON
+  std::string body;
+  const char* content_type = "application/json";  // JSON but for /metrics
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<ErrorCode> error;  // why, when this is an error answer
 };
@@ -37,10 +43,16 @@ struct HttpResponse {
 inline constexpr const char* kRetryAfterSeconds = "1";
 
 HttpResponse ErrorResponse(ErrorCode code, std::string_view message);
+// 405 with the methods the path takes in its Allow header.
+HttpResponse MethodNotAllowedResponse(std::string_view allow);
 // The metrics label for a webhook refused with `code`: auth, content_type,
 // size, json, schema, framing, method, not_found, overload, unavailable,
 // internal.
 const char* RejectionReason(ErrorCode code);
 HttpResponse AcceptedResponse(std::string_view event_id);
+// GET /healthz: the process serves HTTP.
+HttpResponse AliveResponse();
+// GET /metrics: the Prometheus text exposition.
+HttpResponse MetricsResponse(std::string exposition);
 
 }  // namespace hookbridge

@@ -1,13 +1,13 @@
-// The HTTP adapter: cpp-httplib in front of a WebhookHandler.
+// The HTTP adapter: hookbridge's HTTP/1.1 server in front of a WebhookHandler.
 //
-// Owns the connection loop (see ConnectionStream) so that a connection whose
-// request body was not read to its end is always closed after the answer,
-// never left for that body to be parsed as the next request.
-//
-// Routes: POST <webhook path> to the handler; GET /healthz, /readyz and
-// /metrics for operators; other methods on these paths get 405, any other
-// path 404. Every answer but /metrics is JSON and carries X-Request-Id. Each
-// request is counted in the metrics; each webhook gets an access-log line.
+// Two kinds of thread (docs/http-threads.md draws them):
+//   - the connection loop (one thread, epoll) owns every socket from accept
+//     to close: TLS handshakes, reading each request whole under its limits
+//     (request_head.h, chunked_body.h), answering what needs no handler,
+//     writing every answer, keep-alive, lingering closes, and overload;
+//   - the handler pool (HOOKBRIDGE_HTTP_THREADS) runs only the webhook
+//     handler, which waits for Kafka's delivery report.
+// Routes are in routes.h; every answer is counted and logged (access_log.h).
 #pragma once
 
 #include <atomic>
@@ -17,30 +17,50 @@
 #include <string>
 #include <thread>
 
+#include "hookbridge/core/config.h"
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/readiness.h"
 #include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/http/request_head.h"
 
 namespace hookbridge {
 
 struct HttpServerOptions {
-  // From the settings (Config, where their defaults are).
+  // From the settings: Config holds their defaults.
+  explicit HttpServerOptions(const Config& config)
+      : host(config.listen_host),
+        port(config.listen_port),
+        webhook_path(config.webhook_path),
+        threads(static_cast<size_t>(config.http_threads)),
+        max_in_flight(static_cast<size_t>(config.max_in_flight)),
+        max_connections(static_cast<size_t>(config.max_connections)),
+        max_body_bytes(config.max_body_bytes),
+        tls_cert_file(config.tls_cert_file),
+        tls_key_file(config.tls_key_file) {}
+
   std::string host;
-  int port = 0;  // 0: any free port
+  int port;  // 0: any free port
   std::string webhook_path;
-  int threads = 1;
-  int max_in_flight = 1;  // requests being served or waiting for a worker; past it, 503 at once
-  size_t max_body_bytes = 0;
+  size_t threads;          // handler threads
+  size_t max_in_flight;    // webhooks received, handled or waiting; past it, 503 at once
+  size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
+  size_t max_body_bytes;
   std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
   std::string tls_key_file;
 
   // Fixed.
-  size_t max_head_bytes = 64 * 1024;  // request line and headers
+  HeadLimits head_limits;
   size_t keep_alive_max_requests = 100000;
-  std::chrono::seconds keep_alive_timeout{30};
-  std::chrono::seconds read_timeout{5};       // for each read
-  std::chrono::seconds request_timeout{15};   // to receive a whole request
-  std::chrono::seconds write_timeout{5};
+  std::chrono::seconds keep_alive_timeout{30};  // an idle connection is closed after it
+  std::chrono::seconds read_timeout{5};         // a request that stalls this long gets 408
+  std::chrono::seconds request_timeout{15};     // to receive a whole request (or TLS handshake)
+  std::chrono::seconds write_timeout{5};        // an answer not taken this long: closed
+  // After an answer given before the body was read, what the client still
+  // sends is discarded this long, so that it reads the answer, not a reset.
+  std::chrono::seconds linger{1};
+  // A webhook that waited this long for a handler thread is answered 503 at
+  // once: with the ack deadline on top, the sender (5 s) would give up anyway.
+  std::chrono::seconds max_wait_for_handler{1};
 };
 
 class HttpServer {
@@ -50,21 +70,25 @@ class HttpServer {
              std::function<Readiness()> readiness);
   ~HttpServer();  // Stop()s
 
-  // Binds and starts serving in the background. false and *error on failure.
+  // Binds and starts serving in the background. false and *error (naming the
+  // setting) on failure.
   bool Start(std::string* error);
   int port() const { return port_; }
   // From now on every answer closes its connection, so clients reconnect,
   // through the load balancer, to an instance that is not draining.
   void CloseConnectionsAfterEachAnswer() { closing_connections_ = true; }
-  // Stops accepting, lets requests in progress finish, and returns.
+  // Stops accepting, answers the requests in progress, closes every
+  // connection, and returns.
   void Stop();
 
  private:
-  class Server;
+  class Impl;
   const HttpServerOptions options_;
-  std::atomic<bool> closing_connections_{false};  // before server_, which refers to it
-  std::unique_ptr<Server> server_;
-  std::thread listener_;
+  WebhookHandler& handler_;
+  Metrics& metrics_;
+  const std::function<Readiness()> readiness_;
+  std::atomic<bool> closing_connections_{false};
+  std::unique_ptr<Impl> impl_;  // while started
   int port_ = -1;
 };
 

@@ -1,5 +1,7 @@
-// libFuzzer target: a whole webhook request (headers and body) through the
-// real WebhookHandler with a publisher that persists at once.
+// libFuzzer target: the webhook handler alone (the head fields it reads and the
+// body) through the
+// real WebhookHandler with a publisher that persists at once. Raw HTTP bytes
+// are fuzzed by http_request_fuzzer.
 //
 // Input layout: up to three header lines, then an empty line, then the body:
 //   <Authorization value>\n<Content-Type value>\n<Content-Encoding value>\n\n<body>

@@ -1,0 +1,40 @@
+// One HTTP request from its first byte to its answer: everything the
+// connection loop, the routes, the handler thread and the access log know
+// about it, in one object passed explicitly.
+//
+// Owned by its connection for its whole life. While a handler thread runs the
+// webhook, the connection loop leaves the request alone; the loop takes it
+// back when the handler reports the answer. Views in `head` point into
+// `head_bytes`, so a request is never moved or copied once its head is in.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "hookbridge/core/http_response.h"
+#include "hookbridge/core/metrics.h"
+#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/http/request_head.h"
+
+namespace hookbridge {
+
+struct HttpRequest {
+  using Clock = std::chrono::steady_clock;
+
+  HttpRequest() = default;
+  HttpRequest(const HttpRequest&) = delete;
+  HttpRequest& operator=(const HttpRequest&) = delete;
+
+  Clock::time_point start;      // its first byte arrived
+  Clock::time_point head_done;  // its head was complete: the ack deadline counts from here
+  std::string head_bytes;       // the head as received
+  HttpRequestHead head;         // parsed from head_bytes; empty if the head was refused
+  std::string body;             // decoded (chunked) or as received
+  std::string id;               // X-Request-Id: the client's if well-formed, else a new one
+  Route route = Route::kOther;
+  bool body_unread = false;     // answered before the body was read whole: the connection closes
+  HttpResponse answer;
+  WebhookResult webhook;        // event id and delivery, once the webhook handler ran
+};
+
+}  // namespace hookbridge

@@ -1,0 +1,54 @@
+// What hookbridge answers to which request: the one place that knows the
+// paths and methods.
+//
+//   POST <webhook path>            the webhook: checked on its head, then its
+//                                  body is read and HandleWebhook() runs on a
+//                                  handler thread
+//   GET|HEAD /healthz /readyz /metrics   answered at once, on the connection loop
+//   another method on these paths  405 with Allow
+//   any other path                 404
+//
+// A request refused on its head alone is answered without its body being
+// read; the connection then closes (see HttpRequest::body_unread).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "hookbridge/core/metrics.h"
+#include "hookbridge/core/readiness.h"
+#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/http/http_request.h"
+
+namespace hookbridge {
+
+class Routes {
+ public:
+  // What the connection loop knows when a head is complete.
+  struct LoopState {
+    bool overloaded = false;  // the webhooks in flight are at their limit
+    size_t idle_connections = 0;
+  };
+
+  Routes(std::string webhook_path, WebhookHandler& handler, Metrics& metrics,
+         std::function<Readiness()> readiness);
+
+  // Sets request.route and, unless the webhook's body is to be read next,
+  // request.answer: true when the request is answered.
+  bool AnswerOnHead(HttpRequest& request, const LoopState& state) const;
+
+  // On a handler thread: the webhook with its whole body. Sets request.answer.
+  void HandleWebhook(HttpRequest& request) const;
+
+ private:
+  Route RouteOf(std::string_view path) const;
+  std::optional<HttpResponse> CheckWebhookHead(const HttpRequest& request, bool overloaded) const;
+
+  const std::string webhook_path_;
+  WebhookHandler& handler_;
+  Metrics& metrics_;
+  const std::function<Readiness()> readiness_;
+};
+
+}  // namespace hookbridge

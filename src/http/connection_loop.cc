@@ -1,0 +1,520 @@
+#include "hookbridge/http/connection_loop.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <random>
+
+#include "hookbridge/core/log.h"
+#include "hookbridge/http/access_log.h"
+#include "hookbridge/http/answer_wire.h"
+
+namespace hookbridge {
+namespace {
+
+// How long accepting pauses when the process is out of file descriptors.
+constexpr std::chrono::milliseconds kAcceptPause{100};
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(random()));
+  return id;
+}
+
+}  // namespace
+
+struct ConnectionLoop::Connection {
+  enum class Phase { kHandshake, kHead, kBody, kHandling, kWriting, kLingering };
+
+  Connection(int socket, SSL* tls, HeadLimits limits)
+      : transport(socket, tls), head_parser(limits) {}
+
+  Transport transport;
+  Phase phase = Phase::kHead;
+  std::string received;  // read, not yet part of a request (pipelined bytes)
+  RequestHeadParser head_parser;
+  std::optional<ChunkedBodyDecoder> chunked;
+  std::unique_ptr<HttpRequest> request;  // the one being read, handled or answered
+  bool webhook_in_flight = false;        // counted in in_flight_
+  std::string to_send;
+  size_t sent = 0;
+  bool close_after_send = false;
+  bool linger_after_send = false;
+  size_t answered = 0;
+  Clock::time_point request_deadline;  // the whole request must have arrived by then
+  std::optional<Timers::iterator> timer;
+};
+
+ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
+                               const Routes& routes, HandlerPool& pool, Metrics& metrics,
+                               const std::atomic<bool>& closing_connections)
+    : listen_socket_(listen_socket),
+      tls_(tls),
+      options_(options),
+      routes_(routes),
+      pool_(pool),
+      metrics_(metrics),
+      closing_connections_(closing_connections),
+      epoll_(epoll_create1(EPOLL_CLOEXEC)),
+      wake_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  Watch(EPOLL_CTL_ADD, listen_socket_, EPOLLIN, nullptr);  // level-triggered: accept until empty
+  Watch(EPOLL_CTL_ADD, wake_, EPOLLIN, this);
+}
+
+void ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* source) {
+  epoll_event event{};
+  event.events = events;
+  event.data.ptr = source;  // nullptr: the listening socket; this: the wake-up eventfd
+  epoll_ctl(epoll_, operation, socket, &event);
+}
+
+ConnectionLoop::~ConnectionLoop() {
+  ::close(wake_);
+  ::close(epoll_);
+}
+
+void ConnectionLoop::Stop() {
+  stop_requested_ = true;
+  const uint64_t one = 1;
+  (void)!::write(wake_, &one, sizeof one);
+}
+
+void ConnectionLoop::Answered(Connection* connection) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(answered_mutex_);
+    first = answered_.empty();
+    answered_.push_back(connection);
+  }
+  if (first) {  // one wake-up for however many answers arrive meanwhile
+    const uint64_t one = 1;
+    (void)!::write(wake_, &one, sizeof one);
+  }
+}
+
+void ConnectionLoop::Run() {
+  std::array<epoll_event, 256> events;
+  while (!(stopping_ && connections_.empty())) {
+    int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
+                           NextTimeoutMs(Clock::now()));
+    for (int i = 0; i < ready; ++i) {
+      void* source = events[i].data.ptr;
+      if (source == nullptr) {
+        Accept();
+      } else if (source == this) {
+        uint64_t count;
+        (void)!::read(wake_, &count, sizeof count);
+        TakeAnswered();
+      } else if (connections_.count(static_cast<Connection*>(source)) != 0) {
+        Drive(*static_cast<Connection*>(source));
+      }
+    }
+    if (stop_requested_ && !stopping_) BeginStop();
+    const Clock::time_point now = Clock::now();
+    if (accept_paused_until_ && now >= *accept_paused_until_ && !stopping_) {
+      accept_paused_until_.reset();
+      Watch(EPOLL_CTL_MOD, listen_socket_, EPOLLIN, nullptr);
+    }
+    while (!timers_.empty() && timers_.begin()->first <= now) Expire(*timers_.begin()->second);
+    while (!next_requests_.empty()) {
+      Connection* connection = next_requests_.back();
+      next_requests_.pop_back();
+      if (connections_.count(connection) != 0 && connection->phase == Connection::Phase::kHead) {
+        ReadRequest(*connection);
+      }
+    }
+  }
+}
+
+int ConnectionLoop::NextTimeoutMs(Clock::time_point now) const {
+  std::optional<Clock::time_point> next;
+  if (!timers_.empty()) next = timers_.begin()->first;
+  if (accept_paused_until_ && (!next || *accept_paused_until_ < *next)) next = accept_paused_until_;
+  if (!next) return -1;
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count() + 1;
+  return static_cast<int>(std::clamp<long long>(wait, 0, 60000));
+}
+
+void ConnectionLoop::Accept() {
+  while (!stopping_) {
+    int socket = accept4(listen_socket_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (socket < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // The pending connections wait in the backlog until descriptors free up.
+        Watch(EPOLL_CTL_MOD, listen_socket_, 0, nullptr);
+        accept_paused_until_ = Clock::now() + kAcceptPause;
+      }
+      return;  // EAGAIN: none left; anything else concerns that one connection only
+    }
+    int yes = 1;  // else Nagle and delayed ACKs add about 40 ms to each keep-alive answer
+    setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    if (connections_.size() >= options_.max_connections) {
+      TurnAway(socket);
+      continue;
+    }
+    SSL* session = nullptr;
+    if (tls_ != nullptr && ((session = SSL_new(tls_)) == nullptr || SSL_set_fd(session, socket) != 1)) {
+      if (session != nullptr) SSL_free(session);
+      ::close(socket);
+      continue;
+    }
+    auto owned = std::make_unique<Connection>(socket, session, options_.head_limits);
+    Connection& connection = *owned;
+    connections_.emplace(&connection, std::move(owned));
+    // Edge-triggered, both ways, once: each phase tries its I/O and waits
+    // for the next edge only when the socket says it would block.
+    Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection);
+    if (session != nullptr) {
+      connection.phase = Connection::Phase::kHandshake;
+      SetDeadline(connection, Clock::now() + options_.request_timeout);
+    } else {
+      StartRequest(connection);  // epoll reports the request's bytes
+    }
+  }
+}
+
+// A connection past max_connections: nothing is read from it. Over plain
+// HTTP it is told 503 at once (a client reads it after sending its request),
+// and then closed like every answer given before the request was read. A TLS
+// connection cannot be answered without a handshake, so it is closed.
+void ConnectionLoop::TurnAway(int socket) {
+  metrics_.CountTurnedAway();
+  if (tls_ != nullptr) {
+    ::close(socket);
+    return;
+  }
+  const std::string answer = WireAnswerWithoutRequest(
+      ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"), HttpDate());
+  (void)!::send(socket, answer.data(), answer.size(), MSG_NOSIGNAL);  // fits an empty send buffer
+  auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
+  Connection& connection = *owned;
+  connections_.emplace(&connection, std::move(owned));
+  Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLRDHUP | EPOLLET, &connection);
+  Linger(connection);
+}
+
+void ConnectionLoop::Drive(Connection& connection) {
+  switch (connection.phase) {
+    case Connection::Phase::kHandshake:
+      switch (connection.transport.Handshake()) {
+        case IoStatus::kDone:
+          if (StartRequest(connection)) ReadRequest(connection);  // data may have come with it
+          return;
+        case IoStatus::kWouldBlock: return;
+        default: return Close(connection);
+      }
+    case Connection::Phase::kHead:
+    case Connection::Phase::kBody: return ReadRequest(connection);
+    case Connection::Phase::kHandling: return;  // the handler thread has it
+    case Connection::Phase::kWriting: return Flush(connection);
+    case Connection::Phase::kLingering:
+      if (connection.transport.Discard() != IoStatus::kWouldBlock) Close(connection);
+      return;
+  }
+}
+
+// Waits for the next request on the connection (its bytes may be here
+// already); false if the connection was closed instead.
+bool ConnectionLoop::StartRequest(Connection& connection) {
+  if (stopping_ && connection.received.empty()) {
+    Close(connection);
+    return false;
+  }
+  connection.phase = Connection::Phase::kHead;
+  connection.head_parser.Reset();
+  connection.chunked.reset();
+  connection.request = std::make_unique<HttpRequest>();
+  connection.request->head_bytes.swap(connection.received);  // pipelined bytes come first
+  SetDeadline(connection, Clock::now() + options_.keep_alive_timeout);
+  return true;
+}
+
+void ConnectionLoop::ReadRequest(Connection& connection) {
+  using Phase = Connection::Phase;
+  while (connection.phase == Phase::kHead || connection.phase == Phase::kBody) {
+    // What is buffered first, then what the socket has.
+    const bool reading =
+        connection.phase == Phase::kHead ? TakeHead(connection) : TakeBody(connection);
+    if (!reading) return;
+    size_t got = 0;
+    switch (connection.transport.Read(scratch_.data(), scratch_.size(), &got)) {
+      case IoStatus::kDone: break;
+      case IoStatus::kWouldBlock: return;
+      case IoStatus::kClosed:
+        // A client that ends its side mid-request still reads an answer.
+        if (MidRequest(connection)) {
+          return Answer(connection,
+                        ErrorResponse(ErrorCode::kBadRequest, "request incomplete: the client closed"),
+                        true);
+        }
+        return Close(connection);
+      case IoStatus::kError: return Close(connection);
+    }
+    std::string& into =
+        connection.phase == Phase::kHead ? connection.request->head_bytes : connection.received;
+    into.append(scratch_.data(), got);
+    // Progress: the request may stall for read_timeout, within request_timeout overall.
+    const Clock::time_point now = Clock::now();
+    if (connection.phase == Phase::kHead && connection.request->start == Clock::time_point{}) {
+      connection.request->start = now;
+      connection.request_deadline = now + options_.request_timeout;
+    }
+    SetDeadline(connection, std::min(connection.request_deadline, now + options_.read_timeout));
+  }
+}
+
+bool ConnectionLoop::TakeHead(Connection& connection) {
+  HttpRequest& request = *connection.request;
+  if (request.head_bytes.empty()) return true;
+  if (request.start == Clock::time_point{}) {  // pipelined: it arrived with the one before
+    request.start = Clock::now();
+    connection.request_deadline = request.start + options_.request_timeout;
+    SetDeadline(connection, connection.request_deadline);
+  }
+  switch (connection.head_parser.Feed(request.head_bytes, &request.head)) {
+    case RequestHeadParser::State::kIncomplete: return true;
+    case RequestHeadParser::State::kRefused:
+      Answer(connection, ErrorResponse(connection.head_parser.error(), connection.head_parser.message()),
+             true);  // where its body ends is unknown: nothing more is read
+      return false;
+    case RequestHeadParser::State::kComplete: break;
+  }
+  const size_t head_size = connection.head_parser.head_size();
+  connection.received.assign(request.head_bytes, head_size);  // the body, or the next request
+  request.head_bytes.resize(head_size);  // shrinks in place: the head's views stay valid
+  request.head_done = Clock::now();
+  std::string_view given_id = request.head.Value("X-Request-Id");
+  request.id = IsWellFormedRequestId(given_id) ? std::string(given_id) : NewRequestId();
+
+  Routes::LoopState state;
+  state.overloaded = in_flight_ >= options_.max_in_flight;
+  if (request.head.path == "/metrics") state.idle_connections = IdleConnections();
+  if (routes_.AnswerOnHead(request, state)) {
+    RecordAnswer(metrics_, request);
+    Send(connection);
+    return false;
+  }
+  // A webhook whose body comes next: it counts as in flight until answered.
+  ++in_flight_;
+  metrics_.AddInFlight(1);
+  connection.webhook_in_flight = true;
+  if (request.head.framing == BodyFraming::kChunked) {
+    connection.chunked.emplace(options_.max_body_bytes);
+  } else {
+    request.body.reserve(request.head.content_length);
+  }
+  if (request.head.expects_continue) {
+    size_t written = 0;  // 25 bytes into an empty send buffer: all or the connection is broken
+    connection.transport.Write(kContinueAnswer, &written);
+    if (written != kContinueAnswer.size()) {
+      Close(connection);
+      return false;
+    }
+  }
+  connection.phase = Connection::Phase::kBody;
+  return TakeBody(connection);
+}
+
+bool ConnectionLoop::TakeBody(Connection& connection) {
+  HttpRequest& request = *connection.request;
+  std::string& received = connection.received;
+  if (connection.chunked) {
+    const size_t used = connection.chunked->Feed(received, &request.body);
+    received.erase(0, used);
+    switch (connection.chunked->state()) {
+      case ChunkedBodyDecoder::State::kIncomplete: return true;
+      case ChunkedBodyDecoder::State::kRefused: {
+        HttpResponse refusal = ErrorResponse(connection.chunked->error(), connection.chunked->message());
+        if (refusal.error == ErrorCode::kPayloadTooLarge) {
+          refusal = ErrorResponse(ErrorCode::kPayloadTooLarge,
+                                  "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
+        }
+        Answer(connection, std::move(refusal), true);
+        return false;
+      }
+      case ChunkedBodyDecoder::State::kComplete: break;
+    }
+  } else {
+    const size_t missing = request.head.content_length - request.body.size();
+    const size_t take = std::min(missing, received.size());
+    request.body.append(received, 0, take);
+    received.erase(0, take);
+    if (take < missing) return true;
+  }
+  Dispatch(connection);
+  return false;
+}
+
+void ConnectionLoop::Dispatch(Connection& connection) {
+  connection.phase = Connection::Phase::kHandling;
+  if (connection.timer) {
+    timers_.erase(*connection.timer);
+    connection.timer.reset();
+  }
+  HttpRequest* request = connection.request.get();
+  pool_.Submit([this, &connection, request](HandlerPool::Clock::duration waited) {
+    if (waited > options_.max_wait_for_handler) {
+      request->answer =
+          ErrorResponse(ErrorCode::kOverloaded, "no handler thread became free in time, retry later");
+    } else {
+      try {
+        routes_.HandleWebhook(*request);
+      } catch (const std::exception& error) {
+        Log(LogLevel::kError, "unexpected exception while handling a webhook",
+            {{"request_id", request->id}, {"what", error.what()}});
+        request->answer = ErrorResponse(ErrorCode::kInternalError, "internal error");
+      }
+    }
+    RecordAnswer(metrics_, *request);
+    Answered(&connection);
+  });
+}
+
+void ConnectionLoop::TakeAnswered() {
+  std::vector<Connection*> answered;
+  {
+    std::lock_guard<std::mutex> lock(answered_mutex_);
+    answered.swap(answered_);
+  }
+  for (Connection* connection : answered) Send(*connection);
+}
+
+void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool body_unread) {
+  HttpRequest& request = *connection.request;
+  if (request.id.empty()) request.id = NewRequestId();
+  request.answer = std::move(answer);
+  request.body_unread = body_unread;
+  RecordAnswer(metrics_, request);
+  Send(connection);
+}
+
+void ConnectionLoop::Send(Connection& connection) {
+  HttpRequest& request = *connection.request;
+  // Decided when the answer is written: once a drain has begun, every answer
+  // says that the connection closes.
+  const bool close = !request.head.keep_alive || request.body_unread || closing_connections_ ||
+                     stopping_ || ++connection.answered >= options_.keep_alive_max_requests;
+  const std::time_t second = std::time(nullptr);
+  if (second != date_second_) {
+    date_second_ = second;
+    date_ = HttpDate();
+  }
+  connection.to_send = WireAnswer(request, close, date_);
+  connection.sent = 0;
+  connection.close_after_send = close;
+  connection.linger_after_send = request.body_unread;
+  if (connection.webhook_in_flight) {
+    connection.webhook_in_flight = false;
+    --in_flight_;
+    metrics_.AddInFlight(-1);
+  }
+  connection.request.reset();
+  connection.phase = Connection::Phase::kWriting;
+  SetDeadline(connection, Clock::now() + options_.write_timeout);
+  Flush(connection);
+}
+
+void ConnectionLoop::Flush(Connection& connection) {
+  while (connection.sent < connection.to_send.size()) {
+    size_t written = 0;
+    std::string_view rest = std::string_view(connection.to_send).substr(connection.sent);
+    switch (connection.transport.Write(rest, &written)) {
+      case IoStatus::kDone: connection.sent += written; break;
+      case IoStatus::kWouldBlock: return;  // epoll says when there is room
+      default: return Close(connection);
+    }
+  }
+  connection.to_send.clear();
+  if (!connection.close_after_send) {
+    // The next request is read from Run(), not from here: pipelined
+    // requests would otherwise nest one call deeper each.
+    if (StartRequest(connection)) next_requests_.push_back(&connection);
+    return;
+  }
+  // A client may still be sending (an unread body, or pipelined requests):
+  // closing now would reset the connection before it read the answer.
+  Linger(connection);
+}
+
+// Closing a socket with unread input makes the kernel send a reset instead
+// of an orderly close, and most clients then never read the answer already
+// sent. So, as nginx's lingering close: end our side, discard what the client
+// still sends until it closes, for at most options_.linger.
+void ConnectionLoop::Linger(Connection& connection) {
+  connection.transport.EndSending();
+  connection.phase = Connection::Phase::kLingering;
+  SetDeadline(connection, Clock::now() + options_.linger);
+  if (connection.transport.Discard() != IoStatus::kWouldBlock) Close(connection);
+}
+
+void ConnectionLoop::Close(Connection& connection) {
+  if (connection.webhook_in_flight) {
+    --in_flight_;
+    metrics_.AddInFlight(-1);
+  }
+  if (connection.timer) timers_.erase(*connection.timer);
+  connections_.erase(&connection);  // closes the socket, which leaves the epoll set
+}
+
+void ConnectionLoop::SetDeadline(Connection& connection, Clock::time_point deadline) {
+  if (connection.timer) {
+    if ((*connection.timer)->first == deadline) return;
+    timers_.erase(*connection.timer);
+  }
+  connection.timer = timers_.emplace(deadline, &connection);
+}
+
+void ConnectionLoop::Expire(Connection& connection) {
+  timers_.erase(*connection.timer);
+  connection.timer.reset();
+  if (!MidRequest(connection)) return Close(connection);  // idle, handshake, writing or lingering
+  Answer(connection,
+         ErrorResponse(ErrorCode::kRequestTimeout,
+                       "the request did not arrive in time (15 s in all, 5 s without progress)"),
+         true);
+}
+
+// Stops accepting; idle connections close now, requests being read are
+// answered 503, and the loop ends when the last connection is closed.
+void ConnectionLoop::BeginStop() {
+  stopping_ = true;
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, listen_socket_, nullptr);
+  std::vector<Connection*> all;
+  for (const auto& entry : connections_) all.push_back(entry.first);
+  for (Connection* connection : all) {
+    using Phase = Connection::Phase;
+    switch (connection->phase) {
+      case Phase::kHandling:
+      case Phase::kWriting: break;  // answered, then closed (stopping_)
+      default:
+        if (MidRequest(*connection)) {
+          Answer(*connection, ErrorResponse(ErrorCode::kUnavailable, "shutting down, retry"), true);
+        } else {
+          Close(*connection);
+        }
+    }
+  }
+}
+
+bool ConnectionLoop::MidRequest(const Connection& connection) {
+  return (connection.phase == Connection::Phase::kHead ||
+          connection.phase == Connection::Phase::kBody) &&
+         connection.request && connection.request->start != Clock::time_point{};
+}
+
+size_t ConnectionLoop::IdleConnections() const {
+  size_t idle = 0;
+  for (const auto& [connection, owned] : connections_) {
+    idle += connection->phase == Connection::Phase::kHead && !MidRequest(*connection);
+  }
+  return idle;
+}
+
+}  // namespace hookbridge

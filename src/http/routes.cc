@@ -1,0 +1,86 @@
+#include "hookbridge/http/routes.h"
+
+#include <utility>
+
+namespace hookbridge {
+namespace {
+
+bool HasBody(const HttpRequestHead& head) {
+  return head.framing == BodyFraming::kChunked ||
+         (head.framing == BodyFraming::kContentLength && head.content_length > 0);
+}
+
+}  // namespace
+
+Routes::Routes(std::string webhook_path, WebhookHandler& handler, Metrics& metrics,
+               std::function<Readiness()> readiness)
+    : webhook_path_(std::move(webhook_path)),
+      handler_(handler),
+      metrics_(metrics),
+      readiness_(std::move(readiness)) {}
+
+Route Routes::RouteOf(std::string_view path) const {
+  if (path == webhook_path_) return Route::kWebhook;
+  if (path == "/healthz") return Route::kHealthz;
+  if (path == "/readyz") return Route::kReadyz;
+  if (path == "/metrics") return Route::kMetrics;
+  return Route::kOther;
+}
+
+std::optional<HttpResponse> Routes::CheckWebhookHead(const HttpRequest& request,
+                                                     bool overloaded) const {
+  const HttpRequestHead& head = request.head;
+  if (head.method != "POST") return MethodNotAllowedResponse("POST");
+  if (overloaded) {
+    return ErrorResponse(ErrorCode::kOverloaded, "too many requests in flight, retry later");
+  }
+  if (head.framing == BodyFraming::kNone) {
+    return ErrorResponse(ErrorCode::kLengthRequired, "Content-Length is required");
+  }
+  const size_t max_body = handler_.max_body_bytes();
+  if (head.framing == BodyFraming::kContentLength && head.content_length > max_body) {
+    return ErrorResponse(ErrorCode::kPayloadTooLarge,
+                         "body exceeds " + std::to_string(max_body) + " bytes");
+  }
+  // Authentication and the content type are decided before a byte of the
+  // body is read, on the values exactly as sent.
+  return handler_.CheckHead(RequestHead{head.Values("Authorization"), head.Values("Content-Type"),
+                                        head.Values("Content-Encoding")});
+}
+
+bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
+  const HttpRequestHead& head = request.head;
+  request.route = RouteOf(head.path);
+  std::optional<HttpResponse> answer;
+  switch (request.route) {
+    case Route::kWebhook: answer = CheckWebhookHead(request, state.overloaded); break;
+    case Route::kOther: answer = ErrorResponse(ErrorCode::kNotFound, "no such endpoint"); break;
+    case Route::kHealthz:
+    case Route::kReadyz:
+    case Route::kMetrics:
+      if ((head.method != "GET" && head.method != "HEAD") || HasBody(head)) {
+        answer = MethodNotAllowedResponse("GET, HEAD");
+      } else if (request.route == Route::kHealthz) {
+        answer = AliveResponse();
+      } else if (request.route == Route::kReadyz) {
+        Readiness now = readiness_();
+        metrics_.SetReady(now.ready());
+        answer = ReadinessResponse(now);
+      } else {
+        metrics_.SetIdleConnections(state.idle_connections);
+        answer = MetricsResponse(metrics_.Render());
+      }
+      break;
+  }
+  if (!answer) return false;
+  request.answer = std::move(*answer);
+  request.body_unread = HasBody(head);
+  return true;
+}
+
+void Routes::HandleWebhook(HttpRequest& request) const {
+  request.webhook = handler_.HandleBody(std::move(request.body), request.head_done);
+  request.answer = std::move(request.webhook.response);
+}
+
+}  // namespace hookbridge

@@ -1,0 +1,353 @@
+// The HTTP server in-process (port 0, a real client, a fake publisher): each
+// test starts its own server and needs no broker.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../hostile/raw_http.h"
+#include "../support/prometheus_text.h"
+#include "http_test_server.h"
+
+namespace hookbridge {
+namespace {
+
+using namespace std::chrono_literals;
+using hostile::Exchange;
+using hostile::RawConnection;
+using hostile::RawResponse;
+using hostile::Request;
+using test_support::kTestKey;
+using test_support::kWebhookPath;
+using test_support::PollUntil;
+using test_support::TestEvent;
+using test_support::TestServer;
+using test_support::WebhookRequest;
+
+httplib::Headers Auth() { return {{"Authorization", std::string("Bearer ") + kTestKey}}; }
+
+// The "error" member of an error body.
+std::string ErrorOf(const std::string& body) {
+  const std::string marker = R"("error":")";
+  size_t start = body.find(marker);
+  if (start == std::string::npos) return "<no error in " + body + ">";
+  start += marker.size();
+  return body.substr(start, body.find('"', start) - start);
+}
+
+double MetricValue(int port, const std::string& name) {
+  httplib::Client client("127.0.0.1", port);
+  auto metrics = client.Get("/metrics");
+  return metrics ? test_support::ParseExposition(metrics->body).Value(name) : -1.0;
+}
+
+TEST(HttpServer, AWebhookIsAnswered200OnlyAfterItsRecordIsPublished) {
+  TestServer bridge;
+  httplib::Client client("127.0.0.1", bridge.port());
+  auto answer = client.Post(kWebhookPath, Auth(), TestEvent("evt-1"), "application/json");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->body, R"({"status":"accepted","id":"evt-1"})");
+  EXPECT_EQ(answer->get_header_value("Content-Type"), "application/json");
+  EXPECT_FALSE(answer->get_header_value("X-Request-Id").empty());
+  EXPECT_FALSE(answer->get_header_value("Date").empty());
+  auto records = bridge.publisher().records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].value, TestEvent("evt-1"));
+  EXPECT_EQ(records[0].key, "p-1");
+}
+
+TEST(HttpServer, AKeepAliveConnectionCarriesManyWebhooks) {
+  TestServer bridge;
+  RawConnection connection(bridge.port());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("evt-" + std::to_string(i)))));
+    auto answer = connection.ReadResponse(10s);
+    ASSERT_TRUE(answer) << i;
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->Header("Connection"), "");
+  }
+  EXPECT_EQ(bridge.publisher().records().size(), 50u);
+}
+
+TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
+  TestServer bridge;
+  std::string pipeline = Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p1"}) +
+                         WebhookRequest(TestEvent("evt-p2"), "X-Request-Id: p2\r\n") +
+                         Request("GET /nowhere HTTP/1.1", {"Host: x", "X-Request-Id: p3"}) +
+                         Request("GET /metrics HTTP/1.1", {"Host: x", "X-Request-Id: p4"}) +
+                         Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p5", "Connection: close"});
+  auto exchange = Exchange(bridge.port(), pipeline, 5, 5s);
+  ASSERT_EQ(exchange.responses.size(), 5u);
+  const std::pair<const char*, int> expected[] = {{"p1", 200}, {"p2", 200}, {"p3", 404}, {"p4", 200}, {"p5", 200}};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(exchange.responses[i].Header("X-Request-Id"), expected[i].first);
+    EXPECT_EQ(exchange.responses[i].status, expected[i].second);
+  }
+  EXPECT_TRUE(exchange.closed_after);
+}
+
+// RFC 9110 10.1.1: the interim 100 comes only once the head is accepted; a
+// request refused on its head gets its final answer instead.
+TEST(HttpServer, Expect100ContinueIsAnsweredOnlyForAnAcceptedHead) {
+  TestServer bridge;
+  const std::string body = TestEvent("evt-continue");
+  RawConnection connection(bridge.port());
+  std::string head = WebhookRequest(body, "Expect: 100-continue\r\n");
+  head.resize(head.size() - body.size());
+  ASSERT_TRUE(connection.Send(head));
+  auto interim = connection.ReadResponse(10s);
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(connection.Send(body));
+  auto answer = connection.ReadResponse(10s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+
+  RawConnection refused(bridge.port());
+  ASSERT_TRUE(refused.Send(Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+                                   {"Host: x", "Authorization: Bearer wrong", "Content-Type: application/json",
+                                    "Content-Length: 10", "Expect: 100-continue"})));
+  auto refusal = refused.ReadResponse(10s);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->status, 401);
+}
+
+// RFC 9112 3.2.2: a server must accept the absolute form.
+TEST(HttpServer, AnAbsoluteFormTargetReachesTheWebhook) {
+  TestServer bridge;
+  std::string request = WebhookRequest(TestEvent("evt-absolute"));
+  request.replace(request.find(kWebhookPath), std::string(kWebhookPath).size(),
+                  std::string("http://hookbridge:8080") + kWebhookPath + "?source=test");
+  auto exchange = Exchange(bridge.port(), request, 1, 0ms);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 200) << exchange.responses[0].body;
+}
+
+// RFC 9112 7.1: extensions and trailers are taken and dropped; the record's
+// value is the decoded body.
+TEST(HttpServer, AChunkedBodyWithExtensionsAndTrailersIsDecoded) {
+  TestServer bridge;
+  const std::string event = TestEvent("evt-chunked");
+  std::string chunked = "10;ext=\"a\"\r\n" + event.substr(0, 16) + "\r\n" +
+                        [&] {
+                          char size[16];
+                          std::snprintf(size, sizeof size, "%zx", event.size() - 16);
+                          return std::string(size);
+                        }() +
+                        "\r\n" + event.substr(16) + "\r\n0\r\nX-Checksum: 1\r\n\r\n";
+  auto exchange = Exchange(
+      bridge.port(),
+      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+              {"Host: x", std::string("Authorization: Bearer ") + kTestKey, "Content-Type: application/json",
+               "Transfer-Encoding: chunked"},
+              chunked),
+      1, 0ms);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 200) << exchange.responses[0].body;
+  auto records = bridge.publisher().records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].value, event);
+}
+
+// RFC 9110 5.5: values are used exactly as sent. A key sent percent-encoded
+// is not the key.
+TEST(HttpServer, HeaderValuesAreNotDecodedBeforeTheKeyIsCompared) {
+  TestServer bridge;
+  std::string encoded_key = kTestKey;
+  encoded_key.replace(encoded_key.find('-'), 1, "%2D");
+  auto exchange = Exchange(
+      bridge.port(),
+      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+              {"Host: x", "Authorization: Bearer " + encoded_key, "Content-Type: application/json",
+               "Content-Length: 2"},
+              "{}"),
+      1, 0ms);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 401);
+  EXPECT_TRUE(bridge.publisher().records().empty());
+}
+
+TEST(HttpServer, ATooLongTargetIsAnswered414NotClosedSilently) {
+  TestServer bridge;
+  auto exchange = Exchange(bridge.port(), "GET /" + std::string(100 * 1024, 'p') + " HTTP/1.1\r\n", 1, 5s);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 414);
+  EXPECT_NE(exchange.responses[0].body.find("uri_too_long"), std::string::npos);
+  EXPECT_TRUE(exchange.closed_after);
+}
+
+TEST(HttpServer, OperatorEndpointsAndWrongMethodsGetTheirAnswers) {
+  TestServer bridge;
+  httplib::Client client("127.0.0.1", bridge.port());
+  auto alive = client.Get("/healthz");
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(alive->body, R"({"status":"alive"})");
+  auto head = client.Head("/healthz");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->body, "");
+  EXPECT_EQ(head->get_header_value("Content-Length"), "18");
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  bridge.set_ready(false);
+  auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  auto wrong = client.Delete(kWebhookPath);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "POST");
+  auto post_health = client.Post("/healthz", "", "text/plain");
+  ASSERT_TRUE(post_health);
+  EXPECT_EQ(post_health->status, 405);
+  EXPECT_EQ(post_health->get_header_value("Allow"), "GET, HEAD");
+}
+
+// A client that sends half a head holds no handler thread: with one thread
+// and many such clients, a whole webhook is still served.
+TEST(HttpServer, SlowAndIdleClientsHoldNoHandlerThread) {
+  TestServer bridge([](Config& config) { config.http_threads = 1; });
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 100; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(bridge.port()));
+    ASSERT_TRUE(slow.back()->Send(std::string("POST ") + kWebhookPath + " HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+  }
+  auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-served")), 1, 0ms);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 200);
+}
+
+// A request that stalls is answered 408 and its connection closed.
+TEST(HttpServer, ARequestThatStallsIsAnswered408) {
+  TestServer bridge({}, [](HttpServerOptions& options) { options.read_timeout = 1s; });
+  RawConnection connection(bridge.port());
+  ASSERT_TRUE(connection.Send(std::string("POST ") + kWebhookPath + " HTTP/1.1\r\nHost: x\r\n"));
+  auto answer = connection.ReadResponse(10s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 408);
+  EXPECT_EQ(answer->Header("Connection"), "close");
+  EXPECT_TRUE(connection.WaitForClose(5s));
+}
+
+// Past max_in_flight, a webhook is answered 503 overloaded on its head, at
+// once, while the ones in flight wait for Kafka. Of those, the one that
+// waited over 1 s for a handler thread is answered 503 overloaded too,
+// without being published.
+TEST(HttpServer, PastTheInFlightLimitAWebhookIsAnswered503AtOnce) {
+  TestServer bridge([](Config& config) {
+    config.http_threads = 2;
+    config.max_in_flight = 3;
+    config.ack_timeout = 2000ms;
+  });
+  bridge.publisher().NeverComplete();
+  std::vector<std::thread> held;
+  std::vector<std::string> held_error(3);
+  for (int i = 0; i < 3; ++i) {
+    held.emplace_back([&, i] {
+      auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("held-" + std::to_string(i))), 1, 0ms);
+      if (exchange.responses.size() == 1 && exchange.responses[0].status == 503) {
+        held_error[i] = ErrorOf(exchange.responses[0].body);
+      }
+    });
+  }
+  ASSERT_TRUE(PollUntil(10s, [&] { return MetricValue(bridge.port(), "hookbridge_http_requests_in_flight") == 3; }));
+  auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("one-too-many")), 1, 5s);
+  for (auto& thread : held) thread.join();
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  const RawResponse& refusal = exchange.responses[0];
+  EXPECT_EQ(refusal.status, 503);
+  EXPECT_EQ(ErrorOf(refusal.body), "overloaded");
+  EXPECT_EQ(refusal.Header("Retry-After"), "1");
+  EXPECT_EQ(refusal.Header("Connection"), "close");
+  EXPECT_TRUE(exchange.closed_after);
+  std::sort(held_error.begin(), held_error.end());
+  EXPECT_EQ(held_error, (std::vector<std::string>{"overloaded", "unavailable", "unavailable"}));
+  EXPECT_EQ(bridge.publisher().records().size(), 2u) << "the refused ones never reached Kafka";
+}
+
+// Past max_connections, a new connection is answered 503 before its request
+// is read; a client still sending a large body reads it rather than a reset.
+TEST(HttpServer, PastTheConnectionLimitANewConnectionIsAnswered503) {
+  TestServer bridge([](Config& config) { config.max_connections = 3; });
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(bridge.port()));
+    ASSERT_TRUE(held.back()->Send(Request("GET /healthz HTTP/1.1", {"Host: x"})));
+    ASSERT_TRUE(held.back()->ReadResponse(10s)) << "connection " << i << " served";
+  }
+  const std::string large_body(2 << 20, 'x');
+  auto exchange = Exchange(bridge.port(),
+                           Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+                                   {"Host: x", "Content-Length: " + std::to_string(large_body.size())},
+                                   large_body),
+                           1, 5s);
+  ASSERT_EQ(exchange.responses.size(), 1u) << "closed unanswered";
+  EXPECT_EQ(exchange.responses[0].status, 503);
+  EXPECT_NE(exchange.responses[0].body.find("too many connections"), std::string::npos);
+  EXPECT_EQ(exchange.responses[0].Header("Retry-After"), "1");
+  held.clear();
+  EXPECT_TRUE(PollUntil(10s, [&] {
+    return MetricValue(bridge.port(), "hookbridge_http_connections_turned_away_total") >= 1;
+  }));
+}
+
+// A refused request's body is never read as the next request, and a client
+// still sending it reads the answer, not a reset.
+TEST(HttpServer, ARefusedBodyIsNeitherParsedNorAResetForTheSender) {
+  TestServer bridge;
+  const std::string smuggled = WebhookRequest(TestEvent("evt-smuggled"));
+  const std::string padding(2000, ' ');  // within the 4 KiB limit: refused for its key
+  auto exchange = Exchange(
+      bridge.port(),
+      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+              {"Host: x", "Authorization: Bearer wrong", "Content-Type: application/json",
+               "Content-Length: " + std::to_string(smuggled.size() + padding.size())},
+              smuggled + padding),
+      1, 5s);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 401);
+  EXPECT_TRUE(exchange.closed_after);
+  EXPECT_EQ(exchange.unexpected, "");
+  EXPECT_TRUE(bridge.publisher().records().empty());
+}
+
+// Once a drain begins, every answer closes its connection.
+TEST(HttpServer, DuringADrainEveryAnswerClosesItsConnection) {
+  TestServer bridge;
+  RawConnection connection(bridge.port());
+  ASSERT_TRUE(connection.Send(Request("GET /healthz HTTP/1.1", {"Host: x"})));
+  auto before = connection.ReadResponse(10s);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->Header("Connection"), "");
+  bridge.server().CloseConnectionsAfterEachAnswer();
+  ASSERT_TRUE(connection.Send(Request("GET /healthz HTTP/1.1", {"Host: x"})));
+  auto after = connection.ReadResponse(10s);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->Header("Connection"), "close");
+  EXPECT_TRUE(connection.WaitForClose(5s));
+}
+
+// Stop() answers the webhook in progress before it returns.
+TEST(HttpServer, StopAnswersTheWebhookInProgress) {
+  TestServer bridge;
+  bridge.publisher().AnswerLater(PublishStatus::kPersisted, 300ms);
+  std::optional<RawResponse> answer;
+  std::thread sender([&] {
+    auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-stop")), 1, 0ms);
+    if (!exchange.responses.empty()) answer = exchange.responses[0];
+  });
+  ASSERT_TRUE(PollUntil(10s, [&] { return !bridge.publisher().records().empty(); }));
+  bridge.server().Stop();
+  sender.join();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->Header("Connection"), "close");
+}
+
+}  // namespace
+}  // namespace hookbridge
