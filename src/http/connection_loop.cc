@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <ctime>
-#include <random>
 
 #include "hookbridge/core/log.h"
 #include "hookbridge/http/access_log.h"
@@ -21,36 +20,7 @@ namespace {
 // How long accepting pauses when the process is out of file descriptors.
 constexpr std::chrono::milliseconds kAcceptPause{100};
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 random(std::random_device{}());
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(random()));
-  return id;
-}
-
 }  // namespace
-
-struct ConnectionLoop::Connection {
-  enum class Phase { kHandshake, kHead, kBody, kHandling, kWriting, kLingering };
-
-  Connection(int socket, SSL* tls, HeadLimits limits)
-      : transport(socket, tls), head_parser(limits) {}
-
-  Transport transport;
-  Phase phase = Phase::kHead;
-  std::string received;  // read, not yet part of a request (pipelined bytes)
-  RequestHeadParser head_parser;
-  std::optional<ChunkedBodyDecoder> chunked;
-  std::unique_ptr<HttpRequest> request;  // the one being read, handled or answered
-  bool webhook_in_flight = false;        // counted in in_flight_
-  std::string to_send;
-  size_t sent = 0;
-  bool close_after_send = false;
-  bool linger_after_send = false;
-  size_t answered = 0;
-  Clock::time_point request_deadline;  // the whole request must have arrived by then
-  std::optional<Timers::iterator> timer;
-};
 
 ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
                                const Routes& routes, HandlerPool& pool, Metrics& metrics,
@@ -76,6 +46,7 @@ void ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* sou
 }
 
 ConnectionLoop::~ConnectionLoop() {
+  if (listen_socket_ >= 0) ::close(listen_socket_);
   ::close(wake_);
   ::close(epoll_);
 }
@@ -126,7 +97,7 @@ void ConnectionLoop::Run() {
     while (!next_requests_.empty()) {
       Connection* connection = next_requests_.back();
       next_requests_.pop_back();
-      if (connections_.count(connection) != 0 && connection->phase == Connection::Phase::kHead) {
+      if (connections_.count(connection) != 0 && connection->phase() == Connection::Phase::kHead) {
         ReadRequest(*connection);
       }
     }
@@ -172,7 +143,7 @@ void ConnectionLoop::Accept() {
     // for the next edge only when the socket says it would block.
     Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection);
     if (session != nullptr) {
-      connection.phase = Connection::Phase::kHandshake;
+      connection.set_phase(Connection::Phase::kHandshake);
       SetDeadline(connection, Clock::now() + options_.request_timeout);
     } else {
       StartRequest(connection);  // epoll reports the request's bytes
@@ -201,9 +172,9 @@ void ConnectionLoop::TurnAway(int socket) {
 }
 
 void ConnectionLoop::Drive(Connection& connection) {
-  switch (connection.phase) {
+  switch (connection.phase()) {
     case Connection::Phase::kHandshake:
-      switch (connection.transport.Handshake()) {
+      switch (connection.transport().Handshake()) {
         case IoStatus::kDone:
           if (StartRequest(connection)) ReadRequest(connection);  // data may have come with it
           return;
@@ -215,7 +186,7 @@ void ConnectionLoop::Drive(Connection& connection) {
     case Connection::Phase::kHandling: return;  // the handler thread has it
     case Connection::Phase::kWriting: return Flush(connection);
     case Connection::Phase::kLingering:
-      if (connection.transport.Discard() != IoStatus::kWouldBlock) Close(connection);
+      if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
       return;
   }
 }
@@ -223,33 +194,43 @@ void ConnectionLoop::Drive(Connection& connection) {
 // Waits for the next request on the connection (its bytes may be here
 // already); false if the connection was closed instead.
 bool ConnectionLoop::StartRequest(Connection& connection) {
-  if (stopping_ && connection.received.empty()) {
+  connection.BeginRequest();
+  if (stopping_ && connection.request().head_bytes.empty()) {
     Close(connection);
     return false;
   }
-  connection.phase = Connection::Phase::kHead;
-  connection.head_parser.Reset();
-  connection.chunked.reset();
-  connection.request = std::make_unique<HttpRequest>();
-  connection.request->head_bytes.swap(connection.received);  // pipelined bytes come first
   SetDeadline(connection, Clock::now() + options_.keep_alive_timeout);
   return true;
 }
 
+// Reads until the request is complete or refused, or the socket has no more.
 void ConnectionLoop::ReadRequest(Connection& connection) {
   using Phase = Connection::Phase;
-  while (connection.phase == Phase::kHead || connection.phase == Phase::kBody) {
-    // What is buffered first, then what the socket has.
-    const bool reading =
-        connection.phase == Phase::kHead ? TakeHead(connection) : TakeBody(connection);
-    if (!reading) return;
-    size_t got = 0;
-    switch (connection.transport.Read(scratch_.data(), scratch_.size(), &got)) {
+  while (connection.phase() == Phase::kHead || connection.phase() == Phase::kBody) {
+    const Clock::time_point now = Clock::now();
+    const Connection::Step step =
+        connection.phase() == Phase::kHead ? connection.TakeHead(now) : connection.TakeBody();
+    if (step == Connection::Step::kRefused) {
+      return Answer(connection, connection.Refusal(), true);  // where it ends is unknown: nothing more is read
+    }
+    if (step == Connection::Step::kComplete) {
+      if (connection.phase() == Phase::kHead) {
+        OnHead(connection);
+        continue;  // its body may be here already
+      }
+      return Dispatch(connection);
+    }
+    if (connection.MidRequest()) {
+      // It may stall for read_timeout, within request_timeout in all.
+      SetDeadline(connection, std::min(connection.request().start + options_.request_timeout,
+                                       connection.last_progress() + options_.read_timeout));
+    }
+    switch (connection.Receive(scratch_.data(), scratch_.size(), now)) {
       case IoStatus::kDone: break;
       case IoStatus::kWouldBlock: return;
       case IoStatus::kClosed:
         // A client that ends its side mid-request still reads an answer.
-        if (MidRequest(connection)) {
+        if (connection.MidRequest()) {
           return Answer(connection,
                         ErrorResponse(ErrorCode::kBadRequest, "request incomplete: the client closed"),
                         true);
@@ -257,108 +238,37 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
         return Close(connection);
       case IoStatus::kError: return Close(connection);
     }
-    std::string& into =
-        connection.phase == Phase::kHead ? connection.request->head_bytes : connection.received;
-    into.append(scratch_.data(), got);
-    // Progress: the request may stall for read_timeout, within request_timeout overall.
-    const Clock::time_point now = Clock::now();
-    if (connection.phase == Phase::kHead && connection.request->start == Clock::time_point{}) {
-      connection.request->start = now;
-      connection.request_deadline = now + options_.request_timeout;
-    }
-    SetDeadline(connection, std::min(connection.request_deadline, now + options_.read_timeout));
   }
 }
 
-bool ConnectionLoop::TakeHead(Connection& connection) {
-  HttpRequest& request = *connection.request;
-  if (request.head_bytes.empty()) return true;
-  if (request.start == Clock::time_point{}) {  // pipelined: it arrived with the one before
-    request.start = Clock::now();
-    connection.request_deadline = request.start + options_.request_timeout;
-    SetDeadline(connection, connection.request_deadline);
-  }
-  switch (connection.head_parser.Feed(request.head_bytes, &request.head)) {
-    case RequestHeadParser::State::kIncomplete: return true;
-    case RequestHeadParser::State::kRefused:
-      Answer(connection, ErrorResponse(connection.head_parser.error(), connection.head_parser.message()),
-             true);  // where its body ends is unknown: nothing more is read
-      return false;
-    case RequestHeadParser::State::kComplete: break;
-  }
-  const size_t head_size = connection.head_parser.head_size();
-  connection.received.assign(request.head_bytes, head_size);  // the body, or the next request
-  request.head_bytes.resize(head_size);  // shrinks in place: the head's views stay valid
-  request.head_done = Clock::now();
-  std::string_view given_id = request.head.Value("X-Request-Id");
-  request.id = IsWellFormedRequestId(given_id) ? std::string(given_id) : NewRequestId();
-
+// A complete head: answered here, or a webhook whose body comes next.
+void ConnectionLoop::OnHead(Connection& connection) {
+  HttpRequest& request = connection.request();
   Routes::LoopState state;
   state.overloaded = in_flight_ >= options_.max_in_flight;
   if (request.head.path == "/metrics") state.idle_connections = IdleConnections();
   if (routes_.AnswerOnHead(request, state)) {
     RecordAnswer(metrics_, request);
-    Send(connection);
-    return false;
+    return Send(connection);
   }
-  // A webhook whose body comes next: it counts as in flight until answered.
-  ++in_flight_;
+  ++in_flight_;  // counted as in flight until answered
   metrics_.AddInFlight(1);
   connection.webhook_in_flight = true;
-  if (request.head.framing == BodyFraming::kChunked) {
-    connection.chunked.emplace(options_.max_body_bytes);
-  } else {
-    request.body.reserve(request.head.content_length);
-  }
+  connection.BeginBody(options_.max_body_bytes);
   if (request.head.expects_continue) {
-    size_t written = 0;  // 25 bytes into an empty send buffer: all or the connection is broken
-    connection.transport.Write(kContinueAnswer, &written);
-    if (written != kContinueAnswer.size()) {
-      Close(connection);
-      return false;
-    }
+    size_t written = 0;  // 25 bytes into an empty send buffer: all, or the connection is broken
+    connection.transport().Write(kContinueAnswer, &written);
+    if (written != kContinueAnswer.size()) Close(connection);
   }
-  connection.phase = Connection::Phase::kBody;
-  return TakeBody(connection);
-}
-
-bool ConnectionLoop::TakeBody(Connection& connection) {
-  HttpRequest& request = *connection.request;
-  std::string& received = connection.received;
-  if (connection.chunked) {
-    const size_t used = connection.chunked->Feed(received, &request.body);
-    received.erase(0, used);
-    switch (connection.chunked->state()) {
-      case ChunkedBodyDecoder::State::kIncomplete: return true;
-      case ChunkedBodyDecoder::State::kRefused: {
-        HttpResponse refusal = ErrorResponse(connection.chunked->error(), connection.chunked->message());
-        if (refusal.error == ErrorCode::kPayloadTooLarge) {
-          refusal = ErrorResponse(ErrorCode::kPayloadTooLarge,
-                                  "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
-        }
-        Answer(connection, std::move(refusal), true);
-        return false;
-      }
-      case ChunkedBodyDecoder::State::kComplete: break;
-    }
-  } else {
-    const size_t missing = request.head.content_length - request.body.size();
-    const size_t take = std::min(missing, received.size());
-    request.body.append(received, 0, take);
-    received.erase(0, take);
-    if (take < missing) return true;
-  }
-  Dispatch(connection);
-  return false;
 }
 
 void ConnectionLoop::Dispatch(Connection& connection) {
-  connection.phase = Connection::Phase::kHandling;
+  connection.set_phase(Connection::Phase::kHandling);
   if (connection.timer) {
     timers_.erase(*connection.timer);
     connection.timer.reset();
   }
-  HttpRequest* request = connection.request.get();
+  HttpRequest* request = connection.request_pointer();
   pool_.Submit([this, &connection, request](HandlerPool::Clock::duration waited) {
     if (waited > options_.max_wait_for_handler) {
       request->answer =
@@ -387,8 +297,7 @@ void ConnectionLoop::TakeAnswered() {
 }
 
 void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool body_unread) {
-  HttpRequest& request = *connection.request;
-  if (request.id.empty()) request.id = NewRequestId();
+  HttpRequest& request = connection.request();
   request.answer = std::move(answer);
   request.body_unread = body_unread;
   RecordAnswer(metrics_, request);
@@ -396,7 +305,7 @@ void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool bo
 }
 
 void ConnectionLoop::Send(Connection& connection) {
-  HttpRequest& request = *connection.request;
+  const HttpRequest& request = connection.request();
   // Decided when the answer is written: once a drain has begun, every answer
   // says that the connection closes.
   const bool close = !request.head.keep_alive || request.body_unread || closing_connections_ ||
@@ -406,33 +315,23 @@ void ConnectionLoop::Send(Connection& connection) {
     date_second_ = second;
     date_ = HttpDate();
   }
-  connection.to_send = WireAnswer(request, close, date_);
-  connection.sent = 0;
-  connection.close_after_send = close;
-  connection.linger_after_send = request.body_unread;
+  connection.QueueAnswer(close, date_);
   if (connection.webhook_in_flight) {
     connection.webhook_in_flight = false;
     --in_flight_;
     metrics_.AddInFlight(-1);
   }
-  connection.request.reset();
-  connection.phase = Connection::Phase::kWriting;
   SetDeadline(connection, Clock::now() + options_.write_timeout);
   Flush(connection);
 }
 
 void ConnectionLoop::Flush(Connection& connection) {
-  while (connection.sent < connection.to_send.size()) {
-    size_t written = 0;
-    std::string_view rest = std::string_view(connection.to_send).substr(connection.sent);
-    switch (connection.transport.Write(rest, &written)) {
-      case IoStatus::kDone: connection.sent += written; break;
-      case IoStatus::kWouldBlock: return;  // epoll says when there is room
-      default: return Close(connection);
-    }
+  switch (connection.Flush()) {
+    case IoStatus::kDone: break;
+    case IoStatus::kWouldBlock: return;  // epoll says when there is room
+    default: return Close(connection);
   }
-  connection.to_send.clear();
-  if (!connection.close_after_send) {
+  if (!connection.close_after_send()) {
     // The next request is read from Run(), not from here: pipelined
     // requests would otherwise nest one call deeper each.
     if (StartRequest(connection)) next_requests_.push_back(&connection);
@@ -448,10 +347,10 @@ void ConnectionLoop::Flush(Connection& connection) {
 // sent. So, as nginx's lingering close: end our side, discard what the client
 // still sends until it closes, for at most options_.linger.
 void ConnectionLoop::Linger(Connection& connection) {
-  connection.transport.EndSending();
-  connection.phase = Connection::Phase::kLingering;
+  connection.transport().EndSending();
+  connection.set_phase(Connection::Phase::kLingering);
   SetDeadline(connection, Clock::now() + options_.linger);
-  if (connection.transport.Discard() != IoStatus::kWouldBlock) Close(connection);
+  if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
 }
 
 void ConnectionLoop::Close(Connection& connection) {
@@ -474,45 +373,34 @@ void ConnectionLoop::SetDeadline(Connection& connection, Clock::time_point deadl
 void ConnectionLoop::Expire(Connection& connection) {
   timers_.erase(*connection.timer);
   connection.timer.reset();
-  if (!MidRequest(connection)) return Close(connection);  // idle, handshake, writing or lingering
+  if (!connection.MidRequest()) return Close(connection);  // idle, handshake, writing or lingering
   Answer(connection,
          ErrorResponse(ErrorCode::kRequestTimeout,
                        "the request did not arrive in time (15 s in all, 5 s without progress)"),
          true);
 }
 
-// Stops accepting; idle connections close now, requests being read are
-// answered 503, and the loop ends when the last connection is closed.
+// Stops accepting; idle connections close now. Requests already begun are
+// read, handled and answered (with Connection: close) within their own
+// deadlines, and the loop ends when the last connection is closed.
 void ConnectionLoop::BeginStop() {
   stopping_ = true;
-  epoll_ctl(epoll_, EPOLL_CTL_DEL, listen_socket_, nullptr);
-  std::vector<Connection*> all;
-  for (const auto& entry : connections_) all.push_back(entry.first);
-  for (Connection* connection : all) {
+  ::close(listen_socket_);  // new connections are refused from now on
+  listen_socket_ = -1;
+  std::vector<Connection*> idle;
+  for (const auto& [connection, owned] : connections_) {
     using Phase = Connection::Phase;
-    switch (connection->phase) {
-      case Phase::kHandling:
-      case Phase::kWriting: break;  // answered, then closed (stopping_)
-      default:
-        if (MidRequest(*connection)) {
-          Answer(*connection, ErrorResponse(ErrorCode::kUnavailable, "shutting down, retry"), true);
-        } else {
-          Close(*connection);
-        }
-    }
+    const bool busy = connection->phase() == Phase::kHandling ||
+                      connection->phase() == Phase::kWriting || connection->MidRequest();
+    if (!busy) idle.push_back(connection);
   }
-}
-
-bool ConnectionLoop::MidRequest(const Connection& connection) {
-  return (connection.phase == Connection::Phase::kHead ||
-          connection.phase == Connection::Phase::kBody) &&
-         connection.request && connection.request->start != Clock::time_point{};
+  for (Connection* connection : idle) Close(*connection);
 }
 
 size_t ConnectionLoop::IdleConnections() const {
   size_t idle = 0;
   for (const auto& [connection, owned] : connections_) {
-    idle += connection->phase == Connection::Phase::kHead && !MidRequest(*connection);
+    idle += connection->phase() == Connection::Phase::kHead && !connection->MidRequest();
   }
   return idle;
 }

@@ -67,21 +67,18 @@ class HttpServer::Impl {
   Impl(const HttpServerOptions& options, WebhookHandler& handler, Metrics& metrics,
        std::function<Readiness()> readiness, int listen_socket, TlsContext tls,
        const std::atomic<bool>& closing)
-      : listen_socket_(listen_socket),
-        tls_(std::move(tls)),
+      : tls_(std::move(tls)),
         routes_(options.webhook_path, handler, metrics, std::move(readiness)),
         pool_(options.threads),
-        loop_(listen_socket_, tls_.get(), options, routes_, pool_, metrics, closing),
+        loop_(listen_socket, tls_.get(), options, routes_, pool_, metrics, closing),
         thread_([this] { loop_.Run(); }) {}
 
   ~Impl() {
     loop_.Stop();
     thread_.join();
-    ::close(listen_socket_);
   }
 
  private:
-  const int listen_socket_;
   TlsContext tls_;
   Routes routes_;
   HandlerPool pool_;

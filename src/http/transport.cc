@@ -1,5 +1,6 @@
 #include "hookbridge/http/transport.h"
 
+#include <openssl/err.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,9 @@ Transport::~Transport() {
   ::close(socket_);
 }
 
+// OpenSSL's error queue is per thread, and one thread serves every
+// connection: each TLS call starts with it cleared, or a failure on one
+// connection would read as a failure of the next call on another.
 IoStatus Transport::TlsStatus(int result) {
   switch (SSL_get_error(tls_, result)) {
     case SSL_ERROR_WANT_READ:
@@ -33,6 +37,7 @@ IoStatus Transport::TlsStatus(int result) {
 
 IoStatus Transport::Handshake() {
   if (tls_ == nullptr) return IoStatus::kDone;
+  ERR_clear_error();
   int result = SSL_accept(tls_);
   return result == 1 ? IoStatus::kDone : TlsStatus(result);
 }
@@ -40,6 +45,7 @@ IoStatus Transport::Handshake() {
 IoStatus Transport::Read(char* buffer, size_t max, size_t* got) {
   *got = 0;
   if (tls_ != nullptr) {
+    ERR_clear_error();
     int result = SSL_read(tls_, buffer, static_cast<int>(max));
     if (result <= 0) return TlsStatus(result);
     *got = static_cast<size_t>(result);
@@ -54,6 +60,7 @@ IoStatus Transport::Read(char* buffer, size_t max, size_t* got) {
 IoStatus Transport::Write(std::string_view data, size_t* written) {
   *written = 0;
   if (tls_ != nullptr) {
+    ERR_clear_error();
     int result = SSL_write(tls_, data.data(), static_cast<int>(data.size()));
     if (result <= 0) return TlsStatus(result);
     *written = static_cast<size_t>(result);
@@ -66,7 +73,10 @@ IoStatus Transport::Write(std::string_view data, size_t* written) {
 }
 
 void Transport::EndSending() {
-  if (tls_ != nullptr) SSL_shutdown(tls_);  // one non-blocking try: close_notify
+  if (tls_ != nullptr) {
+    ERR_clear_error();
+    SSL_shutdown(tls_);  // one non-blocking try: close_notify
+  }
   ::shutdown(socket_, SHUT_WR);
 }
 

@@ -5,14 +5,13 @@
 // (5 s per read, 15 s for a whole request) while other clients' webhooks keep
 // being accepted.
 //
-// Overload: with 4 HTTP threads and at most 8 connections in flight, 200
-// connections holding slow requests plus a burst of webhooks. Past capacity
-// the answer is 503 "overloaded" with Retry-After at once (within capacity,
-// after at most 1 s of waiting for a worker), also past every overflow
-// thread; no connection is closed unanswered; no 2xx is given for an event
-// that is not on the topic; resident memory stays bounded; and once the load
-// stops the service recovers. Idle keep-alive connections, however many, hold
-// no worker.
+// Overload: with 4 handler threads and at most 8 webhooks in flight, 200
+// connections holding slow webhooks plus a burst of webhooks. Past capacity
+// the answer is 503 "overloaded" with Retry-After at once, also past the
+// connection limit; no connection is closed unanswered; no 2xx is given for
+// an event that is not on the topic; resident memory stays bounded; and once
+// the load stops the service recovers. Idle keep-alive connections, however
+// many, hold no handler thread.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -38,10 +37,15 @@ namespace {
 using namespace hostile;
 
 const std::string kAuth = std::string("Authorization: Bearer ") + kNewKey;
-// Half a request head: a connection that sends it holds whatever thread reads
-// it until the head is finished or cut off.
+// Half a request head: a connection that sends it holds an open connection,
+// and nothing else, until the head is finished or cut off.
 const std::string kHalfHead =
     std::string("POST ") + kPath + " HTTP/1.1\r\nHost: hookbridge\r\nX-Slow: ";
+// A whole webhook head and the first bytes of its body: the webhook counts as
+// in flight until its body is complete or cut off.
+const std::string kWebhookHeadAndSomeBody =
+    std::string("POST ") + kPath + " HTTP/1.1\r\nHost: hookbridge\r\n" + kAuth +
+    "\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"id\":";
 
 std::string WebhookRequest(const std::string& id, bool close) {
   std::string body = ProfileEvent(id, "profile-" + id);
@@ -212,10 +216,10 @@ TEST_F(SlowClients, TrickledTlsHandshakeIsCutOffWhileOtherClientsAreServed) {
 }
 
 // Resident memory allowed while overloaded. Idle, hookbridge holds about
-// 12 MiB. Under this load its memory is bounded by construction: 4 workers
-// (each with at most one body, at most HOOKBRIDGE_MAX_BODY_BYTES = 4 KiB here,
-// and a 64 KiB request head), at most 256 overflow threads (a few pages of
-// stack each) and 200 sockets. 200 MiB leaves room for all of that many times
+// 12 MiB. Under this load its memory is bounded by construction: at most 8
+// webhooks in flight (each with at most one body, at most
+// HOOKBRIDGE_MAX_BODY_BYTES = 4 KiB here), 4 handler threads, and about 300
+// sockets, each with at most a 64 KiB request head. 200 MiB leaves room for all of that many times
 // over, yet is far below what a queue that grows with the offered load (one
 // buffer per waiting connection or request) would reach. AddressSanitizer's
 // shadow memory, quarantine and per-thread fake stacks add a constant that
@@ -270,15 +274,24 @@ TEST_F(Overload, Answers503AtOnceWithBoundedMemoryAndRecovers) {
   }
   std::this_thread::sleep_for(200ms);
 
-  // 200 connections holding slow requests: each sends half a request head,
-  // then one more byte a second.
+  // 200 connections holding slow requests: each sends a webhook's head and
+  // the start of its body, then one more byte a second. The first ones take
+  // every in-flight slot for up to 15 s; the rest are answered 503 at once.
   constexpr int kSlow = 200;
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < kSlow; ++i) {
     slow.push_back(std::make_unique<RawConnection>(port));
     ASSERT_TRUE(slow.back()->connected());
-    slow.back()->Send(kHalfHead);
+    slow.back()->Send(kWebhookHeadAndSomeBody);
   }
+  // Wait until the slow ones hold the slots (all but those of the two steady
+  // senders), so that the burst meets a full house. (No ASSERT while the
+  // load's threads run: returning would abort.)
+  EXPECT_TRUE(PollUntil(10s, [&] {
+    auto metrics = Get("/metrics");
+    return metrics && test_support::ParseExposition(metrics->body)
+                              .Value("hookbridge_http_requests_in_flight") >= 6;
+  }));
   std::thread dripper([&] {
     while (loaded) {
       for (auto& connection : slow) connection->Send("x");
@@ -334,10 +347,9 @@ TEST_F(Overload, Answers503AtOnceWithBoundedMemoryAndRecovers) {
       EXPECT_EQ(ErrorCodeOf(answer.body), "unavailable");
     }
   }
-  // Past the in-flight cap a 503 comes at once, from an overflow thread,
-  // without waiting for a worker or behind other connections. Within the cap
-  // a request may wait for a worker, but at most 1 s before it is answered
-  // 503 too: the workers are all held by slow clients for up to 15 s here.
+  // Past the in-flight cap a 503 comes at once, on the request's head,
+  // without waiting for a handler thread or behind other connections: the
+  // slots are all held by slow clients for up to 15 s here.
   EXPECT_GT(overloaded, 0);
   EXPECT_LT(slowest_overloaded, 3s) << "1 s in the waiting line at most, plus scheduling";
   const auto answered_at_once =
@@ -395,17 +407,14 @@ TEST_F(Overload, Answers503AtOnceWithBoundedMemoryAndRecovers) {
     EXPECT_EQ(stored.count(id), 1u) << id << " acknowledged, not stored";
 }
 
-// Past the in-flight limit and every overflow thread (256, each held here for
-// a second by a connection that sent half a request head), no thread is left
-// to read a new connection's request. It is still answered 503 overloaded
-// with Retry-After, before its request is read, and what it sends is read and
-// dropped, so that a client still sending a large body gets to read the
-// answer instead of a reset. Every connection gets that answer; none is
-// closed unanswered (a sender would see a network error).
-TEST_F(Overload, PastEveryBoundANewConnectionIsStillAnswered503) {
+// Past HOOKBRIDGE_MAX_CONNECTIONS, a new connection is answered 503
+// overloaded with Retry-After before its request is read, and what it sends
+// is read and dropped, so that a client still sending a large body gets to
+// read the answer instead of a reset. None is closed unanswered (a sender
+// would see a network error).
+TEST_F(Overload, PastTheConnectionLimitANewConnectionIsStillAnswered503) {
   auto env = Environment();
-  env["HOOKBRIDGE_HTTP_THREADS"] = "2";
-  env["HOOKBRIDGE_MAX_IN_FLIGHT"] = "4";
+  env["HOOKBRIDGE_MAX_CONNECTIONS"] = "50";
   StartBridge(env);
   const int port = bridge_->port();
   const std::string large_body(2 << 20, 'x');
@@ -415,9 +424,9 @@ TEST_F(Overload, PastEveryBoundANewConnectionIsStillAnswered503) {
                "Content-Length: " + std::to_string(large_body.size())},
               large_body);
 
-  // Each round: enough slow connections to hold both workers, the waiting
-  // line and every overflow thread, then a probe right behind them.
-  constexpr int kHolders = 300;
+  // Each round: connections that hold every slot, then a probe right behind
+  // them (connections are accepted in the order they arrive).
+  constexpr int kHolders = 50;
   std::optional<RawResponse> turned_away;
   int rounds = 0;
   for (auto give_up = Clock::now() + 30s; !turned_away && Clock::now() < give_up; ++rounds) {
@@ -431,17 +440,17 @@ TEST_F(Overload, PastEveryBoundANewConnectionIsStillAnswered503) {
     ExchangeResult probe = Exchange(port, probe_request, 1, 0ms, 10s);
     ASSERT_EQ(probe.responses.size(), 1u) << "round " << rounds << ": closed unanswered";
     // A round slower than the 5 s read timeout has had its holders cut off:
-    // the probe may then have reached a worker (and a 413).
+    // the probe may then have been read (and answered 413).
     if (Clock::now() - round_start > 4s) continue;
     const RawResponse& answer = probe.responses[0];
     ASSERT_EQ(answer.status, 503) << answer.head << answer.body;
     EXPECT_EQ(answer.Header("Retry-After"), "1");
     EXPECT_EQ(answer.Header("Connection"), "close");
     EXPECT_EQ(ErrorCodeOf(answer.body), "overloaded");
-    // The overflow threads' 503 says "too many requests in flight".
-    if (answer.body.find("too many connections") != std::string::npos) turned_away = answer;
+    EXPECT_NE(answer.body.find("too many connections"), std::string::npos) << answer.body;
+    turned_away = answer;
   }
-  ASSERT_TRUE(turned_away) << "no probe got past every overflow thread in " << rounds << " rounds";
+  ASSERT_TRUE(turned_away) << "no probe was turned away in " << rounds << " rounds";
 
   auto turned_away_total = [&] {
     auto metrics = Get("/metrics");
@@ -462,16 +471,14 @@ TEST_F(Overload, PastEveryBoundANewConnectionIsStillAnswered503) {
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 1) << "only the webhook after the load";
 }
 
-// An overflow thread gives a connection 1 s to start its request. One that
-// sends nothing in that time is answered 503 overloaded, not closed
-// unanswered: a client reads that answer once it has sent its request.
-TEST_F(Overload, AnOverflowConnectionThatSendsNothingIsAnswered503) {
+// Past the connection limit, a connection that sends nothing is answered 503
+// overloaded at once, not closed unanswered: a client reads that answer once
+// it has sent its request.
+TEST_F(Overload, PastTheConnectionLimitASilentConnectionIsAnswered503) {
   auto env = Environment();
-  env["HOOKBRIDGE_HTTP_THREADS"] = "2";
-  env["HOOKBRIDGE_MAX_IN_FLIGHT"] = "4";
+  env["HOOKBRIDGE_MAX_CONNECTIONS"] = "4";
   StartBridge(env);
   const int port = bridge_->port();
-  // Both workers and the waiting line taken by requests that never finish.
   std::vector<std::unique_ptr<RawConnection>> holders;
   for (int i = 0; i < 4; ++i) {
     holders.push_back(std::make_unique<RawConnection>(port));
@@ -487,12 +494,12 @@ TEST_F(Overload, AnOverflowConnectionThatSendsNothingIsAnswered503) {
   EXPECT_EQ(ErrorCodeOf(answer->body), "overloaded");
 }
 
-// Idle keep-alive connections are parked, not given a worker each: with 2
-// worker threads, 300 connections that each sent a webhook stay open, a new
-// client is served meanwhile, and every one of the 300 then sends a second
-// webhook on its same connection and gets 200 (a worker per connection would
-// have had to close idle ones to serve anybody else).
-TEST_F(Overload, IdleKeepAliveConnectionsHoldNoWorker) {
+// Idle keep-alive connections hold no handler thread: with 2 handler
+// threads, 300 connections that each sent a webhook stay open, a new client
+// is served meanwhile, and every one of the 300 then sends a second webhook
+// on its same connection and gets 200 (a thread per connection would have
+// had to close idle ones to serve anybody else).
+TEST_F(Overload, IdleKeepAliveConnectionsHoldNoHandlerThread) {
   auto env = Environment();
   env["HOOKBRIDGE_HTTP_THREADS"] = "2";
   env["HOOKBRIDGE_MAX_IN_FLIGHT"] = "4";
@@ -513,8 +520,7 @@ TEST_F(Overload, IdleKeepAliveConnectionsHoldNoWorker) {
   }
   EXPECT_EQ(first_accepted, kIdle);
 
-  // They are all parked (each once its worker's brief wait for a next
-  // request is over), and shown as such.
+  // They are all idle, and shown as such.
   EXPECT_TRUE(PollUntil(5s, [&] {
     auto metrics = Get("/metrics");
     return metrics && test_support::ParseExposition(metrics->body)

@@ -3,13 +3,18 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../hostile/raw_http.h"
 #include "../support/prometheus_text.h"
+#include "../support/throwaway_certificate.h"
 #include "http_test_server.h"
 
 namespace hookbridge {
@@ -347,6 +352,49 @@ TEST(HttpServer, StopAnswersTheWebhookInProgress) {
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 200);
   EXPECT_EQ(answer->Header("Connection"), "close");
+}
+
+}  // namespace
+}  // namespace hookbridge
+
+namespace hookbridge {
+namespace {
+
+// HTTPS: webhooks on one TLS connection, a refusal that closes it, and
+// requests on a fresh one afterwards, across a failed handshake.
+TEST(HttpsServer, ServesKeepAliveWebhooksAndSurvivesARefusal) {
+  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
+  TestServer bridge([&](Config& config) {
+    config.tls_cert_file = dir + "/cert.pem";
+    config.tls_key_file = dir + "/key.pem";
+  });
+  httplib::SSLClient client("127.0.0.1", bridge.port());
+  client.enable_server_certificate_verification(false);
+  client.set_keep_alive(true);
+  for (int i = 0; i < 3; ++i) {
+    auto answer = client.Post(kWebhookPath, Auth(), TestEvent("tls-" + std::to_string(i)), "application/json");
+    ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+    EXPECT_EQ(answer->status, 200);
+  }
+  auto refused = client.Post(kWebhookPath, {{"Authorization", "Bearer wrong"}}, TestEvent("x"), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+  // A failed handshake on another connection leaves this one unharmed
+  // (OpenSSL's error queue is per thread, and the loop serves both).
+  auto plain = Exchange(bridge.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 1, 0ms, 5s);
+  EXPECT_TRUE(plain.responses.empty());
+  auto after = client.Post(kWebhookPath, Auth(), TestEvent("tls-after"), "application/json");
+  ASSERT_TRUE(after) << httplib::to_string(after.error());
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(bridge.publisher().records().size(), 4u);
+  std::remove((dir + "/cert.pem").c_str());
+  std::remove((dir + "/key.pem").c_str());
+  rmdir(dir.c_str());
 }
 
 }  // namespace

@@ -33,13 +33,11 @@
 #include <vector>
 
 #include "hookbridge/core/metrics.h"
-#include "hookbridge/http/chunked_body.h"
+#include "hookbridge/http/connection.h"
 #include "hookbridge/http/handler_pool.h"
 #include "hookbridge/http/http_request.h"
 #include "hookbridge/http/http_server.h"
-#include "hookbridge/http/request_head.h"
 #include "hookbridge/http/routes.h"
-#include "hookbridge/http/transport.h"
 
 namespace hookbridge {
 
@@ -47,8 +45,8 @@ class ConnectionLoop {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `listen_socket`: bound and listening, owned by the caller. `tls`: nullptr
-  // for plain HTTP.
+  // `listen_socket`: bound and listening, now owned by the loop (closed when
+  // it stops). `tls`: nullptr for plain HTTP.
   ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
                  const Routes& routes, HandlerPool& pool, Metrics& metrics,
                  const std::atomic<bool>& closing_connections);
@@ -63,7 +61,6 @@ class ConnectionLoop {
   void Stop();
 
  private:
-  struct Connection;
   using Timers = std::multimap<Clock::time_point, Connection*>;
 
   void Watch(int operation, int socket, uint32_t events, void* source);
@@ -72,8 +69,7 @@ class ConnectionLoop {
   void Drive(Connection& connection);
   void ReadRequest(Connection& connection);
   // Takes what was received; false once the request stops being read.
-  bool TakeHead(Connection& connection);
-  bool TakeBody(Connection& connection);
+  void OnHead(Connection& connection);
   bool StartRequest(Connection& connection);
   void Dispatch(Connection& connection);
   // On a handler thread: the webhook of `connection` has its answer.
@@ -88,12 +84,10 @@ class ConnectionLoop {
   void SetDeadline(Connection& connection, Clock::time_point deadline);
   void Expire(Connection& connection);
   void BeginStop();
-  // Whether some of a request has arrived (not just an idle connection).
-  static bool MidRequest(const Connection& connection);
   size_t IdleConnections() const;
   int NextTimeoutMs(Clock::time_point now) const;
 
-  const int listen_socket_;
+  int listen_socket_;
   SSL_CTX* const tls_;
   const HttpServerOptions& options_;
   const Routes& routes_;
