@@ -11,18 +11,34 @@ namespace hookbridge {
 namespace {
 
 constexpr const char* kRdkafkaEnvPrefix = "HOOKBRIDGE_RDKAFKA_";
-constexpr int kDefaultMaxInFlight = 1024;
 
 // Parses one value into the config; returns an error text, empty when fine.
 using Apply = std::function<std::string(Config&, const std::string& value)>;
+// The setting's value in a config, as --check-config prints it; empty when unset.
+using Show = std::function<std::string(const Config&)>;
 
+// One setting. Its default is Show applied to a default Config: Config's
+// initialisers are the one place defaults are written.
 struct Setting {
   const char* env;
   const char* flag;
-  const char* default_text;
+  const char* unset_text;  // --help's default when Show gives nothing
   const char* help;
   Apply apply;
+  Show show;
 };
+
+std::string Number(long long value) { return std::to_string(value); }
+
+constexpr std::pair<const char*, LogLevel> kLogLevels[] = {
+    {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
+
+const char* LogLevelName(LogLevel level) {
+  for (const auto& [name, value] : kLogLevels) {
+    if (value == level) return name;
+  }
+  return "info";
+}
 
 std::string ParseInteger(const std::string& text, long long min, long long max, long long* out) {
   long long value = 0;
@@ -52,15 +68,17 @@ std::string ApplyListen(Config& config, const std::string& value) {
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
-      {"HOOKBRIDGE_LISTEN", "--listen", "0.0.0.0:8080", "HOST:PORT to serve HTTP on",
-       ApplyListen},
-      {"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "/webhooks/getprofile",
+      {"HOOKBRIDGE_LISTEN", "--listen", "", "HOST:PORT to serve HTTP on",
+       ApplyListen,
+       [](const Config& c) { return c.listen_host + ":" + Number(c.listen_port); }},
+      {"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "",
        "path that accepts the webhook POSTs",
        [](Config& c, const std::string& v) -> std::string {
          if (v.empty() || v.front() != '/') return "must start with '/'";
          c.webhook_path = v;
          return "";
-       }},
+       },
+       [](const Config& c) { return c.webhook_path; }},
       {"GETPROFILE_API_KEY", "--api-key", "(none)",
        "accepted API keys, comma-separated (several allow rotation without downtime)",
        [](Config& c, const std::string& v) -> std::string {
@@ -70,7 +88,8 @@ const std::vector<Setting>& Settings() {
          c.api_keys = std::move(*keys);
          c.api_key_file.clear();
          return "";
-       }},
+       },
+       [](const Config& c) { return c.api_key_file.empty() && c.api_keys.size() > 0 ? "(" + Number(static_cast<long long>(c.api_keys.size())) + " keys, redacted)" : std::string(); }},
       {"GETPROFILE_API_KEY_FILE", "--api-key-file", "(none)",
        "file with one accepted API key per line (instead of GETPROFILE_API_KEY)",
        [](Config& c, const std::string& v) -> std::string {
@@ -80,36 +99,41 @@ const std::vector<Setting>& Settings() {
          c.api_keys = std::move(*keys);
          c.api_key_file = v;
          return "";
-       }},
+       },
+       [](const Config& c) { return c.api_key_file.empty() ? std::string() : c.api_key_file + " (" + Number(static_cast<long long>(c.api_keys.size())) + " keys, redacted)"; }},
       {"HOOKBRIDGE_KAFKA_BROKERS", "--kafka-brokers", "(embedded development broker)",
        "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]",
        [](Config& c, const std::string& v) -> std::string {
          c.kafka_brokers = v;
          return "";
-       }},
-      {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "getprofile.events", "topic the events go to",
+       },
+       [](const Config& c) { return c.kafka_brokers; }},
+      {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "", "topic the events go to",
        [](Config& c, const std::string& v) -> std::string {
          if (v.empty()) return "must not be empty";
          c.kafka_topic = v;
          return "";
-       }},
-      {"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4000",
+       },
+       [](const Config& c) { return c.kafka_topic; }},
+      {"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "",
        "answer 503 when Kafka has not acknowledged an event within this many ms",
        [](Config& c, const std::string& v) -> std::string {
          long long ms = 0;
          if (std::string error = ParseInteger(v, 100, 60000, &ms); !error.empty()) return error;
          c.ack_timeout = std::chrono::milliseconds(ms);
          return "";
-       }},
-      {"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "1048576",
+       },
+       [](const Config& c) { return Number(c.ack_timeout.count()); }},
+      {"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "",
        "largest accepted request body; larger ones get 413",
        [](Config& c, const std::string& v) -> std::string {
          long long bytes = 0;
          if (std::string error = ParseInteger(v, 64, 64 << 20, &bytes); !error.empty()) return error;
          c.max_body_bytes = static_cast<size_t>(bytes);
          return "";
-       }},
-      {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1024",
+       },
+       [](const Config& c) { return Number(static_cast<long long>(c.max_body_bytes)); }},
+      {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "",
        "webhooks being received, handled or waiting for a handler thread (at least "
        "HOOKBRIDGE_HTTP_THREADS); past it, webhooks get 503 at once",
        [](Config& c, const std::string& v) -> std::string {
@@ -119,8 +143,9 @@ const std::vector<Setting>& Settings() {
          }
          c.max_in_flight = static_cast<int>(connections);
          return "";
-       }},
-      {"HOOKBRIDGE_MAX_CONNECTIONS", "--max-connections", "10000",
+       },
+       [](const Config& c) { return Number(c.max_in_flight); }},
+      {"HOOKBRIDGE_MAX_CONNECTIONS", "--max-connections", "",
        "open client connections, idle ones included; past it, a new connection is answered 503 "
        "at once and closed",
        [](Config& c, const std::string& v) -> std::string {
@@ -130,40 +155,42 @@ const std::vector<Setting>& Settings() {
          }
          c.max_connections = static_cast<int>(connections);
          return "";
-       }},
-      {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "info", "debug, info, warn or error",
+       },
+       [](const Config& c) { return Number(c.max_connections); }},
+      {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "", "debug, info, warn or error",
        [](Config& c, const std::string& v) -> std::string {
-         const std::pair<const char*, LogLevel> levels[] = {
-             {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
-             {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
-         for (const auto& [name, level] : levels) {
+         for (const auto& [name, level] : kLogLevels) {
            if (EqualsIgnoreCase(v, name)) {
              c.log_level = level;
              return "";
            }
          }
          return "'" + v + "' is not one of debug, info, warn, error";
-       }},
-      {"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", "5000",
+       },
+       [](const Config& c) { return std::string(LogLevelName(c.log_level)); }},
+      {"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", "",
        "after SIGTERM, keep serving this long with /readyz at 503, then stop",
        [](Config& c, const std::string& v) -> std::string {
          long long ms = 0;
          if (std::string error = ParseInteger(v, 0, 600000, &ms); !error.empty()) return error;
          c.drain_grace = std::chrono::milliseconds(ms);
          return "";
-       }},
+       },
+       [](const Config& c) { return Number(c.drain_grace.count()); }},
       {"HOOKBRIDGE_TLS_CERT_FILE", "--tls-cert-file", "(none: plain HTTP)",
        "PEM certificate chain; with HOOKBRIDGE_TLS_KEY_FILE serves HTTPS (TLS 1.2+)",
        [](Config& c, const std::string& v) -> std::string {
          c.tls_cert_file = v;
          return "";
-       }},
+       },
+       [](const Config& c) { return c.tls_cert_file; }},
       {"HOOKBRIDGE_TLS_KEY_FILE", "--tls-key-file", "(none)", "PEM private key for HTTPS",
        [](Config& c, const std::string& v) -> std::string {
          c.tls_key_file = v;
          return "";
-       }},
-      {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "64",
+       },
+       [](const Config& c) { return c.tls_key_file; }},
+      {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "",
        "threads that run webhook handlers, each waiting for Kafka's acknowledgement of one "
        "event; reading and writing connections takes none",
        [](Config& c, const std::string& v) -> std::string {
@@ -171,7 +198,8 @@ const std::vector<Setting>& Settings() {
          if (std::string error = ParseInteger(v, 1, 4096, &threads); !error.empty()) return error;
          c.http_threads = static_cast<int>(threads);
          return "";
-       }},
+       },
+       [](const Config& c) { return Number(c.http_threads); }},
   };
   return settings;
 }
@@ -268,10 +296,13 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }
-  // Waiting requests cost no thread and no memory of hookbridge's (they sit in
-  // the kernel's socket buffers); the bound keeps their wait for a worker
-  // short against the sender's 5 s.
-  if (config.max_in_flight == 0) config.max_in_flight = std::max(kDefaultMaxInFlight, config.http_threads);
+  // Unless set, the in-flight limit is at least one webhook per handler thread.
+  const bool in_flight_given =
+      env.count("HOOKBRIDGE_MAX_IN_FLIGHT") != 0 ||
+      std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+        return arg.rfind("--max-in-flight", 0) == 0;
+      });
+  if (!in_flight_given) config.max_in_flight = std::max(config.max_in_flight, config.http_threads);
   if (config.max_in_flight < config.http_threads) {
     return Failure("HOOKBRIDGE_MAX_IN_FLIGHT: " + std::to_string(config.max_in_flight) +
                    " is below HOOKBRIDGE_HTTP_THREADS (" + std::to_string(config.http_threads) + ")");
@@ -288,26 +319,13 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
 }
 
 std::string DescribeConfig(const Config& config) {
-  static const char* const kLevelNames[] = {"debug", "info", "warn", "error"};
   std::ostringstream text;
-  text << "HOOKBRIDGE_LISTEN=" << config.listen_host << ":" << config.listen_port << "\n"
-       << "HOOKBRIDGE_WEBHOOK_PATH=" << config.webhook_path << "\n"
-       << (config.api_key_file.empty() ? "GETPROFILE_API_KEY=" : "GETPROFILE_API_KEY_FILE=")
-       << (config.api_key_file.empty() ? "" : config.api_key_file + " ") << "("
-       << config.api_keys.size() << " keys, redacted)\n"
-       << "HOOKBRIDGE_KAFKA_BROKERS="
-       << (config.kafka_brokers.empty() ? "(embedded development broker)" : config.kafka_brokers)
-       << "\n"
-       << "HOOKBRIDGE_KAFKA_TOPIC=" << config.kafka_topic << "\n"
-       << "HOOKBRIDGE_ACK_TIMEOUT_MS=" << config.ack_timeout.count() << "\n"
-       << "HOOKBRIDGE_MAX_BODY_BYTES=" << config.max_body_bytes << "\n"
-       << "HOOKBRIDGE_HTTP_THREADS=" << config.http_threads << "\n"
-       << "HOOKBRIDGE_MAX_IN_FLIGHT=" << config.max_in_flight << "\n"
-       << "HOOKBRIDGE_MAX_CONNECTIONS=" << config.max_connections << "\n"
-       << "HOOKBRIDGE_LOG_LEVEL=" << kLevelNames[static_cast<int>(config.log_level)] << "\n"
-       << "HOOKBRIDGE_DRAIN_GRACE_MS=" << config.drain_grace.count() << "\n"
-       << "HOOKBRIDGE_TLS_CERT_FILE=" << config.tls_cert_file << "\n"
-       << "HOOKBRIDGE_TLS_KEY_FILE=" << config.tls_key_file << "\n";
+  for (const Setting& setting : Settings()) {
+    std::string value = setting.show(config);
+    // Keys are shown only as a count, under the one setting they came from.
+    if (value.empty() && std::string_view(setting.env).rfind("GETPROFILE_API_KEY", 0) == 0) continue;
+    text << setting.env << "=" << (value.empty() ? setting.unset_text : value) << "\n";
+  }
   for (const auto& [name, value] : config.rdkafka_properties) {
     // Values of librdkafka's secret properties (sasl.password, ssl.key.password, ...) stay hidden.
     bool secret = name.find("password") != std::string::npos ||
@@ -324,8 +342,9 @@ std::string HelpText() {
           "event.\n\nUsage: hookbridge [--flag VALUE | --flag=VALUE]...\n\n"
           "Every setting is an environment variable or a flag (the flag wins):\n\n";
   for (const Setting& setting : Settings()) {
+    const std::string value = setting.show(Config{});
     text << "  " << setting.flag << "  (" << setting.env << ")\n      " << setting.help
-         << "\n      default: " << setting.default_text << "\n";
+         << "\n      default: " << (value.empty() ? setting.unset_text : value) << "\n";
   }
   text << "  --rdkafka KEY=VALUE  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
        << "      any librdkafka producer property, e.g. HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"

@@ -1,6 +1,9 @@
 // hookbridge's settings: one plain struct, read once at start-up from the
 // environment and the command line (a flag wins over its variable), and
 // checked there. A bad value stops start-up with a message naming the setting.
+//
+// Every default is written once, here: --help, --check-config and the
+// adapters' option structs take theirs from these initialisers.
 #pragma once
 
 #include <chrono>
@@ -15,6 +18,10 @@
 
 namespace hookbridge {
 
+// The defaults that adapters' option structs share with Config.
+inline constexpr std::chrono::milliseconds kDefaultAckTimeout{4000};  // below GetProfile's 5 s
+inline constexpr size_t kDefaultMaxBodyBytes = 1 << 20;
+
 struct Config {
   std::string listen_host = "0.0.0.0";
   int listen_port = 8080;  // 0 picks a free port (tests)
@@ -23,12 +30,12 @@ struct Config {
   std::string api_key_file;        // where api_keys came from, if a file: reloadable
   std::string kafka_brokers;       // empty: run the embedded development broker
   std::string kafka_topic = "getprofile.events";
-  std::chrono::milliseconds ack_timeout{4000};  // below GetProfile's 5 s
-  size_t max_body_bytes = 1 << 20;
+  std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;
+  size_t max_body_bytes = kDefaultMaxBodyBytes;
   int http_threads = 64;  // run webhook handlers: each waits for one Kafka acknowledgement
   // Webhooks being received, handled or waiting for a handler thread; past
-  // it, 503 at once. 0 (not set): 1024, or http_threads if that is more.
-  int max_in_flight = 0;
+  // it, 503 at once. Unless set, raised to http_threads if that is more.
+  int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
   LogLevel log_level = LogLevel::kInfo;
   // After SIGTERM: keep serving this long while /readyz says 503, so the load

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hookbridge/core/config.h"
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/metrics.h"
@@ -28,8 +29,8 @@ struct RequestHead {
 };
 
 struct WebhookOptions {
-  std::chrono::milliseconds ack_timeout{4000};  // answer 503 if not PERSISTED by then
-  size_t max_body_bytes = 1 << 20;
+  std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
+  size_t max_body_bytes = kDefaultMaxBodyBytes;
 };
 
 // What became of a webhook's body: the answer, and for the access log the

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "hookbridge/core/config.h"
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/core/readiness.h"
@@ -31,9 +32,9 @@ struct KafkaOptions {
   std::string brokers;
   std::string topic;
   // message.timeout.ms: librdkafka gives up on a record after this long.
-  std::chrono::milliseconds message_timeout{4000};
+  std::chrono::milliseconds message_timeout = kDefaultAckTimeout;
   // Largest record value to expect: message.max.bytes is sized from it.
-  size_t max_value_bytes = 1 << 20;
+  size_t max_value_bytes = kDefaultMaxBodyBytes;
   // How often librdkafka reports statistics (queue depth, broker state and
   // round-trip times), which feed readiness and the metrics.
   std::chrono::milliseconds statistics_interval{1000};
