@@ -2,6 +2,7 @@
 """Turns the raw results of scripts/bench.sh into report.md and summary.json.
 
   report.py report RESULTS_DIR        write RESULTS_DIR/report.md and summary.json
+  report.py compare RESULTS_DIR       (bench.sh --compare) write RESULTS_DIR/compare.md and compare.json
   report.py max-throughput RAW/SYSTEM print the system's maximum 2xx/s (closed loop)
   report.py check-system RAW/SYSTEM   exit 1 if the system answered no 2xx at all
 
@@ -12,6 +13,7 @@ bench/measure.py, and Google Benchmark's JSON.
 """
 from __future__ import annotations
 
+import difflib
 import glob
 import json
 import os
@@ -303,7 +305,7 @@ def micro_results(results: str) -> tuple[list[dict], str | None]:
     return rows, None
 
 
-def usage_shares(runs: list[Run]) -> list[list[str]]:
+def usage_shares(runs: list[Run], label: str | None = None) -> list[list[str]]:
     rows = []
     for run in runs:
         if run.kind not in ("closed", "open", "producer"):
@@ -318,10 +320,10 @@ def usage_shares(runs: list[Run]) -> list[list[str]]:
         if run.kind == "closed":
             what = f"wrk {run.tags['connections']} conn, run {run.tags['run']}"
         elif run.kind == "open":
-            what = f"vegeta {run.rate:,}/s"
+            what = f"vegeta {run.rate:,}/s" + (f", run {run.tags['run']}" if "run" in run.tags else "")
         else:
             what = f"kcat run {run.tags['run']}"
-        rows.append([TITLES[run.system], what, f"{server / wall:.2f}", f"{broker / wall:.2f}",
+        rows.append([label or TITLES[run.system], what, f"{server / wall:.2f}", f"{broker / wall:.2f}",
                      f"{loadgen / wall:.2f}", f"{other / wall:.2f}", f"{busy / wall:.2f} of {m['machine']['cores']}"])
     return rows
 
@@ -717,11 +719,243 @@ def write_report(results: str) -> None:
         json.dump(summary, out, indent=1)
 
 
+# ----------------------------------------------------------------- compare
+
+# What compare.md shows of each run: (key, label, value of a Run, better when).
+COMPARE_METRICS = [
+    ("ok_per_s", "2xx/s", lambda r: r.ok_per_s, "higher"),
+    ("sent_per_s", "sent/s (vegeta)", lambda r: r.send_rate, None),
+    ("server_cpu_s", "server CPU-s", lambda r: r.server_cpu_s, None),
+    ("ok_per_cpu_s", "2xx per server CPU-s", lambda r: r.ok_per_cpu_s, "higher"),
+    ("p50_us", "p50 ms", lambda r: r.latency_us.get("p50"), "lower"),
+    ("p99_us", "p99 ms", lambda r: r.latency_us.get("p99"), "lower"),
+    ("non_2xx", "non-2xx answers", lambda r: r.non_2xx, "lower"),
+    ("transport_errors", "transport errors", lambda r: r.socket_errors, "lower"),
+    ("peak_rss_kib", "peak RSS MiB", lambda r: r.peak_rss_kib, "lower"),
+]
+SIDES = ("base", "new")
+
+
+def scenario_of(run: Run) -> tuple | None:
+    if run.kind == "closed":
+        return ("closed", int(run.tags["connections"]))
+    if run.kind == "open":
+        return ("open", run.rate)
+    return None
+
+
+def scenario_title(scenario: tuple) -> str:
+    kind, n = scenario
+    return f"closed loop, {n} connections (wrk)" if kind == "closed" else f"open loop, {n:,} req/s (vegeta)"
+
+
+def compare_value(key: str, v) -> str:
+    if v is None:
+        return "n/a"
+    if key.endswith("_us"):
+        return ms(v)
+    if key == "peak_rss_kib":
+        return mib(v)
+    if key == "server_cpu_s":
+        return f"{v:.2f}"
+    return num(v)
+
+
+def compare_ratio(base, new) -> str:
+    if base is None or new is None:
+        return "n/a"
+    if base == 0:
+        return "=" if new == 0 else "n/a (base 0)"
+    return rx(new / base)
+
+
+def write_compare(results: str) -> None:
+    meta = os.path.join(results, "meta")
+    settings = load_json(os.path.join(meta, "settings.json"))
+    runs = {side: load_system(os.path.join(results, "raw", side)) for side in SIDES}
+    commits = {
+        "base": read_text(os.path.join(meta, "base-commit.txt")).strip(),
+        "new": read_text(os.path.join(meta, "commit.txt")).strip(),
+    }
+    subjects = {
+        "base": read_text(os.path.join(meta, "base-subject.txt")).strip(),
+        "new": read_text(os.path.join(meta, "subject.txt")).strip(),
+    }
+    dirty = bool(read_text(os.path.join(meta, "dirty.txt")).strip())
+    rounds = settings["rounds"]
+
+    # scenario -> side -> round -> Run
+    by_scenario: dict[tuple, dict[str, dict[int, Run]]] = {}
+    for side in SIDES:
+        for run in runs[side]:
+            scenario = scenario_of(run)
+            if scenario:
+                by_scenario.setdefault(scenario, {s: {} for s in SIDES})[side][int(run.tags["run"])] = run
+    scenarios = sorted(by_scenario, key=lambda sc: (sc[0] != "closed", sc[1]))
+
+    figures: dict[str, dict] = {}
+    for scenario in scenarios:
+        fig = {}
+        for key, _, get, _ in COMPARE_METRICS:
+            per_side = {}
+            for side in SIDES:
+                values = [get(r) for _, r in sorted(by_scenario[scenario][side].items())]
+                per_side[side] = {"median": median(values), "rounds": values}
+            if all(v is None for side in SIDES for v in per_side[side]["rounds"]):
+                continue  # e.g. sent/s in the closed loop
+            b, n = per_side["base"]["median"], per_side["new"]["median"]
+            per_side["ratio"] = n / b if b and n is not None else None
+            fig[key] = per_side
+        figures[f"{scenario[0]}-{scenario[1]}"] = fig
+
+    md: list[str] = []
+    w = md.append
+    w("# hookbridge: new vs base" + (" (QUICK RUN: short runs, the numbers mean little)" if settings["smoke"] else ""))
+    w("")
+    w(f"Run `{os.path.basename(os.path.normpath(results))}`, {read_text(os.path.join(meta, 'elapsed_s.txt')).strip() or '?'} s "
+      "in all. Produced by `scripts/bench.sh --compare`; raw numbers are under `raw/base/` and `raw/new/`, and "
+      "`compare.json` has the figures below.")
+    w("")
+    w(f"- **base**: `{commits['base'][:12]}` (`{settings.get('compare')}`): {subjects['base']}")
+    w(f"- **new**: `{commits['new'][:12]}`" + (" **with uncommitted changes**" if dirty else "")
+      + f" (this tree): {subjects['new']}")
+    w("")
+    w(f"Both Release builds ran in turn against one Kafka broker, {rounds} round(s): base first in odd rounds, new "
+      "first in even ones. Each turn starts the server afresh, warms it up for "
+      f"{settings['warmup_s']} s, then runs every scenario once: wrk for {settings['duration_s']} s per connection "
+      f"count, vegeta for {settings['rate_duration_s']} s per rate. Before the first round the new build loaded the "
+      f"fresh broker for {settings.get('broker_warmup_s', '?')} s, not counted, so that neither side meets a cold "
+      "broker. Figures are the median over the rounds; `new/base` divides the medians (above 1 is better for 2xx/s "
+      "and 2xx per CPU-s, below 1 for latency, errors and memory). Server CPU-s is the CPU time of the whole run: "
+      "more throughput costs more of it, so compare the cost of a request by 2xx per CPU-s.")
+    w("")
+
+    # ---- errors first
+    error_lines = []
+    for side in SIDES:
+        for r in runs[side]:
+            if r.kind in ("closed", "open") and r.errors:
+                what = (f"{r.tags['connections']} connections" if r.kind == "closed" else f"{r.rate:,} req/s open loop")
+                line = f"- **{side}**, round {r.tags['run']}, {what}: {r.errors:,} of {r.attempts:,} requests failed ({r.error_text()})"
+                if r.kind == "open" and r.send_rate is not None and r.send_rate < 0.95 * r.rate:
+                    line += f"; vegeta fell behind, sending {num(r.send_rate)} of {r.rate:,} req/s"
+                error_lines.append(line)
+    w("## Runs with errors")
+    w("")
+    md.extend(error_lines or ["None: every request of every measured run got a 2xx."])
+    w("")
+
+    # ---- at a glance
+    w("## At a glance (median over the rounds)")
+    w("")
+    rows = []
+    for scenario in scenarios:
+        fig = figures[f"{scenario[0]}-{scenario[1]}"]
+
+        def pair(key):
+            f = fig.get(key)
+            if not f:
+                return "n/a", "n/a", "n/a"
+            return (compare_value(key, f["base"]["median"]), compare_value(key, f["new"]["median"]),
+                    compare_ratio(f["base"]["median"], f["new"]["median"]))
+        ok, cpu, p99 = pair("ok_per_s"), pair("ok_per_cpu_s"), pair("p99_us")
+        errs = {side: sum(r.errors for r in by_scenario[scenario][side].values()) for side in SIDES}
+        rows.append([scenario_title(scenario), f"{ok[0]} / {ok[1]}", ok[2], f"{cpu[0]} / {cpu[1]}", cpu[2],
+                     f"{p99[0]} / {p99[1]}", p99[2], f"{errs['base']:,} / {errs['new']:,}"])
+    md.extend(table(["scenario", "2xx/s base / new", "new/base", "2xx per CPU-s base / new", "new/base",
+                     "p99 ms base / new", "new/base", "errors base / new (all rounds)"], rows))
+    w("Closed-loop latencies are wrk's and suffer from coordinated omission: judge latency by the open loop.")
+    w("")
+
+    # ---- per scenario
+    for scenario in scenarios:
+        fig = figures[f"{scenario[0]}-{scenario[1]}"]
+        w(f"## {scenario_title(scenario).capitalize()}")
+        w("")
+        rows = []
+        for key, label, _, better in COMPARE_METRICS:
+            f = fig.get(key)
+            if not f:
+                continue
+            rows.append([label + (f" ({better} is better)" if better else ""),
+                         compare_value(key, f["base"]["median"]), compare_value(key, f["new"]["median"]),
+                         compare_ratio(f["base"]["median"], f["new"]["median"]),
+                         ", ".join(compare_value(key, v) for v in f["base"]["rounds"]),
+                         ", ".join(compare_value(key, v) for v in f["new"]["rounds"])])
+        md.extend(table(["", "base", "new", "new/base", "base per round", "new per round"], rows))
+
+    # ---- records vs 2xx, per side
+    checks = []
+    for side in SIDES:
+        added = [load_json(p)["records_added"]
+                 for p in sorted(glob.glob(os.path.join(results, "raw", side, "run*.topic.json")))]
+        if not added:
+            continue
+        ok = sum(r.ok for r in runs[side]) + len(added)  # + each turn's start-up probe
+        verdict = "consistent" if sum(added) >= ok else "**FEWER RECORDS THAN 2xx ANSWERS: a 2xx without a stored record**"
+        checks.append([side, f"{ok:,}", f"{sum(added):,}", verdict])
+    if checks:
+        w("## 2xx only after the ack: records stored vs 2xx answers")
+        w("")
+        md.extend(table(["side", "2xx answers (all runs, warm-ups, probes)", "records added to its topic", "check"], checks))
+
+    # ---- settings of the two builds
+    w("## Settings")
+    w("")
+    base_cfg = read_text(os.path.join(meta, "hookbridge-config-base.txt")).strip()
+    new_cfg = read_text(os.path.join(meta, "hookbridge-config.txt")).strip()
+    if base_cfg == new_cfg:
+        w("Both builds ran with the same effective settings (`hookbridge --check-config`):")
+        w("")
+        w("```")
+        w(new_cfg)
+        w("```")
+    else:
+        w("The two builds ran with **different effective settings** (`hookbridge --check-config`, base to new):")
+        w("")
+        w("```diff")
+        md.extend(line.rstrip("\n") for line in difflib.unified_diff(
+            base_cfg.splitlines(), new_cfg.splitlines(), "base", "new", lineterm="", n=1))
+        w("```")
+    env = read_text(os.path.join(meta, "hookbridge-env.txt")).strip()
+    w("")
+    w("HOOKBRIDGE_* variables given to both: " + (f"`{env}`" if env else "none beyond the benchmark's own") + ". "
+      f"Load: 1 KB bodies for {settings['profiles']:,} profiles, topics of {settings['partitions']} partitions "
+      f"(both sides produce to `bench.hookbridge`), wrk with {settings['wrk_threads']} threads, request timeout "
+      f"{settings['timeout_s']} s.")
+    w("")
+
+    # ---- machine and sharing
+    w("## Machine, and how the cores were shared")
+    w("")
+    w("```")
+    w(read_text(os.path.join(meta, "machine.txt")).strip())
+    w(read_text(os.path.join(meta, "versions.txt")).strip())
+    w("```")
+    w("")
+    w("Cores used on average during each run (CPU-seconds / wall seconds, from /proc). `other` is busy time not "
+      "explained by the server, the broker and the load generator: unrelated work on the machine. A large `other` "
+      "disturbs that run, and the alternation spreads such disturbance over both sides only on average.")
+    w("")
+    rows = []
+    for side in SIDES:
+        rows += usage_shares(runs[side], label=side)
+    md.extend(table(["side", "run", "server", "broker", "load generator", "other", "machine busy"], rows))
+
+    with open(os.path.join(results, "compare.md"), "w") as out:
+        out.write("\n".join(md).rstrip() + "\n")
+    with open(os.path.join(results, "compare.json"), "w") as out:
+        json.dump({"settings": settings, "commits": commits, "dirty": dirty, "scenarios": figures}, out, indent=1)
+
+
 # ----------------------------------------------------------------- entry
 
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] == "report":
         write_report(argv[2])
+        return 0
+    if len(argv) == 3 and argv[1] == "compare":
+        write_compare(argv[2])
         return 0
     if len(argv) == 3 and argv[1] == "max-throughput":
         best, _ = max_throughput(load_system(argv[2]))

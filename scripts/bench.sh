@@ -5,19 +5,33 @@
 # bench-results/<UTC time>/ (bench-results/latest points at the last one).
 #
 # Usage: scripts/bench.sh [--smoke] [--only SYSTEM[,SYSTEM...]]
+#        scripts/bench.sh --compare REV [--smoke]
 #
 #   --smoke   one short run of each measurement (under a minute once built):
 #             proves the harness works, says nothing about performance
 #   --only    measure only these of: micro producer nginx hookbridge express
+#   --compare REV
+#             hookbridge only, side by side: builds a Release hookbridge from
+#             the git revision REV ("base", cached in BUILD-base/<commit>/) and
+#             from this tree ("new", uncommitted changes included), starts one
+#             broker, and measures the two in turn, BENCH_ROUNDS rounds (base
+#             first in odd rounds, new first in even ones), each round every
+#             closed-loop connection count and open-loop rate. Writes
+#             compare.md: per scenario the median over the rounds of each side
+#             and new/base. With --smoke: short runs, 2 rounds (about 2 minutes
+#             with both builds, says nothing about performance)
 #
 # Settings (environment; full run / --smoke):
-#   BENCH_RUNS (3 / 1)              wrk runs per connection count (median taken)
+#   BENCH_RUNS (3 / 1)              wrk runs per connection count (median taken); not --compare
+#   BENCH_ROUNDS (3 / 2)            --compare: rounds, each measuring both sides once per scenario
 #   BENCH_DURATION (10 / 2)         seconds per wrk run
 #   BENCH_CONNECTIONS ("64 512")    wrk keep-alive connections, closed loop ("" for none)
-#   BENCH_RATES ("1000 5000 half" / "1000")  vegeta open-loop rates in req/s;
-#                                   "half" is 50% of the system's measured maximum ("" for none)
+#   BENCH_RATES ("1000 5000 half" / "1000"; --compare: "1000 5000")  vegeta open-loop rates in req/s;
+#                                   "half" is 50% of the system's measured maximum ("" for none; not --compare)
 #   BENCH_RATE_DURATION (10 / 2)    seconds per vegeta rate
 #   BENCH_WARMUP (3 / 1)            seconds of unrecorded wrk load before measuring
+#   BENCH_BROKER_WARMUP (30 / 5)    --compare: seconds of unrecorded load on the new broker
+#                                   (through the new build) before the first round
 #   BENCH_PRODUCER_RECORDS (300000 / 20000)  records per producer-only run
 #   BENCH_PROFILES (10000 / 2000)   distinct 1 KB bodies (profiles) the load rotates through
 #   BENCH_PARTITIONS (6)            partitions of each benchmark topic
@@ -25,6 +39,8 @@
 #   BENCH_TIMEOUT (10)              seconds before the load tools give up on a request
 #   BENCH_MICRO_MIN_TIME (0.5 / 0.01)  Google Benchmark --benchmark_min_time
 #   BENCH_KAFKA_PORT (19392)        the benchmark broker's port (and port+1)
+#   BENCH_KAFKA_STATE_DIR (a new temporary directory)  the benchmark broker's state;
+#                                   wiped when the broker starts and when it stops
 #   BENCH_BUILD_DIR (build-bench)   the Release build directory
 #   BENCH_RESULTS_DIR (bench-results)
 # HOOKBRIDGE_* variables in the environment are passed on to hookbridge (for
@@ -39,11 +55,14 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 SMOKE=0
 ONLY=""
+COMPARE=""
 while (($#)); do
   case $1 in
     --smoke) SMOKE=1 ;;
     --only) [[ $# -ge 2 ]] || die "--only needs a list, e.g. --only hookbridge,express"; ONLY=$2; shift ;;
     --only=*) ONLY=${1#--only=} ;;
+    --compare) [[ $# -ge 2 ]] || die "--compare needs a git revision, e.g. --compare HEAD~3"; COMPARE=$2; shift ;;
+    --compare=*) COMPARE=${1#--compare=} ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -52,7 +71,13 @@ done
 
 ALL_SYSTEMS=(micro producer nginx hookbridge express)
 SYSTEMS=()
-if [[ -z $ONLY ]]; then
+BASE_COMMIT=""
+if [[ -n $COMPARE ]]; then
+  [[ -z $ONLY ]] || die "--compare measures hookbridge only: drop --only"
+  BASE_COMMIT=$(git rev-parse --verify --quiet "$COMPARE^{commit}") ||
+    die "--compare: '$COMPARE' is not a commit of this repository"
+  SYSTEMS=(hookbridge)
+elif [[ -z $ONLY ]]; then
   SYSTEMS=("${ALL_SYSTEMS[@]}")
 else
   IFS=, read -ra wanted <<<"$ONLY"
@@ -65,11 +90,17 @@ wants() { [[ " ${SYSTEMS[*]} " == *" $1 "* ]]; }
 
 pick() { if ((SMOKE)); then echo "$2"; else echo "$1"; fi; }
 RUNS=${BENCH_RUNS:-$(pick 3 1)}
+ROUNDS=${BENCH_ROUNDS:-$(pick 3 2)}
 DURATION=${BENCH_DURATION:-$(pick 10 2)}
 CONNECTIONS=${BENCH_CONNECTIONS-64 512}
-RATES=${BENCH_RATES-$(pick "1000 5000 half" "1000")}
+if [[ -n $COMPARE ]]; then
+  RATES=${BENCH_RATES-1000 5000}
+else
+  RATES=${BENCH_RATES-$(pick "1000 5000 half" "1000")}
+fi
 RATE_DURATION=${BENCH_RATE_DURATION:-$(pick 10 2)}
 WARMUP=${BENCH_WARMUP:-$(pick 3 1)}
+BROKER_WARMUP=${BENCH_BROKER_WARMUP:-$(pick 30 5)}
 PRODUCER_RECORDS=${BENCH_PRODUCER_RECORDS:-$(pick 300000 20000)}
 PROFILES=${BENCH_PROFILES:-$(pick 10000 2000)}
 PARTITIONS=${BENCH_PARTITIONS:-6}
@@ -84,24 +115,30 @@ VEGETA_VERSION=v12.13.0
 TOOLS_BIN=$ROOT/.cache/bench/bin
 VEGETA=$TOOLS_BIN/vegeta
 
-for n in RUNS DURATION RATE_DURATION WARMUP PRODUCER_RECORDS PROFILES PARTITIONS WRK_THREADS TIMEOUT BENCH_KAFKA_PORT; do
+for n in RUNS ROUNDS DURATION RATE_DURATION WARMUP BROKER_WARMUP PRODUCER_RECORDS PROFILES PARTITIONS WRK_THREADS TIMEOUT BENCH_KAFKA_PORT; do
   [[ ${!n} =~ ^[0-9]+$ && ${!n} -gt 0 ]] || die "$n must be a positive integer, not '${!n}'"
 done
 for c in $CONNECTIONS; do [[ $c =~ ^[0-9]+$ ]] || die "BENCH_CONNECTIONS: '$c' is not a number"; done
 for r in $RATES; do [[ $r =~ ^[0-9]+$ || $r == half ]] || die "BENCH_RATES: '$r' is neither a number nor 'half'"; done
+if [[ -n $COMPARE ]]; then
+  [[ " $RATES " != *" half "* ]] ||
+    die "BENCH_RATES: 'half' has no place in --compare (it would give each side a rate of its own)"
+  [[ -n ${CONNECTIONS// /}${RATES// /} ]] || die "--compare: BENCH_CONNECTIONS and BENCH_RATES are both empty"
+fi
 
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)$( ((SMOKE)) && echo -smoke || true)
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)$([[ -n $COMPARE ]] && echo -compare || true)$( ((SMOKE)) && echo -smoke || true)
 OUT=$RESULTS_ROOT/$STAMP
 RAW=$OUT/raw
 mkdir -p "$RAW" "$OUT/logs" "$OUT/meta"
 WORK=$(mktemp -d /tmp/hookbridge-bench.XXXXXX)
+KAFKA_STATE=${BENCH_KAFKA_STATE_DIR:-$WORK/kafka}
 STARTED_AT=$SECONDS
 
 # --- clean-up: every process this script started, and the broker -----------
 SERVER_PIDS=()
 BROKER_STARTED=0
 broker() { KAFKA_PORT=$BENCH_KAFKA_PORT KAFKA_CONTROLLER_PORT=$((BENCH_KAFKA_PORT + 1)) \
-  KAFKA_STATE_DIR=$WORK/kafka scripts/kafka-broker.sh "$@"; }
+  KAFKA_STATE_DIR=$KAFKA_STATE scripts/kafka-broker.sh "$@"; }
 stop_pid() {
   local pid=$1
   kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
@@ -133,7 +170,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # --- tools ------------------------------------------------------------------
 log "results go to $OUT"
-log "systems: ${SYSTEMS[*]}$( ((SMOKE)) && echo ' (smoke run: numbers mean nothing)' || true)"
+if [[ -n $COMPARE ]]; then
+  log "comparing hookbridge at $COMPARE (${BASE_COMMIT:0:12}, base) with this tree (new), $ROUNDS rounds$( ((SMOKE)) && echo ' (quick run: numbers mean little)' || true)"
+else
+  log "systems: ${SYSTEMS[*]}$( ((SMOKE)) && echo ' (smoke run: numbers mean nothing)' || true)"
+fi
 scripts/install-deps.sh
 
 need() { command -v "$1" >/dev/null || die "$1 is not installed ($2)"; }
@@ -171,15 +212,38 @@ if wants express; then
 fi
 
 # --- build ------------------------------------------------------------------
+build_hookbridge() { # SOURCE_DIR BUILD_DIR LOG
+  if ! { cmake -S "$1" -B "$2" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKBRIDGE_BUILD_TESTS=OFF \
+           -DHOOKBRIDGE_BUILD_EXAMPLES=OFF -DHOOKBRIDGE_BUILD_BENCHMARKS=ON &&
+         cmake --build "$2" --target hookbridge; } >"$3" 2>&1; then
+    tail -n 40 "$3" >&2
+    die "the Release build in $2 failed (log: $3)"
+  fi
+}
 log "building hookbridge (Release) in $BUILD"
-if ! { cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKBRIDGE_BUILD_TESTS=OFF \
-         -DHOOKBRIDGE_BUILD_EXAMPLES=OFF -DHOOKBRIDGE_BUILD_BENCHMARKS=ON &&
-       cmake --build "$BUILD" --target hookbridge; } >"$OUT/logs/build.log" 2>&1; then
-  tail -n 40 "$OUT/logs/build.log" >&2
-  die "the Release build failed (log: $OUT/logs/build.log)"
-fi
+build_hookbridge . "$BUILD" "$OUT/logs/build.log"
 HOOKBRIDGE=$BUILD/hookbridge
 "$HOOKBRIDGE" --version >"$OUT/meta/hookbridge-version.txt" 2>&1 || die "$HOOKBRIDGE --version failed"
+
+# --compare: the base revision's source (git archive) and Release build, kept
+# in BUILD-base/<commit>/ for the next comparison with the same commit.
+BASE_HOOKBRIDGE=""
+if [[ -n $COMPARE ]]; then
+  base_root=${BUILD%/}-base/$BASE_COMMIT
+  if [[ ! -f $base_root/src/.bench-extracted ]]; then
+    log "base: extracting $COMPARE (${BASE_COMMIT:0:12}) into $base_root/src"
+    rm -rf "$base_root/src"
+    mkdir -p "$base_root/src"
+    git archive "$BASE_COMMIT" | tar -x -C "$base_root/src" || die "git archive $BASE_COMMIT failed"
+    touch "$base_root/src/.bench-extracted"
+  fi
+  log "base: building hookbridge (Release) in $base_root/build"
+  build_hookbridge "$base_root/src" "$base_root/build" "$OUT/logs/build-base.log"
+  BASE_HOOKBRIDGE=$base_root/build/hookbridge
+  # timeout: a revision that does not know a flag might start serving instead.
+  timeout 10 "$BASE_HOOKBRIDGE" --version >"$OUT/meta/hookbridge-version-base.txt" 2>&1 ||
+    log "base: $BASE_HOOKBRIDGE --version failed (recorded in meta/hookbridge-version-base.txt)"
+fi
 
 MICRO=""
 if wants micro; then
@@ -199,6 +263,12 @@ fi
 # --- what the report needs to know about the machine and the run ------------
 git rev-parse HEAD >"$OUT/meta/commit.txt" 2>/dev/null || echo unknown >"$OUT/meta/commit.txt"
 git status --porcelain 2>/dev/null | head -n 50 >"$OUT/meta/dirty.txt" || true
+if [[ -n $COMPARE ]]; then
+  git log -1 --format=%s HEAD >"$OUT/meta/subject.txt" 2>/dev/null || true
+  echo "$BASE_COMMIT" >"$OUT/meta/base-commit.txt"
+  echo "$COMPARE" >"$OUT/meta/base-rev.txt"
+  git log -1 --format=%s "$BASE_COMMIT" >"$OUT/meta/base-subject.txt"
+fi
 {
   echo "kernel: $(uname -srm)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
@@ -208,6 +278,7 @@ git status --porcelain 2>/dev/null | head -n 50 >"$OUT/meta/dirty.txt" || true
 } >"$OUT/meta/machine.txt"
 {
   echo "hookbridge: $(head -n 1 "$OUT/meta/hookbridge-version.txt")"
+  [[ -n $COMPARE ]] && echo "hookbridge (base): $(head -n 1 "$OUT/meta/hookbridge-version-base.txt")"
   command -v wrk >/dev/null && echo "wrk: $(wrk -v 2>&1 | head -n 1)"
   [[ -x $VEGETA ]] && echo "vegeta: $VEGETA_VERSION ($("$VEGETA" -version 2>&1 | grep Runtime | sed 's/Runtime: //'))"
   command -v kcat >/dev/null && echo "kcat: $(kcat -V 2>&1 | grep -m1 -o 'kcat - .*\|Version .*' | head -n 1)"
@@ -220,7 +291,7 @@ git status --porcelain 2>/dev/null | head -n 50 >"$OUT/meta/dirty.txt" || true
   echo "kafka: ${KAFKA_VERSION:-4.1.1} (scripts/kafka-broker.sh, single node, KRaft)"
   echo "java: $(java -version 2>&1 | head -n 1)"
 } >"$OUT/meta/versions.txt"
-python3 - "$OUT/meta/settings.json" <<EOF
+python3 - "$OUT/meta/settings.json" "$COMPARE" <<EOF
 import json, sys
 json.dump({
   "smoke": bool($SMOKE), "systems": "${SYSTEMS[*]}".split(), "runs": $RUNS,
@@ -229,6 +300,8 @@ json.dump({
   "producer_records": $PRODUCER_RECORDS, "profiles": $PROFILES, "partitions": $PARTITIONS,
   "wrk_threads": $WRK_THREADS, "timeout_s": $TIMEOUT, "micro_min_time": "$MICRO_MIN_TIME",
   "body_bytes": 1024, "build_dir": "$BUILD",
+  "compare": sys.argv[2] or None, "base_commit": "$BASE_COMMIT" or None,
+  "rounds": $ROUNDS if sys.argv[2] else None, "broker_warmup_s": $BROKER_WARMUP if sys.argv[2] else None,
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 
@@ -296,39 +369,80 @@ wrk_cmd() { # CONNECTIONS SECONDS URL
     -s "$ROOT/bench/load/post.lua" "$3" -- "$BODIES" "$API_KEY"
 }
 
+# The server the measurements below load: set by load_target.
+T_SYSTEM="" T_DIR="" T_URL="" T_PID="" T_LOG="" T_TARGETS=""
+T_ARGS=()
+load_target() { # SYSTEM RAW_DIR URL PID LOG METRICS_URL|"" [MEASURE_ARG...]
+  T_SYSTEM=$1 T_DIR=$2 T_URL=$3 T_PID=$4 T_LOG=$5
+  T_ARGS=(--tag system="$T_SYSTEM" --server-pid "$T_PID" "${BROKER_ARGS[@]}")
+  [[ -n $6 ]] && T_ARGS+=(--metrics-url "$6")
+  shift 6
+  T_ARGS+=("$@")
+  mkdir -p "$T_DIR"
+  T_TARGETS=$WORK/targets-$T_PID
+  python3 bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" "$T_TARGETS"
+}
+target_alive() {
+  kill -0 "$T_PID" 2>/dev/null || die "$T_SYSTEM (pid $T_PID) died during the benchmark (log: $T_LOG)"
+}
+
+# Unrecorded load, SECONDS of wrk at 64 connections: NAME SECONDS [MEASURE_ARG...]
+warm_up() {
+  local name=$1 seconds=$2
+  shift 2
+  # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
+  python3 bench/measure.py --out "$T_DIR/$name.json" "${T_ARGS[@]}" --tag kind=warmup "$@" \
+    --stdout "$T_DIR/$name.txt" -- $(wrk_cmd 64 "$seconds" "$T_URL") || die "$T_SYSTEM: wrk failed (output: $T_DIR/$name.txt)"
+  target_alive
+}
+
+# One closed-loop run, DURATION seconds of wrk: CONNECTIONS RUN NAME [MEASURE_ARG...]
+closed_run() {
+  local c=$1 r=$2 base=$T_DIR/$3
+  shift 3
+  # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
+  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
+    "$@" --stdout "$base.txt" -- $(wrk_cmd "$c" "$DURATION" "$T_URL") ||
+    die "$T_SYSTEM: wrk failed (output: $base.txt)"
+  grep -q '^WRK_JSON ' "$base.txt" || die "$T_SYSTEM: wrk printed no result (bench/load/post.lua broken?)"
+  target_alive
+}
+
+# One open-loop run, RATE_DURATION seconds of vegeta: RATE LABEL NAME [MEASURE_ARG...]
+open_run() {
+  local rate=$1 label=$2 base=$T_DIR/$3
+  shift 3
+  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
+    "$@" --stdout "$base.attack.txt" \
+    -- "$VEGETA" attack -targets="$T_TARGETS" -format=json -rate="$rate/s" \
+    -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
+    die "$T_SYSTEM: vegeta attack failed (output: $base.attack.txt)"
+  "$VEGETA" encode --to csv "$base.bin" | python3 bench/load/vegeta_summary.py >"$base.summary.json" ||
+    die "$T_SYSTEM: cannot summarise the vegeta results"
+  "$VEGETA" report -type=json "$base.bin" >"$base.vegeta-report.json"
+  gzip -f -1 "$base.bin"
+  target_alive
+}
+
 # Closed loop (wrk), then open loop (vegeta) against one HTTP server.
 load_http() {
   local system=$1 url=$2 pid=$3 metrics=${4:-}
   local dir=$RAW/$system
-  mkdir -p "$dir"
-  local metrics_args=()
-  [[ -n $metrics ]] && metrics_args=(--metrics-url "$metrics")
-  local alive_check="$system (pid $pid) died during the benchmark (log: $OUT/logs/$system.log)"
+  load_target "$system" "$dir" "$url" "$pid" "$OUT/logs/$system.log" "$metrics"
 
   log "$system: warm-up, ${WARMUP} s at 64 connections"
-  # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
-  python3 bench/measure.py --out "$dir/warmup.json" --tag system="$system" --tag kind=warmup \
-    --server-pid "$pid" "${BROKER_ARGS[@]}" "${metrics_args[@]}" --stdout "$dir/warmup.txt" \
-    -- $(wrk_cmd 64 "$WARMUP" "$url") || die "$system: wrk failed (output: $dir/warmup.txt)"
-  kill -0 "$pid" 2>/dev/null || die "$alive_check"
+  warm_up warmup "$WARMUP"
 
   local c r
   for c in $CONNECTIONS; do
     for ((r = 1; r <= RUNS; r++)); do
       log "$system: closed loop, $c connections, run $r/$RUNS (${DURATION} s)"
-      # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
-      python3 bench/measure.py --out "$dir/closed-c$c-run$r.json" --tag system="$system" --tag kind=closed \
-        --tag connections="$c" --tag run="$r" --server-pid "$pid" "${BROKER_ARGS[@]}" "${metrics_args[@]}" \
-        --stdout "$dir/closed-c$c-run$r.txt" -- $(wrk_cmd "$c" "$DURATION" "$url") ||
-        die "$system: wrk failed (output: $dir/closed-c$c-run$r.txt)"
-      grep -q '^WRK_JSON ' "$dir/closed-c$c-run$r.txt" || die "$system: wrk printed no result (bench/load/post.lua broken?)"
-      kill -0 "$pid" 2>/dev/null || die "$alive_check"
+      closed_run "$c" "$r" "closed-c$c-run$r"
     done
   done
 
   local max rate label
   max=$(python3 bench/report.py max-throughput "$dir") || die "$system: cannot read the closed-loop results"
-  python3 bench/load/bodies.py targets "$url" "$API_KEY" "$BODIES" "$WORK/$system.targets"
   for label in $RATES; do
     if [[ $label == half ]]; then
       rate=$((max / 2))
@@ -340,17 +454,7 @@ load_http() {
       rate=$label
     fi
     log "$system: open loop, $rate req/s ($label) for ${RATE_DURATION} s"
-    local base=$dir/open-$label
-    python3 bench/measure.py --out "$base.json" --tag system="$system" --tag kind=open --tag label="$label" \
-      --tag rate="$rate" --server-pid "$pid" "${BROKER_ARGS[@]}" "${metrics_args[@]}" --stdout "$base.attack.txt" \
-      -- "$VEGETA" attack -targets="$WORK/$system.targets" -format=json -rate="$rate/s" \
-      -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
-      die "$system: vegeta attack failed (output: $base.attack.txt)"
-    "$VEGETA" encode --to csv "$base.bin" | python3 bench/load/vegeta_summary.py >"$base.summary.json" ||
-      die "$system: cannot summarise the vegeta results"
-    "$VEGETA" report -type=json "$base.bin" >"$base.vegeta-report.json"
-    gzip -f -1 "$base.bin"
-    kill -0 "$pid" 2>/dev/null || die "$alive_check"
+    open_run "$rate" "$label" "open-$label"
   done
 
   python3 bench/report.py check-system "$dir" || die "$system: every request failed (no 2xx at all)"
@@ -358,10 +462,10 @@ load_http() {
 
 # How many records a server's topic gained, for the check that it stored at
 # least as many records as it answered 2xx.
-record_topic() { # SYSTEM TOPIC BEFORE
+record_topic() { # OUT_FILE TOPIC BEFORE
   local after
   after=$(topic_records "$2")
-  echo "{\"topic\": \"$2\", \"records_added\": $((after - $3))}" >"$RAW/$1/topic.json"
+  echo "{\"topic\": \"$2\", \"records_added\": $((after - $3))}" >"$1"
 }
 
 # --- producer-only ceiling: kcat (librdkafka, as hookbridge), no HTTP ---------
@@ -402,33 +506,111 @@ if wants nginx; then
 fi
 
 # --- hookbridge ---------------------------------------------------------------
-if wants hookbridge; then
-  port=$(free_port)
-  hb_env=(env -u GETPROFILE_API_KEY_FILE HOOKBRIDGE_LISTEN="127.0.0.1:$port"
-    HOOKBRIDGE_KAFKA_BROKERS="$BROKERS" HOOKBRIDGE_KAFKA_TOPIC=bench.hookbridge GETPROFILE_API_KEY="$API_KEY"
+# The environment hookbridge runs with, in HB_ENV: PORT TOPIC
+HB_ENV=()
+hb_env() {
+  HB_ENV=(env -u GETPROFILE_API_KEY_FILE HOOKBRIDGE_LISTEN="127.0.0.1:$1"
+    HOOKBRIDGE_KAFKA_BROKERS="$BROKERS" HOOKBRIDGE_KAFKA_TOPIC="$2" GETPROFILE_API_KEY="$API_KEY"
     HOOKBRIDGE_DRAIN_GRACE_MS="${HOOKBRIDGE_DRAIN_GRACE_MS:-0}")
-  "${hb_env[@]}" "$HOOKBRIDGE" --check-config >"$OUT/meta/hookbridge-config.txt" 2>&1 ||
-    { cat "$OUT/meta/hookbridge-config.txt" >&2; die "hookbridge --check-config failed"; }
-  # The hookbridge settings the caller's environment added (the ones --help
-  # names, and librdkafka properties), for the report.
-  known=$("$HOOKBRIDGE" --help | grep -o '(HOOKBRIDGE_[A-Z_]*)' | tr -d '()' | paste -sd'|')
+}
+# Starts BINARY on PORT, producing to TOPIC, logging to logs/NAME.log, and
+# waits until it is ready and a first webhook was answered 200. Sets HB_PID.
+HB_PID="" HB_PORT=""
+start_hookbridge() { # BINARY PORT TOPIC NAME
+  local binary=$1 topic=$3 name=$4
+  HB_PORT=$2
+  hb_env "$HB_PORT" "$topic"
+  log "$name: starting on 127.0.0.1:$HB_PORT ($binary)"
+  "${HB_ENV[@]}" "$binary" >"$OUT/logs/$name.log" 2>&1 &
+  HB_PID=$!
+  SERVER_PIDS+=("$HB_PID")
+  wait_for_200 "$name" "$HB_PID" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$HB_PORT/readyz"
+  wait_for_200 "$name" "$HB_PID" post_one "http://127.0.0.1:$HB_PORT/webhooks/getprofile"
+}
+# The access log (a line per request) is too big to keep: logs/NAME.log keeps
+# the other lines.
+trim_hookbridge_log() { # NAME
+  mv "$OUT/logs/$1.log" "$WORK/$1.log"
+  { echo "(every line but the $(grep -c '"message":"webhook"' "$WORK/$1.log") access-log lines, at most 1000)"
+    grep -v '"message":"webhook"' "$WORK/$1.log" | head -n 1000 || true; } >"$OUT/logs/$1.log"
+  rm -f "$WORK/$1.log"
+}
+# The effective settings (--check-config) to meta/FILE, and the hookbridge
+# settings the caller's environment added (the ones --help names, and
+# librdkafka properties) to meta/hookbridge-env.txt, for the report.
+hookbridge_settings() { # BINARY FILE PORT TOPIC
+  hb_env "$3" "$4"
+  timeout 10 "${HB_ENV[@]}" "$1" --check-config >"$OUT/meta/$2" 2>&1 ||
+    { cat "$OUT/meta/$2" >&2; die "$1 --check-config failed"; }
+  known=$(timeout 10 "$1" --help | grep -o '(HOOKBRIDGE_[A-Z_]*)' | tr -d '()' | paste -sd'|')
   env | grep -E "^(${known}|HOOKBRIDGE_RDKAFKA_[A-Z0-9_]+)=" |
     grep -v -E '^HOOKBRIDGE_(LISTEN|KAFKA_BROKERS|KAFKA_TOPIC)=' | sort >"$OUT/meta/hookbridge-env.txt" || true
+}
+
+if wants hookbridge && [[ -z $COMPARE ]]; then
+  port=$(free_port)
+  hookbridge_settings "$HOOKBRIDGE" hookbridge-config.txt "$port" bench.hookbridge
   before=$(topic_records bench.hookbridge)
-  log "hookbridge: starting on 127.0.0.1:$port ($HOOKBRIDGE)"
-  "${hb_env[@]}" "$HOOKBRIDGE" >"$OUT/logs/hookbridge.log" 2>&1 &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  wait_for_200 hookbridge "$pid" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$port/readyz"
-  wait_for_200 hookbridge "$pid" post_one "http://127.0.0.1:$port/webhooks/getprofile"
-  load_http hookbridge "http://127.0.0.1:$port/webhooks/getprofile" "$pid" "http://127.0.0.1:$port/metrics"
-  curl -s -m 5 "http://127.0.0.1:$port/metrics" >"$RAW/hookbridge/metrics-final.txt" || true
-  stop_pid "$pid"
-  record_topic hookbridge bench.hookbridge "$before"
-  # The access log (a line per request) is too big to keep.
-  mv "$OUT/logs/hookbridge.log" "$WORK/hookbridge.log"
-  { echo "(every line but the $(grep -c '"message":"webhook"' "$WORK/hookbridge.log") access-log lines, at most 1000)"
-    grep -v '"message":"webhook"' "$WORK/hookbridge.log" | head -n 1000 || true; } >"$OUT/logs/hookbridge.log"
+  start_hookbridge "$HOOKBRIDGE" "$port" bench.hookbridge hookbridge
+  load_http hookbridge "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "http://127.0.0.1:$HB_PORT/metrics"
+  curl -s -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$RAW/hookbridge/metrics-final.txt" || true
+  stop_pid "$HB_PID"
+  record_topic "$RAW/hookbridge/topic.json" bench.hookbridge "$before"
+  trim_hookbridge_log hookbridge
+fi
+
+# --- --compare: base and new hookbridge in turn, on the one broker -------------
+# Round r measures both sides, base first when r is odd and new first when it
+# is even. Each side's turn starts its server afresh (so peak RSS is the
+# turn's), warms it up, runs every closed-loop connection count and every
+# open-loop rate once, and stops it. Raw results go to raw/base/ and raw/new/
+# with run=r. Both sides produce to bench.hookbridge; what it gained during a
+# turn goes to raw/SIDE/runR.topic.json.
+compare_turn() { # SIDE ROUND
+  local side=$1 r=$2 binary=$HOOKBRIDGE commit name before c rate
+  [[ $side == base ]] && binary=$BASE_HOOKBRIDGE
+  commit=$(cat "$OUT/meta/$([[ $side == base ]] && echo base-commit || echo commit).txt")
+  name=hookbridge-$side-round$r
+  before=$(topic_records bench.hookbridge)
+  start_hookbridge "$binary" "$(free_port)" bench.hookbridge "$name"
+  load_target hookbridge "$RAW/$side" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" \
+    "$OUT/logs/$name.log" "http://127.0.0.1:$HB_PORT/metrics" --tag side="$side" --tag commit="$commit"
+  log "$side, round $r/$ROUNDS: warm-up, ${WARMUP} s at 64 connections"
+  warm_up "warmup-run$r" "$WARMUP" --tag run="$r"
+  for c in $CONNECTIONS; do
+    log "$side, round $r/$ROUNDS: closed loop, $c connections (${DURATION} s)"
+    closed_run "$c" "$r" "closed-c$c-run$r"
+  done
+  for rate in $RATES; do
+    log "$side, round $r/$ROUNDS: open loop, $rate req/s for ${RATE_DURATION} s"
+    open_run "$rate" "$rate" "open-$rate-run$r" --tag run="$r"
+  done
+  curl -s -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$RAW/$side/metrics-final-run$r.txt" || true
+  stop_pid "$HB_PID"
+  record_topic "$RAW/$side/run$r.topic.json" bench.hookbridge "$before"
+  trim_hookbridge_log "$name"
+}
+if [[ -n $COMPARE ]]; then
+  # One port for both, so that the two settings differ only where the builds do.
+  port=$(free_port)
+  hookbridge_settings "$BASE_HOOKBRIDGE" hookbridge-config-base.txt "$port" bench.hookbridge
+  hookbridge_settings "$HOOKBRIDGE" hookbridge-config.txt "$port" bench.hookbridge
+  # A broker just started is slow until its JVM has warmed up: that would
+  # handicap whichever side goes first.
+  log "broker warm-up: the new build under wrk at 64 connections for $BROKER_WARMUP s, not counted"
+  start_hookbridge "$HOOKBRIDGE" "$(free_port)" bench.hookbridge hookbridge-broker-warmup
+  load_target hookbridge "$RAW/broker-warmup" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" \
+    "$OUT/logs/hookbridge-broker-warmup.log" ""
+  warm_up warmup "$BROKER_WARMUP"
+  stop_pid "$HB_PID"
+  trim_hookbridge_log hookbridge-broker-warmup
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if ((round % 2)); then order=(base new); else order=(new base); fi
+    for side in "${order[@]}"; do compare_turn "$side" "$round"; done
+  done
+  for side in base new; do
+    python3 bench/report.py check-system "$RAW/$side" || die "$side: every request failed (no 2xx at all)"
+  done
 fi
 
 # --- Express + kafkajs: what a user would write --------------------------------
@@ -443,7 +625,7 @@ if wants express; then
   wait_for_200 express "$pid" post_one "http://127.0.0.1:$port/webhooks/getprofile"
   load_http express "http://127.0.0.1:$port/webhooks/getprofile" "$pid"
   stop_pid "$pid"
-  record_topic express bench.express "$before"
+  record_topic "$RAW/express/topic.json" bench.express "$before"
   mv "$OUT/logs/express.log" "$WORK/express.log"  # a line per event: too big to keep
   { echo "(the first 100 and the last 100 of $(wc -l <"$WORK/express.log") lines)"
     head -n 100 "$WORK/express.log"; echo ...; tail -n 100 "$WORK/express.log"; } >"$OUT/logs/express.log"
@@ -456,8 +638,10 @@ fi
 
 # --- the report ---------------------------------------------------------------
 echo "$((SECONDS - STARTED_AT))" >"$OUT/meta/elapsed_s.txt"
-python3 bench/report.py report "$OUT" || die "bench/report.py could not write the report"
-[[ -s $OUT/report.md ]] || die "no report was written to $OUT/report.md"
+report=report
+[[ -n $COMPARE ]] && report=compare
+python3 bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
+[[ -s $OUT/$report.md ]] || die "no report was written to $OUT/$report.md"
 ln -sfn "$STAMP" "$RESULTS_ROOT/latest"
-cat "$OUT/report.md"
-log "done in $((SECONDS - STARTED_AT)) s: $OUT/report.md (also $RESULTS_ROOT/latest/)"
+cat "$OUT/$report.md"
+log "done in $((SECONDS - STARTED_AT)) s: $OUT/$report.md (also $RESULTS_ROOT/latest/)"
