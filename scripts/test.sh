@@ -8,13 +8,28 @@
 # Then the fuzzers run for a bounded time, and the benchmark runs once in its
 # smoke version (seconds; it checks that the harness works, not timings).
 #
-# Suites (ctest labels): unit, kafka_mock (the Kafka adapter on librdkafka's
-# mock cluster), e2e and operations (the binary over HTTP on the real broker),
+# scripts/test.sh --quick is the developer's loop, in seconds: the normal
+# build only (no install step, no sanitizer build, fuzzers or benchmark), then
+# the suites that need no broker and no Java: ctest labels unit and http (the
+# HTTP server in process, on a fake publisher).
+#
+# Suites (ctest labels): unit, http (the HTTP server in process), kafka_mock
+# (the Kafka adapter on librdkafka's mock cluster), e2e and operations (the
+# binary over HTTP on the real broker),
 # hostile (hostile input, slow clients, overload), faults (loss checker under
 # broker and process faults, real brokers), scaleout (three instances behind
 # nginx), consumer (the example consumer), deploy (manifests and image).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+case ${1:-} in
+  "") ;;
+  --quick)
+    cmake -S . -B build -G Ninja -DHOOKBRIDGE_WERROR=ON
+    cmake --build build
+    exec ctest --test-dir build --output-on-failure --timeout 600 -L '^(unit|http)$' ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
 
 scripts/install-deps.sh
 
