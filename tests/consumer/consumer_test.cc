@@ -56,7 +56,7 @@ class ConsumerTest : public ::testing::Test {
   void SetUp() override {
     const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
     ASSERT_NE(brokers, nullptr) << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "
-                                   "(scripts/test.sh starts one)";
+                                   "(ctest sets it and starts one: the kafka_broker fixture)";
     brokers_ = brokers;
     topic_ = Unique("consumer");
     group_ = Unique("consumer-group");

@@ -67,7 +67,7 @@ bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& c
 void EndToEnd::SetUp() {
   const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
   ASSERT_NE(brokers, nullptr) << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "
-                                 "(scripts/test.sh starts one)";
+                                 "(ctest sets it and starts one: the kafka_broker fixture)";
   brokers_ = brokers;
   topic_ = UniqueTopic();
   ASSERT_EQ(CreateTopic(brokers_, topic_, kPartitions), "");

@@ -1,5 +1,5 @@
 // The shared end-to-end fixture: a fresh topic on the real broker (named by
-// HOOKBRIDGE_E2E_BROKERS; scripts/test.sh starts one) and the hookbridge
+// HOOKBRIDGE_E2E_BROKERS; ctest starts one) and the hookbridge
 // binary in front of it, plus small HTTP and JSON helpers.
 #pragma once
 

@@ -1,5 +1,5 @@
 // End to end: the hookbridge binary, real HTTP, a real Apache Kafka broker
-// (named by HOOKBRIDGE_E2E_BROKERS; scripts/test.sh starts one). Each test
+// (named by HOOKBRIDGE_E2E_BROKERS; ctest starts one). Each test
 // gets a fresh topic, so record counts are exact. The fixture is in
 // bridge_fixture.h.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Hostile and malformed input over real HTTP, on the real Kafka broker (named
-// by HOOKBRIDGE_E2E_BROKERS; scripts/test.sh starts one).
+// by HOOKBRIDGE_E2E_BROKERS; ctest starts one).
 //
 // One hookbridge process serves the whole table. Each case is sent as raw
 // bytes on a fresh connection and has its expected status, its expected

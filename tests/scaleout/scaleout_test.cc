@@ -123,7 +123,8 @@ class ScaleOut : public ::testing::Test {
   void StartInstances() {
     const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
     ASSERT_TRUE(brokers != nullptr && *brokers != '\0')
-        << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker (scripts/test.sh starts one)";
+        << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "
+           "(ctest sets it and starts one: the kafka_broker fixture)";
     brokers_ = brokers;
     topic_ = "scaleout." + faults::RandomRunId();
     ASSERT_EQ(e2e::CreateTopic(brokers_, topic_, kPartitions), "")

@@ -1,0 +1,97 @@
+// End to end, for operators: --check-config on the shared broker (and
+// without topic or broker), --version and --help. The fixture is in
+// operations_fixture.h.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hookbridge/version.h"
+#include "operations_fixture.h"
+
+namespace hookbridge::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Clock = std::chrono::steady_clock;
+
+// --- (g) --check-config, --version, --help -----------------------------------
+
+TEST_F(Operations, CheckConfigPassesOnTheRealBrokerAndFailsWithoutTopicOrBroker) {
+  struct Run {
+    std::map<std::string, std::string> env;
+    int exit_code = -1;
+    std::string output;
+  };
+  std::vector<Run> runs(3);
+  runs[0].env = Environment();
+  runs[1].env = Environment();
+  runs[1].env["HOOKBRIDGE_KAFKA_TOPIC"] = topic_ + ".missing";
+  runs[2].env = Environment();
+  runs[2].env["HOOKBRIDGE_KAFKA_BROKERS"] = "127.0.0.1:1";  // nothing listens there
+  runs[0].env["HOOKBRIDGE_RDKAFKA_SASL_PASSWORD"] = "Pw-never-shown-42";
+  runs[0].env["HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL"] = "plaintext";
+  // The three checks at once: each failing one takes its full 10 s.
+  std::vector<std::thread> threads;
+  const auto started = Clock::now();
+  for (Run& run : runs) {
+    threads.emplace_back([&run] {
+      HookbridgeProcess check(run.env, {"--check-config"});
+      run.exit_code = check.WaitForExit(30s);
+      run.output = check.output();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_LT(Clock::now() - started, 25s);
+
+  const Run& good = runs[0];
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_THAT(good.output, HasSubstr("GETPROFILE_API_KEY=(2 keys, redacted)\n"));
+  EXPECT_THAT(good.output, HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=" + brokers_ + "\n"));
+  EXPECT_THAT(good.output, HasSubstr("HOOKBRIDGE_KAFKA_TOPIC=" + topic_ + "\n"));
+  EXPECT_THAT(good.output, HasSubstr("HOOKBRIDGE_MAX_BODY_BYTES=4096\n"));
+  EXPECT_THAT(good.output, HasSubstr("HOOKBRIDGE_LISTEN=127.0.0.1:0\n"));
+  EXPECT_THAT(good.output, HasSubstr("rdkafka sasl.password=(redacted)\n"));
+  EXPECT_THAT(good.output, HasSubstr("rdkafka security.protocol=plaintext\n"));
+  EXPECT_THAT(good.output, HasSubstr("kafka: connected"));
+  for (const Run& run : runs) {
+    EXPECT_THAT(run.output, Not(HasSubstr(kOldKey)));
+    EXPECT_THAT(run.output, Not(HasSubstr(kNewKey)));
+    EXPECT_THAT(run.output, Not(HasSubstr("Pw-never-shown-42")));
+    EXPECT_THAT(run.output, Not(HasSubstr("hookbridge listening")));  // checks, never serves
+  }
+
+  EXPECT_EQ(runs[1].exit_code, 1) << runs[1].output;
+  EXPECT_THAT(runs[1].output, HasSubstr("no metadata for topic '" + topic_ + ".missing'"));
+  EXPECT_EQ(runs[2].exit_code, 1) << runs[2].output;
+  EXPECT_THAT(runs[2].output, HasSubstr("no broker reachable"));
+
+  // A bad setting is still a start-up error (2), naming it.
+  auto env = Environment();
+  env["HOOKBRIDGE_DRAIN_GRACE_MS"] = "soon";
+  HookbridgeProcess bad(env, {"--check-config"});
+  EXPECT_EQ(bad.WaitForExit(10s), 2);
+  EXPECT_THAT(bad.output(), HasSubstr("HOOKBRIDGE_DRAIN_GRACE_MS"));
+}
+
+TEST_F(Operations, VersionAndHelpPrintAndExitZeroWithoutAnySetting) {
+  HookbridgeProcess version({}, {"--version"});
+  EXPECT_EQ(version.WaitForExit(10s), 0);
+  EXPECT_EQ(version.output(), std::string("hookbridge ") + kVersion + " (librdkafka 2.0.2)\n");
+
+  // --help works even when a setting in the environment is wrong.
+  HookbridgeProcess help({{"HOOKBRIDGE_HTTP_THREADS", "0"}}, {"--help"});
+  EXPECT_EQ(help.WaitForExit(10s), 0);
+  for (const char* text : {"HOOKBRIDGE_LOG_LEVEL", "HOOKBRIDGE_DRAIN_GRACE_MS", "HOOKBRIDGE_TLS_CERT_FILE",
+                           "--check-config", "--version"}) {
+    EXPECT_THAT(help.output(), HasSubstr(text));
+  }
+}
+
+}  // namespace
+}  // namespace hookbridge::e2e
