@@ -31,8 +31,8 @@ size_t SkipQuotedString(std::string_view text, size_t at) {
   for (size_t i = at + 1; i < text.size(); ++i) {
     auto byte = static_cast<unsigned char>(text[i]);
     if (byte == '"') return i + 1;
-    if (byte == '\\') {
-      ++i;
+    if (byte == '\\') {  // quoted-pair: HTAB, SP, VCHAR or obs-text
+      if (++i == text.size() || !IsValidFieldValue(text.substr(i, 1))) return std::string_view::npos;
       continue;
     }
     if ((byte < 0x20 && byte != '\t') || byte == 0x7F) return std::string_view::npos;
@@ -43,15 +43,16 @@ size_t SkipQuotedString(std::string_view text, size_t at) {
 // RFC 9112 7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ).
 bool IsValidChunkExtensions(std::string_view text) {
   size_t at = 0;
-  while (true) {
-    at = SkipWhiteSpace(text, at);
-    if (at == text.size()) return true;
-    if (text[at] != ';') return false;
+  while (at < text.size()) {
+    at = SkipWhiteSpace(text, at);  // BWS only before a ";"
+    if (at == text.size() || text[at] != ';') return false;
     at = SkipWhiteSpace(text, at + 1);
     size_t name_end = SkipToken(text, at);
     if (name_end == at) return false;
     at = SkipWhiteSpace(text, name_end);
-    if (at < text.size() && text[at] == '=') {
+    if (at == text.size() || text[at] != '=') {
+      at = name_end;  // no value: BWS may follow only before the next ";"
+    } else {
       at = SkipWhiteSpace(text, at + 1);
       size_t value_end = at < text.size() && text[at] == '"' ? SkipQuotedString(text, at)
                                                               : SkipToken(text, at);
@@ -59,6 +60,7 @@ bool IsValidChunkExtensions(std::string_view text) {
       at = value_end;
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -95,10 +97,7 @@ void ChunkedBodyDecoder::TakeTrailerLine(std::string_view line) {
   // RFC 9112 7.1.2: trailer fields have the syntax of header fields.
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || !IsToken(line.substr(0, colon)) ||
-      std::any_of(line.begin() + static_cast<std::ptrdiff_t>(colon), line.end(), [](char c) {
-        auto byte = static_cast<unsigned char>(c);
-        return (byte < 0x20 && byte != '\t') || byte == 0x7F;
-      })) {
+      !IsValidFieldValue(line.substr(colon + 1))) {
     Refuse(ErrorCode::kBadRequest, "malformed trailer field");
   }
 }

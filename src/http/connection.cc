@@ -6,7 +6,6 @@
 #include "hookbridge/http/answer_wire.h"
 
 namespace hookbridge {
-namespace {
 
 std::string NewRequestId() {
   thread_local std::mt19937_64 random(std::random_device{}());
@@ -14,8 +13,6 @@ std::string NewRequestId() {
   std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(random()));
   return id;
 }
-
-}  // namespace
 
 Connection::Connection(int socket, SSL* tls, HeadLimits limits)
     : transport_(socket, tls), head_parser_(limits) {}

@@ -19,6 +19,8 @@ namespace {
 
 // How long accepting pauses when the process is out of file descriptors.
 constexpr std::chrono::milliseconds kAcceptPause{100};
+// Connections accepted per wake-up.
+constexpr int kAcceptBatch = 64;
 
 }  // namespace
 
@@ -38,11 +40,11 @@ ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServer
   Watch(EPOLL_CTL_ADD, wake_, EPOLLIN, this);
 }
 
-void ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* source) {
+bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* source) {
   epoll_event event{};
   event.events = events;
   event.data.ptr = source;  // nullptr: the listening socket; this: the wake-up eventfd
-  epoll_ctl(epoll_, operation, socket, &event);
+  return epoll_ctl(epoll_, operation, socket, &event) == 0;
 }
 
 ConnectionLoop::~ConnectionLoop() {
@@ -58,12 +60,11 @@ void ConnectionLoop::Stop() {
 }
 
 void ConnectionLoop::Answered(Connection* connection) {
-  bool first;
-  {
-    std::lock_guard<std::mutex> lock(answered_mutex_);
-    first = answered_.empty();
-    answered_.push_back(connection);
-  }
+  // Under the lock: once the loop has taken this answer it may finish and be
+  // destroyed, so nothing of it may be touched after the lock is released.
+  std::lock_guard<std::mutex> lock(answered_mutex_);
+  const bool first = answered_.empty();
+  answered_.push_back(connection);
   if (first) {  // one wake-up for however many answers arrive meanwhile
     const uint64_t one = 1;
     (void)!::write(wake_, &one, sizeof one);
@@ -84,6 +85,9 @@ void ConnectionLoop::Run() {
         (void)!::read(wake_, &count, sizeof count);
         TakeAnswered();
       } else if (connections_.count(static_cast<Connection*>(source)) != 0) {
+        // A connection closed earlier in this batch is gone from the map. (One
+        // opened since may reuse its address and take a stale event: harmless,
+        // as every step only tries its I/O until the socket would block.)
         Drive(*static_cast<Connection*>(source));
       }
     }
@@ -114,7 +118,9 @@ int ConnectionLoop::NextTimeoutMs(Clock::time_point now) const {
 }
 
 void ConnectionLoop::Accept() {
-  while (!stopping_) {
+  // A bounded batch: the listening socket is level-triggered, so epoll reports
+  // the rest, and a flood of connections cannot starve the others.
+  for (int accepted = 0; accepted < kAcceptBatch && !stopping_; ++accepted) {
     int socket = accept4(listen_socket_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (socket < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -141,7 +147,10 @@ void ConnectionLoop::Accept() {
     connections_.emplace(&connection, std::move(owned));
     // Edge-triggered, both ways, once: each phase tries its I/O and waits
     // for the next edge only when the socket says it would block.
-    Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection);
+    if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
+      Close(connection);  // never driven otherwise
+      continue;
+    }
     if (session != nullptr) {
       connection.set_phase(Connection::Phase::kHandshake);
       SetDeadline(connection, Clock::now() + options_.request_timeout);
@@ -167,7 +176,9 @@ void ConnectionLoop::TurnAway(int socket) {
   auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
   Connection& connection = *owned;
   connections_.emplace(&connection, std::move(owned));
-  Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLRDHUP | EPOLLET, &connection);
+  if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLRDHUP | EPOLLET, &connection)) {
+    return Close(connection);
+  }
   Linger(connection);
 }
 
@@ -215,8 +226,8 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
     }
     if (step == Connection::Step::kComplete) {
       if (connection.phase() == Phase::kHead) {
-        OnHead(connection);
-        continue;  // its body may be here already
+        if (!OnHead(connection)) return;  // answered (or closed): Run() reads what follows
+        continue;                         // its body may be here already
       }
       return Dispatch(connection);
     }
@@ -241,25 +252,31 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
   }
 }
 
-// A complete head: answered here, or a webhook whose body comes next.
-void ConnectionLoop::OnHead(Connection& connection) {
+// A complete head: answered here (false: the connection may be gone), or a
+// webhook whose body comes next (true).
+bool ConnectionLoop::OnHead(Connection& connection) {
   HttpRequest& request = connection.request();
   Routes::LoopState state;
   state.overloaded = in_flight_ >= options_.max_in_flight;
   if (request.head.path == "/metrics") state.idle_connections = IdleConnections();
   if (routes_.AnswerOnHead(request, state)) {
     RecordAnswer(metrics_, request);
-    return Send(connection);
+    Send(connection);
+    return false;
   }
   ++in_flight_;  // counted as in flight until answered
   metrics_.AddInFlight(1);
   connection.webhook_in_flight = true;
-  connection.BeginBody(options_.max_body_bytes);
+  connection.BeginBody(routes_.max_body_bytes());
   if (request.head.expects_continue) {
     size_t written = 0;  // 25 bytes into an empty send buffer: all, or the connection is broken
     connection.transport().Write(kContinueAnswer, &written);
-    if (written != kContinueAnswer.size()) Close(connection);
+    if (written != kContinueAnswer.size()) {
+      Close(connection);
+      return false;
+    }
   }
+  return true;
 }
 
 void ConnectionLoop::Dispatch(Connection& connection) {
@@ -298,6 +315,7 @@ void ConnectionLoop::TakeAnswered() {
 
 void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool body_unread) {
   HttpRequest& request = connection.request();
+  if (request.id.empty()) request.id = NewRequestId();  // answered before its head was whole
   request.answer = std::move(answer);
   request.body_unread = body_unread;
   RecordAnswer(metrics_, request);
@@ -309,7 +327,7 @@ void ConnectionLoop::Send(Connection& connection) {
   // Decided when the answer is written: once a drain has begun, every answer
   // says that the connection closes.
   const bool close = !request.head.keep_alive || request.body_unread || closing_connections_ ||
-                     stopping_ || ++connection.answered >= options_.keep_alive_max_requests;
+                     stop_requested_ || ++connection.answered >= options_.keep_alive_max_requests;
   const std::time_t second = std::time(nullptr);
   if (second != date_second_) {
     date_second_ = second;
@@ -332,7 +350,7 @@ void ConnectionLoop::Flush(Connection& connection) {
     default: return Close(connection);
   }
   if (!connection.close_after_send()) {
-    // The next request is read from Run(), not from here: pipelined
+    // The next request is read from Run(), never from here: pipelined
     // requests would otherwise nest one call deeper each.
     if (StartRequest(connection)) next_requests_.push_back(&connection);
     return;
@@ -376,7 +394,9 @@ void ConnectionLoop::Expire(Connection& connection) {
   if (!connection.MidRequest()) return Close(connection);  // idle, handshake, writing or lingering
   Answer(connection,
          ErrorResponse(ErrorCode::kRequestTimeout,
-                       "the request did not arrive in time (15 s in all, 5 s without progress)"),
+                       "the request did not arrive in time (" +
+                           std::to_string(options_.request_timeout.count()) + " s in all, " +
+                           std::to_string(options_.read_timeout.count()) + " s without progress)"),
          true);
 }
 
@@ -387,11 +407,14 @@ void ConnectionLoop::BeginStop() {
   stopping_ = true;
   ::close(listen_socket_);  // new connections are refused from now on
   listen_socket_ = -1;
+  accept_paused_until_.reset();
   std::vector<Connection*> idle;
   for (const auto& [connection, owned] : connections_) {
     using Phase = Connection::Phase;
+    // A lingering one has its answer to read: it closes at its own deadline.
     const bool busy = connection->phase() == Phase::kHandling ||
-                      connection->phase() == Phase::kWriting || connection->MidRequest();
+                      connection->phase() == Phase::kWriting ||
+                      connection->phase() == Phase::kLingering || connection->MidRequest();
     if (!busy) idle.push_back(connection);
   }
   for (Connection* connection : idle) Close(*connection);

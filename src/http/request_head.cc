@@ -14,13 +14,6 @@ bool IsTokenChar(unsigned char c) {
          (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
 }
 
-// RFC 9110 5.5: a field value holds no control character but HTAB.
-bool IsCleanValue(std::string_view value) {
-  return std::none_of(value.begin(), value.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return (byte < 0x20 && byte != '\t') || byte == 0x7F;
-  });
-}
 
 std::string_view TrimWhiteSpace(std::string_view text) {  // OWS: spaces and tabs
   size_t start = text.find_first_not_of(" \t");
@@ -91,6 +84,13 @@ bool IsToken(std::string_view text) {
   });
 }
 
+bool IsValidFieldValue(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\t') || byte == 0x7F;
+  });
+}
+
 bool IsWellFormedRequestId(std::string_view id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -138,7 +138,7 @@ RequestHeadParser::State RequestHeadParser::Feed(std::string_view received, Http
     if (request_line_start_ == kNotYet && newline - line_start > limits_.max_request_line_bytes + 1) {
       return Refuse(ErrorCode::kUriTooLong, "request target too long");
     }
-    if (request_line_start_ != kNotYet && newline + 1 - request_line_start_ > limits_.max_head_bytes) {
+    if (newline + 1 > limits_.max_head_bytes) {
       return Refuse(ErrorCode::kHeadersTooLarge, "request head too large");
     }
     // RFC 9112 2.2: a bare LF is not taken as a line end, nor a bare CR
@@ -166,7 +166,7 @@ RequestHeadParser::State RequestHeadParser::Feed(std::string_view received, Http
     if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
       return Refuse(ErrorCode::kBadRequest, "malformed header field");
     }
-    if (!IsCleanValue(line.substr(colon + 1))) {
+    if (!IsValidFieldValue(line.substr(colon + 1))) {
       return Refuse(ErrorCode::kBadRequest, "control character in a header field");
     }
   }
@@ -176,9 +176,8 @@ RequestHeadParser::State RequestHeadParser::Feed(std::string_view received, Http
   if (request_line_start_ == kNotYet && pending > limits_.max_request_line_bytes + 1) {
     return Refuse(ErrorCode::kUriTooLong, "request target too long");
   }
-  const size_t head_bytes =
-      request_line_start_ == kNotYet ? pending : received.size() - request_line_start_;
-  if (head_bytes > limits_.max_head_bytes) {
+  // Empty lines before the request line count too: endless ones are refused.
+  if (received.size() > limits_.max_head_bytes) {
     return Refuse(ErrorCode::kHeadersTooLarge, "request head too large");
   }
   return State::kIncomplete;

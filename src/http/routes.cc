@@ -37,7 +37,7 @@ std::optional<HttpResponse> Routes::CheckWebhookHead(const HttpRequest& request,
   if (head.framing == BodyFraming::kNone) {
     return ErrorResponse(ErrorCode::kLengthRequired, "Content-Length is required");
   }
-  const size_t max_body = handler_.max_body_bytes();
+  const size_t max_body = max_body_bytes();
   if (head.framing == BodyFraming::kContentLength && head.content_length > max_body) {
     return ErrorResponse(ErrorCode::kPayloadTooLarge,
                          "body exceeds " + std::to_string(max_body) + " bytes");

@@ -17,7 +17,9 @@ TlsContext LoadTlsContext(const std::string& cert_file, const std::string& key_f
     return nullptr;
   }
   SSL_CTX_set_options(context.get(), SSL_OP_NO_RENEGOTIATION);
-  // Writes may be retried with the buffer moved (the answer string grows).
+  // A write that would block is retried later from the same answer, whose
+  // unsent part may start further on: OpenSSL must not insist on the same
+  // pointer, and may take part of it.
   SSL_CTX_set_mode(context.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   return context;
 }

@@ -247,7 +247,7 @@ TEST(HttpServer, PastTheInFlightLimitAWebhookIsAnswered503AtOnce) {
   TestServer bridge([](Config& config) {
     config.http_threads = 2;
     config.max_in_flight = 3;
-    config.ack_timeout = 2000ms;
+    config.ack_timeout = 5000ms;  // the third one waits this long for a thread: well over 1 s
   });
   bridge.publisher().NeverComplete();
   std::vector<std::thread> held;
@@ -278,7 +278,8 @@ TEST(HttpServer, PastTheInFlightLimitAWebhookIsAnswered503AtOnce) {
 // Past max_connections, a new connection is answered 503 before its request
 // is read; a client still sending a large body reads it rather than a reset.
 TEST(HttpServer, PastTheConnectionLimitANewConnectionIsAnswered503) {
-  TestServer bridge([](Config& config) { config.max_connections = 3; });
+  TestServer bridge([](Config& config) { config.max_connections = 3; },
+                    [](HttpServerOptions& options) { options.linger = 10s; });  // for a slow sender
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<RawConnection>(bridge.port()));
@@ -337,10 +338,11 @@ TEST(HttpServer, DuringADrainEveryAnswerClosesItsConnection) {
   EXPECT_TRUE(connection.WaitForClose(5s));
 }
 
-// Stop() answers the webhook in progress before it returns.
+// Stop() answers the webhook in progress before it returns, and the answer
+// says the connection closes.
 TEST(HttpServer, StopAnswersTheWebhookInProgress) {
   TestServer bridge;
-  bridge.publisher().AnswerLater(PublishStatus::kPersisted, 300ms);
+  bridge.publisher().AnswerLater(PublishStatus::kPersisted, 1500ms);  // Stop() is called long before
   std::optional<RawResponse> answer;
   std::thread sender([&] {
     auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-stop")), 1, 0ms);

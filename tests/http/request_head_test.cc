@@ -233,6 +233,17 @@ TEST(RequestHeadRules, AHeadStillGrowingPastItsBudgetIsRefusedAt431) {
   EXPECT_EQ(parser.error(), ErrorCode::kHeadersTooLarge);
 }
 
+// RFC 9112 2.2 lets a server ignore empty lines before a request; endless
+// ones are still bytes held, and count toward the head's budget.
+TEST(RequestHeadRules, EndlessEmptyLinesBeforeARequestAreRefusedAt431) {
+  RequestHeadParser parser(HeadLimits{});
+  HttpRequestHead head;
+  std::string bytes;
+  for (int i = 0; i < 40000; ++i) bytes += "\r\n";
+  EXPECT_EQ(parser.Feed(bytes, &head), State::kRefused);
+  EXPECT_EQ(parser.error(), ErrorCode::kHeadersTooLarge);
+}
+
 TEST(RequestIds, OnlyShortPlainIdsAreTaken) {
   EXPECT_TRUE(IsWellFormedRequestId("trace-1.2:3_4"));
   EXPECT_TRUE(IsWellFormedRequestId(std::string(128, 'a')));

@@ -20,6 +20,9 @@
 
 namespace hookbridge {
 
+// A new random request id (16 hex digits).
+std::string NewRequestId();
+
 class Connection {
  public:
   using Clock = std::chrono::steady_clock;

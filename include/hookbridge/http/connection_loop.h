@@ -63,13 +63,13 @@ class ConnectionLoop {
  private:
   using Timers = std::multimap<Clock::time_point, Connection*>;
 
-  void Watch(int operation, int socket, uint32_t events, void* source);
+  bool Watch(int operation, int socket, uint32_t events, void* source);
   void Accept();
   void TurnAway(int socket);
   void Drive(Connection& connection);
   void ReadRequest(Connection& connection);
   // Takes what was received; false once the request stops being read.
-  void OnHead(Connection& connection);
+  bool OnHead(Connection& connection);
   bool StartRequest(Connection& connection);
   void Dispatch(Connection& connection);
   // On a handler thread: the webhook of `connection` has its answer.

@@ -56,7 +56,7 @@ struct HttpRequestHead {
 };
 
 struct HeadLimits {
-  size_t max_head_bytes = 64 * 1024;     // request line and header fields together
+  size_t max_head_bytes = 64 * 1024;     // request line and header fields (and empty lines before)
   size_t max_request_line_bytes = 8192;  // past it: 414 URI Too Long
 };
 
@@ -98,6 +98,9 @@ class RequestHeadParser {
 
 // RFC 9110 5.6.2: a token, such as a method or a field name.
 bool IsToken(std::string_view text);
+
+// RFC 9110 5.5: a field value (or a part of one): no control character but HTAB.
+bool IsValidFieldValue(std::string_view value);
 
 // An X-Request-Id hookbridge echoes and logs: 1 to 128 of [A-Za-z0-9-_.:].
 bool IsWellFormedRequestId(std::string_view id);

@@ -41,6 +41,9 @@ class Routes {
   // On a handler thread: the webhook with its whole body. Sets request.answer.
   void HandleWebhook(HttpRequest& request) const;
 
+  // The largest webhook body taken, however it is framed.
+  size_t max_body_bytes() const { return handler_.max_body_bytes(); }
+
  private:
   Route RouteOf(std::string_view path) const;
   std::optional<HttpResponse> CheckWebhookHead(const HttpRequest& request, bool overloaded) const;
