@@ -15,6 +15,7 @@ packages=(
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
   wrk curl                                         # benchmarks (scripts/bench.sh): closed-loop load, probes
+  prometheus python3-yaml                          # observability checks: promtool check/test rules, rule files read
 )
 # kubectl for `kubectl kustomize` in the deploy checks: Debian's
 # kubernetes-client, unless some kubectl is installed already (another
