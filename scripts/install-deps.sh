@@ -10,6 +10,7 @@ packages=(
   libcpp-httplib-dev librdkafka-dev rapidjson-dev  # the product
   libgtest-dev libgmock-dev                        # unit and end-to-end tests
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
+  openjdk-17-jdk-headless python3-venv             # example consumers: javac for Maven, a venv for pip
   clang-14 libclang-rt-14-dev                      # libFuzzer
   nginx                                            # hostile suite: nginx -t on deploy/nginx
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
