@@ -125,6 +125,10 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     check(len(containers) == 1, "k8s: one container expected")
     c = containers[0]
 
+    # The settings reach the container: it takes its environment from that ConfigMap.
+    check(config["metadata"]["name"] in [e.get("configMapRef", {}).get("name") for e in c.get("envFrom", [])],
+          "k8s: the container does not take its environment from the ConfigMap")
+
     ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
     listen_port = int(settings.get("HOOKBRIDGE_LISTEN", "0.0.0.0:8080").rsplit(":", 1)[1])
     check(ports.get("http") == listen_port, "k8s: containerPort 'http' is not HOOKBRIDGE_LISTEN's port")

@@ -8,9 +8,9 @@
 #   lint      helm lint --strict, with the defaults and with every option on
 #   template  helm template, checked by tests/deploy/check_manifests.py --k8s
 #             (the kustomize base's checks), with the defaults and with the
-#             Strimzi topic and the ServiceMonitor; and the chart refuses a
-#             grace period shorter than the drain, a missing Secret name, and
-#             (values.schema.json) an API key given as a value
+#             Strimzi topic and the ServiceMonitor, and as another release;
+#             and the chart refuses a grace period shorter than the drain, a
+#             missing Secret name, and (values.schema.json) a key as a value
 #   compare   compare_kustomize.py: the chart's defaults and the kustomize base
 #             agree on probes, ports, drain timing, resources and settings
 set -euo pipefail
@@ -44,6 +44,11 @@ case $what in
     grep -c '^kind: \(KafkaTopic\|ServiceMonitor\)$' "$work/all.yaml" | grep -qx 2 ||
       { echo "check_chart: the flags did not add a KafkaTopic and a ServiceMonitor" >&2; exit 1; }
     /usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/all.yaml"
+    echo "== helm template, a release named otherwise (object names change)"
+    "$helm" template payments "${kube[@]}" "${everything[@]}" "$chart" >"$work/other.yaml"
+    grep -q '^  name: payments-hookbridge-config$' "$work/other.yaml" ||
+      { echo "check_chart: release payments did not name its ConfigMap payments-hookbridge-config" >&2; exit 1; }
+    /usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/other.yaml"
     echo "== the chart refuses what cannot work"
     refused=0
     # refuse REASON ARGS...: helm template ARGS fails, and says REASON (so
