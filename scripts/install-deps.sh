@@ -13,10 +13,10 @@ packages=(
   clang-14 libclang-rt-14-dev                      # libFuzzer
   nginx                                            # hostile suite: nginx -t on deploy/nginx
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
-  python3-yaml                                     # deploy checks: rendered manifests (check_manifests.py, Helm chart)
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
   wrk curl                                         # benchmarks (scripts/bench.sh): closed-loop load, probes
   prometheus python3-yaml                          # observability checks: promtool check/test rules, rule files read
+                                                   # (python3-yaml also: check_manifests.py, tests/deploy/helm)
 )
 # kubectl for `kubectl kustomize` in the deploy checks: Debian's
 # kubernetes-client, unless some kubectl is installed already (another
