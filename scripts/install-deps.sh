@@ -17,6 +17,7 @@ packages=(
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
   wrk curl                                         # benchmarks (scripts/bench.sh): closed-loop load, probes
   prometheus python3-yaml                          # observability checks: promtool check/test rules, rule files read
+                                                   # (python3-yaml also: check_manifests.py, tests/deploy/helm)
 )
 # kubectl for `kubectl kustomize` in the deploy checks: Debian's
 # kubernetes-client, unless some kubectl is installed already (another

@@ -2,6 +2,12 @@
 """Checks that the deploy manifests fit hookbridge and each other.
 
 Usage: check_manifests.py SOURCE_DIR HOOKBRIDGE_BINARY K8S_RENDERED STRIMZI_RENDERED COMPOSE_RENDERED
+       check_manifests.py --k8s SOURCE_DIR HOOKBRIDGE_BINARY STREAM
+
+The second form checks one rendered manifest stream (a file, or - for
+standard input) with the same Kubernetes checks, e.g. `helm template` output
+(tests/deploy/helm): a KafkaTopic in it is checked as the Strimzi part, a
+ServiceMonitor must scrape /metrics on the Service's http port.
 
 The *_RENDERED files are what `kubectl kustomize deploy/k8s`,
 `kubectl kustomize deploy/k8s/strimzi` and `docker-compose config` printed
@@ -39,6 +45,8 @@ def check(condition, message):
 
 
 def load_all(path):
+    if path == "-":
+        return [d for d in yaml.safe_load_all(sys.stdin) if d]
     with open(path, encoding="utf-8") as f:
         return [d for d in yaml.safe_load_all(f) if d]
 
@@ -96,7 +104,7 @@ def dockerfile_facts(source):
     }
 
 
-def check_k8s(docs, strimzi_docs, binary, image, source):
+def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     kinds = by_kind(docs)
     for kind in ["Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler", "ConfigMap"]:
         check(kind in kinds, f"k8s: no {kind} rendered")
@@ -116,6 +124,10 @@ def check_k8s(docs, strimzi_docs, binary, image, source):
     containers = pod["containers"]
     check(len(containers) == 1, "k8s: one container expected")
     c = containers[0]
+
+    # The settings reach the container: it takes its environment from that ConfigMap.
+    check(config["metadata"]["name"] in [e.get("configMapRef", {}).get("name") for e in c.get("envFrom", [])],
+          "k8s: the container does not take its environment from the ConfigMap")
 
     ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
     listen_port = int(settings.get("HOOKBRIDGE_LISTEN", "0.0.0.0:8080").rsplit(":", 1)[1])
@@ -205,8 +217,20 @@ def check_k8s(docs, strimzi_docs, binary, image, source):
           "k8s: the HPA does not scale on CPU")
     check(hpa["spec"].get("minReplicas", 1) >= 2, "k8s: the HPA may scale below 2 (the PDB then blocks drains)")
 
+    for monitor in [d for d in docs if d["kind"] == "ServiceMonitor"]:
+        check(monitor["apiVersion"] == "monitoring.coreos.com/v1",
+              "k8s: ServiceMonitor should be monitoring.coreos.com/v1")
+        service_labels = service["metadata"].get("labels", {})
+        check(all(service_labels.get(k) == v for k, v in monitor["spec"]["selector"]["matchLabels"].items()),
+              "k8s: the ServiceMonitor does not select the Service")
+        port_names = {p.get("name") for p in service["spec"]["ports"] if p.get("targetPort") in ("http", listen_port)}
+        endpoints = monitor["spec"].get("endpoints", [])
+        check(len(endpoints) == 1 and endpoints[0].get("port") in port_names and
+              endpoints[0].get("path", "/metrics") == "/metrics",
+              "k8s: the ServiceMonitor must scrape /metrics on the Service's http port")
+
     topics = [d for d in strimzi_docs if d["kind"] == "KafkaTopic"]
-    check(len(topics) == 1, "strimzi: one KafkaTopic expected")
+    check(len(topics) == 1 or not (topics or topic_required), "strimzi: one KafkaTopic expected")
     if topics:
         topic = topics[0]
         check(topic["apiVersion"].startswith("kafka.strimzi.io/"), "strimzi: wrong apiVersion")
@@ -292,7 +316,22 @@ def check_compose(compose, binary, image, source):
               "compose: nginx should wait for every instance to be healthy (ready)")
 
 
+def main_k8s_stream():
+    """--k8s SOURCE BINARY STREAM: one rendered stream, no compose."""
+    source, binary, stream = sys.argv[2:5]
+    image = dockerfile_facts(source)
+    docs = load_all(stream)
+    check_k8s([d for d in docs if d["kind"] != "KafkaTopic"],
+              [d for d in docs if d["kind"] == "KafkaTopic"], binary, image, source, topic_required=False)
+    for problem in PROBLEMS:
+        print("FAIL", problem)
+    print(f"check_manifests: {len(PROBLEMS)} problems")
+    return 1 if PROBLEMS else 0
+
+
 def main():
+    if sys.argv[1:2] == ["--k8s"]:
+        return main_k8s_stream()
     source, binary, k8s_path, strimzi_path, compose_path = sys.argv[1:6]
     image = dockerfile_facts(source)
     check(image["uid"] not in (None, 0), "Dockerfile: USER must be a numeric non-root uid")

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The Helm chart deploy/helm/hookbridge, checked with a Helm built from the Go
+# module proxy (scripts/install-helm.sh; ctest's helm fixture builds it once).
+# No Helm is a failure, never a skip.
+#
+# Usage: check_chart.sh install|lint|template|compare SOURCE_DIR [HOOKBRIDGE_BINARY]
+#   install   build (or find) Helm
+#   lint      helm lint --strict, with the defaults and with every option on
+#   template  helm template, checked by tests/deploy/check_manifests.py --k8s
+#             (the kustomize base's checks), with the defaults and with the
+#             Strimzi topic and the ServiceMonitor, and as another release;
+#             and the chart refuses a grace period shorter than the drain, a
+#             missing Secret name, and (values.schema.json) a key as a value
+#   compare   compare_kustomize.py: the chart's defaults and the kustomize base
+#             agree on probes, ports, drain timing, resources and settings
+set -euo pipefail
+what=$1
+source_dir=$(cd "$2" && pwd)
+binary=${3:-}
+cd "$source_dir"
+
+helm=$(scripts/install-helm.sh) || { echo "check_chart: no helm (scripts/install-helm.sh failed)" >&2; exit 1; }
+[[ $what == install ]] && { "$helm" version; exit 0; }
+chart=deploy/helm/hookbridge
+# A fixed cluster version: `helm template` has no cluster to ask, and the
+# chart needs >= 1.25 (policy/v1 PDB, autoscaling/v2 HPA).
+kube=(--kube-version 1.30.0)
+everything=(--set strimzi.enabled=true --set serviceMonitor.enabled=true)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+case $what in
+  lint)
+    "$helm" lint --strict "${kube[@]}" "$chart"
+    "$helm" lint --strict "${kube[@]}" "${everything[@]}" "$chart" ;;
+  template)
+    [[ -x $binary ]] || { echo "check_chart: template needs the hookbridge binary" >&2; exit 1; }
+    echo "== helm template, defaults"
+    "$helm" template hookbridge "${kube[@]}" "$chart" >"$work/default.yaml"
+    grep '^kind:' "$work/default.yaml" | sort | uniq -c
+    /usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/default.yaml"
+    echo "== helm template, with the Strimzi topic and the ServiceMonitor"
+    "$helm" template hookbridge "${kube[@]}" "${everything[@]}" "$chart" >"$work/all.yaml"
+    grep -c '^kind: \(KafkaTopic\|ServiceMonitor\)$' "$work/all.yaml" | grep -qx 2 ||
+      { echo "check_chart: the flags did not add a KafkaTopic and a ServiceMonitor" >&2; exit 1; }
+    /usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/all.yaml"
+    echo "== helm template, a release named otherwise (object names change)"
+    "$helm" template payments "${kube[@]}" "${everything[@]}" "$chart" >"$work/other.yaml"
+    grep -q '^  name: payments-hookbridge-config$' "$work/other.yaml" ||
+      { echo "check_chart: release payments did not name its ConfigMap payments-hookbridge-config" >&2; exit 1; }
+    /usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/other.yaml"
+    echo "== the chart refuses what cannot work"
+    refused=0
+    # refuse REASON ARGS...: helm template ARGS fails, and says REASON (so
+    # that a chart broken some other way does not pass for a refusal).
+    refuse() {
+      local reason=$1; shift
+      if "$helm" template hookbridge "${kube[@]}" "$chart" "$@" >"$work/refused.yaml" 2>"$work/refused.err"; then
+        echo "FAIL helm template $* rendered; it must refuse ($reason)"; refused=1
+      elif grep -q -- "$reason" "$work/refused.err"; then
+        echo "refused as it must ($*): $(grep -m 1 -- "$reason" "$work/refused.err")"
+      else
+        echo "FAIL helm template $* failed, but not with '$reason':"; cat "$work/refused.err"; refused=1
+      fi
+    }
+    # preStop 5 + drain 5 + ack 4 + flush 10 = 24 s: 24 is not enough.
+    refuse "terminationGracePeriodSeconds 24 must exceed" --set terminationGracePeriodSeconds=24
+    refuse "terminationGracePeriodSeconds 40 must exceed" --set config.HOOKBRIDGE_DRAIN_GRACE_MS=30000
+    refuse "apiKeys.existingSecret: the name of the Secret" --set apiKeys.existingSecret=
+    # values.schema.json: a key has no place in the values.
+    refuse "additional properties 'keys' not allowed" --set apiKeys.keys=a-key
+    refuse "invalid propertyName 'GETPROFILE_API_KEY'" --set config.GETPROFILE_API_KEY=a-key
+    exit $refused ;;
+  compare)
+    kubectl kustomize deploy/k8s >"$work/k8s.yaml"
+    kubectl kustomize deploy/k8s/strimzi >"$work/strimzi.yaml"
+    "$helm" template hookbridge "${kube[@]}" --set strimzi.enabled=true "$chart" >"$work/helm.yaml"
+    /usr/bin/python3 tests/deploy/helm/compare_kustomize.py "$work/k8s.yaml" "$work/strimzi.yaml" "$work/helm.yaml" ;;
+  *) echo "usage: check_chart.sh install|lint|template|compare SOURCE_DIR [HOOKBRIDGE_BINARY]" >&2; exit 2 ;;
+esac
