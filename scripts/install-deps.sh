@@ -17,13 +17,15 @@ packages=(
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
   wrk curl                                         # benchmarks (scripts/bench.sh): closed-loop load, probes
   prometheus python3-yaml                          # observability checks: promtool check/test rules, rule files read
-                                                   # (python3-yaml also: check_manifests.py, tests/deploy/helm)
+                                                   # (python3-yaml also: check_manifests.py, tests/deploy/helm,
+                                                   # tests/contracts: docs/api/*.yaml against the code)
 )
 # kubectl for `kubectl kustomize` in the deploy checks: Debian's
 # kubernetes-client, unless some kubectl is installed already (another
 # package's kubectl would own /usr/bin/kubectl, and dpkg refuses two owners).
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
-# Benchmarks: the Express baseline needs Node.js and npm. A Node.js from
+# Benchmarks (the Express baseline) and the contract checks (the npm
+# validators of docs/api, tests/contracts/tools.sh) need Node.js and npm. A Node.js from
 # elsewhere (e.g. NodeSource's own nodejs package, which bundles npm) is kept.
 # vegeta is built with `go install` by scripts/bench.sh and needs Go >= 1.22,
 # which Debian 12 does not have (golang-go is 1.19): Go comes from go.dev.

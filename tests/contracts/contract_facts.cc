@@ -1,0 +1,161 @@
+// Prints, as one JSON object, what hookbridge's own code answers over HTTP and
+// writes to Kafka, for check_contracts.py to hold docs/api/*.yaml against:
+//
+//   "error_codes": every ErrorCode, as ErrorResponse() makes it and the wire
+//                  sends it (status line, headers, body);
+//   "answers":     the other answers the routes give (200s, /readyz's 503,
+//                  the 405s with their Allow, the 503 to a connection turned
+//                  away before its request was read), by name;
+//   "records":     for each body given as an argument, the Kafka record
+//                  BuildKafkaRecord() makes of it (key, headers in order), or
+//                  the parse error.
+//
+// Answers go through WireAnswer() so that headers the wire adds (X-Request-Id)
+// are facts too, not assumptions of the checker.
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "hookbridge/core/http_response.h"
+#include "hookbridge/core/kafka_record.h"
+#include "hookbridge/core/readiness.h"
+#include "hookbridge/core/webhook_event.h"
+#include "hookbridge/http/answer_wire.h"
+
+namespace hookbridge {
+namespace {
+
+using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+// Every ErrorCode by its enumerator's name. No default case: with -Wall
+// -Werror (as CI builds) a code added to the enum but not here fails the
+// build, so the check can never silently skip a new code.
+const char* CodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kBadRequest: return "kBadRequest";
+    case ErrorCode::kInvalidJson: return "kInvalidJson";
+    case ErrorCode::kUnauthorized: return "kUnauthorized";
+    case ErrorCode::kInvalidKey: return "kInvalidKey";
+    case ErrorCode::kNotFound: return "kNotFound";
+    case ErrorCode::kMethodNotAllowed: return "kMethodNotAllowed";
+    case ErrorCode::kRequestTimeout: return "kRequestTimeout";
+    case ErrorCode::kLengthRequired: return "kLengthRequired";
+    case ErrorCode::kPayloadTooLarge: return "kPayloadTooLarge";
+    case ErrorCode::kUriTooLong: return "kUriTooLong";
+    case ErrorCode::kUnsupportedMediaType: return "kUnsupportedMediaType";
+    case ErrorCode::kInvalidEvent: return "kInvalidEvent";
+    case ErrorCode::kHeadersTooLarge: return "kHeadersTooLarge";
+    case ErrorCode::kInternalError: return "kInternalError";
+    case ErrorCode::kNotImplemented: return "kNotImplemented";
+    case ErrorCode::kUnavailable: return "kUnavailable";
+    case ErrorCode::kOverloaded: return "kOverloaded";
+    case ErrorCode::kVersionNotSupported: return "kVersionNotSupported";
+  }
+  return nullptr;  // an int past the last enumerator
+}
+
+// The answer as the connection loop sends it to a GET or POST request.
+std::string Wire(HttpResponse answer) {
+  HttpRequest request;
+  request.id = "contract-facts-id";
+  request.answer = std::move(answer);
+  return WireAnswer(request, false, "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+void String(JsonWriter& out, const std::string& text) {
+  out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void ErrorCodes(JsonWriter& out) {
+  out.StartArray();
+  // The enum has no explicit values: its codes are 0, 1, ... in order.
+  for (int i = 0; CodeName(static_cast<ErrorCode>(i)) != nullptr; ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    out.StartObject();
+    out.Key("code");
+    out.String(CodeName(code));
+    out.Key("wire");
+    String(out, Wire(ErrorResponse(code, "message")));
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+void Answers(JsonWriter& out) {
+  Readiness ready;
+  ready.producer = ProducerHealth{true, true, true, false};
+  Readiness not_ready;  // every condition failing
+  not_ready.producer.fatal_error = true;
+  not_ready.draining = true;
+  const std::pair<const char*, std::string> answers[] = {
+      {"accepted", Wire(AcceptedResponse("evt_1"))},
+      {"alive", Wire(AliveResponse())},
+      {"ready", Wire(ReadinessResponse(ready))},
+      {"not_ready", Wire(ReadinessResponse(not_ready))},
+      {"metrics", Wire(MetricsResponse("# metrics\n"))},
+      // What src/http/routes.cc answers a wrong method on each route.
+      {"method_not_allowed_post", Wire(MethodNotAllowedResponse("POST"))},
+      {"method_not_allowed_get_head", Wire(MethodNotAllowedResponse("GET, HEAD"))},
+      // What src/http/connection_loop.cc's TurnAway sends past max_connections.
+      {"turned_away", WireAnswerWithoutRequest(
+                          ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"),
+                          "Thu, 01 Jan 1970 00:00:00 GMT")},
+  };
+  out.StartObject();
+  for (const auto& [name, wire] : answers) {
+    out.Key(name);
+    String(out, wire);
+  }
+  out.EndObject();
+}
+
+void Records(JsonWriter& out, int count, char** bodies) {
+  out.StartArray();
+  for (int i = 0; i < count; ++i) {
+    const std::string body = bodies[i];
+    out.StartObject();
+    out.Key("body");
+    String(out, body);
+    ParseResult parsed = ParseWebhookEvent(body);
+    if (parsed.error != ParseError::kNone) {
+      out.Key("parse_error");
+      String(out, parsed.message);
+    } else {
+      KafkaRecord record = BuildKafkaRecord(std::move(parsed.event), body);
+      out.Key("key");
+      String(out, record.key);
+      out.Key("headers");
+      out.StartArray();
+      for (const auto& [name, value] : record.headers) {
+        out.StartArray();
+        String(out, name);
+        String(out, value);
+        out.EndArray();
+      }
+      out.EndArray();
+    }
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+}  // namespace
+}  // namespace hookbridge
+
+int main(int argc, char** argv) {
+  rapidjson::StringBuffer buffer;
+  hookbridge::JsonWriter out(buffer);
+  out.StartObject();
+  out.Key("error_codes");
+  hookbridge::ErrorCodes(out);
+  out.Key("answers");
+  hookbridge::Answers(out);
+  out.Key("records");
+  hookbridge::Records(out, argc - 1, argv + 1);
+  out.EndObject();
+  std::puts(buffer.GetString());
+  return 0;
+}
