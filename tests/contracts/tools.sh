@@ -38,7 +38,7 @@ case $command in
     # --ignore-scripts: validators need no install scripts, and none of their
     # dependencies gets to run code at install time. Debian 12's npm (9.2) is
     # older than @redocly/cli's engines field asks for; it works regardless.
-    (cd "$prefix" && npm ci --ignore-scripts --no-audit --no-fund --engine-strict=false \
+    (cd "$prefix" && npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false --engine-strict=false \
        --cache "$cache/npm-cache" --loglevel=error)
     touch "$prefix/.installed"
     # Older pins are dead weight once this one is in.
@@ -50,7 +50,10 @@ case $command in
     [[ -f $prefix/.installed ]] ||
       { echo "tools.sh: the validators are not installed in $prefix (tools.sh CACHE_DIR install)" >&2; exit 1; }
     if [[ $command == redocly-lint ]]; then
-      exec "$prefix/node_modules/.bin/redocly" lint --config "$here/redocly.yaml" "$1"
+      # No usage telemetry to Redocly and no "new version" look-up: a check
+      # talks to no one.
+      REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+        exec "$prefix/node_modules/.bin/redocly" lint --config "$here/redocly.yaml" "$1"
     fi
     NODE_PATH=$prefix/node_modules exec node "$here/validate_asyncapi.cjs" "$1"
     ;;
