@@ -13,6 +13,8 @@ and the media type are exactly what the answers that route can give have; the
 JSON bodies validate against the documented schemas; every (status, error) pair
 the code can produce appears on some path.
 
+Both: the webhook path and the topic are the defaults of Config.
+
 AsyncAPI: the header names are those BuildKafkaRecord writes, the required ones
 are those it always writes, fixed values match, every example is what the code
 writes for its payload (headers in order), and examples and real records
@@ -207,6 +209,18 @@ class Checker:
         for status in sorted(set(documented) & set(by_status)):
             self.check_response(f"{where} {status}", documented[status], by_status[status])
 
+    def check_defaults(self):
+        # The documents name the default path and topic; the route table too.
+        defaults = self.facts["defaults"]
+        webhook_paths = {path for path, method in ROUTES if method == "post"}
+        if webhook_paths != {defaults["webhook_path"]}:
+            self.fail(f"ROUTES: webhook path {sorted(webhook_paths)}, the default is "
+                      f"{defaults['webhook_path']}")
+        channel = self.asyncapi["channels"]["getprofileEvents"]
+        topics = {channel["address"], channel["bindings"]["kafka"]["topic"]}
+        if topics != {defaults["kafka_topic"]}:
+            self.fail(f"asyncapi: topic {sorted(topics)}, the default is {defaults['kafka_topic']}")
+
     def check_openapi(self):
         code_names = {a.error for a in self.answers.values() if a.error}
         enum = set(self.resolve({"$ref": "#/components/schemas/Error"})["properties"]["error"]["enum"])
@@ -297,6 +311,7 @@ def main():
     for record in records:
         if "parse_error" in record:
             checker.fail(f"hookbridge refuses {record['body']}: {record['parse_error']}")
+    checker.check_defaults()
     checker.check_openapi()
     checker.check_asyncapi([r for r in records if "parse_error" not in r])
     for problem in checker.problems:

@@ -8,7 +8,8 @@
 //                  away before its request was read), by name;
 //   "records":     for each body given as an argument, the Kafka record
 //                  BuildKafkaRecord() makes of it (key, headers in order), or
-//                  the parse error.
+//                  the parse error;
+//   "defaults":    the default webhook path and topic (Config).
 //
 // Answers go through WireAnswer() so that headers the wire adds (X-Request-Id)
 // are facts too, not assumptions of the checker.
@@ -19,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include "hookbridge/core/config.h"
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/readiness.h"
@@ -155,6 +157,14 @@ int main(int argc, char** argv) {
   hookbridge::Answers(out);
   out.Key("records");
   hookbridge::Records(out, argc - 1, argv + 1);
+  const hookbridge::Config defaults;
+  out.Key("defaults");
+  out.StartObject();
+  out.Key("webhook_path");
+  hookbridge::String(out, defaults.webhook_path);
+  out.Key("kafka_topic");
+  hookbridge::String(out, defaults.kafka_topic);
+  out.EndObject();
   out.EndObject();
   std::puts(buffer.GetString());
   return 0;
