@@ -447,6 +447,17 @@ def evaluate_targets(figs: dict[str, SystemFigures], micro: list[dict]) -> list[
     return targets
 
 
+def machine_section(w, meta: str) -> None:
+    """The heading and the machine and versions block that both reports open their last section with."""
+    w("## Machine, and how the cores were shared")
+    w("")
+    w("```")
+    w(read_text(os.path.join(meta, "machine.txt")).strip())
+    w(read_text(os.path.join(meta, "versions.txt")).strip())
+    w("```")
+    w("")
+
+
 def write_report(results: str) -> None:
     meta = os.path.join(results, "meta")
     settings = load_json(os.path.join(meta, "settings.json"))
@@ -650,13 +661,7 @@ def write_report(results: str) -> None:
         w("")
 
     # ---- machine and sharing
-    w("## Machine, and how the cores were shared")
-    w("")
-    w("```")
-    w(read_text(os.path.join(meta, "machine.txt")).strip())
-    w(read_text(os.path.join(meta, "versions.txt")).strip())
-    w("```")
-    w("")
+    machine_section(w, meta)
     w("Everything runs on this one machine with no CPU pinning (no taskset): the server under test, the Kafka broker "
       "(one JVM), and the load generator (wrk with "
       f"{settings['wrk_threads']} threads, or vegeta) all share every core, as does anything else running on the "
@@ -926,13 +931,7 @@ def write_compare(results: str) -> None:
     w("")
 
     # ---- machine and sharing
-    w("## Machine, and how the cores were shared")
-    w("")
-    w("```")
-    w(read_text(os.path.join(meta, "machine.txt")).strip())
-    w(read_text(os.path.join(meta, "versions.txt")).strip())
-    w("```")
-    w("")
+    machine_section(w, meta)
     w("Cores used on average during each run (CPU-seconds / wall seconds, from /proc). `other` is busy time not "
       "explained by the server, the broker and the load generator: unrelated work on the machine. A large `other` "
       "disturbs that run, and the alternation spreads such disturbance over both sides only on average.")

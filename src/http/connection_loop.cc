@@ -1,13 +1,9 @@
 #include "hookbridge/http/connection_loop.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <ctime>
 
 #include "hookbridge/core/log.h"
@@ -15,14 +11,6 @@
 #include "hookbridge/http/answer_wire.h"
 
 namespace hookbridge {
-namespace {
-
-// How long accepting pauses when the process is out of file descriptors.
-constexpr std::chrono::milliseconds kAcceptPause{100};
-// Connections accepted per wake-up.
-constexpr int kAcceptBatch = 64;
-
-}  // namespace
 
 ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
                                const Routes& routes, HandlerPool& pool, Metrics& metrics,
@@ -115,71 +103,6 @@ int ConnectionLoop::NextTimeoutMs(Clock::time_point now) const {
   if (!next) return -1;
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count() + 1;
   return static_cast<int>(std::clamp<long long>(wait, 0, 60000));
-}
-
-void ConnectionLoop::Accept() {
-  // A bounded batch: the listening socket is level-triggered, so epoll reports
-  // the rest, and a flood of connections cannot starve the others.
-  for (int accepted = 0; accepted < kAcceptBatch && !stopping_; ++accepted) {
-    int socket = accept4(listen_socket_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (socket < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        // The pending connections wait in the backlog until descriptors free up.
-        Watch(EPOLL_CTL_MOD, listen_socket_, 0, nullptr);
-        accept_paused_until_ = Clock::now() + kAcceptPause;
-      }
-      return;  // EAGAIN: none left; anything else concerns that one connection only
-    }
-    int yes = 1;  // else Nagle and delayed ACKs add about 40 ms to each keep-alive answer
-    setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    if (connections_.size() >= options_.max_connections) {
-      TurnAway(socket);
-      continue;
-    }
-    SSL* session = nullptr;
-    if (tls_ != nullptr && ((session = SSL_new(tls_)) == nullptr || SSL_set_fd(session, socket) != 1)) {
-      if (session != nullptr) SSL_free(session);
-      ::close(socket);
-      continue;
-    }
-    auto owned = std::make_unique<Connection>(socket, session, options_.head_limits);
-    Connection& connection = *owned;
-    connections_.emplace(&connection, std::move(owned));
-    // Edge-triggered, both ways, once: each phase tries its I/O and waits
-    // for the next edge only when the socket says it would block.
-    if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
-      Close(connection);  // never driven otherwise
-      continue;
-    }
-    if (session != nullptr) {
-      connection.set_phase(Connection::Phase::kHandshake);
-      SetDeadline(connection, Clock::now() + options_.request_timeout);
-    } else {
-      StartRequest(connection);  // epoll reports the request's bytes
-    }
-  }
-}
-
-// A connection past max_connections: nothing is read from it. Over plain
-// HTTP it is told 503 at once (a client reads it after sending its request),
-// and then closed like every answer given before the request was read. A TLS
-// connection cannot be answered without a handshake, so it is closed.
-void ConnectionLoop::TurnAway(int socket) {
-  metrics_.CountTurnedAway();
-  if (tls_ != nullptr) {
-    ::close(socket);
-    return;
-  }
-  const std::string answer = WireAnswerWithoutRequest(
-      ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"), HttpDate());
-  (void)!::send(socket, answer.data(), answer.size(), MSG_NOSIGNAL);  // fits an empty send buffer
-  auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
-  Connection& connection = *owned;
-  connections_.emplace(&connection, std::move(owned));
-  if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLRDHUP | EPOLLET, &connection)) {
-    return Close(connection);
-  }
-  Linger(connection);
 }
 
 void ConnectionLoop::Drive(Connection& connection) {
