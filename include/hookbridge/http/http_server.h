@@ -34,7 +34,6 @@ struct HttpServerOptions {
         threads(static_cast<size_t>(config.http_threads)),
         max_in_flight(static_cast<size_t>(config.max_in_flight)),
         max_connections(static_cast<size_t>(config.max_connections)),
-        max_body_bytes(config.max_body_bytes),
         tls_cert_file(config.tls_cert_file),
         tls_key_file(config.tls_key_file) {}
 
@@ -44,7 +43,7 @@ struct HttpServerOptions {
   size_t threads;          // handler threads
   size_t max_in_flight;    // webhooks received, handled or waiting; past it, 503 at once
   size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
-  size_t max_body_bytes;
+  // (The body limit is the webhook handler's: Routes::max_body_bytes().)
   std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
   std::string tls_key_file;
 
