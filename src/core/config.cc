@@ -66,6 +66,19 @@ std::string ApplyListen(Config& config, const std::string& value) {
   return "";
 }
 
+// Kafka's own rule for topic names, so that a typo stops start-up instead of
+// failing every produce.
+std::string CheckTopicName(const std::string& name) {
+  constexpr size_t kMaxTopicName = 249;
+  if (name.empty()) return "must not be empty";
+  if (name.size() > kMaxTopicName || name == "." || name == ".." ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos) {
+    return "'" + name + "' is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not . or ..)";
+  }
+  return "";
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"HOOKBRIDGE_LISTEN", "--listen", "", "HOST:PORT to serve HTTP on",
@@ -110,11 +123,20 @@ const std::vector<Setting>& Settings() {
        [](const Config& c) { return c.kafka_brokers; }},
       {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "", "topic the events go to",
        [](Config& c, const std::string& v) -> std::string {
-         if (v.empty()) return "must not be empty";
+         if (std::string error = CheckTopicName(v); !error.empty()) return error;
          c.kafka_topic = v;
          return "";
        },
        [](const Config& c) { return c.kafka_topic; }},
+      {"HOOKBRIDGE_DEAD_LETTER_TOPIC", "--dead-letter-topic", "(none: such webhooks get their 4xx)",
+       "topic for authenticated webhooks that cannot become an event (bad JSON, failed checks, "
+       "content type): kept there and answered 200; see hookbridge-replay",
+       [](Config& c, const std::string& v) -> std::string {
+         if (std::string error = CheckTopicName(v); !error.empty()) return error;
+         c.dead_letter_topic = v;
+         return "";
+       },
+       [](const Config& c) { return c.dead_letter_topic; }},
       {"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "",
        "answer 503 when Kafka has not acknowledged an event within this many ms",
        [](Config& c, const std::string& v) -> std::string {
@@ -306,6 +328,10 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   if (config.max_in_flight < config.http_threads) {
     return Failure("HOOKBRIDGE_MAX_IN_FLIGHT: " + std::to_string(config.max_in_flight) +
                    " is below HOOKBRIDGE_HTTP_THREADS (" + std::to_string(config.http_threads) + ")");
+  }
+  if (config.dead_letter_topic == config.kafka_topic) {
+    return Failure("HOOKBRIDGE_DEAD_LETTER_TOPIC: must differ from HOOKBRIDGE_KAFKA_TOPIC ('" +
+                   config.kafka_topic + "')");
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return Failure(config.tls_cert_file.empty()

@@ -5,7 +5,10 @@
 // Headers: CloudEvents 1.0 Kafka protocol binding, binary content mode.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/core/webhook_event.h"
@@ -15,7 +18,15 @@ namespace hookbridge {
 // ce_source for events of a tenant is kCloudEventSource + "/tenants/<tenant>".
 inline constexpr const char* kCloudEventSource = "https://getprofile-ai.com";
 
+using RecordHeaders = std::vector<std::pair<std::string, std::string>>;
+
 std::string RecordKey(const WebhookEvent& event);
+// Appends the CloudEvents headers that `event` gives, in the contract's order
+// (docs/record-contract.md): each field that is empty or absent is left out,
+// and ce_specversion is written only with both an id and a type. The
+// `content-type` header, when given, takes its place among them.
+void AppendCloudEventHeaders(WebhookEvent event, std::optional<std::string> content_type,
+                             RecordHeaders& headers);
 // Takes both by value: a caller done with them moves them in, and their
 // strings become the record's without a copy.
 KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body);
