@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "hookbridge/core/dead_letter.h"
 
@@ -12,12 +13,33 @@ namespace hookbridge::replay {
 namespace {
 
 constexpr int kKafkaTimeoutMs = 10000;
+constexpr std::chrono::seconds kCoordinatorPatience{30};
 
 using PartitionList =
     std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
 
 PartitionList NewPartitionList(int size) {
   return PartitionList(rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy);
+}
+
+// The group coordinator moves, or is still being set up on a fresh cluster:
+// worth asking again.
+bool CoordinatorNotReady(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+         err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+}
+
+// Calls `request` until it succeeds, fails for another reason, or
+// kCoordinatorPatience has passed.
+template <typename Request>
+rd_kafka_resp_err_t WithCoordinator(Request request) {
+  const auto deadline = std::chrono::steady_clock::now() + kCoordinatorPatience;
+  while (true) {
+    rd_kafka_resp_err_t err = request();
+    if (!CoordinatorNotReady(err) || std::chrono::steady_clock::now() >= deadline) return err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 std::string HeaderText(rd_kafka_headers_t* headers, const char* name) {
@@ -93,7 +115,7 @@ bool DeadLetterReader::Start(const ReplayOptions& options, std::string* error) {
 
   PartitionList list = NewPartitionList(static_cast<int>(ids.size()));
   for (int32_t id : ids) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), id);
-  err = rd_kafka_committed(consumer_, list.get(), kKafkaTimeoutMs);
+  err = WithCoordinator([&] { return rd_kafka_committed(consumer_, list.get(), kKafkaTimeoutMs); });
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     *error = "cannot read the committed offsets of group '" + options.group + "': " + rd_kafka_err2str(err);
     return false;
@@ -193,8 +215,10 @@ bool DeadLetterReader::Commit(int32_t partition, std::string* error) {
     std::memcpy(entry->metadata, metadata.data(), metadata.size());
     entry->metadata_size = metadata.size();
   }
-  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_, list.get(), 0 /* wait for the answer */);
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
+  rd_kafka_resp_err_t err = WithCoordinator([&] {
+    rd_kafka_resp_err_t result = rd_kafka_commit(consumer_, list.get(), 0 /* wait for the answer */);
+    return result != RD_KAFKA_RESP_ERR_NO_ERROR ? result : list->elems[0].err;
+  });
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     *error = std::string("commit failed: ") + rd_kafka_err2str(err);
     return false;

@@ -49,10 +49,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hookbridge-replay: %s\n", parsed.error.c_str());
     return kExitBadSetting;
   }
-  // No SA_RESTART: a signal only sets the flag; the run checks it between records.
+  // A signal only sets the flag; the run checks it between records. SA_RESTART:
+  // the request in hand is not cut short by it.
   struct sigaction action {};
   action.sa_handler = RequestStop;
   sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
