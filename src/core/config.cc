@@ -294,14 +294,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     if (setting == nullptr && name != "--rdkafka") {
       return Failure("unknown option '" + name + "' (see --help)");
     }
-    std::string value;
-    if (name.size() < arg.size()) {
-      value = arg.substr(name.size() + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Failure(name + ": needs a value (see --help)");
-    }
+    std::optional<std::string> given = FlagValue(args, name, i);
+    if (!given) return Failure(name + ": needs a value (see --help)");
+    const std::string& value = *given;
     if (name == "--rdkafka") {
       if (std::string error = ApplyRdkafkaFlag(config, value); !error.empty()) {
         return Failure("--rdkafka: " + error);

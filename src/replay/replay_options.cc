@@ -144,14 +144,9 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
     auto flag = std::find_if(Flags().begin(), Flags().end(),
                              [&name](const Flag& candidate) { return name == candidate.name; });
     if (flag == Flags().end()) return Failure("unknown option '" + name + "' (see --help)");
-    std::string value;
-    if (name.size() < arg.size()) {
-      value = arg.substr(name.size() + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Failure(name + ": needs a value (see --help)");
-    }
+    std::optional<std::string> given = FlagValue(args, name, i);
+    if (!given) return Failure(name + ": needs a value (see --help)");
+    const std::string& value = *given;
     if (std::string error = flag->apply(options, value); !error.empty()) {
       return Failure(name + ": " + error);
     }
