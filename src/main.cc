@@ -119,6 +119,7 @@ int Run(int argc, char** argv) {
   if (!loaded.config) return Fail(loaded.error);
   Config& config = *loaded.config;
   SetLogLevel(config.log_level);
+  for (const std::string& warning : loaded.warnings) Log(LogLevel::kWarn, warning);
   Metrics metrics(KafkaPublisher::LibraryVersion());
 
   std::string error;

@@ -82,42 +82,45 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) c
   return std::nullopt;
 }
 
-WebhookResult WebhookHandler::HandleBody(std::string body, Clock::time_point received) {
-  WebhookResult result;
+std::string WebhookHandler::HandleBody(std::string body, Clock::time_point received, Done done) {
+  WebhookResult refused;
   ParseResult parsed = ParseWebhookEvent(body);
   switch (parsed.error) {
     case ParseError::kNone: break;
     case ParseError::kInvalidJson:
-      result.response = ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
-      return result;
+      refused.response = ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
+      done(std::move(refused));
+      return "";
     case ParseError::kInvalidSchema:
-      result.response = ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
-      return result;
+      refused.response = ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
+      done(std::move(refused));
+      return "";
   }
-  result.event_id = parsed.event.id;
-
+  std::string event_id = parsed.event.id;
   // The event's strings and the body are moved into the record, not copied.
-  std::future<PublishResult> delivery =
-      publisher_.Publish(BuildKafkaRecord(std::move(parsed.event), std::move(body)));
-  try {
-    if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
-      result.delivery.error = "ACK_DEADLINE";
-      result.response = ErrorResponse(ErrorCode::kUnavailable,
-                                      "Kafka did not acknowledge the event in time, retry later");
-      return result;
-    }
-    result.delivery = delivery.get();
-  } catch (const std::exception&) {  // e.g. broken_promise: the outcome is unknown
-    result.delivery.error = "REPORT_LOST";
-    result.response = ErrorResponse(ErrorCode::kUnavailable, "delivery report lost, retry later");
-    return result;
-  }
-  if (result.delivery.status != PublishStatus::kPersisted) {
-    result.response = PublishFailure(result.delivery);
-    return result;
-  }
-  metrics_.ObserveAck(Clock::now() - received);
-  result.response = AcceptedResponse(result.event_id);
+  publisher_.Publish(
+      BuildKafkaRecord(std::move(parsed.event), std::move(body)),
+      [this, received, event_id, done = std::move(done)](PublishResult delivery) mutable {
+        WebhookResult result;
+        result.event_id = std::move(event_id);
+        result.delivery = std::move(delivery);
+        if (result.delivery.status == PublishStatus::kPersisted) {
+          metrics_.ObserveAck(Clock::now() - received);
+          result.response = AcceptedResponse(result.event_id);
+        } else {
+          result.response = PublishFailure(result.delivery);
+        }
+        done(std::move(result));
+      });
+  return event_id;
+}
+
+WebhookResult WebhookHandler::AckDeadlinePassed(std::string event_id) {
+  WebhookResult result;
+  result.event_id = std::move(event_id);
+  result.delivery.error = "ACK_DEADLINE";
+  result.response =
+      ErrorResponse(ErrorCode::kUnavailable, "Kafka did not acknowledge the event in time, retry later");
   return result;
 }
 

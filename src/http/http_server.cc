@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "hookbridge/http/connection_loop.h"
-#include "hookbridge/http/handler_pool.h"
 #include "hookbridge/http/routes.h"
 #include "hookbridge/http/tls_context.h"
 
@@ -61,7 +61,7 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
 }  // namespace
 
 // What a running server is made of, in the order it is built and the
-// reverse order it goes: the loop stops before the pool it hands work to.
+// reverse order it goes.
 class HttpServer::Impl {
  public:
   Impl(const HttpServerOptions& options, WebhookHandler& handler, Metrics& metrics,
@@ -69,9 +69,11 @@ class HttpServer::Impl {
        const std::atomic<bool>& closing)
       : tls_(std::move(tls)),
         routes_(options.webhook_path, handler, metrics, std::move(readiness)),
-        pool_(options.threads),
-        loop_(listen_socket, tls_.get(), options, routes_, pool_, metrics, closing),
-        thread_([this] { loop_.Run(); }) {}
+        loop_(listen_socket, tls_.get(), options, routes_, metrics, closing),
+        thread_([this] {
+          pthread_setname_np(pthread_self(), "hb-loop");  // names the thread in top, perf and /proc
+          loop_.Run();
+        }) {}
 
   ~Impl() {
     loop_.Stop();
@@ -81,7 +83,6 @@ class HttpServer::Impl {
  private:
   TlsContext tls_;
   Routes routes_;
-  HandlerPool pool_;
   ConnectionLoop loop_;
   std::thread thread_;
 };

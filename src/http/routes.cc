@@ -78,9 +78,9 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
   return true;
 }
 
-void Routes::HandleWebhook(HttpRequest& request) const {
-  request.webhook = handler_.HandleBody(std::move(request.body), request.head_done);
-  request.answer = std::move(request.webhook.response);
+void Routes::HandleWebhook(HttpRequest& request, WebhookHandler::Done done) const {
+  request.webhook.event_id =
+      handler_.HandleBody(std::move(request.body), request.head_done, std::move(done));
 }
 
 }  // namespace hookbridge

@@ -4,6 +4,8 @@
 
 #include <rapidjson/document.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <map>
 
@@ -20,20 +22,18 @@ constexpr std::chrono::seconds kShutdownFlushTimeout{10};
 // Readiness fails when the queue holds this share of queue.buffering.max.messages.
 constexpr double kQueueHighWaterShare = 0.8;
 
-// What one produced record carries until its delivery report: the promise to
-// fulfil and the value bytes, which librdkafka reads in place (no copy).
+// What one produced record carries until its delivery report: whom to tell,
+// and the value bytes, which librdkafka reads in place (no copy).
 struct InFlight {
-  std::promise<PublishResult> promise;
+  Publisher::Done done;
   std::string value;
 };
 
-std::future<PublishResult> Ready(PublishStatus status, std::string error) {
-  std::promise<PublishResult> promise;
+PublishResult Refused(PublishStatus status, std::string error) {
   PublishResult result;
   result.status = status;
   result.error = std::move(error);
-  promise.set_value(std::move(result));
-  return promise.get_future();
+  return result;
 }
 
 PublishStatus StatusOfError(rd_kafka_resp_err_t err) {
@@ -138,16 +138,15 @@ KafkaPublisher::~KafkaPublisher() {
   }
 }
 
-std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
-  if (fatal_error_) return Ready(PublishStatus::kFailed, "_FATAL");
+void KafkaPublisher::Publish(KafkaRecord record, Done done) {
+  if (fatal_error_) return done(Refused(PublishStatus::kFailed, "_FATAL"));
 
   rd_kafka_headers_t* headers = rd_kafka_headers_new(record.headers.size());
   for (const auto& [name, value] : record.headers) {
     rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
                         static_cast<ssize_t>(value.size()));
   }
-  auto* in_flight = new InFlight{std::promise<PublishResult>(), std::move(record.value)};
-  std::future<PublishResult> future = in_flight->promise.get_future();
+  auto* in_flight = new InFlight{std::move(done), std::move(record.value)};
   ++records_in_flight_;
 
   rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -160,11 +159,10 @@ std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // Not enqueued: headers and the in-flight record are still ours.
     rd_kafka_headers_destroy(headers);
-    delete in_flight;
+    std::unique_ptr<InFlight> refused(in_flight);
     --records_in_flight_;
-    return Ready(StatusOfError(err), rd_kafka_err2name(err));
+    refused->done(Refused(StatusOfError(err), rd_kafka_err2name(err)));
   }
-  return future;
 }
 
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
@@ -188,6 +186,7 @@ void KafkaPublisher::InjectFatalError() {
 }
 
 void KafkaPublisher::PollLoop() {
+  pthread_setname_np(pthread_self(), "hb-kafka-poll");  // names the thread in top, perf and /proc
   while (!stopping_) rd_kafka_poll(producer_, kPollIntervalMs);
 }
 
@@ -207,7 +206,7 @@ void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, 
     result.error = message->err ? rd_kafka_err2name(message->err) : "NOT_PERSISTED";
     publisher->metrics_.CountDeliveryError(result.error);
   }
-  in_flight->promise.set_value(std::move(result));
+  in_flight->done(std::move(result));
 }
 
 // librdkafka's statistics JSON (STATISTICS.md): queue depth, the state and

@@ -12,7 +12,6 @@ TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
   config.listen_host = "127.0.0.1";
   config.listen_port = 0;
   config.webhook_path = kWebhookPath;
-  config.http_threads = 4;
   config.max_in_flight = 64;
   config.max_body_bytes = 4096;
   if (configure_settings) configure_settings(config);

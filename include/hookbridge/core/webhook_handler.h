@@ -2,12 +2,14 @@
 //
 // The HTTP adapter calls CheckHead() once the headers are in (authentication
 // is decided before a byte of the body is read), reads the body up to
-// max_body_bytes(), then calls HandleBody(), which parses, publishes and waits
-// for the delivery report until the acknowledgement deadline. Thread-safe:
-// one instance serves every HTTP worker.
+// max_body_bytes(), then calls HandleBody(), which parses and publishes and
+// never waits: the outcome comes through a callback when Kafka's delivery
+// report does. The adapter keeps the acknowledgement deadline: with no outcome
+// by then it answers AckDeadlinePassed(). Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +46,7 @@ struct WebhookResult {
 class WebhookHandler {
  public:
   using Clock = std::chrono::steady_clock;
+  using Done = std::function<void(WebhookResult)>;
 
   WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
                  WebhookOptions options);
@@ -52,9 +55,18 @@ class WebhookHandler {
   // "read the body and call HandleBody".
   std::optional<HttpResponse> CheckHead(const RequestHead& head) const;
 
-  // `received` is when the request arrived: the deadline counts from there.
-  WebhookResult HandleBody(std::string body, Clock::time_point received);
+  // `done` is called exactly once: before HandleBody() returns when the body
+  // is refused or Kafka refuses the record at once, otherwise on the
+  // publisher's thread with the delivery report. `received` is when the
+  // request arrived: the acknowledgement latency counts from there. Returns
+  // the event id ("" if the body is no event), for the log when no outcome
+  // comes in time.
+  std::string HandleBody(std::string body, Clock::time_point received, Done done);
 
+  // The answer when no outcome came within ack_timeout() of `received`.
+  static WebhookResult AckDeadlinePassed(std::string event_id);
+
+  std::chrono::milliseconds ack_timeout() const { return options_.ack_timeout; }
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
  private:

@@ -1,7 +1,8 @@
 // The Kafka adapter: a Publisher on a librdkafka producer.
 //
 // Each Publish() produces one record without blocking; a background thread
-// serves librdkafka's delivery reports and completes each record's future.
+// (hb-kafka-poll) serves librdkafka's delivery reports and calls each
+// record's callback.
 // Only a report with no error and status PERSISTED (acks=all) counts as
 // stored. Idempotence is off by default: librdkafka 2.0.2 can raise a fatal
 // "sequence desynchronization" error with it on (upstream issue 4438). After a
@@ -51,7 +52,7 @@ class KafkaPublisher final : public Publisher {
   static const char* LibraryVersion();
   ~KafkaPublisher() override;  // flushes (bounded, unless Flush() ran), then fails what is left
 
-  std::future<PublishResult> Publish(KafkaRecord record) override;
+  void Publish(KafkaRecord record, Done done) override;
 
   // Waits until every record produced so far has its delivery report, at most
   // `timeout`. Returns how many are still outstanding.
