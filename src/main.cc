@@ -143,6 +143,9 @@ int Run(int argc, char** argv) {
   kafka.message_timeout = config.ack_timeout;
   kafka.max_value_bytes = config.max_body_bytes;
   kafka.properties = config.rdkafka_properties;
+  // Serving, the HTTP server's loop serves the producer's events (below);
+  // checking the configuration, the publisher's own thread does.
+  kafka.caller_serves_events = !loaded.check_config;
   std::unique_ptr<KafkaPublisher> publisher = KafkaPublisher::Create(kafka, metrics, &error);
   if (!publisher) return Fail(error);
 
@@ -160,7 +163,9 @@ int Run(int argc, char** argv) {
 
   std::atomic<bool> draining{false};
   RaiseOpenFileLimit();
-  HttpServer server(HttpServerOptions(config), handler, metrics, [&] { return Readiness{publisher->Health(), draining}; });
+  HttpServer server(HttpServerOptions(config), handler, metrics,
+                    [&] { return Readiness{publisher->Health(), draining}; },
+                    LoopEventSource{publisher->events_fd(), [&] { publisher->ServeEvents(); }});
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},

@@ -13,6 +13,7 @@ namespace hookbridge {
 
 ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
                                const Routes& routes, Metrics& metrics,
+                               const LoopEventSource& events,
                                const std::atomic<bool>& closing_connections)
     : listen_socket_(listen_socket),
       tls_(tls),
@@ -20,17 +21,20 @@ ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServer
       routes_(routes),
       metrics_(metrics),
       access_log_(metrics),
+      events_(events),
       closing_connections_(closing_connections),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       mailbox_(std::make_shared<OutcomeMailbox>()) {
   Watch(EPOLL_CTL_ADD, listen_socket_, EPOLLIN, nullptr);  // level-triggered: accept until empty
   Watch(EPOLL_CTL_ADD, mailbox_->wake_fd(), EPOLLIN, this);
+  if (events_.fd >= 0) Watch(EPOLL_CTL_ADD, events_.fd, EPOLLIN, &events_);  // level-triggered
 }
 
 bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* source) {
   epoll_event event{};
   event.events = events;
-  event.data.ptr = source;  // nullptr: the listening socket; this: the wake-up eventfd
+  // nullptr: the listening socket; this: the mailbox; &events_: the extra source.
+  event.data.ptr = source;
   return epoll_ctl(epoll_, operation, socket, &event) == 0;
 }
 
@@ -54,6 +58,9 @@ void ConnectionLoop::Run() {
       if (source == nullptr) {
         Accept();
       } else if (source == this) {
+        TakeOutcomes();
+      } else if (source == &events_) {
+        events_.serve();  // may post outcomes: take them without another turn
         TakeOutcomes();
       } else if (connections_.count(static_cast<Connection*>(source)) != 0) {
         // A connection closed earlier in this batch is gone from the map. (One

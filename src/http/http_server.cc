@@ -65,11 +65,11 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
 class HttpServer::Impl {
  public:
   Impl(const HttpServerOptions& options, WebhookHandler& handler, Metrics& metrics,
-       std::function<Readiness()> readiness, int listen_socket, TlsContext tls,
-       const std::atomic<bool>& closing)
+       std::function<Readiness()> readiness, const LoopEventSource& events, int listen_socket,
+       TlsContext tls, const std::atomic<bool>& closing)
       : tls_(std::move(tls)),
         routes_(options.webhook_path, handler, metrics, std::move(readiness)),
-        loop_(listen_socket, tls_.get(), options, routes_, metrics, closing),
+        loop_(listen_socket, tls_.get(), options, routes_, metrics, events, closing),
         thread_([this] {
           pthread_setname_np(pthread_self(), "hb-loop");  // names the thread in top, perf and /proc
           loop_.Run();
@@ -88,8 +88,12 @@ class HttpServer::Impl {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
-                       std::function<Readiness()> readiness)
-    : options_(std::move(options)), handler_(handler), metrics_(metrics), readiness_(std::move(readiness)) {}
+                       std::function<Readiness()> readiness, LoopEventSource events)
+    : options_(std::move(options)),
+      handler_(handler),
+      metrics_(metrics),
+      readiness_(std::move(readiness)),
+      events_(std::move(events)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -101,7 +105,7 @@ bool HttpServer::Start(std::string* error) {
   }
   int listen_socket = Listen(options_.host, options_.port, &port_, error);
   if (listen_socket < 0) return false;
-  impl_ = std::make_unique<Impl>(options_, handler_, metrics_, readiness_, listen_socket,
+  impl_ = std::make_unique<Impl>(options_, handler_, metrics_, readiness_, events_, listen_socket,
                                  std::move(tls), closing_connections_);
   return true;
 }

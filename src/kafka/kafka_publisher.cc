@@ -5,6 +5,8 @@
 #include <rapidjson/document.h>
 
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -116,7 +118,21 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
     *error = "HOOKBRIDGE_KAFKA_TOPIC: " + std::string(rd_kafka_err2str(rd_kafka_last_error()));
     return nullptr;
   }
-  publisher->poller_ = std::thread(&KafkaPublisher::PollLoop, publisher.get());
+  if (options.caller_serves_events) {
+    publisher->events_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (publisher->events_fd_ < 0) {
+      *error = "cannot create an eventfd for Kafka's events";
+      return nullptr;
+    }
+    // librdkafka writes this 8-byte count (what an eventfd takes) whenever an
+    // event lands on its empty main queue.
+    const uint64_t one = 1;
+    rd_kafka_queue_t* events = rd_kafka_queue_get_main(publisher->producer_);
+    rd_kafka_queue_io_event_enable(events, publisher->events_fd_, &one, sizeof one);
+    rd_kafka_queue_destroy(events);  // drops our reference only
+  } else {
+    publisher->poller_ = std::thread(&KafkaPublisher::PollLoop, publisher.get());
+  }
   return publisher;
 }
 
@@ -136,6 +152,7 @@ KafkaPublisher::~KafkaPublisher() {
     if (topic_ != nullptr) rd_kafka_topic_destroy(topic_);
     rd_kafka_destroy(producer_);
   }
+  if (events_fd_ >= 0) ::close(events_fd_);  // librdkafka is gone: nothing writes to it now
 }
 
 void KafkaPublisher::Publish(KafkaRecord record, Done done) {
@@ -183,6 +200,17 @@ ProducerHealth KafkaPublisher::Health() const {
 void KafkaPublisher::InjectFatalError() {
   rd_kafka_test_fatal_error(producer_, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
                             "injected by a test");
+}
+
+void KafkaPublisher::ServeEvents() {
+  // Reset first: an event that lands after this re-arms the descriptor, and
+  // one that landed before is served below.
+  uint64_t count;
+  (void)!::read(events_fd_, &count, sizeof count);
+  // Until the queue is empty: librdkafka writes to the descriptor again only
+  // when an event lands on an empty queue. Each callback runs on this thread.
+  while (rd_kafka_poll(producer_, 0) > 0) {
+  }
 }
 
 void KafkaPublisher::PollLoop() {

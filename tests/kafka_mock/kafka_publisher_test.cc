@@ -8,10 +8,13 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -247,6 +250,37 @@ TEST(KafkaPublisherTest, PersistedRecordRoundTripsKeyValueAndHeaders) {
 }
 
 // 2. Keys land where the Java client would put them.
+
+// With caller_serves_events there is no thread of the publisher's own: the
+// outcome comes only when the caller serves the events its descriptor
+// announces, and the callback runs on the caller's thread.
+TEST(KafkaPublisherTest, CallerServedEventsDeliverTheOutcomeOnTheCallersThread) {
+  auto broker = StartBroker(1);
+  ASSERT_NE(broker, nullptr);
+  KafkaOptions options;
+  options.brokers = broker->bootstrap_servers();
+  options.topic = kTopic;
+  options.caller_serves_events = true;
+  std::string error;
+  auto publisher = KafkaPublisher::Create(options, TestMetrics(), &error);
+  ASSERT_NE(publisher, nullptr) << error;
+  ASSERT_GE(publisher->events_fd(), 0);
+
+  std::optional<PublishResult> outcome;
+  std::thread::id called_on;
+  publisher->Publish(Record("k", "served by the caller"), [&](PublishResult result) {
+    outcome = std::move(result);
+    called_on = std::this_thread::get_id();
+  });
+  const auto deadline = std::chrono::steady_clock::now() + Bound(kDefaultTimeout);
+  while (!outcome && std::chrono::steady_clock::now() < deadline) {
+    pollfd readable{publisher->events_fd(), POLLIN, 0};
+    if (::poll(&readable, 1, 100) == 1) publisher->ServeEvents();
+  }
+  ASSERT_TRUE(outcome) << "no outcome, though the descriptor was served until the bound";
+  EXPECT_EQ(outcome->status, PublishStatus::kPersisted) << Describe(*outcome);
+  EXPECT_EQ(called_on, std::this_thread::get_id());
+}
 
 TEST(KafkaPublisherTest, JavaMurmur2MatchesKafkaReferenceVectors) {
   // Apache Kafka's UtilsTest.testMurmur2: anchors the independent

@@ -50,7 +50,7 @@ class ConnectionLoop {
   // `listen_socket`: bound and listening, now owned by the loop (closed when
   // it stops). `tls`: nullptr for plain HTTP.
   ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
-                 const Routes& routes, Metrics& metrics,
+                 const Routes& routes, Metrics& metrics, const LoopEventSource& events,
                  const std::atomic<bool>& closing_connections);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
@@ -95,6 +95,7 @@ class ConnectionLoop {
   const Routes& routes_;
   Metrics& metrics_;
   AccessLog access_log_;
+  LoopEventSource events_;  // served when readable; its callbacks may post outcomes
   const std::atomic<bool>& closing_connections_;
   int epoll_ = -1;
   // Shared with every pending publish callback; its eventfd also carries Stop().

@@ -56,11 +56,20 @@ struct HttpServerOptions {
   std::chrono::seconds linger{1};
 };
 
+// A descriptor the connection loop watches besides its sockets, and what to
+// run on the loop's thread while it is readable. main.cc hands it the Kafka
+// producer's events, so that a delivery report is served on the thread that
+// writes the webhook's answer: one thread wake-up fewer per webhook.
+struct LoopEventSource {
+  int fd = -1;  // -1: none
+  std::function<void()> serve;
+};
+
 class HttpServer {
  public:
   // `readiness` is asked on every GET /readyz.
   HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
-             std::function<Readiness()> readiness);
+             std::function<Readiness()> readiness, LoopEventSource events = {});
   ~HttpServer();  // Stop()s
 
   // Binds and starts serving in the background. false and *error (naming the
@@ -80,6 +89,7 @@ class HttpServer {
   WebhookHandler& handler_;
   Metrics& metrics_;
   const std::function<Readiness()> readiness_;
+  const LoopEventSource events_;
   std::atomic<bool> closing_connections_{false};
   std::unique_ptr<Impl> impl_;  // while started
   int port_ = -1;
