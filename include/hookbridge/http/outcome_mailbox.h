@@ -1,5 +1,7 @@
-// Where webhook outcomes cross from the publisher's thread to the connection
-// loop: a list under a mutex and an eventfd that wakes the loop.
+// Where webhook outcomes reach the connection loop, from whichever thread the
+// publisher calls back on (the loop itself when it serves Kafka's events, a
+// publisher thread otherwise): a list under a mutex and an eventfd that
+// wakes the loop.
 //
 // Every pending publish callback holds a share of the mailbox, so a delivery
 // report that comes after the loop has gone posts here and is dropped with
