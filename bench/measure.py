@@ -13,8 +13,10 @@ getrusage of the waited child. With --metrics-url (hookbridge's /metrics) it
 also records how the answers split by status code and rejection reason. With
 --threads it records, for every thread of the server's processes, its name
 (comm), CPU time and context switches (voluntary and not) over the run, from
-/proc/<pid>/task/<tid>/stat and status; a thread that ended during the run is
-missing there, its time only in the server's total.
+/proc/<pid>/task/<tid>/schedstat (run time in ns: stat's ticks of 10 ms,
+truncated per thread, would lose a tick per idle pool thread) and status; a
+thread that ended during the run is missing there, its time only in the
+server's total.
 Writes RUN.json and exits with COMMAND's exit status.
 """
 import argparse
@@ -62,8 +64,19 @@ def tree(pid: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pid: int | str) -> float | None:
-    """utime + stime of /proc/PID/stat (PID may be "PID/task/TID")."""
+def thread_cpu_seconds(task: str) -> float | None:
+    """The run time of /proc/PID/task/TID/schedstat, else utime + stime."""
+    schedstat = read(f"{task}/schedstat")
+    if schedstat:
+        return int(schedstat.split()[0]) / 1e9
+    stat = read(f"{task}/stat")
+    if stat is None:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def cpu_seconds(pid: int) -> float | None:
     stat = read(f"/proc/{pid}/stat")
     if stat is None:
         return None
@@ -87,7 +100,7 @@ def thread_snapshot(pids: list[int]) -> dict[int, dict]:
             continue
         for tid in tids:
             task = f"/proc/{pid}/task/{tid}"
-            cpu, comm, status = cpu_seconds(f"{pid}/task/{tid}"), read(f"{task}/comm"), read(f"{task}/status")
+            cpu, comm, status = thread_cpu_seconds(task), read(f"{task}/comm"), read(f"{task}/status")
             if cpu is None or comm is None or status is None:
                 continue  # ended meanwhile
             switches = dict(re.findall(r"^(voluntary_ctxt_switches|nonvoluntary_ctxt_switches):\s+(\d+)", status, re.M))
@@ -103,7 +116,7 @@ def threads_delta(before: dict[int, dict], after: dict[int, dict]) -> list[dict]
     for tid, end in sorted(after.items()):
         start = before.get(tid, {})
         out.append({"tid": tid, "pid": end["pid"], "comm": end["comm"], "born_during_run": tid not in before} | {
-            key: round(end[key] - start.get(key, 0), 3) for key in ("cpu_s", "voluntary_switches", "involuntary_switches")})
+            key: round(end[key] - start.get(key, 0), 6) for key in ("cpu_s", "voluntary_switches", "involuntary_switches")})
     return out
 
 

@@ -83,12 +83,16 @@ def bars(results: str, name: str, title: str, ylabel: str, groups: list[str],
         for x, points in zip(xs, dots):
             ax.plot([x] * len(points), points, "k.", markersize=4)
     ax.set_xticks(range(len(groups)), groups)
+    top = max((v for _, _, values, _ in series for v in values if v), default=1)
     if log:
         ax.set_yscale("log")
+        ax.set_ylim(top=top * 2.5)  # room for the labels
+    else:
+        ax.set_ylim(top=top * 1.12)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(series), fontsize=9)
     save(fig, results, name)
 
 
@@ -97,7 +101,7 @@ def role_bars(results: str, title: str, bars_: list[tuple[str, report.Profile]])
     roles: list[str] = []
     for _, p in bars_:
         roles += [r for r in p.roles() if r not in roles]
-    colours = {role: plt.get_cmap("tab20")(i % 20) for i, role in enumerate(roles)}
+    colours = {role: plt.get_cmap("tab10")(i % 10) for i, role in enumerate(roles)}
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.55 * len(bars_) + 0.25 * len(roles)))
     in_legend = set()
     for y, (label, p) in enumerate(bars_):
@@ -143,7 +147,7 @@ def draw_report(results: str) -> None:
             values = [us_per_ok((f.closed.get(c) or {}).get("ok_per_cpu_s")) for c in connections]
             values += [us_per_ok(f.open[lb].ok_per_cpu_s) if lb in f.open else None for lb in labels]
             series.append((TITLES[n], SYSTEM_COLOURS[n], values, [[] for _ in values]))
-        bars(results, "cpu-per-request.png", "Server CPU per 2xx answer (closed loop: median of the runs)",
+        bars(results, "cpu-per-request.png", "Server CPU per 2xx answer (closed loop: median of the runs; open loop: one run)",
              "µs of CPU per 2xx (log)", groups, series, log=True)
     profiles = [(f"{TITLES[p.who]}, {short(p.scenario)}", p) for who in ("hookbridge", "nginx")
                 for p in report.load_profiles(results, who)]

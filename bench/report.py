@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiling"))
-from counters import ENDED_THREADS, by_role, perf_stat_per_thread  # noqa: E402
+from counters import by_role, perf_stat_per_thread  # noqa: E402
 
 HTTP_SYSTEMS = ["hookbridge", "express", "nginx"]
 TITLES = {
@@ -305,7 +305,7 @@ def role_rows(p: Profile) -> list[list[str]]:
                      "" if r["syscalls"] is None else num(p.per_request(r["syscalls"]), 2),
                      "" if r["switches"] is None else num(p.per_request(r["switches"]), 2)])
     t = p.totals()
-    rows.append(["**whole process**" + ("es" if p.who == "nginx" else ""),
+    rows.append(["**all threads of the server's processes**",
                  str(sum(r["threads"] or 0 for r in roles.values())), f"{total_cpu:.2f}", "100%",
                  f"**{num(t['cpu_us'], 1)}**", f"**{num(t['syscalls'], 2)}**", f"**{num(t['switches'], 2)}**"])
     return rows
@@ -585,8 +585,9 @@ def pictures_section(w, results: str, latency_caption: str) -> None:
     w("## Pictures")
     w("")
     for name in names:
-        caption = PICTURE_CAPTIONS.get(name) or latency_caption + " " + name[len("latency-"):-len(".png")].replace("half", "50% of max") + (" req/s" if name[8:-4].isdigit() else "")
-        w(f"![{caption}]({name})")
+        label = name[len("latency-"):-len(".png")]
+        rate = f"{int(label):,} req/s" if label.isdigit() else "50% of each system's maximum"
+        w(f"![{PICTURE_CAPTIONS.get(name) or latency_caption + ' ' + rate}]({name})")
         w("")
 
 
@@ -1100,7 +1101,7 @@ def write_compare(results: str) -> None:
                             + [cell(side, role, "syscalls") for side in SIDES]
                             + [cell(side, role, "switches") for side in SIDES])
             totals = {side: (pair[side].totals() if pair[side] else {}) for side in SIDES}
-            rows.append(["**whole process**"] + [
+            rows.append(["**all threads**"] + [
                 f"**{num(totals[side].get(key), 1 if key == 'cpu_us' else 2)}**"
                 for key in ("cpu_us", "syscalls", "switches") for side in SIDES])
             md.extend(table(["thread role (name prefix)", "µs CPU / request base", "new", "syscalls / request base",

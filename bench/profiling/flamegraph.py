@@ -7,7 +7,7 @@ The layout of Brendan Gregg's flamegraph.pl: one box per frame, as wide as
 the share of samples under it, callers below callees, siblings in
 alphabetical order (so the x axis is not time). Hovering a box shows its
 name, samples and share. Colours: the thread-role roots grey, kernel frames
-(ending in _[k]) orange, user-space frames red to yellow, by name. A static
+(ending in _[k]) yellow-green, user-space frames red to orange, by name. A static
 drawing of our own, about a hundred lines, where the usual tools are not
 packaged for Debian 12 or PyPI (see bench/README.md).
 """
@@ -58,8 +58,8 @@ def colour(name: str, level: int) -> str:
         return "rgb(200,200,200)"
     h = int(hashlib.md5(name.encode()).hexdigest()[:4], 16) / 0xFFFF
     if name.endswith("_[k]"):
-        return f"rgb({220 + int(35 * h)},{130 + int(60 * h)},{40 + int(30 * h)})"
-    return f"rgb({205 + int(50 * h)},{int(200 * h)},{int(55 * (1 - h))})"
+        return f"rgb({200 + int(40 * h)},{200 + int(40 * h)},{60 + int(30 * h)})"
+    return f"rgb({205 + int(50 * h)},{int(130 * h)},{int(55 * (1 - h))})"
 
 
 def render(root: Node, title: str, subtitle: str) -> str:
