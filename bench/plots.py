@@ -89,6 +89,7 @@ def bars(results: str, name: str, title: str, ylabel: str, groups: list[str],
         ax.set_ylim(top=top * 2.5)  # room for the labels
     else:
         ax.set_ylim(top=top * 1.12)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:,g}"))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, axis="y", alpha=0.3)
