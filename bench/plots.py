@@ -80,8 +80,8 @@ def bars(results: str, name: str, title: str, ylabel: str, groups: list[str],
         drawn = ax.bar(xs, heights, width * 0.95, label=label, color=colour)
         ax.bar_label(drawn, labels=["" if v is None else f"{v:,.0f}" if v >= 100 else f"{v:,.1f}" for v in values],
                      fontsize=8, padding=2)
-        for x, points in zip(xs, dots):
-            ax.plot([x] * len(points), points, "k.", markersize=4)
+        for x, points in zip(xs, dots):  # right of centre, clear of the value label
+            ax.plot([x + width * 0.3] * len(points), points, "k.", markersize=4)
     ax.set_xticks(range(len(groups)), groups)
     top = max((v for _, _, values, _ in series for v in values if v), default=1)
     if log:
@@ -134,7 +134,7 @@ def draw_report(results: str) -> None:
         curves = [(f"{TITLES[n]} ({f.open[label].rate:,}/s)" if label == "half" else TITLES[n], SYSTEM_COLOURS[n], 1.0,
                    f.open[label]) for n, f in figs.items() if label in f.open]
         what = "50% of each system's maximum" if label == "half" else f"{int(label):,} req/s"
-        latency_plot(results, f"latency-{label}.png", f"Open loop at {what} (vegeta): latency distribution", curves)
+        latency_plot(results, f"latency-{label}.png", f"Open loop at {what} (vegeta): latency of every request", curves)
     connections = sorted({c for f in figs.values() for c in f.closed})
     if connections:
         bars(results, "throughput.png", "Closed loop (wrk): 2xx answers per second, median of the runs", "2xx / s",

@@ -282,10 +282,21 @@ def check_profile(profile_dir: str) -> list[str]:
     return problems
 
 
+def profiles_json(profiles: list[Profile]) -> list[dict]:
+    """The profiling pass's figures for summary.json and compare.json: per request, whole and per role."""
+    return [{
+        "who": p.who, "scenario": f"{p.scenario[0]}-{p.scenario[1]}", "answered": p.answered,
+        "flame_graph": p.flame_svg, "per_request": p.totals(),
+        "roles": {role: {"threads": r["threads"], "cpu_s": round(r["cpu_s"], 4),
+                         "cpu_us": p.per_request(r["cpu_s"] * 1e6), "syscalls": p.per_request(r["syscalls"]),
+                         "switches": p.per_request(r["switches"])} for role, r in p.roles().items()},
+    } for p in profiles]
+
+
 def profile_intro(w) -> None:
     w("After the timed runs, the same server was loaded again, twice per scenario (bench/README.md, \"Where the time "
-      "goes\"). The **counters** run reads every thread's CPU time (utime + stime) and context switches (voluntary + "
-      "involuntary) from `/proc/<pid>/task/*/` before and after, and counts system calls with `perf stat --per-thread "
+      "goes\"). The **counters** run reads every thread's CPU time (`schedstat`) and context switches (voluntary + "
+      "involuntary, `status`) from `/proc/<pid>/task/*/` before and after, and counts system calls with `perf stat --per-thread "
       "-e raw_syscalls:sys_enter` attached for the length of the load; each is divided by the requests answered in "
       "that run. Threads are grouped by name (bench/profiling/thread_roles.py). perf's counting costs a little per "
       "system call, so `µs CPU / request` here can be somewhat above the timed runs'. The **flame** run samples "
@@ -900,6 +911,7 @@ def write_report(results: str) -> None:
             } for name, f in figs.items()
         },
         "micro": micro,
+        "profile": profiles_json(profiles),
     }
     with open(os.path.join(results, "summary.json"), "w") as out:
         json.dump(summary, out, indent=1)
@@ -1162,7 +1174,8 @@ def write_compare(results: str) -> None:
     with open(os.path.join(results, "compare.md"), "w") as out:
         out.write("\n".join(md).rstrip() + "\n")
     with open(os.path.join(results, "compare.json"), "w") as out:
-        json.dump({"settings": settings, "commits": commits, "dirty": dirty, "scenarios": figures}, out, indent=1)
+        json.dump({"settings": settings, "commits": commits, "dirty": dirty, "scenarios": figures,
+                   "profile": profiles_json([p for side in SIDES for p in profiles[side].values()])}, out, indent=1)
 
 
 # ----------------------------------------------------------------- entry

@@ -7,7 +7,7 @@
 # Usage: scripts/bench.sh [--smoke] [--only SYSTEM[,SYSTEM...]]
 #        scripts/bench.sh --compare REV [--smoke]
 #
-#   --smoke   one short run of each measurement (under a minute once built):
+#   --smoke   one short run of each measurement (about 2 minutes once built):
 #             proves the harness works, says nothing about performance
 #   --only    measure only these of: micro producer nginx hookbridge express
 #   --compare REV
@@ -18,7 +18,7 @@
 #             first in odd rounds, new first in even ones), each round every
 #             closed-loop connection count and open-loop rate. Writes
 #             compare.md: per scenario the median over the rounds of each side
-#             and new/base. With --smoke: short runs, 2 rounds (about 2 minutes
+#             and new/base. With --smoke: short runs, 2 rounds (about 3 minutes
 #             with both builds, says nothing about performance)
 #
 # After the timed runs, a profiling pass (bench/README.md, "Where the time
@@ -468,8 +468,8 @@ open_run() {
 #  - flame: `perf record -e cpu-clock` with DWARF call stacks (the Release
 #    build has no frame pointers, nor have libc and librdkafka), folded by
 #    thread role into raw/profile/WHO/*.folded and drawn as flame-WHO-*.svg
-#    beside the report. Sampling and unwinding slow the server: no figure of
-#    this run is compared with another.
+#    beside the report. Sampling and the stack copies slow the server: no
+#    figure of this run is compared with another.
 process_tree() { local child; echo "$1"; for child in $(pgrep -P "$1"); do process_tree "$child"; done; }
 profile_pass() { # WHO TITLE
   local who=$1 title=$2 pids pass name what

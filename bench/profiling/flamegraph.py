@@ -112,7 +112,8 @@ def main() -> int:
     if not root.count:
         print(f"flamegraph.py: no samples in {args.folded}", file=sys.stderr)
         return 1
-    sys.stdout.write(render(root, args.title, args.subtitle or f"{root.count:,} samples"))
+    samples = f"{root.count:,} samples"
+    sys.stdout.write(render(root, args.title, f"{args.subtitle}; {samples}" if args.subtitle else samples))
     return 0
 
 
