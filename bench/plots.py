@@ -30,10 +30,14 @@ TITLES = {"hookbridge": "hookbridge", "express": "Express + kafkajs", "nginx": "
 DPI = 110
 
 
+DRAWN: list[str] = []
+
+
 def save(fig, results: str, name: str) -> None:
     fig.tight_layout()
     fig.savefig(os.path.join(results, name), dpi=DPI)
     plt.close(fig)
+    DRAWN.append(name)
 
 
 def quantile_curve(run: report.Run) -> tuple[list[float], list[float]]:
@@ -101,13 +105,13 @@ def role_bars(results: str, title: str, bars_: list[tuple[str, report.Profile]])
     """Stacked horizontal bars: µs of CPU per request, one segment per thread role."""
     roles: list[str] = []
     for _, p in bars_:
-        roles += [r for r in p.roles() if r not in roles]
+        roles += [r for r in p.roles if r not in roles]
     colours = {role: plt.get_cmap("tab10")(i % 10) for i, role in enumerate(roles)}
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.55 * len(bars_) + 0.25 * len(roles)))
     in_legend = set()
     for y, (label, p) in enumerate(bars_):
         left = 0.0
-        for role, r in p.roles().items():
+        for role, r in p.roles.items():
             value = p.per_request(r["cpu_s"] * 1e6) or 0
             ax.barh(y, value, left=left, color=colours[role], label=None if role in in_legend else role)
             in_legend.add(role)
@@ -199,7 +203,8 @@ def draw_compare(results: str) -> None:
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] in ("report", "compare"):
         (draw_report if argv[1] == "report" else draw_compare)(argv[2])
-        return 0
+        print(f"plots.py: drew {', '.join(DRAWN) or 'nothing'}", file=sys.stderr)
+        return 0 if DRAWN else 1
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -18,6 +18,7 @@ shows those it finds.
 from __future__ import annotations
 
 import difflib
+import functools
 import glob
 import json
 import os
@@ -233,7 +234,9 @@ class Profile:
         r = self.counters
         return r.requests - (r.socket_errors if r.kind == "open" else 0)
 
+    @functools.cached_property
     def roles(self) -> dict[str, dict]:
+        """Role -> threads, CPU-s, context switches, system calls (thread_roles.py's order)."""
         perf = perf_stat_per_thread(read_text(self.counters.base + ".perf-stat.csv"))
         return by_role(self.counters.measure.get("server_threads") or [], self.counters.server_cpu_s, perf)
 
@@ -241,7 +244,7 @@ class Profile:
         return value / self.answered if value is not None and self.answered else None
 
     def totals(self) -> dict:
-        roles = self.roles()
+        roles = self.roles
         return {
             "cpu_us": self.per_request((self.counters.server_cpu_s or 0) * 1e6),
             "syscalls": self.per_request(sum(r["syscalls"] or 0 for r in roles.values())),
@@ -262,13 +265,13 @@ def load_profiles(results: str, who: str) -> list[Profile]:
 
 def check_profile(profile_dir: str) -> list[str]:
     """What a profiling pass lacks: the smoke run fails on any of it."""
-    results = os.path.dirname(os.path.dirname(os.path.dirname(os.path.normpath(profile_dir))))
+    results = os.path.dirname(os.path.dirname(os.path.dirname(os.path.normpath(profile_dir))))  # RESULTS/raw/profile/WHO
     who = os.path.basename(os.path.normpath(profile_dir))
     profiles = load_profiles(results, who)
     problems = [] if profiles else ["no counters run"]
     for p in profiles:
         what = scenario_title(p.scenario)
-        roles, totals = p.roles(), p.totals()
+        roles, totals = p.roles, p.totals()
         if not p.answered:
             problems.append(f"{what}: no request answered")
         if not roles or not any(r["cpu_s"] for r in roles.values()):
@@ -289,7 +292,7 @@ def profiles_json(profiles: list[Profile]) -> list[dict]:
         "flame_graph": p.flame_svg, "per_request": p.totals(),
         "roles": {role: {"threads": r["threads"], "cpu_s": round(r["cpu_s"], 4),
                          "cpu_us": p.per_request(r["cpu_s"] * 1e6), "syscalls": p.per_request(r["syscalls"]),
-                         "switches": p.per_request(r["switches"])} for role, r in p.roles().items()},
+                         "switches": p.per_request(r["switches"])} for role, r in p.roles.items()},
     } for p in profiles]
 
 
@@ -307,7 +310,7 @@ def profile_intro(w) -> None:
 
 def role_rows(p: Profile) -> list[list[str]]:
     rows = []
-    roles = p.roles()
+    roles = p.roles
     total_cpu = p.counters.server_cpu_s or 0
     for role, r in roles.items():
         rows.append([role, "" if r["threads"] is None else str(r["threads"]), f"{r['cpu_s']:.2f}",
@@ -588,17 +591,23 @@ PICTURE_CAPTIONS = {
 
 def pictures_section(w, results: str, latency_caption: str) -> None:
     """Shows the PNGs that bench/plots.py drew beside the report."""
-    latency = sorted(glob.glob(os.path.join(results, "latency-*.png")),
-                     key=lambda p: (not re.search(r"-\d+\.png$", p), int(re.sub(r"\D", "", os.path.basename(p)) or 0)))
-    names = [os.path.basename(p) for p in latency] + [n for n in PICTURE_CAPTIONS if os.path.exists(os.path.join(results, n))]
-    if not names:
+    def rate_of(name: str) -> int | None:  # latency-1000.png -> 1000; latency-half.png -> None
+        label = name[len("latency-"):-len(".png")]
+        return int(label) if label.isdigit() else None
+    latency = sorted((os.path.basename(p) for p in glob.glob(os.path.join(results, "latency-*.png"))),
+                     key=lambda n: (rate_of(n) is None, rate_of(n) or 0))
+    others = [n for n in PICTURE_CAPTIONS if os.path.exists(os.path.join(results, n))]
+    if not latency and not others:
         return
     w("## Pictures")
     w("")
-    for name in names:
-        label = name[len("latency-"):-len(".png")]
-        rate = f"{int(label):,} req/s" if label.isdigit() else "50% of each system's maximum"
-        w(f"![{PICTURE_CAPTIONS.get(name) or latency_caption + ' ' + rate}]({name})")
+    for name in latency:
+        rate = rate_of(name)
+        what = "50% of each system's maximum" if rate is None else f"{rate:,} req/s"
+        w(f"![{latency_caption} {what}]({name})")
+        w("")
+    for name in others:
+        w(f"![{PICTURE_CAPTIONS[name]}]({name})")
         w("")
 
 
@@ -1100,7 +1109,7 @@ def write_compare(results: str) -> None:
                     w(f"- **{side}**: {profile_window(p)}; flame graph: "
                       + (f"[{p.flame_svg}]({p.flame_svg})" if p.flame_svg else "none"))
             w("")
-            roles = {side: (pair[side].roles() if pair[side] else {}) for side in SIDES}
+            roles = {side: (pair[side].roles if pair[side] else {}) for side in SIDES}
             rows = []
 
             def cell(side, role, key, scale=1.0, digits=2):
