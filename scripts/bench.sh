@@ -481,10 +481,10 @@ profile_pass() { # WHO TITLE
   for pass in counters flame; do
     for name in "closed-c$PROFILE_CONNECTIONS" "open-$PROFILE_RATE"; do
       if [[ $pass == counters ]]; then
-        LOAD_WRAP=(perf stat --per-thread -x, -e raw_syscalls:sys_enter,context-switches
+        LOAD_WRAP=(perf stat --per-thread -x "," -e "raw_syscalls:sys_enter,context-switches"
           -o "$T_DIR/$name-counters.perf-stat.csv" -p "$pids" --)
       else
-        LOAD_WRAP=(perf record -q -e cpu-clock -F "$PROFILE_FREQUENCY" --call-graph dwarf,16384
+        LOAD_WRAP=(perf record -q -e cpu-clock -F "$PROFILE_FREQUENCY" --call-graph "dwarf,16384"
           -o "$WORK/perf.data" -p "$pids" --)
       fi
       if [[ $name == closed-* ]]; then
