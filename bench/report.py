@@ -218,6 +218,11 @@ def max_throughput(runs: list[Run]) -> tuple[float, int | None]:
 
 # ----------------------------------------------------------------- the profiling pass
 
+def answered(run: Run) -> int:
+    """Answers received, errors included: vegeta counts transport errors among its requests, wrk apart."""
+    return run.requests - (run.socket_errors if run.kind == "open" else 0)
+
+
 @dataclass
 class Profile:
     """One scenario of a profiling pass (scripts/bench.sh profile_pass): its
@@ -230,9 +235,7 @@ class Profile:
 
     @property
     def answered(self) -> int:
-        """Answers received in the window, errors included: vegeta counts transport errors among its requests."""
-        r = self.counters
-        return r.requests - (r.socket_errors if r.kind == "open" else 0)
+        return answered(self.counters)
 
     @functools.cached_property
     def roles(self) -> dict[str, dict]:
@@ -297,7 +300,7 @@ def profiles_json(profiles: list[Profile]) -> list[dict]:
 
 
 def profile_intro(w) -> None:
-    w("After the timed runs, the same server was loaded again, twice per scenario (bench/README.md, \"Where the time "
+    w("After the timed runs, the server (in --compare a fresh one per side) was loaded again, twice per scenario (bench/README.md, \"Where the time "
       "goes\"). The **counters** run reads every thread's CPU time (`schedstat`) and context switches (voluntary + "
       "involuntary, `status`) from `/proc/<pid>/task/*/` before and after, and counts system calls with `perf stat --per-thread "
       "-e raw_syscalls:sys_enter` attached for the length of the load; each is divided by the requests answered in "
@@ -335,10 +338,10 @@ def profile_window(p: Profile) -> str:
     if r.errors:
         text += f" (**{r.errors:,} errors**: {r.error_text()})"
     if p.flame is not None:
-        flame_cpu = p.flame.server_cpu_s
-        answered = p.flame.requests - (p.flame.socket_errors if p.flame.kind == "open" else 0)
-        if flame_cpu and answered:
-            text += f"; under perf record: {answered:,} requests, {flame_cpu * 1e6 / answered:,.1f} µs CPU / request"
+        flame_cpu, flame_answered = p.flame.server_cpu_s, answered(p.flame)
+        if flame_cpu and flame_answered:
+            text += (f"; under perf record: {flame_answered:,} requests, "
+                     f"{flame_cpu * 1e6 / flame_answered:,.1f} µs CPU / request")
     return text
 
 
