@@ -87,7 +87,7 @@ def bars(results: str, name: str, title: str, ylabel: str, groups: list[str],
         for x, points in zip(xs, dots):  # right of centre, clear of the value label
             ax.plot([x + width * 0.3] * len(points), points, "k.", markersize=4)
     ax.set_xticks(range(len(groups)), groups)
-    top = max((v for _, _, values, _ in series for v in values if v), default=1)
+    top = max((v for _, _, values, dots in series for v in values + [d for ds in dots for d in ds] if v), default=1)
     if log:
         ax.set_yscale("log")
         ax.set_ylim(top=top * 2.5)  # room for the labels
