@@ -55,7 +55,7 @@
 #   BENCH_BUILD_DIR (build-bench)   the Release build directory
 #   BENCH_RESULTS_DIR (bench-results)
 # HOOKBRIDGE_* variables in the environment are passed on to hookbridge (for
-# example HOOKBRIDGE_HTTP_THREADS=256); the report lists the settings in force.
+# example HOOKBRIDGE_RDKAFKA_LINGER_MS=5); the report lists the settings in force.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD

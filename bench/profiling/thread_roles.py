@@ -13,7 +13,6 @@ import re
 # (prefix, role), first match wins: longer prefixes first.
 ROLES: list[tuple[str, str]] = [
     ("hb-loop", "connection loop"),
-    ("hb-handler", "handler pool"),
     ("hb-kafka-poll", "delivery reports"),
     ("rdk:main", "librdkafka main"),
     ("rdk:broker", "librdkafka brokers"),
