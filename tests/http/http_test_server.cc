@@ -31,7 +31,11 @@ TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
   if (!server_->Start(&error)) ADD_FAILURE() << "server did not start: " << error;
 }
 
-TestServer::~TestServer() { server_->Stop(); }
+TestServer::~TestServer() {
+  server_->Stop();
+  // The handler goes before the publisher: no late answer may still call it.
+  publisher_.FinishLaterAnswers();
+}
 
 std::string TestEvent(const std::string& id, const std::string& profile) {
   return R"({"id":")" + id + R"(","event":"profile.updated","tenant_id":"t-1","data":{"profile_id":")" +

@@ -19,8 +19,17 @@ class FakePublisher : public Publisher {
  public:
   enum class Mode { kAtOnce, kLater, kNeverComplete };
 
-  ~FakePublisher() override {
-    for (std::thread& thread : threads_) thread.join();
+  ~FakePublisher() override { FinishLaterAnswers(); }
+
+  // Waits for every answer AnswerLater() scheduled: after this, no callback
+  // runs any more (so what the callbacks use may go).
+  void FinishLaterAnswers() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) thread.join();
   }
 
   // Every later Publish() answers at once with `result`.
