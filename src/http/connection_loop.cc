@@ -49,6 +49,7 @@ void ConnectionLoop::Stop() {
 }
 
 void ConnectionLoop::Run() {
+  mailbox_->BindToThisThread();
   std::array<epoll_event, 256> events;
   while (!(stopping_ && connections_.empty())) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
@@ -58,6 +59,7 @@ void ConnectionLoop::Run() {
       if (source == nullptr) {
         Accept();
       } else if (source == this) {
+        mailbox_->ClearWake();
         TakeOutcomes();
       } else if (source == &events_) {
         events_.serve();  // may post outcomes: take them without another turn
@@ -212,6 +214,7 @@ void ConnectionLoop::Dispatch(Connection& connection) {
     StopWaiting(connection);  // an outcome posted all the same is dropped
     Answer(connection, ErrorResponse(ErrorCode::kInternalError, "internal error"), false);
   }
+  TakeOutcomes();  // a refusal is posted at once, on this thread, and wakes nothing
 }
 
 void ConnectionLoop::TakeOutcomes() {

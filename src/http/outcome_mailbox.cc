@@ -13,7 +13,9 @@ void OutcomeMailbox::Post(Ticket ticket, WebhookResult outcome) {
   std::lock_guard<std::mutex> lock(mutex_);
   const bool first = outcomes_.empty();
   outcomes_.emplace_back(ticket, std::move(outcome));
-  if (first) Wake();  // one wake-up for however many outcomes arrive before the loop takes them
+  // One wake-up for however many outcomes arrive before the loop takes them;
+  // none for the loop itself.
+  if (first && std::this_thread::get_id() != loop_thread_.load()) Wake();
 }
 
 void OutcomeMailbox::Wake() {
@@ -21,9 +23,12 @@ void OutcomeMailbox::Wake() {
   (void)!::write(wake_, &one, sizeof one);
 }
 
-OutcomeMailbox::Outcomes OutcomeMailbox::Take() {
+void OutcomeMailbox::ClearWake() {
   uint64_t count;
   (void)!::read(wake_, &count, sizeof count);
+}
+
+OutcomeMailbox::Outcomes OutcomeMailbox::Take() {
   Outcomes taken;
   std::lock_guard<std::mutex> lock(mutex_);
   taken.swap(outcomes_);
