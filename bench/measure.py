@@ -10,7 +10,13 @@ memory (VmHWM, summed), the broker's CPU time, the whole machine's busy
 and idle time from /proc/stat, and its TCP counters (connections opened,
 listen-queue overflows) from /proc/net. The load generator's CPU time comes from
 getrusage of the waited child. With --metrics-url (hookbridge's /metrics) it
-also records how the answers split by status code and rejection reason.
+also records how the answers split by status code and rejection reason. With
+--threads it records, for every thread of the server's processes, its name
+(comm), CPU time and context switches (voluntary and not) over the run, from
+/proc/<pid>/task/<tid>/schedstat (run time in ns: stat's ticks of 10 ms,
+truncated per thread, would lose a tick per idle pool thread) and status; a
+thread that ended during the run is missing there, its time only in the
+server's total.
 Writes RUN.json and exits with COMMAND's exit status.
 """
 import argparse
@@ -58,6 +64,18 @@ def tree(pid: int) -> list[int]:
     return pids
 
 
+def thread_cpu_seconds(task: str) -> float | None:
+    """The run time of /proc/PID/task/TID/schedstat, else utime + stime."""
+    schedstat = read(f"{task}/schedstat")
+    if schedstat:
+        return int(schedstat.split()[0]) / 1e9
+    stat = read(f"{task}/stat")
+    if stat is None:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def cpu_seconds(pid: int) -> float | None:
     stat = read(f"/proc/{pid}/stat")
     if stat is None:
@@ -73,12 +91,41 @@ def status_kib(pid: int, name: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def process_snapshot(pid: int | None) -> dict | None:
+def thread_snapshot(pids: list[int]) -> dict[int, dict]:
+    threads = {}
+    for pid in pids:
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            continue
+        for tid in tids:
+            task = f"/proc/{pid}/task/{tid}"
+            cpu, comm, status = thread_cpu_seconds(task), read(f"{task}/comm"), read(f"{task}/status")
+            if cpu is None or comm is None or status is None:
+                continue  # ended meanwhile
+            switches = dict(re.findall(r"^(voluntary_ctxt_switches|nonvoluntary_ctxt_switches):\s+(\d+)", status, re.M))
+            threads[tid] = {"pid": pid, "comm": comm.strip(), "cpu_s": cpu,
+                            "voluntary_switches": int(switches.get("voluntary_ctxt_switches", 0)),
+                            "involuntary_switches": int(switches.get("nonvoluntary_ctxt_switches", 0))}
+    return threads
+
+
+def threads_delta(before: dict[int, dict], after: dict[int, dict]) -> list[dict]:
+    """Per thread alive at the end: its figures over the run (a thread born during it counts whole)."""
+    out = []
+    for tid, end in sorted(after.items()):
+        start = before.get(tid, {})
+        out.append({"tid": tid, "pid": end["pid"], "comm": end["comm"], "born_during_run": tid not in before} | {
+            key: round(end[key] - start.get(key, 0), 6) for key in ("cpu_s", "voluntary_switches", "involuntary_switches")})
+    return out
+
+
+def process_snapshot(pid: int | None, with_threads: bool = False) -> dict | None:
     if pid is None:
         return None
     pids = tree(pid)
     cpu = {p: cpu_seconds(p) for p in pids}
-    return {
+    snapshot = {
         "pids": pids,
         "cpu_s": {str(p): c for p, c in cpu.items() if c is not None},
         "hwm_kib": sum(status_kib(p, "VmHWM") for p in pids),
@@ -86,6 +133,9 @@ def process_snapshot(pid: int | None) -> dict | None:
         "threads": sum(int(re.search(r"^Threads:\s+(\d+)", read(f"/proc/{p}/status") or "Threads: 0", re.M).group(1))
                        for p in pids),
     }
+    if with_threads:
+        snapshot["threads_detail"] = thread_snapshot(pids)
+    return snapshot
 
 
 def machine_snapshot() -> dict:
@@ -157,6 +207,7 @@ def main() -> int:
     parser.add_argument("--broker-pid", type=int)
     parser.add_argument("--metrics-url")
     parser.add_argument("--stdout")
+    parser.add_argument("--threads", action="store_true", help="record each server thread's CPU time and switches")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
                         help="recorded as is under tags, for the report")
     parser.add_argument("command", nargs=argparse.REMAINDER)
@@ -166,7 +217,7 @@ def main() -> int:
         parser.error("no command")
 
     metrics_before = scrape(args.metrics_url)
-    server_before = process_snapshot(args.server_pid)
+    server_before = process_snapshot(args.server_pid, args.threads)
     broker_before = process_snapshot(args.broker_pid)
     machine_before = machine_snapshot()
     tcp_before = tcp_snapshot()
@@ -187,7 +238,7 @@ def main() -> int:
     usage_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine_after = machine_snapshot()
     tcp_after = tcp_snapshot()
-    server_after = process_snapshot(args.server_pid)
+    server_after = process_snapshot(args.server_pid, args.threads)
     broker_after = process_snapshot(args.broker_pid)
     metrics_after = scrape(args.metrics_url)
 
@@ -204,6 +255,8 @@ def main() -> int:
             "rss_kib": server_after["rss_kib"],
             "alive": bool(server_after["cpu_s"]),
         },
+        "server_threads": threads_delta(server_before["threads_detail"], server_after["threads_detail"])
+        if args.threads and server_after is not None else None,
         "broker": None if broker_after is None else {"cpu_s": cpu_delta(broker_before, broker_after)},
         "load_generator": {
             "cpu_s": round((usage_after.ru_utime - usage_before.ru_utime) +

@@ -5,15 +5,20 @@
   report.py compare RESULTS_DIR       (bench.sh --compare) write RESULTS_DIR/compare.md and compare.json
   report.py max-throughput RAW/SYSTEM print the system's maximum 2xx/s (closed loop)
   report.py check-system RAW/SYSTEM   exit 1 if the system answered no 2xx at all
+  report.py check-profile RAW/profile/WHO
+                                      exit 1 if a profiling pass lacks a figure
 
 Python 3.11 standard library only. Every figure comes from the files under
 RESULTS_DIR/raw: wrk's WRK_JSON line (bench/load/post.lua), vegeta's results
 summarised by bench/load/vegeta_summary.py, the /proc readings of
-bench/measure.py, and Google Benchmark's JSON.
+bench/measure.py, perf stat's counts (bench/profiling/counters.py), and Google
+Benchmark's JSON. The pictures (bench/plots.py) are drawn before; the report
+shows those it finds.
 """
 from __future__ import annotations
 
 import difflib
+import functools
 import glob
 import json
 import os
@@ -21,6 +26,9 @@ import re
 import statistics
 import sys
 from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiling"))
+from counters import by_role, perf_stat_per_thread  # noqa: E402
 
 HTTP_SYSTEMS = ["hookbridge", "express", "nginx"]
 TITLES = {
@@ -61,6 +69,7 @@ class Run:
     kind: str  # closed, open, warmup, producer
     tags: dict
     measure: dict
+    base: str = ""         # the run's files without their extension: BASE.json, BASE.txt, ...
     requests: int = 0      # answers received (any status)
     ok: int = 0            # 2xx answers (producer: records stored)
     non_2xx: int = 0
@@ -122,7 +131,7 @@ def load_run(json_path: str) -> Run | None:
     if not tags:
         return None
     base = json_path[:-len(".json")]
-    run = Run(system=tags["system"], kind=tags["kind"], tags=tags, measure=measure)
+    run = Run(system=tags["system"], kind=tags["kind"], tags=tags, measure=measure, base=base)
     if run.kind in ("closed", "warmup"):
         wrk = wrk_result(base + ".txt")
         e = wrk["errors"]
@@ -205,6 +214,135 @@ def max_throughput(runs: list[Run]) -> tuple[float, int | None]:
         if m > best:
             best, best_c = m, c
     return best, best_c
+
+
+# ----------------------------------------------------------------- the profiling pass
+
+def answered(run: Run) -> int:
+    """Answers received, errors included: vegeta counts transport errors among its requests, wrk apart."""
+    return run.requests - (run.socket_errors if run.kind == "open" else 0)
+
+
+@dataclass
+class Profile:
+    """One scenario of a profiling pass (scripts/bench.sh profile_pass): its
+    counters run, and the flame run (perf record) with its graph."""
+    who: str         # hookbridge, nginx; --compare: base, new
+    scenario: tuple  # ("closed", connections) or ("open", rate)
+    counters: Run
+    flame: Run | None
+    flame_svg: str | None  # file name beside the report
+
+    @property
+    def answered(self) -> int:
+        return answered(self.counters)
+
+    @functools.cached_property
+    def roles(self) -> dict[str, dict]:
+        """Role -> threads, CPU-s, context switches, system calls (thread_roles.py's order)."""
+        perf = perf_stat_per_thread(read_text(self.counters.base + ".perf-stat.csv"))
+        return by_role(self.counters.measure.get("server_threads") or [], self.counters.server_cpu_s, perf)
+
+    def per_request(self, value) -> float | None:
+        return value / self.answered if value is not None and self.answered else None
+
+    def totals(self) -> dict:
+        roles = self.roles
+        return {
+            "cpu_us": self.per_request((self.counters.server_cpu_s or 0) * 1e6),
+            "syscalls": self.per_request(sum(r["syscalls"] or 0 for r in roles.values())),
+            "switches": self.per_request(sum(r["switches"] or 0 for r in roles.values())),
+        }
+
+
+def load_profiles(results: str, who: str) -> list[Profile]:
+    runs = [r for r in load_system(os.path.join(results, "raw", "profile", who)) if r.tags.get("pass")]
+    out = []
+    for counters in (r for r in runs if r.tags["pass"] == "counters"):
+        scenario = scenario_of(counters)
+        flame = next((r for r in runs if r.tags["pass"] == "flame" and scenario_of(r) == scenario), None)
+        svg = f"flame-{who}-{scenario[0]}-{'c' if scenario[0] == 'closed' else ''}{scenario[1]}.svg"
+        out.append(Profile(who, scenario, counters, flame, svg if os.path.exists(os.path.join(results, svg)) else None))
+    return sorted(out, key=lambda p: (p.scenario[0] != "closed", p.scenario[1]))
+
+
+def check_profile(profile_dir: str) -> list[str]:
+    """What a profiling pass lacks: the smoke run fails on any of it."""
+    results = os.path.dirname(os.path.dirname(os.path.dirname(os.path.normpath(profile_dir))))  # RESULTS/raw/profile/WHO
+    who = os.path.basename(os.path.normpath(profile_dir))
+    profiles = load_profiles(results, who)
+    problems = [] if profiles else ["no counters run"]
+    for p in profiles:
+        what = scenario_title(p.scenario)
+        roles, totals = p.roles, p.totals()
+        if not p.answered:
+            problems.append(f"{what}: no request answered")
+        if not roles or not any(r["cpu_s"] for r in roles.values()):
+            problems.append(f"{what}: no thread's CPU time")
+        if not totals["syscalls"]:
+            problems.append(f"{what}: no system call counted (perf stat)")
+        if not totals["switches"]:
+            problems.append(f"{what}: no context switch counted (/proc)")
+        if p.flame is None or p.flame_svg is None:
+            problems.append(f"{what}: no flame graph")
+    return problems
+
+
+def profiles_json(profiles: list[Profile]) -> list[dict]:
+    """The profiling pass's figures for summary.json and compare.json: per request, whole and per role."""
+    return [{
+        "who": p.who, "scenario": f"{p.scenario[0]}-{p.scenario[1]}", "answered": p.answered,
+        "flame_graph": p.flame_svg, "per_request": p.totals(),
+        "roles": {role: {"threads": r["threads"], "cpu_s": round(r["cpu_s"], 4),
+                         "cpu_us": p.per_request(r["cpu_s"] * 1e6), "syscalls": p.per_request(r["syscalls"]),
+                         "switches": p.per_request(r["switches"])} for role, r in p.roles.items()},
+    } for p in profiles]
+
+
+def profile_intro(w) -> None:
+    w("After the timed runs, the server (in --compare a fresh one per side) was loaded again, twice per scenario (bench/README.md, \"Where the time "
+      "goes\"). The **counters** run reads every thread's CPU time (`schedstat`) and context switches (voluntary + "
+      "involuntary, `status`) from `/proc/<pid>/task/*/` before and after, and counts system calls with `perf stat --per-thread "
+      "-e raw_syscalls:sys_enter` attached for the length of the load; each is divided by the requests answered in "
+      "that run. Threads are grouped by name (bench/profiling/thread_roles.py). perf's counting costs a little per "
+      "system call, so `µs CPU / request` here can be somewhat above the timed runs'. The **flame** run samples "
+      "the server with `perf record -e cpu-clock` and DWARF call stacks; its graph's towers are the thread roles. "
+      "Sampling slows the server, so no figure is taken from that run.")
+    w("")
+
+
+def role_rows(p: Profile) -> list[list[str]]:
+    rows = []
+    roles = p.roles
+    total_cpu = p.counters.server_cpu_s or 0
+    for role, r in roles.items():
+        rows.append([role, "" if r["threads"] is None else str(r["threads"]), f"{r['cpu_s']:.2f}",
+                     f"{100 * r['cpu_s'] / total_cpu:.0f}%" if total_cpu else "n/a",
+                     num(p.per_request(r["cpu_s"] * 1e6), 1),
+                     "" if r["syscalls"] is None else num(p.per_request(r["syscalls"]), 2),
+                     "" if r["switches"] is None else num(p.per_request(r["switches"]), 2)])
+    t = p.totals()
+    rows.append(["**all threads of the server's processes**",
+                 str(sum(r["threads"] or 0 for r in roles.values())), f"{total_cpu:.2f}", "100%",
+                 f"**{num(t['cpu_us'], 1)}**", f"**{num(t['syscalls'], 2)}**", f"**{num(t['switches'], 2)}**"])
+    return rows
+
+
+ROLE_HEADER = ["thread role (name prefix)", "threads", "CPU-s", "share", "µs CPU / request", "syscalls / request",
+               "context switches / request"]
+
+
+def profile_window(p: Profile) -> str:
+    r = p.counters
+    text = f"{p.answered:,} requests answered in {r.measure['wall_s']:.1f} s"
+    if r.errors:
+        text += f" (**{r.errors:,} errors**: {r.error_text()})"
+    if p.flame is not None:
+        flame_cpu, flame_answered = p.flame.server_cpu_s, answered(p.flame)
+        if flame_cpu and flame_answered:
+            text += (f"; under perf record: {flame_answered:,} requests, "
+                     f"{flame_cpu * 1e6 / flame_answered:,.1f} µs CPU / request")
+    return text
 
 
 # ----------------------------------------------------------------- formatting
@@ -447,6 +585,35 @@ def evaluate_targets(figs: dict[str, SystemFigures], micro: list[dict]) -> list[
     return targets
 
 
+PICTURE_CAPTIONS = {
+    "throughput.png": "2xx answers per second",
+    "cpu-per-request.png": "server CPU per 2xx answer",
+    "cpu-by-role.png": "CPU per request by thread role (profiling pass)",
+}
+
+
+def pictures_section(w, results: str, latency_caption: str) -> None:
+    """Shows the PNGs that bench/plots.py drew beside the report."""
+    def rate_of(name: str) -> int | None:  # latency-1000.png -> 1000; latency-half.png -> None
+        label = name[len("latency-"):-len(".png")]
+        return int(label) if label.isdigit() else None
+    latency = sorted((os.path.basename(p) for p in glob.glob(os.path.join(results, "latency-*.png"))),
+                     key=lambda n: (rate_of(n) is None, rate_of(n) or 0))
+    others = [n for n in PICTURE_CAPTIONS if os.path.exists(os.path.join(results, n))]
+    if not latency and not others:
+        return
+    w("## Pictures")
+    w("")
+    for name in latency:
+        rate = rate_of(name)
+        what = "50% of each system's maximum" if rate is None else f"{rate:,} req/s"
+        w(f"![{latency_caption} {what}]({name})")
+        w("")
+    for name in others:
+        w(f"![{PICTURE_CAPTIONS[name]}]({name})")
+        w("")
+
+
 def machine_section(w, meta: str) -> None:
     """The heading and the machine and versions block that both reports open their last section with."""
     w("## Machine, and how the cores were shared")
@@ -456,6 +623,19 @@ def machine_section(w, meta: str) -> None:
     w(read_text(os.path.join(meta, "versions.txt")).strip())
     w("```")
     w("")
+
+
+def timed_cpu_us(fig: SystemFigures | None, scenario: tuple) -> float | None:
+    """µs of server CPU per 2xx in the timed runs of that scenario, for comparison with the profiling pass."""
+    if fig is None:
+        return None
+    kind, n = scenario
+    if kind == "closed":
+        per_cpu_s = (fig.closed.get(n) or {}).get("ok_per_cpu_s")
+    else:
+        run = next((r for r in fig.open.values() if r.rate == n), None)
+        per_cpu_s = run.ok_per_cpu_s if run else None
+    return 1e6 / per_cpu_s if per_cpu_s else None
 
 
 def write_report(results: str) -> None:
@@ -563,6 +743,30 @@ def write_report(results: str) -> None:
           "`TCP connects`: connections accepted on the machine during the run (`PassiveOpens`, machine-wide, "
           "including the broker's), and listen-queue overflows if any.")
         w("")
+
+    pictures_section(w, results, "Latency distribution, open loop at")
+
+    # ---- the profiling pass
+    profiles = [p for who in ("hookbridge", "nginx") for p in load_profiles(results, who)]
+    if profiles:
+        w("## Where the time goes (profiling pass)")
+        w("")
+        profile_intro(w)
+        rows = []
+        for p in profiles:
+            timed = timed_cpu_us(figs.get(p.who), p.scenario)
+            t = p.totals()
+            rows.append([TITLES[p.who], scenario_title(p.scenario), num(t["cpu_us"], 1), num(timed, 1),
+                         num(t["syscalls"], 2), num(t["switches"], 2),
+                         f"[{p.flame_svg}]({p.flame_svg})" if p.flame_svg else "none"])
+        md.extend(table(["system", "scenario", "µs CPU / request", "µs CPU / 2xx, timed runs", "syscalls / request",
+                         "context switches / request", "flame graph"], rows))
+        for p in profiles:
+            w(f"### {TITLES[p.who]}, {scenario_title(p.scenario)}")
+            w("")
+            w(profile_window(p) + ".")
+            w("")
+            md.extend(table(ROLE_HEADER, role_rows(p)))
 
     # ---- ratios
     w("## Ratios")
@@ -719,6 +923,7 @@ def write_report(results: str) -> None:
             } for name, f in figs.items()
         },
         "micro": micro,
+        "profile": profiles_json(profiles),
     }
     with open(os.path.join(results, "summary.json"), "w") as out:
         json.dump(summary, out, indent=1)
@@ -889,6 +1094,43 @@ def write_compare(results: str) -> None:
                          ", ".join(compare_value(key, v) for v in f["new"]["rounds"])])
         md.extend(table(["", "base", "new", "new/base", "base per round", "new per round"], rows))
 
+    pictures_section(w, results, "Latency distribution, base vs new, open loop at")
+
+    # ---- the profiling pass, side by side
+    profiles = {side: {p.scenario: p for p in load_profiles(results, side)} for side in SIDES}
+    if profiles["base"] or profiles["new"]:
+        w("## Where the time goes: base vs new (profiling pass)")
+        w("")
+        profile_intro(w)
+        for scenario in sorted(set(profiles["base"]) | set(profiles["new"]), key=lambda sc: (sc[0] != "closed", sc[1])):
+            pair = {side: profiles[side].get(scenario) for side in SIDES}
+            w(f"### {scenario_title(scenario).capitalize()}")
+            w("")
+            for side in SIDES:
+                p = pair[side]
+                if p:
+                    w(f"- **{side}**: {profile_window(p)}; flame graph: "
+                      + (f"[{p.flame_svg}]({p.flame_svg})" if p.flame_svg else "none"))
+            w("")
+            roles = {side: (pair[side].roles if pair[side] else {}) for side in SIDES}
+            rows = []
+
+            def cell(side, role, key, scale=1.0, digits=2):
+                p, r = pair[side], roles[side].get(role)
+                if p is None or r is None or r[key] is None:
+                    return "-"
+                return num(p.per_request(r[key] * scale), digits)
+            for role in list(dict.fromkeys(list(roles["base"]) + list(roles["new"]))):
+                rows.append([role] + [cell(side, role, "cpu_s", 1e6, 1) for side in SIDES]
+                            + [cell(side, role, "syscalls") for side in SIDES]
+                            + [cell(side, role, "switches") for side in SIDES])
+            totals = {side: (pair[side].totals() if pair[side] else {}) for side in SIDES}
+            rows.append(["**all threads**"] + [
+                f"**{num(totals[side].get(key), 1 if key == 'cpu_us' else 2)}**"
+                for key in ("cpu_us", "syscalls", "switches") for side in SIDES])
+            md.extend(table(["thread role (name prefix)", "µs CPU / request base", "new", "syscalls / request base",
+                             "new", "context switches / request base", "new"], rows))
+
     # ---- records vs 2xx, per side
     checks = []
     for side in SIDES:
@@ -944,7 +1186,8 @@ def write_compare(results: str) -> None:
     with open(os.path.join(results, "compare.md"), "w") as out:
         out.write("\n".join(md).rstrip() + "\n")
     with open(os.path.join(results, "compare.json"), "w") as out:
-        json.dump({"settings": settings, "commits": commits, "dirty": dirty, "scenarios": figures}, out, indent=1)
+        json.dump({"settings": settings, "commits": commits, "dirty": dirty, "scenarios": figures,
+                   "profile": profiles_json([p for side in SIDES for p in profiles[side].values()])}, out, indent=1)
 
 
 # ----------------------------------------------------------------- entry
@@ -960,6 +1203,11 @@ def main(argv: list[str]) -> int:
         best, _ = max_throughput(load_system(argv[2]))
         print(int(best))
         return 0
+    if len(argv) == 3 and argv[1] == "check-profile":
+        problems = check_profile(argv[2])
+        for problem in problems:
+            print(f"report.py: {argv[2]}: {problem}", file=sys.stderr)
+        return 1 if problems else 0
     if len(argv) == 3 and argv[1] == "check-system":
         runs = load_system(argv[2])
         ok = sum(r.ok for r in runs)

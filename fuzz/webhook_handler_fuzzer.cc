@@ -65,7 +65,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto refused = handler.CheckHead(head)) {
     response = *refused;
   } else {
-    response = handler.HandleBody(body, WebhookHandler::Clock::now()).response;
+    int outcomes = 0;  // the publisher answers at once, so the outcome is here on return
+    handler.HandleBody(head, body, WebhookHandler::Clock::now(), [&](WebhookResult outcome) {
+      response = std::move(outcome.response);
+      ++outcomes;
+    });
+    Check(outcomes == 1);
   }
 
   rapidjson::Document json;

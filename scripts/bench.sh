@@ -7,7 +7,7 @@
 # Usage: scripts/bench.sh [--smoke] [--only SYSTEM[,SYSTEM...]]
 #        scripts/bench.sh --compare REV [--smoke]
 #
-#   --smoke   one short run of each measurement (under a minute once built):
+#   --smoke   one short run of each measurement (about 2 minutes once built):
 #             proves the harness works, says nothing about performance
 #   --only    measure only these of: micro producer nginx hookbridge express
 #   --compare REV
@@ -18,8 +18,14 @@
 #             first in odd rounds, new first in even ones), each round every
 #             closed-loop connection count and open-loop rate. Writes
 #             compare.md: per scenario the median over the rounds of each side
-#             and new/base. With --smoke: short runs, 2 rounds (about 2 minutes
+#             and new/base. With --smoke: short runs, 2 rounds (about 3 minutes
 #             with both builds, says nothing about performance)
+#
+# After the timed runs, a profiling pass (bench/README.md, "Where the time
+# goes") loads hookbridge and nginx (--compare: base and new) once more at
+# BENCH_PROFILE_CONNECTIONS closed loop and BENCH_PROFILE_RATE open loop: CPU
+# time, context switches and system calls per thread role, and a flame graph
+# from perf record. Then bench/plots.py draws the PNGs the report shows.
 #
 # Settings (environment; full run / --smoke):
 #   BENCH_RUNS (3 / 1)              wrk runs per connection count (median taken); not --compare
@@ -38,13 +44,18 @@
 #   BENCH_WRK_THREADS (2)           wrk threads
 #   BENCH_TIMEOUT (10)              seconds before the load tools give up on a request
 #   BENCH_MICRO_MIN_TIME (0.5 / 0.01)  Google Benchmark --benchmark_min_time
+#   BENCH_PROFILE (1)               0: no profiling pass
+#   BENCH_PROFILE_DURATION (10 / 2) seconds per profiling run (two runs per scenario)
+#   BENCH_PROFILE_CONNECTIONS (64)  wrk connections of the profiled closed loop
+#   BENCH_PROFILE_RATE (1000)       vegeta rate of the profiled open loop
+#   BENCH_PROFILE_FREQUENCY (199)   perf record samples per second of a thread's CPU time
 #   BENCH_KAFKA_PORT (19392)        the benchmark broker's port (and port+1)
 #   BENCH_KAFKA_STATE_DIR (a new temporary directory)  the benchmark broker's state;
 #                                   wiped when the broker starts and when it stops
 #   BENCH_BUILD_DIR (build-bench)   the Release build directory
 #   BENCH_RESULTS_DIR (bench-results)
 # HOOKBRIDGE_* variables in the environment are passed on to hookbridge (for
-# example HOOKBRIDGE_HTTP_THREADS=256); the report lists the settings in force.
+# example HOOKBRIDGE_RDKAFKA_LINGER_MS=5); the report lists the settings in force.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -107,6 +118,11 @@ PARTITIONS=${BENCH_PARTITIONS:-6}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-$(pick 0.5 0.01)}
+PROFILE=${BENCH_PROFILE:-1}
+PROFILE_DURATION=${BENCH_PROFILE_DURATION:-$(pick 10 2)}
+PROFILE_CONNECTIONS=${BENCH_PROFILE_CONNECTIONS:-64}
+PROFILE_RATE=${BENCH_PROFILE_RATE:-1000}
+PROFILE_FREQUENCY=${BENCH_PROFILE_FREQUENCY:-199}
 BENCH_KAFKA_PORT=${BENCH_KAFKA_PORT:-19392}
 BUILD=${BENCH_BUILD_DIR:-build-bench}
 RESULTS_ROOT=${BENCH_RESULTS_DIR:-$ROOT/bench-results}
@@ -115,9 +131,11 @@ VEGETA_VERSION=v12.13.0
 TOOLS_BIN=$ROOT/.cache/bench/bin
 VEGETA=$TOOLS_BIN/vegeta
 
-for n in RUNS ROUNDS DURATION RATE_DURATION WARMUP BROKER_WARMUP PRODUCER_RECORDS PROFILES PARTITIONS WRK_THREADS TIMEOUT BENCH_KAFKA_PORT; do
+for n in RUNS ROUNDS DURATION RATE_DURATION WARMUP BROKER_WARMUP PRODUCER_RECORDS PROFILES PARTITIONS WRK_THREADS TIMEOUT BENCH_KAFKA_PORT \
+  PROFILE_DURATION PROFILE_CONNECTIONS PROFILE_RATE PROFILE_FREQUENCY; do
   [[ ${!n} =~ ^[0-9]+$ && ${!n} -gt 0 ]] || die "$n must be a positive integer, not '${!n}'"
 done
+[[ $PROFILE == [01] ]] || die "BENCH_PROFILE must be 0 or 1, not '$PROFILE'"
 for c in $CONNECTIONS; do [[ $c =~ ^[0-9]+$ ]] || die "BENCH_CONNECTIONS: '$c' is not a number"; done
 for r in $RATES; do [[ $r =~ ^[0-9]+$ || $r == half ]] || die "BENCH_RATES: '$r' is neither a number nor 'half'"; done
 if [[ -n $COMPARE ]]; then
@@ -197,6 +215,18 @@ if wants nginx || wants hookbridge || wants express; then
       die "go install of vegeta $VEGETA_VERSION failed"
     echo "$VEGETA_VERSION" >"$TOOLS_BIN/vegeta.version"
   fi
+fi
+if ((PROFILE)) && { wants nginx || wants hookbridge; }; then
+  need perf "the profiling pass (Debian: linux-perf; scripts/install-deps.sh installs it)"
+  # perf counts system calls at the raw_syscalls tracepoints, which need tracefs.
+  [[ -d /sys/kernel/tracing/events/raw_syscalls ]] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+    die "tracefs is not mounted on /sys/kernel/tracing and could not be (the profiling pass counts system calls with it; BENCH_PROFILE=0 skips the pass)"
+  perf stat -e raw_syscalls:sys_enter,context-switches -o /dev/null -- true 2>"$OUT/logs/perf-check.log" ||
+    { cat "$OUT/logs/perf-check.log" >&2; die "perf stat cannot count system calls here (BENCH_PROFILE=0 skips the profiling pass)"; }
+fi
+PLOT_PYTHON=""
+if wants nginx || wants hookbridge || wants express; then
+  PLOT_PYTHON=$(scripts/plotting-python.sh) || die "scripts/plotting-python.sh could not set up matplotlib (PyPI)"
 fi
 wants producer && need kcat "producer-only baseline"
 wants nginx && need nginx "HTTP ceiling baseline"
@@ -364,6 +394,10 @@ post_one() {
 }
 head -n 1 "$BODIES" | tr -d '\n' >"$WORK/probe.json"
 
+# A command the runs below put in front of the load tool, e.g. perf attached to
+# the server for the length of the load (the profiling pass sets it).
+LOAD_WRAP=()
+
 wrk_cmd() { # CONNECTIONS SECONDS URL
   echo wrk -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout "${TIMEOUT}s" --latency \
     -s "$ROOT/bench/load/post.lua" "$3" -- "$BODIES" "$API_KEY"
@@ -402,7 +436,7 @@ closed_run() {
   shift 3
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
   python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
-    "$@" --stdout "$base.txt" -- $(wrk_cmd "$c" "$DURATION" "$T_URL") ||
+    "$@" --stdout "$base.txt" -- "${LOAD_WRAP[@]}" $(wrk_cmd "$c" "$DURATION" "$T_URL") ||
     die "$T_SYSTEM: wrk failed (output: $base.txt)"
   grep -q '^WRK_JSON ' "$base.txt" || die "$T_SYSTEM: wrk printed no result (bench/load/post.lua broken?)"
   target_alive
@@ -414,7 +448,7 @@ open_run() {
   shift 3
   python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
     "$@" --stdout "$base.attack.txt" \
-    -- "$VEGETA" attack -targets="$T_TARGETS" -format=json -rate="$rate/s" \
+    -- "${LOAD_WRAP[@]}" "$VEGETA" attack -targets="$T_TARGETS" -format=json -rate="$rate/s" \
     -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
     die "$T_SYSTEM: vegeta attack failed (output: $base.attack.txt)"
   "$VEGETA" encode --to csv "$base.bin" | python3 bench/load/vegeta_summary.py >"$base.summary.json" ||
@@ -422,6 +456,61 @@ open_run() {
   "$VEGETA" report -type=json "$base.bin" >"$base.vegeta-report.json"
   gzip -f -1 "$base.bin"
   target_alive
+}
+
+# --- the profiling pass: where the time goes ----------------------------------
+# On the server that T_* (load_target) points at, after its timed runs: at
+# PROFILE_CONNECTIONS closed loop and at PROFILE_RATE open loop, two runs of
+# PROFILE_DURATION seconds each, into raw/profile/WHO/ (bench/README.md):
+#  - counters: bench/measure.py --threads (CPU time and context switches of
+#    every thread, from /proc) around `perf stat --per-thread` counting system
+#    calls; cheap, but not free, hence a pass apart from the timed runs;
+#  - flame: `perf record -e cpu-clock` with DWARF call stacks (the Release
+#    build has no frame pointers, nor have libc and librdkafka), folded by
+#    thread role into raw/profile/WHO/*.folded and drawn as flame-WHO-*.svg
+#    beside the report. Sampling and the stack copies slow the server: no
+#    figure of this run is compared with another.
+process_tree() { local child; echo "$1"; for child in $(pgrep -P "$1"); do process_tree "$child"; done; }
+profile_pass() { # WHO TITLE
+  local who=$1 title=$2 pids pass name what
+  pids=$(process_tree "$T_PID" | paste -sd,)
+  T_DIR=$RAW/profile/$who
+  mkdir -p "$T_DIR"
+  # closed_run and open_run read these: bash's locals are seen by the functions called.
+  local DURATION=$PROFILE_DURATION RATE_DURATION=$PROFILE_DURATION LOAD_WRAP
+  for pass in counters flame; do
+    for name in "closed-c$PROFILE_CONNECTIONS" "open-$PROFILE_RATE"; do
+      if [[ $pass == counters ]]; then
+        LOAD_WRAP=(perf stat --per-thread -x "," -e "raw_syscalls:sys_enter,context-switches"
+          -o "$T_DIR/$name-counters.perf-stat.csv" -p "$pids" --)
+      else
+        LOAD_WRAP=(perf record -q -e cpu-clock -F "$PROFILE_FREQUENCY" --call-graph "dwarf,16384"
+          -o "$WORK/perf.data" -p "$pids" --)
+      fi
+      if [[ $name == closed-* ]]; then
+        what="closed loop, $PROFILE_CONNECTIONS connections"
+        log "$who: profiling ($pass), $what for ${PROFILE_DURATION} s"
+        closed_run "$PROFILE_CONNECTIONS" 1 "$name-$pass" --threads --tag pass="$pass"
+      else
+        what="open loop, $PROFILE_RATE req/s"
+        log "$who: profiling ($pass), $what for ${PROFILE_DURATION} s"
+        open_run "$PROFILE_RATE" "$PROFILE_RATE" "$name-$pass" --threads --tag pass="$pass" --tag run=1
+      fi
+      if [[ $pass == flame ]]; then flame_graph "$who" "$name" "$title, $what"; fi
+    done
+  done
+  python3 bench/report.py check-profile "$T_DIR" || die "$who: the profiling pass recorded nothing usable"
+}
+# perf.data of the last run -> raw/profile/WHO/NAME.folded -> flame-WHO-NAME.svg
+flame_graph() { # WHO NAME TITLE
+  local folded=$RAW/profile/$1/$2.folded
+  perf script -i "$WORK/perf.data" -F comm,tid,ip,sym,dso --no-inline 2>>"$OUT/logs/perf-script.log" |
+    python3 bench/profiling/fold_stacks.py >"$folded" || die "$1: no stack in the perf record of $2 (log: $OUT/logs/perf-script.log)"
+  python3 bench/profiling/flamegraph.py --title "$3" \
+    --subtitle "CPU samples by thread role ($PROFILE_FREQUENCY Hz of each thread's CPU time, perf record -e cpu-clock, DWARF stacks); hover for figures" \
+    "$folded" >"$OUT/flame-$1-$2.svg" || die "$1: could not draw the flame graph of $2"
+  gzip -f -1 "$folded"
+  rm -f "$WORK/perf.data"
 }
 
 # Closed loop (wrk), then open loop (vegeta) against one HTTP server.
@@ -501,6 +590,7 @@ if wants nginx; then
   SERVER_PIDS+=("$pid")
   wait_for_200 nginx "$pid" post_one "http://127.0.0.1:$port/webhooks/getprofile"
   load_http nginx "http://127.0.0.1:$port/webhooks/getprofile" "$pid"
+  if ((PROFILE)); then profile_pass nginx "nginx return 200"; fi
   stop_pid "$pid"
   cat "$prefix/error.log" >>"$OUT/logs/nginx.log" 2>/dev/null || true
 fi
@@ -554,6 +644,7 @@ if wants hookbridge && [[ -z $COMPARE ]]; then
   start_hookbridge "$HOOKBRIDGE" "$port" bench.hookbridge hookbridge
   load_http hookbridge "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "http://127.0.0.1:$HB_PORT/metrics"
   curl -s -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$RAW/hookbridge/metrics-final.txt" || true
+  if ((PROFILE)); then profile_pass hookbridge "hookbridge $(head -c 12 "$OUT/meta/commit.txt")"; fi
   stop_pid "$HB_PID"
   record_topic "$RAW/hookbridge/topic.json" bench.hookbridge "$before"
   trim_hookbridge_log hookbridge
@@ -611,6 +702,22 @@ if [[ -n $COMPARE ]]; then
   for side in base new; do
     python3 bench/report.py check-system "$RAW/$side" || die "$side: every request failed (no 2xx at all)"
   done
+  # The profiling pass of each side, after the timed rounds: a fresh server,
+  # warmed up like a turn's.
+  if ((PROFILE)); then
+    for side in base new; do
+      binary=$HOOKBRIDGE commit=$(cat "$OUT/meta/commit.txt")
+      [[ $side == base ]] && binary=$BASE_HOOKBRIDGE commit=$BASE_COMMIT
+      start_hookbridge "$binary" "$(free_port)" bench.hookbridge "hookbridge-$side-profile"
+      load_target hookbridge "$RAW/profile/$side" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" \
+        "$OUT/logs/hookbridge-$side-profile.log" "http://127.0.0.1:$HB_PORT/metrics" --tag side="$side" --tag commit="$commit"
+      log "$side, profiling: warm-up, ${WARMUP} s at 64 connections"
+      warm_up warmup "$WARMUP"
+      profile_pass "$side" "hookbridge $side (${commit:0:12})"
+      stop_pid "$HB_PID"
+      trim_hookbridge_log "hookbridge-$side-profile"
+    done
+  fi
 fi
 
 # --- Express + kafkajs: what a user would write --------------------------------
@@ -640,6 +747,9 @@ fi
 echo "$((SECONDS - STARTED_AT))" >"$OUT/meta/elapsed_s.txt"
 report=report
 [[ -n $COMPARE ]] && report=compare
+if [[ -n $PLOT_PYTHON ]]; then
+  "$PLOT_PYTHON" bench/plots.py "$report" "$OUT" || die "bench/plots.py could not draw the report's pictures"
+fi
 python3 bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
 [[ -s $OUT/$report.md ]] || die "no report was written to $OUT/$report.md"
 ln -sfn "$STAMP" "$RESULTS_ROOT/latest"

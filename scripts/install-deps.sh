@@ -16,6 +16,7 @@ packages=(
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)
   wrk curl                                         # benchmarks (scripts/bench.sh): closed-loop load, probes
+  linux-perf                                       # benchmarks: the profiling pass (perf record, perf stat)
   prometheus python3-yaml                          # observability checks: promtool check/test rules, rule files read
                                                    # (python3-yaml also: check_manifests.py, tests/deploy/helm,
                                                    # tests/contracts: docs/api/*.yaml against the code)

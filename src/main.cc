@@ -119,6 +119,7 @@ int Run(int argc, char** argv) {
   if (!loaded.config) return Fail(loaded.error);
   Config& config = *loaded.config;
   SetLogLevel(config.log_level);
+  for (const std::string& warning : loaded.warnings) Log(LogLevel::kWarn, warning);
   Metrics metrics(KafkaPublisher::LibraryVersion());
 
   std::string error;
@@ -142,6 +143,9 @@ int Run(int argc, char** argv) {
   kafka.message_timeout = config.ack_timeout;
   kafka.max_value_bytes = config.max_body_bytes;
   kafka.properties = config.rdkafka_properties;
+  // Serving, the HTTP server's loop serves the producer's events (below);
+  // checking the configuration, the publisher's own thread does.
+  kafka.caller_serves_events = !loaded.check_config;
   std::unique_ptr<KafkaPublisher> publisher = KafkaPublisher::Create(kafka, metrics, &error);
   if (!publisher) return Fail(error);
 
@@ -155,11 +159,14 @@ int Run(int argc, char** argv) {
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
+  webhook.dead_letter_topic = config.dead_letter_topic;
   WebhookHandler handler(keys, *publisher, metrics, webhook);
 
   std::atomic<bool> draining{false};
   RaiseOpenFileLimit();
-  HttpServer server(HttpServerOptions(config), handler, metrics, [&] { return Readiness{publisher->Health(), draining}; });
+  HttpServer server(HttpServerOptions(config), handler, metrics,
+                    [&] { return Readiness{publisher->Health(), draining}; },
+                    LoopEventSource{publisher->events_fd(), [&] { publisher->ServeEvents(); }});
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},
@@ -167,6 +174,7 @@ int Run(int argc, char** argv) {
        {"webhook_path", config.webhook_path},
        {"kafka_brokers", config.kafka_brokers},
        {"topic", config.kafka_topic},
+       {"dead_letter_topic", config.dead_letter_topic},
        {"version", kVersion}});
 
   // Until SIGTERM/SIGINT or a fatal producer error: reload keys when asked

@@ -4,7 +4,10 @@
 Prints JSON: requests, status code counts, transport errors (most frequent
 messages), the achieved sending rate, 2xx per second, and exact latency
 percentiles (nearest rank, microseconds) over all requests and over the 2xx
-ones. vegeta's own report has no p99.9, hence this.
+ones. vegeta's own report has no p99.9, hence this. `quantiles_us` holds the
+whole distribution over all requests for the latency plots: [q, latency] at
+quantiles spaced evenly in log(1 / (1 - q)) (20 a decade: p50, p90, p99,
+p99.9 among them), up to the last one the requests resolve, then the maximum.
 """
 import collections
 import csv
@@ -18,6 +21,16 @@ def percentile(sorted_values: list[int], p: float) -> float | None:
         return None
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
     return sorted_values[rank - 1]
+
+
+def quantiles(sorted_values: list[int]) -> list[list[float]]:
+    n = len(sorted_values)
+    out, k = [], 0
+    while n and 10 ** (-k / 20) >= 1 / n:
+        q = 1 - 10 ** (-k / 20)
+        out.append([round(q, 6), sorted_values[min(n - 1, math.floor(q * n))]])
+        k += 1
+    return out + ([[1.0, sorted_values[-1]]] if n else [])
 
 
 def main() -> None:
@@ -64,6 +77,7 @@ def main() -> None:
         "ok_per_second": round(ok / total_span, 1) if total_span > 0 else None,
         "latency_us": pcts(latencies),
         "ok_latency_us": pcts(ok_latencies),
+        "quantiles_us": quantiles(latencies),
     }, indent=1))
 
 

@@ -156,8 +156,8 @@ const std::vector<Setting>& Settings() {
        },
        [](const Config& c) { return Number(static_cast<long long>(c.max_body_bytes)); }},
       {"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "",
-       "webhooks being received, handled or waiting for a handler thread (at least "
-       "HOOKBRIDGE_HTTP_THREADS); past it, webhooks get 503 at once",
+       "webhooks being received or waiting for Kafka's acknowledgement; past it, webhooks get "
+       "503 at once",
        [](Config& c, const std::string& v) -> std::string {
          long long connections = 0;
          if (std::string error = ParseInteger(v, 1, 1 << 20, &connections); !error.empty()) {
@@ -212,16 +212,6 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return c.tls_key_file; }},
-      {"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "",
-       "threads that run webhook handlers, each waiting for Kafka's acknowledgement of one "
-       "event; reading and writing connections takes none",
-       [](Config& c, const std::string& v) -> std::string {
-         long long threads = 0;
-         if (std::string error = ParseInteger(v, 1, 4096, &threads); !error.empty()) return error;
-         c.http_threads = static_cast<int>(threads);
-         return "";
-       },
-       [](const Config& c) { return Number(c.http_threads); }},
   };
   return settings;
 }
@@ -313,17 +303,6 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }
-  // Unless set, the in-flight limit is at least one webhook per handler thread.
-  const bool in_flight_given =
-      env.count("HOOKBRIDGE_MAX_IN_FLIGHT") != 0 ||
-      std::any_of(args.begin(), args.end(), [](const std::string& arg) {
-        return arg.rfind("--max-in-flight", 0) == 0;
-      });
-  if (!in_flight_given) config.max_in_flight = std::max(config.max_in_flight, config.http_threads);
-  if (config.max_in_flight < config.http_threads) {
-    return Failure("HOOKBRIDGE_MAX_IN_FLIGHT: " + std::to_string(config.max_in_flight) +
-                   " is below HOOKBRIDGE_HTTP_THREADS (" + std::to_string(config.http_threads) + ")");
-  }
   if (config.dead_letter_topic == config.kafka_topic) {
     return Failure("HOOKBRIDGE_DEAD_LETTER_TOPIC: must differ from HOOKBRIDGE_KAFKA_TOPIC ('" +
                    config.kafka_topic + "')");
@@ -336,6 +315,12 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   ConfigResult result;
   result.config = std::move(config);
   result.check_config = check_config;
+  // Dropped settings still found in a deployment: harmless, but said once.
+  if (env.count("HOOKBRIDGE_HTTP_THREADS") != 0) {
+    result.warnings.push_back(
+        "HOOKBRIDGE_HTTP_THREADS no longer has an effect: no thread waits for Kafka any more "
+        "(docs/http-threads.md); remove it");
+  }
   return result;
 }
 

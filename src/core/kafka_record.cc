@@ -56,7 +56,8 @@ KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {
   KafkaRecord record;
   record.key = RecordKey(event);
   record.value = std::move(body);
-  record.headers.reserve(9);  // every CloudEvents header
+  // Every CloudEvents header, the request id and the trace context: one allocation.
+  record.headers.reserve(12);
   AppendCloudEventHeaders(std::move(event), std::string("application/json"), record.headers);
   return record;
 }

@@ -48,6 +48,10 @@ bool LogEnabled(LogLevel level) { return level >= g_min_level.load(std::memory_o
 
 void Log(LogLevel level, std::string_view message, LogFields fields) {
   if (!LogEnabled(level)) return;
+  WriteLogLines(FormatLogLine(level, message, fields));
+}
+
+std::string FormatLogLine(LogLevel level, std::string_view message, LogFields fields) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();
@@ -63,9 +67,14 @@ void Log(LogLevel level, std::string_view message, LogFields fields) {
     WriteString(writer, value);
   }
   writer.EndObject();
+  std::string line(buffer.GetString(), buffer.GetSize());
+  line += '\n';
+  return line;
+}
+
+void WriteLogLines(std::string_view lines) {
   std::lock_guard<std::mutex> lock(g_output_mutex);
-  std::fwrite(buffer.GetString(), 1, buffer.GetSize(), stdout);
-  std::fputc('\n', stdout);
+  std::fwrite(lines.data(), 1, lines.size(), stdout);
   std::fflush(stdout);
 }
 

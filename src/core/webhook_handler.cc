@@ -1,7 +1,9 @@
 #include "hookbridge/core/webhook_handler.h"
 
+#include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
 
 namespace hookbridge {
@@ -23,6 +25,34 @@ bool IsIdentityEncoding(const std::vector<std::string_view>& content_encoding) {
     }
   }
   return true;
+}
+
+// Several header lines as one value (RFC 9110 5.3).
+std::string JoinLines(const std::vector<std::string_view>& lines) {
+  std::string joined;
+  for (std::string_view line : lines) {
+    if (!joined.empty()) joined += ", ";
+    joined += line;
+  }
+  return joined;
+}
+
+// Why a webhook is refused: its error answer's code and message.
+struct Refusal {
+  ErrorCode code;
+  std::string message;
+};
+
+std::optional<Refusal> ContentRefusal(const RequestHead& head) {
+  if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
+    return Refusal{ErrorCode::kUnsupportedMediaType,
+                   "Content-Type must be application/json (charset utf-8)"};
+  }
+  if (!IsIdentityEncoding(head.content_encoding)) {
+    return Refusal{ErrorCode::kUnsupportedMediaType,
+                   "Content-Encoding is not supported; send the body uncompressed"};
+  }
+  return std::nullopt;
 }
 
 HttpResponse PublishFailure(const PublishResult& result) {
@@ -71,53 +101,101 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) c
     case AuthResult::kInvalidKey:
       return ErrorResponse(ErrorCode::kInvalidKey, "the bearer key is not valid");
   }
-  if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
-    return ErrorResponse(ErrorCode::kUnsupportedMediaType,
-                         "Content-Type must be application/json (charset utf-8)");
-  }
-  if (!IsIdentityEncoding(head.content_encoding)) {
-    return ErrorResponse(ErrorCode::kUnsupportedMediaType,
-                         "Content-Encoding is not supported; send the body uncompressed");
-  }
-  return std::nullopt;
+  if (!options_.dead_letter_topic.empty()) return std::nullopt;  // judged with the body
+  return CheckContent(head);
 }
 
-WebhookResult WebhookHandler::HandleBody(std::string body, Clock::time_point received) {
-  WebhookResult result;
-  ParseResult parsed = ParseWebhookEvent(body);
-  switch (parsed.error) {
-    case ParseError::kNone: break;
-    case ParseError::kInvalidJson:
-      result.response = ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
-      return result;
-    case ParseError::kInvalidSchema:
-      result.response = ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
-      return result;
-  }
-  result.event_id = parsed.event.id;
+std::optional<HttpResponse> WebhookHandler::CheckContent(const RequestHead& head) {
+  std::optional<Refusal> refusal = ContentRefusal(head);
+  if (!refusal) return std::nullopt;
+  return ErrorResponse(refusal->code, refusal->message);
+}
 
-  // The event's strings and the body are moved into the record, not copied.
-  std::future<PublishResult> delivery =
-      publisher_.Publish(BuildKafkaRecord(std::move(parsed.event), std::move(body)));
-  try {
-    if (delivery.wait_until(received + options_.ack_timeout) != std::future_status::ready) {
-      result.delivery.error = "ACK_DEADLINE";
-      result.response = ErrorResponse(ErrorCode::kUnavailable,
-                                      "Kafka did not acknowledge the event in time, retry later");
-      return result;
+std::string WebhookHandler::HandleBody(const RequestHead& head, std::string body,
+                                       Clock::time_point received, Done done) {
+  const bool dead_letters = !options_.dead_letter_topic.empty();
+  std::optional<Refusal> refusal;
+  if (dead_letters) refusal = ContentRefusal(head);  // not judged on the head then
+  ParseResult parsed;
+  if (!refusal) {
+    parsed = ParseWebhookEvent(body);
+    if (parsed.error == ParseError::kInvalidJson) {
+      refusal = Refusal{ErrorCode::kInvalidJson, std::move(parsed.message)};
+    } else if (parsed.error == ParseError::kInvalidSchema) {
+      refusal = Refusal{ErrorCode::kInvalidEvent, std::move(parsed.message)};
     }
-    result.delivery = delivery.get();
-  } catch (const std::exception&) {  // e.g. broken_promise: the outcome is unknown
-    result.delivery.error = "REPORT_LOST";
-    result.response = ErrorResponse(ErrorCode::kUnavailable, "delivery report lost, retry later");
-    return result;
   }
-  if (result.delivery.status != PublishStatus::kPersisted) {
-    result.response = PublishFailure(result.delivery);
-    return result;
+  if (refusal) {
+    if (dead_letters && IsDeadLetterRefusal(refusal->code)) {
+      DeadLetter(head, std::move(body), received, refusal->code, std::move(refusal->message),
+                 std::move(done));
+    } else {
+      WebhookResult refused;
+      refused.response = ErrorResponse(refusal->code, refusal->message);
+      done(std::move(refused));
+    }
+    return "";
   }
-  metrics_.ObserveAck(Clock::now() - received);
-  result.response = AcceptedResponse(result.event_id);
+  std::string event_id = parsed.event.id;
+  // The event's strings and the body are moved into the record, not copied.
+  KafkaRecord record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
+  // So that a consumer can join the request's logs and the sender's trace.
+  record.headers.emplace_back(kRequestIdHeader, head.request_id);
+  for (auto& header : TraceContextHeaders(head.traceparent, head.tracestate)) {
+    record.headers.push_back(std::move(header));
+  }
+  publisher_.Publish(
+      std::move(record),
+      [this, received, event_id, done = std::move(done)](PublishResult delivery) mutable {
+        WebhookResult result;
+        result.event_id = std::move(event_id);
+        result.delivery = std::move(delivery);
+        if (result.delivery.status == PublishStatus::kPersisted) {
+          metrics_.ObserveAck(Clock::now() - received);
+          result.response = AcceptedResponse(result.event_id);
+        } else {
+          result.response = PublishFailure(result.delivery);
+        }
+        done(std::move(result));
+      });
+  return event_id;
+}
+
+void WebhookHandler::DeadLetter(const RequestHead& head, std::string body, Clock::time_point received,
+                                ErrorCode code, std::string message, Done done) {
+  DeadLetterSource source;
+  source.refusal = code;
+  source.message = message;
+  source.request_id = std::string(head.request_id);
+  // The wall-clock time of `received`, a steady-clock time.
+  source.received = std::chrono::system_clock::now() -
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - received);
+  if (!head.content_type.empty()) source.content_type = JoinLines(head.content_type);
+  if (!head.content_encoding.empty()) source.content_encoding = JoinLines(head.content_encoding);
+  source.trace_headers = TraceContextHeaders(head.traceparent, head.tracestate);
+  source.body = std::move(body);
+  KafkaRecord record = BuildDeadLetterRecord(std::move(source));
+  record.topic = options_.dead_letter_topic;
+  publisher_.Publish(std::move(record), [this, code, message = std::move(message),
+                                         done = std::move(done)](PublishResult delivery) mutable {
+    WebhookResult result;
+    result.delivery = std::move(delivery);
+    if (result.delivery.status == PublishStatus::kPersisted) {
+      metrics_.CountDeadLetter(RejectionReason(code));
+      result.response = DeadLetteredResponse(code, message);
+    } else {
+      result.response = PublishFailure(result.delivery);
+    }
+    done(std::move(result));
+  });
+}
+
+WebhookResult WebhookHandler::AckDeadlinePassed(std::string event_id) {
+  WebhookResult result;
+  result.event_id = std::move(event_id);
+  result.delivery.error = "ACK_DEADLINE";
+  result.response =
+      ErrorResponse(ErrorCode::kUnavailable, "Kafka did not acknowledge the event in time, retry later");
   return result;
 }
 

@@ -6,16 +6,16 @@
 
 namespace hookbridge {
 
-void RecordAnswer(Metrics& metrics, const HttpRequest& request) {
+void AccessLog::Record(const HttpRequest& request) {
   const HttpRequest::Clock::duration latency = HttpRequest::Clock::now() - request.start;
   const int status = request.answer.status;
-  metrics.CountRequest(request.route, status, latency);
+  metrics_.CountRequest(request.route, status, latency);
   if (request.route != Route::kWebhook) return;
-  if (request.answer.error) metrics.CountRejection(RejectionReason(*request.answer.error));
+  if (request.answer.error) metrics_.CountRejection(RejectionReason(*request.answer.error));
   if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
   const WebhookResult& webhook = request.webhook;
   const bool stored = status == 200;
-  Log(LogLevel::kInfo, "webhook",
+  lines_ += FormatLogLine(LogLevel::kInfo, "webhook",
       {{"request_id", request.id},
        {"status", std::to_string(status)},
        {"latency_ms", std::to_string(std::chrono::duration<double, std::milli>(latency).count())},
@@ -24,6 +24,12 @@ void RecordAnswer(Metrics& metrics, const HttpRequest& request) {
        {"offset", stored ? std::to_string(webhook.delivery.offset) : ""},
        {"reason", request.answer.error ? RejectionReason(*request.answer.error) : ""},
        {"kafka_error", webhook.delivery.error}});
+}
+
+void AccessLog::Flush() {
+  if (lines_.empty()) return;
+  WriteLogLines(lines_);
+  lines_.clear();
 }
 
 }  // namespace hookbridge

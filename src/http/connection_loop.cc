@@ -1,7 +1,6 @@
 #include "hookbridge/http/connection_loop.h"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -13,53 +12,44 @@
 namespace hookbridge {
 
 ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
-                               const Routes& routes, HandlerPool& pool, Metrics& metrics,
+                               const Routes& routes, Metrics& metrics,
+                               const LoopEventSource& events,
                                const std::atomic<bool>& closing_connections)
     : listen_socket_(listen_socket),
       tls_(tls),
       options_(options),
       routes_(routes),
-      pool_(pool),
       metrics_(metrics),
+      access_log_(metrics),
+      events_(events),
       closing_connections_(closing_connections),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
-      wake_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+      mailbox_(std::make_shared<OutcomeMailbox>()) {
   Watch(EPOLL_CTL_ADD, listen_socket_, EPOLLIN, nullptr);  // level-triggered: accept until empty
-  Watch(EPOLL_CTL_ADD, wake_, EPOLLIN, this);
+  Watch(EPOLL_CTL_ADD, mailbox_->wake_fd(), EPOLLIN, this);
+  if (events_.fd >= 0) Watch(EPOLL_CTL_ADD, events_.fd, EPOLLIN, &events_);  // level-triggered
 }
 
 bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* source) {
   epoll_event event{};
   event.events = events;
-  event.data.ptr = source;  // nullptr: the listening socket; this: the wake-up eventfd
+  // nullptr: the listening socket; this: the mailbox; &events_: the extra source.
+  event.data.ptr = source;
   return epoll_ctl(epoll_, operation, socket, &event) == 0;
 }
 
 ConnectionLoop::~ConnectionLoop() {
   if (listen_socket_ >= 0) ::close(listen_socket_);
-  ::close(wake_);
   ::close(epoll_);
 }
 
 void ConnectionLoop::Stop() {
   stop_requested_ = true;
-  const uint64_t one = 1;
-  (void)!::write(wake_, &one, sizeof one);
-}
-
-void ConnectionLoop::Answered(Connection* connection) {
-  // Under the lock: once the loop has taken this answer it may finish and be
-  // destroyed, so nothing of it may be touched after the lock is released.
-  std::lock_guard<std::mutex> lock(answered_mutex_);
-  const bool first = answered_.empty();
-  answered_.push_back(connection);
-  if (first) {  // one wake-up for however many answers arrive meanwhile
-    const uint64_t one = 1;
-    (void)!::write(wake_, &one, sizeof one);
-  }
+  mailbox_->Wake();
 }
 
 void ConnectionLoop::Run() {
+  mailbox_->BindToThisThread();
   std::array<epoll_event, 256> events;
   while (!(stopping_ && connections_.empty())) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
@@ -69,9 +59,11 @@ void ConnectionLoop::Run() {
       if (source == nullptr) {
         Accept();
       } else if (source == this) {
-        uint64_t count;
-        (void)!::read(wake_, &count, sizeof count);
-        TakeAnswered();
+        mailbox_->ClearWake();
+        TakeOutcomes();
+      } else if (source == &events_) {
+        events_.serve();  // may post outcomes: take them without another turn
+        TakeOutcomes();
       } else if (connections_.count(static_cast<Connection*>(source)) != 0) {
         // A connection closed earlier in this batch is gone from the map. (One
         // opened since may reuse its address and take a stale event: harmless,
@@ -93,6 +85,7 @@ void ConnectionLoop::Run() {
         ReadRequest(*connection);
       }
     }
+    access_log_.Flush();
   }
 }
 
@@ -117,7 +110,7 @@ void ConnectionLoop::Drive(Connection& connection) {
       }
     case Connection::Phase::kHead:
     case Connection::Phase::kBody: return ReadRequest(connection);
-    case Connection::Phase::kHandling: return;  // the handler thread has it
+    case Connection::Phase::kHandling: return;  // waiting for Kafka: the answer comes first
     case Connection::Phase::kWriting: return Flush(connection);
     case Connection::Phase::kLingering:
       if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
@@ -183,7 +176,7 @@ bool ConnectionLoop::OnHead(Connection& connection) {
   state.overloaded = in_flight_ >= options_.max_in_flight;
   if (request.head.path == "/metrics") state.idle_connections = IdleConnections();
   if (routes_.AnswerOnHead(request, state)) {
-    RecordAnswer(metrics_, request);
+    access_log_.Record(request);
     Send(connection);
     return false;
   }
@@ -202,38 +195,49 @@ bool ConnectionLoop::OnHead(Connection& connection) {
   return true;
 }
 
+// The webhook is whole: published now, answered when its outcome comes
+// through the mailbox, or 503 at its acknowledgement deadline.
 void ConnectionLoop::Dispatch(Connection& connection) {
   connection.set_phase(Connection::Phase::kHandling);
-  if (connection.timer) {
-    timers_.erase(*connection.timer);
-    connection.timer.reset();
+  HttpRequest& request = connection.request();
+  const OutcomeMailbox::Ticket ticket = ++last_ticket_;
+  waiting_.emplace(ticket, &connection);
+  connection.ticket = ticket;
+  SetDeadline(connection, request.head_done + routes_.ack_timeout());
+  try {
+    routes_.HandleWebhook(request, [mailbox = mailbox_, ticket](WebhookResult outcome) {
+      mailbox->Post(ticket, std::move(outcome));
+    });
+  } catch (const std::exception& error) {
+    Log(LogLevel::kError, "unexpected exception while handling a webhook",
+        {{"request_id", request.id}, {"what", error.what()}});
+    StopWaiting(connection);  // an outcome posted all the same is dropped
+    Answer(connection, ErrorResponse(ErrorCode::kInternalError, "internal error"), false);
   }
-  HttpRequest* request = connection.request_pointer();
-  pool_.Submit([this, &connection, request](HandlerPool::Clock::duration waited) {
-    if (waited > options_.max_wait_for_handler) {
-      request->answer =
-          ErrorResponse(ErrorCode::kOverloaded, "no handler thread became free in time, retry later");
-    } else {
-      try {
-        routes_.HandleWebhook(*request);
-      } catch (const std::exception& error) {
-        Log(LogLevel::kError, "unexpected exception while handling a webhook",
-            {{"request_id", request->id}, {"what", error.what()}});
-        request->answer = ErrorResponse(ErrorCode::kInternalError, "internal error");
-      }
-    }
-    RecordAnswer(metrics_, *request);
-    Answered(&connection);
-  });
+  TakeOutcomes();  // a refusal is posted at once, on this thread, and wakes nothing
 }
 
-void ConnectionLoop::TakeAnswered() {
-  std::vector<Connection*> answered;
-  {
-    std::lock_guard<std::mutex> lock(answered_mutex_);
-    answered.swap(answered_);
+void ConnectionLoop::TakeOutcomes() {
+  for (auto& [ticket, outcome] : mailbox_->Take()) {
+    auto waiting = waiting_.find(ticket);
+    if (waiting == waiting_.end()) continue;  // answered at its deadline, or the client is gone
+    Connection& connection = *waiting->second;
+    StopWaiting(connection);
+    AnswerWebhook(connection, std::move(outcome));
   }
-  for (Connection* connection : answered) Send(*connection);
+}
+
+void ConnectionLoop::StopWaiting(Connection& connection) {
+  waiting_.erase(connection.ticket);
+  connection.ticket = 0;
+}
+
+void ConnectionLoop::AnswerWebhook(Connection& connection, WebhookResult outcome) {
+  HttpRequest& request = connection.request();
+  request.webhook = std::move(outcome);
+  request.answer = std::move(request.webhook.response);
+  access_log_.Record(request);
+  Send(connection);
 }
 
 void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool body_unread) {
@@ -241,7 +245,7 @@ void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool bo
   if (request.id.empty()) request.id = NewRequestId();  // answered before its head was whole
   request.answer = std::move(answer);
   request.body_unread = body_unread;
-  RecordAnswer(metrics_, request);
+  access_log_.Record(request);
   Send(connection);
 }
 
@@ -295,6 +299,7 @@ void ConnectionLoop::Linger(Connection& connection) {
 }
 
 void ConnectionLoop::Close(Connection& connection) {
+  if (connection.ticket != 0) StopWaiting(connection);
   if (connection.webhook_in_flight) {
     --in_flight_;
     metrics_.AddInFlight(-1);
@@ -314,6 +319,11 @@ void ConnectionLoop::SetDeadline(Connection& connection, Clock::time_point deadl
 void ConnectionLoop::Expire(Connection& connection) {
   timers_.erase(*connection.timer);
   connection.timer.reset();
+  if (connection.ticket != 0) {  // Kafka has not answered in time
+    StopWaiting(connection);
+    return AnswerWebhook(connection,
+                         WebhookHandler::AckDeadlinePassed(connection.request().webhook.event_id));
+  }
   if (!connection.MidRequest()) return Close(connection);  // idle, handshake, writing or lingering
   Answer(connection,
          ErrorResponse(ErrorCode::kRequestTimeout,

@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "hookbridge/http/connection_loop.h"
-#include "hookbridge/http/handler_pool.h"
 #include "hookbridge/http/routes.h"
 #include "hookbridge/http/tls_context.h"
 
@@ -61,17 +61,19 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
 }  // namespace
 
 // What a running server is made of, in the order it is built and the
-// reverse order it goes: the loop stops before the pool it hands work to.
+// reverse order it goes.
 class HttpServer::Impl {
  public:
   Impl(const HttpServerOptions& options, WebhookHandler& handler, Metrics& metrics,
-       std::function<Readiness()> readiness, int listen_socket, TlsContext tls,
-       const std::atomic<bool>& closing)
+       std::function<Readiness()> readiness, const LoopEventSource& events, int listen_socket,
+       TlsContext tls, const std::atomic<bool>& closing)
       : tls_(std::move(tls)),
         routes_(options.webhook_path, handler, metrics, std::move(readiness)),
-        pool_(options.threads),
-        loop_(listen_socket, tls_.get(), options, routes_, pool_, metrics, closing),
-        thread_([this] { loop_.Run(); }) {}
+        loop_(listen_socket, tls_.get(), options, routes_, metrics, events, closing),
+        thread_([this] {
+          pthread_setname_np(pthread_self(), "hb-loop");  // names the thread in top, perf and /proc
+          loop_.Run();
+        }) {}
 
   ~Impl() {
     loop_.Stop();
@@ -81,14 +83,17 @@ class HttpServer::Impl {
  private:
   TlsContext tls_;
   Routes routes_;
-  HandlerPool pool_;
   ConnectionLoop loop_;
   std::thread thread_;
 };
 
 HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
-                       std::function<Readiness()> readiness)
-    : options_(std::move(options)), handler_(handler), metrics_(metrics), readiness_(std::move(readiness)) {}
+                       std::function<Readiness()> readiness, LoopEventSource events)
+    : options_(std::move(options)),
+      handler_(handler),
+      metrics_(metrics),
+      readiness_(std::move(readiness)),
+      events_(std::move(events)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -100,7 +105,7 @@ bool HttpServer::Start(std::string* error) {
   }
   int listen_socket = Listen(options_.host, options_.port, &port_, error);
   if (listen_socket < 0) return false;
-  impl_ = std::make_unique<Impl>(options_, handler_, metrics_, readiness_, listen_socket,
+  impl_ = std::make_unique<Impl>(options_, handler_, metrics_, readiness_, events_, listen_socket,
                                  std::move(tls), closing_connections_);
   return true;
 }

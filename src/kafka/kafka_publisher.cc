@@ -4,6 +4,10 @@
 
 #include <rapidjson/document.h>
 
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 
@@ -20,20 +24,18 @@ constexpr std::chrono::seconds kShutdownFlushTimeout{10};
 // Readiness fails when the queue holds this share of queue.buffering.max.messages.
 constexpr double kQueueHighWaterShare = 0.8;
 
-// What one produced record carries until its delivery report: the promise to
-// fulfil and the value bytes, which librdkafka reads in place (no copy).
+// What one produced record carries until its delivery report: whom to tell,
+// and the value bytes, which librdkafka reads in place (no copy).
 struct InFlight {
-  std::promise<PublishResult> promise;
+  Publisher::Done done;
   std::string value;
 };
 
-std::future<PublishResult> Ready(PublishStatus status, std::string error) {
-  std::promise<PublishResult> promise;
+PublishResult Refused(PublishStatus status, std::string error) {
   PublishResult result;
   result.status = status;
   result.error = std::move(error);
-  promise.set_value(std::move(result));
-  return promise.get_future();
+  return result;
 }
 
 PublishStatus StatusOfError(rd_kafka_resp_err_t err) {
@@ -116,7 +118,21 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
     *error = "HOOKBRIDGE_KAFKA_TOPIC: " + std::string(rd_kafka_err2str(rd_kafka_last_error()));
     return nullptr;
   }
-  publisher->poller_ = std::thread(&KafkaPublisher::PollLoop, publisher.get());
+  if (options.caller_serves_events) {
+    publisher->events_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (publisher->events_fd_ < 0) {
+      *error = "cannot create an eventfd for Kafka's events";
+      return nullptr;
+    }
+    // librdkafka writes this 8-byte count (what an eventfd takes) whenever an
+    // event lands on its empty main queue.
+    const uint64_t one = 1;
+    rd_kafka_queue_t* events = rd_kafka_queue_get_main(publisher->producer_);
+    rd_kafka_queue_io_event_enable(events, publisher->events_fd_, &one, sizeof one);
+    rd_kafka_queue_destroy(events);  // drops our reference only
+  } else {
+    publisher->poller_ = std::thread(&KafkaPublisher::PollLoop, publisher.get());
+  }
   return publisher;
 }
 
@@ -136,35 +152,45 @@ KafkaPublisher::~KafkaPublisher() {
     if (topic_ != nullptr) rd_kafka_topic_destroy(topic_);
     rd_kafka_destroy(producer_);
   }
+  if (events_fd_ >= 0) ::close(events_fd_);  // librdkafka is gone: nothing writes to it now
 }
 
-std::future<PublishResult> KafkaPublisher::Publish(KafkaRecord record) {
-  if (fatal_error_) return Ready(PublishStatus::kFailed, "_FATAL");
+void KafkaPublisher::Publish(KafkaRecord record, Done done) {
+  if (fatal_error_) return done(Refused(PublishStatus::kFailed, "_FATAL"));
 
   rd_kafka_headers_t* headers = rd_kafka_headers_new(record.headers.size());
   for (const auto& [name, value] : record.headers) {
     rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
                         static_cast<ssize_t>(value.size()));
   }
-  auto* in_flight = new InFlight{std::promise<PublishResult>(), std::move(record.value)};
-  std::future<PublishResult> future = in_flight->promise.get_future();
+  auto* in_flight = new InFlight{std::move(done), std::move(record.value)};
   ++records_in_flight_;
 
+  // A record naming another topic (a dead letter) gets librdkafka's cached
+  // handle for that name; every other record the handle made at start-up.
+  rd_kafka_topic_t* topic = topic_;
+  if (!record.topic.empty()) topic = rd_kafka_topic_new(producer_, record.topic.c_str(), nullptr);
+  if (topic == nullptr) {
+    rd_kafka_headers_destroy(headers);
+    std::unique_ptr<InFlight> refused(in_flight);
+    --records_in_flight_;
+    return refused->done(Refused(PublishStatus::kFailed, rd_kafka_err2name(rd_kafka_last_error())));
+  }
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+      producer_, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
       RD_KAFKA_V_KEY(record.key.data(), record.key.size()),  // copied by librdkafka
       // Neither F_COPY nor F_FREE: librdkafka reads the body in place, and the
       // InFlight keeps it alive until the delivery report.
       RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_VALUE(in_flight->value.data(), in_flight->value.size()),
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(in_flight), RD_KAFKA_V_END);
+  if (topic != topic_) rd_kafka_topic_destroy(topic);  // the message holds its own reference
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // Not enqueued: headers and the in-flight record are still ours.
     rd_kafka_headers_destroy(headers);
-    delete in_flight;
+    std::unique_ptr<InFlight> refused(in_flight);
     --records_in_flight_;
-    return Ready(StatusOfError(err), rd_kafka_err2name(err));
+    refused->done(Refused(StatusOfError(err), rd_kafka_err2name(err)));
   }
-  return future;
 }
 
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
@@ -187,7 +213,19 @@ void KafkaPublisher::InjectFatalError() {
                             "injected by a test");
 }
 
+void KafkaPublisher::ServeEvents() {
+  // Reset first: an event that lands after this re-arms the descriptor, and
+  // one that landed before is served below.
+  uint64_t count;
+  (void)!::read(events_fd_, &count, sizeof count);
+  // Until the queue is empty: librdkafka writes to the descriptor again only
+  // when an event lands on an empty queue. Each callback runs on this thread.
+  while (rd_kafka_poll(producer_, 0) > 0) {
+  }
+}
+
 void KafkaPublisher::PollLoop() {
+  pthread_setname_np(pthread_self(), "hb-kafka-poll");  // names the thread in top, perf and /proc
   while (!stopping_) rd_kafka_poll(producer_, kPollIntervalMs);
 }
 
@@ -207,7 +245,7 @@ void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, 
     result.error = message->err ? rd_kafka_err2name(message->err) : "NOT_PERSISTED";
     publisher->metrics_.CountDeliveryError(result.error);
   }
-  in_flight->promise.set_value(std::move(result));
+  in_flight->done(std::move(result));
 }
 
 // librdkafka's statistics JSON (STATISTICS.md): queue depth, the state and

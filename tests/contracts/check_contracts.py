@@ -44,7 +44,7 @@ BEFORE_ROUTING = ["kBadRequest", "kRequestTimeout", "kUriTooLong", "kHeadersTooL
 # src/http/routes.cc (CheckWebhookHead: 405, 503 in flight, 411, 413),
 # src/core/webhook_handler.cc (401, 415, 400 invalid_json, 422, 413 record too
 # large, 503 queue full or not stored, 200), src/http/chunked_body.cc (400,
-# 413), src/http/connection_loop.cc Dispatch (503 no handler thread, 500).
+# 413), src/http/connection_loop.cc (Dispatch: 500; Expire: 503 ack deadline).
 WEBHOOK = BEFORE_ROUTING + [
     "accepted", "method_not_allowed_post", "kOverloaded", "kLengthRequired", "kPayloadTooLarge",
     "kUnauthorized", "kInvalidKey", "kUnsupportedMediaType", "kInvalidJson", "kInvalidEvent",

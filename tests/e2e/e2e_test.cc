@@ -248,7 +248,7 @@ TEST_F(EndToEnd, BadConfigurationStopsStartupNamingTheSetting) {
       {{{"HOOKBRIDGE_KAFKA_BROKERS", brokers_}}, "GETPROFILE_API_KEY"},
       {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_ACK_TIMEOUT_MS", "soon"}},
        "HOOKBRIDGE_ACK_TIMEOUT_MS"},
-      {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_HTTP_THREADS", "0"}}, "HOOKBRIDGE_HTTP_THREADS"},
+      {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}, "HOOKBRIDGE_MAX_IN_FLIGHT"},
       {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
         {"HOOKBRIDGE_RDKAFKA_NO_SUCH_PROPERTY", "1"}},
        "no.such.property"},

@@ -85,7 +85,7 @@ TEST_F(Operations, VersionAndHelpPrintAndExitZeroWithoutAnySetting) {
   EXPECT_EQ(version.output(), std::string("hookbridge ") + kVersion + " (librdkafka 2.0.2)\n");
 
   // --help works even when a setting in the environment is wrong.
-  HookbridgeProcess help({{"HOOKBRIDGE_HTTP_THREADS", "0"}}, {"--help"});
+  HookbridgeProcess help({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}, {"--help"});
   EXPECT_EQ(help.WaitForExit(10s), 0);
   for (const char* text : {"HOOKBRIDGE_LOG_LEVEL", "HOOKBRIDGE_DRAIN_GRACE_MS", "HOOKBRIDGE_TLS_CERT_FILE",
                            "--check-config", "--version"}) {

@@ -213,10 +213,10 @@ TEST(HttpServer, OperatorEndpointsAndWrongMethodsGetTheirAnswers) {
   EXPECT_EQ(post_health->get_header_value("Allow"), "GET, HEAD");
 }
 
-// A client that sends half a head holds no handler thread: with one thread
-// and many such clients, a whole webhook is still served.
-TEST(HttpServer, SlowAndIdleClientsHoldNoHandlerThread) {
-  TestServer bridge([](Config& config) { config.http_threads = 1; });
+// Clients that send half a head hold up nobody: among many of them, a whole
+// webhook is still served.
+TEST(HttpServer, SlowAndIdleClientsDoNotHoldUpAWebhook) {
+  TestServer bridge;
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 100; ++i) {
     slow.push_back(std::make_unique<RawConnection>(bridge.port()));
@@ -240,14 +240,12 @@ TEST(HttpServer, ARequestThatStallsIsAnswered408) {
 }
 
 // Past max_in_flight, a webhook is answered 503 overloaded on its head, at
-// once, while the ones in flight wait for Kafka. Of those, the one that
-// waited over 1 s for a handler thread is answered 503 overloaded too,
-// without being published.
+// once, while the ones in flight wait for Kafka (here, until their
+// acknowledgement deadline: 503 unavailable).
 TEST(HttpServer, PastTheInFlightLimitAWebhookIsAnswered503AtOnce) {
   TestServer bridge([](Config& config) {
-    config.http_threads = 2;
     config.max_in_flight = 3;
-    config.ack_timeout = 5000ms;  // the third one waits this long for a thread: well over 1 s
+    config.ack_timeout = 5000ms;  // longer than the test takes to send one too many
   });
   bridge.publisher().NeverComplete();
   std::vector<std::thread> held;
@@ -271,8 +269,66 @@ TEST(HttpServer, PastTheInFlightLimitAWebhookIsAnswered503AtOnce) {
   EXPECT_EQ(refusal.Header("Connection"), "close");
   EXPECT_TRUE(exchange.closed_after);
   std::sort(held_error.begin(), held_error.end());
-  EXPECT_EQ(held_error, (std::vector<std::string>{"overloaded", "unavailable", "unavailable"}));
-  EXPECT_EQ(bridge.publisher().records().size(), 2u) << "the refused ones never reached Kafka";
+  EXPECT_EQ(held_error, (std::vector<std::string>{"unavailable", "unavailable", "unavailable"}));
+  EXPECT_EQ(bridge.publisher().records().size(), 3u) << "the refused one never reached Kafka";
+}
+
+// No thread waits for Kafka: every webhook is published while none has its
+// outcome yet (a thread per waiting webhook would publish only as many as
+// there are threads), and each gets its own answer when the reports come.
+TEST(HttpServer, ManyWebhooksWaitForKafkaAtOnce) {
+  constexpr int kWebhooks = 40;
+  TestServer bridge([](Config& config) { config.ack_timeout = 60000ms; });
+  bridge.publisher().NeverComplete();
+  std::vector<std::thread> senders;
+  std::vector<std::string> answers(kWebhooks);
+  for (int i = 0; i < kWebhooks; ++i) {
+    senders.emplace_back([&, i] {
+      const std::string id = "many-" + std::to_string(i);
+      auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent(id)), 1, 0ms, 60s);
+      if (exchange.responses.size() == 1) {
+        answers[i] = std::to_string(exchange.responses[0].status) + " " + exchange.responses[0].body;
+      }
+    });
+  }
+  const bool all_published = PollUntil(30s, [&] { return bridge.publisher().records().size() == kWebhooks; });
+  bridge.publisher().CompleteAll(PublishStatus::kPersisted);  // before any assertion can return
+  for (auto& sender : senders) sender.join();
+  ASSERT_TRUE(all_published) << bridge.publisher().records().size() << " published";
+  for (int i = 0; i < kWebhooks; ++i) {
+    EXPECT_EQ(answers[i], R"(200 {"status":"accepted","id":"many-)" + std::to_string(i) + R"("})");
+  }
+}
+
+// Kafka's outcome missing at the acknowledgement deadline: 503, and the
+// connection goes on. An outcome that comes after that is dropped, never
+// written as the answer to the next request on the connection.
+TEST(HttpServer, NoOutcomeByTheAckDeadlineIs503AndALateOneIsDropped) {
+  TestServer bridge([](Config& config) { config.ack_timeout = 300ms; });
+  bridge.publisher().NeverComplete();
+  RawConnection connection(bridge.port());
+  ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("too-late"))));
+  auto deadline = connection.ReadResponse(30s);
+  ASSERT_TRUE(deadline);
+  EXPECT_EQ(deadline->status, 503);
+  EXPECT_EQ(ErrorOf(deadline->body), "unavailable");
+  EXPECT_EQ(deadline->Header("Retry-After"), "1");
+  EXPECT_NE(deadline->Header("Connection"), "close");
+
+  bridge.publisher().AnswerWith(PublishStatus::kPersisted);
+  ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("second"))));
+  auto second = connection.ReadResponse(30s);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, R"({"status":"accepted","id":"second"})");
+
+  bridge.publisher().CompleteAll(PublishStatus::kPersisted);  // the first one's, late
+  ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("third"))));
+  auto third = connection.ReadResponse(30s);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->body, R"({"status":"accepted","id":"third"})");
+  EXPECT_EQ(connection.unexpected(), "");
+  EXPECT_EQ(bridge.publisher().records().size(), 3u);
 }
 
 // Past max_connections, a new connection is answered 503 before its request

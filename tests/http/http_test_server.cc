@@ -12,7 +12,6 @@ TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
   config.listen_host = "127.0.0.1";
   config.listen_port = 0;
   config.webhook_path = kWebhookPath;
-  config.http_threads = 4;
   config.max_in_flight = 64;
   config.max_body_bytes = 4096;
   if (configure_settings) configure_settings(config);
@@ -32,7 +31,11 @@ TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
   if (!server_->Start(&error)) ADD_FAILURE() << "server did not start: " << error;
 }
 
-TestServer::~TestServer() { server_->Stop(); }
+TestServer::~TestServer() {
+  server_->Stop();
+  // The handler goes before the publisher: no late answer may still call it.
+  publisher_.FinishLaterAnswers();
+}
 
 std::string TestEvent(const std::string& id, const std::string& profile) {
   return R"({"id":")" + id + R"(","event":"profile.updated","tenant_id":"t-1","data":{"profile_id":")" +

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../support/prometheus_text.h"
+#include "../support/publish_future.h"
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/readiness.h"
 #include "hookbridge/kafka/embedded_broker.h"
@@ -29,6 +30,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test_support::ParseExposition;
+using test_support::PublishAndGetFuture;
 
 constexpr char kTopic[] = "health";
 constexpr int32_t kBrokerId = 1;
@@ -108,7 +110,7 @@ TEST_F(HealthTest, BrokerDownLosesTheConnectionAndRecoveryRegainsIt) {
   ASSERT_EQ(rd_kafka_mock_broker_set_up(broker_->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
   // With nothing to send, librdkafka may wait for its next metadata refresh to
   // reconnect: a record gives it a reason to.
-  auto record = publisher_->Publish(Record("wake up"));
+  auto record = PublishAndGetFuture(*publisher_, Record("wake up"));
   EXPECT_TRUE(PollUntil(kBound, [&] { return health().broker_connected; })) << Describe(health());
   EXPECT_EQ(record.wait_for(kBound), std::future_status::ready);
 }
@@ -119,9 +121,9 @@ TEST_F(HealthTest, QueueAtItsHighWaterMarkIsNotBelowIt) {
   ASSERT_TRUE(PollUntil(kBound, [&] { return health().broker_connected; })) << Describe(health());
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker_->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
   std::vector<std::future<PublishResult>> pending;
-  for (int i = 0; i < 7; ++i) pending.push_back(publisher_->Publish(Record("pending")));
+  for (int i = 0; i < 7; ++i) pending.push_back(PublishAndGetFuture(*publisher_, Record("pending")));
   EXPECT_TRUE(health().queue_below_high_water) << "7 of 10";
-  pending.push_back(publisher_->Publish(Record("pending")));
+  pending.push_back(PublishAndGetFuture(*publisher_, Record("pending")));
   EXPECT_FALSE(health().queue_below_high_water) << "8 of 10";
 
   // The queue depth reaches the metrics through the statistics.
@@ -164,8 +166,8 @@ TEST_F(HealthTest, StatisticsFeedBrokerRoundTripTimeAndDeliveryErrorsAreCountedB
 
   // Two records that time out: counted under librdkafka's error name.
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker_->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
-  auto first = publisher_->Publish(Record("lost 1"));
-  auto second = publisher_->Publish(Record("lost 2"));
+  auto first = PublishAndGetFuture(*publisher_, Record("lost 1"));
+  auto second = PublishAndGetFuture(*publisher_, Record("lost 2"));
   ASSERT_EQ(first.wait_for(kBound), std::future_status::ready);
   ASSERT_EQ(second.wait_for(kBound), std::future_status::ready);
   PublishResult result = first.get();

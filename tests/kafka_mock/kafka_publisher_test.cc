@@ -8,10 +8,13 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -22,6 +25,7 @@
 #include "hookbridge/kafka/embedded_broker.h"
 #include "hookbridge/kafka/kafka_publisher.h"
 #include "../support/murmur2.h"
+#include "../support/publish_future.h"
 
 namespace hookbridge {
 namespace {
@@ -62,6 +66,7 @@ std::string Describe(const PublishResult& result) {
 // so the partition test checks the adapter against the Java client.
 using test_support::JavaPartitionOf;
 using test_support::Murmur2;
+using test_support::PublishAndGetFuture;
 
 // ---------------------------------------------------------------------------
 // Fixtures and helpers.
@@ -224,7 +229,7 @@ TEST(KafkaPublisherTest, PersistedRecordRoundTripsKeyValueAndHeaders) {
       {"empty", ""},
   };
 
-  auto future = publisher->Publish(Record(key, value, headers));
+  auto future = PublishAndGetFuture(*publisher, Record(key, value, headers));
   PublishResult result;
   ASSERT_TRUE(Await(future, Bound(kDefaultTimeout), &result)) << "no delivery outcome";
   ASSERT_EQ(result.status, PublishStatus::kPersisted) << Describe(result);
@@ -245,6 +250,37 @@ TEST(KafkaPublisherTest, PersistedRecordRoundTripsKeyValueAndHeaders) {
 }
 
 // 2. Keys land where the Java client would put them.
+
+// With caller_serves_events there is no thread of the publisher's own: the
+// outcome comes only when the caller serves the events its descriptor
+// announces, and the callback runs on the caller's thread.
+TEST(KafkaPublisherTest, CallerServedEventsDeliverTheOutcomeOnTheCallersThread) {
+  auto broker = StartBroker(1);
+  ASSERT_NE(broker, nullptr);
+  KafkaOptions options;
+  options.brokers = broker->bootstrap_servers();
+  options.topic = kTopic;
+  options.caller_serves_events = true;
+  std::string error;
+  auto publisher = KafkaPublisher::Create(options, TestMetrics(), &error);
+  ASSERT_NE(publisher, nullptr) << error;
+  ASSERT_GE(publisher->events_fd(), 0);
+
+  std::optional<PublishResult> outcome;
+  std::thread::id called_on;
+  publisher->Publish(Record("k", "served by the caller"), [&](PublishResult result) {
+    outcome = std::move(result);
+    called_on = std::this_thread::get_id();
+  });
+  const auto deadline = std::chrono::steady_clock::now() + Bound(kDefaultTimeout);
+  while (!outcome && std::chrono::steady_clock::now() < deadline) {
+    pollfd readable{publisher->events_fd(), POLLIN, 0};
+    if (::poll(&readable, 1, 100) == 1) publisher->ServeEvents();
+  }
+  ASSERT_TRUE(outcome) << "no outcome, though the descriptor was served until the bound";
+  EXPECT_EQ(outcome->status, PublishStatus::kPersisted) << Describe(*outcome);
+  EXPECT_EQ(called_on, std::this_thread::get_id());
+}
 
 TEST(KafkaPublisherTest, JavaMurmur2MatchesKafkaReferenceVectors) {
   // Apache Kafka's UtilsTest.testMurmur2: anchors the independent
@@ -281,7 +317,7 @@ TEST(KafkaPublisherTest, KeysLandOnTheJavaMurmur2Partition) {
   ASSERT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), keys.size());
 
   std::vector<std::future<PublishResult>> futures;
-  for (const auto& key : keys) futures.push_back(publisher->Publish(Record(key, "v:" + key)));
+  for (const auto& key : keys) futures.push_back(PublishAndGetFuture(*publisher, Record(key, "v:" + key)));
 
   std::set<int32_t> used;
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -305,7 +341,7 @@ TEST(KafkaPublisherTest, BrokerDownFailsTheRecordAndRecoveryPersistsAgain) {
   ASSERT_NE(publisher, nullptr);
 
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
-  auto down = publisher->Publish(Record("k", "while the broker is down"));
+  auto down = PublishAndGetFuture(*publisher, Record("k", "while the broker is down"));
   PublishResult result;
   ASSERT_TRUE(Await(down, Bound(kTimeout), &result)) << "no outcome while the broker was down";
   EXPECT_EQ(result.status, PublishStatus::kFailed) << Describe(result);
@@ -322,7 +358,7 @@ TEST(KafkaPublisherTest, BrokerDownFailsTheRecordAndRecoveryPersistsAgain) {
   int attempts = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     ++attempts;
-    auto future = publisher->Publish(Record("k", "after recovery"));
+    auto future = PublishAndGetFuture(*publisher, Record("k", "after recovery"));
     ASSERT_TRUE(Await(future, Bound(kTimeout), &after)) << "no outcome after recovery";
     if (after.status == PublishStatus::kPersisted) break;
   }
@@ -346,7 +382,7 @@ TEST(KafkaPublisherTest, PersistentNotEnoughReplicasFailsWhenTheTimeoutExpires) 
   rd_kafka_mock_push_request_errors_array(broker->mock(), kProduceApiKey, errors.size(),
                                           errors.data());
 
-  auto future = publisher->Publish(Record("k", "v"));
+  auto future = PublishAndGetFuture(*publisher, Record("k", "v"));
   PublishResult result;
   ASSERT_TRUE(Await(future, Bound(kTimeout), &result));
   EXPECT_EQ(result.status, PublishStatus::kFailed) << Describe(result);
@@ -367,7 +403,7 @@ TEST(KafkaPublisherTest, SingleRetriableProduceErrorIsRetriedAndPersists) {
                                                          0),
             RD_KAFKA_RESP_ERR_NO_ERROR);
 
-  auto future = publisher->Publish(Record("k", "v"));
+  auto future = PublishAndGetFuture(*publisher, Record("k", "v"));
   PublishResult result;
   ASSERT_TRUE(Await(future, Bound(kDefaultTimeout), &result));
   EXPECT_EQ(result.status, PublishStatus::kPersisted) << Describe(result);
@@ -389,7 +425,7 @@ TEST(KafkaPublisherTest, BrokerRejectingTheRecordAsTooLargeIsRecordTooLarge) {
   // Not retriable: the delivery report carries it, and retrying cannot help.
   rd_kafka_mock_push_request_errors(broker->mock(), kProduceApiKey, 1,
                                     RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
-  auto future = publisher->Publish(Record("k", "v"));
+  auto future = PublishAndGetFuture(*publisher, Record("k", "v"));
   PublishResult result;
   ASSERT_TRUE(Await(future, Bound(kDefaultTimeout), &result));
   EXPECT_EQ(result.status, PublishStatus::kRecordTooLarge) << Describe(result);
@@ -405,8 +441,8 @@ TEST(KafkaPublisherTest, FullLocalQueueIsRefusedAtOnce) {
   auto publisher = NewPublisher(*broker, kTimeout, {{"queue.buffering.max.messages", "1"}});
   ASSERT_NE(publisher, nullptr);
 
-  auto first = publisher->Publish(Record("k", "fills the queue"));
-  auto second = publisher->Publish(Record("k", "no room"));
+  auto first = PublishAndGetFuture(*publisher, Record("k", "fills the queue"));
+  auto second = PublishAndGetFuture(*publisher, Record("k", "no room"));
   ASSERT_EQ(second.wait_for(0s), std::future_status::ready) << "kQueueFull must be immediate";
   PublishResult refused = second.get();
   EXPECT_EQ(refused.status, PublishStatus::kQueueFull) << Describe(refused);
@@ -427,14 +463,14 @@ TEST(KafkaPublisherTest, RecordAboveMessageMaxBytesIsRecordTooLarge) {
   auto publisher = NewPublisher(*broker, kDefaultTimeout, {{"message.max.bytes", "1000"}});
   ASSERT_NE(publisher, nullptr);
 
-  auto future = publisher->Publish(Record("k", std::string(5000, 'x')));
+  auto future = PublishAndGetFuture(*publisher, Record("k", std::string(5000, 'x')));
   PublishResult result;
   ASSERT_TRUE(Await(future, Bound(kDefaultTimeout), &result));
   EXPECT_EQ(result.status, PublishStatus::kRecordTooLarge) << Describe(result);
   EXPECT_EQ(result.error, "MSG_SIZE_TOO_LARGE");
 
   // The limit is per record: a small one still persists on the same publisher.
-  auto small = publisher->Publish(Record("k", std::string(100, 'x')));
+  auto small = PublishAndGetFuture(*publisher, Record("k", std::string(100, 'x')));
   ASSERT_TRUE(Await(small, Bound(kDefaultTimeout), &result));
   EXPECT_EQ(result.status, PublishStatus::kPersisted) << Describe(result);
 }
@@ -449,7 +485,7 @@ TEST(KafkaPublisherTest, ValueOfMaxValueBytesIsAccepted) {
   ASSERT_NE(publisher, nullptr);
 
   const std::string value(KafkaOptions().max_value_bytes, 'v');
-  auto future = publisher->Publish(Record("k", value, {{"ce_id", "big"}}));
+  auto future = PublishAndGetFuture(*publisher, Record("k", value, {{"ce_id", "big"}}));
   PublishResult result;
   ASSERT_TRUE(Await(future, Bound(kDefaultTimeout), &result));
   EXPECT_EQ(result.status, PublishStatus::kPersisted) << Describe(result);
@@ -465,14 +501,14 @@ TEST(KafkaPublisherTest, FatalErrorFailsPendingAndLaterRecords) {
   ASSERT_NE(publisher, nullptr);
   ASSERT_FALSE(publisher->fatal_error());
 
-  auto healthy = publisher->Publish(Record("k", "before"));
+  auto healthy = PublishAndGetFuture(*publisher, Record("k", "before"));
   PublishResult result;
   ASSERT_TRUE(Await(healthy, Bound(kTimeout), &result));
   ASSERT_EQ(result.status, PublishStatus::kPersisted) << Describe(result);
 
   // A record pending when the fatal error strikes.
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
-  auto pending = publisher->Publish(Record("k", "pending"));
+  auto pending = PublishAndGetFuture(*publisher, Record("k", "pending"));
 
   publisher->InjectFatalError();
   const auto deadline = std::chrono::steady_clock::now() + Bound(kTimeout);
@@ -487,7 +523,7 @@ TEST(KafkaPublisherTest, FatalErrorFailsPendingAndLaterRecords) {
   // With the broker back, librdkafka itself (idempotence off) would still take
   // records: only the adapter stops them, at once.
   ASSERT_EQ(rd_kafka_mock_broker_set_up(broker->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
-  auto later = publisher->Publish(Record("k", "after"));
+  auto later = PublishAndGetFuture(*publisher, Record("k", "after"));
   ASSERT_EQ(later.wait_for(0s), std::future_status::ready) << "must fail at once";
   result = later.get();
   EXPECT_EQ(result.status, PublishStatus::kFailed) << Describe(result);
@@ -504,7 +540,7 @@ TEST(KafkaPublisherTest, FlushReturnsZeroOnceEveryRecordHasItsOutcome) {
 
   std::vector<std::future<PublishResult>> futures;
   for (int i = 0; i < 20; ++i) {
-    futures.push_back(publisher->Publish(Record("key-" + std::to_string(i), "v")));
+    futures.push_back(PublishAndGetFuture(*publisher, Record("key-" + std::to_string(i), "v")));
   }
   EXPECT_EQ(publisher->Flush(Bound(kDefaultTimeout)), 0);
   // Nothing outstanding means every delivery report was served: all futures
@@ -531,7 +567,7 @@ TEST(KafkaPublisherTest, DestroyCompletesEveryPendingRecordAsFailed) {
 
   std::vector<std::future<PublishResult>> futures;
   for (int i = 0; i < kRecords; ++i) {
-    futures.push_back(publisher->Publish(Record("k" + std::to_string(i), "pending")));
+    futures.push_back(PublishAndGetFuture(*publisher, Record("k" + std::to_string(i), "pending")));
   }
   // Still outstanding: the broker is down and the timeout is a minute away.
   EXPECT_EQ(publisher->Flush(200ms), kRecords);

@@ -1,12 +1,10 @@
 // A Publisher for unit tests: records every KafkaRecord it is given and
-// answers with a future that is either ready with a chosen PublishResult,
-// completed later from another thread (the handler must wait for it), never
-// completed (to exercise the acknowledgement deadline), or broken (the
-// promise dropped without a value, as a crashed producer would).
+// calls back with a chosen PublishResult either at once (as a refusal is), or
+// later from another thread (as a delivery report is), or never while it
+// lives (to exercise the acknowledgement deadline).
 #pragma once
 
 #include <chrono>
-#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,16 +17,25 @@ namespace hookbridge::test_support {
 
 class FakePublisher : public Publisher {
  public:
-  enum class Mode { kReady, kLater, kNeverComplete, kBrokenPromise };
+  enum class Mode { kAtOnce, kLater, kNeverComplete };
 
-  ~FakePublisher() override {
-    for (std::thread& thread : threads_) thread.join();
+  ~FakePublisher() override { FinishLaterAnswers(); }
+
+  // Waits for every answer AnswerLater() scheduled: after this, no callback
+  // runs any more (so what the callbacks use may go).
+  void FinishLaterAnswers() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) thread.join();
   }
 
   // Every later Publish() answers at once with `result`.
   void AnswerWith(PublishResult result) {
     std::lock_guard<std::mutex> lock(mutex_);
-    mode_ = Mode::kReady;
+    mode_ = Mode::kAtOnce;
     result_ = std::move(result);
   }
   void AnswerWith(PublishStatus status, std::string error = {}) {
@@ -41,44 +48,46 @@ class FakePublisher : public Publisher {
     }
     AnswerWith(std::move(result));
   }
-  // Every later Publish() returns a future that another thread completes
-  // with `status` after `delay`.
+  // Every later Publish() is answered `status` from another thread after `delay`.
   void AnswerLater(PublishStatus status, std::chrono::milliseconds delay) {
     AnswerWith(status);
     std::lock_guard<std::mutex> lock(mutex_);
     mode_ = Mode::kLater;
     delay_ = delay;
   }
-  // Every later Publish() returns a future that never becomes ready while
-  // this publisher lives.
+  // Every later Publish() is never answered while this publisher lives.
   void NeverComplete() {
     std::lock_guard<std::mutex> lock(mutex_);
     mode_ = Mode::kNeverComplete;
   }
-  // Every later Publish() returns a future whose promise is already gone.
-  void BreakPromises() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    mode_ = Mode::kBrokenPromise;
+  void Publish(KafkaRecord record, Done done) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    records_.push_back(std::move(record));
+    switch (mode_) {
+      case Mode::kAtOnce: {
+        PublishResult result = result_;
+        lock.unlock();  // `done` may publish again
+        return done(std::move(result));
+      }
+      case Mode::kLater:
+        threads_.emplace_back([done = std::move(done), result = result_, delay = delay_]() mutable {
+          std::this_thread::sleep_for(delay);
+          done(std::move(result));
+        });
+        return;
+      case Mode::kNeverComplete: pending_.push_back(std::move(done)); return;
+    }
   }
 
-  std::future<PublishResult> Publish(KafkaRecord record) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    records_.push_back(std::move(record));
-    std::promise<PublishResult> promise;
-    std::future<PublishResult> future = promise.get_future();
-    switch (mode_) {
-      case Mode::kReady: promise.set_value(result_); break;
-      case Mode::kLater:
-        threads_.emplace_back([promise = std::move(promise), result = result_,
-                               delay = delay_]() mutable {
-          std::this_thread::sleep_for(delay);
-          promise.set_value(std::move(result));
-        });
-        break;
-      case Mode::kNeverComplete: pending_.push_back(std::move(promise)); break;
-      case Mode::kBrokenPromise: break;  // destroyed here: future holds broken_promise
+  // Answers every Publish() left unanswered by NeverComplete() with `status`,
+  // on the calling thread, in the order they were published.
+  void CompleteAll(PublishStatus status) {
+    std::vector<Done> pending;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending.swap(pending_);
     }
-    return future;
+    for (Done& done : pending) done(PublishResult{status, "", 0, 0});
   }
 
   std::vector<KafkaRecord> records() const {
@@ -88,11 +97,11 @@ class FakePublisher : public Publisher {
 
  private:
   mutable std::mutex mutex_;
-  Mode mode_ = Mode::kReady;
+  Mode mode_ = Mode::kAtOnce;
   PublishResult result_{PublishStatus::kPersisted, "", 0, 0};
   std::vector<KafkaRecord> records_;
   std::chrono::milliseconds delay_{0};
-  std::vector<std::promise<PublishResult>> pending_;
+  std::vector<Done> pending_;
   std::vector<std::thread> threads_;
 };
 

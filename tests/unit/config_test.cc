@@ -94,7 +94,8 @@ TEST(LoadConfigTest, DefaultsApplyWhenOnlyTheKeyIsSet) {
   EXPECT_EQ(config.kafka_topic, "getprofile.events");
   EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(4000));
   EXPECT_EQ(config.max_body_bytes, 1048576u);
-  EXPECT_EQ(config.http_threads, 64);
+  EXPECT_EQ(config.max_in_flight, 1024);
+  EXPECT_EQ(config.max_connections, 10000);
   EXPECT_THAT(config.rdkafka_properties, IsEmpty());
 }
 
@@ -106,7 +107,7 @@ TEST(LoadConfigTest, EveryEnvironmentVariableIsApplied) {
                                 {"HOOKBRIDGE_KAFKA_TOPIC", "events.gp"},
                                 {"HOOKBRIDGE_ACK_TIMEOUT_MS", "2500"},
                                 {"HOOKBRIDGE_MAX_BODY_BYTES", "4096"},
-                                {"HOOKBRIDGE_HTTP_THREADS", "8"},
+                                {"HOOKBRIDGE_MAX_IN_FLIGHT", "8"},
                                 {"HOOKBRIDGE_RDKAFKA_LINGER_MS", "5"}});
   EXPECT_EQ(config.listen_host, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 9090);
@@ -117,14 +118,14 @@ TEST(LoadConfigTest, EveryEnvironmentVariableIsApplied) {
   EXPECT_EQ(config.kafka_topic, "events.gp");
   EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(config.max_body_bytes, 4096u);
-  EXPECT_EQ(config.http_threads, 8);
+  EXPECT_EQ(config.max_in_flight, 8);
   EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
 }
 
 TEST(LoadConfigTest, EveryFlagIsAppliedInEqualsForm) {
   Config config = MustLoad({"--listen=[::1]:9091", "--webhook-path=/in", "--api-key=" + std::string(kOtherKey),
                             "--kafka-brokers=b:9092", "--kafka-topic=t", "--ack-timeout-ms=100",
-                            "--max-body-bytes=64", "--http-threads=1", "--rdkafka=linger.ms=5"},
+                            "--max-body-bytes=64", "--max-in-flight=1", "--rdkafka=linger.ms=5"},
                            {});
   EXPECT_EQ(config.listen_host, "::1");
   EXPECT_EQ(config.listen_port, 9091);
@@ -134,14 +135,14 @@ TEST(LoadConfigTest, EveryFlagIsAppliedInEqualsForm) {
   EXPECT_EQ(config.kafka_topic, "t");
   EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(100));
   EXPECT_EQ(config.max_body_bytes, 64u);
-  EXPECT_EQ(config.http_threads, 1);
+  EXPECT_EQ(config.max_in_flight, 1);
   EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
 }
 
 TEST(LoadConfigTest, EveryFlagIsAppliedInSeparateValueForm) {
   Config config = MustLoad({"--listen", "localhost:0", "--webhook-path", "/in", "--api-key", kOtherKey,
                             "--kafka-brokers", "b:9092", "--kafka-topic", "t", "--ack-timeout-ms",
-                            "60000", "--max-body-bytes", "67108864", "--http-threads", "4096",
+                            "60000", "--max-body-bytes", "67108864", "--max-in-flight", "1048576",
                             "--rdkafka", "linger.ms=5"},
                            {});
   EXPECT_EQ(config.listen_host, "localhost");
@@ -152,20 +153,20 @@ TEST(LoadConfigTest, EveryFlagIsAppliedInSeparateValueForm) {
   EXPECT_EQ(config.kafka_topic, "t");
   EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(60000));
   EXPECT_EQ(config.max_body_bytes, 67108864u);
-  EXPECT_EQ(config.http_threads, 4096);
+  EXPECT_EQ(config.max_in_flight, 1048576);
   EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
 }
 
 TEST(LoadConfigTest, FlagOverridesEnvironment) {
-  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag", "--http-threads=2",
+  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag", "--max-in-flight=2",
                             "--api-key", kOtherKey},
                            WithKey({{"HOOKBRIDGE_LISTEN", "0.0.0.0:2"},
                                     {"HOOKBRIDGE_KAFKA_TOPIC", "from.env"},
-                                    {"HOOKBRIDGE_HTTP_THREADS", "3"}}));
+                                    {"HOOKBRIDGE_MAX_IN_FLIGHT", "3"}}));
   EXPECT_EQ(config.listen_host, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 1);
   EXPECT_EQ(config.kafka_topic, "from.flag");
-  EXPECT_EQ(config.http_threads, 2);
+  EXPECT_EQ(config.max_in_flight, 2);
   EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
   EXPECT_FALSE(config.api_keys.Contains(kKey));
 }
@@ -285,11 +286,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "63"},
         BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "67108865"},
         BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "-1048576"},
-        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "many"},
-        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "0"},
-        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "-4"},
-        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "4097"},
-        BadValue{"HOOKBRIDGE_HTTP_THREADS", "--http-threads", "0x10"}));
+        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "many"},
+        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "0"},
+        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "-4"},
+        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1048577"},
+        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "0x10"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Listen, BadValueTest,
@@ -410,11 +411,11 @@ TEST(HelpTextTest, MentionsEveryVariableFlagAndDefault) {
   for (const char* text :
        {"HOOKBRIDGE_LISTEN", "HOOKBRIDGE_WEBHOOK_PATH", "GETPROFILE_API_KEY", "GETPROFILE_API_KEY_FILE",
         "HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_KAFKA_TOPIC", "HOOKBRIDGE_ACK_TIMEOUT_MS",
-        "HOOKBRIDGE_MAX_BODY_BYTES", "HOOKBRIDGE_HTTP_THREADS", "HOOKBRIDGE_RDKAFKA_",
+        "HOOKBRIDGE_MAX_BODY_BYTES", "HOOKBRIDGE_MAX_IN_FLIGHT", "HOOKBRIDGE_RDKAFKA_",
         "--listen", "--webhook-path", "--api-key", "--api-key-file", "--kafka-brokers",
-        "--kafka-topic", "--ack-timeout-ms", "--max-body-bytes", "--http-threads", "--rdkafka",
+        "--kafka-topic", "--ack-timeout-ms", "--max-body-bytes", "--max-in-flight", "--rdkafka",
         "--help", "0.0.0.0:8080", "/webhooks/getprofile", "getprofile.events", "4000", "1048576",
-        "64"}) {
+        "1024"}) {
     EXPECT_THAT(help, HasSubstr(text));
   }
 }
@@ -533,9 +534,19 @@ TEST(LoadConfigTest, CheckConfigFlagLoadsTheConfigAndAsksForTheCheck) {
 }
 
 TEST(LoadConfigTest, CheckConfigStillRejectsABadSetting) {
-  ConfigResult result = LoadConfig({"--check-config"}, WithKey({{"HOOKBRIDGE_HTTP_THREADS", "0"}}));
+  ConfigResult result = LoadConfig({"--check-config"}, WithKey({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}));
   EXPECT_FALSE(result.config.has_value());
-  EXPECT_THAT(result.error, HasSubstr("HOOKBRIDGE_HTTP_THREADS"));
+  EXPECT_THAT(result.error, HasSubstr("HOOKBRIDGE_MAX_IN_FLIGHT"));
+}
+
+// HOOKBRIDGE_HTTP_THREADS sized a thread pool that waited for Kafka; it is
+// gone. A deployment that still sets it starts, and is told once.
+TEST(LoadConfigTest, DroppedHttpThreadsSettingOnlyWarns) {
+  ConfigResult result = LoadConfig({}, WithKey({{"HOOKBRIDGE_HTTP_THREADS", "64"}}));
+  ASSERT_TRUE(result.config.has_value()) << result.error;
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_THAT(result.warnings[0], HasSubstr("HOOKBRIDGE_HTTP_THREADS no longer has an effect"));
+  EXPECT_THAT(LoadConfig({}, WithKey()).warnings, IsEmpty());
 }
 
 TEST(HelpTextTest, MentionsTheOperationsSettingsAndFlags) {
@@ -565,7 +576,7 @@ TEST(DescribeConfigTest, ListsEverySettingWithTheKeysRedacted) {
        {"HOOKBRIDGE_LISTEN=127.0.0.1:9090\n", "HOOKBRIDGE_WEBHOOK_PATH=/webhooks/getprofile\n",
         "GETPROFILE_API_KEY=(2 keys, redacted)\n", "HOOKBRIDGE_KAFKA_BROKERS=k1:9092,k2:9092\n",
         "HOOKBRIDGE_KAFKA_TOPIC=events.gp\n", "HOOKBRIDGE_ACK_TIMEOUT_MS=2500\n",
-        "HOOKBRIDGE_MAX_BODY_BYTES=1048576\n", "HOOKBRIDGE_HTTP_THREADS=64\n",
+        "HOOKBRIDGE_MAX_BODY_BYTES=1048576\n", "HOOKBRIDGE_MAX_IN_FLIGHT=1024\n",
         "HOOKBRIDGE_LOG_LEVEL=warn\n", "HOOKBRIDGE_DRAIN_GRACE_MS=2500\n",
         "HOOKBRIDGE_TLS_CERT_FILE=/c.pem\n", "HOOKBRIDGE_TLS_KEY_FILE=/k.pem\n"}) {
     EXPECT_THAT(text, HasSubstr(line));

@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -66,12 +68,6 @@ class WebhookHandlerTest : public ::testing::Test {
     EXPECT_TRUE(keys) << error;
     return keys.value_or(ApiKeys());
   }
-  static WebhookOptions Options() {
-    WebhookOptions options;
-    options.ack_timeout = std::chrono::milliseconds(50);
-    return options;
-  }
-
   // A head that passes every check; tests break one thing at a time.
   RequestHead GoodHead() {
     RequestHead head;
@@ -80,15 +76,29 @@ class WebhookHandlerTest : public ::testing::Test {
     return head;
   }
 
-  HttpResponse Post(const std::string& body) {
-    return handler_.HandleBody(body, WebhookHandler::Clock::now()).response;
+  // The outcome HandleBody() calls back with, from whichever thread; an
+  // empty result (status 0) and a failure if none comes within a minute.
+  static WebhookResult Outcome(WebhookHandler& handler, const std::string& body) {
+    auto outcome = std::make_shared<std::promise<WebhookResult>>();
+    std::future<WebhookResult> future = outcome->get_future();
+    RequestHead head;
+    head.content_type = {"application/json"};
+    head.request_id = "req-1";
+    handler.HandleBody(head, body, WebhookHandler::Clock::now(),
+                       [outcome](WebhookResult result) { outcome->set_value(std::move(result)); });
+    if (future.wait_for(std::chrono::minutes(1)) != std::future_status::ready) {
+      ADD_FAILURE() << "HandleBody never called back";
+      return {};
+    }
+    return future.get();
   }
+  HttpResponse Post(const std::string& body) { return Outcome(handler_, body).response; }
 
   std::string bearer_ = std::string("Bearer ") + kKey;
   FakePublisher publisher_;
   KeyStore keys_{Keys(), ""};
   Metrics metrics_{"test"};
-  WebhookHandler handler_{keys_, publisher_, metrics_, Options()};
+  WebhookHandler handler_{keys_, publisher_, metrics_, WebhookOptions()};
 };
 
 // --- CheckHead: authentication ---------------------------------------------
@@ -320,7 +330,8 @@ TEST_F(WebhookHandlerTest, PublishedRecordHasKeyValueAndHeaders) {
                           Pair("ce_time", "2024-10-08T14:30:00.123Z"),
                           Pair("ce_subject", "prof_12345"),
                           Pair("content-type", "application/json"),
-                          Pair("ce_tenantid", "tenant_acme"), Pair("ce_webhookid", "wh_7f3a9c")));
+                          Pair("ce_tenantid", "tenant_acme"), Pair("ce_webhookid", "wh_7f3a9c"),
+                          Pair("hookbridge_request_id", "req-1")));
 }
 
 TEST_F(WebhookHandlerTest, OtherEventTypeIsForwardedKeyedByTenant) {
@@ -376,64 +387,56 @@ TEST_F(WebhookHandlerTest, RecordTooLargeIs413WithoutRetryAfter) {
   ExpectErrorBody(response, "payload_too_large");
 }
 
-TEST_F(WebhookHandlerTest, NoDeliveryReportBeforeDeadlineIs503WithRetryAfter) {
+TEST_F(WebhookHandlerTest, NoOutcomeUntilTheDeliveryReportComes) {
+  // HandleBody() publishes and returns at once; the caller keeps the deadline.
   publisher_.NeverComplete();
-  HttpResponse response = Post(kExampleEvent);
-  EXPECT_EQ(response.status, 503);
-  EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
-  ExpectErrorBody(response, "unavailable");
+  bool called = false;
+  std::string event_id = handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
+                                             [&called](WebhookResult) { called = true; });
+  EXPECT_FALSE(called);
+  EXPECT_EQ(event_id, "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y");
   EXPECT_EQ(publisher_.records().size(), 1u);
 }
 
-TEST_F(WebhookHandlerTest, WaitsForADeliveryReportThatArrivesBeforeTheDeadline) {
-  // The report comes ~20 ms after Publish(); the deadline is 10 s away.
-  WebhookOptions options;
-  options.ack_timeout = std::chrono::seconds(10);
-  WebhookHandler handler(keys_, publisher_, metrics_, options);
+TEST_F(WebhookHandlerTest, AckDeadlinePassedIs503WithRetryAfterAndKeepsTheEventId) {
+  WebhookResult result = WebhookHandler::AckDeadlinePassed("evt_1");
+  EXPECT_EQ(result.response.status, 503);
+  EXPECT_EQ(HeaderOf(result.response, "Retry-After"), kRetryAfterSeconds);
+  ExpectErrorBody(result.response, "unavailable");
+  EXPECT_EQ(result.event_id, "evt_1");
+  EXPECT_EQ(result.delivery.error, "ACK_DEADLINE");
+}
+
+TEST_F(WebhookHandlerTest, DeliveryReportFromAnotherThreadIsTheOutcome) {
   publisher_.AnswerLater(PublishStatus::kPersisted, std::chrono::milliseconds(20));
-  HttpResponse response = handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now()).response;
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, R"({"status":"accepted","id":"evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"})");
+  WebhookResult result = Outcome(handler_, kExampleEvent);
+  EXPECT_EQ(result.response.status, 200);
+  EXPECT_EQ(result.response.body, R"({"status":"accepted","id":"evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"})");
+  EXPECT_EQ(result.event_id, "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y");
+  EXPECT_EQ(result.delivery.status, PublishStatus::kPersisted);
 }
 
-TEST_F(WebhookHandlerTest, LateFailureReportBeforeTheDeadlineIs503) {
-  WebhookOptions options;
-  options.ack_timeout = std::chrono::seconds(10);
-  WebhookHandler handler(keys_, publisher_, metrics_, options);
+TEST_F(WebhookHandlerTest, LateFailureReportIs503) {
   publisher_.AnswerLater(PublishStatus::kFailed, std::chrono::milliseconds(20));
-  HttpResponse response = handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now()).response;
+  HttpResponse response = Post(kExampleEvent);
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
 }
 
-TEST_F(WebhookHandlerTest, DeadlineAlreadyPassedStillUsesAReadyOutcome) {
-  publisher_.AnswerWith(PublishStatus::kPersisted);
-  HttpResponse response =
-      handler_.HandleBody(kExampleEvent, WebhookHandler::Clock::now() - std::chrono::hours(1)).response;
-  EXPECT_EQ(response.status, 200);
-}
-
-TEST_F(WebhookHandlerTest, DeadlineCountsFromWhenTheRequestArrived) {
-  // Arrived 1 h ago with a 10 s deadline: already past, so a report that only
-  // comes 200 ms from now must not be waited for. A deadline counted from the
-  // call instead would wait and answer 200.
-  WebhookOptions options;
-  options.ack_timeout = std::chrono::seconds(10);
-  WebhookHandler handler(keys_, publisher_, metrics_, options);
-  publisher_.AnswerLater(PublishStatus::kPersisted, std::chrono::milliseconds(200));
-  HttpResponse response =
-      handler.HandleBody(kExampleEvent, WebhookHandler::Clock::now() - std::chrono::hours(1)).response;
-  EXPECT_EQ(response.status, 503);
-  EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
-}
-
-TEST_F(WebhookHandlerTest, BrokenDeliveryPromiseIs503NotAnException) {
-  publisher_.BreakPromises();
-  HttpResponse response;
-  ASSERT_NO_THROW(response = Post(kExampleEvent));
-  EXPECT_EQ(response.status, 503);
-  EXPECT_EQ(HeaderOf(response, "Retry-After"), kRetryAfterSeconds);
-  ExpectErrorBody(response, "unavailable");
+TEST_F(WebhookHandlerTest, RefusalsCallBackBeforeHandleBodyReturns) {
+  bool called = false;
+  handler_.HandleBody(GoodHead(), "{", WebhookHandler::Clock::now(), [&called](WebhookResult result) {
+    EXPECT_EQ(result.response.status, 400);
+    called = true;
+  });
+  EXPECT_TRUE(called);
+  publisher_.AnswerWith(PublishStatus::kQueueFull, "Local_QueueFull");
+  called = false;
+  handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(), [&called](WebhookResult result) {
+    EXPECT_EQ(result.response.status, 503);
+    called = true;
+  });
+  EXPECT_TRUE(called);
 }
 
 TEST_F(WebhookHandlerTest, NoOutcomeOtherThanPersistedIsEver2xx) {

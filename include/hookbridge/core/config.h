@@ -34,9 +34,8 @@ struct Config {
   std::string dead_letter_topic;
   std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;
   size_t max_body_bytes = kDefaultMaxBodyBytes;
-  int http_threads = 64;  // run webhook handlers: each waits for one Kafka acknowledgement
-  // Webhooks being received, handled or waiting for a handler thread; past
-  // it, 503 at once. Unless set, raised to http_threads if that is more.
+  // Webhooks being received or waiting for Kafka's acknowledgement; past it,
+  // 503 at once.
   int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
   LogLevel log_level = LogLevel::kInfo;
@@ -57,6 +56,7 @@ struct ConfigResult {
   bool show_version = false;     // --version was given
   bool check_config = false;     // --check-config: validate, report, exit
   std::string error;             // names the setting at fault
+  std::vector<std::string> warnings;  // to log at start-up, e.g. a setting that no longer has an effect
 };
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env);

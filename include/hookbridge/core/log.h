@@ -24,4 +24,10 @@ void SetLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 void Log(LogLevel level, std::string_view message, LogFields fields = {});
 
+// For a caller that writes many lines at once (the access log): one line as
+// Log() writes it, newline included, whatever the level ...
+std::string FormatLogLine(LogLevel level, std::string_view message, LogFields fields);
+// ... and lines made by FormatLogLine(), written with one system call.
+void WriteLogLines(std::string_view lines);
+
 }  // namespace hookbridge

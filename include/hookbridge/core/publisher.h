@@ -1,13 +1,13 @@
 // The narrow seam between request handling and Kafka.
 //
-// Request handling builds a KafkaRecord and hands it to a Publisher; the
-// Publisher answers, through a future, whether the record is durably stored.
-// Only PublishStatus::kPersisted may ever become a 2xx. Implementations are
-// thread-safe: every HTTP worker publishes concurrently.
+// Request handling builds a KafkaRecord and hands it to a Publisher with a
+// callback; the Publisher calls it once with whether the record is durably
+// stored. Only PublishStatus::kPersisted may ever become a 2xx.
+// Implementations are thread-safe.
 #pragma once
 
 #include <cstdint>
-#include <future>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +15,7 @@
 namespace hookbridge {
 
 struct KafkaRecord {
+  std::string topic;  // empty: the publisher's own topic (dead letters name theirs)
   std::string key;
   std::string value;  // the request body, byte for byte
   std::vector<std::pair<std::string, std::string>> headers;
@@ -36,10 +37,14 @@ struct PublishResult {
 
 class Publisher {
  public:
+  // Called exactly once per Publish(): before Publish() returns when the
+  // record is refused at once, otherwise later on the publisher's own thread
+  // (for Kafka, the one that serves delivery reports). It must not block.
+  using Done = std::function<void(PublishResult)>;
+
   virtual ~Publisher() = default;
-  // Never blocks on the broker. The future becomes ready when the outcome is
-  // known, which may be after the caller has stopped waiting.
-  virtual std::future<PublishResult> Publish(KafkaRecord record) = 0;
+  // Never blocks on the broker.
+  virtual void Publish(KafkaRecord record, Done done) = 0;
 };
 
 }  // namespace hookbridge

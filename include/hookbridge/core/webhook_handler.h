@@ -2,12 +2,14 @@
 //
 // The HTTP adapter calls CheckHead() once the headers are in (authentication
 // is decided before a byte of the body is read), reads the body up to
-// max_body_bytes(), then calls HandleBody(), which parses, publishes and waits
-// for the delivery report until the acknowledgement deadline. Thread-safe:
-// one instance serves every HTTP worker.
+// max_body_bytes(), then calls HandleBody(), which parses and publishes and
+// never waits: the outcome comes through a callback when Kafka's delivery
+// report does. The adapter keeps the acknowledgement deadline: with no outcome
+// by then it answers AckDeadlinePassed(). Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,16 +23,24 @@
 
 namespace hookbridge {
 
-// The request headers that matter, each with every value received.
+// The request headers that matter, each with every value received, and the
+// request id the answer carries. Views into the request: valid during a call.
 struct RequestHead {
   std::vector<std::string_view> authorization;
   std::vector<std::string_view> content_type;
   std::vector<std::string_view> content_encoding;
+  std::vector<std::string_view> traceparent;
+  std::vector<std::string_view> tracestate;
+  std::string_view request_id;
 };
 
 struct WebhookOptions {
   std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
   size_t max_body_bytes = kDefaultMaxBodyBytes;
+  // Set: refusals IsDeadLetterRefusal() takes become dead letters on this
+  // topic, answered 200 once PERSISTED (the content type is then judged after
+  // the body is read). Empty: they get their 4xx.
+  std::string dead_letter_topic;
 };
 
 // What became of a webhook's body: the answer, and for the access log the
@@ -44,20 +54,39 @@ struct WebhookResult {
 class WebhookHandler {
  public:
   using Clock = std::chrono::steady_clock;
+  using Done = std::function<void(WebhookResult)>;
 
   WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
                  WebhookOptions options);
 
   // An answer if the request is refused on its headers alone; nullopt means
-  // "read the body and call HandleBody".
+  // "read the body and call HandleBody" (with a dead-letter topic, a content
+  // type not taken is refused only then, as a dead letter).
   std::optional<HttpResponse> CheckHead(const RequestHead& head) const;
 
-  // `received` is when the request arrived: the deadline counts from there.
-  WebhookResult HandleBody(std::string body, Clock::time_point received);
+  // `done` is called exactly once: before HandleBody() returns when the body
+  // is refused or Kafka refuses the record at once, otherwise on the
+  // publisher's thread with the delivery report. `received` is when the
+  // request arrived: the acknowledgement latency counts from there. Returns
+  // the event id ("" if the body is no event), for the log when no outcome
+  // comes in time.
+  std::string HandleBody(const RequestHead& head, std::string body, Clock::time_point received,
+                         Done done);
 
+  // The answer when no outcome came within ack_timeout() of `received`.
+  static WebhookResult AckDeadlinePassed(std::string event_id);
+
+  std::chrono::milliseconds ack_timeout() const { return options_.ack_timeout; }
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
  private:
+  // The 415 for a content type or coding not taken; nullopt if they are fine.
+  static std::optional<HttpResponse> CheckContent(const RequestHead& head);
+  // Produces the dead letter of a body refused with `code` and `message`, and
+  // answers 200 once it is PERSISTED.
+  void DeadLetter(const RequestHead& head, std::string body, Clock::time_point received,
+                  ErrorCode code, std::string message, Done done);
+
   const KeyStore& keys_;
   Publisher& publisher_;
   Metrics& metrics_;

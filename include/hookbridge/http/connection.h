@@ -31,7 +31,7 @@ class Connection {
     kHandshake,  // TLS handshake in progress
     kHead,       // reading a request head (or idle, waiting for one)
     kBody,       // reading a webhook's body
-    kHandling,   // a handler thread has the request
+    kHandling,   // the webhook is published: waiting for its outcome
     kWriting,    // writing the answer
     kLingering,  // our side ended; discarding what the client still sends
   };
@@ -45,7 +45,6 @@ class Connection {
   Phase phase() const { return phase_; }
   void set_phase(Phase phase) { phase_ = phase; }
   HttpRequest& request() { return *request_; }
-  HttpRequest* request_pointer() { return request_.get(); }
   // Some of a request has arrived: not an idle connection.
   bool MidRequest() const;
 
@@ -74,6 +73,7 @@ class Connection {
 
   // Owned by the connection loop.
   bool webhook_in_flight = false;  // counted in the loop's in-flight total
+  uint64_t ticket = 0;             // while kHandling: the webhook's OutcomeMailbox ticket
   size_t answered = 0;             // answers given on this connection
   std::optional<std::multimap<Clock::time_point, Connection*>::iterator> timer;
 

@@ -10,13 +10,15 @@
 //                                   +------------ keep-alive ----------+
 //                                                   close --> kLingering --> closed
 //
-// The loop reads each request whole (or refuses it) before anything runs:
-// only a complete webhook reaches the handler pool, so a slow or idle client
-// never holds a handler thread. The handler thread reports the answer back
-// through Answered(); the loop writes it. Overload is decided here, in one
-// place: past max_in_flight webhooks a new one is answered 503 on its head,
-// and past max_connections a new connection is answered 503 before its
-// request is read (plain HTTP; over TLS it is closed).
+// The loop reads each request whole (or refuses it) before anything runs.
+// A complete webhook is handled here too: parsed and handed to the publisher,
+// which never blocks. No thread waits for Kafka: the outcome comes back
+// through the OutcomeMailbox when the delivery report does, and the loop
+// answers it, or answers 503 when the acknowledgement deadline passes first.
+// Overload is decided here, in one place: past max_in_flight webhooks a new
+// one is answered 503 on its head, and past max_connections a new connection
+// is answered 503 before its request is read (plain HTTP; over TLS it is
+// closed).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -26,17 +28,17 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "hookbridge/core/metrics.h"
+#include "hookbridge/http/access_log.h"
 #include "hookbridge/http/connection.h"
-#include "hookbridge/http/handler_pool.h"
 #include "hookbridge/http/http_request.h"
 #include "hookbridge/http/http_server.h"
+#include "hookbridge/http/outcome_mailbox.h"
 #include "hookbridge/http/routes.h"
 
 namespace hookbridge {
@@ -48,7 +50,7 @@ class ConnectionLoop {
   // `listen_socket`: bound and listening, now owned by the loop (closed when
   // it stops). `tls`: nullptr for plain HTTP.
   ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
-                 const Routes& routes, HandlerPool& pool, Metrics& metrics,
+                 const Routes& routes, Metrics& metrics, const LoopEventSource& events,
                  const std::atomic<bool>& closing_connections);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
@@ -72,9 +74,9 @@ class ConnectionLoop {
   bool OnHead(Connection& connection);
   bool StartRequest(Connection& connection);
   void Dispatch(Connection& connection);
-  // On a handler thread: the webhook of `connection` has its answer.
-  void Answered(Connection* connection);
-  void TakeAnswered();
+  void TakeOutcomes();
+  void StopWaiting(Connection& connection);
+  void AnswerWebhook(Connection& connection, WebhookResult outcome);
   // Answers on the loop: records the answer, then sends it.
   void Answer(Connection& connection, HttpResponse answer, bool body_unread);
   void Send(Connection& connection);
@@ -91,15 +93,20 @@ class ConnectionLoop {
   SSL_CTX* const tls_;
   const HttpServerOptions& options_;
   const Routes& routes_;
-  HandlerPool& pool_;
   Metrics& metrics_;
+  AccessLog access_log_;
+  LoopEventSource events_;  // served when readable; its callbacks may post outcomes
   const std::atomic<bool>& closing_connections_;
   int epoll_ = -1;
-  int wake_ = -1;  // eventfd: Stop() and Answered() wake the loop with it
+  // Shared with every pending publish callback; its eventfd also carries Stop().
+  const std::shared_ptr<OutcomeMailbox> mailbox_;
 
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   Timers timers_;
   std::vector<Connection*> next_requests_;  // answered and kept alive: read the next request
+  // Webhooks published and not yet answered, by ticket (never 0).
+  std::unordered_map<OutcomeMailbox::Ticket, Connection*> waiting_;
+  OutcomeMailbox::Ticket last_ticket_ = 0;
   size_t in_flight_ = 0;  // webhooks past their head and not yet answered
   bool stopping_ = false;
   std::optional<Clock::time_point> accept_paused_until_;  // out of file descriptors
@@ -108,8 +115,6 @@ class ConnectionLoop {
   std::array<char, 64 * 1024> scratch_;  // each read lands here first
 
   std::atomic<bool> stop_requested_{false};
-  std::mutex answered_mutex_;
-  std::vector<Connection*> answered_;  // handed back by handler threads
 };
 
 }  // namespace hookbridge

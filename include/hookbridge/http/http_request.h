@@ -1,11 +1,11 @@
 // One HTTP request from its first byte to its answer: everything the
-// connection loop, the routes, the handler thread and the access log know
-// about it, in one object passed explicitly.
+// connection loop, the routes and the access log know about it, in one object
+// passed explicitly.
 //
-// Owned by its connection for its whole life. While a handler thread runs the
-// webhook, the connection loop leaves the request alone; the loop takes it
-// back when the handler reports the answer. Views in `head` point into
-// `head_bytes`, so a request is never moved or copied once its head is in.
+// Owned by its connection for its whole life, used on the connection loop's
+// thread only (a webhook's outcome reaches it through the loop). Views in
+// `head` point into `head_bytes`, so a request is never moved or copied once
+// its head is in.
 #pragma once
 
 #include <chrono>
@@ -34,7 +34,7 @@ struct HttpRequest {
   Route route = Route::kOther;
   bool body_unread = false;     // answered before the body was read whole: the connection closes
   HttpResponse answer;
-  WebhookResult webhook;        // event id and delivery, once the webhook handler ran
+  WebhookResult webhook;        // event id, then the outcome, once the webhook is handled
 };
 
 }  // namespace hookbridge

@@ -1,12 +1,11 @@
 // The HTTP adapter: hookbridge's HTTP/1.1 server in front of a WebhookHandler.
 //
-// Two kinds of thread (docs/http-threads.md draws them):
-//   - the connection loop (one thread, epoll) owns every socket from accept
-//     to close: TLS handshakes, reading each request whole under its limits
-//     (request_head.h, chunked_body.h), answering what needs no handler,
-//     writing every answer, keep-alive, lingering closes, and overload;
-//   - the handler pool (HOOKBRIDGE_HTTP_THREADS) runs only the webhook
-//     handler, which waits for Kafka's delivery report.
+// One thread, the connection loop (hb-loop; docs/http-threads.md draws it),
+// owns every socket from accept to close: TLS handshakes, reading each request
+// whole under its limits (request_head.h, chunked_body.h), handing each
+// complete webhook to the handler, writing every answer, keep-alive, lingering
+// closes, deadlines and overload. No thread waits for Kafka: a webhook's
+// outcome comes back from the publisher's thread (outcome_mailbox.h).
 // Routes are in routes.h; every answer is counted and logged (access_log.h).
 #pragma once
 
@@ -31,7 +30,6 @@ struct HttpServerOptions {
       : host(config.listen_host),
         port(config.listen_port),
         webhook_path(config.webhook_path),
-        threads(static_cast<size_t>(config.http_threads)),
         max_in_flight(static_cast<size_t>(config.max_in_flight)),
         max_connections(static_cast<size_t>(config.max_connections)),
         tls_cert_file(config.tls_cert_file),
@@ -40,8 +38,7 @@ struct HttpServerOptions {
   std::string host;
   int port;  // 0: any free port
   std::string webhook_path;
-  size_t threads;          // handler threads
-  size_t max_in_flight;    // webhooks received, handled or waiting; past it, 503 at once
+  size_t max_in_flight;    // webhooks being read or waiting for Kafka; past it, 503 at once
   size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
   // (The body limit is the webhook handler's: Routes::max_body_bytes().)
   std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
@@ -57,16 +54,22 @@ struct HttpServerOptions {
   // After an answer given before the body was read, what the client still
   // sends is discarded this long, so that it reads the answer, not a reset.
   std::chrono::seconds linger{1};
-  // A webhook that waited this long for a handler thread is answered 503 at
-  // once: with the ack deadline on top, the sender (5 s) would give up anyway.
-  std::chrono::seconds max_wait_for_handler{1};
+};
+
+// A descriptor the connection loop watches besides its sockets, and what to
+// run on the loop's thread while it is readable. main.cc hands it the Kafka
+// producer's events, so that a delivery report is served on the thread that
+// writes the webhook's answer: one thread wake-up fewer per webhook.
+struct LoopEventSource {
+  int fd = -1;  // -1: none
+  std::function<void()> serve;
 };
 
 class HttpServer {
  public:
   // `readiness` is asked on every GET /readyz.
   HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
-             std::function<Readiness()> readiness);
+             std::function<Readiness()> readiness, LoopEventSource events = {});
   ~HttpServer();  // Stop()s
 
   // Binds and starts serving in the background. false and *error (naming the
@@ -86,6 +89,7 @@ class HttpServer {
   WebhookHandler& handler_;
   Metrics& metrics_;
   const std::function<Readiness()> readiness_;
+  const LoopEventSource events_;
   std::atomic<bool> closing_connections_{false};
   std::unique_ptr<Impl> impl_;  // while started
   int port_ = -1;

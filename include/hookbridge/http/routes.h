@@ -2,8 +2,7 @@
 // paths and methods.
 //
 //   POST <webhook path>            the webhook: checked on its head, then its
-//                                  body is read and HandleWebhook() runs on a
-//                                  handler thread
+//                                  body is read and HandleWebhook() publishes it
 //   GET|HEAD /healthz /readyz /metrics   answered at once, on the connection loop
 //   another method on these paths  405 with Allow
 //   any other path                 404
@@ -38,9 +37,11 @@ class Routes {
   // request.answer: true when the request is answered.
   bool AnswerOnHead(HttpRequest& request, const LoopState& state) const;
 
-  // On a handler thread: the webhook with its whole body. Sets request.answer.
-  void HandleWebhook(HttpRequest& request) const;
+  // The webhook with its whole body: published; `done` gets the outcome once
+  // (see WebhookHandler::HandleBody). Sets request.webhook.event_id.
+  void HandleWebhook(HttpRequest& request, WebhookHandler::Done done) const;
 
+  std::chrono::milliseconds ack_timeout() const { return handler_.ack_timeout(); }
   // The largest webhook body taken, however it is framed.
   size_t max_body_bytes() const { return handler_.max_body_bytes(); }
 

@@ -1,7 +1,12 @@
 // The Kafka adapter: a Publisher on a librdkafka producer.
 //
-// Each Publish() produces one record without blocking; a background thread
-// serves librdkafka's delivery reports and completes each record's future.
+// Each Publish() produces one record without blocking. librdkafka's events
+// (delivery reports, which call each record's callback; statistics; errors)
+// are served either by a thread of the publisher's own (hb-kafka-poll), or,
+// with KafkaOptions::caller_serves_events, by the caller's event loop:
+// events_fd() turns readable when some wait and ServeEvents() serves them.
+// The HTTP server's loop does so, which saves a thread wake-up on the way
+// from Kafka's acknowledgement to the webhook's answer.
 // Only a report with no error and status PERSISTED (acks=all) counts as
 // stored. Idempotence is off by default: librdkafka 2.0.2 can raise a fatal
 // "sequence desynchronization" error with it on (upstream issue 4438). After a
@@ -40,6 +45,9 @@ struct KafkaOptions {
   std::chrono::milliseconds statistics_interval{1000};
   // Raw librdkafka properties, applied over hookbridge's defaults.
   std::vector<std::pair<std::string, std::string>> properties;
+  // false: a thread of the publisher's own serves librdkafka's events. true:
+  // the caller must, through events_fd() and ServeEvents().
+  bool caller_serves_events = false;
 };
 
 class KafkaPublisher final : public Publisher {
@@ -51,11 +59,16 @@ class KafkaPublisher final : public Publisher {
   static const char* LibraryVersion();
   ~KafkaPublisher() override;  // flushes (bounded, unless Flush() ran), then fails what is left
 
-  std::future<PublishResult> Publish(KafkaRecord record) override;
+  void Publish(KafkaRecord record, Done done) override;
 
   // Waits until every record produced so far has its delivery report, at most
-  // `timeout`. Returns how many are still outstanding.
+  // `timeout`, serving events meanwhile. Returns how many are still outstanding.
   int Flush(std::chrono::milliseconds timeout);
+
+  // With caller_serves_events: readable (level-triggered) while events wait;
+  // ServeEvents(), on the caller's one event-loop thread, serves them all.
+  int events_fd() const { return events_fd_; }
+  void ServeEvents();
 
   bool fatal_error() const { return fatal_error_.load(); }
   ProducerHealth Health() const;
@@ -82,7 +95,8 @@ class KafkaPublisher final : public Publisher {
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again
-  std::thread poller_;
+  std::thread poller_;  // unless caller_serves_events
+  int events_fd_ = -1;  // with caller_serves_events: an eventfd librdkafka writes to
 };
 
 }  // namespace hookbridge
