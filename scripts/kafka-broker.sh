@@ -6,6 +6,9 @@
 # Usage: kafka-broker.sh fetch | start | stop | pid | create-topic NAME PARTITIONS
 #                       | kill | restart
 #
+# scripts/kafka-cluster.sh sources this file for fetch, write_log4j, run_java
+# and random_cluster_id (sourced, it defines them and runs no command).
+#
 # start wipes any state left behind and formats a fresh one; stop stops the
 # broker and removes its state. For fault tests: kill SIGKILLs the broker and
 # keeps its state dir as the crash left it; restart relaunches a broker on that
@@ -213,6 +216,9 @@ create_topic() {
     --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
     --topic "$1" --partitions "$2" --replication-factor 1
 }
+
+# Sourced (by kafka-cluster.sh): the functions only.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 
 case ${1:-} in
   fetch) fetch ;;
