@@ -244,9 +244,11 @@ signal_and_wait() {
   done
 }
 
+# SIGKILL: the state is wiped anyway, and a clean shutdown of the last node
+# would hang once the other two are gone (no controller quorum).
 stop_all() {
   local n
-  for n in "${NODES[@]}"; do signal_and_wait "$n" TERM 30; done
+  for n in "${NODES[@]}"; do signal_and_wait "$n" KILL 30; done
   net_down
   rm -rf "$CLUSTER_STATE"
 }
