@@ -20,7 +20,8 @@
 #   bootstrap                  print the bootstrap servers
 #   create-topic NAME PARTS    RF 3, min.insync.replicas=2, then wait-in-sync
 #   wait-in-sync NAME [SECS]   until every partition has a leader and all 3 in sync
-#   isr NAME                   "partition P leader L isr A,B,C" per partition
+#   isr NAME [NODE]            "partition P leader L isr A,B,C" per partition
+#                              (as NODE sees it; default: any node)
 #   leader NAME PARTITION      the partition's leader node id (-1: none)
 #   controller                 the active controller's node id
 #   pid N | kill N | term N | pause N | resume N | restart N
@@ -30,6 +31,7 @@
 #   cut N PEER...              partition node N from each PEER (a node id, or
 #                              "client" for this host: hookbridge, tools)
 #   heal                       remove every cut
+#   log-tail N LINES           the end of node N's broker log
 #
 # Env: KAFKA_CLUSTER_PORT (19600), KAFKA_CLUSTER_STATE_DIR
 # (/tmp/hookbridge-kafka-cluster), KAFKA_CLUSTER_NET (10.196.0: a /24 no one
@@ -185,8 +187,15 @@ launch() {
   echo $! >"$dir/broker.pid"
 }
 
-# The metadata as a client sees it (kcat), from any node that answers.
-metadata() { kcat -b "$(bootstrap)" -L -m 5 "$@" 2>/dev/null; }
+# The metadata as a client sees it (kcat), from any node that answers, or
+# from node $ASK only: a node cut off from the others has its own, stale view.
+ASK=
+metadata() {
+  local servers
+  servers=$(bootstrap)
+  [[ -z $ASK ]] || servers=$(ip_of "$ASK"):$(port_of "$ASK")
+  kcat -b "$servers" -L -m 5 "$@" 2>/dev/null
+}
 
 # Waits until `check` succeeds; on timeout prints the nodes' log tails, fails.
 wait_for() {
@@ -310,17 +319,20 @@ case $command in
   bootstrap) bootstrap ;;
   create-topic) create_topic "$@" ;;
   wait-in-sync) wait_for "topic $1 in sync" "${2:-$START_TIMEOUT}" "all_in_sync $1" ;;
-  isr) isr "$1" ;;
+  isr) [[ -z ${2:-} ]] || { check_node "$2"; ASK=$2; }
+       isr "$1" ;;
   leader) leader "$@" ;;
   controller) controller ;;
   pid) check_node "${1:-}"; node_pid "$1" || die "node $1 is not running" ;;
   kill) check_node "${1:-}"; node_pid "$1" >/dev/null || die "node $1 is not running"
         signal_and_wait "$1" KILL 30 ;;
   term) check_node "${1:-}"; signal_and_wait "$1" TERM 60 ;;
-  pause) check_node "${1:-}"; kill -STOP "$(node_pid "$1")" ;;
-  resume) check_node "${1:-}"; kill -CONT "$(node_pid "$1")" ;;
+  pause) check_node "${1:-}"; pid=$(node_pid "$1") || die "node $1 is not running"
+         kill -STOP "$pid" ;;
+  resume) check_node "${1:-}"; pid=$(node_pid "$1") && kill -CONT "$pid" || true ;;
   restart) restart "${1:-}" ;;
   cut) cut "$@" ;;
+  log-tail) check_node "${1:-}"; tail -n "${2:-50}" "$(node_dir "$1")/broker.log" 2>/dev/null || true ;;
   heal) heal ;;
   *) die "usage: $0 start|stop|bootstrap|create-topic NAME PARTS|wait-in-sync NAME [SECS]|isr NAME|leader NAME P|controller|pid|kill|term|pause|resume|restart N|cut N PEER...|heal" ;;
 esac
