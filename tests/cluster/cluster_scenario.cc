@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -17,7 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* kApiKey = "cluster-key-0123456789abcdef";
-const std::string kReportDir = CLUSTER_REPORT_DIR;
 
 std::string Fixed(double value, int decimals) {
   char text[64];
@@ -28,6 +28,11 @@ std::string Fixed(double value, int decimals) {
 }  // namespace
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
+
+std::string ReportDir() {
+  const char* dir = std::getenv("HOOKBRIDGE_CLUSTER_REPORT_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : CLUSTER_REPORT_DIR;
+}
 
 void ClusterScenario::StartScenario(const std::string& name) {
   scenario_ = name;
@@ -128,8 +133,8 @@ void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
   for (const std::string& pair : report_.order_violation_sample) text << "order: " << pair << "\n";
   for (const std::string& answer : report_.other_answers) text << "other answer: " << answer << "\n";
   std::cout << text.str() << std::flush;
-  mkdir(kReportDir.c_str(), 0755);
-  std::ofstream(kReportDir + "/" + scenario_ + ".txt") << text.str();
+  mkdir(ReportDir().c_str(), 0755);
+  std::ofstream(ReportDir() + "/" + scenario_ + ".txt") << text.str();
 
   EXPECT_TRUE(report_.consume_complete) << report_.consume_error;
   EXPECT_EQ(report_.missing, 0u) << "acknowledged but not in Kafka";

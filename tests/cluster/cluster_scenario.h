@@ -62,5 +62,7 @@ class ClusterScenario : public ::testing::Test {
 };
 
 double Seconds(Clock::duration duration);
+// <build>/cluster-reports, or HOOKBRIDGE_CLUSTER_REPORT_DIR.
+std::string ReportDir();
 
 }  // namespace hookbridge::cluster

@@ -18,10 +18,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Paced so that 20,000 events span the fault and the recovery (about 50 s);
-// the rolling restart, three restarts in turn, gets a longer run.
-constexpr double kRate = 400;
-constexpr double kRollingRestartRate = 150;
+// Paced so that 20,000 events span the fault and the recovery (about 35 s);
+// the rolling restart, three restarts in turn (about 60 s), gets a longer run.
+constexpr double kRate = 600;
+constexpr double kRollingRestartRate = 200;
 
 std::string Text(double seconds) { return std::to_string(seconds).substr(0, 5) + " s"; }
 

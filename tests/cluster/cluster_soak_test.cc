@@ -7,8 +7,10 @@
 // median of the first third, with generous margins, never a single sample.
 //
 // HOOKBRIDGE_SOAK_SECONDS (180 in CI; the README quotes a 20-minute run).
-// Writes <build>/cluster-reports/soak.txt, soak-samples.csv and soak.png.
+// Writes soak.txt, soak-samples.csv and soak.png to <build>/cluster-reports
+// (HOOKBRIDGE_CLUSTER_REPORT_DIR).
 #include <dirent.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -154,7 +156,8 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
                 fds.first, fds.last, threads.first, threads.last);
   Note(line);
 
-  const std::string csv = std::string(CLUSTER_REPORT_DIR) + "/soak-samples.csv";
+  mkdir(ReportDir().c_str(), 0755);
+  const std::string csv = ReportDir() + "/soak-samples.csv";
   {
     std::ofstream out(csv);
     out << "seconds,rss_mib,open_fds,threads,acknowledged,restarting_node\n";
@@ -166,7 +169,7 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
   ASSERT_NO_FATAL_FAILURE(Finish({}, soak_start, "(soak) the start of the fixed-rate run"));
   EXPECT_TRUE(test_support::RunScript(
       std::string(HOOKBRIDGE_SOURCE_DIR) + "/tests/cluster/plot_soak.sh",
-      {csv, std::string(CLUSTER_REPORT_DIR) + "/soak.png", std::to_string(warm_up_s)}, {}))
+      {csv, ReportDir() + "/soak.png", std::to_string(warm_up_s)}, {}))
       << "could not draw the soak plot";
 
   EXPECT_GE(restarts, static_cast<int>(duration / kRestartEvery) - 1);

@@ -1,6 +1,6 @@
 #include "kafka_cluster.h"
 
-#include <fstream>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -24,12 +24,19 @@ KafkaCluster::KafkaCluster() {
 }
 
 bool KafkaCluster::Run(const std::vector<std::string>& args, std::string* output) const {
-  return test_support::RunScript(kScript, args,
-                                 {{"KAFKA_CLUSTER_PORT", CLUSTER_PORT},
-                                  {"KAFKA_CLUSTER_STATE_DIR", CLUSTER_STATE_DIR},
-                                  {"KAFKA_CLUSTER_NET", CLUSTER_NET},
-                                  {"KAFKA_CLUSTER_NETNS_PREFIX", CLUSTER_NETNS_PREFIX}},
-                                 output);
+  // The build's cluster, unless the environment names another (a manual
+  // run next to CI's, e.g. the long soak).
+  auto setting = [](const char* name, const char* build_value) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr && *value != '\0' ? value : build_value);
+  };
+  return test_support::RunScript(
+      kScript, args,
+      {{"KAFKA_CLUSTER_PORT", setting("KAFKA_CLUSTER_PORT", CLUSTER_PORT)},
+       {"KAFKA_CLUSTER_STATE_DIR", setting("KAFKA_CLUSTER_STATE_DIR", CLUSTER_STATE_DIR)},
+       {"KAFKA_CLUSTER_NET", setting("KAFKA_CLUSTER_NET", CLUSTER_NET)},
+       {"KAFKA_CLUSTER_NETNS_PREFIX", setting("KAFKA_CLUSTER_NETNS_PREFIX", CLUSTER_NETNS_PREFIX)}},
+      output);
 }
 
 bool KafkaCluster::CreateTopic(const std::string& topic, int partitions) {
