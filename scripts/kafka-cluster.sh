@@ -41,7 +41,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CLUSTER_STATE=${KAFKA_CLUSTER_STATE_DIR:-/tmp/hookbridge-kafka-cluster}
-# kafka-broker.sh's functions (fetch, write_log4j, run_java,
+# kafka-broker.sh's functions (fetch, write_log4j, run_java, running_pid,
 # random_cluster_id) work on $STATE: the cluster's top directory.
 KAFKA_STATE_DIR=$CLUSTER_STATE
 # shellcheck source=kafka-broker.sh
@@ -135,16 +135,8 @@ heal() {
 
 # --- the nodes --------------------------------------------------------------
 
-# A pid is node N's only if it is a live (not zombie) kafka.Kafka on N's
-# config: pids get reused, and a SIGKILLed JVM may linger as a zombie.
-node_pid() {
-  local n=$1 pid
-  pid=$(cat "$(node_dir "$n")/broker.pid" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  grep -qa "$(node_dir "$n")/server.properties" "/proc/$pid/cmdline" 2>/dev/null || return 1
-  [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 1
-  echo "$pid"
-}
+# node N's live JVM (kafka-broker.sh's check: live, not a zombie, on N's config).
+node_pid() { running_pid "$(node_dir "$1")/broker.pid" "$(node_dir "$1")/server.properties"; }
 
 write_node_properties() {
   local n=$1 voters="" m
