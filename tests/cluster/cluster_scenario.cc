@@ -119,7 +119,7 @@ void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
        << " missing=" << report_.missing << " duplicates=" << report_.duplicates
        << " order_violations=" << report_.order_violations
        << " seconds_without_2xx=" << run_->SecondsWithoutAcknowledgement()
-       << " first_2xx_after_recovery_s=" << Fixed(first_2xx, 2)
+       << " first_2xx_after_recovery_s=" << (first_2xx < 0 ? "none(load_over)" : Fixed(first_2xx, 2))
        << " send_s=" << Fixed(report_.send_seconds, 1)
        << " duration_s=" << Fixed(Seconds(Clock::now() - started_), 0) << "\n";
   text << "recovery: " << recovery << "\n";

@@ -111,14 +111,17 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
 // Brokers down are a cluster-wide condition that /readyz does not report
 // (docs/operations.md): this gauge does, and its setter says when it changed
 // so that the publisher logs each change once.
-TEST(MetricsTest, BrokersKnownAndUpAreGaugesThatReportTheirChanges) {
+TEST(MetricsTest, BrokersAreGaugesAndAChangeOfUnreachableIsReported) {
   Metrics metrics("2.0.2");
-  EXPECT_TRUE(metrics.SetBrokers(3, 3));
-  EXPECT_FALSE(metrics.SetBrokers(3, 3));
-  EXPECT_TRUE(metrics.SetBrokers(3, 1));
+  EXPECT_FALSE(metrics.SetBrokers(3, 3, 0));  // as at start: nothing to log
+  EXPECT_FALSE(metrics.SetBrokers(4, 3, 0));  // a broker we never needed
+  EXPECT_TRUE(metrics.SetBrokers(3, 1, 2));
+  EXPECT_FALSE(metrics.SetBrokers(3, 1, 2));
   Exposition exposition = Scrape(metrics);
   EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="known"})"), 3);
   EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="up"})"), 1);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="unreachable"})"), 2);
+  EXPECT_TRUE(metrics.SetBrokers(3, 3, 0));
 }
 
 TEST(MetricsTest, BuildInfoNamesTheVersionAndLibrdkafkaAndIsOne) {
