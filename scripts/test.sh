@@ -9,8 +9,9 @@
 # three-node Kafka cluster in network namespaces, tests/cluster) runs in the
 # normal build only: it proves Kafka's replication with hookbridge's producer
 # settings, which a sanitizer build does not change, and takes about 14
-# minutes (cluster start 30 s, seven scenarios 9.5 min, soak 4 min). Then the fuzzers run for a bounded time, and the benchmark runs once in its
-# smoke version (seconds; it checks that the harness works, not timings).
+# minutes (cluster start 30 s, seven scenarios 9.5 min, soak 4 min). Then
+# the fuzzers run for a bounded time, and the benchmark runs once in its smoke
+# version (seconds; it checks that the harness works, not timings).
 #
 # scripts/test.sh --quick is the developer's loop, in seconds: the normal
 # build only (no install step, no sanitizer build, fuzzers or benchmark), then
@@ -23,8 +24,8 @@
 # hostile (hostile input, slow clients, overload), faults (loss checker under
 # broker and process faults, real brokers), cluster (the loss checker on a
 # three-node cluster: leader and controller kills, two of three down, rolling
-# restart, a paused node, network partitions, soak), scaleout (three instances behind
-# nginx), consumer (the example consumer), deploy (manifests and image).
+# restart, a paused node, network partitions, soak), scaleout (three
+# instances behind nginx), consumer (the example consumer), deploy (manifests and image).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
