@@ -22,6 +22,7 @@ class HookbridgeProcess {
 
   bool started() const { return port_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // for sampling its memory, descriptors, threads
   const std::string& output() const;  // stdout and stderr so far
 
   // Sends `signal` without waiting (false if the process is gone).
