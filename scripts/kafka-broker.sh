@@ -6,6 +6,10 @@
 # Usage: kafka-broker.sh fetch | start | stop | pid | create-topic NAME PARTITIONS
 #                       | kill | restart
 #
+# scripts/kafka-cluster.sh sources this file for fetch, write_log4j, run_java,
+# running_pid and random_cluster_id (sourced, it defines them and runs no
+# command).
+#
 # start wipes any state left behind and formats a fresh one; stop stops the
 # broker and removes its state. For fault tests: kill SIGKILLs the broker and
 # keeps its state dir as the crash left it; restart relaunches a broker on that
@@ -70,11 +74,12 @@ run_java() {
 # A pid is ours only if that process is a live (not zombie) kafka.Kafka on
 # our config: pids get reused, and a SIGKILLed broker may linger as a zombie
 # when PID 1 does not reap.
+# Another broker's: running_pid PIDFILE CONFIG (kafka-cluster.sh's nodes).
 running_pid() {
-  local pid
-  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  local pid pidfile=${1:-$PIDFILE} config=${2:-$STATE/server.properties}
+  pid=$(cat "$pidfile" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  grep -qa "$STATE/server.properties" "/proc/$pid/cmdline" 2>/dev/null || return 1
+  grep -qa "$config" "/proc/$pid/cmdline" 2>/dev/null || return 1
   [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 1
   echo "$pid"
 }
@@ -213,6 +218,9 @@ create_topic() {
     --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
     --topic "$1" --partitions "$2" --replication-factor 1
 }
+
+# Sourced (by kafka-cluster.sh): the functions only.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 
 case ${1:-} in
   fetch) fetch ;;

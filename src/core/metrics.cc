@@ -106,6 +106,12 @@ void Metrics::CountDeadLetter(std::string_view reason) {
 
 void Metrics::ObserveAck(Seconds receive_to_ack) { ack_duration_.Observe(receive_to_ack); }
 
+bool Metrics::SetBrokers(int64_t known, int64_t up, int64_t unreachable) {
+  brokers_known_ = known;
+  brokers_up_ = up;
+  return brokers_unreachable_.exchange(unreachable) != unreachable;
+}
+
 void Metrics::CountDeliveryError(std::string_view librdkafka_error_name) {
   std::lock_guard<std::mutex> lock(mutex_);
   IncrementLabelled(delivery_errors_, librdkafka_error_name);
@@ -176,6 +182,14 @@ std::string Metrics::Render() const {
   for (const auto& [error, count] : delivery_errors_) {
     Sample(out, "hookbridge_kafka_delivery_errors_total", Label("error", error), static_cast<double>(count));
   }
+  Header(out, "hookbridge_kafka_brokers", "gauge",
+         "Brokers of the Kafka cluster: known from metadata, up (connected), unreachable "
+         "(a connection is wanted and down). Webhooks on partitions without enough in-sync "
+         "replicas get 503.");
+  Sample(out, "hookbridge_kafka_brokers", Label("state", "known"), static_cast<double>(brokers_known_));
+  Sample(out, "hookbridge_kafka_brokers", Label("state", "up"), static_cast<double>(brokers_up_));
+  Sample(out, "hookbridge_kafka_brokers", Label("state", "unreachable"),
+         static_cast<double>(brokers_unreachable_));
   Header(out, "hookbridge_kafka_broker_rtt_seconds", "gauge",
          "Average broker round-trip time from librdkafka's statistics, by broker id.");
   for (const auto& [broker, seconds] : broker_rtt_seconds_) {

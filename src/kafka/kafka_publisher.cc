@@ -264,15 +264,26 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   };
   publisher->metrics_.SetProducerQueue(integer(stats, "msg_cnt", 0), integer(stats, "msg_size", 0));
   bool connected = false;
+  int64_t brokers_known = 0;
+  int64_t brokers_up = 0;
+  int64_t brokers_unreachable = 0;
   std::map<std::string, double> rtt_by_broker;
   if (stats.HasMember("brokers") && stats["brokers"].IsObject()) {
     for (const auto& entry : stats["brokers"].GetObject()) {
       const rapidjson::Value& broker = entry.value;
       if (!broker.IsObject()) continue;
       auto state = broker.FindMember("state");
-      connected |= state != broker.MemberEnd() && state->value.IsString() &&
-                   std::string_view(state->value.GetString()) == "UP";
+      const std::string_view state_name = state != broker.MemberEnd() && state->value.IsString()
+                                              ? state->value.GetString()
+                                              : "";
+      connected |= state_name == "UP";
       int64_t node = integer(broker, "nodeid", -1);  // -1: a bootstrap address, not a broker yet
+      if (node >= 0) {
+        ++brokers_known;
+        brokers_up += state_name == "UP" ? 1 : 0;
+        // INIT: never needed (sparse connections: no partition of ours there).
+        brokers_unreachable += state_name != "UP" && state_name != "INIT" ? 1 : 0;
+      }
       auto rtt = broker.FindMember("rtt");
       if (node >= 0 && rtt != broker.MemberEnd() && rtt->value.IsObject()) {
         rtt_by_broker[std::to_string(node)] = static_cast<double>(integer(rtt->value, "avg", 0)) / 1e6;
@@ -296,6 +307,17 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   publisher->broker_connected_ = connected;
   publisher->topic_metadata_ = topic_known;
   publisher->metrics_.SetBrokerRtt(rtt_by_broker);
+  // A cluster with brokers down stays ready (every instance shares the
+  // condition; see docs/operations.md): the log and /metrics say it instead.
+  if (publisher->metrics_.SetBrokers(brokers_known, brokers_up, brokers_unreachable)) {
+    Log(brokers_unreachable > 0 ? LogLevel::kWarn : LogLevel::kInfo,
+        brokers_unreachable > 0
+            ? "Kafka brokers unreachable: records for partitions without enough in-sync replicas get 503"
+            : "Kafka brokers all reachable",
+        {{"brokers_known", std::to_string(brokers_known)},
+         {"brokers_up", std::to_string(brokers_up)},
+         {"brokers_unreachable", std::to_string(brokers_unreachable)}});
+  }
   return 0;  // librdkafka frees the JSON
 }
 

@@ -19,6 +19,7 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
+  pid_t pid() const { return pid_; }  // for sampling its memory, descriptors, threads
   const std::string& output() const;  // stdout and stderr so far
 
   // Sends `signal` without waiting (false if the process is gone).

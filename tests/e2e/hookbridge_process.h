@@ -21,6 +21,7 @@ class HookbridgeProcess {
 
   bool started() const { return port_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }  // for sampling its memory, descriptors, threads
   const std::string& output() const { return process_.output(); }  // stdout and stderr so far
 
   // Sends `signal` without waiting (false if the process is gone).

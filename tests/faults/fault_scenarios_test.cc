@@ -18,33 +18,28 @@
 // scenarios' brokers listen on BASE, BASE+2, BASE+4, BASE+6, their controllers
 // on the next port up; a pair that is taken is skipped for a free one).
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <string_view>
 #include <thread>
 
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
 #include "../support/loopback.h"
+#include "../support/run_script.h"
 #include "../support/tail.h"
 #include "loss_checker.h"
-
-extern char** environ;
 
 namespace hookbridge::faults {
 namespace {
@@ -99,59 +94,11 @@ class Broker {
   Broker(int port, std::string state_dir) : port_(port), state_dir_(std::move(state_dir)) {}
 
   // Runs `kafka-broker.sh command`; true on exit status 0. *output gets
-  // stdout and stderr. The script runs with no file descriptors of ours but
-  // the output pipe: a broker it launches must not keep our sockets open.
+  // stdout and stderr.
   bool Run(const std::string& command, std::string* output = nullptr) const {
-    std::vector<std::string> env_strings = {"KAFKA_PORT=" + std::to_string(port_),
-                                            "KAFKA_STATE_DIR=" + state_dir_};
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      std::string_view text = *entry;
-      if (text.rfind("KAFKA_PORT=", 0) != 0 && text.rfind("KAFKA_STATE_DIR=", 0) != 0) {
-        env_strings.emplace_back(text);
-      }
-    }
-    std::vector<char*> envp;
-    for (auto& entry : env_strings) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    std::string script = kScript;
-    std::string argument = command;
-    char bash[] = "/bin/bash";
-    char* argv[] = {bash, script.data(), argument.data(), nullptr};
-
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return false;
-    pid_t pid = fork();
-    if (pid == 0) {  // only async-signal-safe calls from here on
-      dup2(pipe_fds[1], STDOUT_FILENO);
-      dup2(pipe_fds[1], STDERR_FILENO);
-      int null = open("/dev/null", O_RDONLY);
-      dup2(null, STDIN_FILENO);
-      if (close_range(3, ~0U, 0) != 0) {
-        for (int fd = 3; fd < 65536; ++fd) close(fd);
-      }
-      execve(bash, argv, envp.data());
-      _exit(127);
-    }
-    close(pipe_fds[1]);
-    std::string text;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(pipe_fds[0], buffer, sizeof buffer)) != 0) {
-      if (n > 0)
-        text.append(buffer, static_cast<size_t>(n));
-      else if (errno != EINTR)
-        break;
-    }
-    close(pipe_fds[0]);
-    int status = -1;
-    if (pid > 0) {
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
-    if (output != nullptr) *output = text;
-    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok) std::cerr << "kafka-broker.sh " << command << " failed:\n" << text << "\n";
-    return ok;
+    return test_support::RunScript(
+        kScript, {command}, {{"KAFKA_PORT", std::to_string(port_)}, {"KAFKA_STATE_DIR", state_dir_}},
+        output);
   }
 
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }

@@ -108,6 +108,14 @@ void LoadRun::Sender(int sender, unsigned seed) {
   while (!stop_) {
     size_t n = NextEvent(sender, &cursor);
     if (n >= options_.events) break;
+    if (options_.rate_per_second > 0) {
+      auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                              static_cast<double>(n) / options_.rate_per_second));
+      while (!stop_ && Clock::now() < due) {
+        std::this_thread::sleep_for(
+            std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(20)));
+      }
+    }
     const std::string body = EventBody(n);
     uint32_t attempts = 0;
     bool acknowledged = false;
@@ -255,6 +263,44 @@ std::vector<size_t> LoadRun::AcknowledgedSoFar() const {
     if (outcomes_[n].acknowledged) ids.push_back(n);
   }
   return ids;
+}
+
+size_t LoadRun::AcknowledgedBetween(Clock::time_point from, Clock::time_point to) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t count = 0;
+  for (const EventOutcome& outcome : outcomes_) {
+    count += outcome.acknowledged && outcome.acknowledged_at >= from && outcome.acknowledged_at < to
+                 ? 1
+                 : 0;
+  }
+  return count;
+}
+
+double LoadRun::SecondsToFirstAcknowledgementAfter(Clock::time_point at) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool found = false;
+  Clock::time_point first{};
+  for (const EventOutcome& outcome : outcomes_) {
+    if (outcome.acknowledged && outcome.acknowledged_at >= at &&
+        (!found || outcome.acknowledged_at < first)) {
+      first = outcome.acknowledged_at;
+      found = true;
+    }
+  }
+  return found ? std::chrono::duration<double>(first - at).count() : -1;
+}
+
+size_t LoadRun::SecondsWithoutAcknowledgement() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<bool> second_had_2xx;
+  for (const EventOutcome& outcome : outcomes_) {
+    if (!outcome.acknowledged) continue;
+    auto second = static_cast<size_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(outcome.acknowledged_at - start_).count());
+    if (second >= second_had_2xx.size()) second_had_2xx.resize(second + 1, false);
+    second_had_2xx[second] = true;
+  }
+  return static_cast<size_t>(std::count(second_had_2xx.begin(), second_had_2xx.end(), false));
 }
 
 std::chrono::duration<double> LoadRun::elapsed() const {

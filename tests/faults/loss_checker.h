@@ -48,6 +48,11 @@ struct LoadOptions {
   // hookbridge's own deadline is shorter, so this only catches a wedged server.
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds read_timeout{10000};
+  // Events started per second, over all senders (0: as fast as they go).
+  // Event n is first sent no earlier than n / rate after Start(), so a run
+  // spans a fault that takes long (a rolling restart, a soak); retries are
+  // not paced.
+  double rate_per_second = 0;
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{200};
 };
@@ -122,6 +127,12 @@ class LoadRun {
   bool WaitForAcknowledged(size_t count, std::chrono::milliseconds timeout) const;
   // The ids acknowledged so far (copy, for "acknowledged before the fault").
   std::vector<size_t> AcknowledgedSoFar() const;
+  // Events whose 2xx arrived in [from, to).
+  size_t AcknowledgedBetween(Clock::time_point from, Clock::time_point to) const;
+  // Seconds from `at` until the first 2xx that arrived after it; -1 if none.
+  double SecondsToFirstAcknowledgementAfter(Clock::time_point at) const;
+  // Whole seconds since Start(), up to the last 2xx, in which no 2xx arrived.
+  size_t SecondsWithoutAcknowledgement() const;
 
   const LoadOptions& options() const { return options_; }
   std::string EventId(size_t n) const;

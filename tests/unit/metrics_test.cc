@@ -84,6 +84,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {"hookbridge_kafka_producer_queue_messages", "gauge"},
       {"hookbridge_kafka_producer_queue_bytes", "gauge"},
       {"hookbridge_kafka_delivery_errors_total", "counter"},
+      {"hookbridge_kafka_brokers", "gauge"},
       {"hookbridge_kafka_broker_rtt_seconds", "gauge"},
       {"hookbridge_api_key_reloads_total", "counter"},
       {"hookbridge_api_keys", "gauge"},
@@ -106,6 +107,22 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       EXPECT_EQ(name.substr(name.size() - 8), "_seconds") << name;
     }
   }
+}
+
+// Brokers down are a cluster-wide condition that /readyz does not report
+// (docs/operations.md): this gauge does, and its setter says when it changed
+// so that the publisher logs each change once.
+TEST(MetricsTest, BrokersAreGaugesAndAChangeOfUnreachableIsReported) {
+  Metrics metrics("2.0.2");
+  EXPECT_FALSE(metrics.SetBrokers(3, 3, 0));  // as at start: nothing to log
+  EXPECT_FALSE(metrics.SetBrokers(4, 3, 0));  // a broker we never needed
+  EXPECT_TRUE(metrics.SetBrokers(3, 1, 2));
+  EXPECT_FALSE(metrics.SetBrokers(3, 1, 2));
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="known"})"), 3);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="up"})"), 1);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="unreachable"})"), 2);
+  EXPECT_TRUE(metrics.SetBrokers(3, 3, 0));
 }
 
 TEST(MetricsTest, BuildInfoNamesTheVersionAndLibrdkafkaAndIsOne) {

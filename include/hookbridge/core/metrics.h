@@ -57,6 +57,11 @@ class Metrics {
   void SetIdleConnections(size_t connections) { idle_connections_ = static_cast<int64_t>(connections); }
   void SetProducerQueue(int64_t messages, int64_t bytes);
   void SetBrokerRtt(const std::map<std::string, double>& seconds_by_broker_id);
+  // Brokers of the cluster that librdkafka knows, those it is connected to,
+  // and those it wants a connection to but has none (a broker it never
+  // needed, with no partition of the topic, is neither up nor unreachable).
+  // Returns true when the unreachable count changed (the caller logs it).
+  bool SetBrokers(int64_t known, int64_t up, int64_t unreachable);
   void CountKeyReload(bool succeeded);
   void SetApiKeyCount(size_t keys) { api_keys_ = static_cast<int64_t>(keys); }
   void SetReady(bool ready) { ready_ = ready ? 1 : 0; }
@@ -78,6 +83,9 @@ class Metrics {
   std::atomic<uint64_t> turned_away_{0};
   std::atomic<int64_t> queue_messages_{0};
   std::atomic<int64_t> queue_bytes_{0};
+  std::atomic<int64_t> brokers_known_{0};
+  std::atomic<int64_t> brokers_up_{0};
+  std::atomic<int64_t> brokers_unreachable_{0};
   std::atomic<uint64_t> key_reloads_ok_{0};
   std::atomic<uint64_t> key_reloads_failed_{0};
   std::atomic<int64_t> api_keys_{0};
