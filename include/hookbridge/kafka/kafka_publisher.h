@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -71,6 +72,10 @@ class KafkaPublisher final : public Publisher {
   void ServeEvents();
 
   bool fatal_error() const { return fatal_error_.load(); }
+  // Health().topic_metadata holds when the publisher's own topic and each of
+  // `topics` (every topic the sources use) has partitions with leaders.
+  // Called again after a reload of the sources; thread-safe.
+  void WatchTopics(const std::vector<std::string>& topics);
   ProducerHealth Health() const;
 
   // Fault injection for tests: raises a fatal producer error, as librdkafka
@@ -92,6 +97,10 @@ class KafkaPublisher final : public Publisher {
   std::atomic<bool> broker_connected_{false};
   std::atomic<bool> topic_metadata_{false};
   std::string topic_name_;
+  std::mutex watched_mutex_;  // guards watched_
+  // Topics besides topic_name_ whose metadata readiness needs; each handle
+  // keeps the topic in librdkafka's statistics.
+  std::vector<std::pair<std::string, rd_kafka_topic_s*>> watched_;
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again
