@@ -99,8 +99,9 @@ std::vector<std::string> ReadSecrets(const std::string& path, const std::string&
   if (!file) Fail(field, "cannot read " + Quoted(path));
   std::stringstream contents;
   contents << file.rdbuf();
+  const std::string text = contents.str();  // Split() gives views into it
   std::vector<std::string> secrets;
-  for (std::string_view line : Split(contents.str(), '\n')) {
+  for (std::string_view line : Split(text, '\n')) {
     line = Trim(line);
     if (line.empty() || line.front() == '#') continue;
     secrets.emplace_back(line);
