@@ -118,6 +118,14 @@ class WebhookSourcesTest : public ::testing::Test {
   WebhookOptions options_;
 };
 
+// The test signer itself, on the Standard Webhooks specification's known answer.
+TEST(WebhookSignerTest, StandardWebhooksKnownAnswer) {
+  EXPECT_EQ(test_support::StandardWebhooksSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                                    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                                                    R"({"test": 2432232314})"),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
 TEST_F(WebhookSourcesTest, TheGetProfileSourceGivesTheRecordsOfTheOneSourceHandler) {
   WebhookHandler handler(keys_, publisher_, metrics_, options_);
   headers_ = {{"Authorization", std::string("Bearer ") + kKey}};
