@@ -139,11 +139,8 @@ std::string WebhookHandler::HandleBody(const RequestHead& head, std::string body
   std::string event_id = parsed.event.id;
   // The event's strings and the body are moved into the record, not copied.
   KafkaRecord record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
-  // So that a consumer can join the request's logs and the sender's trace.
-  record.headers.emplace_back(kRequestIdHeader, head.request_id);
-  for (auto& header : TraceContextHeaders(head.traceparent, head.tracestate)) {
-    record.headers.push_back(std::move(header));
-  }
+  AppendRequestHeaders(std::string(head.request_id),
+                       TraceContextHeaders(head.traceparent, head.tracestate), record.headers);
   publisher_.Publish(
       std::move(record),
       [this, received, event_id, done = std::move(done)](PublishResult delivery) mutable {
