@@ -62,4 +62,10 @@ KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {
   return record;
 }
 
+void AppendRequestHeaders(std::string request_id, RecordHeaders trace_context,
+                          RecordHeaders& headers) {
+  headers.emplace_back(kRequestIdHeader, std::move(request_id));
+  for (auto& header : trace_context) headers.push_back(std::move(header));
+}
+
 }  // namespace hookbridge

@@ -183,10 +183,8 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   }
   if (source.topic != options_.topic) record.topic = source.topic;
   // So that a consumer can join the request's logs and the sender's trace.
-  record.headers.emplace_back(kRequestIdHeader, head.request_id);
-  for (auto& header : TraceContextHeaders(head.traceparent, head.tracestate)) {
-    record.headers.push_back(std::move(header));
-  }
+  AppendRequestHeaders(std::string(head.request_id),
+                       TraceContextHeaders(head.traceparent, head.tracestate), record.headers);
   Publish(source, std::move(record), event_id, received, std::move(done));
   return event_id;
 }

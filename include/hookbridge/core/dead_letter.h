@@ -17,11 +17,10 @@
 
 namespace hookbridge {
 
-// Header names of a dead-letter record (docs/record-contract.md). The request
-// id header is also on normal records.
+// Header names of a dead-letter record (docs/record-contract.md), besides
+// kRequestIdHeader, which is on normal records too.
 inline constexpr const char* kDeadLetterReasonHeader = "hookbridge_dead_letter_reason";
 inline constexpr const char* kDeadLetterMessageHeader = "hookbridge_dead_letter_message";
-inline constexpr const char* kRequestIdHeader = "hookbridge_request_id";
 inline constexpr const char* kReceivedAtHeader = "hookbridge_received_at";
 inline constexpr const char* kContentEncodingHeader = "hookbridge_content_encoding";
 
