@@ -20,61 +20,17 @@
 
 #include "../support/prometheus_text.h"
 #include "../support/webhook_signer.h"
-#include "bridge_fixture.h"
+#include "sources_fixture.h"
 
 namespace hookbridge::e2e {
 namespace {
 
-using namespace std::chrono_literals;
 namespace signer = test_support;
 
-constexpr int kSourcePartitions = 3;
 constexpr const char* kGitHubSecret = "gh-secret-2f9c1a7e";
 constexpr const char* kStripeSecret = "whsec_stripe_test_5b1d";
 constexpr const char* kWhsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr const char* kShopSecret = "shop-secret-8e3d";
-
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-class Sources : public EndToEnd {
- protected:
-  void SetUp() override {
-    EndToEnd::SetUp();
-    char pattern[] = "/tmp/hookbridge-sources-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Topic(const std::string& source) {
-    std::string topic = topic_ + "." + source;
-    EXPECT_EQ(CreateTopic(brokers_, topic, kSourcePartitions), "");
-    return topic;
-  }
-  // Written aside and renamed in, as a ConfigMap or Secret update does.
-  void Replace(const std::string& name, const std::string& text) {
-    const std::string aside = dir_ + "/.aside";
-    std::ofstream(aside) << text;
-    ASSERT_EQ(std::rename(aside.c_str(), (dir_ + "/" + name).c_str()), 0);
-  }
-  void StartWithSources(const std::string& yaml) {
-    Replace("sources.yaml", yaml);
-    auto env = Environment();
-    env["HOOKBRIDGE_SOURCES_FILE"] = dir_ + "/sources.yaml";
-    StartBridge(env);
-  }
-  httplib::Result PostTo(const std::string& path, const httplib::Headers& headers, const std::string& body) {
-    httplib::Client client("127.0.0.1", bridge_->port());
-    client.set_read_timeout(10, 0);
-    return client.Post(path.c_str(), headers, body, "application/json");
-  }
-  static std::string Header(const ConsumedRecord& record, const std::string& name) {
-    auto it = record.headers.find(name);
-    return it == record.headers.end() ? "<absent>" : it->second;
-  }
-
-  std::string dir_;
-};
 
 TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
   const std::string github_topic = Topic("github");
