@@ -3,6 +3,7 @@
 // SIGHUP or file change, sources reloads likewise, and a drain on SIGTERM/SIGINT.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -117,21 +118,26 @@ std::unique_ptr<SourceStore> LoadSources(const Config& config, std::string* erro
   return std::make_unique<SourceStore>(config.sources_file, defaults, std::move(loaded));
 }
 
-// --check-config: is Kafka reachable, with metadata for the topic?
-int CheckKafka(const KafkaPublisher& publisher, const std::string& topic) {
+// --check-config: is Kafka reachable, with metadata for every topic in use?
+int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& topics) {
+  std::string listed;
+  for (const std::string& topic : topics) listed += (listed.empty() ? "'" : ", '") + topic + "'";
+  const bool one = topics.size() == 1;
   auto deadline = std::chrono::steady_clock::now() + kCheckConfigTimeout;
   ProducerHealth health;
   while (std::chrono::steady_clock::now() < deadline) {
     health = publisher.Health();
     if (health.broker_connected && health.topic_metadata) {
-      std::printf("kafka: connected, topic '%s' has partitions with leaders\n", topic.c_str());
+      std::printf("kafka: connected, %s %s partitions with leaders\n", one ? "topic" : "topics",
+                  (listed + (one ? " has" : " have")).c_str());
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::printf("kafka: %s\n", !health.broker_connected
                                  ? "no broker reachable"
-                                 : ("no metadata for topic '" + topic + "' (does it exist?)").c_str());
+                                 : ((one ? "no metadata for topic " : "no metadata for some of the topics ") +
+                                    listed + (one ? " (does it exist?)" : " (do they exist?)")).c_str());
   return 1;
 }
 
@@ -194,7 +200,11 @@ int Run(int argc, char** argv) {
 
   if (loaded.check_config) {
     std::fputs(DescribeConfig(config).c_str(), stdout);
-    return CheckKafka(*publisher, config.kafka_topic);
+    std::vector<std::string> topics = sources->current()->Topics();
+    if (std::find(topics.begin(), topics.end(), config.kafka_topic) == topics.end()) {
+      topics.insert(topics.begin(), config.kafka_topic);
+    }
+    return CheckKafka(*publisher, topics);
   }
 
   KeyStore keys(std::move(config.api_keys), config.api_key_file);
