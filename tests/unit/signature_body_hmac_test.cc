@@ -158,7 +158,8 @@ TEST(GenericHmacTest, DuplicatedMissingAndGarbage) {
   twice.Add("x-signature", hex);
   EXPECT_EQ(Verify(settings, twice, kBody), SignatureVerdict::kInvalid);
   EXPECT_EQ(Verify(settings, One("X-Other", hex), kBody), SignatureVerdict::kMissing);
-  for (std::string garbage : {hex.substr(1), hex + hex, std::string(64, 'g'), std::string(1, '\0')}) {
+  for (std::string garbage :
+       {hex.substr(1), hex + hex, std::string(64, 'g'), std::string(1, '\0')}) {
     EXPECT_EQ(Verify(settings, One("X-Signature", garbage), kBody), SignatureVerdict::kInvalid);
   }
 }

@@ -45,8 +45,9 @@ TEST(SignatureSettingsTest, NoSecretIsRefused) {
 }
 
 TEST(SignatureSettingsTest, BadStandardWebhooksSecretIsNamedByIndexNotValue) {
-  std::string error = CheckSignatureSettings(Settings(
-      SignatureScheme::kStandardWebhooks, {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_n0t*b64!"}));
+  std::string error = CheckSignatureSettings(
+      Settings(SignatureScheme::kStandardWebhooks,
+               {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_n0t*b64!"}));
   EXPECT_THAT(error, StartsWith("secrets[1]: "));
   EXPECT_THAT(error, HasSubstr("base64"));
   EXPECT_THAT(error, Not(HasSubstr("n0t*b64")));

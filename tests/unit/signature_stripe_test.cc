@@ -128,9 +128,10 @@ TEST(StripeSignatureTest, MissingHeaderIsMissing) {
 TEST(StripeSignatureTest, GarbageHeadersAreInvalid) {
   std::string v1 = V1(kSecret);
   for (std::string garbage :
-       {std::string("garbage"), "v1=" + v1, std::string("t=1700000000"), "t=,v1=" + v1, "t=abc,v1=" + v1,
-        "t=01700000000,v1=" + v1, "t=-1700000000,v1=" + v1, "t=1700000000;v1=" + v1,
-        "t=1700000000,v1=" + v1 + ",", ",t=1700000000,v1=" + v1, "=1,t=1700000000,v1=" + v1,
+       {std::string("garbage"), "v1=" + v1, std::string("t=1700000000"), "t=,v1=" + v1,
+        "t=abc,v1=" + v1, "t=01700000000,v1=" + v1, "t=-1700000000,v1=" + v1,
+        "t=1700000000;v1=" + v1, "t=1700000000,v1=" + v1 + ",", ",t=1700000000,v1=" + v1,
+        "=1,t=1700000000,v1=" + v1,
         "t=1700000000,v1=" + v1 + ",junk", std::string("\0\0\0", 3), std::string(100000, ',')}) {
     EXPECT_EQ(Verify(Header(garbage)), SignatureVerdict::kInvalid) << garbage.substr(0, 80);
   }

@@ -49,7 +49,7 @@ enum class SignatureVerdict {
   kValid,
   kMissing,         // the signature header(s) absent
   kInvalid,         // malformed or no signature matches any secret
-  kStaleTimestamp,  // signature timestamp outside tolerance (either side)
+  kStaleTimestamp,  // timestamp outside tolerance (Standard Webhooks: either side; Stripe: older)
 };
 
 // Checks `body` (the raw bytes as received, before any parsing) against the
