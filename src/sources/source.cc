@@ -3,6 +3,49 @@
 #include <algorithm>
 
 namespace hookbridge {
+namespace {
+
+AttributeSource FromPointer(const char* text) {
+  AttributeSource from;
+  from.kind = AttributeSource::Kind::kPointer;
+  ParseJsonPointer(text, &from.pointer);
+  return from;
+}
+
+AttributeSource FromHeader(const char* name) {
+  AttributeSource from;
+  from.kind = AttributeSource::Kind::kHeader;
+  from.header = name;
+  return from;
+}
+
+AttributeSource FromValue(std::string value) {
+  AttributeSource from;
+  from.kind = AttributeSource::Kind::kValue;
+  from.value = std::move(value);
+  return from;
+}
+
+}  // namespace
+
+void ApplySchemeDefaults(std::string_view auth, Source& source) {
+  source.ce_source = FromValue("urn:hookbridge:" + source.name);
+  if (auth == "github") {
+    source.ce_id = FromHeader("X-GitHub-Delivery");
+    source.ce_type = FromHeader("X-GitHub-Event");
+    source.ce_source = FromValue("https://github.com");
+  } else if (auth == "standard-webhooks") {
+    source.ce_id = FromHeader("webhook-id");
+    source.ce_type = FromPointer("/type");
+    source.ce_time = FromPointer("/timestamp");
+  } else if (auth == "stripe") {
+    source.ce_id = FromPointer("/id");
+    source.ce_type = FromPointer("/type");
+    source.ce_time = FromPointer("/created");
+    source.ce_source = FromValue("https://stripe.com");
+  }
+}
+
 
 bool ParseJsonPointer(std::string_view text, JsonPointer* pointer) {
   JsonPointer parsed;

@@ -129,47 +129,6 @@ AttributeSource Attribute(const YAML::Node& node, const std::string& field) {
   return from;
 }
 
-AttributeSource FromPointer(const char* text) {
-  AttributeSource from;
-  from.kind = AttributeSource::Kind::kPointer;
-  ParseJsonPointer(text, &from.pointer);
-  return from;
-}
-
-AttributeSource FromHeader(const char* name) {
-  AttributeSource from;
-  from.kind = AttributeSource::Kind::kHeader;
-  from.header = name;
-  return from;
-}
-
-AttributeSource FromValue(std::string value) {
-  AttributeSource from;
-  from.kind = AttributeSource::Kind::kValue;
-  from.value = std::move(value);
-  return from;
-}
-
-// Where each scheme's sender puts the event's id, type, time and origin
-// (docs/sources.md); the file may say otherwise.
-void SchemeDefaults(const std::string& auth, Source& source) {
-  source.ce_source = FromValue("urn:hookbridge:" + source.name);
-  if (auth == "github") {
-    source.ce_id = FromHeader("X-GitHub-Delivery");
-    source.ce_type = FromHeader("X-GitHub-Event");
-    source.ce_source = FromValue("https://github.com");
-  } else if (auth == "standard-webhooks") {
-    source.ce_id = FromHeader("webhook-id");
-    source.ce_type = FromPointer("/type");
-    source.ce_time = FromPointer("/timestamp");
-  } else if (auth == "stripe") {
-    source.ce_id = FromPointer("/id");
-    source.ce_type = FromPointer("/type");
-    source.ce_time = FromPointer("/created");
-    source.ce_source = FromValue("https://stripe.com");
-  }
-}
-
 void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefaults& defaults,
               Source& source, std::vector<std::string>& secrets_files) {
   const bool bearer = auth == "bearer";
@@ -305,7 +264,7 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
     CheckTopic(source->dead_letter_topic, "dead_letter_topic");
   }
   if (source->dead_letter_topic == source->topic) Fail("dead_letter_topic", "must differ from topic");
-  SchemeDefaults(auth, *source);
+  ApplySchemeDefaults(auth, *source);
   ReadAuth(node, auth, defaults, *source, secrets_files);
   ReadEvent(node, *source);
   return source;

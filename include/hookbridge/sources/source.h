@@ -88,6 +88,12 @@ struct SourceSet {
   std::vector<std::string> Topics() const;
 };
 
+// Where the sender of `auth` ("github", "standard-webhooks", "stripe"; others
+// have none) puts the event's id, type, time and origin, as the CloudEvents
+// attributes of `source` (docs/sources.md); the file may say otherwise after.
+// Every source's ce_source defaults to "urn:hookbridge:<name>".
+void ApplySchemeDefaults(std::string_view auth, Source& source);
+
 // The source hookbridge has without a sources file: GetProfile on `path`,
 // bearer keys from the KeyStore, exactly today's behaviour.
 std::shared_ptr<const Source> BuiltInSource(std::string path, std::string topic,
