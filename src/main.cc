@@ -227,7 +227,8 @@ int Run(int argc, char** argv) {
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},
        {"tls", config.tls_cert_file.empty() ? "off" : "on"},
-       {"webhook_path", config.webhook_path},
+       // With a sources file the paths are the file's: HOOKBRIDGE_WEBHOOK_PATH serves nothing.
+       {"webhook_path", config.sources_file.empty() ? config.webhook_path : ""},
        {"sources", config.sources_file.empty() ? "getprofile (built in) on " + config.webhook_path
                                                : config.sources_file},
        {"kafka_brokers", config.kafka_brokers},
