@@ -172,7 +172,7 @@ TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
 
   // Nothing else on any topic: the refused requests produced nothing.
   for (const std::string& topic : {github_topic, billing_topic, stripe_topic, shop_topic}) {
-    EXPECT_EQ(CountRecords(brokers_, topic, kSourcePartitions), 1) << topic;
+    EXPECT_EQ(RecordsIn(topic), 1) << topic;
   }
 
   // Every topic in use has metadata: ready. Outcomes are counted per source.

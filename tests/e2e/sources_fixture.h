@@ -53,6 +53,14 @@ class Sources : public EndToEnd {
     client.set_read_timeout(10, 0);
     return client.Post(path.c_str(), headers, body, "application/json");
   }
+  // The records in `topic` now; a fresh topic's watermarks may not be
+  // readable at once (no leader known yet): asked again until they are.
+  int64_t RecordsIn(const std::string& topic) {
+    int64_t count = -1;
+    EXPECT_TRUE(PollUntil(30s, [&] { return (count = CountRecords(brokers_, topic, kSourcePartitions)) >= 0; }))
+        << topic;
+    return count;
+  }
   static std::string Header(const ConsumedRecord& record, const std::string& name) {
     auto it = record.headers.find(name);
     return it == record.headers.end() ? "<absent>" : it->second;
