@@ -129,11 +129,10 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   if (source.auth == SourceAuth::kSignature) {
     // Over the raw bytes, before any parsing. One message for every failure:
     // the sender is not told which part failed; the metric label is.
-    ErrorCode code = ErrorCode::kSignatureInvalid;
     switch (VerifySignature(source.signature, headers, body, std::chrono::system_clock::now())) {
       case SignatureVerdict::kValid: break;
-      case SignatureVerdict::kMissing: code = ErrorCode::kSignatureMissing; [[fallthrough]];
-      case SignatureVerdict::kInvalid: refusal = Refusal{code, ""}; break;
+      case SignatureVerdict::kMissing: refusal = Refusal{ErrorCode::kSignatureMissing, ""}; break;
+      case SignatureVerdict::kInvalid: refusal = Refusal{ErrorCode::kSignatureInvalid, ""}; break;
       case SignatureVerdict::kStaleTimestamp: refusal = Refusal{ErrorCode::kStaleTimestamp, ""}; break;
     }
     if (refusal) {
