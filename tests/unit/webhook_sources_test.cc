@@ -253,7 +253,8 @@ TEST_F(WebhookSourcesTest, ABearerSourceWithKeysOfItsOwnTakesOnlyThose) {
   std::string error;
   partner->bearer_keys = std::make_shared<const ApiKeys>(ApiKeys::FromCommaList("partner-key-0123456789", &error).value());
   RequestHead head = Head();
-  head.authorization = {std::string("Bearer ") + kKey};
+  const std::string global_key = std::string("Bearer ") + kKey;  // the view below points into it
+  head.authorization = {global_key};
   EXPECT_EQ(handler.CheckHead(*partner, head)->status, 401);
   head.authorization = {"Bearer partner-key-0123456789"};
   EXPECT_FALSE(handler.CheckHead(*partner, head));
