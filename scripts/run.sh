@@ -7,5 +7,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install-deps.sh
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKBRIDGE_BUILD_TESTS=OFF >/dev/null
-cmake --build build-release --target hookbridge
+cmake --build build-release --target hookbridge hookbridge-replay
 exec build-release/hookbridge "$@"

@@ -159,6 +159,7 @@ int Run(int argc, char** argv) {
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
+  webhook.dead_letter_topic = config.dead_letter_topic;
   WebhookHandler handler(keys, *publisher, metrics, webhook);
 
   std::atomic<bool> draining{false};
@@ -173,6 +174,7 @@ int Run(int argc, char** argv) {
        {"webhook_path", config.webhook_path},
        {"kafka_brokers", config.kafka_brokers},
        {"topic", config.kafka_topic},
+       {"dead_letter_topic", config.dead_letter_topic},
        {"version", kVersion}});
 
   // Until SIGTERM/SIGINT or a fatal producer error: reload keys when asked

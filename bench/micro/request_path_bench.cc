@@ -165,7 +165,7 @@ void BM_RequestPath(benchmark::State& state) {
   // One request outside the loop: the benchmark must measure a 200.
   if (handler.CheckHead(head)) Die("head refused");
   WebhookResult first;
-  handler.HandleBody(std::move(body), WebhookHandler::Clock::now(),
+  handler.HandleBody(head, std::move(body), WebhookHandler::Clock::now(),
                      [&first](WebhookResult outcome) { first = std::move(outcome); });
   if (first.response.status != 200) Die("answered " + first.response.body);
   if (body != original) Die("the body did not reach the publisher unchanged");
@@ -175,7 +175,7 @@ void BM_RequestPath(benchmark::State& state) {
     std::optional<HttpResponse> refused = handler.CheckHead(head);
     benchmark::DoNotOptimize(refused);
     WebhookResult result;
-    handler.HandleBody(std::move(body), WebhookHandler::Clock::now(),
+    handler.HandleBody(head, std::move(body), WebhookHandler::Clock::now(),
                        [&result](WebhookResult outcome) { result = std::move(outcome); });
     benchmark::DoNotOptimize(result);
   }

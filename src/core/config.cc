@@ -66,6 +66,19 @@ std::string ApplyListen(Config& config, const std::string& value) {
   return "";
 }
 
+// Kafka's own rule for topic names, so that a typo stops start-up instead of
+// failing every produce.
+std::string CheckTopicName(const std::string& name) {
+  constexpr size_t kMaxTopicName = 249;
+  if (name.empty()) return "must not be empty";
+  if (name.size() > kMaxTopicName || name == "." || name == ".." ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos) {
+    return "'" + name + "' is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not . or ..)";
+  }
+  return "";
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"HOOKBRIDGE_LISTEN", "--listen", "", "HOST:PORT to serve HTTP on",
@@ -110,11 +123,20 @@ const std::vector<Setting>& Settings() {
        [](const Config& c) { return c.kafka_brokers; }},
       {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "", "topic the events go to",
        [](Config& c, const std::string& v) -> std::string {
-         if (v.empty()) return "must not be empty";
+         if (std::string error = CheckTopicName(v); !error.empty()) return error;
          c.kafka_topic = v;
          return "";
        },
        [](const Config& c) { return c.kafka_topic; }},
+      {"HOOKBRIDGE_DEAD_LETTER_TOPIC", "--dead-letter-topic", "(none: such webhooks get their 4xx)",
+       "topic for authenticated webhooks that cannot become an event (bad JSON, failed checks, "
+       "content type): kept there and answered 200; see hookbridge-replay",
+       [](Config& c, const std::string& v) -> std::string {
+         if (std::string error = CheckTopicName(v); !error.empty()) return error;
+         c.dead_letter_topic = v;
+         return "";
+       },
+       [](const Config& c) { return c.dead_letter_topic; }},
       {"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "",
        "answer 503 when Kafka has not acknowledged an event within this many ms",
        [](Config& c, const std::string& v) -> std::string {
@@ -262,14 +284,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     if (setting == nullptr && name != "--rdkafka") {
       return Failure("unknown option '" + name + "' (see --help)");
     }
-    std::string value;
-    if (name.size() < arg.size()) {
-      value = arg.substr(name.size() + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Failure(name + ": needs a value (see --help)");
-    }
+    std::optional<std::string> given = FlagValue(args, name, i);
+    if (!given) return Failure(name + ": needs a value (see --help)");
+    const std::string& value = *given;
     if (name == "--rdkafka") {
       if (std::string error = ApplyRdkafkaFlag(config, value); !error.empty()) {
         return Failure("--rdkafka: " + error);
@@ -285,6 +302,10 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   if (config.api_keys.size() == 0) {
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
+  }
+  if (config.dead_letter_topic == config.kafka_topic) {
+    return Failure("HOOKBRIDGE_DEAD_LETTER_TOPIC: must differ from HOOKBRIDGE_KAFKA_TOPIC ('" +
+                   config.kafka_topic + "')");
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return Failure(config.tls_cert_file.empty()

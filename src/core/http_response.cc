@@ -3,6 +3,8 @@
 #include <rapidjson/allocators.h>
 #include <rapidjson/writer.h>
 
+#include <initializer_list>
+
 namespace hookbridge {
 namespace {
 
@@ -49,11 +51,14 @@ class StringOutput {
   std::string& out_;
 };
 
-// Two string members as a JSON object; RapidJSON does the escaping.
-std::string JsonObject(const char* key1, std::string_view value1, const char* key2,
-                       std::string_view value2) {
+using JsonMember = std::pair<const char*, std::string_view>;
+
+// String members as a JSON object; RapidJSON does the escaping.
+std::string JsonObject(std::initializer_list<JsonMember> members) {
   std::string out;
-  out.reserve(32 + value1.size() + value2.size());  // enough unless escapes are needed
+  size_t expected = 16;
+  for (const auto& member : members) expected += 8 + member.second.size();
+  out.reserve(expected);  // enough unless escapes are needed
   StringOutput stream(out);
   // The Writer's nesting stack lives in this buffer: one object needs a few
   // bytes, and a Writer left to itself would make two heap allocations.
@@ -64,10 +69,10 @@ std::string JsonObject(const char* key1, std::string_view value1, const char* ke
                     rapidjson::MemoryPoolAllocator<>>
       writer(stream, &stack_allocator, kNestingLevels);
   writer.StartObject();
-  writer.Key(key1);
-  writer.String(value1.data(), static_cast<rapidjson::SizeType>(value1.size()));
-  writer.Key(key2);
-  writer.String(value2.data(), static_cast<rapidjson::SizeType>(value2.size()));
+  for (const auto& [key, value] : members) {
+    writer.Key(key);
+    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
   writer.EndObject();
   return out;
 }
@@ -78,7 +83,7 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
   ErrorInfo info = InfoOf(code);
   HttpResponse response;
   response.status = info.status;
-  response.body = JsonObject("error", info.name, "message", message);
+  response.body = JsonObject({{"error", info.name}, {"message", message}});
   response.error = code;
   switch (code) {
     case ErrorCode::kUnauthorized:
@@ -113,7 +118,15 @@ const char* RejectionReason(ErrorCode code) { return InfoOf(code).rejection_reas
 HttpResponse AcceptedResponse(std::string_view event_id) {
   HttpResponse response;
   response.status = 200;
-  response.body = JsonObject("status", "accepted", "id", event_id);
+  response.body = JsonObject({{"status", "accepted"}, {"id", event_id}});
+  return response;
+}
+
+HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = JsonObject(
+      {{"status", "dead_lettered"}, {"reason", RejectionReason(refusal)}, {"message", message}});
   return response;
 }
 

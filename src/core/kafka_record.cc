@@ -29,15 +29,13 @@ std::string RecordKey(const WebhookEvent& event) {
   return event.id;
 }
 
-KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {
-  KafkaRecord record;
-  record.key = RecordKey(event);
-  record.value = std::move(body);
-  auto& headers = record.headers;
-  headers.reserve(9);  // every header below
-  headers.emplace_back("ce_specversion", "1.0");
-  headers.emplace_back("ce_id", std::move(event.id));
-  headers.emplace_back("ce_type", std::move(event.event));
+void AppendCloudEventHeaders(WebhookEvent event, std::optional<std::string> content_type,
+                             RecordHeaders& headers) {
+  // ce_specversion says "this record is a CloudEvent": only true with an id and a type.
+  // An accepted event always has both; a dead letter may lack either.
+  if (!event.id.empty() && !event.event.empty()) headers.emplace_back("ce_specversion", "1.0");
+  if (!event.id.empty()) headers.emplace_back("ce_id", std::move(event.id));
+  if (!event.event.empty()) headers.emplace_back("ce_type", std::move(event.event));
   constexpr std::string_view kTenantsPath = "/tenants/";
   std::string source = kCloudEventSource;
   if (event.tenant_id) {
@@ -49,10 +47,25 @@ KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {
   headers.emplace_back("ce_source", std::move(source));
   if (event.created_at) headers.emplace_back("ce_time", std::move(*event.created_at));
   if (event.profile_id) headers.emplace_back("ce_subject", std::move(*event.profile_id));
-  headers.emplace_back("content-type", "application/json");
+  if (content_type) headers.emplace_back("content-type", std::move(*content_type));
   if (event.tenant_id) headers.emplace_back("ce_tenantid", std::move(*event.tenant_id));
   if (event.webhook_id) headers.emplace_back("ce_webhookid", std::move(*event.webhook_id));
+}
+
+KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {
+  KafkaRecord record;
+  record.key = RecordKey(event);
+  record.value = std::move(body);
+  // Every CloudEvents header, the request id and the trace context: one allocation.
+  record.headers.reserve(12);
+  AppendCloudEventHeaders(std::move(event), std::string("application/json"), record.headers);
   return record;
+}
+
+void AppendRequestHeaders(std::string request_id, RecordHeaders trace_context,
+                          RecordHeaders& headers) {
+  headers.emplace_back(kRequestIdHeader, std::move(request_id));
+  for (auto& header : trace_context) headers.push_back(std::move(header));
 }
 
 }  // namespace hookbridge

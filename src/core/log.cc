@@ -25,10 +25,15 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
-std::string UtcTimestamp() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+}  // namespace
+
+std::string UtcTimestamp(std::chrono::system_clock::time_point time) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()) % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[32];
@@ -36,12 +41,6 @@ std::string UtcTimestamp() {
   std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(millis.count()));
   return text;
 }
-
-void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
-}  // namespace
 
 void SetLogLevel(LogLevel level) { g_min_level = level; }
 
@@ -57,7 +56,7 @@ std::string FormatLogLine(LogLevel level, std::string_view message, LogFields fi
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();
   writer.Key("time");
-  WriteString(writer, UtcTimestamp());
+  WriteString(writer, UtcTimestamp(std::chrono::system_clock::now()));
   writer.Key("level");
   writer.String(LevelName(level));
   writer.Key("message");

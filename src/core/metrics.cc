@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <map>
 
 #include "hookbridge/version.h"
 
@@ -38,6 +39,13 @@ std::string Label(std::string_view name, std::string_view value) {
     text += c == '\n' ? 'n' : c;
   }
   return text + "\"";
+}
+
+// One more in the counter of `label`, made at its first use.
+void IncrementLabelled(std::map<std::string, uint64_t, std::less<>>& counters, std::string_view label) {
+  auto it = counters.find(label);
+  if (it == counters.end()) it = counters.emplace(std::string(label), 0).first;
+  ++it->second;
 }
 
 }  // namespace
@@ -88,9 +96,12 @@ void Metrics::CountRequest(Route route, int status, Seconds duration) {
 
 void Metrics::CountRejection(std::string_view reason) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = rejections_.find(reason);
-  if (it == rejections_.end()) it = rejections_.emplace(std::string(reason), 0).first;
-  ++it->second;
+  IncrementLabelled(rejections_, reason);
+}
+
+void Metrics::CountDeadLetter(std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  IncrementLabelled(dead_letters_, reason);
 }
 
 void Metrics::ObserveAck(Seconds receive_to_ack) { ack_duration_.Observe(receive_to_ack); }
@@ -103,11 +114,7 @@ bool Metrics::SetBrokers(int64_t known, int64_t up, int64_t unreachable) {
 
 void Metrics::CountDeliveryError(std::string_view librdkafka_error_name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = delivery_errors_.find(librdkafka_error_name);
-  if (it == delivery_errors_.end()) {
-    it = delivery_errors_.emplace(std::string(librdkafka_error_name), 0).first;
-  }
-  ++it->second;
+  IncrementLabelled(delivery_errors_, librdkafka_error_name);
 }
 
 void Metrics::SetProducerQueue(int64_t messages, int64_t bytes) {
@@ -140,6 +147,11 @@ std::string Metrics::Render() const {
          "Webhooks not acknowledged with 2xx, by reason.");
   for (const auto& [reason, count] : rejections_) {
     Sample(out, "hookbridge_webhook_rejections_total", Label("reason", reason), static_cast<double>(count));
+  }
+  Header(out, "hookbridge_webhook_dead_letters_total", "counter",
+         "Refused webhooks PERSISTED on the dead-letter topic and answered 200, by reason.");
+  for (const auto& [reason, count] : dead_letters_) {
+    Sample(out, "hookbridge_webhook_dead_letters_total", Label("reason", reason), static_cast<double>(count));
   }
   Header(out, "hookbridge_http_request_duration_seconds", "histogram",
          "Time from the start of a request to its answer, by route.");

@@ -47,4 +47,12 @@ std::string ToLower(std::string_view text) {
   return lower;
 }
 
+std::optional<std::string> FlagValue(const std::vector<std::string>& args, const std::string& name,
+                                     size_t& i) {
+  const std::string& arg = args[i];
+  if (name.size() < arg.size()) return arg.substr(name.size() + 1);
+  if (i + 1 < args.size()) return args[++i];
+  return std::nullopt;
+}
+
 }  // namespace hookbridge

@@ -235,31 +235,29 @@ ParseResult ParseEvent(rapidjson::MemoryStream& stream, bool may_hold_escapes) {
                        ": " + rapidjson::GetParseError_En(parsed.Code()));
   }
 
-  if (!extractor.schema_error().empty()) {
-    return Invalid(ParseError::kInvalidSchema, extractor.schema_error());
-  }
-  if (!extractor.id() || extractor.id()->empty()) {
-    return Invalid(ParseError::kInvalidSchema, "id is required and must be a non-empty string");
-  }
-  if (!extractor.event_name() || extractor.event_name()->empty()) {
-    return Invalid(ParseError::kInvalidSchema, "event is required and must be a non-empty string");
-  }
-  if (!extractor.saw_data()) {
-    return Invalid(ParseError::kInvalidSchema, "data is required and must be an object");
-  }
+  // From here on the JSON is well-formed: the fields read are kept even when
+  // the event is refused, so that a dead letter can be keyed and labelled.
   ParseResult result;
   result.event = std::move(extractor.event());
-  result.event.id = std::move(*extractor.id());
-  result.event.event = std::move(*extractor.event_name());
+  if (extractor.id()) result.event.id = std::move(*extractor.id());
+  if (extractor.event_name()) result.event.event = std::move(*extractor.event_name());
   // An empty optional string carries nothing: treat it as absent.
   for (auto* field : {&result.event.profile_id, &result.event.tenant_id, &result.event.created_at,
                       &result.event.webhook_id}) {
     if (*field && (*field)->empty()) field->reset();
   }
+  auto refuse = [&result](std::string message) {
+    result.error = ParseError::kInvalidSchema;
+    result.message = std::move(message);
+    return std::move(result);
+  };
+  if (!extractor.schema_error().empty()) return refuse(extractor.schema_error());
+  if (result.event.id.empty()) return refuse("id is required and must be a non-empty string");
+  if (result.event.event.empty()) return refuse("event is required and must be a non-empty string");
+  if (!extractor.saw_data()) return refuse("data is required and must be an object");
   if (result.event.event == "profile.updated" && !result.event.profile_id) {
-    return Invalid(ParseError::kInvalidSchema,
-                   "data.profile_id is required for profile.updated (a non-empty string or an "
-                   "integer)");
+    return refuse(
+        "data.profile_id is required for profile.updated (a non-empty string or an integer)");
   }
   return result;
 }

@@ -1,7 +1,9 @@
 #include "hookbridge/core/webhook_handler.h"
 
+#include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
 
 namespace hookbridge {
@@ -23,6 +25,34 @@ bool IsIdentityEncoding(const std::vector<std::string_view>& content_encoding) {
     }
   }
   return true;
+}
+
+// Several header lines as one value (RFC 9110 5.3).
+std::string JoinLines(const std::vector<std::string_view>& lines) {
+  std::string joined;
+  for (std::string_view line : lines) {
+    if (!joined.empty()) joined += ", ";
+    joined += line;
+  }
+  return joined;
+}
+
+// Why a webhook is refused: its error answer's code and message.
+struct Refusal {
+  ErrorCode code;
+  std::string message;
+};
+
+std::optional<Refusal> ContentRefusal(const RequestHead& head) {
+  if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
+    return Refusal{ErrorCode::kUnsupportedMediaType,
+                   "Content-Type must be application/json (charset utf-8)"};
+  }
+  if (!IsIdentityEncoding(head.content_encoding)) {
+    return Refusal{ErrorCode::kUnsupportedMediaType,
+                   "Content-Encoding is not supported; send the body uncompressed"};
+  }
+  return std::nullopt;
 }
 
 HttpResponse PublishFailure(const PublishResult& result) {
@@ -71,35 +101,48 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) c
     case AuthResult::kInvalidKey:
       return ErrorResponse(ErrorCode::kInvalidKey, "the bearer key is not valid");
   }
-  if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
-    return ErrorResponse(ErrorCode::kUnsupportedMediaType,
-                         "Content-Type must be application/json (charset utf-8)");
-  }
-  if (!IsIdentityEncoding(head.content_encoding)) {
-    return ErrorResponse(ErrorCode::kUnsupportedMediaType,
-                         "Content-Encoding is not supported; send the body uncompressed");
-  }
-  return std::nullopt;
+  if (!options_.dead_letter_topic.empty()) return std::nullopt;  // judged with the body
+  return CheckContent(head);
 }
 
-std::string WebhookHandler::HandleBody(std::string body, Clock::time_point received, Done done) {
-  WebhookResult refused;
-  ParseResult parsed = ParseWebhookEvent(body);
-  switch (parsed.error) {
-    case ParseError::kNone: break;
-    case ParseError::kInvalidJson:
-      refused.response = ErrorResponse(ErrorCode::kInvalidJson, parsed.message);
+std::optional<HttpResponse> WebhookHandler::CheckContent(const RequestHead& head) {
+  std::optional<Refusal> refusal = ContentRefusal(head);
+  if (!refusal) return std::nullopt;
+  return ErrorResponse(refusal->code, refusal->message);
+}
+
+std::string WebhookHandler::HandleBody(const RequestHead& head, std::string body,
+                                       Clock::time_point received, Done done) {
+  const bool dead_letters = !options_.dead_letter_topic.empty();
+  std::optional<Refusal> refusal;
+  if (dead_letters) refusal = ContentRefusal(head);  // not judged on the head then
+  ParseResult parsed;
+  if (!refusal) {
+    parsed = ParseWebhookEvent(body);
+    if (parsed.error == ParseError::kInvalidJson) {
+      refusal = Refusal{ErrorCode::kInvalidJson, std::move(parsed.message)};
+    } else if (parsed.error == ParseError::kInvalidSchema) {
+      refusal = Refusal{ErrorCode::kInvalidEvent, std::move(parsed.message)};
+    }
+  }
+  if (refusal) {
+    if (dead_letters && IsDeadLetterRefusal(refusal->code)) {
+      DeadLetter(head, std::move(body), received, refusal->code, std::move(refusal->message),
+                 std::move(done));
+    } else {
+      WebhookResult refused;
+      refused.response = ErrorResponse(refusal->code, refusal->message);
       done(std::move(refused));
-      return "";
-    case ParseError::kInvalidSchema:
-      refused.response = ErrorResponse(ErrorCode::kInvalidEvent, parsed.message);
-      done(std::move(refused));
-      return "";
+    }
+    return "";
   }
   std::string event_id = parsed.event.id;
   // The event's strings and the body are moved into the record, not copied.
+  KafkaRecord record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
+  AppendRequestHeaders(std::string(head.request_id),
+                       TraceContextHeaders(head.traceparent, head.tracestate), record.headers);
   publisher_.Publish(
-      BuildKafkaRecord(std::move(parsed.event), std::move(body)),
+      std::move(record),
       [this, received, event_id, done = std::move(done)](PublishResult delivery) mutable {
         WebhookResult result;
         result.event_id = std::move(event_id);
@@ -113,6 +156,35 @@ std::string WebhookHandler::HandleBody(std::string body, Clock::time_point recei
         done(std::move(result));
       });
   return event_id;
+}
+
+void WebhookHandler::DeadLetter(const RequestHead& head, std::string body, Clock::time_point received,
+                                ErrorCode code, std::string message, Done done) {
+  DeadLetterSource source;
+  source.refusal = code;
+  source.message = message;
+  source.request_id = std::string(head.request_id);
+  // The wall-clock time of `received`, a steady-clock time.
+  source.received = std::chrono::system_clock::now() -
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - received);
+  if (!head.content_type.empty()) source.content_type = JoinLines(head.content_type);
+  if (!head.content_encoding.empty()) source.content_encoding = JoinLines(head.content_encoding);
+  source.trace_headers = TraceContextHeaders(head.traceparent, head.tracestate);
+  source.body = std::move(body);
+  KafkaRecord record = BuildDeadLetterRecord(std::move(source));
+  record.topic = options_.dead_letter_topic;
+  publisher_.Publish(std::move(record), [this, code, message = std::move(message),
+                                         done = std::move(done)](PublishResult delivery) mutable {
+    WebhookResult result;
+    result.delivery = std::move(delivery);
+    if (result.delivery.status == PublishStatus::kPersisted) {
+      metrics_.CountDeadLetter(RejectionReason(code));
+      result.response = DeadLetteredResponse(code, message);
+    } else {
+      result.response = PublishFailure(result.delivery);
+    }
+    done(std::move(result));
+  });
 }
 
 WebhookResult WebhookHandler::AckDeadlinePassed(std::string event_id) {

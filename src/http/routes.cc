@@ -5,6 +5,14 @@
 namespace hookbridge {
 namespace {
 
+// What the webhook handler reads of a request: header values exactly as sent.
+RequestHead WebhookHead(const HttpRequest& request) {
+  const HttpRequestHead& head = request.head;
+  return RequestHead{head.Values("Authorization"), head.Values("Content-Type"),
+                     head.Values("Content-Encoding"), head.Values("traceparent"),
+                     head.Values("tracestate"), request.id};
+}
+
 bool HasBody(const HttpRequestHead& head) {
   return head.framing == BodyFraming::kChunked ||
          (head.framing == BodyFraming::kContentLength && head.content_length > 0);
@@ -44,8 +52,7 @@ std::optional<HttpResponse> Routes::CheckWebhookHead(const HttpRequest& request,
   }
   // Authentication and the content type are decided before a byte of the
   // body is read, on the values exactly as sent.
-  return handler_.CheckHead(RequestHead{head.Values("Authorization"), head.Values("Content-Type"),
-                                        head.Values("Content-Encoding")});
+  return handler_.CheckHead(WebhookHead(request));
 }
 
 bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
@@ -80,7 +87,8 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
 
 void Routes::HandleWebhook(HttpRequest& request, WebhookHandler::Done done) const {
   request.webhook.event_id =
-      handler_.HandleBody(std::move(request.body), request.head_done, std::move(done));
+      handler_.HandleBody(WebhookHead(request), std::move(request.body), request.head_done,
+                          std::move(done));
 }
 
 }  // namespace hookbridge

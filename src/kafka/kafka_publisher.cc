@@ -166,13 +166,24 @@ void KafkaPublisher::Publish(KafkaRecord record, Done done) {
   auto* in_flight = new InFlight{std::move(done), std::move(record.value)};
   ++records_in_flight_;
 
+  // A record naming another topic (a dead letter) gets librdkafka's cached
+  // handle for that name; every other record the handle made at start-up.
+  rd_kafka_topic_t* topic = topic_;
+  if (!record.topic.empty()) topic = rd_kafka_topic_new(producer_, record.topic.c_str(), nullptr);
+  if (topic == nullptr) {
+    rd_kafka_headers_destroy(headers);
+    std::unique_ptr<InFlight> refused(in_flight);
+    --records_in_flight_;
+    return refused->done(Refused(PublishStatus::kFailed, rd_kafka_err2name(rd_kafka_last_error())));
+  }
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+      producer_, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
       RD_KAFKA_V_KEY(record.key.data(), record.key.size()),  // copied by librdkafka
       // Neither F_COPY nor F_FREE: librdkafka reads the body in place, and the
       // InFlight keeps it alive until the delivery report.
       RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_VALUE(in_flight->value.data(), in_flight->value.size()),
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(in_flight), RD_KAFKA_V_END);
+  if (topic != topic_) rd_kafka_topic_destroy(topic);  // the message holds its own reference
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // Not enqueued: headers and the in-flight record are still ours.
     rd_kafka_headers_destroy(headers);

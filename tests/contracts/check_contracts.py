@@ -15,8 +15,8 @@ the code can produce appears on some path.
 
 Both: the webhook path and the topic are the defaults of Config.
 
-AsyncAPI: the header names are those BuildKafkaRecord writes, the required ones
-are those it always writes, fixed values match, every example is what the code
+AsyncAPI: the header names are those the handler writes (with and without a
+trace context on the request), the required ones are those it always writes, fixed values match, every example is what the code
 writes for its payload (headers in order), and examples and real records
 validate against the documented header and payload schemas.
 
@@ -256,7 +256,7 @@ class Checker:
         message = self.asyncapi["components"]["messages"]["GetProfileEvent"]
         headers_schema = message["headers"]
         documented = set(headers_schema["properties"])
-        written = [dict(r["headers"]) for r in records]
+        written = [dict(r[h]) for r in records for h in ("headers", "traced_headers")]
         every = set().union(*written)
         always = set.intersection(*(set(w) for w in written))
         if documented != every:
@@ -273,9 +273,10 @@ class Checker:
                               f"the code writes {sorted(values)}")
         header_validator = jsonschema.Draft7Validator(headers_schema)
         for record in records:
-            for error in header_validator.iter_errors(dict(record["headers"])):
-                self.fail(f"asyncapi: the headers written for {record['body']} do not match the "
-                          f"documented headers: {error.message}")
+            for headers in (record["headers"], record["traced_headers"]):
+                for error in header_validator.iter_errors(dict(headers)):
+                    self.fail(f"asyncapi: the headers written for {record['body']} do not match "
+                              f"the documented headers: {error.message}")
         payload_validator = jsonschema.Draft202012Validator(self.event_schema)
         by_body = {r["body"]: r for r in records}
         for example in message.get("examples", []):

@@ -6,9 +6,11 @@
 //   "answers":     the other answers the routes give (200s, /readyz's 503,
 //                  the 405s with their Allow, the 503 to a connection turned
 //                  away before its request was read), by name;
-//   "records":     for each body given as an argument, the Kafka record
-//                  BuildKafkaRecord() makes of it (key, headers in order), or
-//                  the parse error;
+//   "records":     for each body given as an argument, the Kafka record the
+//                  handler makes of it (key, headers in order) for a request
+//                  with the id kExampleRequestId and no trace context, and
+//                  the headers for the same request with a trace context
+//                  ("traced_headers"); or the parse error;
 //   "defaults":    the default webhook path and topic (Config).
 //
 // Answers go through WireAnswer() so that headers the wire adds (X-Request-Id)
@@ -24,6 +26,7 @@
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/readiness.h"
+#include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
 #include "hookbridge/http/answer_wire.h"
 
@@ -114,6 +117,23 @@ void Answers(JsonWriter& out) {
   out.EndObject();
 }
 
+// The request of every record: the id of the document's examples, and a
+// trace context from the W3C specification's examples.
+constexpr const char* kExampleRequestId = "5f0c9a2e7b1d4c38";
+constexpr const char* kTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+constexpr const char* kTraceState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+
+void Headers(JsonWriter& out, const RecordHeaders& headers) {
+  out.StartArray();
+  for (const auto& [name, value] : headers) {
+    out.StartArray();
+    String(out, name);
+    String(out, value);
+    out.EndArray();
+  }
+  out.EndArray();
+}
+
 void Records(JsonWriter& out, int count, char** bodies) {
   out.StartArray();
   for (int i = 0; i < count; ++i) {
@@ -127,17 +147,16 @@ void Records(JsonWriter& out, int count, char** bodies) {
       String(out, parsed.message);
     } else {
       KafkaRecord record = BuildKafkaRecord(std::move(parsed.event), body);
+      RecordHeaders traced = record.headers;
+      AppendRequestHeaders(kExampleRequestId, {}, record.headers);
+      AppendRequestHeaders(kExampleRequestId, TraceContextHeaders({kTraceParent}, {kTraceState}),
+                           traced);
       out.Key("key");
       String(out, record.key);
       out.Key("headers");
-      out.StartArray();
-      for (const auto& [name, value] : record.headers) {
-        out.StartArray();
-        String(out, name);
-        String(out, value);
-        out.EndArray();
-      }
-      out.EndArray();
+      Headers(out, record.headers);
+      out.Key("traced_headers");
+      Headers(out, traced);
     }
     out.EndObject();
   }

@@ -10,7 +10,7 @@ Usage: check_dockerfile.py SOURCE_DIR
 2. Those RUN steps are run here, in a fresh directory holding only what the
    build stage's COPY lines copy (and what Dockerfile.dockerignore lets into
    the context): the image's build works from exactly that.
-3. Every shared library `ldd` lists for the binary built so comes from a
+3. Every shared library `ldd` lists for the binaries built so comes from a
    package that the runtime stage installs, or from one of their dependencies
    (recursively, as dpkg knows them), or from an Essential package (always in
    a Debian image). Likewise bash, which the HEALTHCHECK runs, and sleep,
@@ -276,11 +276,18 @@ def main():
             if not check(run.returncode == 0, f"Dockerfile: `{command}` failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}"):
                 return report()
         print(f"build took {time.time() - started:.0f} s")
-        copied_binary = [a.split() for i, a in runtime if i == "COPY" and a.startswith(f"--from={build_name}")]
-        check(len(copied_binary) == 1, "Dockerfile: the runtime stage should copy one file from the build stage")
-        binary = os.path.join(context, copied_binary[0][1].lstrip("/"))
-        if not check(os.path.isfile(binary), f"Dockerfile: the build did not produce {copied_binary[0][1]}"):
-            return report()
+        # The binaries the runtime stage copies from the build stage: the
+        # service first (the ENTRYPOINT), then its tools (hookbridge-replay).
+        copied = [a.split() for i, a in runtime if i == "COPY" and a.startswith(f"--from={build_name}")]
+        check(len(copied) >= 1, "Dockerfile: the runtime stage copies no binary from the build stage")
+        binaries = [os.path.join(context, words[1].lstrip("/")) for words in copied]
+        for words, built in zip(copied, binaries):
+            if not check(os.path.isfile(built), f"Dockerfile: the build did not produce {words[1]}"):
+                return report()
+        binary = binaries[0]
+        for tool in binaries[1:]:
+            run = subprocess.run([tool, "--help"], capture_output=True, text=True, timeout=30)
+            check(run.returncode == 0, f"{os.path.basename(tool)} --help: exit status {run.returncode}")
 
         # 3. Runtime libraries.
         runtime_runs = [a for i, a in runtime if i == "RUN"]
@@ -289,7 +296,8 @@ def main():
             check(dpkg_field(package, "Status") and "installed" in dpkg_field(package, "Status"),
                   f"runtime package {package} is not installed here, so its dependencies cannot be checked")
         provided = dependency_closure(runtime_packages)
-        ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+        ldd = "".join(subprocess.run(["ldd", b], capture_output=True, text=True, check=True).stdout
+                      for b in binaries)
         check("not found" not in ldd, f"ldd: a library is missing:\n{ldd}")
         libraries = re.findall(r"=>\s*(/\S+)", ldd) + re.findall(r"^\s*(/\S+)\s+\(", ldd, re.M)
         owners = {}

@@ -32,10 +32,12 @@ TEST_F(EndToEnd, AcceptedEventIsInKafkaWithKeyValueHeadersAndJavaPartition) {
   EXPECT_EQ(record.key, "12345");
   EXPECT_EQ(record.value, kExampleEvent);
   EXPECT_EQ(record.partition, JavaPartitionOf("12345", kPartitions));
-  std::vector<std::string> expected_order = {"ce_specversion", "ce_id",      "ce_type",
-                                             "ce_source",      "ce_time",    "ce_subject",
-                                             "content-type",   "ce_tenantid", "ce_webhookid"};
+  std::vector<std::string> expected_order = {
+      "ce_specversion", "ce_id",        "ce_type",       "ce_source",
+      "ce_time",        "ce_subject",   "content-type",  "ce_tenantid",
+      "ce_webhookid",   "hookbridge_request_id"};
   EXPECT_EQ(record.header_order, expected_order);
+  EXPECT_EQ(record.headers.at("hookbridge_request_id"), response->get_header_value("X-Request-Id"));
   EXPECT_EQ(record.headers.at("ce_specversion"), "1.0");
   EXPECT_EQ(record.headers.at("ce_id"), "evt_1234567890");
   EXPECT_EQ(record.headers.at("ce_type"), "profile.updated");

@@ -112,4 +112,77 @@ int64_t CountRecords(const std::string& brokers, const std::string& topic, int p
   return total;
 }
 
+std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic, int partitions) {
+  Handle client = NewClient(RD_KAFKA_CONSUMER, brokers, {{"group.id", "hookbridge-e2e-count"}});
+  std::map<int32_t, int64_t> ends;
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0;
+    int64_t high = -1;
+    rd_kafka_query_watermark_offsets(client.get(), topic.c_str(), p, &low, &high, 10000);
+    ends[p] = high;
+  }
+  return ends;
+}
+
+std::string ProduceRecords(const std::string& brokers, const std::string& topic,
+                           const std::vector<RecordToProduce>& records) {
+  struct Outcome {
+    size_t persisted = 0;
+    std::string error;
+  } outcome;
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", errstr, sizeof errstr);  // in order
+  rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof errstr);
+  rd_kafka_conf_set_opaque(conf, &outcome);
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    auto* result = static_cast<Outcome*>(opaque);
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_PERSISTED) {
+      ++result->persisted;
+    } else if (result->error.empty()) {
+      result->error = rd_kafka_err2name(message->err);
+    }
+  });
+  Handle producer(rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr), &rd_kafka_destroy);
+  if (!producer) return errstr;
+  for (const RecordToProduce& record : records) {
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(record.headers.size());
+    for (const auto& [name, value] : record.headers) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(record.timestamp_ms),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_headers_destroy(headers);
+      return rd_kafka_err2name(err);
+    }
+  }
+  rd_kafka_flush(producer.get(), 30000);
+  if (!outcome.error.empty()) return outcome.error;
+  if (outcome.persisted != records.size()) return "not every record was persisted within 30 s";
+  return "";
+}
+
+std::map<int32_t, int64_t> CommittedOffsets(const std::string& brokers, const std::string& group,
+                                            const std::string& topic, int partitions) {
+  Handle client = NewClient(RD_KAFKA_CONSUMER, brokers, {{"group.id", group.c_str()}});
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+  std::map<int32_t, int64_t> committed;
+  if (rd_kafka_committed(client.get(), list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) committed[list->elems[i].partition] = list->elems[i].offset;
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return committed;
+}
+
 }  // namespace hookbridge::e2e

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hookbridge::e2e {
@@ -29,5 +30,24 @@ std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
 
 // Records in the topic now (sum of high watermarks of a fresh topic); -1 on error.
 int64_t CountRecords(const std::string& brokers, const std::string& topic, int partitions);
+
+struct RecordToProduce {
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t timestamp_ms = 0;  // 0: now
+};
+
+// Produces `records` in order (acks=all) and waits until every one is
+// persisted; empty on success, else the first error.
+std::string ProduceRecords(const std::string& brokers, const std::string& topic,
+                           const std::vector<RecordToProduce>& records);
+
+// The offsets `group` committed on each partition of `topic` (-1001 where none).
+std::map<int32_t, int64_t> CommittedOffsets(const std::string& brokers, const std::string& group,
+                                            const std::string& topic, int partitions);
+
+// Each partition's high watermark.
+std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic, int partitions);
 
 }  // namespace hookbridge::e2e

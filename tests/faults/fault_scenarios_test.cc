@@ -1,5 +1,6 @@
 // Fault scenarios: the guarantee "a 2xx means the event is in Kafka" under a
-// broker crash, a frozen broker, a drained hookbridge and a killed hookbridge.
+// broker crash, a frozen broker, a drained hookbridge and a killed hookbridge,
+// and for a dead letter produced while the broker is frozen.
 //
 // Each scenario runs on its OWN single-node Kafka broker (started and stopped
 // through scripts/kafka-broker.sh, on its own port and state dir, so killing
@@ -33,6 +34,8 @@
 #include <sstream>
 #include <thread>
 
+#include <httplib.h>
+
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
@@ -51,6 +54,7 @@ constexpr int kPartitions = 6;
 constexpr const char* kApiKey = "faults-key-0123456789abcdef";
 constexpr const char* kAckTimeoutMs = "1500";
 constexpr const char* kDrainGraceMs = "300";
+constexpr const char* kWebhookPath = "/webhooks/getprofile";
 const std::string kScript = std::string(HOOKBRIDGE_SOURCE_DIR) + "/scripts/kafka-broker.sh";
 const std::string kReportDir = FAULT_REPORT_DIR;
 const std::string kBrokerDirs = FAULT_BROKER_DIR;
@@ -187,13 +191,16 @@ class FaultScenario : public ::testing::Test {
   }
 
   std::map<std::string, std::string> BridgeEnvironment(int port) const {
-    return {{"HOOKBRIDGE_LISTEN", "127.0.0.1:" + std::to_string(port)},
+    std::map<std::string, std::string> env = {
+            {"HOOKBRIDGE_LISTEN", "127.0.0.1:" + std::to_string(port)},
             {"GETPROFILE_API_KEY", kApiKey},
             {"HOOKBRIDGE_KAFKA_BROKERS", broker_->bootstrap()},
             {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
             {"HOOKBRIDGE_ACK_TIMEOUT_MS", kAckTimeoutMs},
             {"HOOKBRIDGE_DRAIN_GRACE_MS", kDrainGraceMs},
             {"HOOKBRIDGE_FAULT_INJECTION", "1"}};  // SIGUSR2: a fatal producer error
+    if (!dead_letter_topic_.empty()) env["HOOKBRIDGE_DEAD_LETTER_TOPIC"] = dead_letter_topic_;
+    return env;
   }
 
   // Starts hookbridge: on a free port the first time, then on the same port.
@@ -280,6 +287,7 @@ class FaultScenario : public ::testing::Test {
   int concurrency_ = 0;
   std::unique_ptr<Broker> broker_;
   std::string topic_;
+  std::string dead_letter_topic_;
   int port_ = 0;
   std::unique_ptr<HookbridgeProcess> bridge_;
   std::unique_ptr<LoadRun> run_;
@@ -424,6 +432,62 @@ TEST_F(FaultScenario, FatalProducerErrorExitsForRestart) {
   Note("acknowledged before the fatal error: " + std::to_string(before.size()));
 
   ASSERT_NO_FATAL_FAILURE(Finish(&before));
+}
+
+// A dead letter is held to the promise of every 2xx: with the broker frozen,
+// an authenticated event that fails the checks gets 503 with Retry-After,
+// never 200 dead_lettered; once the broker is back, the sender's retry is
+// dead-lettered and the record is on the dead-letter topic (and nothing on
+// the main topic).
+TEST_F(FaultScenario, DeadLetterWhileBrokerPausedIs503ThenStoredOnRetry) {
+  ASSERT_NO_FATAL_FAILURE(StartScenario("dead_letter_sigstop", 5));
+  dead_letter_topic_ = topic_ + ".dead";
+  ASSERT_EQ(e2e::CreateTopic(broker_->bootstrap(), dead_letter_topic_, 1), "");
+  ASSERT_TRUE(broker_->WaitForPartitionMetadata(dead_letter_topic_, 1, 30s));
+  ASSERT_NO_FATAL_FAILURE(StartBridge());
+
+  httplib::Client client("127.0.0.1", port_);
+  client.set_read_timeout(10, 0);
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kApiKey}};
+  // An event without a profile: authenticated, read whole, fails the checks.
+  const std::string body =
+      R"({"id":"evt-dead-paused","event":"profile.updated","tenant_id":"t1","data":{}})";
+
+  pid_t pid = broker_->Pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  auto paused = client.Post(kWebhookPath, auth, body, "application/json");
+  ASSERT_EQ(kill(pid, SIGCONT), 0);
+  ASSERT_TRUE(paused);
+  EXPECT_EQ(paused->status, 503) << paused->body;
+  EXPECT_TRUE(paused->has_header("Retry-After"));
+  EXPECT_EQ(paused->body.find("dead_lettered"), std::string::npos) << paused->body;
+
+  // The sender retries, as GetProfile would, until the broker answers again.
+  int status = 0;
+  std::string answer;
+  auto deadline = Clock::now() + 60s;
+  do {
+    std::this_thread::sleep_for(200ms);
+    auto retried = client.Post(kWebhookPath, auth, body, "application/json");
+    ASSERT_TRUE(retried);
+    status = retried->status;
+    answer = retried->body;
+    ASSERT_TRUE(status == 200 || status == 503) << status << " " << answer;
+  } while (status != 200 && Clock::now() < deadline);
+  ASSERT_EQ(status, 200) << "no 2xx within 60 s of SIGCONT";
+  EXPECT_NE(answer.find(R"("status":"dead_lettered")"), std::string::npos) << answer;
+
+  // At least once: the record produced during the pause may be there too.
+  std::vector<e2e::ConsumedRecord> records =
+      e2e::ConsumeFromBeginning(broker_->bootstrap(), dead_letter_topic_, 1, 30s);
+  ASSERT_GE(records.size(), 1u);
+  for (const e2e::ConsumedRecord& record : records) {
+    EXPECT_EQ(record.key, "evt-dead-paused");
+    EXPECT_EQ(record.value, body);
+    EXPECT_EQ(record.headers.at("hookbridge_dead_letter_reason"), "schema");
+  }
+  EXPECT_EQ(e2e::CountRecords(broker_->bootstrap(), topic_, kPartitions), 0);
 }
 
 }  // namespace

@@ -10,6 +10,11 @@
 // smuggled inside the body of a rejected one, so a record would show a
 // breach. Then the service must still be healthy.
 //
+// The table runs once more with a dead-letter topic: every case that is
+// authenticated and read whole and refused for its content (JSON, checks,
+// content type or coding) is answered 200 dead_lettered instead, with its
+// connection kept; every other keeps its 4xx; still nothing on the main topic.
+//
 // Input that looks hostile but is valid (a huge exponent inside data, a body
 // just under the limit, the scheme written `bearer`) is accepted: separate
 // tests below, each checking the record.
@@ -44,6 +49,9 @@ struct HostileCase {
   // connection is closed without an answer.
   size_t responses = 1;
   std::function<void(const ExchangeResult&)> check = nullptr;
+  // With a dead-letter topic: how many of the requests after the first are
+  // dead-lettered (pipelined cases).
+  size_t dead_letters_after_first = 0;
 };
 
 std::string RawPost(const std::vector<std::string>& headers, const std::string& body,
@@ -92,7 +100,9 @@ void ExpectNoHeaderInjected(const ExchangeResult& exchange) {
   }
 }
 
-std::vector<HostileCase> HostileCases() {
+// The table. With `dead_letter_topic`, the cases whose later requests are
+// dead-lettered expect that; the first request's outcome is AsDeadLetter()'s.
+std::vector<HostileCase> HostileCases(bool dead_letter_topic = false) {
   std::vector<HostileCase> cases;
   auto add = [&](HostileCase c) { cases.push_back(std::move(c)); };
 
@@ -363,15 +373,18 @@ std::vector<HostileCase> HostileCases() {
         JsonPost(R"({"id":"x","event":"profile.updated","data":{}})", {"X-Request-Id: p3"}) +
         Request("GET /nowhere HTTP/1.1", {"Host: x", "X-Request-Id: p4"}) +
         Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p5", "Connection: close"});
+    const int p2 = dead_letter_topic ? 200 : 400;
+    const int p3 = dead_letter_topic ? 200 : 422;
     add({"pipelined requests", pipeline, 200, "", After::kCloses, 5,
-         [](const ExchangeResult& exchange) {
+         [p2, p3](const ExchangeResult& exchange) {
            const std::vector<std::pair<std::string, int>> expected = {
-               {"p1", 200}, {"p2", 400}, {"p3", 422}, {"p4", 404}, {"p5", 200}};
+               {"p1", 200}, {"p2", p2}, {"p3", p3}, {"p4", 404}, {"p5", 200}};
            for (size_t i = 0; i < expected.size(); ++i) {
              EXPECT_EQ(exchange.responses[i].Header("X-Request-Id"), expected[i].first);
              EXPECT_EQ(exchange.responses[i].status, expected[i].second) << expected[i].first;
            }
-         }});
+         },
+         dead_letter_topic ? 2u : 0u});
   }
   static const char kGarbage[] =
       "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";  // TLS-like
@@ -386,6 +399,24 @@ class HostileInput : public EndToEnd {
     auto env = Environment();
     env["HOOKBRIDGE_MAX_BODY_BYTES"] = std::to_string(kTableMaxBody);
     return env;
+  }
+
+  // The table's case as it must go with a dead-letter topic: a refusal of
+  // the content becomes 200 dead_lettered. A content type or coding is then
+  // judged with the body, read whole, so its connection stays usable. True if
+  // `c` was such a case.
+  static bool AsDeadLetter(HostileCase* c) {
+    const bool content_refusal = c->error == "invalid_json" || c->error == "invalid_event" ||
+                                 c->error == "unsupported_media_type";
+    if (!content_refusal) return false;
+    if (c->error == "unsupported_media_type") c->after = After::kStaysOpen;
+    c->status = 200;
+    c->error.clear();
+    c->check = [](const ExchangeResult& exchange) {
+      EXPECT_NE(exchange.responses[0].body.find(R"("status":"dead_lettered")"), std::string::npos)
+          << exchange.responses[0].body;
+    };
+    return true;
   }
 
   // Runs `request` and checks its answer and what happens to the connection.
@@ -477,6 +508,51 @@ TEST_F(HostileInput, EveryCaseGetsItsAnswerNothingReachesTheTopicAndTheServiceSt
   auto records = ConsumeFromBeginning(brokers_, topic_, 1, 30s);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].headers.at("ce_id"), "after-the-table");
+}
+
+TEST_F(HostileInput, WithADeadLetterTopicContentRefusalsAreDeadLetteredAndTheRestKeepTheir4xx) {
+  const std::string dead_topic = topic_ + ".dead";
+  ASSERT_EQ(CreateTopic(brokers_, dead_topic, 1), "");
+  auto env = TableEnvironment();
+  env["HOOKBRIDGE_DEAD_LETTER_TOPIC"] = dead_topic;
+  StartBridge(env);
+  const pid_t pid = BridgePid();
+  ASSERT_GT(pid, 0);
+
+  size_t dead_lettered_cases = 0;
+  size_t kept_4xx = 0;
+  size_t expected = 0;  // dead-letter records: each send of each such request
+  for (HostileCase c : HostileCases(true)) {
+    const bool dead_letter = AsDeadLetter(&c);
+    dead_lettered_cases += dead_letter ? 1 : 0;
+    kept_4xx += dead_letter ? 0 : 1;
+    const size_t sends = c.after == After::kStaysOpen ? 2 : 1;  // the follow-up check sends again
+    expected += sends * ((dead_letter ? 1 : 0) + c.dead_letters_after_first);
+    RunCase(c);
+    if (c.after == After::kStaysOpen) RunCaseOnKeptConnection(c);
+    ASSERT_NE(ResidentKiB(pid), -1) << "hookbridge died on: " << c.name << "\n"
+                                    << bridge_->output();
+  }
+  std::printf("[ hostile  ] with a dead-letter topic: %zu cases dead-lettered, %zu kept their answer\n",
+              dead_lettered_cases, kept_4xx);
+  ASSERT_GT(dead_lettered_cases, 0u);
+  ASSERT_GT(kept_4xx, 0u);
+
+  // Each copy sent is on the dead-letter topic with a reason.
+  std::vector<ConsumedRecord> records = ConsumeFromBeginning(brokers_, dead_topic, expected, 60s);
+  EXPECT_EQ(records.size(), expected);
+  EXPECT_EQ(CountRecords(brokers_, dead_topic, 1), static_cast<int64_t>(expected));
+  for (const ConsumedRecord& record : records) {
+    const std::string& reason = record.headers.at("hookbridge_dead_letter_reason");
+    EXPECT_TRUE(reason == "json" || reason == "schema" || reason == "content_type") << reason;
+  }
+  // The events with bad keys and the smuggled webhooks: never on the main topic.
+  EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 0);
+
+  auto accepted = EndToEnd::Post(ProfileEvent("after-the-dead-letter-table", "p1"));
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200) << accepted->body;
+  EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 1);
 }
 
 TEST_F(HostileInput, ClientStillSendingARefusedBodyGetsToReadTheAnswer) {

@@ -75,6 +75,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {"hookbridge_build_info", "gauge"},
       {kRequests, "counter"},
       {kRejections, "counter"},
+      {"hookbridge_webhook_dead_letters_total", "counter"},
       {kDuration, "histogram"},
       {kAck, "histogram"},
       {"hookbridge_http_requests_in_flight", "gauge"},
@@ -320,6 +321,18 @@ TEST(MetricsTest, ConcurrentCountsAreExact) {
   EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"webhook\"}"), kThreads * kEach);
   EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), kThreads * kEach);
   EXPECT_EQ(exposition.Value("hookbridge_http_requests_in_flight"), 0);
+}
+
+TEST(MetricsTest, DeadLettersAreCountedByReasonApartFromRejections) {
+  Metrics metrics("2.0.2");
+  metrics.CountDeadLetter("schema");
+  metrics.CountDeadLetter("schema");
+  metrics.CountDeadLetter("json");
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value("hookbridge_webhook_dead_letters_total{reason=\"schema\"}"), 2);
+  EXPECT_EQ(exposition.Value("hookbridge_webhook_dead_letters_total{reason=\"json\"}"), 1);
+  // A dead letter was answered 200: it is no rejection.
+  EXPECT_EQ(metrics.Render().find(std::string(kRejections) + "{"), std::string::npos);
 }
 
 }  // namespace

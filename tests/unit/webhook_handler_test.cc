@@ -81,7 +81,10 @@ class WebhookHandlerTest : public ::testing::Test {
   static WebhookResult Outcome(WebhookHandler& handler, const std::string& body) {
     auto outcome = std::make_shared<std::promise<WebhookResult>>();
     std::future<WebhookResult> future = outcome->get_future();
-    handler.HandleBody(body, WebhookHandler::Clock::now(),
+    RequestHead head;
+    head.content_type = {"application/json"};
+    head.request_id = "req-1";
+    handler.HandleBody(head, body, WebhookHandler::Clock::now(),
                        [outcome](WebhookResult result) { outcome->set_value(std::move(result)); });
     if (future.wait_for(std::chrono::minutes(1)) != std::future_status::ready) {
       ADD_FAILURE() << "HandleBody never called back";
@@ -327,7 +330,8 @@ TEST_F(WebhookHandlerTest, PublishedRecordHasKeyValueAndHeaders) {
                           Pair("ce_time", "2024-10-08T14:30:00.123Z"),
                           Pair("ce_subject", "prof_12345"),
                           Pair("content-type", "application/json"),
-                          Pair("ce_tenantid", "tenant_acme"), Pair("ce_webhookid", "wh_7f3a9c")));
+                          Pair("ce_tenantid", "tenant_acme"), Pair("ce_webhookid", "wh_7f3a9c"),
+                          Pair("hookbridge_request_id", "req-1")));
 }
 
 TEST_F(WebhookHandlerTest, OtherEventTypeIsForwardedKeyedByTenant) {
@@ -387,7 +391,7 @@ TEST_F(WebhookHandlerTest, NoOutcomeUntilTheDeliveryReportComes) {
   // HandleBody() publishes and returns at once; the caller keeps the deadline.
   publisher_.NeverComplete();
   bool called = false;
-  std::string event_id = handler_.HandleBody(kExampleEvent, WebhookHandler::Clock::now(),
+  std::string event_id = handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
                                              [&called](WebhookResult) { called = true; });
   EXPECT_FALSE(called);
   EXPECT_EQ(event_id, "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y");
@@ -421,14 +425,14 @@ TEST_F(WebhookHandlerTest, LateFailureReportIs503) {
 
 TEST_F(WebhookHandlerTest, RefusalsCallBackBeforeHandleBodyReturns) {
   bool called = false;
-  handler_.HandleBody("{", WebhookHandler::Clock::now(), [&called](WebhookResult result) {
+  handler_.HandleBody(GoodHead(), "{", WebhookHandler::Clock::now(), [&called](WebhookResult result) {
     EXPECT_EQ(result.response.status, 400);
     called = true;
   });
   EXPECT_TRUE(called);
   publisher_.AnswerWith(PublishStatus::kQueueFull, "Local_QueueFull");
   called = false;
-  handler_.HandleBody(kExampleEvent, WebhookHandler::Clock::now(), [&called](WebhookResult result) {
+  handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(), [&called](WebhookResult result) {
     EXPECT_EQ(result.response.status, 503);
     called = true;
   });

@@ -30,6 +30,8 @@ struct Config {
   std::string api_key_file;        // where api_keys came from, if a file: reloadable
   std::string kafka_brokers;       // empty: run the embedded development broker
   std::string kafka_topic = "getprofile.events";
+  // Empty: no dead letters, refused webhooks get their 4xx (docs/record-contract.md).
+  std::string dead_letter_topic;
   std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;
   size_t max_body_bytes = kDefaultMaxBodyBytes;
   // Webhooks being received or waiting for Kafka's acknowledgement; past it,

@@ -50,6 +50,9 @@ HttpResponse MethodNotAllowedResponse(std::string_view allow);
 // internal.
 const char* RejectionReason(ErrorCode code);
 HttpResponse AcceptedResponse(std::string_view event_id);
+// 200 for a webhook refused with `refusal` whose body is PERSISTED on the
+// dead-letter topic: {"status":"dead_lettered","reason":...,"message":...}.
+HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message);
 // GET /healthz: the process serves HTTP.
 HttpResponse AliveResponse();
 // GET /metrics: the Prometheus text exposition.

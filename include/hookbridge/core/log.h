@@ -4,6 +4,7 @@
 // pass an API key or a request body.
 #pragma once
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -14,6 +15,9 @@ namespace hookbridge {
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
 
 using LogFields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+// RFC 3339 in UTC with milliseconds, as log lines carry it: 2026-11-26T23:00:00.123Z
+std::string UtcTimestamp(std::chrono::system_clock::time_point time);
 
 void SetLogLevel(LogLevel level);
 // Whether Log(level, ...) writes: lets a caller skip building its fields.

@@ -45,6 +45,9 @@ class Metrics {
   void CountRequest(Route route, int status, Seconds duration);
   // `reason` is one of RejectionReason()'s fixed values.
   void CountRejection(std::string_view reason);
+  // A refused webhook PERSISTED on the dead-letter topic (and answered 200);
+  // `reason` as for CountRejection.
+  void CountDeadLetter(std::string_view reason);
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
   void AddInFlight(int delta) { in_flight_ += delta; }
@@ -70,6 +73,7 @@ class Metrics {
   mutable std::mutex mutex_;  // guards the maps
   std::map<std::pair<Route, int>, uint64_t> requests_;
   std::map<std::string, uint64_t, std::less<>> rejections_;
+  std::map<std::string, uint64_t, std::less<>> dead_letters_;
   std::map<std::string, uint64_t, std::less<>> delivery_errors_;
   std::map<std::string, double> broker_rtt_seconds_;
   std::array<Histogram, kRouteCount> request_duration_;

@@ -1,6 +1,7 @@
 // Small ASCII string helpers shared by configuration and header parsing.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,5 +13,10 @@ std::string_view TrimLeft(std::string_view text);  // spaces and tabs
 std::string_view Trim(std::string_view text);      // spaces, tabs, CR and LF
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view text);
+
+// The value of the command-line flag `name` at args[i], given as "--name=value"
+// or as "--name value" (then i moves past the value); nullopt if it has none.
+std::optional<std::string> FlagValue(const std::vector<std::string>& args, const std::string& name,
+                                     size_t& i);
 
 }  // namespace hookbridge

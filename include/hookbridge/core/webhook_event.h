@@ -34,6 +34,9 @@ enum class ParseError {
 struct ParseResult {
   ParseError error = ParseError::kNone;
   std::string message;  // why, for the error body; never echoes input
+  // The event when error is kNone. With kInvalidSchema, the fields that could
+  // be read as strings (id and event possibly empty; a field given twice: its
+  // last copy), for labelling a dead letter. Empty with kInvalidJson.
   WebhookEvent event;
 };
 

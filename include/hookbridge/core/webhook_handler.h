@@ -23,16 +23,24 @@
 
 namespace hookbridge {
 
-// The request headers that matter, each with every value received.
+// The request headers that matter, each with every value received, and the
+// request id the answer carries. Views into the request: valid during a call.
 struct RequestHead {
   std::vector<std::string_view> authorization;
   std::vector<std::string_view> content_type;
   std::vector<std::string_view> content_encoding;
+  std::vector<std::string_view> traceparent;
+  std::vector<std::string_view> tracestate;
+  std::string_view request_id;
 };
 
 struct WebhookOptions {
   std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
   size_t max_body_bytes = kDefaultMaxBodyBytes;
+  // Set: refusals IsDeadLetterRefusal() takes become dead letters on this
+  // topic, answered 200 once PERSISTED (the content type is then judged after
+  // the body is read). Empty: they get their 4xx.
+  std::string dead_letter_topic;
 };
 
 // What became of a webhook's body: the answer, and for the access log the
@@ -52,7 +60,8 @@ class WebhookHandler {
                  WebhookOptions options);
 
   // An answer if the request is refused on its headers alone; nullopt means
-  // "read the body and call HandleBody".
+  // "read the body and call HandleBody" (with a dead-letter topic, a content
+  // type not taken is refused only then, as a dead letter).
   std::optional<HttpResponse> CheckHead(const RequestHead& head) const;
 
   // `done` is called exactly once: before HandleBody() returns when the body
@@ -61,7 +70,8 @@ class WebhookHandler {
   // request arrived: the acknowledgement latency counts from there. Returns
   // the event id ("" if the body is no event), for the log when no outcome
   // comes in time.
-  std::string HandleBody(std::string body, Clock::time_point received, Done done);
+  std::string HandleBody(const RequestHead& head, std::string body, Clock::time_point received,
+                         Done done);
 
   // The answer when no outcome came within ack_timeout() of `received`.
   static WebhookResult AckDeadlinePassed(std::string event_id);
@@ -70,6 +80,13 @@ class WebhookHandler {
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
  private:
+  // The 415 for a content type or coding not taken; nullopt if they are fine.
+  static std::optional<HttpResponse> CheckContent(const RequestHead& head);
+  // Produces the dead letter of a body refused with `code` and `message`, and
+  // answers 200 once it is PERSISTED.
+  void DeadLetter(const RequestHead& head, std::string body, Clock::time_point received,
+                  ErrorCode code, std::string message, Done done);
+
   const KeyStore& keys_;
   Publisher& publisher_;
   Metrics& metrics_;

@@ -1,0 +1,120 @@
+// hookbridge-replay's settings and record selection: required ones, filters,
+// where the key comes from, and errors that name the setting and never the key.
+#include "hookbridge/replay/replay_options.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace hookbridge::replay {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kKey = "Rp9secretReplayKey42";
+
+std::map<std::string, std::string> Env() {
+  return {{"HOOKBRIDGE_KAFKA_BROKERS", "127.0.0.1:9092"},
+          {"HOOKBRIDGE_DEAD_LETTER_TOPIC", "getprofile.dead"},
+          {"HOOKBRIDGE_REPLAY_URL", "http://127.0.0.1:8080/webhooks/getprofile"},
+          {"HOOKBRIDGE_REPLAY_API_KEY", kKey}};
+}
+
+ReplayOptions MustParse(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = Env()) {
+  ReplayOptionsResult result = ParseReplayOptions(args, env);
+  EXPECT_TRUE(result.options) << result.error;
+  return result.options ? *result.options : ReplayOptions{};
+}
+
+std::string MustFail(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = Env()) {
+  ReplayOptionsResult result = ParseReplayOptions(args, env);
+  EXPECT_FALSE(result.options);
+  EXPECT_THAT(result.error, Not(HasSubstr(kKey)));
+  return result.error;
+}
+
+TEST(ReplayOptionsTest, FromTheEnvironmentWithDefaults) {
+  ReplayOptions options = MustParse({});
+  EXPECT_EQ(options.brokers, "127.0.0.1:9092");
+  EXPECT_EQ(options.topic, "getprofile.dead");
+  EXPECT_EQ(options.group, "hookbridge-replay");
+  EXPECT_EQ(options.api_key, kKey);
+  EXPECT_FALSE(options.dry_run);
+  EXPECT_TRUE(options.selection.reasons.empty());
+}
+
+TEST(ReplayOptionsTest, FlagsWinOverTheEnvironment) {
+  ReplayOptions options = MustParse({"--topic=other.dead", "--group", "g2", "--dry-run",
+                                     "--reason", "schema,json", "--since", "2026-12-02T09:30:00Z",
+                                     "--until=2026-12-02T10:00:00.5Z"});
+  EXPECT_EQ(options.topic, "other.dead");
+  EXPECT_EQ(options.group, "g2");
+  EXPECT_TRUE(options.dry_run);
+  EXPECT_EQ(options.selection.reasons, (std::vector<std::string>{"schema", "json"}));
+  EXPECT_EQ(options.selection.since_ms, 1796203800000);
+  EXPECT_EQ(options.selection.until_ms, 1796205600500);
+}
+
+TEST(ReplayOptionsTest, TheKeyFileWinsAndItsFirstLineIsTheKey) {
+  std::string path = ::testing::TempDir() + "/replay_key_" + std::to_string(getpid());
+  std::ofstream(path) << "\n  file-key-123  \nsecond\n";
+  EXPECT_EQ(MustParse({"--api-key-file", path}).api_key, "file-key-123");
+  std::remove(path.c_str());
+  EXPECT_THAT(MustFail({"--api-key-file", path}), HasSubstr("--api-key-file"));
+}
+
+TEST(ReplayOptionsTest, MissingSettingsAreNamed) {
+  for (const char* name : {"HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_DEAD_LETTER_TOPIC", "HOOKBRIDGE_REPLAY_URL",
+                           "HOOKBRIDGE_REPLAY_API_KEY"}) {
+    auto env = Env();
+    env.erase(name);
+    EXPECT_THAT(MustFail({}, env), HasSubstr(name)) << name;
+  }
+  // A dry run sends nothing: it needs no key.
+  auto env = Env();
+  env.erase("HOOKBRIDGE_REPLAY_API_KEY");
+  EXPECT_TRUE(MustParse({"--dry-run"}, env).dry_run);
+}
+
+TEST(ReplayOptionsTest, BadValuesAreNamed) {
+  EXPECT_THAT(MustFail({"--reason", "auth"}), HasSubstr("--reason"));
+  EXPECT_THAT(MustFail({"--since", "yesterday"}), HasSubstr("--since"));
+  EXPECT_THAT(MustFail({"--until", "2026-12-02 10:00:00"}), HasSubstr("--until"));
+  EXPECT_THAT(MustFail({"--since=2026-12-02T10:00:00Z", "--until=2026-12-02T09:00:00Z"}), HasSubstr("--since"));
+  EXPECT_THAT(MustFail({"--url", "ftp://host/x"}), HasSubstr("--url"));
+  EXPECT_THAT(MustFail({"--url", "http://host"}), HasSubstr("--url"));
+  EXPECT_THAT(MustFail({"--api-key", kKey}), HasSubstr("unknown option '--api-key'"));
+  EXPECT_THAT(MustFail({"--topic"}), HasSubstr("--topic"));
+}
+
+TEST(RecordSelectionTest, ByReasonAndHalfOpenTimeRange) {
+  RecordSelection selection;
+  EXPECT_TRUE(selection.Selects("", 0));
+  selection.reasons = {"schema"};
+  selection.since_ms = 1000;
+  selection.until_ms = 2000;
+  EXPECT_TRUE(selection.Selects("schema", 1000));
+  EXPECT_TRUE(selection.Selects("schema", 1999));
+  EXPECT_FALSE(selection.Selects("schema", 2000));
+  EXPECT_FALSE(selection.Selects("schema", 999));
+  EXPECT_FALSE(selection.Selects("json", 1500));
+  EXPECT_FALSE(selection.Selects("", 1500));
+}
+
+TEST(RecordSelectionTest, UtcTimes) {
+  EXPECT_EQ(ParseUtcTime("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseUtcTime("2026-12-02T09:30:00.250Z"), 1796203800250);
+  EXPECT_EQ(ParseUtcTime("2026-12-02T09:30:00.2Z"), 1796203800200);
+  for (const char* bad : {"", "2026-12-02", "2026-12-02T09:30:00", "2026-12-02T09:30:00+01:00",
+                          "2026-13-02T09:30:00Z", "2026-12-02T09:30:00.Z", "2026-12-02T09:30:00.1234Z"}) {
+    EXPECT_FALSE(ParseUtcTime(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hookbridge::replay
