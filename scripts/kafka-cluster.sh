@@ -35,7 +35,7 @@
 #
 # Env: KAFKA_CLUSTER_PORT (19600), KAFKA_CLUSTER_STATE_DIR
 # (/tmp/hookbridge-kafka-cluster), KAFKA_CLUSTER_NET (10.196.0: a /24 no one
-# else uses), KAFKA_CLUSTER_NETNS_PREFIX (hbc), KAFKA_CLUSTER_HEAP (256m),
+# else uses), KAFKA_CLUSTER_NETNS_PREFIX (hbc), KAFKA_CLUSTER_HEAP (384m),
 # KAFKA_CLUSTER_REPLICA_LAG_MS (10000), KAFKA_START_TIMEOUT (120 s).
 set -euo pipefail
 
@@ -50,7 +50,7 @@ source "$HERE/kafka-broker.sh"
 BASE=${KAFKA_CLUSTER_PORT:-19600}
 NET=${KAFKA_CLUSTER_NET:-10.196.0}
 PREFIX=${KAFKA_CLUSTER_NETNS_PREFIX:-hbc}
-HEAP=${KAFKA_CLUSTER_HEAP:-256m}
+HEAP=${KAFKA_CLUSTER_HEAP:-384m}
 # Kafka's default is 30 s; 10 s keeps the "paused follower leaves the ISR"
 # scenario short. It changes when the ISR shrinks, not what acks=all means.
 REPLICA_LAG_MS=${KAFKA_CLUSTER_REPLICA_LAG_MS:-10000}
@@ -163,6 +163,9 @@ transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
 group.initial.rebalance.delay.ms=0
+# The log cleaner takes a 128 MiB dedupe buffer by default, half the heap: a
+# node restarted on the suite's many logs once ran out of heap taking it.
+log.cleaner.dedupe.buffer.size=16777216
 EOF
 }
 
