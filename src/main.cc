@@ -86,7 +86,7 @@ void ReloadSources(SourceStore& sources, KafkaPublisher& publisher, Metrics& met
     case SourceStore::ReloadResult::kUnchanged: return;
     case SourceStore::ReloadResult::kReloaded:
       metrics.CountSourcesReload(true);
-      publisher.WatchTopics(sources.current()->Topics());
+      publisher.WatchTopics(sources.current()->Topics(), /*new_ones_gate=*/false);
       Log(LogLevel::kInfo, "sources reloaded",
           {{"sources", std::to_string(sources.current()->sources.size())}});
       return;
@@ -196,7 +196,7 @@ int Run(int argc, char** argv) {
   kafka.caller_serves_events = !loaded.check_config;
   std::unique_ptr<KafkaPublisher> publisher = KafkaPublisher::Create(kafka, metrics, &error);
   if (!publisher) return Fail(error);
-  publisher->WatchTopics(sources->current()->Topics());
+  publisher->WatchTopics(sources->current()->Topics(), /*new_ones_gate=*/true);
 
   if (loaded.check_config) {
     std::fputs(DescribeConfig(config).c_str(), stdout);

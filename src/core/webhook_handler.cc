@@ -102,8 +102,9 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
   // A signature covers the body: nothing is decided before it is read, so
   // an unauthenticated sender learns nothing but the 401.
   if (source.auth == SourceAuth::kSignature) return std::nullopt;
-  const ApiKeys& keys = source.bearer_keys ? *source.bearer_keys : *keys_.current();
-  switch (Authenticate(head.authorization, keys)) {
+  // Held for the call: a key reload may swap the store's set meanwhile.
+  const std::shared_ptr<const ApiKeys> keys = source.bearer_keys ? source.bearer_keys : keys_.current();
+  switch (Authenticate(head.authorization, *keys)) {
     case AuthResult::kAccepted: break;
     case AuthResult::kMissingCredentials:
       return ErrorResponse(ErrorCode::kUnauthorized,

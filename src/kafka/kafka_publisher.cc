@@ -150,7 +150,7 @@ KafkaPublisher::~KafkaPublisher() {
     rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     for (int i = 0; i < 50 && records_in_flight_ > 0; ++i) rd_kafka_poll(producer_, 100);
     if (topic_ != nullptr) rd_kafka_topic_destroy(topic_);
-    for (auto& watched : watched_) rd_kafka_topic_destroy(watched.second);
+    for (WatchedTopic& topic : watched_) rd_kafka_topic_destroy(topic.handle);
     rd_kafka_destroy(producer_);
   }
   if (events_fd_ >= 0) ::close(events_fd_);  // librdkafka is gone: nothing writes to it now
@@ -200,15 +200,19 @@ int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
   return records_in_flight_;
 }
 
-void KafkaPublisher::WatchTopics(const std::vector<std::string>& topics) {
+void KafkaPublisher::WatchTopics(const std::vector<std::string>& topics, bool new_ones_gate) {
   std::lock_guard<std::mutex> lock(watched_mutex_);
-  std::vector<std::pair<std::string, rd_kafka_topic_t*>> watched;
+  std::vector<WatchedTopic> watched;
   for (const std::string& name : topics) {
     if (name == topic_name_) continue;
+    auto old = std::find_if(watched_.begin(), watched_.end(),
+                            [&](const WatchedTopic& topic) { return topic.name == name; });
     rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, name.c_str(), nullptr);
-    if (handle != nullptr) watched.emplace_back(name, handle);
+    if (handle != nullptr) {
+      watched.push_back({name, handle, old != watched_.end() ? old->gates : new_ones_gate});
+    }
   }
-  for (auto& [name, handle] : watched_) rd_kafka_topic_destroy(handle);
+  for (WatchedTopic& topic : watched_) rd_kafka_topic_destroy(topic.handle);
   watched_ = std::move(watched);
 }
 
@@ -323,7 +327,11 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   bool topic_known = topic_known_in_stats(publisher->topic_name_);
   {
     std::lock_guard<std::mutex> lock(publisher->watched_mutex_);
-    for (const auto& watched : publisher->watched_) topic_known = topic_known && topic_known_in_stats(watched.first);
+    for (WatchedTopic& topic : publisher->watched_) {
+      const bool known = topic_known_in_stats(topic.name);
+      topic.gates |= known;
+      topic_known = topic_known && (known || !topic.gates);
+    }
   }
   publisher->broker_connected_ = connected;
   publisher->topic_metadata_ = topic_known;

@@ -1,5 +1,7 @@
 #include "hookbridge/sources/source_store.h"
 
+#include <algorithm>
+
 namespace hookbridge {
 
 SourceStore::SourceStore(std::shared_ptr<const SourceSet> fixed) : sources_(std::move(fixed)) {}
@@ -9,8 +11,11 @@ SourceStore::SourceStore(std::string file, SourcesDefaults defaults, SourcesFile
       defaults_(std::move(defaults)),
       sources_(std::move(loaded.sources)),
       secrets_files_(std::move(loaded.secrets_files)) {
-  std::string ignored;
-  Reload(true, &ignored);  // if the files broke in between, `loaded` stays
+  // Read once more to take the files' identities: a change since `loaded`
+  // was read is not missed. If they broke in between, `loaded` stays and
+  // the next check reads them again, and reports it.
+  std::string error;
+  if (Reload(true, &error) == ReloadResult::kFailed) loaded_.clear();
 }
 
 std::shared_ptr<const SourceSet> SourceStore::current() const {
@@ -46,10 +51,17 @@ SourceStore::ReloadResult SourceStore::Reload(bool force, std::string* error) {
     *error = std::move(result.error);
     return ReloadResult::kFailed;
   }
-  // The secrets files the new file names may differ from those watched.
+  // The secrets files the new file names may differ from those watched. A
+  // newly named one was read after `before` was taken: an unknown identity
+  // makes the next check read it again, so that a write in between is seen.
   if (result.secrets_files != watched) {
-    before.resize(1);
-    for (const std::string& path : result.secrets_files) before.emplace_back(path, IdentityOf(path));
+    Identities named = {before.front()};
+    for (const std::string& path : result.secrets_files) {
+      auto known = std::find_if(before.begin() + 1, before.end(),
+                                [&](const auto& entry) { return entry.first == path; });
+      named.emplace_back(path, known != before.end() ? known->second : FileIdentity{});
+    }
+    before = std::move(named);
   }
   loaded_ = std::move(before);
   secrets_files_ = std::move(result.secrets_files);

@@ -92,8 +92,9 @@ void CheckPath(const std::string& path) {
   if (IsReservedPath(path)) Fail("path", Quoted(path) + " is one of hookbridge's own endpoints");
 }
 
-// One secret per line; blank lines and '#' comments ignored; never quoted
-// back in an error.
+// One secret per line, blank lines ignored; never quoted back in an error.
+// No comments: a signing secret may start with '#', and a rotation that
+// silently dropped the new secret would refuse every webhook signed with it.
 std::vector<std::string> ReadSecrets(const std::string& path, const std::string& field) {
   std::ifstream file(path, std::ios::binary);
   if (!file) Fail(field, "cannot read " + Quoted(path));
@@ -103,7 +104,7 @@ std::vector<std::string> ReadSecrets(const std::string& path, const std::string&
   std::vector<std::string> secrets;
   for (std::string_view line : Split(text, '\n')) {
     line = Trim(line);
-    if (line.empty() || line.front() == '#') continue;
+    if (line.empty()) continue;
     secrets.emplace_back(line);
   }
   if (secrets.empty()) Fail(field, Quoted(path) + " holds no secret");

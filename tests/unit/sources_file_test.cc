@@ -27,9 +27,10 @@ class SourcesFileTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern), nullptr);
     dir_ = pattern;
     Write("plain", std::string(kSecret) + "\n");
-    Write("rotating", std::string("# old, then new\n") + kSecret + "\nsecond-" + kSecret + "\n");
+    // Old, then new (blank lines ignored); a secret may start with '#'.
+    Write("rotating", std::string(kSecret) + "\n\n#second-" + kSecret + "\n");
     Write("whsec", std::string(kWhsec) + "\n");
-    Write("empty", "# nothing\n\n");
+    Write("empty", "\n \n\n");
     Write("keys", "hbk_key_0123456789abcdef\n");
   }
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
@@ -102,7 +103,7 @@ sources:
   const Source& github = *sources[1];
   EXPECT_EQ(github.auth, SourceAuth::kSignature);
   EXPECT_EQ(github.signature.scheme, SignatureScheme::kGitHub);
-  EXPECT_EQ(github.signature.secrets, (std::vector<std::string>{kSecret, std::string("second-") + kSecret}));
+  EXPECT_EQ(github.signature.secrets, (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
   EXPECT_EQ(github.dead_letter_topic, "github.dead-letters");
   ASSERT_EQ(github.key.size(), 2u);
   EXPECT_EQ(github.key[0].tokens, (std::vector<std::string>{"repository", "id"}));
