@@ -57,8 +57,8 @@ std::optional<HttpResponse> Routes::CheckWebhookHead(const HttpRequest& request,
     return ErrorResponse(ErrorCode::kPayloadTooLarge,
                          "body exceeds " + std::to_string(max_body) + " bytes");
   }
-  // Authentication and the content type are decided before a byte of the
-  // body is read, on the values exactly as sent.
+  // A bearer key and the content type are decided before a byte of the body
+  // is read, on the values exactly as sent; a signature needs the body.
   return handler_.CheckHead(*request.source, WebhookHead(request));
 }
 

@@ -4,9 +4,10 @@
 // The HTTP adapter calls CheckHead() once the headers are in (a bearer key is
 // decided before a byte of the body is read), reads the body up to
 // max_body_bytes(), then calls HandleBody(), which verifies a signature over
-// the raw body first, then parses and publishes and never waits: the outcome comes through a callback when Kafka's delivery
-// report does. The adapter keeps the acknowledgement deadline: with no outcome
-// by then it answers AckDeadlinePassed(). Thread-safe.
+// the raw body first, then parses and publishes and never waits: the outcome
+// comes through a callback when Kafka's delivery report does. The adapter
+// keeps the acknowledgement deadline: with no outcome by then it answers
+// AckDeadlinePassed(). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -45,9 +46,10 @@ struct WebhookOptions {
   size_t max_body_bytes = kDefaultMaxBodyBytes;
   // The publisher's own topic: a source's records for it name no topic.
   std::string topic;
-  // The built-in source's dead-letter topic (the one-source API below). Set: refusals IsDeadLetterRefusal() takes become dead letters on this
-  // topic, answered 200 once PERSISTED (the content type is then judged after
-  // the body is read). Empty: they get their 4xx.
+  // The built-in source's dead-letter topic (the one-source API below). Set:
+  // refusals IsDeadLetterRefusal() takes become dead letters on this topic,
+  // answered 200 once PERSISTED (the content type is then judged after the
+  // body is read). Empty: they get their 4xx.
   std::string dead_letter_topic;
 };
 

@@ -35,8 +35,9 @@ class Routes {
   Routes(std::string webhook_path, std::function<std::shared_ptr<const SourceSet>()> sources,
          WebhookHandler& handler, Metrics& metrics, std::function<Readiness()> readiness);
 
-  // Sets request.route (and request.source for a webhook) and, unless the webhook's body is to be read next,
-  // request.answer: true when the request is answered.
+  // Sets request.route (and request.source for a webhook) and, unless the
+  // webhook's body is to be read next, request.answer: true when the request
+  // is answered.
   bool AnswerOnHead(HttpRequest& request, const LoopState& state) const;
 
   // The webhook with its whole body: published; `done` gets the outcome once
