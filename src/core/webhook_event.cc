@@ -36,13 +36,6 @@ Field TopLevelField(std::string_view key) {
   return Field::kNone;
 }
 
-bool IsIntegerText(std::string_view number) {
-  for (char c : number) {
-    if (c == '.' || c == 'e' || c == 'E') return false;
-  }
-  return true;
-}
-
 // SAX handler: tracks nesting depth and which known field the next value
 // belongs to. Schema problems are remembered (first one wins) and parsing goes
 // on, so that malformed JSON is always reported as such rather than as 422.

@@ -19,10 +19,6 @@ struct Found {
   std::string text;  // strings decoded, numbers as written
 };
 
-bool IsIntegerText(std::string_view number) {
-  return number.find_first_of(".eE") == std::string_view::npos;
-}
-
 // SAX handler that keeps the values at the target pointers. It tracks the
 // path of the value being read (an object member's name, or an array
 // element's index as decimal text, per level) and compares it with each

@@ -29,6 +29,12 @@ inline bool HasEncodedSurrogate(std::string_view text) {
   return false;
 }
 
+// A JSON number's text (as RapidJSON's SAX reader passes it) is an integer
+// when it has no fraction and no exponent.
+inline bool IsIntegerText(std::string_view number) {
+  return number.find_first_of(".eE") == std::string_view::npos;
+}
+
 struct WebhookEvent {
   std::string id;
   std::string event;
