@@ -8,9 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${FUZZ_SECONDS:-60}
 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DHOOKBRIDGE_FUZZ=ON -DHOOKBRIDGE_BUILD_TESTS=OFF \
   -DHOOKBRIDGE_WERROR=ON >/dev/null
-cmake --build build-fuzz --target webhook_event_fuzzer webhook_handler_fuzzer http_request_fuzzer
+cmake --build build-fuzz --target webhook_event_fuzzer webhook_handler_fuzzer http_request_fuzzer \
+  signature_fuzzer event_fields_fuzzer
 
-for target in webhook_event webhook_handler http_request; do
+for target in webhook_event webhook_handler http_request signature event_fields; do
   work=build-fuzz/corpus-$target
   mkdir -p "$work"
   echo "fuzz: $target for ${seconds}s"

@@ -7,7 +7,7 @@ set -euo pipefail
 # build stage installs exactly those (tests/deploy/check_dockerfile.py checks).
 packages=(
   g++ cmake ninja-build pkg-config
-  libcpp-httplib-dev librdkafka-dev rapidjson-dev  # the product
+  libcpp-httplib-dev librdkafka-dev rapidjson-dev libyaml-cpp-dev  # the product
   libgtest-dev libgmock-dev                        # unit and end-to-end tests
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
   openjdk-17-jdk-headless python3-venv             # example consumers: javac for Maven, a venv for pip

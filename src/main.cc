@@ -1,8 +1,9 @@
 // hookbridge: wires configuration, the Kafka adapter, the request handler and
 // the HTTP adapter together, then runs the process life cycle: key reloads on
-// SIGHUP or file change, and a drain on SIGTERM/SIGINT.
+// SIGHUP or file change, sources reloads likewise, and a drain on SIGTERM/SIGINT.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include "hookbridge/http/http_server.h"
 #include "hookbridge/kafka/embedded_broker.h"
 #include "hookbridge/kafka/kafka_publisher.h"
+#include "hookbridge/sources/source_store.h"
 #include "hookbridge/version.h"
 
 extern char** environ;
@@ -78,21 +80,64 @@ void ReloadKeys(KeyStore& keys, Metrics& metrics, bool force) {
   }
 }
 
-// --check-config: is Kafka reachable, with metadata for the topic?
-int CheckKafka(const KafkaPublisher& publisher, const std::string& topic) {
+void ReloadSources(SourceStore& sources, KafkaPublisher& publisher, Metrics& metrics, bool force) {
+  std::string error;
+  switch (sources.Reload(force, &error)) {
+    case SourceStore::ReloadResult::kUnchanged: return;
+    case SourceStore::ReloadResult::kReloaded:
+      metrics.CountSourcesReload(true);
+      publisher.WatchTopics(sources.current()->Topics(), /*new_ones_gate=*/false);
+      Log(LogLevel::kInfo, "sources reloaded",
+          {{"sources", std::to_string(sources.current()->sources.size())}});
+      return;
+    case SourceStore::ReloadResult::kFailed:
+      // The message names file, source and field, never a secret.
+      metrics.CountSourcesReload(false);
+      Log(LogLevel::kError, "sources file rejected; the previous sources stay in force",
+          {{"reason", error}});
+      return;
+  }
+}
+
+// The sources from HOOKBRIDGE_SOURCES_FILE, or the built-in GetProfile source.
+std::unique_ptr<SourceStore> LoadSources(const Config& config, std::string* error) {
+  if (config.sources_file.empty()) {
+    auto set = std::make_shared<SourceSet>();
+    set->sources.push_back(
+        BuiltInSource(config.webhook_path, config.kafka_topic, config.dead_letter_topic));
+    return std::make_unique<SourceStore>(std::move(set));
+  }
+  SourcesDefaults defaults;
+  defaults.dead_letter_topic = config.dead_letter_topic;
+  defaults.bearer_keys_configured = config.api_keys.size() > 0;
+  SourcesFileResult loaded = LoadSourcesFile(config.sources_file, defaults);
+  if (!loaded.sources) {
+    *error = loaded.error;
+    return nullptr;
+  }
+  return std::make_unique<SourceStore>(config.sources_file, defaults, std::move(loaded));
+}
+
+// --check-config: is Kafka reachable, with metadata for every topic in use?
+int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& topics) {
+  std::string listed;
+  for (const std::string& topic : topics) listed += (listed.empty() ? "'" : ", '") + topic + "'";
+  const bool one = topics.size() == 1;
   auto deadline = std::chrono::steady_clock::now() + kCheckConfigTimeout;
   ProducerHealth health;
   while (std::chrono::steady_clock::now() < deadline) {
     health = publisher.Health();
     if (health.broker_connected && health.topic_metadata) {
-      std::printf("kafka: connected, topic '%s' has partitions with leaders\n", topic.c_str());
+      std::printf("kafka: connected, %s %s partitions with leaders\n", one ? "topic" : "topics",
+                  (listed + (one ? " has" : " have")).c_str());
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::printf("kafka: %s\n", !health.broker_connected
                                  ? "no broker reachable"
-                                 : ("no metadata for topic '" + topic + "' (does it exist?)").c_str());
+                                 : ((one ? "no metadata for topic " : "no metadata for some of the topics ") +
+                                    listed + (one ? " (does it exist?)" : " (do they exist?)")).c_str());
   return 1;
 }
 
@@ -123,6 +168,9 @@ int Run(int argc, char** argv) {
   Metrics metrics(KafkaPublisher::LibraryVersion());
 
   std::string error;
+  std::unique_ptr<SourceStore> sources = LoadSources(config, &error);
+  if (!sources) return Fail(error);
+
   std::unique_ptr<EmbeddedBroker> embedded;
   if (config.kafka_brokers.empty()) {
     embedded = EmbeddedBroker::Start(config.kafka_topic, kEmbeddedTopicPartitions, &error);
@@ -148,10 +196,15 @@ int Run(int argc, char** argv) {
   kafka.caller_serves_events = !loaded.check_config;
   std::unique_ptr<KafkaPublisher> publisher = KafkaPublisher::Create(kafka, metrics, &error);
   if (!publisher) return Fail(error);
+  publisher->WatchTopics(sources->current()->Topics(), /*new_ones_gate=*/true);
 
   if (loaded.check_config) {
     std::fputs(DescribeConfig(config).c_str(), stdout);
-    return CheckKafka(*publisher, config.kafka_topic);
+    std::vector<std::string> topics = sources->current()->Topics();
+    if (std::find(topics.begin(), topics.end(), config.kafka_topic) == topics.end()) {
+      topics.insert(topics.begin(), config.kafka_topic);
+    }
+    return CheckKafka(*publisher, topics);
   }
 
   KeyStore keys(std::move(config.api_keys), config.api_key_file);
@@ -159,19 +212,25 @@ int Run(int argc, char** argv) {
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
+  webhook.topic = config.kafka_topic;
   webhook.dead_letter_topic = config.dead_letter_topic;
   WebhookHandler handler(keys, *publisher, metrics, webhook);
+  HttpServerOptions server_options(config);
+  server_options.sources = [&sources] { return sources->current(); };
 
   std::atomic<bool> draining{false};
   RaiseOpenFileLimit();
-  HttpServer server(HttpServerOptions(config), handler, metrics,
+  HttpServer server(std::move(server_options), handler, metrics,
                     [&] { return Readiness{publisher->Health(), draining}; },
                     LoopEventSource{publisher->events_fd(), [&] { publisher->ServeEvents(); }});
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},
        {"tls", config.tls_cert_file.empty() ? "off" : "on"},
-       {"webhook_path", config.webhook_path},
+       // With a sources file the paths are the file's: HOOKBRIDGE_WEBHOOK_PATH serves nothing.
+       {"webhook_path", config.sources_file.empty() ? config.webhook_path : ""},
+       {"sources", config.sources_file.empty() ? "getprofile (built in) on " + config.webhook_path
+                                               : config.sources_file},
        {"kafka_brokers", config.kafka_brokers},
        {"topic", config.kafka_topic},
        {"dead_letter_topic", config.dead_letter_topic},
@@ -188,6 +247,7 @@ int Run(int argc, char** argv) {
     if (signal == SIGTERM || signal == SIGINT) break;
     if (signal == SIGUSR2 && fault_injection) publisher->InjectFatalError();
     if (keys.reloadable()) ReloadKeys(keys, metrics, signal == SIGHUP);
+    if (sources->reloadable()) ReloadSources(*sources, *publisher, metrics, signal == SIGHUP);
   }
 
   const bool fatal = publisher->fatal_error();

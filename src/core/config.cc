@@ -114,6 +114,15 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return c.api_key_file.empty() ? std::string() : c.api_key_file + " (" + Number(static_cast<long long>(c.api_keys.size())) + " keys, redacted)"; }},
+      {"HOOKBRIDGE_SOURCES_FILE", "--sources-file", "(none: the GetProfile source alone)",
+       "YAML file of webhook sources (docs/sources.md), re-read when it changes; with it, "
+       "GETPROFILE_API_KEY is needed only by bearer sources that name no secrets_file",
+       [](Config& c, const std::string& v) -> std::string {
+         if (v.empty()) return "must name a file";
+         c.sources_file = v;
+         return "";
+       },
+       [](const Config& c) { return c.sources_file; }},
       {"HOOKBRIDGE_KAFKA_BROKERS", "--kafka-brokers", "(embedded development broker)",
        "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]",
        [](Config& c, const std::string& v) -> std::string {
@@ -299,7 +308,7 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   }
   if (!env_error.empty()) return Failure(env_error);
 
-  if (config.api_keys.size() == 0) {
+  if (config.api_keys.size() == 0 && config.sources_file.empty()) {
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }

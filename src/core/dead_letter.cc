@@ -16,6 +16,9 @@ bool IsDeadLetterRefusal(ErrorCode refusal) {
     case ErrorCode::kBadRequest:
     case ErrorCode::kUnauthorized:
     case ErrorCode::kInvalidKey:
+    case ErrorCode::kSignatureMissing:  // unauthenticated: must not reach Kafka
+    case ErrorCode::kSignatureInvalid:
+    case ErrorCode::kStaleTimestamp:
     case ErrorCode::kNotFound:
     case ErrorCode::kMethodNotAllowed:
     case ErrorCode::kRequestTimeout:

@@ -20,6 +20,9 @@ ErrorInfo InfoOf(ErrorCode code) {
     case ErrorCode::kInvalidJson: return {400, "invalid_json", "json"};
     case ErrorCode::kUnauthorized: return {401, "unauthorized", "auth"};
     case ErrorCode::kInvalidKey: return {401, "unauthorized", "auth"};
+    case ErrorCode::kSignatureMissing: return {401, "unauthorized", "signature_missing"};
+    case ErrorCode::kSignatureInvalid: return {401, "unauthorized", "signature_invalid"};
+    case ErrorCode::kStaleTimestamp: return {401, "unauthorized", "timestamp_out_of_tolerance"};
     case ErrorCode::kNotFound: return {404, "not_found", "not_found"};
     case ErrorCode::kMethodNotAllowed: return {405, "method_not_allowed", "method"};
     case ErrorCode::kRequestTimeout: return {408, "request_timeout", "framing"};

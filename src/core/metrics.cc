@@ -104,6 +104,15 @@ void Metrics::CountDeadLetter(std::string_view reason) {
   IncrementLabelled(dead_letters_, reason);
 }
 
+void Metrics::CountSourceOutcome(std::string_view source, std::string_view outcome) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++source_outcomes_[{std::string(source), std::string(outcome)}];
+}
+
+void Metrics::CountSourcesReload(bool succeeded) {
+  ++(succeeded ? sources_reloads_ok_ : sources_reloads_failed_);
+}
+
 void Metrics::ObserveAck(Seconds receive_to_ack) { ack_duration_.Observe(receive_to_ack); }
 
 bool Metrics::SetBrokers(int64_t known, int64_t up, int64_t unreachable) {
@@ -153,6 +162,13 @@ std::string Metrics::Render() const {
   for (const auto& [reason, count] : dead_letters_) {
     Sample(out, "hookbridge_webhook_dead_letters_total", Label("reason", reason), static_cast<double>(count));
   }
+  Header(out, "hookbridge_source_webhooks_total", "counter",
+         "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, or the "
+         "rejection reason.");
+  for (const auto& [key, count] : source_outcomes_) {
+    Sample(out, "hookbridge_source_webhooks_total",
+           Label("source", key.first) + "," + Label("outcome", key.second), static_cast<double>(count));
+  }
   Header(out, "hookbridge_http_request_duration_seconds", "histogram",
          "Time from the start of a request to its answer, by route.");
   for (size_t route = 0; route < kRouteCount; ++route) {
@@ -199,6 +215,12 @@ std::string Metrics::Render() const {
   Sample(out, "hookbridge_api_key_reloads_total", Label("result", "success"), static_cast<double>(key_reloads_ok_));
   Sample(out, "hookbridge_api_key_reloads_total", Label("result", "failure"),
          static_cast<double>(key_reloads_failed_));
+  Header(out, "hookbridge_sources_reloads_total", "counter",
+         "Reloads of the sources file and its secrets files, by result.");
+  Sample(out, "hookbridge_sources_reloads_total", Label("result", "success"),
+         static_cast<double>(sources_reloads_ok_));
+  Sample(out, "hookbridge_sources_reloads_total", Label("result", "failure"),
+         static_cast<double>(sources_reloads_failed_));
   Header(out, "hookbridge_api_keys", "gauge", "Number of API keys accepted now.");
   Sample(out, "hookbridge_api_keys", "", static_cast<double>(api_keys_));
   Header(out, "hookbridge_ready", "gauge", "1 when /readyz answers 200.");

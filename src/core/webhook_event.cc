@@ -36,26 +36,6 @@ Field TopLevelField(std::string_view key) {
   return Field::kNone;
 }
 
-bool IsIntegerText(std::string_view number) {
-  for (char c : number) {
-    if (c == '.' || c == 'e' || c == 'E') return false;
-  }
-  return true;
-}
-
-// RapidJSON 1.1.0 rejects an unpaired high surrogate escape but decodes an
-// unpaired low one (U+DC00..U+DFFF) into the bytes ED B0-BF xx, which are not
-// UTF-8. Raw input is validated already, so ED A0-BF can only come from such
-// an escape.
-bool HasEncodedSurrogate(std::string_view text) {
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    if (static_cast<unsigned char>(text[i]) == 0xED && static_cast<unsigned char>(text[i + 1]) >= 0xA0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // SAX handler: tracks nesting depth and which known field the next value
 // belongs to. Schema problems are remembered (first one wins) and parsing goes
 // on, so that malformed JSON is always reported as such rather than as 422.

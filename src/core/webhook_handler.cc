@@ -5,6 +5,7 @@
 #include "hookbridge/core/text.h"
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
+#include "hookbridge/sources/event_fields.h"
 
 namespace hookbridge {
 namespace {
@@ -90,10 +91,20 @@ bool IsJsonContentType(std::string_view content_type) {
 
 WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
                                WebhookOptions options)
-    : keys_(keys), publisher_(publisher), metrics_(metrics), options_(options) {}
+    : keys_(keys),
+      publisher_(publisher),
+      metrics_(metrics),
+      options_(options),
+      built_in_(BuiltInSource("", options_.topic, options_.dead_letter_topic)) {}
 
-std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) const {
-  switch (Authenticate(head.authorization, *keys_.current())) {
+std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
+                                                      const RequestHead& head) const {
+  // A signature covers the body: nothing is decided before it is read, so
+  // an unauthenticated sender learns nothing but the 401.
+  if (source.auth == SourceAuth::kSignature) return std::nullopt;
+  // Held for the call: a key reload may swap the store's set meanwhile.
+  const std::shared_ptr<const ApiKeys> keys = source.bearer_keys ? source.bearer_keys : keys_.current();
+  switch (Authenticate(head.authorization, *keys)) {
     case AuthResult::kAccepted: break;
     case AuthResult::kMissingCredentials:
       return ErrorResponse(ErrorCode::kUnauthorized,
@@ -101,7 +112,7 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const RequestHead& head) c
     case AuthResult::kInvalidKey:
       return ErrorResponse(ErrorCode::kInvalidKey, "the bearer key is not valid");
   }
-  if (!options_.dead_letter_topic.empty()) return std::nullopt;  // judged with the body
+  if (!source.dead_letter_topic.empty()) return std::nullopt;  // judged with the body
   return CheckContent(head);
 }
 
@@ -111,23 +122,57 @@ std::optional<HttpResponse> WebhookHandler::CheckContent(const RequestHead& head
   return ErrorResponse(refusal->code, refusal->message);
 }
 
-std::string WebhookHandler::HandleBody(const RequestHead& head, std::string body,
+std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& head, std::string body,
                                        Clock::time_point received, Done done) {
-  const bool dead_letters = !options_.dead_letter_topic.empty();
+  const HeaderLookup no_headers = [](std::string_view) { return std::vector<std::string_view>(); };
+  const HeaderLookup& headers = head.headers ? head.headers : no_headers;
   std::optional<Refusal> refusal;
-  if (dead_letters) refusal = ContentRefusal(head);  // not judged on the head then
-  ParseResult parsed;
-  if (!refusal) {
-    parsed = ParseWebhookEvent(body);
+  if (source.auth == SourceAuth::kSignature) {
+    // Over the raw bytes, before any parsing. One message for every failure:
+    // the sender is not told which part failed; the metric label is.
+    switch (VerifySignature(source.signature, headers, body, std::chrono::system_clock::now())) {
+      case SignatureVerdict::kValid: break;
+      case SignatureVerdict::kMissing: refusal = Refusal{ErrorCode::kSignatureMissing, ""}; break;
+      case SignatureVerdict::kInvalid: refusal = Refusal{ErrorCode::kSignatureInvalid, ""}; break;
+      case SignatureVerdict::kStaleTimestamp: refusal = Refusal{ErrorCode::kStaleTimestamp, ""}; break;
+    }
+    if (refusal) {
+      WebhookResult refused;
+      refused.response = ErrorResponse(refusal->code, "the request signature could not be verified");
+      done(std::move(refused));
+      return "";
+    }
+  }
+  const bool dead_letters = !source.dead_letter_topic.empty();
+  // Judged on the head already unless the body had to come first.
+  if (dead_letters || source.auth == SourceAuth::kSignature) refusal = ContentRefusal(head);
+  KafkaRecord record;
+  std::string event_id;
+  if (!refusal && source.contract == EventContract::kGetProfile) {
+    ParseResult parsed = ParseWebhookEvent(body);
     if (parsed.error == ParseError::kInvalidJson) {
       refusal = Refusal{ErrorCode::kInvalidJson, std::move(parsed.message)};
     } else if (parsed.error == ParseError::kInvalidSchema) {
       refusal = Refusal{ErrorCode::kInvalidEvent, std::move(parsed.message)};
+    } else {
+      event_id = parsed.event.id;
+      // The event's strings and the body are moved into the record, not copied.
+      record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
+    }
+  } else if (!refusal) {
+    DeriveResult derived = DeriveEvent(source, body, headers);
+    if (derived.error == ParseError::kInvalidJson) {
+      refusal = Refusal{ErrorCode::kInvalidJson, std::move(derived.message)};
+    } else if (derived.error == ParseError::kInvalidSchema) {
+      refusal = Refusal{ErrorCode::kInvalidEvent, std::move(derived.message)};
+    } else {
+      event_id = derived.event.id;
+      record = BuildSourceRecord(std::move(derived.event), std::move(body));
     }
   }
   if (refusal) {
     if (dead_letters && IsDeadLetterRefusal(refusal->code)) {
-      DeadLetter(head, std::move(body), received, refusal->code, std::move(refusal->message),
+      DeadLetter(source, head, std::move(body), received, refusal->code, std::move(refusal->message),
                  std::move(done));
     } else {
       WebhookResult refused;
@@ -136,49 +181,56 @@ std::string WebhookHandler::HandleBody(const RequestHead& head, std::string body
     }
     return "";
   }
-  std::string event_id = parsed.event.id;
-  // The event's strings and the body are moved into the record, not copied.
-  KafkaRecord record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
+  if (source.topic != options_.topic) record.topic = source.topic;
+  // So that a consumer can join the request's logs and the sender's trace.
   AppendRequestHeaders(std::string(head.request_id),
                        TraceContextHeaders(head.traceparent, head.tracestate), record.headers);
+  Publish(source, std::move(record), event_id, received, std::move(done));
+  return event_id;
+}
+
+void WebhookHandler::Publish(const Source& source, KafkaRecord record, std::string event_id,
+                             Clock::time_point received, Done done) {
   publisher_.Publish(
-      std::move(record),
-      [this, received, event_id, done = std::move(done)](PublishResult delivery) mutable {
+      std::move(record), [this, received, source_name = source.name, event_id = std::move(event_id),
+                          done = std::move(done)](PublishResult delivery) mutable {
         WebhookResult result;
         result.event_id = std::move(event_id);
         result.delivery = std::move(delivery);
         if (result.delivery.status == PublishStatus::kPersisted) {
           metrics_.ObserveAck(Clock::now() - received);
+          metrics_.CountSourceOutcome(source_name, "accepted");
           result.response = AcceptedResponse(result.event_id);
         } else {
           result.response = PublishFailure(result.delivery);
         }
         done(std::move(result));
       });
-  return event_id;
 }
 
-void WebhookHandler::DeadLetter(const RequestHead& head, std::string body, Clock::time_point received,
-                                ErrorCode code, std::string message, Done done) {
-  DeadLetterSource source;
-  source.refusal = code;
-  source.message = message;
-  source.request_id = std::string(head.request_id);
+void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head, std::string body,
+                                Clock::time_point received, ErrorCode code, std::string message,
+                                Done done) {
+  DeadLetterSource letter;
+  letter.refusal = code;
+  letter.message = message;
+  letter.request_id = std::string(head.request_id);
   // The wall-clock time of `received`, a steady-clock time.
-  source.received = std::chrono::system_clock::now() -
+  letter.received = std::chrono::system_clock::now() -
                     std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - received);
-  if (!head.content_type.empty()) source.content_type = JoinLines(head.content_type);
-  if (!head.content_encoding.empty()) source.content_encoding = JoinLines(head.content_encoding);
-  source.trace_headers = TraceContextHeaders(head.traceparent, head.tracestate);
-  source.body = std::move(body);
-  KafkaRecord record = BuildDeadLetterRecord(std::move(source));
-  record.topic = options_.dead_letter_topic;
-  publisher_.Publish(std::move(record), [this, code, message = std::move(message),
+  if (!head.content_type.empty()) letter.content_type = JoinLines(head.content_type);
+  if (!head.content_encoding.empty()) letter.content_encoding = JoinLines(head.content_encoding);
+  letter.trace_headers = TraceContextHeaders(head.traceparent, head.tracestate);
+  letter.body = std::move(body);
+  KafkaRecord record = BuildDeadLetterRecord(std::move(letter));
+  record.topic = source.dead_letter_topic;
+  publisher_.Publish(std::move(record), [this, code, source_name = source.name, message = std::move(message),
                                          done = std::move(done)](PublishResult delivery) mutable {
     WebhookResult result;
     result.delivery = std::move(delivery);
     if (result.delivery.status == PublishStatus::kPersisted) {
       metrics_.CountDeadLetter(RejectionReason(code));
+      metrics_.CountSourceOutcome(source_name, "dead_letter");
       result.response = DeadLetteredResponse(code, message);
     } else {
       result.response = PublishFailure(result.delivery);

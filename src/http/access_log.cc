@@ -11,12 +11,17 @@ void AccessLog::Record(const HttpRequest& request) {
   const int status = request.answer.status;
   metrics_.CountRequest(request.route, status, latency);
   if (request.route != Route::kWebhook) return;
-  if (request.answer.error) metrics_.CountRejection(RejectionReason(*request.answer.error));
+  const std::string_view source = request.source ? std::string_view(request.source->name) : "";
+  if (request.answer.error) {
+    metrics_.CountRejection(RejectionReason(*request.answer.error));
+    if (!source.empty()) metrics_.CountSourceOutcome(source, RejectionReason(*request.answer.error));
+  }
   if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
   const WebhookResult& webhook = request.webhook;
   const bool stored = status == 200;
   lines_ += FormatLogLine(LogLevel::kInfo, "webhook",
       {{"request_id", request.id},
+       {"source", std::string(source)},
        {"status", std::to_string(status)},
        {"latency_ms", std::to_string(std::chrono::duration<double, std::milli>(latency).count())},
        {"event_id", webhook.event_id},

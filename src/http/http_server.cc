@@ -68,7 +68,7 @@ class HttpServer::Impl {
        std::function<Readiness()> readiness, const LoopEventSource& events, int listen_socket,
        TlsContext tls, const std::atomic<bool>& closing)
       : tls_(std::move(tls)),
-        routes_(options.webhook_path, handler, metrics, std::move(readiness)),
+        routes_(options.webhook_path, options.sources, handler, metrics, std::move(readiness)),
         loop_(listen_socket, tls_.get(), options, routes_, metrics, events, closing),
         thread_([this] {
           pthread_setname_np(pthread_self(), "hb-loop");  // names the thread in top, perf and /proc

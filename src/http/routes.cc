@@ -10,7 +10,8 @@ RequestHead WebhookHead(const HttpRequest& request) {
   const HttpRequestHead& head = request.head;
   return RequestHead{head.Values("Authorization"), head.Values("Content-Type"),
                      head.Values("Content-Encoding"), head.Values("traceparent"),
-                     head.Values("tracestate"), request.id};
+                     head.Values("tracestate"), request.id,
+                     [&head](std::string_view name) { return head.Values(name); }};
 }
 
 bool HasBody(const HttpRequestHead& head) {
@@ -20,15 +21,21 @@ bool HasBody(const HttpRequestHead& head) {
 
 }  // namespace
 
-Routes::Routes(std::string webhook_path, WebhookHandler& handler, Metrics& metrics,
-               std::function<Readiness()> readiness)
+Routes::Routes(std::string webhook_path, std::function<std::shared_ptr<const SourceSet>()> sources,
+               WebhookHandler& handler, Metrics& metrics, std::function<Readiness()> readiness)
     : webhook_path_(std::move(webhook_path)),
+      sources_(std::move(sources)),
       handler_(handler),
       metrics_(metrics),
       readiness_(std::move(readiness)) {}
 
-Route Routes::RouteOf(std::string_view path) const {
-  if (path == webhook_path_) return Route::kWebhook;
+Route Routes::RouteOf(std::string_view path, std::shared_ptr<const Source>* source) const {
+  if (sources_) {
+    *source = sources_()->ByPath(path);
+  } else if (path == webhook_path_) {
+    *source = handler_.built_in_source();
+  }
+  if (*source) return Route::kWebhook;
   if (path == "/healthz") return Route::kHealthz;
   if (path == "/readyz") return Route::kReadyz;
   if (path == "/metrics") return Route::kMetrics;
@@ -50,14 +57,14 @@ std::optional<HttpResponse> Routes::CheckWebhookHead(const HttpRequest& request,
     return ErrorResponse(ErrorCode::kPayloadTooLarge,
                          "body exceeds " + std::to_string(max_body) + " bytes");
   }
-  // Authentication and the content type are decided before a byte of the
-  // body is read, on the values exactly as sent.
-  return handler_.CheckHead(WebhookHead(request));
+  // A bearer key and the content type are decided before a byte of the body
+  // is read, on the values exactly as sent; a signature needs the body.
+  return handler_.CheckHead(*request.source, WebhookHead(request));
 }
 
 bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
   const HttpRequestHead& head = request.head;
-  request.route = RouteOf(head.path);
+  request.route = RouteOf(head.path, &request.source);
   std::optional<HttpResponse> answer;
   switch (request.route) {
     case Route::kWebhook: answer = CheckWebhookHead(request, state.overloaded); break;
@@ -87,8 +94,8 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
 
 void Routes::HandleWebhook(HttpRequest& request, WebhookHandler::Done done) const {
   request.webhook.event_id =
-      handler_.HandleBody(WebhookHead(request), std::move(request.body), request.head_done,
-                          std::move(done));
+      handler_.HandleBody(*request.source, WebhookHead(request), std::move(request.body),
+                          request.head_done, std::move(done));
 }
 
 }  // namespace hookbridge

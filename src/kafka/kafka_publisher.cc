@@ -150,6 +150,7 @@ KafkaPublisher::~KafkaPublisher() {
     rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     for (int i = 0; i < 50 && records_in_flight_ > 0; ++i) rd_kafka_poll(producer_, 100);
     if (topic_ != nullptr) rd_kafka_topic_destroy(topic_);
+    for (WatchedTopic& topic : watched_) rd_kafka_topic_destroy(topic.handle);
     rd_kafka_destroy(producer_);
   }
   if (events_fd_ >= 0) ::close(events_fd_);  // librdkafka is gone: nothing writes to it now
@@ -197,6 +198,22 @@ int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
   rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
   flushed_ = true;
   return records_in_flight_;
+}
+
+void KafkaPublisher::WatchTopics(const std::vector<std::string>& topics, bool new_ones_gate) {
+  std::lock_guard<std::mutex> lock(watched_mutex_);
+  std::vector<WatchedTopic> watched;
+  for (const std::string& name : topics) {
+    if (name == topic_name_) continue;
+    auto old = std::find_if(watched_.begin(), watched_.end(),
+                            [&](const WatchedTopic& topic) { return topic.name == name; });
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, name.c_str(), nullptr);
+    if (handle != nullptr) {
+      watched.push_back({name, handle, old != watched_.end() ? old->gates : new_ones_gate});
+    }
+  }
+  for (WatchedTopic& topic : watched_) rd_kafka_topic_destroy(topic.handle);
+  watched_ = std::move(watched);
 }
 
 ProducerHealth KafkaPublisher::Health() const {
@@ -290,18 +307,30 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
       }
     }
   }
-  bool topic_known = false;
-  if (stats.HasMember("topics") && stats["topics"].IsObject()) {
-    auto topic = stats["topics"].FindMember(publisher->topic_name_.c_str());
+  // Our topic and every watched one need a partition with a leader.
+  auto topic_known_in_stats = [&](const std::string& name) {
+    bool known = false;
+    if (!stats.HasMember("topics") || !stats["topics"].IsObject()) return false;
+    auto topic = stats["topics"].FindMember(name.c_str());
     if (topic != stats["topics"].MemberEnd() && topic->value.IsObject()) {
       auto partitions = topic->value.FindMember("partitions");
       if (partitions != topic->value.MemberEnd() && partitions->value.IsObject()) {
         for (const auto& partition : partitions->value.GetObject()) {
           // Partition -1 is librdkafka's queue for records not yet partitioned.
-          topic_known |= partition.value.IsObject() && integer(partition.value, "partition", -1) >= 0 &&
-                         integer(partition.value, "leader", -1) >= 0;
+          known |= partition.value.IsObject() && integer(partition.value, "partition", -1) >= 0 &&
+                   integer(partition.value, "leader", -1) >= 0;
         }
       }
+    }
+    return known;
+  };
+  bool topic_known = topic_known_in_stats(publisher->topic_name_);
+  {
+    std::lock_guard<std::mutex> lock(publisher->watched_mutex_);
+    for (WatchedTopic& topic : publisher->watched_) {
+      const bool known = topic_known_in_stats(topic.name);
+      topic.gates |= known;
+      topic_known = topic_known && (known || !topic.gates);
     }
   }
   publisher->broker_connected_ = connected;

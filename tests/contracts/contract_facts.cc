@@ -44,6 +44,9 @@ const char* CodeName(ErrorCode code) {
     case ErrorCode::kInvalidJson: return "kInvalidJson";
     case ErrorCode::kUnauthorized: return "kUnauthorized";
     case ErrorCode::kInvalidKey: return "kInvalidKey";
+    case ErrorCode::kSignatureMissing: return "kSignatureMissing";
+    case ErrorCode::kSignatureInvalid: return "kSignatureInvalid";
+    case ErrorCode::kStaleTimestamp: return "kStaleTimestamp";
     case ErrorCode::kNotFound: return "kNotFound";
     case ErrorCode::kMethodNotAllowed: return "kMethodNotAllowed";
     case ErrorCode::kRequestTimeout: return "kRequestTimeout";

@@ -29,6 +29,8 @@ SHOWN = [
     "hookbridge_kafka_broker_rtt_seconds",
     "hookbridge_kafka_delivery_errors_total",
     "hookbridge_api_key_reloads_total",
+    "hookbridge_source_webhooks_total",                # each source's webhooks by outcome
+    "hookbridge_sources_reloads_total",
 ]
 DATASOURCE = "${datasource}"
 SELECTOR = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*\s*\{([^}]*)\}")

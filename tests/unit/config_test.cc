@@ -122,6 +122,16 @@ TEST(LoadConfigTest, EveryEnvironmentVariableIsApplied) {
   EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
 }
 
+TEST(LoadConfigTest, WithASourcesFileNoKeyIsNeeded) {
+  Config config = MustLoad({}, {{"HOOKBRIDGE_SOURCES_FILE", "/etc/hookbridge/sources.yaml"}});
+  EXPECT_EQ(config.sources_file, "/etc/hookbridge/sources.yaml");
+  EXPECT_EQ(config.api_keys.size(), 0u);
+  EXPECT_EQ(MustLoad({"--sources-file=/s.yaml"}, WithKey()).sources_file, "/s.yaml");
+  EXPECT_THAT(MustFail({}, {}), HasSubstr("GETPROFILE_API_KEY: no API key configured"));
+  EXPECT_THAT(MustFail({"--sources-file="}, WithKey()), HasSubstr("must name a file"));
+  EXPECT_THAT(HelpText(), HasSubstr("HOOKBRIDGE_SOURCES_FILE"));
+}
+
 TEST(LoadConfigTest, EveryFlagIsAppliedInEqualsForm) {
   Config config = MustLoad({"--listen=[::1]:9091", "--webhook-path=/in", "--api-key=" + std::string(kOtherKey),
                             "--kafka-brokers=b:9092", "--kafka-topic=t", "--ack-timeout-ms=100",

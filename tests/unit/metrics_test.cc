@@ -76,6 +76,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {kRequests, "counter"},
       {kRejections, "counter"},
       {"hookbridge_webhook_dead_letters_total", "counter"},
+      {"hookbridge_source_webhooks_total", "counter"},
       {kDuration, "histogram"},
       {kAck, "histogram"},
       {"hookbridge_http_requests_in_flight", "gauge"},
@@ -88,6 +89,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {"hookbridge_kafka_broker_rtt_seconds", "gauge"},
       {"hookbridge_api_key_reloads_total", "counter"},
       {"hookbridge_api_keys", "gauge"},
+      {"hookbridge_sources_reloads_total", "counter"},
       {"hookbridge_ready", "gauge"},
   };
   std::map<std::string, std::string> found;
@@ -333,6 +335,23 @@ TEST(MetricsTest, DeadLettersAreCountedByReasonApartFromRejections) {
   EXPECT_EQ(exposition.Value("hookbridge_webhook_dead_letters_total{reason=\"json\"}"), 1);
   // A dead letter was answered 200: it is no rejection.
   EXPECT_EQ(metrics.Render().find(std::string(kRejections) + "{"), std::string::npos);
+}
+
+TEST(MetricsTest, SourceOutcomesAreCountedBySourceAndOutcome) {
+  Metrics metrics("2.0.2");
+  metrics.CountSourceOutcome("github", "accepted");
+  metrics.CountSourceOutcome("github", "accepted");
+  metrics.CountSourceOutcome("github", "signature_invalid");
+  metrics.CountSourceOutcome("stripe", "timestamp_out_of_tolerance");
+  metrics.CountSourcesReload(true);
+  metrics.CountSourcesReload(false);
+  metrics.CountSourcesReload(false);
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"})"), 2);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="signature_invalid"})"), 1);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="stripe",outcome="timestamp_out_of_tolerance"})"), 1);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_sources_reloads_total{result="success"})"), 1);
+  EXPECT_EQ(exposition.Value(R"(hookbridge_sources_reloads_total{result="failure"})"), 2);
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct Config {
   std::string webhook_path = "/webhooks/getprofile";
   ApiKeys api_keys;                // required; never logged
   std::string api_key_file;        // where api_keys came from, if a file: reloadable
+  // Set: the webhook sources come from this file (docs/sources.md), and
+  // api_keys may be empty (then no source may rely on them).
+  std::string sources_file;
   std::string kafka_brokers;       // empty: run the embedded development broker
   std::string kafka_topic = "getprofile.events";
   // Empty: no dead letters, refused webhooks get their 4xx (docs/record-contract.md).

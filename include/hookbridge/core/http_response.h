@@ -15,6 +15,9 @@ enum class ErrorCode {
   kInvalidJson,           // 400 invalid_json
   kUnauthorized,          // 401 unauthorized: missing or malformed credentials
   kInvalidKey,            // 401 unauthorized: key matches no configured key
+  kSignatureMissing,      // 401 unauthorized: the source's signature headers are absent
+  kSignatureInvalid,      // 401 unauthorized: malformed, or matches no secret
+  kStaleTimestamp,        // 401 unauthorized: signed, but the timestamp is out of tolerance
   kNotFound,              // 404 not_found
   kMethodNotAllowed,      // 405 method_not_allowed (see MethodNotAllowedResponse)
   kRequestTimeout,        // 408 request_timeout: the request did not arrive in time
@@ -45,9 +48,10 @@ inline constexpr const char* kRetryAfterSeconds = "1";
 HttpResponse ErrorResponse(ErrorCode code, std::string_view message);
 // 405 with the methods the path takes in its Allow header.
 HttpResponse MethodNotAllowedResponse(std::string_view allow);
-// The metrics label for a webhook refused with `code`: auth, content_type,
-// size, json, schema, framing, method, not_found, overload, unavailable,
-// internal.
+// The metrics label for a webhook refused with `code`: auth,
+// signature_missing, signature_invalid, timestamp_out_of_tolerance,
+// content_type, size, json, schema, framing, method, not_found, overload,
+// unavailable, internal.
 const char* RejectionReason(ErrorCode code);
 HttpResponse AcceptedResponse(std::string_view event_id);
 // 200 for a webhook refused with `refusal` whose body is PERSISTED on the

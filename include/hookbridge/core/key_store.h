@@ -6,13 +6,12 @@
 // Thread-safe; readers take a snapshot that stays valid while they use it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "hookbridge/core/api_keys.h"
+#include "hookbridge/core/file_identity.h"
 
 namespace hookbridge {
 
@@ -31,15 +30,6 @@ class KeyStore {
   ReloadResult Reload(bool force, std::string* error);
 
  private:
-  struct FileIdentity {
-    dev_t device = 0;
-    ino_t inode = 0;
-    off_t size = -1;
-    long long mtime_ns = -1;
-    bool operator==(const FileIdentity& other) const;
-  };
-  static FileIdentity IdentityOf(const std::string& path);
-
   const std::string file_;
   mutable std::mutex mutex_;
   std::shared_ptr<const ApiKeys> keys_;

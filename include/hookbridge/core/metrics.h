@@ -48,6 +48,11 @@ class Metrics {
   // A refused webhook PERSISTED on the dead-letter topic (and answered 200);
   // `reason` as for CountRejection.
   void CountDeadLetter(std::string_view reason);
+  // One webhook of source `source` (a name from the sources file, never
+  // request data) with its outcome: "accepted", "dead_letter", or the
+  // rejection reason it was counted under.
+  void CountSourceOutcome(std::string_view source, std::string_view outcome);
+  void CountSourcesReload(bool succeeded);
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
   void AddInFlight(int delta) { in_flight_ += delta; }
@@ -75,6 +80,7 @@ class Metrics {
   std::map<std::string, uint64_t, std::less<>> rejections_;
   std::map<std::string, uint64_t, std::less<>> dead_letters_;
   std::map<std::string, uint64_t, std::less<>> delivery_errors_;
+  std::map<std::pair<std::string, std::string>, uint64_t> source_outcomes_;
   std::map<std::string, double> broker_rtt_seconds_;
   std::array<Histogram, kRouteCount> request_duration_;
   Histogram ack_duration_;
@@ -89,6 +95,8 @@ class Metrics {
   std::atomic<uint64_t> key_reloads_ok_{0};
   std::atomic<uint64_t> key_reloads_failed_{0};
   std::atomic<int64_t> api_keys_{0};
+  std::atomic<uint64_t> sources_reloads_ok_{0};
+  std::atomic<uint64_t> sources_reloads_failed_{0};
   std::atomic<int> ready_{0};
 };
 

@@ -16,6 +16,25 @@ namespace hookbridge {
 // parser's own stack grows.
 inline constexpr int kMaxJsonDepth = 64;
 
+// RapidJSON 1.1.0 rejects an unpaired high surrogate escape but decodes an
+// unpaired low one (U+DC00..U+DFFF) into the bytes ED B0-BF xx, which are not
+// UTF-8. Raw input is validated already, so ED A0-BF in a decoded string can
+// only come from such an escape. Inline: it runs on every string of a body.
+inline bool HasEncodedSurrogate(std::string_view text) {
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) == 0xED && static_cast<unsigned char>(text[i + 1]) >= 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A JSON number's text (as RapidJSON's SAX reader passes it) is an integer
+// when it has no fraction and no exponent.
+inline bool IsIntegerText(std::string_view number) {
+  return number.find_first_of(".eE") == std::string_view::npos;
+}
+
 struct WebhookEvent {
   std::string id;
   std::string event;

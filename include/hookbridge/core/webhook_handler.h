@@ -1,15 +1,18 @@
-// Handling of one webhook request, free of any HTTP or Kafka library.
+// Handling of one webhook request of one source (sources/source.h), free of
+// any HTTP or Kafka library.
 //
-// The HTTP adapter calls CheckHead() once the headers are in (authentication
-// is decided before a byte of the body is read), reads the body up to
-// max_body_bytes(), then calls HandleBody(), which parses and publishes and
-// never waits: the outcome comes through a callback when Kafka's delivery
-// report does. The adapter keeps the acknowledgement deadline: with no outcome
-// by then it answers AckDeadlinePassed(). Thread-safe.
+// The HTTP adapter calls CheckHead() once the headers are in (a bearer key is
+// decided before a byte of the body is read), reads the body up to
+// max_body_bytes(), then calls HandleBody(), which verifies a signature over
+// the raw body first, then parses and publishes and never waits: the outcome
+// comes through a callback when Kafka's delivery report does. The adapter
+// keeps the acknowledgement deadline: with no outcome by then it answers
+// AckDeadlinePassed(). Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +23,7 @@
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
+#include "hookbridge/sources/source.h"
 
 namespace hookbridge {
 
@@ -32,14 +36,20 @@ struct RequestHead {
   std::vector<std::string_view> traceparent;
   std::vector<std::string_view> tracestate;
   std::string_view request_id;
+  // Any header by name (case-insensitive): signatures and CloudEvents
+  // attributes of the source read theirs. Unset: no other header.
+  HeaderLookup headers;
 };
 
 struct WebhookOptions {
   std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
   size_t max_body_bytes = kDefaultMaxBodyBytes;
-  // Set: refusals IsDeadLetterRefusal() takes become dead letters on this
-  // topic, answered 200 once PERSISTED (the content type is then judged after
-  // the body is read). Empty: they get their 4xx.
+  // The publisher's own topic: a source's records for it name no topic.
+  std::string topic;
+  // The built-in source's dead-letter topic (the one-source API below). Set:
+  // refusals IsDeadLetterRefusal() takes become dead letters on this topic,
+  // answered 200 once PERSISTED (the content type is then judged after the
+  // body is read). Empty: they get their 4xx.
   std::string dead_letter_topic;
 };
 
@@ -61,8 +71,13 @@ class WebhookHandler {
 
   // An answer if the request is refused on its headers alone; nullopt means
   // "read the body and call HandleBody" (with a dead-letter topic, a content
-  // type not taken is refused only then, as a dead letter).
-  std::optional<HttpResponse> CheckHead(const RequestHead& head) const;
+  // type not taken is refused only then, as a dead letter; for a signed
+  // source everything is decided with the body, the signature first).
+  std::optional<HttpResponse> CheckHead(const Source& source, const RequestHead& head) const;
+  // The built-in GetProfile source with options.dead_letter_topic.
+  std::optional<HttpResponse> CheckHead(const RequestHead& head) const {
+    return CheckHead(*built_in_, head);
+  }
 
   // `done` is called exactly once: before HandleBody() returns when the body
   // is refused or Kafka refuses the record at once, otherwise on the
@@ -70,27 +85,38 @@ class WebhookHandler {
   // request arrived: the acknowledgement latency counts from there. Returns
   // the event id ("" if the body is no event), for the log when no outcome
   // comes in time.
+  // `source` need only live until HandleBody() returns.
+  std::string HandleBody(const Source& source, const RequestHead& head, std::string body,
+                         Clock::time_point received, Done done);
   std::string HandleBody(const RequestHead& head, std::string body, Clock::time_point received,
-                         Done done);
+                         Done done) {
+    return HandleBody(*built_in_, head, std::move(body), received, std::move(done));
+  }
 
   // The answer when no outcome came within ack_timeout() of `received`.
   static WebhookResult AckDeadlinePassed(std::string event_id);
 
+  // The GetProfile source of the one-source API, for the HTTP adapter without a sources file.
+  std::shared_ptr<const Source> built_in_source() const { return built_in_; }
   std::chrono::milliseconds ack_timeout() const { return options_.ack_timeout; }
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
  private:
   // The 415 for a content type or coding not taken; nullopt if they are fine.
   static std::optional<HttpResponse> CheckContent(const RequestHead& head);
-  // Produces the dead letter of a body refused with `code` and `message`, and
-  // answers 200 once it is PERSISTED.
-  void DeadLetter(const RequestHead& head, std::string body, Clock::time_point received,
-                  ErrorCode code, std::string message, Done done);
+  // Publishes `record` for `source` and answers 200 with `event_id` once PERSISTED.
+  void Publish(const Source& source, KafkaRecord record, std::string event_id,
+               Clock::time_point received, Done done);
+  // Produces the dead letter of a body refused with `code` and `message` on
+  // the source's dead-letter topic, and answers 200 once it is PERSISTED.
+  void DeadLetter(const Source& source, const RequestHead& head, std::string body,
+                  Clock::time_point received, ErrorCode code, std::string message, Done done);
 
   const KeyStore& keys_;
   Publisher& publisher_;
   Metrics& metrics_;
   WebhookOptions options_;
+  std::shared_ptr<const Source> built_in_;
 };
 
 // True for "application/json" with optional parameters, of which charset may

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "hookbridge/core/http_response.h"
@@ -32,6 +33,8 @@ struct HttpRequest {
   std::string body;             // decoded (chunked) or as received
   std::string id;               // X-Request-Id: the client's if well-formed, else a new one
   Route route = Route::kOther;
+  // A webhook's source as routed: kept until the answer, whatever a reload does.
+  std::shared_ptr<const Source> source;
   bool body_unread = false;     // answered before the body was read whole: the connection closes
   HttpResponse answer;
   WebhookResult webhook;        // event id, then the outcome, once the webhook is handled

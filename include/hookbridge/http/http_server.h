@@ -37,7 +37,10 @@ struct HttpServerOptions {
 
   std::string host;
   int port;  // 0: any free port
-  std::string webhook_path;
+  std::string webhook_path;  // the built-in source's, when `sources` is unset
+  // The sources in force, asked on every webhook's head (a reload swaps
+  // them); unset: the handler's built-in source on webhook_path.
+  std::function<std::shared_ptr<const SourceSet>()> sources;
   size_t max_in_flight;    // webhooks being read or waiting for Kafka; past it, 503 at once
   size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
   // (The body limit is the webhook handler's: Routes::max_body_bytes().)

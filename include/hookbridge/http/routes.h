@@ -1,7 +1,7 @@
 // What hookbridge answers to which request: the one place that knows the
 // paths and methods.
 //
-//   POST <webhook path>            the webhook: checked on its head, then its
+//   POST <a source's path>         the webhook: checked on its head, then its
 //                                  body is read and HandleWebhook() publishes it
 //   GET|HEAD /healthz /readyz /metrics   answered at once, on the connection loop
 //   another method on these paths  405 with Allow
@@ -30,11 +30,14 @@ class Routes {
     size_t idle_connections = 0;
   };
 
-  Routes(std::string webhook_path, WebhookHandler& handler, Metrics& metrics,
-         std::function<Readiness()> readiness);
+  // `sources` gives the sources in force; unset, the handler's built-in
+  // source serves `webhook_path`.
+  Routes(std::string webhook_path, std::function<std::shared_ptr<const SourceSet>()> sources,
+         WebhookHandler& handler, Metrics& metrics, std::function<Readiness()> readiness);
 
-  // Sets request.route and, unless the webhook's body is to be read next,
-  // request.answer: true when the request is answered.
+  // Sets request.route (and request.source for a webhook) and, unless the
+  // webhook's body is to be read next, request.answer: true when the request
+  // is answered.
   bool AnswerOnHead(HttpRequest& request, const LoopState& state) const;
 
   // The webhook with its whole body: published; `done` gets the outcome once
@@ -46,10 +49,12 @@ class Routes {
   size_t max_body_bytes() const { return handler_.max_body_bytes(); }
 
  private:
-  Route RouteOf(std::string_view path) const;
+  // The route, and for a webhook its source.
+  Route RouteOf(std::string_view path, std::shared_ptr<const Source>* source) const;
   std::optional<HttpResponse> CheckWebhookHead(const HttpRequest& request, bool overloaded) const;
 
   const std::string webhook_path_;
+  const std::function<std::shared_ptr<const SourceSet>()> sources_;
   WebhookHandler& handler_;
   Metrics& metrics_;
   const std::function<Readiness()> readiness_;

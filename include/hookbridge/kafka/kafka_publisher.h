@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -71,6 +72,14 @@ class KafkaPublisher final : public Publisher {
   void ServeEvents();
 
   bool fatal_error() const { return fatal_error_.load(); }
+  // Health().topic_metadata holds when the publisher's own topic and each of
+  // `topics` (every topic the sources use) that gates readiness has
+  // partitions with leaders. Called at start-up with new_ones_gate (every
+  // topic gates), and again after a reload of the sources without: a topic a
+  // reload adds gates once its metadata has been seen, so that a file naming
+  // a topic that does not exist cannot take every instance out of the load
+  // balancer (that source's records get 503 instead). Thread-safe.
+  void WatchTopics(const std::vector<std::string>& topics, bool new_ones_gate);
   ProducerHealth Health() const;
 
   // Fault injection for tests: raises a fatal producer error, as librdkafka
@@ -92,6 +101,14 @@ class KafkaPublisher final : public Publisher {
   std::atomic<bool> broker_connected_{false};
   std::atomic<bool> topic_metadata_{false};
   std::string topic_name_;
+  // A topic besides topic_name_; its handle keeps it in librdkafka's statistics.
+  struct WatchedTopic {
+    std::string name;
+    rd_kafka_topic_s* handle;
+    bool gates;  // readiness needs its metadata
+  };
+  std::mutex watched_mutex_;  // guards watched_
+  std::vector<WatchedTopic> watched_;
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again

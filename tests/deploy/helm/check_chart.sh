@@ -9,6 +9,7 @@
 #   template  helm template, checked by tests/deploy/check_manifests.py --k8s
 #             (the kustomize base's checks), with the defaults and with the
 #             Strimzi topic and the ServiceMonitor, and as another release;
+#             and with a sources file (its ConfigMap, variable and mounts);
 #             and the chart refuses a grace period shorter than the drain, a
 #             missing Secret name, and (values.schema.json) a key as a value
 #   compare   compare_kustomize.py: the chart's defaults and the kustomize base
@@ -49,6 +50,16 @@ case $what in
     grep -q '^  name: payments-hookbridge-config$' "$work/other.yaml" ||
       { echo "check_chart: release payments did not name its ConfigMap payments-hookbridge-config" >&2; exit 1; }
     /usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/other.yaml"
+    echo "== helm template, with a sources file"
+    "$helm" template hookbridge "${kube[@]}" -f tests/deploy/helm/sources-values.yaml "$chart" >"$work/sources.yaml"
+    for expected in '^  name: hookbridge-sources$' '^  sources.yaml: |$' \
+                    'value: /etc/hookbridge/sources/sources.yaml$' 'mountPath: /etc/hookbridge/secrets$' \
+                    'secretName: hookbridge-source-secrets$'; do
+      grep -q -- "$expected" "$work/sources.yaml" ||
+        { echo "check_chart: with a sources file, no line matching '$expected'" >&2; exit 1; }
+    done
+    ! grep -q 'hookbridge-sources' "$work/default.yaml" ||
+      { echo "check_chart: the defaults must render no sources ConfigMap" >&2; exit 1; }
     echo "== the chart refuses what cannot work"
     refused=0
     # refuse REASON ARGS...: helm template ARGS fails, and says REASON (so

@@ -1,0 +1,47 @@
+// What a JSON body gives a source with the kJson contract: the record key,
+// the required fields checked, and the CloudEvents attributes, each found by
+// JSON Pointer, request header or fixed value as the source says.
+//
+// The body is read once with RapidJSON's SAX Reader under the same rules as
+// a GetProfile event (webhook_event.h): no DOM, nesting capped, numbers never
+// converted, invalid UTF-8, NUL bytes and unpaired surrogate escapes refused.
+// Only the members the source points at are kept. Stateless and thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "hookbridge/auth/signature.h"
+#include "hookbridge/core/publisher.h"
+#include "hookbridge/core/webhook_event.h"
+#include "hookbridge/sources/source.h"
+
+namespace hookbridge {
+
+// Header values taken into a record: printable ASCII, at most this long.
+inline constexpr size_t kMaxAttributeHeaderBytes = 256;
+
+struct DerivedEvent {
+  std::string key;
+  std::string id;      // ce_id: never empty
+  std::string type;    // ce_type: never empty
+  std::string source;  // ce_source: never empty
+  std::string time;    // ce_time: empty when the source names none or it is absent
+};
+
+struct DeriveResult {
+  ParseError error = ParseError::kNone;  // kInvalidJson: 400; kInvalidSchema: 422
+  std::string message;                   // names the pointer or header, never echoes input
+  DerivedEvent event;
+};
+
+// An integer taken as a time is seconds since the Unix epoch, written as
+// RFC 3339 UTC ("2023-10-01T12:00:00Z"); a string is taken as is.
+DeriveResult DeriveEvent(const Source& source, std::string_view body, const HeaderLookup& headers);
+
+// The record of such an event: its key, the body byte for byte, and the
+// CloudEvents headers (binary content mode) ce_specversion, ce_id, ce_type,
+// ce_source, ce_time when known, content-type (docs/record-contract.md).
+KafkaRecord BuildSourceRecord(DerivedEvent event, std::string body);
+
+}  // namespace hookbridge

@@ -1,0 +1,102 @@
+// A webhook source: one sender's path, how its requests are authenticated,
+// the topic its events go to, and how a record is derived from its body.
+//
+// Plain data, built once (by the sources file's parser, or BuiltInSource()
+// from the settings) and never changed afterwards: a reload builds a new
+// SourceSet and swaps it in whole (source_store.h). Shared read-only between
+// threads through shared_ptr; a request keeps the snapshot it was routed
+// with until its answer. Secrets live here and are never printed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hookbridge/auth/signature.h"
+#include "hookbridge/core/api_keys.h"
+
+namespace hookbridge {
+
+// An RFC 6901 JSON Pointer: its text as written and its reference tokens
+// with ~1 and ~0 decoded. "" (the whole document) has no tokens.
+struct JsonPointer {
+  std::string text;
+  std::vector<std::string> tokens;
+};
+
+// Parses `text`; false if it is not a JSON Pointer.
+bool ParseJsonPointer(std::string_view text, JsonPointer* pointer);
+
+// The JSON types a required field can be asked to have. An integer (a number
+// without fraction or exponent) is also a number.
+enum class JsonType { kString, kInteger, kNumber, kBoolean, kObject, kArray };
+const char* JsonTypeName(JsonType type);
+
+struct RequiredField {
+  JsonPointer pointer;
+  JsonType type = JsonType::kString;
+};
+
+// Where a CloudEvents attribute comes from: a member of the body, a request
+// header, or a fixed value.
+struct AttributeSource {
+  enum class Kind { kNone, kPointer, kHeader, kValue } kind = Kind::kNone;
+  JsonPointer pointer;  // kPointer
+  std::string header;   // kHeader: a header name
+  std::string value;    // kValue
+};
+
+// How the body becomes a record.
+enum class EventContract {
+  // The GetProfile event contract (webhook_event.h, kafka_record.h): its
+  // schema, key rule and CloudEvents headers, byte for byte as always.
+  kGetProfile,
+  // Any JSON object: key, required fields and CloudEvents attributes as the
+  // source says (event_fields.h).
+  kJson,
+};
+
+enum class SourceAuth { kBearer, kSignature };
+
+struct Source {
+  std::string name;  // [a-z0-9_-]{1,64}: a metric label and a log field
+  std::string path;  // exact request path
+  SourceAuth auth = SourceAuth::kBearer;
+  // kBearer: the source's own keys; null means the keys of
+  // GETPROFILE_API_KEY / GETPROFILE_API_KEY_FILE (the KeyStore).
+  std::shared_ptr<const ApiKeys> bearer_keys;
+  SignatureSettings signature;  // kSignature
+  std::string topic;
+  std::string dead_letter_topic;  // empty: refusals get their 4xx
+  EventContract contract = EventContract::kJson;
+  // kJson: the record key is the first of these present (a non-empty string
+  // as is, an integer as its decimal text); none listed: the CloudEvents id.
+  std::vector<JsonPointer> key;
+  std::vector<RequiredField> required;
+  AttributeSource ce_id, ce_type, ce_time, ce_source;
+};
+
+// Every source in force; paths are unique.
+struct SourceSet {
+  std::vector<std::shared_ptr<const Source>> sources;
+
+  // nullptr when no source has this path.
+  std::shared_ptr<const Source> ByPath(std::string_view path) const;
+  // Every topic some source produces to, dead-letter topics included, each once.
+  std::vector<std::string> Topics() const;
+};
+
+// Where the sender of `auth` ("github", "standard-webhooks", "stripe"; others
+// have none) puts the event's id, type, time and origin, as the CloudEvents
+// attributes of `source` (docs/sources.md); the file may say otherwise after.
+// Every source's ce_source defaults to "urn:hookbridge:<name>".
+void ApplySchemeDefaults(std::string_view auth, Source& source);
+
+// The source hookbridge has without a sources file: GetProfile on `path`,
+// bearer keys from the KeyStore, exactly today's behaviour.
+std::shared_ptr<const Source> BuiltInSource(std::string path, std::string topic,
+                                            std::string dead_letter_topic);
+
+}  // namespace hookbridge

@@ -1,0 +1,104 @@
+// The public face of src/auth: picks the scheme, and checks the settings once
+// at start-up so a bad secret stops the service instead of refusing every
+// webhook with 401.
+#include "hookbridge/auth/signature.h"
+
+#include "signature_primitives.h"
+
+namespace hookbridge {
+namespace {
+
+using signature_internal::VerifyBodyHmac;
+
+// Longest tolerance accepted: beyond a day a timestamp no longer limits replays.
+constexpr std::chrono::seconds kMaxTolerance{86400};
+
+const HmacFormat& GitHubFormat() {
+  static const HmacFormat format{"X-Hub-Signature-256", HmacFormat::Encoding::kHex, "sha256="};
+  return format;
+}
+
+// RFC 9110 tchar: what a header name may be made of.
+bool IsHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The first problem of secret `index`, or "" (never the secret itself).
+std::string CheckSecret(SignatureScheme scheme, const std::string& secret, size_t index) {
+  const std::string field = "secrets[" + std::to_string(index) + "]: ";
+  if (secret.empty()) return field + "is empty";
+  // A newline or space at either end is almost always a copy-paste slip, and
+  // would make every signature fail.
+  if (IsSpace(secret.front()) || IsSpace(secret.back())) {
+    return field + "starts or ends with white space";
+  }
+  if (scheme == SignatureScheme::kStandardWebhooks) {
+    const char* why = nullptr;
+    if (!signature_internal::StandardWebhooksKey(secret, &why)) return field + why;
+  }
+  return "";
+}
+
+}  // namespace
+
+SignatureVerdict VerifySignature(const SignatureSettings& settings, const HeaderLookup& headers,
+                                 std::string_view body, std::chrono::system_clock::time_point now) {
+  switch (settings.scheme) {
+    case SignatureScheme::kStandardWebhooks:
+      return signature_internal::VerifyStandardWebhooks(settings, headers, body, now);
+    case SignatureScheme::kStripe:
+      return signature_internal::VerifyStripe(settings, headers, body, now);
+    case SignatureScheme::kGitHub:
+      return VerifyBodyHmac(settings.secrets, GitHubFormat(), headers, body);
+    case SignatureScheme::kHmacSha256:
+      // An unchecked empty header name would match nothing anyway: refuse.
+      if (settings.hmac.header.empty()) return SignatureVerdict::kInvalid;
+      return VerifyBodyHmac(settings.secrets, settings.hmac, headers, body);
+  }
+  return SignatureVerdict::kInvalid;
+}
+
+std::string CheckSignatureSettings(const SignatureSettings& settings) {
+  if (settings.secrets.empty()) return "secrets: at least one secret is needed";
+  for (size_t i = 0; i < settings.secrets.size(); ++i) {
+    std::string error = CheckSecret(settings.scheme, settings.secrets[i], i);
+    if (!error.empty()) return error;
+  }
+  const bool timed = settings.scheme == SignatureScheme::kStandardWebhooks ||
+                     settings.scheme == SignatureScheme::kStripe;
+  if (timed && (settings.tolerance.count() < 1 || settings.tolerance > kMaxTolerance)) {
+    return "tolerance: must be between 1 and " + std::to_string(kMaxTolerance.count()) +
+           " seconds";
+  }
+  if (settings.scheme == SignatureScheme::kHmacSha256) {
+    if (settings.hmac.header.empty()) return "hmac.header: is empty";
+    if (!IsHeaderName(settings.hmac.header)) {
+      return "hmac.header: is not a valid header name";
+    }
+    for (char c : settings.hmac.prefix) {
+      if (c <= ' ' || c > '~') return "hmac.prefix: may only hold visible ASCII characters";
+    }
+  }
+  return "";
+}
+
+const char* SignatureVerdictName(SignatureVerdict verdict) {
+  switch (verdict) {
+    case SignatureVerdict::kValid: return "valid";
+    case SignatureVerdict::kMissing: return "missing";
+    case SignatureVerdict::kInvalid: return "invalid";
+    case SignatureVerdict::kStaleTimestamp: return "stale_timestamp";
+  }
+  return "invalid";
+}
+
+}  // namespace hookbridge

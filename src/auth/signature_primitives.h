@@ -1,0 +1,82 @@
+// Building blocks shared by the signature schemes in src/auth: HMAC-SHA256
+// over several pieces without copying the body, strict decoding of fixed-size
+// digests, the single value of a header, and Unix timestamps. Internal to
+// hookbridge_auth; stateless and thread-safe.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hookbridge/auth/signature.h"
+
+namespace hookbridge::signature_internal {
+
+inline constexpr size_t kDigestSize = 32;  // SHA-256
+using Digest = std::array<unsigned char, kDigestSize>;
+
+// HMAC-SHA256 under `key` of the concatenation of `pieces`. False if OpenSSL
+// fails (e.g. an empty key), which the caller treats as "no match".
+bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces,
+                Digest* out);
+
+// Exactly 64 hex digits of either case: the presented digest, not a secret,
+// so the table lookup needs no constant time.
+bool DecodeHexDigest(std::string_view text, Digest* out);
+// Standard base64 alphabet, '=' padding optional, canonical (the unused low
+// bits of the last character are zero), decoding to exactly 32 bytes.
+bool DecodeBase64Digest(std::string_view text, Digest* out);
+// The same strict base64 for any length; nullopt if `text` is not base64.
+std::optional<std::string> DecodeBase64(std::string_view text);
+
+// The HMAC key of a Standard Webhooks secret: base64 after an optional
+// "whsec_" prefix. nullopt, with *why set, if it is not base64 or is empty.
+std::optional<std::string> StandardWebhooksKey(std::string_view secret, const char** why);
+
+enum class HeaderPresence { kAbsent, kOne, kSeveral };
+// The value of header `name` trimmed of spaces and tabs. A header received
+// once with an empty value counts as absent; received twice or more, as
+// several, whatever the values.
+HeaderPresence SingleHeader(const HeaderLookup& headers, std::string_view name,
+                            std::string_view* value);
+
+// Unix seconds as senders write them: decimal digits only, no sign, no
+// leading zero, at most 12 digits (so the value and the signed text agree).
+bool ParseUnixSeconds(std::string_view text, int64_t* seconds);
+int64_t UnixSeconds(std::chrono::system_clock::time_point now);
+
+// The schemes, one file each.
+SignatureVerdict VerifyStandardWebhooks(const SignatureSettings& settings,
+                                        const HeaderLookup& headers, std::string_view body,
+                                        std::chrono::system_clock::time_point now);
+SignatureVerdict VerifyStripe(const SignatureSettings& settings, const HeaderLookup& headers,
+                              std::string_view body, std::chrono::system_clock::time_point now);
+// GitHub and the generic header: HMAC-SHA256 of the body alone.
+SignatureVerdict VerifyBodyHmac(const std::vector<std::string>& secrets, const HmacFormat& format,
+                                const HeaderLookup& headers, std::string_view body);
+
+// Constant time (CRYPTO_memcmp): both are fixed-size digests.
+bool DigestsEqual(const Digest& a, const Digest& b);
+
+// True if the digest that `compute(i, &digest)` makes under secret i equals
+// any presented digest, for some i. Every pair is compared and nothing exits
+// early, so the time depends on the counts, never on where bytes differ or
+// which secret matched.
+template <typename ComputeDigest>
+bool AnyDigestMatches(size_t secret_count, ComputeDigest compute,
+                      const std::vector<Digest>& presented) {
+  bool match = false;
+  for (size_t i = 0; i < secret_count; ++i) {
+    Digest expected;
+    if (!compute(i, &expected)) continue;  // a secret OpenSSL refused matches nothing
+    for (const Digest& candidate : presented) match |= DigestsEqual(expected, candidate);
+  }
+  return match;
+}
+
+}  // namespace hookbridge::signature_internal

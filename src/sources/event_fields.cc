@@ -1,0 +1,314 @@
+#include "hookbridge/sources/event_fields.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+namespace hookbridge {
+namespace {
+
+enum class Kind { kAbsent, kString, kInteger, kNumber, kBoolean, kNull, kObject, kArray };
+
+struct Found {
+  Kind kind = Kind::kAbsent;
+  std::string text;  // strings decoded, numbers as written
+};
+
+// SAX handler that keeps the values at the target pointers. It tracks the
+// path of the value being read (an object member's name, or an array
+// element's index as decimal text, per level) and compares it with each
+// target of that depth: targets are few, bodies are small.
+class PointerCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PointerCollector> {
+ public:
+  PointerCollector(const std::vector<const JsonPointer*>& targets, bool may_hold_escapes)
+      : targets_(targets), found_(targets.size()), may_hold_escapes_(may_hold_escapes) {}
+
+  bool Default() { return Value(Kind::kNumber, {}); }  // not reached: numbers come raw
+  bool Null() { return Value(Kind::kNull, {}); }
+  bool Bool(bool value) { return Value(Kind::kBoolean, value ? "true" : "false"); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view number(text, length);
+    return Value(IsIntegerText(number) ? Kind::kInteger : Kind::kNumber, number);
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view value(text, length);
+    return CheckString(value) && Value(Kind::kString, value);
+  }
+  bool StartObject() { return Value(Kind::kObject, {}) && Enter(false); }
+  bool Key(const char* text, rapidjson::SizeType length, bool) {
+    std::string_view key(text, length);
+    if (!CheckString(key)) return false;
+    frames_.back().token.assign(key);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    frames_.pop_back();
+    return true;
+  }
+  bool StartArray() { return Value(Kind::kArray, {}) && Enter(true); }
+  bool EndArray(rapidjson::SizeType) {
+    frames_.pop_back();
+    return true;
+  }
+
+  bool too_deep() const { return too_deep_; }
+  bool lone_surrogate() const { return lone_surrogate_; }
+  bool root_not_object() const { return root_not_object_; }
+  const std::string& duplicate() const { return duplicate_; }
+  std::vector<Found>& found() { return found_; }
+
+ private:
+  struct Frame {
+    bool array = false;
+    size_t next_index = 0;
+    std::string token;  // the current member's name or element's index
+  };
+
+  bool Enter(bool array) {
+    if (frames_.size() >= static_cast<size_t>(kMaxJsonDepth)) {
+      too_deep_ = true;
+      return false;  // stops the parser: reported as invalid JSON
+    }
+    frames_.push_back(Frame{array, 0, {}});
+    return true;
+  }
+
+  bool CheckString(std::string_view text) {
+    if (may_hold_escapes_ && HasEncodedSurrogate(text)) lone_surrogate_ = true;
+    return !lone_surrogate_;  // false stops the parser: reported as invalid JSON
+  }
+
+  bool Value(Kind kind, std::string_view text) {
+    if (frames_.empty() && kind != Kind::kObject) root_not_object_ = true;
+    if (!frames_.empty() && frames_.back().array) {
+      frames_.back().token = std::to_string(frames_.back().next_index++);
+    }
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      const std::vector<std::string>& tokens = targets_[i]->tokens;
+      if (tokens.size() != frames_.size()) continue;
+      bool match = true;
+      for (size_t level = 0; match && level < tokens.size(); ++level) {
+        match = tokens[level] == frames_[level].token;
+      }
+      if (!match) continue;
+      // A member given twice: which copy counts would be a guess.
+      if (found_[i].kind != Kind::kAbsent && duplicate_.empty()) duplicate_ = targets_[i]->text;
+      found_[i].kind = kind;
+      found_[i].text.assign(text);
+    }
+    return true;
+  }
+
+  const std::vector<const JsonPointer*>& targets_;
+  std::vector<Found> found_;
+  const bool may_hold_escapes_;
+  std::vector<Frame> frames_;
+  bool too_deep_ = false;
+  bool lone_surrogate_ = false;
+  bool root_not_object_ = false;
+  std::string duplicate_;
+};
+
+bool HasType(Kind kind, JsonType type) {
+  switch (type) {
+    case JsonType::kString: return kind == Kind::kString;
+    case JsonType::kInteger: return kind == Kind::kInteger;
+    case JsonType::kNumber: return kind == Kind::kInteger || kind == Kind::kNumber;
+    case JsonType::kBoolean: return kind == Kind::kBoolean;
+    case JsonType::kObject: return kind == Kind::kObject;
+    case JsonType::kArray: return kind == Kind::kArray;
+  }
+  return false;
+}
+
+// Seconds since the epoch as RFC 3339 UTC; nullopt if not a plausible time.
+std::optional<std::string> EpochSecondsText(std::string_view digits) {
+  long long seconds = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
+  if (ec != std::errc() || end != digits.data() + digits.size() || seconds < 0 ||
+      seconds > 253402300799LL) {  // 9999-12-31T23:59:59Z
+    return std::nullopt;
+  }
+  const time_t time = static_cast<time_t>(seconds);
+  tm utc{};
+  if (gmtime_r(&time, &utc) == nullptr) return std::nullopt;
+  char text[32];
+  const size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text, length);
+}
+
+// A header value fit for a record header: printable ASCII, bounded.
+bool IsTakeableHeaderValue(std::string_view value) {
+  if (value.empty() || value.size() > kMaxAttributeHeaderBytes) return false;
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+std::string Where(const AttributeSource& from) {
+  switch (from.kind) {
+    case AttributeSource::Kind::kPointer: return "member \"" + from.pointer.text + "\"";
+    case AttributeSource::Kind::kHeader: return "header " + from.header;
+    default: return "value";
+  }
+}
+
+struct Attribute {
+  std::optional<std::string> value;
+  std::string error;  // set: the request is refused with it
+};
+
+Attribute Resolve(const AttributeSource& from, const std::vector<const JsonPointer*>& targets,
+                  std::vector<Found>& found, const HeaderLookup& headers, bool is_time) {
+  Attribute attribute;
+  switch (from.kind) {
+    case AttributeSource::Kind::kNone: break;
+    case AttributeSource::Kind::kValue: attribute.value = from.value; break;
+    case AttributeSource::Kind::kHeader: {
+      std::vector<std::string_view> values = headers(from.header);
+      if (values.size() > 1) {
+        attribute.error = "header " + from.header + " must be sent once";
+      } else if (values.size() == 1) {
+        if (IsTakeableHeaderValue(values.front())) {
+          attribute.value.emplace(values.front());
+        } else {
+          attribute.error = "header " + from.header + " must be printable ASCII of at most " +
+                            std::to_string(kMaxAttributeHeaderBytes) + " bytes";
+        }
+      }
+      break;
+    }
+    case AttributeSource::Kind::kPointer:
+      for (size_t i = 0; i < targets.size(); ++i) {
+        if (targets[i] != &from.pointer) continue;
+        Found& value = found[i];
+        if (value.kind == Kind::kString && !value.text.empty()) {
+          attribute.value = std::move(value.text);
+        } else if (value.kind == Kind::kInteger) {
+          attribute.value = is_time ? EpochSecondsText(value.text) : std::move(value.text);
+        }
+        break;
+      }
+      break;
+  }
+  return attribute;
+}
+
+DeriveResult Refuse(ParseError error, std::string message) {
+  DeriveResult result;
+  result.error = error;
+  result.message = std::move(message);
+  return result;
+}
+
+}  // namespace
+
+DeriveResult DeriveEvent(const Source& source, std::string_view body, const HeaderLookup& headers) {
+  // RapidJSON treats NUL as the end of input; a raw NUL is never valid JSON.
+  if (std::memchr(body.data(), '\0', body.size()) != nullptr) {
+    return Refuse(ParseError::kInvalidJson, "body contains a NUL byte");
+  }
+  // Every pointer the source reads, in one list: one pass over the body.
+  std::vector<const JsonPointer*> targets;
+  for (const JsonPointer& pointer : source.key) targets.push_back(&pointer);
+  for (const RequiredField& field : source.required) targets.push_back(&field.pointer);
+  for (const AttributeSource* from : {&source.ce_id, &source.ce_type, &source.ce_time, &source.ce_source}) {
+    if (from->kind == AttributeSource::Kind::kPointer) targets.push_back(&from->pointer);
+  }
+
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+  rapidjson::CrtAllocator stack_allocator;
+  rapidjson::Reader reader(&stack_allocator);
+  PointerCollector collector(targets, std::memchr(body.data(), '\\', body.size()) != nullptr);
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, collector);
+  if (collector.too_deep()) {
+    return Refuse(ParseError::kInvalidJson,
+                  "JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  if (collector.lone_surrogate()) {
+    return Refuse(ParseError::kInvalidJson, "string holds an unpaired UTF-16 surrogate escape");
+  }
+  if (parsed.IsError()) {
+    return Refuse(ParseError::kInvalidJson, std::string("malformed JSON at byte ") +
+                                                std::to_string(parsed.Offset()) + ": " +
+                                                rapidjson::GetParseError_En(parsed.Code()));
+  }
+  if (collector.root_not_object()) {
+    return Refuse(ParseError::kInvalidSchema, "the body must be a JSON object");
+  }
+  if (!collector.duplicate().empty()) {
+    return Refuse(ParseError::kInvalidSchema, "member \"" + collector.duplicate() + "\" is given twice");
+  }
+  std::vector<Found>& found = collector.found();
+  const size_t required_start = source.key.size();
+  for (size_t i = 0; i < source.required.size(); ++i) {
+    const RequiredField& field = source.required[i];
+    if (!HasType(found[required_start + i].kind, field.type)) {
+      return Refuse(ParseError::kInvalidSchema, "member \"" + field.pointer.text +
+                                                    "\" is required and must be " +
+                                                    (field.type == JsonType::kInteger ? "an " : "a ") +
+                                                    JsonTypeName(field.type));
+    }
+  }
+
+  DeriveResult result;
+  struct Wanted {
+    const AttributeSource& from;
+    const char* name;
+    bool required;
+    std::string& out;
+  };
+  for (const Wanted& wanted : {Wanted{source.ce_id, "id", true, result.event.id},
+                               Wanted{source.ce_type, "type", true, result.event.type},
+                               Wanted{source.ce_source, "source", true, result.event.source},
+                               Wanted{source.ce_time, "time", false, result.event.time}}) {
+    Attribute attribute = Resolve(wanted.from, targets, found, headers, &wanted.out == &result.event.time);
+    if (!attribute.error.empty()) return Refuse(ParseError::kInvalidSchema, attribute.error);
+    if (attribute.value) {
+      wanted.out = std::move(*attribute.value);
+    } else if (wanted.required) {
+      return Refuse(ParseError::kInvalidSchema, std::string("the CloudEvents ") + wanted.name +
+                                                    " (" + Where(wanted.from) +
+                                                    ") is missing or not a non-empty string");
+    }
+  }
+
+  if (source.key.empty()) {
+    result.event.key = result.event.id;  // stable per event, spread over partitions
+    return result;
+  }
+  for (size_t i = 0; i < source.key.size(); ++i) {
+    if ((found[i].kind == Kind::kString && !found[i].text.empty()) || found[i].kind == Kind::kInteger) {
+      result.event.key = std::move(found[i].text);
+      return result;
+    }
+  }
+  std::string listed;
+  for (const JsonPointer& pointer : source.key) listed += (listed.empty() ? "\"" : ", \"") + pointer.text + "\"";
+  return Refuse(ParseError::kInvalidSchema,
+                "no record key: none of " + listed + " is a non-empty string or an integer");
+}
+
+KafkaRecord BuildSourceRecord(DerivedEvent event, std::string body) {
+  KafkaRecord record;
+  record.key = std::move(event.key);
+  record.value = std::move(body);
+  record.headers.reserve(10);  // these, the request id and the trace context
+  record.headers.emplace_back("ce_specversion", "1.0");
+  record.headers.emplace_back("ce_id", std::move(event.id));
+  record.headers.emplace_back("ce_type", std::move(event.type));
+  record.headers.emplace_back("ce_source", std::move(event.source));
+  if (!event.time.empty()) record.headers.emplace_back("ce_time", std::move(event.time));
+  record.headers.emplace_back("content-type", "application/json");
+  return record;
+}
+
+}  // namespace hookbridge

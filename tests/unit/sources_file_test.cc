@@ -1,0 +1,257 @@
+// The sources file: a good file becomes the sources it says, with each
+// scheme's defaults; every mistake stops it with a message naming the file,
+// the source and the field, and never a secret.
+#include "hookbridge/sources/sources_file.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace hookbridge {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kSecret = "s3cr3t-value-never-printed";
+constexpr const char* kWhsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+class SourcesFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/hookbridge-sources-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    Write("plain", std::string(kSecret) + "\n");
+    // Old, then new (blank lines ignored); a secret may start with '#'.
+    Write("rotating", std::string(kSecret) + "\n\n#second-" + kSecret + "\n");
+    Write("whsec", std::string(kWhsec) + "\n");
+    Write("empty", "\n \n\n");
+    Write("keys", "hbk_key_0123456789abcdef\n");
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ + "/" + name) << text; }
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+
+  SourcesFileResult Parse(const std::string& yaml, bool env_keys = false) {
+    SourcesDefaults defaults;
+    defaults.dead_letter_topic = "global.dead-letters";
+    defaults.bearer_keys_configured = env_keys;
+    std::string text = yaml;
+    for (size_t at; (at = text.find("$DIR")) != std::string::npos;) text.replace(at, 4, dir_);
+    return ParseSourcesText(text, "/etc/hookbridge/sources.yaml", defaults);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(SourcesFileTest, OneSourceOfEachSchemeWithTheirDefaults) {
+  SourcesFileResult result = Parse(R"(
+sources:
+  - name: getprofile
+    path: /webhooks/getprofile
+    auth: bearer
+    topic: getprofile.events
+    event: getprofile
+  - name: github
+    path: /webhooks/github
+    auth: github
+    secrets_file: $DIR/rotating
+    topic: github.events
+    dead_letter_topic: github.dead-letters
+    key: [/repository/id, /organization/login]
+    required: {/repository: object, /action: string}
+  - name: billing
+    path: /webhooks/billing
+    auth: standard-webhooks
+    secrets_file: $DIR/whsec
+    tolerance_seconds: 60
+    topic: billing.events
+  - name: stripe
+    path: /webhooks/stripe
+    auth: stripe
+    secrets_file: $DIR/plain
+    topic: stripe.events
+    key: [/data/object/customer]
+  - name: shop
+    path: /webhooks/shop
+    auth: hmac-sha256
+    secrets_file: $DIR/plain
+    signature: {header: X-Shop-Signature, encoding: base64, prefix: "sha256="}
+    topic: shop.events
+    cloudevents:
+      id: {pointer: /event_id}
+      type: {value: shop.order}
+      time: {header: X-Shop-Time}
+)",
+                                   /*env_keys=*/true);
+  ASSERT_TRUE(result.sources) << result.error;
+  const auto& sources = result.sources->sources;
+  ASSERT_EQ(sources.size(), 5u);
+
+  const Source& getprofile = *sources[0];
+  EXPECT_EQ(getprofile.contract, EventContract::kGetProfile);
+  EXPECT_EQ(getprofile.auth, SourceAuth::kBearer);
+  EXPECT_EQ(getprofile.bearer_keys, nullptr);  // the GETPROFILE_API_KEY keys
+  EXPECT_EQ(getprofile.dead_letter_topic, "global.dead-letters");
+
+  const Source& github = *sources[1];
+  EXPECT_EQ(github.auth, SourceAuth::kSignature);
+  EXPECT_EQ(github.signature.scheme, SignatureScheme::kGitHub);
+  EXPECT_EQ(github.signature.secrets, (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
+  EXPECT_EQ(github.dead_letter_topic, "github.dead-letters");
+  ASSERT_EQ(github.key.size(), 2u);
+  EXPECT_EQ(github.key[0].tokens, (std::vector<std::string>{"repository", "id"}));
+  ASSERT_EQ(github.required.size(), 2u);
+  EXPECT_EQ(github.required[0].type, JsonType::kObject);
+  EXPECT_EQ(github.ce_id.header, "X-GitHub-Delivery");
+  EXPECT_EQ(github.ce_type.header, "X-GitHub-Event");
+  EXPECT_EQ(github.ce_source.value, "https://github.com");
+
+  const Source& billing = *sources[2];
+  EXPECT_EQ(billing.signature.scheme, SignatureScheme::kStandardWebhooks);
+  EXPECT_EQ(billing.signature.tolerance, std::chrono::seconds(60));
+  EXPECT_EQ(billing.ce_id.header, "webhook-id");
+  EXPECT_EQ(billing.ce_type.pointer.text, "/type");
+  EXPECT_EQ(billing.ce_time.pointer.text, "/timestamp");
+  EXPECT_EQ(billing.ce_source.value, "urn:hookbridge:billing");
+
+  const Source& stripe = *sources[3];
+  EXPECT_EQ(stripe.signature.scheme, SignatureScheme::kStripe);
+  EXPECT_EQ(stripe.signature.tolerance, std::chrono::seconds(300));
+  EXPECT_EQ(stripe.ce_time.pointer.text, "/created");
+
+  const Source& shop = *sources[4];
+  EXPECT_EQ(shop.signature.scheme, SignatureScheme::kHmacSha256);
+  EXPECT_EQ(shop.signature.hmac.header, "X-Shop-Signature");
+  EXPECT_EQ(shop.signature.hmac.encoding, HmacFormat::Encoding::kBase64);
+  EXPECT_EQ(shop.signature.hmac.prefix, "sha256=");
+  EXPECT_EQ(shop.ce_id.kind, AttributeSource::Kind::kPointer);
+  EXPECT_EQ(shop.ce_type.value, "shop.order");
+  EXPECT_EQ(shop.ce_time.header, "X-Shop-Time");
+
+  EXPECT_EQ(result.secrets_files.size(), 4u);
+  EXPECT_EQ(result.sources->Topics(),
+            (std::vector<std::string>{"getprofile.events", "global.dead-letters", "github.events",
+                                      "github.dead-letters", "billing.events", "stripe.events",
+                                      "shop.events"}));
+  EXPECT_EQ(result.sources->ByPath("/webhooks/stripe")->name, "stripe");
+  EXPECT_EQ(result.sources->ByPath("/webhooks/other"), nullptr);
+}
+
+TEST_F(SourcesFileTest, ABearerSourceMayHaveKeysOfItsOwn) {
+  SourcesFileResult result = Parse(R"(
+sources:
+  - {name: partner, path: /p, auth: bearer, secrets_file: $DIR/keys, topic: p.events, event: getprofile}
+)");
+  ASSERT_TRUE(result.sources) << result.error;
+  const Source& partner = *result.sources->sources[0];
+  ASSERT_NE(partner.bearer_keys, nullptr);
+  EXPECT_TRUE(partner.bearer_keys->Contains("hbk_key_0123456789abcdef"));
+}
+
+// One row per mistake: the YAML of the sources list, and the message expected
+// after "sources file /etc/hookbridge/sources.yaml: ".
+struct Mistake {
+  const char* yaml;
+  const char* message;
+};
+
+class SourcesFileMistakeTest : public SourcesFileTest, public ::testing::WithParamInterface<Mistake> {};
+
+constexpr const char* kGitHub = "{name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh";
+
+TEST_P(SourcesFileMistakeTest, StopsWithFileSourceAndField) {
+  const Mistake& mistake = GetParam();
+  SourcesFileResult result = Parse(mistake.yaml);
+  EXPECT_EQ(result.sources, nullptr);
+  std::string expected = std::string("sources file /etc/hookbridge/sources.yaml: ") + mistake.message;
+  for (size_t at; (at = expected.find("$DIR")) != std::string::npos;) expected.replace(at, 4, dir_);
+  EXPECT_EQ(result.error, expected);
+  EXPECT_THAT(result.error, Not(HasSubstr(kSecret)));
+  EXPECT_THAT(result.error, Not(HasSubstr("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")));
+}
+
+std::string Row(const std::string& github_tail) { return "sources:\n  - " + std::string(kGitHub) + github_tail + "}\n"; }
+
+const std::string kRows[][2] = {
+    {Row(", key: [repository/id]"), R"(source "github": key: "repository/id" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", key: [\"/a/~2\"]"), R"(source "github": key: "/a/~2" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", key: []"), R"(source "github": key: must be a list of JSON Pointers)"},
+    {Row(", required: {/a: strng}"), R"(source "github": required./a: "strng" is not string, integer, number, boolean, object or array)"},
+    {Row(", required: {a: string}"), R"(source "github": required: "a" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", topik: x"), R"(source "github": topik: unknown field)"},
+    {Row(", cloudevents: {id: {pointer: /id}, kind: {value: x}}"), R"(source "github": cloudevents.kind: unknown field)"},
+    {Row(", cloudevents: {id: {pointer: /id, header: X-Id}}"), R"(source "github": cloudevents.id: must be one of {pointer: ...}, {header: ...}, {value: ...})"},
+    {Row(", cloudevents: {time: {pointer: time}}"), R"(source "github": cloudevents.time.pointer: "time" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", tolerance_seconds: 30"), R"(source "github": tolerance_seconds: only for standard-webhooks and stripe)"},
+    {Row(", signature: {header: X-Sig}"), R"(source "github": signature: only for hmac-sha256)"},
+    {Row(", dead_letter_topic: gh"), R"(source "github": dead_letter_topic: must differ from topic)"},
+    {Row(", event: xml"), R"(source "github": event: "xml" is not json or getprofile)"},
+    {Row(", event: getprofile, key: [/id]"), R"(source "github": key: not with event: getprofile (its contract fixes it))"},
+    {"sources:\n  - {name: github, path: /gh, auth: github, topic: gh}\n", R"(source "github": secrets_file: required)"},
+    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/none, topic: gh}\n",
+     "source \"github\": secrets_file: cannot read \"$DIR/none\""},
+    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/empty, topic: gh}\n",
+     "source \"github\": secrets_file: \"$DIR/empty\" holds no secret"},
+    {"sources:\n  - {name: github, path: /gh, auth: gitlab, secrets_file: $DIR/plain, topic: gh}\n",
+     R"(source "github": auth: "gitlab" is not one of bearer, standard-webhooks, github, stripe, hmac-sha256)"},
+    {"sources:\n  - {name: github, path: gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+     R"(source "github": path: "gh" must start with '/')"},
+    {"sources:\n  - {name: github, path: /metrics, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+     R"(source "github": path: "/metrics" is one of hookbridge's own endpoints)"},
+    {"sources:\n  - {name: GitHub, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+     R"(source "GitHub": name: "GitHub" must be 1 to 64 of a-z, 0-9, '_', '-')"},
+    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: \"g h\"}\n",
+     R"(source "github": topic: "g h" is not a Kafka topic name (letters, digits, '.', '_', '-'))"},
+    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain}\n", R"(source "github": topic: required)"},
+    {"sources:\n  - {path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n", "source #1: name: required"},
+    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, cloudevents: {id: {pointer: /id}, type: {value: t}}}\n",
+     R"(source "shop": signature: required for hmac-sha256 (at least its header))"},
+    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, signature: {header: X-S}}\n",
+     R"(source "shop": cloudevents.id: required for this auth)"},
+    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, signature: {header: X-S, encoding: hexa}}\n",
+     R"(source "shop": signature.encoding: "hexa" is not hex or base64)"},
+    {"sources:\n  - {name: gp, path: /g, auth: bearer, topic: g, event: getprofile}\n",
+     R"(source "gp": secrets_file: required (GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are not set))"},
+    {"sources:\n  - " + std::string(kGitHub) + "}\n  - {name: github, path: /gh2, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+     R"(source "github": name: another source has this name)"},
+    {"sources:\n  - " + std::string(kGitHub) + "}\n  - {name: other, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+     R"(source "other": path: "/gh" is taken by source "github")"},
+    {"sources:\n  - " + std::string(kGitHub) + ", topic: again}\n", R"(source "github": topic: given twice)"},
+    {"sources: []\n", "sources: must be a non-empty list"},
+    {"source:\n  - x\n", "source: unknown field"},
+    {"sources:\n  - [a]\n", "source #1: (entry): must be a map"},
+    {"sources: [\n", "line 2, column 1: end of sequence flow not found"},
+};
+
+std::vector<Mistake> Mistakes() {
+  std::vector<Mistake> mistakes;
+  for (const auto& row : kRows) mistakes.push_back(Mistake{row[0].c_str(), row[1].c_str()});
+  return mistakes;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryMistake, SourcesFileMistakeTest, ::testing::ValuesIn(Mistakes()));
+
+TEST_F(SourcesFileTest, ABadStandardWebhooksSecretIsNamedButNotQuoted) {
+  Write("bad-whsec", "whsec_%%%not-base64%%%\n");
+  SourcesFileResult result = Parse(
+      "sources:\n  - {name: billing, path: /b, auth: standard-webhooks, secrets_file: $DIR/bad-whsec, topic: b}\n");
+  EXPECT_EQ(result.sources, nullptr);
+  EXPECT_THAT(result.error, HasSubstr("source \"billing\": secrets_file: \"" + dir_ + "/bad-whsec\": "));
+  EXPECT_THAT(result.error, Not(HasSubstr("not-base64")));
+}
+
+TEST_F(SourcesFileTest, AFileThatCannotBeReadIsNamed) {
+  SourcesFileResult result = LoadSourcesFile(Path("missing.yaml"), SourcesDefaults{});
+  EXPECT_EQ(result.sources, nullptr);
+  EXPECT_EQ(result.error, "sources file " + Path("missing.yaml") + ": cannot be read");
+}
+
+}  // namespace
+}  // namespace hookbridge

@@ -1,0 +1,264 @@
+// WebhookHandler with sources: a signature is verified over the raw body
+// before anything else, each failure is the same 401 counted under its own
+// reason, records go to the source's topic, and the GetProfile source gives
+// the very records the one-source handler always gave.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "../support/fake_publisher.h"
+#include "../support/webhook_signer.h"
+#include "hookbridge/core/webhook_handler.h"
+
+namespace hookbridge {
+namespace {
+
+using ::hookbridge::test_support::FakePublisher;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+constexpr const char* kKey = "hbk_live_4fQ9zT2xLw8pR6vN";
+constexpr const char* kSecret = "gh-secret-0123456789";
+constexpr const char* kGetProfileEvent =
+    R"({"id":"evt_1","event":"profile.updated","tenant_id":"t 1","data":{"profile_id":42},)"
+    R"("created_at":"2023-10-01T12:00:00Z","webhook_id":"wh_1"})";
+constexpr const char* kGitHubEvent = R"({"action":"opened","repository":{"id":1296269,"name":"hello"}})";
+
+ApiKeys Keys() {
+  std::string error;
+  return ApiKeys::FromCommaList(kKey, &error).value();
+}
+
+std::shared_ptr<Source> GitHubSource() {
+  auto source = std::make_shared<Source>();
+  source->name = "github";
+  source->path = "/webhooks/github";
+  source->auth = SourceAuth::kSignature;
+  source->signature.scheme = SignatureScheme::kGitHub;
+  source->signature.secrets = {"old-secret-0123456789", kSecret};
+  source->topic = "github.events";
+  source->contract = EventContract::kJson;
+  JsonPointer key;
+  ParseJsonPointer("/repository/id", &key);
+  source->key = {key};
+  source->ce_id.kind = AttributeSource::Kind::kHeader;
+  source->ce_id.header = "X-GitHub-Delivery";
+  source->ce_type.kind = AttributeSource::Kind::kHeader;
+  source->ce_type.header = "X-GitHub-Event";
+  source->ce_source.kind = AttributeSource::Kind::kValue;
+  source->ce_source.value = "https://github.com";
+  return source;
+}
+
+class WebhookSourcesTest : public ::testing::Test {
+ protected:
+  WebhookSourcesTest() { options_.topic = "getprofile.events"; }
+
+  RequestHead Head() {
+    RequestHead head;
+    head.content_type = {"application/json"};
+    head.request_id = "req-1";
+    head.headers = [this](std::string_view name) {
+      std::vector<std::string_view> values;
+      for (const auto& [key, value] : headers_) {
+        if (EqualsIgnoreCase(key, name)) values.push_back(value);
+      }
+      return values;
+    };
+    return head;
+  }
+  static bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  WebhookResult Post(WebhookHandler& handler, const Source& source, const std::string& body) {
+    RequestHead head = Head();
+    if (std::optional<HttpResponse> refused = handler.CheckHead(source, head)) {
+      WebhookResult result;
+      result.response = *refused;
+      return result;
+    }
+    auto outcome = std::make_shared<std::promise<WebhookResult>>();
+    std::future<WebhookResult> future = outcome->get_future();
+    handler.HandleBody(source, head, body, WebhookHandler::Clock::now(),
+                       [outcome](WebhookResult result) { outcome->set_value(std::move(result)); });
+    if (future.wait_for(std::chrono::minutes(1)) != std::future_status::ready) {
+      ADD_FAILURE() << "HandleBody never called back";
+      return {};
+    }
+    return future.get();
+  }
+
+  void SignGitHub(const std::string& secret, const std::string& body) {
+    headers_ = {{"X-GitHub-Event", "pull_request"},
+                {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
+                {"X-Hub-Signature-256", test_support::GitHubSignature(secret, body)}};
+  }
+
+  static std::string Reason(const WebhookResult& result) {
+    return result.response.error ? RejectionReason(*result.response.error) : "";
+  }
+
+  std::multimap<std::string, std::string> headers_;
+  FakePublisher publisher_;
+  KeyStore keys_{Keys(), ""};
+  Metrics metrics_{"test"};
+  WebhookOptions options_;
+};
+
+// The test signer itself, on the Standard Webhooks specification's known answer.
+TEST(WebhookSignerTest, StandardWebhooksKnownAnswer) {
+  EXPECT_EQ(test_support::StandardWebhooksSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                                    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                                                    R"({"test": 2432232314})"),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+TEST_F(WebhookSourcesTest, TheGetProfileSourceGivesTheRecordsOfTheOneSourceHandler) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  headers_ = {{"Authorization", std::string("Bearer ") + kKey}};
+  auto from_file = BuiltInSource("/hooks/gp", "getprofile.events", "");
+  RequestHead head = Head();
+  head.authorization = {"Bearer hbk_live_4fQ9zT2xLw8pR6vN"};
+  ASSERT_FALSE(handler.CheckHead(*from_file, head));
+  ASSERT_FALSE(handler.CheckHead(head));
+  std::promise<WebhookResult> first;
+  std::promise<WebhookResult> second;
+  handler.HandleBody(*from_file, head, kGetProfileEvent, WebhookHandler::Clock::now(),
+                     [&first](WebhookResult result) { first.set_value(std::move(result)); });
+  handler.HandleBody(head, kGetProfileEvent, WebhookHandler::Clock::now(),
+                     [&second](WebhookResult result) { second.set_value(std::move(result)); });
+  EXPECT_EQ(first.get_future().get().response.status, 200);
+  EXPECT_EQ(second.get_future().get().response.status, 200);
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].topic, "");  // the publisher's own topic, as always
+  EXPECT_EQ(records[0].topic, records[1].topic);
+  EXPECT_EQ(records[0].key, records[1].key);
+  EXPECT_EQ(records[0].value, records[1].value);
+  EXPECT_EQ(records[0].headers, records[1].headers);
+  EXPECT_EQ(records[0].key, "42");
+}
+
+TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto github = GitHubSource();
+  SignGitHub(kSecret, kGitHubEvent);
+  WebhookResult result = Post(handler, *github, kGitHubEvent);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  EXPECT_EQ(result.event_id, "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].topic, "github.events");
+  EXPECT_EQ(records[0].key, "1296269");
+  EXPECT_EQ(records[0].value, kGitHubEvent);
+  EXPECT_THAT(records[0].headers, Contains(Pair("ce_type", "pull_request")));
+  EXPECT_THAT(records[0].headers, Contains(Pair("ce_source", "https://github.com")));
+  EXPECT_THAT(records[0].headers, Contains(Pair("hookbridge_request_id", "req-1")));
+  EXPECT_THAT(metrics_.Render(),
+              HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"} 1)"));
+}
+
+TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto github = GitHubSource();
+  SignGitHub("old-secret-0123456789", kGitHubEvent);
+  EXPECT_EQ(Post(handler, *github, kGitHubEvent).response.status, 200);
+}
+
+TEST_F(WebhookSourcesTest, EverySignatureFailureIsTheSame401WithItsOwnReason) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto github = GitHubSource();
+
+  SignGitHub("wrong-secret", kGitHubEvent);
+  WebhookResult wrong = Post(handler, *github, kGitHubEvent);
+  SignGitHub(kSecret, kGitHubEvent);
+  WebhookResult tampered = Post(handler, *github, std::string(kGitHubEvent) + " ");
+  headers_.erase("X-Hub-Signature-256");
+  WebhookResult missing = Post(handler, *github, kGitHubEvent);
+  // Not even JSON: the signature is judged first, so the answer is still 401.
+  SignGitHub("wrong-secret", "not json");
+  WebhookResult not_json = Post(handler, *github, "not json");
+
+  for (const WebhookResult* result : {&wrong, &tampered, &missing, &not_json}) {
+    EXPECT_EQ(result->response.status, 401);
+    EXPECT_EQ(result->response.body, wrong.response.body);  // no hint of which part failed
+  }
+  EXPECT_THAT(wrong.response.body, HasSubstr(R"("error":"unauthorized")"));
+  EXPECT_EQ(Reason(wrong), "signature_invalid");
+  EXPECT_EQ(Reason(tampered), "signature_invalid");
+  EXPECT_EQ(Reason(missing), "signature_missing");
+  EXPECT_EQ(Reason(not_json), "signature_invalid");
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AStaleStripeTimestampIs401UnderItsOwnReason) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto stripe = GitHubSource();
+  stripe->name = "stripe";
+  stripe->signature.scheme = SignatureScheme::kStripe;
+  const std::string body = R"({"id":"evt_1","type":"invoice.paid","created":1696161600})";
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  headers_ = {{"Stripe-Signature", test_support::StripeSignature(kSecret, now - 3600, body)}};
+  WebhookResult stale = Post(handler, *stripe, body);
+  EXPECT_EQ(stale.response.status, 401);
+  EXPECT_EQ(Reason(stale), "timestamp_out_of_tolerance");
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, ASignedBodyThatIsNoEventIsADeadLetterOnTheSourcesTopic) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto github = GitHubSource();
+  github->dead_letter_topic = "github.dead-letters";
+  const std::string body = R"({"action":"opened"})";  // no /repository/id: no key
+  SignGitHub(kSecret, body);
+  WebhookResult result = Post(handler, *github, body);
+  EXPECT_EQ(result.response.status, 200);
+  EXPECT_THAT(result.response.body, HasSubstr("dead_lettered"));
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].topic, "github.dead-letters");
+  EXPECT_EQ(records[0].value, body);
+  EXPECT_THAT(metrics_.Render(),
+              HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="dead_letter"} 1)"));
+}
+
+TEST_F(WebhookSourcesTest, WithoutADeadLetterTopicItIs422NamingThePointers) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto github = GitHubSource();
+  const std::string body = R"({"action":"opened"})";
+  SignGitHub(kSecret, body);
+  WebhookResult result = Post(handler, *github, body);
+  EXPECT_EQ(result.response.status, 422);
+  EXPECT_THAT(result.response.body, HasSubstr("/repository/id"));
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, ABearerSourceWithKeysOfItsOwnTakesOnlyThose) {
+  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  auto partner = std::const_pointer_cast<Source>(BuiltInSource("/p", "p.events", ""));
+  std::string error;
+  partner->bearer_keys = std::make_shared<const ApiKeys>(ApiKeys::FromCommaList("partner-key-0123456789", &error).value());
+  RequestHead head = Head();
+  const std::string global_key = std::string("Bearer ") + kKey;  // the view below points into it
+  head.authorization = {global_key};
+  EXPECT_EQ(handler.CheckHead(*partner, head)->status, 401);
+  head.authorization = {"Bearer partner-key-0123456789"};
+  EXPECT_FALSE(handler.CheckHead(*partner, head));
+}
+
+}  // namespace
+}  // namespace hookbridge
