@@ -66,7 +66,8 @@ int DaysInMonth(int year, int month) {
 
 // RFC 9110 section 5.6.2 tchar.
 bool IsTokenChar(char c) {
-  return IsAlpha(c) || IsDigit(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return IsAlpha(c) || IsDigit(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 // Consumes a token at text[i]; false when there is none.
@@ -83,7 +84,8 @@ void SkipWhitespace(std::string_view text, size_t& i) {
 // RFC 3986 unreserved / sub-delims / ":" / "@": what a path segment, a query
 // or a fragment holds besides "/" and "?" and percent-encodings.
 bool IsPathChar(char c) {
-  return IsAlpha(c) || IsDigit(c) || std::string_view("-._~!$&'()*+,;=:@").find(c) != std::string_view::npos;
+  return IsAlpha(c) || IsDigit(c) ||
+         std::string_view("-._~!$&'()*+,;=:@").find(c) != std::string_view::npos;
 }
 
 // Checks text[from, to) as a run of `allowed` characters and percent-encodings.
@@ -110,7 +112,8 @@ bool IsAuthority(std::string_view authority) {
   }
   size_t colon = authority.find(':', host);
   const size_t host_end = colon == std::string_view::npos ? authority.size() : colon;
-  if (!Run(authority, host, host_end, [](char c) { return IsPathChar(c) && c != '@' && c != ':'; })) {
+  if (!Run(authority, host, host_end,
+           [](char c) { return IsPathChar(c) && c != '@' && c != ':'; })) {
     return false;
   }
   if (colon == std::string_view::npos) return true;
@@ -147,7 +150,8 @@ std::optional<std::string> CloudEventTime(std::string_view text) {
       day > DaysInMonth(year, month)) {
     return std::nullopt;
   }
-  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
+  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't' && text[10] != ' '))
+    return std::nullopt;
   // partial-time: HH:MM:SS[.fraction]
   const int hour = Digits(text, 11, 2);
   const int minute = Digits(text, 14, 2);
@@ -200,7 +204,8 @@ bool IsCloudEventUriReference(std::string_view text) {
   if (text.empty()) return false;
   // Where the path ends and the query and fragment begin.
   const size_t fragment = text.find('#');
-  if (fragment != std::string_view::npos && text.find('#', fragment + 1) != std::string_view::npos) {
+  if (fragment != std::string_view::npos &&
+      text.find('#', fragment + 1) != std::string_view::npos) {
     return false;
   }
   const size_t end = fragment == std::string_view::npos ? text.size() : fragment;
@@ -219,7 +224,8 @@ bool IsCloudEventUriReference(std::string_view text) {
   if (colon != std::string_view::npos && colon < text.substr(0, path_end).find('/')) {
     if (colon == 0 || !IsAlpha(text[0])) return false;
     for (size_t k = 1; k < colon; ++k) {
-      if (!IsAlpha(text[k]) && !IsDigit(text[k]) && text[k] != '+' && text[k] != '-' && text[k] != '.') {
+      if (!IsAlpha(text[k]) && !IsDigit(text[k]) && text[k] != '+' && text[k] != '-' &&
+          text[k] != '.') {
         return false;
       }
     }
@@ -229,7 +235,8 @@ bool IsCloudEventUriReference(std::string_view text) {
   if (text.substr(i, 2) == "//") {
     i += 2;
     size_t authority_end = text.find('/', i);
-    if (authority_end == std::string_view::npos || authority_end > path_end) authority_end = path_end;
+    if (authority_end == std::string_view::npos || authority_end > path_end)
+      authority_end = path_end;
     // java.net.URI refuses an empty authority unless a path follows it.
     if (authority_end == i && authority_end == path_end) return false;
     if (!IsAuthority(text.substr(i, authority_end - i))) return false;
@@ -270,7 +277,8 @@ bool IsCloudEventContentType(std::string_view text) {
         const char c = text[i];
         if (c == '"') break;
         if (c == '\\') {
-          if (++i >= text.size() || ((text[i] < 0x20 || text[i] > 0x7E) && text[i] != '\t')) return false;
+          if (++i >= text.size() || ((text[i] < 0x20 || text[i] > 0x7E) && text[i] != '\t'))
+            return false;
         } else if ((c < 0x20 || c > 0x7E) && c != '\t') {
           return false;
         }

@@ -244,15 +244,10 @@ void ReadEvent(const YAML::Node& node, Source& source) {
     if (cloudevents["time"]) source.ce_time = Attribute(cloudevents["time"], "cloudevents.time");
     if (cloudevents["source"]) source.ce_source = Attribute(cloudevents["source"], "cloudevents.source");
     // A fixed value goes into every record: it must be a valid value of its attribute.
-    const auto fixed = [](const AttributeSource& from) {
-      return from.kind == AttributeSource::Kind::kValue ? std::optional<std::string>(from.value) : std::nullopt;
-    };
-    for (const auto* from : {&source.ce_id, &source.ce_type}) {
-      if (fixed(*from) && !IsCloudEventString(from->value)) {
-        Fail(from == &source.ce_id ? "cloudevents.id.value" : "cloudevents.type.value",
-             "must not contain control characters or Unicode noncharacters");
-      }
-    }
+    const auto fixed = [](const AttributeSource& from) { return from.kind == AttributeSource::Kind::kValue; };
+    constexpr const char* kNotAString = "must not contain control characters or Unicode noncharacters";
+    if (fixed(source.ce_id) && !IsCloudEventString(source.ce_id.value)) Fail("cloudevents.id.value", kNotAString);
+    if (fixed(source.ce_type) && !IsCloudEventString(source.ce_type.value)) Fail("cloudevents.type.value", kNotAString);
     if (fixed(source.ce_source) && !IsCloudEventUriReference(source.ce_source.value)) {
       Fail("cloudevents.source.value", "must be a URI-reference (RFC 3986), e.g. https://example.com");
     }
