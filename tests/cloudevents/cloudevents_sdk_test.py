@@ -238,6 +238,14 @@ def cases():
         stripe("created-fraction", 1696161600.5),
         stripe("created-negative", -1),
         shop("good", {"time": "2023-10-01 12:00:00Z", "origin": "urn:shop:eu"}, time="2023-10-01T12:00:00Z"),
+        # The edges of what is taken, each of which both SDKs must read.
+        shop("nanoseconds", {"time": "2023-10-01T12:00:00.123456789Z"}, time="2023-10-01T12:00:00.123456789Z"),
+        shop("last-second", {"time": "9999-12-31T23:59:59-18:00"}, time="9999-12-31T23:59:59-18:00"),
+        shop("first-day", {"time": "0001-01-01T00:00:00+18:00"}, time="0001-01-01T00:00:00+18:00"),
+        shop("leap-day", {"time": "2000-02-29T23:59:59.5+05:30"}, time="2000-02-29T23:59:59.5+05:30"),
+    ] + [shop("source-%d" % n, {"origin": origin}) for n, origin in enumerate(
+        ["//@", "https:///?q", "a:?q", "?a?b/c", "#a?b/c", "https://a!$&'()*+,;=b", "s:a@b:c",
+         "https://u:p:q@h:8080/p;x?q=1#f", "https://x/%41%c3%a9", "tag:example.com,2023:x"])] + [
         shop("no-offset", {"time": "2023-10-01 12:00:00"}),
         shop("month-13", {"time": "2023-13-01T00:00:00Z"}),
         shop("control-time", {"time": "\u0000"}),
