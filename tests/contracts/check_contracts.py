@@ -27,7 +27,10 @@ trace context on the request), the required ones are those it always writes, fix
 writes for its payload (headers in order), and examples and real records
 validate against the documented header and payload schemas. The payload's
 `schemaFormat` names the JSON Schema draft the event schema's `$schema`
-declares, and the payload is validated under that draft.
+declares, and the payload is validated under that draft. The dead letters the
+handler stored (DeadLetter message) carry only documented headers, in the
+documented order, and validate against the documented headers; their reason
+enum is the code's dead-letter reasons.
 
 Usage: check_contracts.py CONTRACT_FACTS_BINARY SOURCE_DIR
 """
@@ -369,6 +372,27 @@ class Checker:
                 self.fail(f"asyncapi: example {name}: headers {example.get('headers')}, the code "
                           f"writes {record['headers']}")
 
+    def check_dead_letter_records(self):
+        message = self.asyncapi["components"]["messages"]["DeadLetter"]
+        headers_schema = message["headers"]
+        order = list(headers_schema["properties"])
+        reasons = set(headers_schema["properties"]["hookbridge_dead_letter_reason"].get("enum", []))
+        if reasons != set(self.facts["dead_letters"]["reasons"]):
+            self.fail(f"asyncapi: DeadLetter hookbridge_dead_letter_reason enum {sorted(reasons)}, "
+                      f"the code dead-letters {sorted(self.facts['dead_letters']['reasons'])}")
+        validator = jsonschema.Draft7Validator(headers_schema)
+        for record in self.facts["dead_letters"]["records"]:
+            names = [name for name, _ in record["headers"]]
+            reason = dict(record["headers"]).get("hookbridge_dead_letter_reason")
+            where = f"asyncapi: the dead letter with reason {reason}"
+            undocumented = [name for name in names if name not in order]
+            if undocumented:
+                self.fail(f"{where} has undocumented headers {undocumented}")
+            positions = [order.index(name) for name in names if name in order]
+            if positions != sorted(positions):
+                self.fail(f"{where} has its headers in the order {names}, not the documented one")
+            for error in validator.iter_errors(dict(record["headers"])):
+                self.fail(f"{where}: headers do not match the documented headers: {error.message}")
 
     def check_schema_format(self, payload):
         """The validator of the draft both the schemaFormat and the schema's $schema name."""
@@ -378,8 +402,9 @@ class Checker:
         named = SCHEMA_FORMAT_DRAFTS.get(version) \
             if media_type in ("application/schema+json", "application/schema+yaml") else None
         if named is None:
+            known = ", ".join(f"application/schema+json;version={v}" for v in SCHEMA_FORMAT_DRAFTS)
             self.fail(f"asyncapi: payload schemaFormat {schema_format!r} is not a JSON Schema "
-                      f"format ({', '.join(f'application/schema+json;version={v}' for v in SCHEMA_FORMAT_DRAFTS)})")
+                      f"format ({known})")
         elif declared is not named:
             self.fail(f"asyncapi: payload schemaFormat {schema_format!r} names "
                       f"{named.META_SCHEMA['$schema']}, the event schema's $schema is "
@@ -417,6 +442,7 @@ def main():
     checker.check_readiness_conditions()
     checker.check_openapi()
     checker.check_asyncapi([r for r in records if "parse_error" not in r])
+    checker.check_dead_letter_records()
     for problem in checker.problems:
         print(f"check_contracts: {problem}", file=sys.stderr)
     if checker.problems:

@@ -3,7 +3,8 @@
 
 check_contracts.py passing on docs/api says nothing if it would pass anyway.
 This runs it on copies of docs/api/openapi.yaml, docs/api/asyncapi.yaml and
-docs/getprofile-event.schema.json in a temporary directory: once unchanged,
+docs/getprofile-event.schema.json (as loaded and dumped again) in a temporary
+directory: once unchanged,
 where it must pass (so a failure below is the mutation's doing), then once per
 mutation, each an omission the check exists to catch, where it must exit 1
 and name the problem:
@@ -12,14 +13,15 @@ and name the problem:
 - one dead-letter reason removed from its enum;
 - the event schema declaring a JSON Schema draft other than the AsyncAPI
   payload's schemaFormat (as it did before draft-07 was chosen for both);
-- a readiness condition removed from the `failing` enum.
+- a readiness condition removed from the `failing` enum;
+- a header the handler writes on dead letters removed from the AsyncAPI
+  DeadLetter message.
 
 Usage: check_contracts_catches.py CONTRACT_FACTS_BINARY SOURCE_DIR
 """
 
 import copy
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,6 +61,11 @@ def without_draining(docs):
     failing["items"]["enum"].remove("draining")
 
 
+def without_dead_letter_webhookid(docs):
+    headers = docs["asyncapi"]["components"]["messages"]["DeadLetter"]["headers"]
+    del headers["properties"]["ce_webhookid"]
+
+
 # Each mutation with a text the checker's complaint must contain.
 MUTATIONS = [
     (without_dead_lettered, "the body of 'dead_lettered:"),
@@ -66,6 +73,7 @@ MUTATIONS = [
                             "['content_type', 'json', 'schema']"),
     (schema_draft_2020_12, "payload schemaFormat 'application/schema+json;version=draft-07' names"),
     (without_draining, "NotReady.failing enum"),
+    (without_dead_letter_webhookid, "has undocumented headers ['ce_webhookid']"),
 ]
 
 
@@ -75,7 +83,7 @@ def run_checker(binary, source, docs):
         root = Path(tree)
         (root / "docs/api").mkdir(parents=True)
         (root / OPENAPI).write_text(yaml.safe_dump(docs["openapi"], sort_keys=False))
-        shutil.copyfile(source / ASYNCAPI, root / ASYNCAPI)
+        (root / ASYNCAPI).write_text(yaml.safe_dump(docs["asyncapi"], sort_keys=False))
         (root / EVENT_SCHEMA).write_text(json.dumps(docs["event_schema"], indent=2))
         return subprocess.run([sys.executable, str(CHECKER), binary, str(root)],
                               capture_output=True, text=True)
@@ -88,6 +96,7 @@ def main():
     binary, source = sys.argv[1], Path(sys.argv[2])
     original = {
         "openapi": yaml.safe_load((source / OPENAPI).read_text()),
+        "asyncapi": yaml.safe_load((source / ASYNCAPI).read_text()),
         "event_schema": json.loads((source / EVENT_SCHEMA).read_text()),
     }
     problems = []

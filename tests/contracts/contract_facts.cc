@@ -16,7 +16,9 @@
 //                  ErrorCodes IsDeadLetterRefusal() takes, "reasons", their
 //                  RejectionReason(), and "answers", what a WebhookHandler so
 //                  configured (its publisher storing every record) answers
-//                  one request refused for each reason, as the wire sends it.
+//                  one request refused for each reason, as the wire sends it,
+//                  and "records", the dead letters it stored (topic, key,
+//                  headers in order).
 //
 // Answers go through WireAnswer() so that headers the wire adds (X-Request-Id)
 // are facts too, not assumptions of the checker.
@@ -27,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "fake_publisher.h"
 #include "hookbridge/core/api_keys.h"
@@ -190,26 +193,28 @@ struct ContentRefusalRequest {
 // One request per reason: the checker fails if a reason IsDeadLetterRefusal()
 // takes has no request here, so a new one cannot go unnoticed.
 constexpr ContentRefusalRequest kContentRefusals[] = {
-    {"content_type", "text/plain", R"({"id":"evt_1","event":"profile.deleted","data":{}})"},
+    // A valid event, with every optional member: the dead letter gets every CloudEvents header.
+    {"content_type", "text/plain",
+     R"({"id":"evt_1","event":"profile.updated","tenant_id":"abc-tenant",)"
+     R"("created_at":"2023-10-01T12:00:00Z","webhook_id":"wh_1","data":{"profile_id":"p1"}})"},
     {"json", "application/json", R"({"id":"evt_1",)"},
     {"schema", "application/json", R"({"id":"evt_1","event":"profile.updated","data":{}})"},
 };
 
 void DeadLetters(JsonWriter& out) {
   out.StartObject();
+  std::vector<ErrorCode> dead_letter_codes;
+  for (int i = 0; CodeName(static_cast<ErrorCode>(i)) != nullptr; ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    if (IsDeadLetterRefusal(code)) dead_letter_codes.push_back(code);
+  }
   out.Key("codes");
   out.StartArray();
-  for (int i = 0; CodeName(static_cast<ErrorCode>(i)) != nullptr; ++i) {
-    if (IsDeadLetterRefusal(static_cast<ErrorCode>(i))) out.String(CodeName(static_cast<ErrorCode>(i)));
-  }
+  for (ErrorCode code : dead_letter_codes) out.String(CodeName(code));
   out.EndArray();
   out.Key("reasons");
   out.StartArray();
-  for (int i = 0; CodeName(static_cast<ErrorCode>(i)) != nullptr; ++i) {
-    if (IsDeadLetterRefusal(static_cast<ErrorCode>(i))) {
-      out.String(RejectionReason(static_cast<ErrorCode>(i)));
-    }
-  }
+  for (ErrorCode code : dead_letter_codes) out.String(RejectionReason(code));
   out.EndArray();
 
   // The handler as main.cc builds it with HOOKBRIDGE_DEAD_LETTER_TOPIC set,
@@ -232,6 +237,8 @@ void DeadLetters(JsonWriter& out) {
     head.authorization = {bearer};
     head.content_type = {request.content_type};
     head.request_id = "contract-facts-id";
+    head.traceparent = {kTraceParent};
+    head.tracestate = {kTraceState};
     std::optional<HttpResponse> answer = handler.CheckHead(head);
     if (!answer) {
       handler.HandleBody(head, request.body, WebhookHandler::Clock::now(),
@@ -248,6 +255,19 @@ void DeadLetters(JsonWriter& out) {
     } else {
       out.Null();
     }
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("records");
+  out.StartArray();
+  for (const KafkaRecord& record : publisher.records()) {
+    out.StartObject();
+    out.Key("topic");
+    String(out, record.topic);
+    out.Key("key");
+    String(out, record.key);
+    out.Key("headers");
+    Headers(out, record.headers);
     out.EndObject();
   }
   out.EndArray();
