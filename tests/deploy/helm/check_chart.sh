@@ -33,10 +33,11 @@ helm=$(scripts/install-helm.sh) || { echo "check_chart: no helm (scripts/install
 chart=deploy/helm/hookbridge
 # A fixed cluster version: `helm template` has no cluster to ask, and the
 # chart needs >= 1.25 (policy/v1 PDB, autoscaling/v2 HPA).
-kube=(--kube-version 1.30.0)
-# kafka.brokers has no default (the chart refuses to render without it); the
-# kustomize base's placeholder, so that the two still compare equal.
-kube+=(--set kafka.brokers=my-cluster-kafka-bootstrap.kafka:9092)
+kube_version=(--kube-version 1.30.0)
+# kafka.brokers has no default (the chart refuses to render without it): the
+# kustomize base's placeholder, so that the two still compare equal. Not with
+# usual-values.yaml, which has its own (--set would win over it).
+kube=("${kube_version[@]}" --set kafka.brokers=my-cluster-kafka-bootstrap.kafka:9092)
 everything=(--set strimzi.enabled=true --set serviceMonitor.enabled=true)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -45,7 +46,7 @@ case $what in
   lint)
     "$helm" lint --strict "${kube[@]}" "$chart"
     "$helm" lint --strict "${kube[@]}" "${everything[@]}" "$chart"
-    "$helm" lint --strict "${kube[@]}" -f tests/deploy/helm/usual-values.yaml "$chart"
+    "$helm" lint --strict "${kube_version[@]}" -f tests/deploy/helm/usual-values.yaml "$chart"
     # A misspelt value fails lint too, not only an install.
     if "$helm" lint --strict "${kube[@]}" --set serviceAcount.create=true "$chart" >"$work/lint.out" 2>&1; then
       echo "check_chart: helm lint passed a misspelt value (serviceAcount)" >&2; cat "$work/lint.out" >&2; exit 1
@@ -105,12 +106,12 @@ case $what in
     [[ -x $binary ]] || { echo "check_chart: values needs the hookbridge binary" >&2; exit 1; }
     check_values=(/usr/bin/python3 tests/deploy/helm/check_values.py)
     echo "== the settings the schema knows are hookbridge's"
-    "${check_values[@]}" settings "$chart/values.schema.json" "$binary"
+    "${check_values[@]}" settings "$chart" "$binary"
     echo "== helm template, defaults"
     "$helm" template hookbridge "${kube[@]}" "$chart" >"$work/default.yaml"
     "${check_values[@]}" defaults "$work/default.yaml"
     echo "== helm template, every usual value (usual-values.yaml)"
-    "$helm" template hookbridge "${kube[@]}" -f tests/deploy/helm/usual-values.yaml "$chart" >"$work/usual.yaml"
+    "$helm" template hookbridge "${kube_version[@]}" -f tests/deploy/helm/usual-values.yaml "$chart" >"$work/usual.yaml"
     "${check_values[@]}" usual tests/deploy/helm/usual-values.yaml "$work/usual.yaml"
     echo "== helm template, nameOverride"
     "$helm" template payments "${kube[@]}" --set nameOverride=bridge "$chart" >"$work/name.yaml"
@@ -142,16 +143,23 @@ case $what in
     refuse "additional properties 'HOOKBRIDGE_KAFKA_BROKER' not allowed" "${kube[@]}" \
       --set config.HOOKBRIDGE_KAFKA_BROKER=kafka1:9092
     # A real broker, always: none given, or the development one, is refused.
-    refuse "kafka.brokers is required" --kube-version 1.30.0
+    refuse "kafka.brokers is required" "${kube_version[@]}"
     refuse "kafka.brokers: 'embedded' is hookbridge's in-memory development broker" \
-      --kube-version 1.30.0 --set kafka.brokers=embedded
+      "${kube_version[@]}" --set kafka.brokers=embedded
     refuse "config.HOOKBRIDGE_KAFKA_BROKERS: set kafka.brokers instead" "${kube[@]}" \
       --set config.HOOKBRIDGE_KAFKA_BROKERS=kafka:9092
     # Secrets come from Secrets, never from values.
-    refuse "invalid propertyName 'HOOKBRIDGE_RDKAFKA_SASL_PASSWORD'" "${kube[@]}" \
+    refuse "at '/config/HOOKBRIDGE_RDKAFKA_SASL_PASSWORD'" "${kube[@]}" \
       --set config.HOOKBRIDGE_RDKAFKA_SASL_PASSWORD=hunter2
-    refuse "extraEnv/0" "${kube[@]}" \
+    refuse "extraEnv HOOKBRIDGE_RDKAFKA_SASL_PASSWORD: set kafka.sasl.passwordSecret instead" "${kube[@]}" \
       --set-json 'extraEnv=[{"name":"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD","value":"hunter2"}]'
+    refuse "extraEnv HOOKBRIDGE_RDKAFKA_SSL_KEYSTORE_PASSWORD: a secret comes from valueFrom.secretKeyRef" "${kube[@]}" \
+      --set-json 'extraEnv=[{"name":"HOOKBRIDGE_RDKAFKA_SSL_KEYSTORE_PASSWORD","value":"hunter2"}]'
+    # extraEnv: what hookbridge would refuse at start-up, the chart refuses first.
+    refuse "extraEnv HOOKBRIDGE_KAFKA_TOPC: not a hookbridge setting" "${kube[@]}" \
+      --set-json 'extraEnv=[{"name":"HOOKBRIDGE_KAFKA_TOPC","value":"events"}]'
+    refuse "extraEnv HOOKBRIDGE_KAFKA_BROKERS: set kafka.brokers instead" "${kube[@]}" \
+      --set-json 'extraEnv=[{"name":"HOOKBRIDGE_KAFKA_BROKERS","value":"embedded"}]'
     refuse "kafka.tls.caKey, certificateKey and keyKey name entries of kafka.tls.existingSecret" "${kube[@]}" \
       --set kafka.tls.caKey=ca.crt
     exit $refused ;;

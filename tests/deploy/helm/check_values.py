@@ -4,7 +4,7 @@
 Usage: check_values.py usual VALUES RENDERED
        check_values.py name-override RENDERED
        check_values.py defaults RENDERED
-       check_values.py settings SCHEMA HOOKBRIDGE_BINARY
+       check_values.py settings CHART_DIR HOOKBRIDGE_BINARY
 
 usual:         RENDERED is `helm template hookbridge -f VALUES` (usual-values.yaml):
                fullnameOverride names every object; the ServiceAccount is
@@ -20,9 +20,11 @@ name-override: RENDERED is release "payments" with nameOverride=bridge:
 defaults:      RENDERED is the defaults (plus kafka.brokers): no
                ServiceAccount object, the pods run as "default" without a
                token, and no Kafka secret variable, TLS mount or extra is there.
-settings:      the settings values.schema.json knows under config are exactly
-               the HOOKBRIDGE_* settings `hookbridge --help` lists (so a new
-               setting is not refused by the chart, and a typo is).
+settings:      the settings values.schema.json knows under config, and the
+               chart's hookbridge.knownSettings (what extraEnv may name), are
+               exactly the HOOKBRIDGE_* settings `hookbridge --help` lists (so
+               a new setting is not refused by the chart, and a typo is); the
+               schema and the templates use this file's secret-name pattern.
 Every mode also checks that no ConfigMap carries a secret-looking setting.
 """
 import json
@@ -192,10 +194,20 @@ def check_defaults(rendered):
     check([v["name"] for v in pod.get("volumes", [])] == ["api-keys"], "the defaults mount more than the keys")
 
 
-def check_settings(schema_path, binary):
-    with open(schema_path, encoding="utf-8") as f:
+def check_settings(chart, binary):
+    with open(f"{chart}/values.schema.json", encoding="utf-8") as f:
         schema = json.load(f)
-    in_schema = set(schema["properties"]["config"]["properties"])
+    with open(f"{chart}/templates/_helpers.tpl", encoding="utf-8") as f:
+        helpers = f.read()
+    config = schema["properties"]["config"]
+    in_schema = set(config["properties"])
+    known = re.search(r'define "hookbridge.knownSettings" -}}\n(.*?)\n{{- end', helpers, re.S)
+    if check(known, "_helpers.tpl defines no hookbridge.knownSettings"):
+        in_helpers = set(yaml.safe_load(known.group(1)))
+        check(in_helpers == in_schema, f"hookbridge.knownSettings and the schema differ: {in_helpers ^ in_schema}")
+    check(SECRET_NAME.pattern in config.get("patternProperties", {}),
+          "values.schema.json's config does not refuse this checker's secret names")
+    check(f"\n{SECRET_NAME.pattern}\n" in helpers, "hookbridge.secretNamePattern is not this checker's")
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
     in_help = set(re.findall(r"\((HOOKBRIDGE_[A-Z0-9_]+)\)", help_text))
     check(in_help, "hookbridge --help names no HOOKBRIDGE_* setting")

@@ -51,6 +51,53 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- $brokers -}}
 {{- end -}}
 
+{{/* hookbridge's settings (hookbridge --help) besides GETPROFILE_* and
+     HOOKBRIDGE_RDKAFKA_*, as a YAML list: extraEnv may name no other.
+     values.schema.json's config lists the same (tests/deploy/helm/
+     check_values.py keeps both equal to hookbridge --help). */}}
+{{- define "hookbridge.knownSettings" -}}
+- HOOKBRIDGE_LISTEN
+- HOOKBRIDGE_WEBHOOK_PATH
+- HOOKBRIDGE_KAFKA_TOPIC
+- HOOKBRIDGE_DEAD_LETTER_TOPIC
+- HOOKBRIDGE_ACK_TIMEOUT_MS
+- HOOKBRIDGE_MAX_BODY_BYTES
+- HOOKBRIDGE_MAX_IN_FLIGHT
+- HOOKBRIDGE_MAX_CONNECTIONS
+- HOOKBRIDGE_LOG_LEVEL
+- HOOKBRIDGE_DRAIN_GRACE_MS
+- HOOKBRIDGE_TLS_CERT_FILE
+- HOOKBRIDGE_TLS_KEY_FILE
+- HOOKBRIDGE_KAFKA_BROKERS
+- HOOKBRIDGE_SOURCES_FILE
+{{- end -}}
+
+{{/* Settings the chart renders from other values (name: that value), as
+     YAML: they are refused in config and extraEnv, so that no two values
+     say different things (and extraEnv cannot put back "embedded"). */}}
+{{- define "hookbridge.derivedSettings" -}}
+HOOKBRIDGE_KAFKA_BROKERS: kafka.brokers
+HOOKBRIDGE_SOURCES_FILE: sources.file
+GETPROFILE_API_KEY_FILE: apiKeys
+GETPROFILE_API_KEY: apiKeys
+HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL: kafka.securityProtocol
+HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS: kafka.sasl.mechanism
+HOOKBRIDGE_RDKAFKA_SASL_MECHANISM: kafka.sasl.mechanism
+HOOKBRIDGE_RDKAFKA_SASL_USERNAME: kafka.sasl.username
+HOOKBRIDGE_RDKAFKA_SASL_PASSWORD: kafka.sasl.passwordSecret
+HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION: kafka.tls
+HOOKBRIDGE_RDKAFKA_SSL_CERTIFICATE_LOCATION: kafka.tls
+HOOKBRIDGE_RDKAFKA_SSL_KEY_LOCATION: kafka.tls
+HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD: kafka.tls.keyPasswordSecret
+{{- end -}}
+
+{{/* Setting names that hold a secret (librdkafka's sasl.password,
+     ssl.key.password, ssl.key.pem, ssl.keystore.*, OAUTHBEARER config and
+     client secret, JAAS): values.schema.json keeps them out of config too. */}}
+{{- define "hookbridge.secretNamePattern" -}}
+PASSWORD|SECRET|SSL_KEY_PEM|SSL_KEYSTORE|OAUTHBEARER_CONFIG|JAAS
+{{- end -}}
+
 {{/* The port hookbridge listens on: HOOKBRIDGE_LISTEN's, one source for the
      container port, the probes and the scrape annotation. */}}
 {{- define "hookbridge.port" -}}
