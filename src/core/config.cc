@@ -160,7 +160,8 @@ const std::vector<Setting>& Settings() {
        },
        [](const Config& c) {
          if (!c.embedded_broker) return c.kafka_brokers;
-         return std::string(kEmbeddedBroker) + (c.kafka_brokers.empty() ? "" : " (" + c.kafka_brokers + ")");
+         return std::string(kEmbeddedBroker) +
+                (c.kafka_brokers.empty() ? "" : " (" + c.kafka_brokers + ")");
        }},
       {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "", "topic the events go to",
        [](Config& c, const std::string& v) -> std::string {

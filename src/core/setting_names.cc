@@ -6,8 +6,9 @@ namespace hookbridge {
 namespace {
 
 bool StartsWithAny(std::string_view name, const std::vector<std::string_view>& prefixes) {
-  return std::any_of(prefixes.begin(), prefixes.end(),
-                     [name](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; });
+  return std::any_of(prefixes.begin(), prefixes.end(), [name](std::string_view prefix) {
+    return name.substr(0, prefix.size()) == prefix;
+  });
 }
 
 // Optimal string alignment distance: insertions, deletions, substitutions and
@@ -44,11 +45,13 @@ std::string ClosestName(std::string_view name, const std::vector<std::string_vie
   return std::string(best);
 }
 
-std::string UnknownSettings(const std::map<std::string, std::string>& env, const SettingNames& names) {
+std::string UnknownSettings(const std::map<std::string, std::string>& env,
+                            const SettingNames& names) {
   std::string errors;
   for (const auto& entry : env) {
     const std::string& name = entry.first;
-    if (!StartsWithAny(name, names.checked_prefixes) || StartsWithAny(name, names.passed_prefixes) ||
+    if (!StartsWithAny(name, names.checked_prefixes) ||
+        StartsWithAny(name, names.passed_prefixes) ||
         std::find(names.known.begin(), names.known.end(), name) != names.known.end()) {
       continue;
     }

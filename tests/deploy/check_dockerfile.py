@@ -163,7 +163,8 @@ def check_read_only_run(binary, healthcheck, uid, gid):
             f.write("# test\nimage-test-key-0123456789\n")
         os.chmod(os.path.join(work, "api-keys"), 0o444)
         port = free_port()
-        env = {"PATH": "/usr/bin:/bin", "HOOKBRIDGE_LISTEN": f"127.0.0.1:{port}", "HOOKBRIDGE_KAFKA_BROKERS": "embedded",
+        env = {"PATH": "/usr/bin:/bin", "HOOKBRIDGE_LISTEN": f"127.0.0.1:{port}",
+               "HOOKBRIDGE_KAFKA_BROKERS": "embedded",
                "GETPROFILE_API_KEY_FILE": os.path.join(work, "api-keys"), "HOOKBRIDGE_DRAIN_GRACE_MS": "0"}
 
         def confined(*command):

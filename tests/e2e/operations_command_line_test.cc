@@ -91,21 +91,24 @@ TEST_F(Operations, MistypedOrMissingBrokerListStopsStartupAndCheckConfig) {
     env["HOOKBRIDGE_KAFKA_BROKER"] = "kafka1:9092";
     HookbridgeProcess typo(env, args, /*wait_until_listening=*/false);
     EXPECT_EQ(typo.WaitForExit(30s), 2) << how << ": " << typo.output();
-    EXPECT_THAT(typo.output(), HasSubstr("hookbridge: HOOKBRIDGE_KAFKA_BROKER: unknown setting (did you "
-                                         "mean HOOKBRIDGE_KAFKA_BROKERS?)"))
+    EXPECT_THAT(typo.output(),
+                HasSubstr("hookbridge: HOOKBRIDGE_KAFKA_BROKER: unknown setting (did you "
+                          "mean HOOKBRIDGE_KAFKA_BROKERS?)"))
         << how;
 
     env.erase("HOOKBRIDGE_KAFKA_BROKER");
     HookbridgeProcess missing(env, args, /*wait_until_listening=*/false);
     EXPECT_EQ(missing.WaitForExit(30s), 2) << how << ": " << missing.output();
-    EXPECT_THAT(missing.output(), HasSubstr("hookbridge: HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured"))
+    EXPECT_THAT(missing.output(),
+                HasSubstr("hookbridge: HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured"))
         << how;
     EXPECT_THAT(missing.output(), HasSubstr("'embedded'")) << how;
 
     for (const HookbridgeProcess* run : {&typo, &missing}) {
       EXPECT_THAT(run->output(), Not(HasSubstr("EMBEDDED DEVELOPMENT BROKER"))) << how;
       EXPECT_THAT(run->output(), Not(HasSubstr("hookbridge listening"))) << how;
-      EXPECT_THAT(run->output(), Not(HasSubstr("kafka:"))) << how;  // --check-config never got to Kafka
+      EXPECT_THAT(run->output(), Not(HasSubstr("kafka:")))
+          << how;  // --check-config never got to Kafka
     }
   }
 }

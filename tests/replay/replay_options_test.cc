@@ -95,12 +95,14 @@ TEST(ReplayOptionsTest, BadValuesAreNamed) {
 TEST(ReplayOptionsTest, UnknownReplayVariableIsRefusedWithTheNameItIsNear) {
   auto env = Env();
   env["HOOKBRIDGE_REPLAY_ULR"] = "http://127.0.0.1:8080/webhooks/getprofile";
-  EXPECT_EQ(MustFail({}, env), "HOOKBRIDGE_REPLAY_ULR: unknown setting (did you mean HOOKBRIDGE_REPLAY_URL?)");
+  EXPECT_EQ(MustFail({}, env),
+            "HOOKBRIDGE_REPLAY_ULR: unknown setting (did you mean HOOKBRIDGE_REPLAY_URL?)");
   EXPECT_EQ(MustFail({"--dry-run"}, env),
             "HOOKBRIDGE_REPLAY_ULR: unknown setting (did you mean HOOKBRIDGE_REPLAY_URL?)");
   env = Env();
   env["HOOKBRIDGE_REPLAY_APIKEY"] = kKey;  // the value is a key: never shown
-  EXPECT_EQ(MustFail({}, env), "HOOKBRIDGE_REPLAY_APIKEY: unknown setting (did you mean HOOKBRIDGE_REPLAY_API_KEY?)");
+  EXPECT_EQ(MustFail({}, env),
+            "HOOKBRIDGE_REPLAY_APIKEY: unknown setting (did you mean HOOKBRIDGE_REPLAY_API_KEY?)");
   env = Env();
   env["HOOKBRIDGE_REPLAY_COLOUR"] = "blue";
   EXPECT_EQ(MustFail({}, env), "HOOKBRIDGE_REPLAY_COLOUR: unknown setting");

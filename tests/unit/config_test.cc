@@ -174,11 +174,11 @@ TEST(LoadConfigTest, EveryFlagIsAppliedInSeparateValueForm) {
 }
 
 TEST(LoadConfigTest, FlagOverridesEnvironment) {
-  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag", "--max-in-flight=2",
-                            "--api-key", kOtherKey},
+  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag",
+                            "--max-in-flight=2", "--api-key", kOtherKey},
                            WithRequired({{"HOOKBRIDGE_LISTEN", "0.0.0.0:2"},
-                                    {"HOOKBRIDGE_KAFKA_TOPIC", "from.env"},
-                                    {"HOOKBRIDGE_MAX_IN_FLIGHT", "3"}}));
+                                         {"HOOKBRIDGE_KAFKA_TOPIC", "from.env"},
+                                         {"HOOKBRIDGE_MAX_IN_FLIGHT", "3"}}));
   EXPECT_EQ(config.listen_host, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 1);
   EXPECT_EQ(config.kafka_topic, "from.flag");
@@ -204,11 +204,13 @@ TEST(LoadConfigTest, UnrelatedEnvironmentVariablesAreIgnored) {
 // --- the broker list: required, the embedded broker only by name ------------
 
 TEST(LoadConfigTest, MissingBrokerListIsRefusedNamingItAndTheDevelopmentBroker) {
-  for (const Environment& env : {Environment{{"GETPROFILE_API_KEY", kKey}},
-                                 Environment{{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKERS", ""}}}) {
+  for (const Environment& env :
+       {Environment{{"GETPROFILE_API_KEY", kKey}},
+        Environment{{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKERS", ""}}}) {
     for (const Args& args : {Args{}, Args{"--check-config"}, Args{"--kafka-brokers="}}) {
       std::string error = MustFail(args, env);
-      EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured"));
+      EXPECT_THAT(error,
+                  ::testing::StartsWith("HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured"));
       EXPECT_THAT(error, HasSubstr("'embedded'"));
       EXPECT_THAT(error, HasSubstr("loses every event"));
     }
@@ -216,13 +218,16 @@ TEST(LoadConfigTest, MissingBrokerListIsRefusedNamingItAndTheDevelopmentBroker) 
 }
 
 TEST(LoadConfigTest, EmbeddedBrokerRunsOnlyWhenAskedForByName) {
-  Config config = MustLoad({}, {{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKERS", "embedded"}});
+  Config config =
+      MustLoad({}, {{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKERS", "embedded"}});
   EXPECT_TRUE(config.embedded_broker);
   EXPECT_EQ(config.kafka_brokers, "");
-  config = MustLoad({"--kafka-brokers", "embedded", "--check-config"}, {{"GETPROFILE_API_KEY", kKey}});
+  config =
+      MustLoad({"--kafka-brokers", "embedded", "--check-config"}, {{"GETPROFILE_API_KEY", kKey}});
   EXPECT_TRUE(config.embedded_broker);
   // A real broker list, from the flag, wins over the environment's 'embedded'.
-  config = MustLoad({"--kafka-brokers=k2:9092"}, WithRequired({{"HOOKBRIDGE_KAFKA_BROKERS", "embedded"}}));
+  config = MustLoad({"--kafka-brokers=k2:9092"},
+                    WithRequired({{"HOOKBRIDGE_KAFKA_BROKERS", "embedded"}}));
   EXPECT_FALSE(config.embedded_broker);
   EXPECT_EQ(config.kafka_brokers, "k2:9092");
   // Only the exact word: anything else is a broker address for librdkafka.
@@ -233,7 +238,8 @@ TEST(LoadConfigTest, EmbeddedBrokerRunsOnlyWhenAskedForByName) {
 // --- unknown variables --------------------------------------------------------
 
 TEST(LoadConfigTest, UnknownVariableIsRefusedWithTheKnownNameItIsNear) {
-  const Environment typo = {{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKER", "kafka1:9092"}};
+  const Environment typo = {{"GETPROFILE_API_KEY", kKey},
+                            {"HOOKBRIDGE_KAFKA_BROKER", "kafka1:9092"}};
   for (const Args& args : {Args{}, Args{"--check-config"}}) {
     EXPECT_EQ(MustFail(args, typo),
               "HOOKBRIDGE_KAFKA_BROKER: unknown setting (did you mean HOOKBRIDGE_KAFKA_BROKERS?)");
@@ -247,26 +253,30 @@ TEST(LoadConfigTest, UnknownVariableIsRefusedWithTheKnownNameItIsNear) {
 }
 
 TEST(LoadConfigTest, UnknownVariableFarFromEveryNameIsRefusedWithoutASuggestion) {
-  EXPECT_EQ(MustFail({}, WithRequired({{"HOOKBRIDGE_COLOUR", "blue"}})), "HOOKBRIDGE_COLOUR: unknown setting");
-  EXPECT_EQ(MustFail({}, WithRequired({{"GETPROFILE_TENANT", "t"}})), "GETPROFILE_TENANT: unknown setting");
+  EXPECT_EQ(MustFail({}, WithRequired({{"HOOKBRIDGE_COLOUR", "blue"}})),
+            "HOOKBRIDGE_COLOUR: unknown setting");
+  EXPECT_EQ(MustFail({}, WithRequired({{"GETPROFILE_TENANT", "t"}})),
+            "GETPROFILE_TENANT: unknown setting");
 }
 
 TEST(LoadConfigTest, EveryUnknownVariableIsNamedButNoValue) {
   std::string error = MustFail({}, WithRequired({{"HOOKBRIDGE_COLOUR", "Value-never-shown-1"},
                                                  {"GETPROFILE_API_KEYS", "Value-never-shown-2"}}));
-  EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEYS: unknown setting (did you mean GETPROFILE_API_KEY?)"));
+  EXPECT_THAT(error,
+              HasSubstr("GETPROFILE_API_KEYS: unknown setting (did you mean GETPROFILE_API_KEY?)"));
   EXPECT_THAT(error, HasSubstr("HOOKBRIDGE_COLOUR: unknown setting"));
   EXPECT_THAT(error, Not(HasSubstr("Value-never-shown")));
 }
 
 TEST(LoadConfigTest, NamesOthersPutInTheEnvironmentPass) {
-  ConfigResult result = LoadConfig({}, WithRequired({
-                                           {"HOOKBRIDGE_RDKAFKA_LINGER_MS", "5"},
-                                           {"HOOKBRIDGE_REPLAY_URL", "http://hookbridge:8080/webhooks/getprofile"},
-                                           {"HOOKBRIDGE_REPLAY_GROUP", "g"},
-                                           {"HOOKBRIDGE_HEALTHCHECK_TIMEOUT_S", "2"},
-                                           {"HOOKBRIDGE_FAULT_INJECTION", "0"},
-                                       }));
+  ConfigResult result =
+      LoadConfig({}, WithRequired({
+                         {"HOOKBRIDGE_RDKAFKA_LINGER_MS", "5"},
+                         {"HOOKBRIDGE_REPLAY_URL", "http://hookbridge:8080/webhooks/getprofile"},
+                         {"HOOKBRIDGE_REPLAY_GROUP", "g"},
+                         {"HOOKBRIDGE_HEALTHCHECK_TIMEOUT_S", "2"},
+                         {"HOOKBRIDGE_FAULT_INJECTION", "0"},
+                     }));
   ASSERT_TRUE(result.config) << result.error;
   EXPECT_THAT(result.config->rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
   EXPECT_THAT(result.warnings, IsEmpty());
@@ -316,7 +326,8 @@ TEST(LoadConfigTest, InvalidKeyFlagIsErrorWithoutTheKey) {
 
 TEST(LoadConfigTest, KeyFileIsRead) {
   TempFile file(std::string("# keys\r\n") + kKey + "\r\n\r\n  " + kOtherKey + "  \n");
-  Config config = MustLoad({}, {{"GETPROFILE_API_KEY_FILE", file.path()}, {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
+  Config config = MustLoad(
+      {}, {{"GETPROFILE_API_KEY_FILE", file.path()}, {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
   EXPECT_EQ(config.api_keys.size(), 2u);
   EXPECT_TRUE(config.api_keys.Contains(kKey));
   EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
@@ -438,16 +449,16 @@ TEST(LoadConfigTest, BadNumberErrorDoesNotEchoTheKey) {
 // --- librdkafka properties --------------------------------------------------
 
 TEST(LoadConfigTest, RdkafkaEnvironmentBecomesDottedLowercaseProperty) {
-  Config config =
-      MustLoad({}, WithRequired({{"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SASL_SSL"},
-                            {"HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS", "PLAIN"}}));
+  Config config = MustLoad({}, WithRequired({{"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SASL_SSL"},
+                                             {"HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS", "PLAIN"}}));
   EXPECT_THAT(config.rdkafka_properties,
               ::testing::UnorderedElementsAre(Pair("security.protocol", "SASL_SSL"),
                                               Pair("sasl.mechanisms", "PLAIN")));
 }
 
 TEST(LoadConfigTest, RdkafkaFlagKeepsValueWithEqualsSigns) {
-  Config config = MustLoad({"--rdkafka", "sasl.password=a=b=", "--rdkafka=client.id=x"}, WithRequired());
+  Config config =
+      MustLoad({"--rdkafka", "sasl.password=a=b=", "--rdkafka=client.id=x"}, WithRequired());
   EXPECT_THAT(config.rdkafka_properties,
               ElementsAre(Pair("sasl.password", "a=b="), Pair("client.id", "x")));
 }
@@ -563,11 +574,13 @@ TEST(LoadConfigTest, LogLevelFromEnvironmentAndFlagIgnoringCase) {
       {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn},
       {"error", LogLevel::kError}, {"WARN", LogLevel::kWarn}, {"Debug", LogLevel::kDebug}};
   for (const auto& [text, level] : levels) {
-    EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_LOG_LEVEL", text}})).log_level, level) << text;
+    EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_LOG_LEVEL", text}})).log_level, level)
+        << text;
     EXPECT_EQ(MustLoad({"--log-level", text}, WithRequired()).log_level, level) << text;
   }
-  EXPECT_EQ(MustLoad({"--log-level=error"}, WithRequired({{"HOOKBRIDGE_LOG_LEVEL", "debug"}})).log_level,
-            LogLevel::kError);
+  EXPECT_EQ(
+      MustLoad({"--log-level=error"}, WithRequired({{"HOOKBRIDGE_LOG_LEVEL", "debug"}})).log_level,
+      LogLevel::kError);
 }
 
 TEST(LoadConfigTest, DrainGraceFromEnvironmentAndFlag) {
@@ -575,7 +588,8 @@ TEST(LoadConfigTest, DrainGraceFromEnvironmentAndFlag) {
             std::chrono::milliseconds(0));
   EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_DRAIN_GRACE_MS", "600000"}})).drain_grace,
             std::chrono::milliseconds(600000));
-  EXPECT_EQ(MustLoad({"--drain-grace-ms=2000"}, WithRequired({{"HOOKBRIDGE_DRAIN_GRACE_MS", "9"}})).drain_grace,
+  EXPECT_EQ(MustLoad({"--drain-grace-ms=2000"}, WithRequired({{"HOOKBRIDGE_DRAIN_GRACE_MS", "9"}}))
+                .drain_grace,
             std::chrono::milliseconds(2000));
 }
 
@@ -591,7 +605,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(LoadConfigTest, TlsNeedsBothCertificateAndKey) {
   Config config = MustLoad({}, WithRequired({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"},
-                                        {"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
+                                             {"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
   EXPECT_EQ(config.tls_cert_file, "/etc/hb/cert.pem");
   EXPECT_EQ(config.tls_key_file, "/etc/hb/key.pem");
   config = MustLoad({"--tls-cert-file", "c.pem", "--tls-key-file=k.pem"}, WithRequired());
@@ -599,7 +613,8 @@ TEST(LoadConfigTest, TlsNeedsBothCertificateAndKey) {
   EXPECT_EQ(config.tls_key_file, "k.pem");
 
   // Only one of the two: the error names the missing setting.
-  std::string error = MustFail({}, WithRequired({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"}}));
+  std::string error =
+      MustFail({}, WithRequired({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"}}));
   EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_TLS_KEY_FILE"));
   error = MustFail({}, WithRequired({{"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
   EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_TLS_CERT_FILE"));
@@ -643,7 +658,8 @@ TEST(LoadConfigTest, CheckConfigFlagLoadsTheConfigAndAsksForTheCheck) {
 }
 
 TEST(LoadConfigTest, CheckConfigStillRejectsABadSetting) {
-  ConfigResult result = LoadConfig({"--check-config"}, WithRequired({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}));
+  ConfigResult result =
+      LoadConfig({"--check-config"}, WithRequired({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}));
   EXPECT_FALSE(result.config.has_value());
   EXPECT_THAT(result.error, HasSubstr("HOOKBRIDGE_MAX_IN_FLIGHT"));
 }
@@ -694,7 +710,8 @@ TEST(DescribeConfigTest, ListsEverySettingWithTheKeysRedacted) {
 
 TEST(DescribeConfigTest, KeyFileIsNamedWithItsKeyCountButNoKey) {
   TempFile file(std::string(kKey) + "\n" + kOtherKey + "\n");
-  Config config = MustLoad({}, {{"GETPROFILE_API_KEY_FILE", file.path()}, {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
+  Config config = MustLoad(
+      {}, {{"GETPROFILE_API_KEY_FILE", file.path()}, {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
   std::string text = DescribeConfig(config);
   EXPECT_THAT(text, HasSubstr("GETPROFILE_API_KEY_FILE=" + file.path() + " (2 keys, redacted)\n"));
   EXPECT_THAT(text, Not(HasSubstr(kKey)));
@@ -705,7 +722,8 @@ TEST(DescribeConfigTest, EmbeddedBrokerIsNamedWhenAskedFor) {
   Config config = MustLoad({"--kafka-brokers", "embedded"}, WithRequired());
   EXPECT_THAT(DescribeConfig(config), HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=embedded\n"));
   config.kafka_brokers = "127.0.0.1:38247";  // once it runs (src/main.cc)
-  EXPECT_THAT(DescribeConfig(config), HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=embedded (127.0.0.1:38247)\n"));
+  EXPECT_THAT(DescribeConfig(config),
+              HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=embedded (127.0.0.1:38247)\n"));
 }
 
 TEST(DescribeConfigTest, SecretLibrdkafkaPropertiesAreRedactedOthersShown) {
@@ -722,7 +740,8 @@ TEST(DescribeConfigTest, SecretLibrdkafkaPropertiesAreRedactedOthersShown) {
   for (const auto& [name, value] : secrets) args.push_back("--rdkafka=" + name + "=" + value);
   args.push_back("--rdkafka=security.protocol=SASL_SSL");
   args.push_back("--rdkafka=sasl.username=svc-hookbridge");
-  Config config = MustLoad(args, WithRequired({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD", "Pw-env-0007"}}));
+  Config config =
+      MustLoad(args, WithRequired({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD", "Pw-env-0007"}}));
   std::string text = DescribeConfig(config);
   for (const auto& [name, value] : secrets) {
     EXPECT_THAT(text, HasSubstr("rdkafka " + name + "=(redacted)\n"));

@@ -17,9 +17,11 @@ const std::vector<std::string_view> kKnown = {"HOOKBRIDGE_KAFKA_BROKERS", "HOOKB
                                               "GETPROFILE_API_KEY_FILE"};
 
 TEST(ClosestNameTest, SuggestsTheNameATypoWasMeantToBe) {
-  EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFKA_BROKER", kKnown), "HOOKBRIDGE_KAFKA_BROKERS");    // missing
-  EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFKA_BROKERSS", kKnown), "HOOKBRIDGE_KAFKA_BROKERS");  // doubled
-  EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFAK_BROKERS", kKnown), "HOOKBRIDGE_KAFKA_BROKERS");   // swapped
+  EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFKA_BROKER", kKnown), "HOOKBRIDGE_KAFKA_BROKERS");  // missing
+  EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFKA_BROKERSS", kKnown),
+            "HOOKBRIDGE_KAFKA_BROKERS");  // doubled
+  EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFAK_BROKERS", kKnown),
+            "HOOKBRIDGE_KAFKA_BROKERS");  // swapped
   EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFKA_BROKRES", kKnown), "HOOKBRIDGE_KAFKA_BROKERS");
   EXPECT_EQ(ClosestName("HOOKBRIDGE_KAFKA_TOPICS", kKnown), "HOOKBRIDGE_KAFKA_TOPIC");
   EXPECT_EQ(ClosestName("HOOKBRIDGE_LISTN", kKnown), "HOOKBRIDGE_LISTEN");

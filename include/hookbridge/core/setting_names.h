@@ -26,7 +26,8 @@ struct SettingNames {
 // "NAME: unknown setting (did you mean KNOWN?)" for each unknown variable, in
 // name order, joined by "; "; empty when every variable is known. Values are
 // never part of it (one may be a secret).
-std::string UnknownSettings(const std::map<std::string, std::string>& env, const SettingNames& names);
+std::string UnknownSettings(const std::map<std::string, std::string>& env,
+                            const SettingNames& names);
 
 // The known name nearest to `name`, if it is near enough to be a typo of it;
 // empty otherwise. Nearness is the optimal string alignment distance
