@@ -172,13 +172,13 @@ int Run(int argc, char** argv) {
   if (!sources) return Fail(error);
 
   std::unique_ptr<EmbeddedBroker> embedded;
-  if (config.kafka_brokers.empty()) {
+  if (config.embedded_broker) {  // asked for by name (LoadConfig refuses a missing broker list)
     embedded = EmbeddedBroker::Start(config.kafka_topic, kEmbeddedTopicPartitions, &error);
     if (!embedded) return Fail(error);
     config.kafka_brokers = embedded->bootstrap_servers();
     Log(LogLevel::kWarn,
-        "NO KAFKA BROKER CONFIGURED: using the EMBEDDED DEVELOPMENT BROKER (librdkafka mock "
-        "cluster, memory only, events are LOST on exit). Set HOOKBRIDGE_KAFKA_BROKERS in "
+        "HOOKBRIDGE_KAFKA_BROKERS=embedded: using the EMBEDDED DEVELOPMENT BROKER (librdkafka "
+        "mock cluster, memory only, events are LOST on exit). Name a real Kafka cluster in "
         "production.",
         {{"bootstrap_servers", config.kafka_brokers},
          {"topic", config.kafka_topic},
@@ -240,8 +240,7 @@ int Run(int argc, char** argv) {
   // (SIGHUP) or when the key file changes.
   // HOOKBRIDGE_FAULT_INJECTION=1 (tests only): SIGUSR2 raises a fatal
   // producer error, to prove the process survives one.
-  const char* fault_injection_setting = std::getenv("HOOKBRIDGE_FAULT_INJECTION");
-  const bool fault_injection = fault_injection_setting && std::string(fault_injection_setting) == "1";
+  const bool fault_injection = config.fault_injection;
   while (!publisher->fatal_error()) {
     int signal = sigtimedwait(&signals, nullptr, &kKeyFileCheckInterval);
     if (signal == SIGTERM || signal == SIGINT) break;

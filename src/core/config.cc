@@ -5,12 +5,39 @@
 #include <functional>
 #include <sstream>
 
+#include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
 
 namespace hookbridge {
 namespace {
 
 constexpr const char* kRdkafkaEnvPrefix = "HOOKBRIDGE_RDKAFKA_";
+constexpr const char* kFaultInjectionEnv = "HOOKBRIDGE_FAULT_INJECTION";
+constexpr const char* kRetiredHttpThreadsEnv = "HOOKBRIDGE_HTTP_THREADS";
+
+// Every variable with these prefixes must be a name hookbridge knows: a typo
+// (HOOKBRIDGE_KAFKA_BROKER) stops start-up instead of passing for a default.
+constexpr std::string_view kCheckedEnvPrefixes[] = {"HOOKBRIDGE_", "GETPROFILE_"};
+
+// The one list of names with those prefixes that are not in Settings() yet
+// legitimately sit in hookbridge's environment, each with the reason. Keep it
+// short: everything else with the prefixes is refused.
+constexpr std::string_view kOtherKnownEnv[] = {
+    // Tests only (Config::fault_injection); read in LoadConfig, not in --help.
+    kFaultInjectionEnv,
+    // Retired: it sized a thread pool that no longer exists. Old deployments
+    // still start, with a warning.
+    kRetiredHttpThreadsEnv,
+    // Read by deploy/healthcheck.sh, which runs in the same container.
+    "HOOKBRIDGE_HEALTHCHECK_TIMEOUT_S",
+};
+constexpr std::string_view kPassedEnvPrefixes[] = {
+    // librdkafka properties: librdkafka itself judges their names.
+    kRdkafkaEnvPrefix,
+    // hookbridge-replay's own settings (src/replay/replay_options.cc), which
+    // it checks the same way; a shared env file may hold them.
+    "HOOKBRIDGE_REPLAY_",
+};
 
 // Parses one value into the config; returns an error text, empty when fine.
 using Apply = std::function<std::string(Config&, const std::string& value)>;
@@ -123,13 +150,19 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return c.sources_file; }},
-      {"HOOKBRIDGE_KAFKA_BROKERS", "--kafka-brokers", "(embedded development broker)",
-       "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]",
+      {"HOOKBRIDGE_KAFKA_BROKERS", "--kafka-brokers", "(none: required)",
+       "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]; or 'embedded': an in-memory "
+       "development broker inside the process that LOSES every event on exit",
        [](Config& c, const std::string& v) -> std::string {
-         c.kafka_brokers = v;
+         c.embedded_broker = v == kEmbeddedBroker;
+         c.kafka_brokers = c.embedded_broker ? "" : v;
          return "";
        },
-       [](const Config& c) { return c.kafka_brokers; }},
+       [](const Config& c) {
+         if (!c.embedded_broker) return c.kafka_brokers;
+         return std::string(kEmbeddedBroker) +
+                (c.kafka_brokers.empty() ? "" : " (" + c.kafka_brokers + ")");
+       }},
       {"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", "", "topic the events go to",
        [](Config& c, const std::string& v) -> std::string {
          if (std::string error = CheckTopicName(v); !error.empty()) return error;
@@ -241,6 +274,23 @@ std::string ApplyRdkafkaFlag(Config& config, const std::string& value) {
   return "";
 }
 
+// Every variable with a checked prefix that is neither a setting nor in
+// kOtherKnownEnv nor under a passed prefix, named, with the nearest known name.
+std::string UnknownEnvironment(const Environment& env) {
+  SettingNames names;
+  names.checked_prefixes.assign(std::begin(kCheckedEnvPrefixes), std::end(kCheckedEnvPrefixes));
+  names.passed_prefixes.assign(std::begin(kPassedEnvPrefixes), std::end(kPassedEnvPrefixes));
+  for (const Setting& setting : Settings()) names.known.emplace_back(setting.env);
+  names.known.insert(names.known.end(), std::begin(kOtherKnownEnv), std::end(kOtherKnownEnv));
+  return UnknownSettings(env, names);
+}
+
+std::string ApplyFaultInjection(Config& config, const std::string& value) {
+  if (value != "0" && value != "1") return "'" + value + "' is not 0 or 1 (a switch for tests)";
+  config.fault_injection = value == "1";
+  return "";
+}
+
 ConfigResult Failure(std::string error) {
   ConfigResult result;
   result.error = std::move(error);
@@ -255,8 +305,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
 
   // The environment first, then flags over it. An error in the environment is
   // reported after the flags are read, so that --help and --version still work.
-  std::string env_error;
+  std::string env_error = UnknownEnvironment(env);
   for (const Setting& setting : Settings()) {
+    if (!env_error.empty()) break;
     auto found = env.find(setting.env);
     if (found == env.end()) continue;
     if (std::string error = setting.apply(config, found->second); !error.empty()) {
@@ -266,6 +317,11 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   }
   if (env_error.empty() && env.count("GETPROFILE_API_KEY") && env.count("GETPROFILE_API_KEY_FILE")) {
     env_error = "GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are both set: set only one";
+  }
+  if (auto fault = env.find(kFaultInjectionEnv); env_error.empty() && fault != env.end()) {
+    if (std::string error = ApplyFaultInjection(config, fault->second); !error.empty()) {
+      env_error = std::string(kFaultInjectionEnv) + ": " + error;
+    }
   }
   for (const auto& [name, value] : env) {
     if (name.rfind(kRdkafkaEnvPrefix, 0) == 0) {
@@ -312,6 +368,14 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
                    "GETPROFILE_API_KEY_FILE)");
   }
+  // Without a broker list nothing would reach Kafka: the in-memory broker
+  // runs only when asked for by name, never because a setting is missing.
+  if (config.kafka_brokers.empty() && !config.embedded_broker) {
+    return Failure(
+        "HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured: set HOOKBRIDGE_KAFKA_BROKERS (or "
+        "--kafka-brokers) to HOST:PORT[,HOST:PORT...], or to 'embedded' for the in-memory "
+        "development broker, which loses every event on exit");
+  }
   if (config.dead_letter_topic == config.kafka_topic) {
     return Failure("HOOKBRIDGE_DEAD_LETTER_TOPIC: must differ from HOOKBRIDGE_KAFKA_TOPIC ('" +
                    config.kafka_topic + "')");
@@ -325,7 +389,7 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   result.config = std::move(config);
   result.check_config = check_config;
   // Dropped settings still found in a deployment: harmless, but said once.
-  if (env.count("HOOKBRIDGE_HTTP_THREADS") != 0) {
+  if (env.count(kRetiredHttpThreadsEnv) != 0) {
     result.warnings.push_back(
         "HOOKBRIDGE_HTTP_THREADS no longer has an effect: no thread waits for Kafka any more "
         "(docs/http-threads.md); remove it");
@@ -355,7 +419,10 @@ std::string HelpText() {
   std::ostringstream text;
   text << "hookbridge: GetProfile webhooks in, Kafka records out; 2xx only once Kafka has the "
           "event.\n\nUsage: hookbridge [--flag VALUE | --flag=VALUE]...\n\n"
-          "Every setting is an environment variable or a flag (the flag wins):\n\n";
+          "Every setting is an environment variable or a flag (the flag wins). Any other\n"
+          "HOOKBRIDGE_* or GETPROFILE_* variable stops start-up, so that a typo cannot pass for\n"
+          "a default; let through are HOOKBRIDGE_REPLAY_* (hookbridge-replay's) and\n"
+          "HOOKBRIDGE_HEALTHCHECK_TIMEOUT_S (deploy/healthcheck.sh).\n\n";
   for (const Setting& setting : Settings()) {
     const std::string value = setting.show(Config{});
     text << "  " << setting.flag << "  (" << setting.env << ")\n      " << setting.help

@@ -5,12 +5,19 @@
 #include <functional>
 #include <sstream>
 
+#include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
 
 namespace hookbridge::replay {
 namespace {
 
 using Apply = std::function<std::string(ReplayOptions&, const std::string& value)>;
+
+// Every HOOKBRIDGE_REPLAY_* variable must be one of the tool's own: a typo
+// stops the run. Other HOOKBRIDGE_* names belong to the server, which checks
+// them; the tool reads only the two it shares (brokers, dead-letter topic).
+constexpr std::string_view kOwnEnvPrefix = "HOOKBRIDGE_REPLAY_";
+constexpr const char* kApiKeyEnv = "HOOKBRIDGE_REPLAY_API_KEY";
 
 struct Flag {
   const char* name;
@@ -106,6 +113,16 @@ const std::vector<Flag>& Flags() {
   return flags;
 }
 
+std::string UnknownEnvironment(const std::map<std::string, std::string>& env) {
+  SettingNames names;
+  names.checked_prefixes = {kOwnEnvPrefix};
+  names.known = {kApiKeyEnv};
+  for (const Flag& flag : Flags()) {
+    if (flag.env != nullptr) names.known.emplace_back(flag.env);
+  }
+  return UnknownSettings(env, names);
+}
+
 ReplayOptionsResult Failure(std::string error) {
   ReplayOptionsResult result;
   result.error = std::move(error);
@@ -117,16 +134,18 @@ ReplayOptionsResult Failure(std::string error) {
 ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
                                        const std::map<std::string, std::string>& env) {
   ReplayOptions options;
+  // Like a bad value, reported after the flags, so that --help still works.
+  std::string env_error = UnknownEnvironment(env);
   // The key from the environment first: a key file, from either, replaces it.
-  if (auto key = env.find("HOOKBRIDGE_REPLAY_API_KEY"); key != env.end()) {
+  if (auto key = env.find(kApiKeyEnv); key != env.end()) {
     options.api_key = std::string(Trim(key->second));
   }
   for (const Flag& flag : Flags()) {
-    if (flag.env == nullptr) continue;
+    if (flag.env == nullptr || !env_error.empty()) continue;
     auto found = env.find(flag.env);
     if (found == env.end()) continue;
     if (std::string error = flag.apply(options, found->second); !error.empty()) {
-      return Failure(std::string(flag.env) + ": " + error);
+      env_error = std::string(flag.env) + ": " + error;
     }
   }
   for (size_t i = 0; i < args.size(); ++i) {
@@ -151,6 +170,7 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
       return Failure(name + ": " + error);
     }
   }
+  if (!env_error.empty()) return Failure(env_error);
   if (options.brokers.empty()) return Failure("--brokers (or HOOKBRIDGE_KAFKA_BROKERS): required");
   if (options.topic.empty()) return Failure("--topic (or HOOKBRIDGE_DEAD_LETTER_TOPIC): required");
   if (options.url.empty()) return Failure("--url (or HOOKBRIDGE_REPLAY_URL): required");
@@ -179,6 +199,8 @@ std::string ReplayHelpText() {
     text << "\n      " << flag.help << "\n";
   }
   text << "  (HOOKBRIDGE_REPLAY_API_KEY)\n      the API key itself, instead of a key file\n"
+       << "  Any other HOOKBRIDGE_REPLAY_* variable is a bad setting (a typo must not pass for a\n"
+       << "  default).\n"
        << "  --dry-run\n      list what would be sent; send and commit nothing\n"
        << "  --help\n      this text\n\n"
        << "Exit status: 0 all selected dead letters delivered; 1 some were refused (4xx) and left\n"

@@ -3,22 +3,34 @@
 
 contract_facts (tests/contracts/contract_facts.cc) prints what hookbridge's own
 functions produce: every ErrorCode's answer as sent on the wire, the other
-answers the routes give, and the Kafka record of given bodies. This script
-compares the documents with those facts:
+answers the routes give, the answers of a webhook handler with a dead-letter
+topic configured (one per dead-letter reason), and the Kafka record of given
+bodies. This script compares the documents with those facts:
 
 OpenAPI: the `error` enum is the code's set of error names; each documented
 operation is one the routes serve; under it, the statuses, the error names per
 status, the headers declared (and whether required, and their fixed values),
 and the media type are exactly what the answers that route can give have; the
-JSON bodies validate against the documented schemas; every (status, error) pair
-the code can produce appears on some path.
+JSON bodies validate against the documented schemas, and the values their
+`status`, `error` and `reason` members may take are exactly those the code
+sends; every (status, error) pair the code can produce appears on some path.
+The webhook operation is held to the answers of both configurations, with and
+without a dead-letter topic, so the `200 dead_lettered` body and each of its
+reasons must be documented; contract_facts must provoke every reason the code
+dead-letters. The readiness body's `failing` enum is the conditions the code
+names.
 
 Both: the webhook path and the topic are the defaults of Config.
 
 AsyncAPI: the header names are those the handler writes (with and without a
 trace context on the request), the required ones are those it always writes, fixed values match, every example is what the code
 writes for its payload (headers in order), and examples and real records
-validate against the documented header and payload schemas.
+validate against the documented header and payload schemas. The payload's
+`schemaFormat` names the JSON Schema draft the event schema's `$schema`
+declares, and the payload is validated under that draft. The dead letters the
+handler stored (DeadLetter message) carry only documented headers, in the
+documented order, and validate against the documented headers; their reason
+enum is the code's dead-letter reasons.
 
 Usage: check_contracts.py CONTRACT_FACTS_BINARY SOURCE_DIR
 """
@@ -52,7 +64,15 @@ WEBHOOK = BEFORE_ROUTING + [
 # src/http/routes.cc AnswerOnHead: a probe route answers a wrong method or a
 # request with a body 405 (Allow: GET, HEAD), else its own answer.
 PROBE = BEFORE_ROUTING + ["method_not_allowed_get_head"]
+# With a dead-letter topic (HOOKBRIDGE_DEAD_LETTER_TOPIC, or a source's
+# dead_letter_topic), src/core/webhook_handler.cc answers the refusals
+# IsDeadLetterRefusal() takes (src/core/dead_letter.cc) with 200 dead_lettered
+# once the dead letter is stored, instead of their 4xx. contract_facts drives a
+# handler so configured: its answers are named DEAD_LETTERED + reason. The
+# webhook operation documents the union of both configurations.
+DEAD_LETTERED = "dead_lettered:"
 ROUTES = {
+    # Expanded by Checker.route_answers() into both configurations.
     ("/webhooks/getprofile", "post"): WEBHOOK,
     ("/healthz", "get"): PROBE + ["alive"],
     ("/healthz", "head"): PROBE + ["alive"],
@@ -80,6 +100,18 @@ RECORD_BODIES = [
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
+# The members of a JSON answer whose values the documents enumerate.
+ENUMERATED_MEMBERS = ("status", "error", "reason")
+
+# AsyncAPI's JSON Schema formats (application/schema+json;version=draft-07, the
+# only draft @asyncapi/parser 3 takes) by the draft's name, and the validator
+# of each draft, whose meta-schema URI a schema's $schema must be.
+SCHEMA_FORMAT_DRAFTS = {
+    "draft-04": jsonschema.Draft4Validator,
+    "draft-06": jsonschema.Draft6Validator,
+    "draft-07": jsonschema.Draft7Validator,
+}
+
 
 class Answer:
     """One answer as the wire sends it."""
@@ -95,7 +127,12 @@ class Answer:
             self.headers[header.lower()] = (header, value)
         self.media_type = self.headers["content-type"][1]
         self.json = json.loads(self.body) if self.media_type == "application/json" else None
-        self.error = self.json.get("error") if isinstance(self.json, dict) else None
+        self.error = self.member("error")
+
+    def member(self, name):
+        """A string member of the JSON body, or None."""
+        value = self.json.get(name) if isinstance(self.json, dict) else None
+        return value if isinstance(value, str) else None
 
     def declared_headers(self):
         return {key for key in self.headers if key not in FRAMING_HEADERS}
@@ -111,6 +148,14 @@ class Checker:
         self.answers = {a["code"]: Answer(a["code"], a["wire"]) for a in facts["error_codes"]}
         for name, wire in facts["answers"].items():
             self.answers[name] = Answer(name, wire)
+        self.dead_lettered = []  # names of the dead-letter configuration's answers
+        for answer in facts["dead_letters"]["answers"]:
+            name = DEAD_LETTERED + answer["refused_as"]
+            if answer["wire"] is None:
+                self.fail(f"contract_facts: the dead-letter handler did not answer {name} at once")
+                continue
+            self.answers[name] = Answer(name, answer["wire"])
+            self.dead_lettered.append(name)
 
     def fail(self, message):
         self.problems.append(message)
@@ -126,24 +171,25 @@ class Checker:
 
     # --- OpenAPI -------------------------------------------------------------
 
-    def error_names(self, schema):
-        """The `error` values a response schema allows: None if it says nothing."""
+    def member_values(self, schema, member):
+        """The values a response schema allows its `member` to take: None if it says nothing."""
         schema = self.resolve(schema)
         if not isinstance(schema, dict):
             return None
         own = None
-        error = schema.get("properties", {}).get("error")
-        if isinstance(error, dict):
-            if "const" in error:
-                own = {error["const"]}
-            elif "enum" in error:
-                own = set(error["enum"])
-        narrowed = [n for n in (self.error_names(s) for s in schema.get("allOf", [])) if n is not None]
+        prop = self.resolve(schema.get("properties", {}).get(member))
+        if isinstance(prop, dict):
+            if "const" in prop:
+                own = {prop["const"]}
+            elif "enum" in prop:
+                own = set(prop["enum"])
+        narrowed = [n for n in (self.member_values(s, member) for s in schema.get("allOf", []))
+                    if n is not None]
         if own is not None:
             narrowed.append(own)
         result = set.intersection(*narrowed) if narrowed else None
         branches = [n for k in ("oneOf", "anyOf") for n in
-                    (self.error_names(s) for s in schema.get(k, [])) if n is not None]
+                    (self.member_values(s, member) for s in schema.get(k, [])) if n is not None]
         if branches:
             union = set.union(*branches)
             result = union if result is None else result & union
@@ -158,14 +204,15 @@ class Checker:
     def check_response(self, where, response, answers):
         """One documented response against the code's answers with its status."""
         response = self.resolve(response)
-        code_errors = {a.error for a in answers if a.error}
         content = response.get("content", {})
-        doc_errors = set()
-        for media_type, media in content.items():
-            names = self.error_names(media.get("schema", {}))
-            doc_errors |= names or set()
-        if doc_errors != code_errors:
-            self.fail(f"{where}: error names {sorted(doc_errors)}, the code gives {sorted(code_errors)}")
+        for member in ENUMERATED_MEMBERS:
+            code_values = {a.member(member) for a in answers if a.member(member)}
+            doc_values = set()
+            for media in content.values():
+                doc_values |= self.member_values(media.get("schema", {}), member) or set()
+            if doc_values != code_values:
+                self.fail(f"{where}: `{member}` values {sorted(doc_values)}, the code gives "
+                          f"{sorted(code_values)}")
         media_types = {a.media_type for a in answers}
         if set(content) != media_types:
             self.fail(f"{where}: media types {sorted(content)}, the code sends {sorted(media_types)}")
@@ -197,6 +244,40 @@ class Checker:
                 for error in jsonschema.Draft202012Validator(schema).iter_errors(value):
                     self.fail(f"{where}: header {name}: {value!r} does not match its schema: "
                               f"{error.message}")
+
+    def route_answers(self, route):
+        """The answers a route gives in any configuration, by name."""
+        names = ROUTES[route]
+        if route != ("/webhooks/getprofile", "post"):
+            return names
+        dead_letter_codes = set(self.facts["dead_letters"]["codes"])
+        with_dead_letters = [n for n in names if n not in dead_letter_codes] + self.dead_lettered
+        return names + [n for n in with_dead_letters if n not in names]
+
+    def check_dead_letters(self):
+        # One answer per reason the code dead-letters, each the reason it was
+        # provoked for: else the webhook operation is not held to all of them.
+        reasons = self.facts["dead_letters"]["reasons"]
+        provoked = {name[len(DEAD_LETTERED):] for name in self.dead_lettered}
+        if set(reasons) != provoked:
+            self.fail(f"contract_facts: the code dead-letters {sorted(reasons)}, kContentRefusals "
+                      f"provokes {sorted(provoked)}")
+        for name in self.dead_lettered:
+            answer = self.answers[name]
+            reason = name[len(DEAD_LETTERED):]
+            if (answer.status, answer.member("status"), answer.member("reason")) != \
+                    ("200", "dead_lettered", reason):
+                self.fail(f"contract_facts: the request refused as {reason} was answered "
+                          f"{answer.status} {answer.body}, not 200 dead_lettered")
+
+    def check_readiness_conditions(self):
+        # contract_facts' not_ready answer fails every condition.
+        named = set(self.answers["not_ready"].json.get("failing", []))
+        schema = self.resolve({"$ref": "#/components/schemas/NotReady"})
+        documented = set(schema["properties"]["failing"]["items"]["enum"])
+        if documented != named:
+            self.fail(f"openapi: NotReady.failing enum {sorted(documented)}, the code names "
+                      f"{sorted(named)}")
 
     def check_operation(self, where, operation, answer_names):
         answers = [self.answers[name] for name in answer_names]
@@ -233,10 +314,11 @@ class Checker:
             self.fail(f"openapi: {missing[1].upper()} {missing[0]} is served but not documented")
         for extra in sorted(documented - set(ROUTES)):
             self.fail(f"openapi: {extra[1].upper()} {extra[0]} is documented but not served")
-        for (path, method), names in sorted(ROUTES.items()):
+        for (path, method) in sorted(ROUTES):
             operation = self.openapi.get("paths", {}).get(path, {}).get(method)
             if operation is not None:
-                self.check_operation(f"openapi {method.upper()} {path}", operation, names)
+                self.check_operation(f"openapi {method.upper()} {path}", operation,
+                                     self.route_answers((path, method)))
         ref, names = OTHER_PATHS
         self.check_operation(f"openapi {ref} (every other path)",
                              {"responses": {self.answers[n].status: {"$ref": ref} for n in names}},
@@ -277,7 +359,7 @@ class Checker:
                 for error in header_validator.iter_errors(dict(headers)):
                     self.fail(f"asyncapi: the headers written for {record['body']} do not match "
                               f"the documented headers: {error.message}")
-        payload_validator = jsonschema.Draft202012Validator(self.event_schema)
+        payload_validator = self.check_schema_format(message["payload"])
         by_body = {r["body"]: r for r in records}
         for example in message.get("examples", []):
             name = example.get("name", "?")
@@ -289,6 +371,49 @@ class Checker:
             if list(example.get("headers", {}).items()) != [tuple(h) for h in record["headers"]]:
                 self.fail(f"asyncapi: example {name}: headers {example.get('headers')}, the code "
                           f"writes {record['headers']}")
+
+    def check_dead_letter_records(self):
+        message = self.asyncapi["components"]["messages"]["DeadLetter"]
+        headers_schema = message["headers"]
+        order = list(headers_schema["properties"])
+        reasons = set(headers_schema["properties"]["hookbridge_dead_letter_reason"].get("enum", []))
+        if reasons != set(self.facts["dead_letters"]["reasons"]):
+            self.fail(f"asyncapi: DeadLetter hookbridge_dead_letter_reason enum {sorted(reasons)}, "
+                      f"the code dead-letters {sorted(self.facts['dead_letters']['reasons'])}")
+        validator = jsonschema.Draft7Validator(headers_schema)
+        for record in self.facts["dead_letters"]["records"]:
+            names = [name for name, _ in record["headers"]]
+            reason = dict(record["headers"]).get("hookbridge_dead_letter_reason")
+            where = f"asyncapi: the dead letter with reason {reason}"
+            undocumented = [name for name in names if name not in order]
+            if undocumented:
+                self.fail(f"{where} has undocumented headers {undocumented}")
+            positions = [order.index(name) for name in names if name in order]
+            if positions != sorted(positions):
+                self.fail(f"{where} has its headers in the order {names}, not the documented one")
+            for error in validator.iter_errors(dict(record["headers"])):
+                self.fail(f"{where}: headers do not match the documented headers: {error.message}")
+
+    def check_schema_format(self, payload):
+        """The validator of the draft both the schemaFormat and the schema's $schema name."""
+        schema_format = payload.get("schemaFormat", "")
+        media_type, _, version = schema_format.partition(";version=")
+        declared = jsonschema.validators.validator_for(self.event_schema, default=None)
+        named = SCHEMA_FORMAT_DRAFTS.get(version) \
+            if media_type in ("application/schema+json", "application/schema+yaml") else None
+        if named is None:
+            known = ", ".join(f"application/schema+json;version={v}" for v in SCHEMA_FORMAT_DRAFTS)
+            self.fail(f"asyncapi: payload schemaFormat {schema_format!r} is not a JSON Schema "
+                      f"format ({known})")
+        elif declared is not named:
+            self.fail(f"asyncapi: payload schemaFormat {schema_format!r} names "
+                      f"{named.META_SCHEMA['$schema']}, the event schema's $schema is "
+                      f"{self.event_schema.get('$schema')!r}")
+        validator = named or declared or jsonschema.Draft7Validator
+        for error in validator(validator.META_SCHEMA).iter_errors(self.event_schema):
+            self.fail(f"the event schema is not a valid {validator.META_SCHEMA['$schema']} "
+                      f"schema: {error.message}")
+        return validator(self.event_schema)
 
 
 def compact(value):
@@ -313,15 +438,19 @@ def main():
         if "parse_error" in record:
             checker.fail(f"hookbridge refuses {record['body']}: {record['parse_error']}")
     checker.check_defaults()
+    checker.check_dead_letters()
+    checker.check_readiness_conditions()
     checker.check_openapi()
     checker.check_asyncapi([r for r in records if "parse_error" not in r])
+    checker.check_dead_letter_records()
     for problem in checker.problems:
         print(f"check_contracts: {problem}", file=sys.stderr)
     if checker.problems:
         print(f"check_contracts: {len(checker.problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"check_contracts: docs/api agree with the code: {len(facts['error_codes'])} error codes, "
-          f"{len(ROUTES)} operations, {len(records)} records")
+          f"{len(checker.dead_lettered)} dead-lettered answers, {len(ROUTES)} operations, "
+          f"{len(records)} records")
     return 0
 
 

@@ -11,7 +11,14 @@
 //                  with the id kExampleRequestId and no trace context, and
 //                  the headers for the same request with a trace context
 //                  ("traced_headers"); or the parse error;
-//   "defaults":    the default webhook path and topic (Config).
+//   "defaults":    the default webhook path and topic (Config);
+//   "dead_letters": with a dead-letter topic configured: "codes", the
+//                  ErrorCodes IsDeadLetterRefusal() takes, "reasons", their
+//                  RejectionReason(), and "answers", what a WebhookHandler so
+//                  configured (its publisher storing every record) answers
+//                  one request refused for each reason, as the wire sends it,
+//                  and "records", the dead letters it stored (topic, key,
+//                  headers in order).
 //
 // Answers go through WireAnswer() so that headers the wire adds (X-Request-Id)
 // are facts too, not assumptions of the checker.
@@ -19,15 +26,24 @@
 #include <rapidjson/stringbuffer.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "fake_publisher.h"
+#include "hookbridge/core/api_keys.h"
 #include "hookbridge/core/config.h"
+#include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/kafka_record.h"
+#include "hookbridge/core/key_store.h"
+#include "hookbridge/core/metrics.h"
+#include "hookbridge/core/publisher.h"
 #include "hookbridge/core/readiness.h"
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
+#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/answer_wire.h"
 
 namespace hookbridge {
@@ -166,6 +182,98 @@ void Records(JsonWriter& out, int count, char** bodies) {
   out.EndArray();
 }
 
+// A request the handler refuses for its content, which a dead-letter topic
+// turns into a dead letter.
+struct ContentRefusalRequest {
+  const char* refused_as;  // the RejectionReason() it provokes
+  const char* content_type;
+  const char* body;
+};
+
+// One request per reason: the checker fails if a reason IsDeadLetterRefusal()
+// takes has no request here, so a new one cannot go unnoticed.
+constexpr ContentRefusalRequest kContentRefusals[] = {
+    // A valid event, with every optional member: the dead letter gets every CloudEvents header.
+    {"content_type", "text/plain",
+     R"({"id":"evt_1","event":"profile.updated","tenant_id":"abc-tenant",)"
+     R"("created_at":"2023-10-01T12:00:00Z","webhook_id":"wh_1","data":{"profile_id":"p1"}})"},
+    {"json", "application/json", R"({"id":"evt_1",)"},
+    {"schema", "application/json", R"({"id":"evt_1","event":"profile.updated","data":{}})"},
+};
+
+void DeadLetters(JsonWriter& out) {
+  out.StartObject();
+  std::vector<ErrorCode> dead_letter_codes;
+  for (int i = 0; CodeName(static_cast<ErrorCode>(i)) != nullptr; ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    if (IsDeadLetterRefusal(code)) dead_letter_codes.push_back(code);
+  }
+  out.Key("codes");
+  out.StartArray();
+  for (ErrorCode code : dead_letter_codes) out.String(CodeName(code));
+  out.EndArray();
+  out.Key("reasons");
+  out.StartArray();
+  for (ErrorCode code : dead_letter_codes) out.String(RejectionReason(code));
+  out.EndArray();
+
+  // The handler as main.cc builds it with HOOKBRIDGE_DEAD_LETTER_TOPIC set,
+  // and a publisher that stores every record at once: the answers are the
+  // handler's own, not a model of them.
+  constexpr const char* kKey = "hbk_contract_facts_key";
+  std::string error;
+  KeyStore keys(*ApiKeys::FromCommaList(kKey, &error), "");
+  test_support::FakePublisher publisher;
+  publisher.AnswerWith(PublishStatus::kPersisted);
+  Metrics metrics("contract-facts");
+  WebhookOptions options;
+  options.dead_letter_topic = "getprofile.dead-letters";
+  WebhookHandler handler(keys, publisher, metrics, options);
+  const std::string bearer = std::string("Bearer ") + kKey;
+  out.Key("answers");
+  out.StartArray();
+  for (const ContentRefusalRequest& request : kContentRefusals) {
+    RequestHead head;
+    head.authorization = {bearer};
+    head.content_type = {request.content_type};
+    head.request_id = "contract-facts-id";
+    head.traceparent = {kTraceParent};
+    head.tracestate = {kTraceState};
+    std::optional<HttpResponse> answer = handler.CheckHead(head);
+    if (!answer) {
+      handler.HandleBody(head, request.body, WebhookHandler::Clock::now(),
+                         [&answer](WebhookResult result) { answer = std::move(result.response); });
+    }
+    out.StartObject();
+    out.Key("refused_as");
+    out.String(request.refused_as);
+    out.Key("wire");
+    // The fake publisher answers before HandleBody() returns: null would be
+    // a handler that did not answer at once, which the checker reports.
+    if (answer) {
+      String(out, Wire(std::move(*answer)));
+    } else {
+      out.Null();
+    }
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("records");
+  out.StartArray();
+  for (const KafkaRecord& record : publisher.records()) {
+    out.StartObject();
+    out.Key("topic");
+    String(out, record.topic);
+    out.Key("key");
+    String(out, record.key);
+    out.Key("headers");
+    Headers(out, record.headers);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.EndObject();
+}
+
 }  // namespace
 }  // namespace hookbridge
 
@@ -187,6 +295,8 @@ int main(int argc, char** argv) {
   out.Key("kafka_topic");
   hookbridge::String(out, defaults.kafka_topic);
   out.EndObject();
+  out.Key("dead_letters");
+  hookbridge::DeadLetters(out);
   out.EndObject();
   std::puts(buffer.GetString());
   return 0;

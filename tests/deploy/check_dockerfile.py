@@ -20,7 +20,7 @@ Usage: check_dockerfile.py SOURCE_DIR
    and installs no build tools.
 5. The built binary runs as that user on a read-only root file system (a
    private mount namespace, as root only): the health check script passes on
-   /healthz and /readyz, a webhook is accepted (on the embedded broker), and
+   /healthz and /readyz, a webhook is accepted (on the embedded broker, asked for), and
    SIGTERM stops it with status 0.
 """
 import http.client
@@ -164,6 +164,7 @@ def check_read_only_run(binary, healthcheck, uid, gid):
         os.chmod(os.path.join(work, "api-keys"), 0o444)
         port = free_port()
         env = {"PATH": "/usr/bin:/bin", "HOOKBRIDGE_LISTEN": f"127.0.0.1:{port}",
+               "HOOKBRIDGE_KAFKA_BROKERS": "embedded",
                "GETPROFILE_API_KEY_FILE": os.path.join(work, "api-keys"), "HOOKBRIDGE_DRAIN_GRACE_MS": "0"}
 
         def confined(*command):

@@ -2,7 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 namespace hookbridge::e2e {
 namespace {
@@ -17,6 +19,22 @@ Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
   for (const auto& [name, value] : extra) rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
   return Handle(rd_kafka_new(type, conf, errstr, sizeof errstr), &rd_kafka_destroy);
+}
+
+// Whether the broker `client` asks describes `topic` with `partitions`
+// partitions, each with a leader.
+bool TopicHasLeaders(rd_kafka_t* client, const std::string& topic, int partitions) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  bool ready = rd_kafka_metadata(client, 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+               metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+               metadata->topics[0].partition_cnt == partitions;
+  for (int p = 0; ready && p < metadata->topics[0].partition_cnt; ++p) {
+    ready = metadata->topics[0].partitions[p].leader >= 0;
+  }
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  rd_kafka_topic_destroy(handle);
+  return ready;
 }
 
 }  // namespace
@@ -46,7 +64,16 @@ std::string CreateTopic(const std::string& brokers, const std::string& topic, in
   if (event) rd_kafka_event_destroy(event);
   rd_kafka_queue_destroy(queue);
   rd_kafka_NewTopic_destroy(new_topic);
-  return error;
+  if (!error.empty()) return error;
+  // CreateTopics answers once the controller has the topic; a broker's
+  // metadata may lag behind it (a watermark query then fails with
+  // _UNKNOWN_PARTITION). Return once the topic is usable, so no test races it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!TopicHasLeaders(admin.get(), topic, partitions)) {
+    if (std::chrono::steady_clock::now() > deadline) return "no leaders for every partition after 30 s";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
 }
 
 std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,

@@ -20,7 +20,7 @@ struct ConsumedRecord {
   std::vector<std::string> header_order;
 };
 
-// Empty on success, else the error.
+// Empty once the topic exists with a leader for every partition, else the error.
 std::string CreateTopic(const std::string& brokers, const std::string& topic, int partitions);
 
 // Reads `topic` from the beginning until `count` records arrived or `timeout`.

@@ -79,6 +79,50 @@ TEST_F(Operations, CheckConfigPassesOnTheRealBrokerAndFailsWithoutTopicOrBroker)
   EXPECT_THAT(bad.output(), HasSubstr("HOOKBRIDGE_DRAIN_GRACE_MS"));
 }
 
+// Issue 20: a mistyped broker variable used to start on the embedded
+// in-memory broker, answer 200 and lose every event on restart. Now it, and
+// no broker list at all, stop start-up and --check-config alike (status 2),
+// before anything connects or listens.
+TEST_F(Operations, MistypedOrMissingBrokerListStopsStartupAndCheckConfig) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, {"--check-config"}}) {
+    const std::string how = args.empty() ? "start-up" : "--check-config";
+    auto env = Environment();
+    env.erase("HOOKBRIDGE_KAFKA_BROKERS");
+    env["HOOKBRIDGE_KAFKA_BROKER"] = "kafka1:9092";
+    HookbridgeProcess typo(env, args, /*wait_until_listening=*/false);
+    EXPECT_EQ(typo.WaitForExit(30s), 2) << how << ": " << typo.output();
+    EXPECT_THAT(typo.output(),
+                HasSubstr("hookbridge: HOOKBRIDGE_KAFKA_BROKER: unknown setting (did you "
+                          "mean HOOKBRIDGE_KAFKA_BROKERS?)"))
+        << how;
+
+    env.erase("HOOKBRIDGE_KAFKA_BROKER");
+    HookbridgeProcess missing(env, args, /*wait_until_listening=*/false);
+    EXPECT_EQ(missing.WaitForExit(30s), 2) << how << ": " << missing.output();
+    EXPECT_THAT(missing.output(),
+                HasSubstr("hookbridge: HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured"))
+        << how;
+    EXPECT_THAT(missing.output(), HasSubstr("'embedded'")) << how;
+
+    for (const HookbridgeProcess* run : {&typo, &missing}) {
+      EXPECT_THAT(run->output(), Not(HasSubstr("EMBEDDED DEVELOPMENT BROKER"))) << how;
+      EXPECT_THAT(run->output(), Not(HasSubstr("hookbridge listening"))) << how;
+      EXPECT_THAT(run->output(), Not(HasSubstr("kafka:")))
+          << how;  // --check-config never got to Kafka
+    }
+  }
+}
+
+// The development broker runs when asked for by name, with its warning.
+TEST_F(Operations, EmbeddedBrokerRunsWhenAskedForByName) {
+  auto env = Environment();
+  env["HOOKBRIDGE_KAFKA_BROKERS"] = "embedded";
+  HookbridgeProcess check(env, {"--check-config"}, /*wait_until_listening=*/false);
+  EXPECT_EQ(check.WaitForExit(30s), 0) << check.output();
+  EXPECT_THAT(check.output(), HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=embedded (127.0.0.1:"));
+  EXPECT_THAT(check.output(), HasSubstr("EMBEDDED DEVELOPMENT BROKER"));
+}
+
 TEST_F(Operations, VersionAndHelpPrintAndExitZeroWithoutAnySetting) {
   HookbridgeProcess version({}, {"--version"});
   EXPECT_EQ(version.WaitForExit(10s), 0);

@@ -4,7 +4,7 @@
 Usage: check_metric_names.py HOOKBRIDGE_BINARY DASHBOARD_JSON RULES_YAML
 
 Starts the hookbridge binary on its embedded development broker (librdkafka's
-mock cluster, no HOOKBRIDGE_KAFKA_BROKERS) on 127.0.0.1:0, reads the address
+mock cluster, HOOKBRIDGE_KAFKA_BROKERS=embedded) on 127.0.0.1:0, reads the address
 from its "hookbridge listening" log line, waits for /readyz to answer 200,
 posts one accepted and one refused webhook so that labelled series exist,
 and reads /metrics. Then, for every PromQL expression of the dashboard
@@ -102,6 +102,7 @@ def start_hookbridge(binary):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HOOKBRIDGE_", "GETPROFILE_"))}
     env.update(GETPROFILE_API_KEY="observability-check-key", HOOKBRIDGE_LISTEN="127.0.0.1:0",
+               HOOKBRIDGE_KAFKA_BROKERS="embedded",
                HOOKBRIDGE_DRAIN_GRACE_MS="0", HOOKBRIDGE_LOG_LEVEL="info")
     process = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + TIMEOUT

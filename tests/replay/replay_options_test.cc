@@ -92,6 +92,42 @@ TEST(ReplayOptionsTest, BadValuesAreNamed) {
   EXPECT_THAT(MustFail({"--topic"}), HasSubstr("--topic"));
 }
 
+TEST(ReplayOptionsTest, UnknownReplayVariableIsRefusedWithTheNameItIsNear) {
+  auto env = Env();
+  env["HOOKBRIDGE_REPLAY_ULR"] = "http://127.0.0.1:8080/webhooks/getprofile";
+  EXPECT_EQ(MustFail({}, env),
+            "HOOKBRIDGE_REPLAY_ULR: unknown setting (did you mean HOOKBRIDGE_REPLAY_URL?)");
+  EXPECT_EQ(MustFail({"--dry-run"}, env),
+            "HOOKBRIDGE_REPLAY_ULR: unknown setting (did you mean HOOKBRIDGE_REPLAY_URL?)");
+  env = Env();
+  env["HOOKBRIDGE_REPLAY_APIKEY"] = kKey;  // the value is a key: never shown
+  EXPECT_EQ(MustFail({}, env),
+            "HOOKBRIDGE_REPLAY_APIKEY: unknown setting (did you mean HOOKBRIDGE_REPLAY_API_KEY?)");
+  env = Env();
+  env["HOOKBRIDGE_REPLAY_COLOUR"] = "blue";
+  EXPECT_EQ(MustFail({}, env), "HOOKBRIDGE_REPLAY_COLOUR: unknown setting");
+  // --help still works.
+  ReplayOptionsResult help = ParseReplayOptions({"--help"}, env);
+  EXPECT_TRUE(help.show_help) << help.error;
+}
+
+TEST(ReplayOptionsTest, TheServersVariablesAndOtherNamesPass) {
+  // One env file may serve hookbridge and hookbridge-replay: the server's
+  // settings (its own check refuses its typos) and librdkafka's pass here.
+  auto env = Env();
+  env["HOOKBRIDGE_REPLAY_GROUP"] = "g2";
+  env["HOOKBRIDGE_KAFKA_TOPIC"] = "getprofile.events";
+  env["HOOKBRIDGE_LISTEN"] = "0.0.0.0:8080";
+  env["HOOKBRIDGE_RDKAFKA_LINGER_MS"] = "5";
+  env["GETPROFILE_API_KEY"] = "server-key";
+  env["HOOKBRIDGE_HEALTHCHECK_TIMEOUT_S"] = "2";
+  EXPECT_EQ(MustParse({}, env).group, "g2");
+}
+
+TEST(ReplayOptionsTest, MistypedFlagIsAnUnknownOption) {
+  EXPECT_THAT(MustFail({"--broker", "k:9092"}), HasSubstr("unknown option '--broker'"));
+}
+
 TEST(RecordSelectionTest, ByReasonAndHalfOpenTimeRange) {
   RecordSelection selection;
   EXPECT_TRUE(selection.Selects("", 0));

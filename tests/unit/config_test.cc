@@ -28,9 +28,12 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 
 constexpr const char* kKey = "Kq7vSecretApiKey9xZ";
 constexpr const char* kOtherKey = "Wm2nOtherApiKey4pL";
+constexpr const char* kBrokers = "kafka1:9092";
 
-Environment WithKey(Environment env = {}) {
+// The settings start-up needs (a key and a broker list), with `env`.
+Environment WithRequired(Environment env = {}) {
   env.emplace("GETPROFILE_API_KEY", kKey);
+  env.emplace("HOOKBRIDGE_KAFKA_BROKERS", kBrokers);
   return env;
 }
 
@@ -83,14 +86,16 @@ class TempFile {
 
 // --- defaults and values ----------------------------------------------------
 
-TEST(LoadConfigTest, DefaultsApplyWhenOnlyTheKeyIsSet) {
-  Config config = MustLoad({}, WithKey());
+TEST(LoadConfigTest, DefaultsApplyWhenOnlyTheRequiredSettingsAreSet) {
+  Config config = MustLoad({}, WithRequired());
   EXPECT_EQ(config.listen_host, "0.0.0.0");
   EXPECT_EQ(config.listen_port, 8080);
   EXPECT_EQ(config.webhook_path, "/webhooks/getprofile");
   EXPECT_EQ(config.api_keys.size(), 1u);
   EXPECT_TRUE(config.api_keys.Contains(kKey));
-  EXPECT_EQ(config.kafka_brokers, "");
+  EXPECT_EQ(config.kafka_brokers, kBrokers);
+  EXPECT_FALSE(config.embedded_broker);
+  EXPECT_FALSE(config.fault_injection);
   EXPECT_EQ(config.kafka_topic, "getprofile.events");
   EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(4000));
   EXPECT_EQ(config.max_body_bytes, 1048576u);
@@ -123,12 +128,13 @@ TEST(LoadConfigTest, EveryEnvironmentVariableIsApplied) {
 }
 
 TEST(LoadConfigTest, WithASourcesFileNoKeyIsNeeded) {
-  Config config = MustLoad({}, {{"HOOKBRIDGE_SOURCES_FILE", "/etc/hookbridge/sources.yaml"}});
+  Config config = MustLoad({}, {{"HOOKBRIDGE_SOURCES_FILE", "/etc/hookbridge/sources.yaml"},
+                                {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
   EXPECT_EQ(config.sources_file, "/etc/hookbridge/sources.yaml");
   EXPECT_EQ(config.api_keys.size(), 0u);
-  EXPECT_EQ(MustLoad({"--sources-file=/s.yaml"}, WithKey()).sources_file, "/s.yaml");
+  EXPECT_EQ(MustLoad({"--sources-file=/s.yaml"}, WithRequired()).sources_file, "/s.yaml");
   EXPECT_THAT(MustFail({}, {}), HasSubstr("GETPROFILE_API_KEY: no API key configured"));
-  EXPECT_THAT(MustFail({"--sources-file="}, WithKey()), HasSubstr("must name a file"));
+  EXPECT_THAT(MustFail({"--sources-file="}, WithRequired()), HasSubstr("must name a file"));
   EXPECT_THAT(HelpText(), HasSubstr("HOOKBRIDGE_SOURCES_FILE"));
 }
 
@@ -168,11 +174,11 @@ TEST(LoadConfigTest, EveryFlagIsAppliedInSeparateValueForm) {
 }
 
 TEST(LoadConfigTest, FlagOverridesEnvironment) {
-  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag", "--max-in-flight=2",
-                            "--api-key", kOtherKey},
-                           WithKey({{"HOOKBRIDGE_LISTEN", "0.0.0.0:2"},
-                                    {"HOOKBRIDGE_KAFKA_TOPIC", "from.env"},
-                                    {"HOOKBRIDGE_MAX_IN_FLIGHT", "3"}}));
+  Config config = MustLoad({"--listen=127.0.0.1:1", "--kafka-topic", "from.flag",
+                            "--max-in-flight=2", "--api-key", kOtherKey},
+                           WithRequired({{"HOOKBRIDGE_LISTEN", "0.0.0.0:2"},
+                                         {"HOOKBRIDGE_KAFKA_TOPIC", "from.env"},
+                                         {"HOOKBRIDGE_MAX_IN_FLIGHT", "3"}}));
   EXPECT_EQ(config.listen_host, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 1);
   EXPECT_EQ(config.kafka_topic, "from.flag");
@@ -181,15 +187,118 @@ TEST(LoadConfigTest, FlagOverridesEnvironment) {
   EXPECT_FALSE(config.api_keys.Contains(kKey));
 }
 
-TEST(LoadConfigTest, FlagApiKeyAloneIsEnough) {
-  Config config = MustLoad({"--api-key", kKey}, {});
+TEST(LoadConfigTest, FlagsAloneAreEnough) {
+  Config config = MustLoad({"--api-key", kKey, "--kafka-brokers", kBrokers}, {});
   EXPECT_TRUE(config.api_keys.Contains(kKey));
 }
 
 TEST(LoadConfigTest, UnrelatedEnvironmentVariablesAreIgnored) {
-  Config config = MustLoad({}, WithKey({{"HOME", "/root"}, {"HOOKBRIDGE_UNKNOWN", "x"}}));
+  Config config = MustLoad({}, WithRequired({{"HOME", "/root"},
+                                             {"KAFKA_BROKERS", "x"},
+                                             {"hookbridge_kafka_broker", "x"},
+                                             {"HOOKBRIDGEKAFKA", "x"}}));
   EXPECT_EQ(config.listen_port, 8080);
   EXPECT_THAT(config.rdkafka_properties, IsEmpty());
+}
+
+// --- the broker list: required, the embedded broker only by name ------------
+
+TEST(LoadConfigTest, MissingBrokerListIsRefusedNamingItAndTheDevelopmentBroker) {
+  for (const Environment& env :
+       {Environment{{"GETPROFILE_API_KEY", kKey}},
+        Environment{{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKERS", ""}}}) {
+    for (const Args& args : {Args{}, Args{"--check-config"}, Args{"--kafka-brokers="}}) {
+      std::string error = MustFail(args, env);
+      EXPECT_THAT(error,
+                  ::testing::StartsWith("HOOKBRIDGE_KAFKA_BROKERS: no Kafka broker configured"));
+      EXPECT_THAT(error, HasSubstr("'embedded'"));
+      EXPECT_THAT(error, HasSubstr("loses every event"));
+    }
+  }
+}
+
+TEST(LoadConfigTest, EmbeddedBrokerRunsOnlyWhenAskedForByName) {
+  Config config =
+      MustLoad({}, {{"GETPROFILE_API_KEY", kKey}, {"HOOKBRIDGE_KAFKA_BROKERS", "embedded"}});
+  EXPECT_TRUE(config.embedded_broker);
+  EXPECT_EQ(config.kafka_brokers, "");
+  config =
+      MustLoad({"--kafka-brokers", "embedded", "--check-config"}, {{"GETPROFILE_API_KEY", kKey}});
+  EXPECT_TRUE(config.embedded_broker);
+  // A real broker list, from the flag, wins over the environment's 'embedded'.
+  config = MustLoad({"--kafka-brokers=k2:9092"},
+                    WithRequired({{"HOOKBRIDGE_KAFKA_BROKERS", "embedded"}}));
+  EXPECT_FALSE(config.embedded_broker);
+  EXPECT_EQ(config.kafka_brokers, "k2:9092");
+  // Only the exact word: anything else is a broker address for librdkafka.
+  config = MustLoad({}, WithRequired({{"HOOKBRIDGE_KAFKA_BROKERS", "Embedded:9092"}}));
+  EXPECT_FALSE(config.embedded_broker);
+}
+
+// --- unknown variables --------------------------------------------------------
+
+TEST(LoadConfigTest, UnknownVariableIsRefusedWithTheKnownNameItIsNear) {
+  const Environment typo = {{"GETPROFILE_API_KEY", kKey},
+                            {"HOOKBRIDGE_KAFKA_BROKER", "kafka1:9092"}};
+  for (const Args& args : {Args{}, Args{"--check-config"}}) {
+    EXPECT_EQ(MustFail(args, typo),
+              "HOOKBRIDGE_KAFKA_BROKER: unknown setting (did you mean HOOKBRIDGE_KAFKA_BROKERS?)");
+  }
+  EXPECT_EQ(MustFail({}, WithRequired({{"GETPROFILE_APIKEY", "x"}})),
+            "GETPROFILE_APIKEY: unknown setting (did you mean GETPROFILE_API_KEY?)");
+  EXPECT_EQ(MustFail({}, WithRequired({{"HOOKBRIDGE_ACK_TIMEOUT", "2000"}})),
+            "HOOKBRIDGE_ACK_TIMEOUT: unknown setting (did you mean HOOKBRIDGE_ACK_TIMEOUT_MS?)");
+  EXPECT_EQ(MustFail({}, WithRequired({{"HOOKBRIDGE_LSITEN", ":80"}})),
+            "HOOKBRIDGE_LSITEN: unknown setting (did you mean HOOKBRIDGE_LISTEN?)");
+}
+
+TEST(LoadConfigTest, UnknownVariableFarFromEveryNameIsRefusedWithoutASuggestion) {
+  EXPECT_EQ(MustFail({}, WithRequired({{"HOOKBRIDGE_COLOUR", "blue"}})),
+            "HOOKBRIDGE_COLOUR: unknown setting");
+  EXPECT_EQ(MustFail({}, WithRequired({{"GETPROFILE_TENANT", "t"}})),
+            "GETPROFILE_TENANT: unknown setting");
+}
+
+TEST(LoadConfigTest, EveryUnknownVariableIsNamedButNoValue) {
+  std::string error = MustFail({}, WithRequired({{"HOOKBRIDGE_COLOUR", "Value-never-shown-1"},
+                                                 {"GETPROFILE_API_KEYS", "Value-never-shown-2"}}));
+  EXPECT_THAT(error,
+              HasSubstr("GETPROFILE_API_KEYS: unknown setting (did you mean GETPROFILE_API_KEY?)"));
+  EXPECT_THAT(error, HasSubstr("HOOKBRIDGE_COLOUR: unknown setting"));
+  EXPECT_THAT(error, Not(HasSubstr("Value-never-shown")));
+}
+
+TEST(LoadConfigTest, NamesOthersPutInTheEnvironmentPass) {
+  ConfigResult result =
+      LoadConfig({}, WithRequired({
+                         {"HOOKBRIDGE_RDKAFKA_LINGER_MS", "5"},
+                         {"HOOKBRIDGE_REPLAY_URL", "http://hookbridge:8080/webhooks/getprofile"},
+                         {"HOOKBRIDGE_REPLAY_GROUP", "g"},
+                         {"HOOKBRIDGE_HEALTHCHECK_TIMEOUT_S", "2"},
+                         {"HOOKBRIDGE_FAULT_INJECTION", "0"},
+                     }));
+  ASSERT_TRUE(result.config) << result.error;
+  EXPECT_THAT(result.config->rdkafka_properties, ElementsAre(Pair("linger.ms", "5")));
+  EXPECT_THAT(result.warnings, IsEmpty());
+}
+
+TEST(LoadConfigTest, FaultInjectionIsASwitchForTests) {
+  EXPECT_TRUE(MustLoad({}, WithRequired({{"HOOKBRIDGE_FAULT_INJECTION", "1"}})).fault_injection);
+  EXPECT_FALSE(MustLoad({}, WithRequired({{"HOOKBRIDGE_FAULT_INJECTION", "0"}})).fault_injection);
+  EXPECT_THAT(MustFail({}, WithRequired({{"HOOKBRIDGE_FAULT_INJECTION", "yes"}})),
+              ::testing::StartsWith("HOOKBRIDGE_FAULT_INJECTION: "));
+  EXPECT_THAT(HelpText(), Not(HasSubstr("HOOKBRIDGE_FAULT_INJECTION")));
+}
+
+TEST(LoadConfigTest, HelpAndVersionWorkWithAnUnknownVariable) {
+  const Environment typo = {{"HOOKBRIDGE_KAFKA_BROKER", "kafka1:9092"}};
+  EXPECT_TRUE(LoadConfig({"--help"}, typo).show_help);
+  EXPECT_TRUE(LoadConfig({"--version"}, typo).show_version);
+}
+
+TEST(LoadConfigTest, MistypedFlagIsAnUnknownOption) {
+  EXPECT_EQ(MustFail({"--kafka-broker", "kafka1:9092"}, WithRequired()),
+            "unknown option '--kafka-broker' (see --help)");
 }
 
 // --- API keys ---------------------------------------------------------------
@@ -217,7 +326,8 @@ TEST(LoadConfigTest, InvalidKeyFlagIsErrorWithoutTheKey) {
 
 TEST(LoadConfigTest, KeyFileIsRead) {
   TempFile file(std::string("# keys\r\n") + kKey + "\r\n\r\n  " + kOtherKey + "  \n");
-  Config config = MustLoad({}, {{"GETPROFILE_API_KEY_FILE", file.path()}});
+  Config config = MustLoad(
+      {}, {{"GETPROFILE_API_KEY_FILE", file.path()}, {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
   EXPECT_EQ(config.api_keys.size(), 2u);
   EXPECT_TRUE(config.api_keys.Contains(kKey));
   EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
@@ -225,7 +335,7 @@ TEST(LoadConfigTest, KeyFileIsRead) {
 
 TEST(LoadConfigTest, KeyFileFlagIsRead) {
   TempFile file(std::string(kOtherKey) + "\n");
-  Config config = MustLoad({"--api-key-file", file.path()}, {});
+  Config config = MustLoad({"--api-key-file", file.path(), "--kafka-brokers", kBrokers}, {});
   EXPECT_TRUE(config.api_keys.Contains(kOtherKey));
 }
 
@@ -251,7 +361,7 @@ TEST(LoadConfigTest, KeyFileWithInvalidKeyIsErrorWithoutTheKeys) {
 
 TEST(LoadConfigTest, BothKeyVariablesSetIsError) {
   TempFile file(std::string(kOtherKey) + "\n");
-  std::string error = MustFail({}, WithKey({{"GETPROFILE_API_KEY_FILE", file.path()}}));
+  std::string error = MustFail({}, WithRequired({{"GETPROFILE_API_KEY_FILE", file.path()}}));
   EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY"));
   EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY_FILE"));
 }
@@ -268,13 +378,13 @@ class BadValueTest : public ::testing::TestWithParam<BadValue> {};
 
 TEST_P(BadValueTest, EnvironmentErrorNamesTheVariable) {
   const BadValue& bad = GetParam();
-  std::string error = MustFail({}, WithKey({{bad.env, bad.value}}));
+  std::string error = MustFail({}, WithRequired({{bad.env, bad.value}}));
   EXPECT_THAT(error, HasSubstr(bad.env)) << bad.value;
 }
 
 TEST_P(BadValueTest, FlagErrorNamesTheFlag) {
   const BadValue& bad = GetParam();
-  std::string error = MustFail({bad.flag, bad.value}, WithKey());
+  std::string error = MustFail({bad.flag, bad.value}, WithRequired());
   EXPECT_THAT(error, HasSubstr(bad.flag)) << bad.value;
 }
 
@@ -320,83 +430,83 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", ""}));
 
 TEST(LoadConfigTest, ListenAcceptsBracketedIpv6AndPortZero) {
-  Config config = MustLoad({}, WithKey({{"HOOKBRIDGE_LISTEN", "[::]:0"}}));
+  Config config = MustLoad({}, WithRequired({{"HOOKBRIDGE_LISTEN", "[::]:0"}}));
   EXPECT_EQ(config.listen_host, "::");
   EXPECT_EQ(config.listen_port, 0);
 }
 
 TEST(LoadConfigTest, ListenAcceptsHighestPort) {
-  Config config = MustLoad({"--listen", "127.0.0.1:65535"}, WithKey());
+  Config config = MustLoad({"--listen", "127.0.0.1:65535"}, WithRequired());
   EXPECT_EQ(config.listen_port, 65535);
 }
 
 TEST(LoadConfigTest, BadNumberErrorDoesNotEchoTheKey) {
   // The whole error, not just its setting name, is free of key material.
-  std::string error = MustFail({"--api-key", kOtherKey, "--http-threads", "zero"}, WithKey());
+  std::string error = MustFail({"--api-key", kOtherKey, "--http-threads", "zero"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--http-threads"));
 }
 
 // --- librdkafka properties --------------------------------------------------
 
 TEST(LoadConfigTest, RdkafkaEnvironmentBecomesDottedLowercaseProperty) {
-  Config config =
-      MustLoad({}, WithKey({{"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SASL_SSL"},
-                            {"HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS", "PLAIN"}}));
+  Config config = MustLoad({}, WithRequired({{"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SASL_SSL"},
+                                             {"HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS", "PLAIN"}}));
   EXPECT_THAT(config.rdkafka_properties,
               ::testing::UnorderedElementsAre(Pair("security.protocol", "SASL_SSL"),
                                               Pair("sasl.mechanisms", "PLAIN")));
 }
 
 TEST(LoadConfigTest, RdkafkaFlagKeepsValueWithEqualsSigns) {
-  Config config = MustLoad({"--rdkafka", "sasl.password=a=b=", "--rdkafka=client.id=x"}, WithKey());
+  Config config =
+      MustLoad({"--rdkafka", "sasl.password=a=b=", "--rdkafka=client.id=x"}, WithRequired());
   EXPECT_THAT(config.rdkafka_properties,
               ElementsAre(Pair("sasl.password", "a=b="), Pair("client.id", "x")));
 }
 
 TEST(LoadConfigTest, RdkafkaFlagComesAfterEnvironmentSoItWins) {
   Config config = MustLoad({"--rdkafka", "linger.ms=5"},
-                           WithKey({{"HOOKBRIDGE_RDKAFKA_LINGER_MS", "50"}}));
+                           WithRequired({{"HOOKBRIDGE_RDKAFKA_LINGER_MS", "50"}}));
   EXPECT_THAT(config.rdkafka_properties,
               ElementsAre(Pair("linger.ms", "50"), Pair("linger.ms", "5")));
 }
 
 TEST(LoadConfigTest, RdkafkaFlagWithoutEqualsIsError) {
-  std::string error = MustFail({"--rdkafka", "linger.ms"}, WithKey());
+  std::string error = MustFail({"--rdkafka", "linger.ms"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--rdkafka"));
 }
 
 TEST(LoadConfigTest, RdkafkaFlagWithEmptyNameIsError) {
-  std::string error = MustFail({"--rdkafka==5"}, WithKey());
+  std::string error = MustFail({"--rdkafka==5"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--rdkafka"));
 }
 
 TEST(LoadConfigTest, RdkafkaFlagWithoutValueIsError) {
-  std::string error = MustFail({"--rdkafka"}, WithKey());
+  std::string error = MustFail({"--rdkafka"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--rdkafka"));
 }
 
 // --- command line -----------------------------------------------------------
 
 TEST(LoadConfigTest, UnknownFlagIsErrorNamingIt) {
-  std::string error = MustFail({"--bogus=1"}, WithKey());
+  std::string error = MustFail({"--bogus=1"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--bogus"));
   EXPECT_THAT(error, HasSubstr("unknown"));
 }
 
 TEST(LoadConfigTest, UnknownFlagWithSeparateValueIsErrorNamingIt) {
-  std::string error = MustFail({"--bogus", "1"}, WithKey());
+  std::string error = MustFail({"--bogus", "1"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--bogus"));
   EXPECT_THAT(error, HasSubstr("unknown"));
 }
 
 TEST(LoadConfigTest, UnknownFlagAsLastArgumentIsReportedAsUnknown) {
-  std::string error = MustFail({"--bogus"}, WithKey());
+  std::string error = MustFail({"--bogus"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--bogus"));
   EXPECT_THAT(error, HasSubstr("unknown"));
 }
 
 TEST(LoadConfigTest, FlagWithoutValueIsErrorNamingIt) {
-  std::string error = MustFail({"--kafka-topic"}, WithKey());
+  std::string error = MustFail({"--kafka-topic"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("--kafka-topic"));
 }
 
@@ -410,7 +520,7 @@ TEST(LoadConfigTest, HelpFlagAsksForHelpEvenWithoutKeys) {
 }
 
 TEST(LoadConfigTest, HelpFlagAfterOtherFlagsStillAsksForHelp) {
-  ConfigResult result = LoadConfig({"--kafka-topic", "t", "--help"}, WithKey());
+  ConfigResult result = LoadConfig({"--kafka-topic", "t", "--help"}, WithRequired());
   EXPECT_TRUE(result.show_help);
 }
 
@@ -435,7 +545,7 @@ TEST(HelpTextTest, EveryDefaultItNamesIsTheOneInForce) {
   // text, in --help. Giving each documented default explicitly must change
   // nothing.
   const std::string help = HelpText();
-  const std::string unset = DescribeConfig(MustLoad({}, WithKey()));
+  const std::string unset = DescribeConfig(MustLoad({}, WithRequired()));
   std::regex entry(R"(  --[a-z-]+  \((HOOKBRIDGE_[A-Z_]+)\)\n[^\n]*\n      default: ([^\n]*)\n)");
   int checked = 0;
   for (std::sregex_iterator it(help.begin(), help.end(), entry), end; it != end; ++it) {
@@ -443,7 +553,7 @@ TEST(HelpTextTest, EveryDefaultItNamesIsTheOneInForce) {
     const std::string value = (*it)[2];
     if (value.front() == '(') continue;  // "(none)" and the like: nothing to give
     SCOPED_TRACE(variable + "=" + value);
-    EXPECT_EQ(DescribeConfig(MustLoad({}, WithKey({{variable, value}}))), unset);
+    EXPECT_EQ(DescribeConfig(MustLoad({}, WithRequired({{variable, value}}))), unset);
     ++checked;
   }
   EXPECT_GE(checked, 9);  // every setting with a value as its default
@@ -452,7 +562,7 @@ TEST(HelpTextTest, EveryDefaultItNamesIsTheOneInForce) {
 // --- operations: log level, drain, TLS, --version, --check-config ------------
 
 TEST(LoadConfigTest, OperationsDefaults) {
-  Config config = MustLoad({}, WithKey());
+  Config config = MustLoad({}, WithRequired());
   EXPECT_EQ(config.log_level, LogLevel::kInfo);
   EXPECT_EQ(config.drain_grace, std::chrono::milliseconds(5000));
   EXPECT_EQ(config.tls_cert_file, "");
@@ -464,19 +574,22 @@ TEST(LoadConfigTest, LogLevelFromEnvironmentAndFlagIgnoringCase) {
       {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn},
       {"error", LogLevel::kError}, {"WARN", LogLevel::kWarn}, {"Debug", LogLevel::kDebug}};
   for (const auto& [text, level] : levels) {
-    EXPECT_EQ(MustLoad({}, WithKey({{"HOOKBRIDGE_LOG_LEVEL", text}})).log_level, level) << text;
-    EXPECT_EQ(MustLoad({"--log-level", text}, WithKey()).log_level, level) << text;
+    EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_LOG_LEVEL", text}})).log_level, level)
+        << text;
+    EXPECT_EQ(MustLoad({"--log-level", text}, WithRequired()).log_level, level) << text;
   }
-  EXPECT_EQ(MustLoad({"--log-level=error"}, WithKey({{"HOOKBRIDGE_LOG_LEVEL", "debug"}})).log_level,
-            LogLevel::kError);
+  EXPECT_EQ(
+      MustLoad({"--log-level=error"}, WithRequired({{"HOOKBRIDGE_LOG_LEVEL", "debug"}})).log_level,
+      LogLevel::kError);
 }
 
 TEST(LoadConfigTest, DrainGraceFromEnvironmentAndFlag) {
-  EXPECT_EQ(MustLoad({}, WithKey({{"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}})).drain_grace,
+  EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}})).drain_grace,
             std::chrono::milliseconds(0));
-  EXPECT_EQ(MustLoad({}, WithKey({{"HOOKBRIDGE_DRAIN_GRACE_MS", "600000"}})).drain_grace,
+  EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_DRAIN_GRACE_MS", "600000"}})).drain_grace,
             std::chrono::milliseconds(600000));
-  EXPECT_EQ(MustLoad({"--drain-grace-ms=2000"}, WithKey({{"HOOKBRIDGE_DRAIN_GRACE_MS", "9"}})).drain_grace,
+  EXPECT_EQ(MustLoad({"--drain-grace-ms=2000"}, WithRequired({{"HOOKBRIDGE_DRAIN_GRACE_MS", "9"}}))
+                .drain_grace,
             std::chrono::milliseconds(2000));
 }
 
@@ -491,20 +604,21 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms", ""}));
 
 TEST(LoadConfigTest, TlsNeedsBothCertificateAndKey) {
-  Config config = MustLoad({}, WithKey({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"},
-                                        {"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
+  Config config = MustLoad({}, WithRequired({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"},
+                                             {"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
   EXPECT_EQ(config.tls_cert_file, "/etc/hb/cert.pem");
   EXPECT_EQ(config.tls_key_file, "/etc/hb/key.pem");
-  config = MustLoad({"--tls-cert-file", "c.pem", "--tls-key-file=k.pem"}, WithKey());
+  config = MustLoad({"--tls-cert-file", "c.pem", "--tls-key-file=k.pem"}, WithRequired());
   EXPECT_EQ(config.tls_cert_file, "c.pem");
   EXPECT_EQ(config.tls_key_file, "k.pem");
 
   // Only one of the two: the error names the missing setting.
-  std::string error = MustFail({}, WithKey({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"}}));
+  std::string error =
+      MustFail({}, WithRequired({{"HOOKBRIDGE_TLS_CERT_FILE", "/etc/hb/cert.pem"}}));
   EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_TLS_KEY_FILE"));
-  error = MustFail({}, WithKey({{"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
+  error = MustFail({}, WithRequired({{"HOOKBRIDGE_TLS_KEY_FILE", "/etc/hb/key.pem"}}));
   EXPECT_THAT(error, ::testing::StartsWith("HOOKBRIDGE_TLS_CERT_FILE"));
-  error = MustFail({"--tls-key-file", "k.pem"}, WithKey());
+  error = MustFail({"--tls-key-file", "k.pem"}, WithRequired());
   EXPECT_THAT(error, HasSubstr("HOOKBRIDGE_TLS_CERT_FILE"));
 }
 
@@ -521,7 +635,7 @@ TEST(LoadConfigTest, VersionFlagAsksForTheVersionEvenWithoutKeys) {
 
 TEST(LoadConfigTest, HelpAndVersionWorkEvenWithABadEnvironment) {
   // An operator with a broken setting must still be able to read --help.
-  const Environment broken = WithKey({{"HOOKBRIDGE_ACK_TIMEOUT_MS", "soon"}});
+  const Environment broken = WithRequired({{"HOOKBRIDGE_ACK_TIMEOUT_MS", "soon"}});
   ConfigResult help = LoadConfig({"--help"}, broken);
   EXPECT_TRUE(help.show_help) << help.error;
   ConfigResult version = LoadConfig({"--version"}, broken);
@@ -530,21 +644,22 @@ TEST(LoadConfigTest, HelpAndVersionWorkEvenWithABadEnvironment) {
   EXPECT_THAT(MustFail({}, broken), HasSubstr("HOOKBRIDGE_ACK_TIMEOUT_MS"));
   EXPECT_THAT(MustFail({"--kafka-topic", "t"}, broken), HasSubstr("HOOKBRIDGE_ACK_TIMEOUT_MS"));
   // A flag value that merely looks like --version is a value.
-  EXPECT_EQ(MustLoad({"--kafka-topic", "--version"}, WithKey()).kafka_topic, "--version");
+  EXPECT_EQ(MustLoad({"--kafka-topic", "--version"}, WithRequired()).kafka_topic, "--version");
 }
 
 TEST(LoadConfigTest, CheckConfigFlagLoadsTheConfigAndAsksForTheCheck) {
-  ConfigResult result = LoadConfig({"--check-config", "--kafka-topic", "t"}, WithKey());
+  ConfigResult result = LoadConfig({"--check-config", "--kafka-topic", "t"}, WithRequired());
   EXPECT_TRUE(result.check_config);
   EXPECT_FALSE(result.show_help);
   EXPECT_FALSE(result.show_version);
   ASSERT_TRUE(result.config.has_value()) << result.error;
   EXPECT_EQ(result.config->kafka_topic, "t");
-  EXPECT_FALSE(LoadConfig({}, WithKey()).check_config);
+  EXPECT_FALSE(LoadConfig({}, WithRequired()).check_config);
 }
 
 TEST(LoadConfigTest, CheckConfigStillRejectsABadSetting) {
-  ConfigResult result = LoadConfig({"--check-config"}, WithKey({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}));
+  ConfigResult result =
+      LoadConfig({"--check-config"}, WithRequired({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}));
   EXPECT_FALSE(result.config.has_value());
   EXPECT_THAT(result.error, HasSubstr("HOOKBRIDGE_MAX_IN_FLIGHT"));
 }
@@ -552,11 +667,11 @@ TEST(LoadConfigTest, CheckConfigStillRejectsABadSetting) {
 // HOOKBRIDGE_HTTP_THREADS sized a thread pool that waited for Kafka; it is
 // gone. A deployment that still sets it starts, and is told once.
 TEST(LoadConfigTest, DroppedHttpThreadsSettingOnlyWarns) {
-  ConfigResult result = LoadConfig({}, WithKey({{"HOOKBRIDGE_HTTP_THREADS", "64"}}));
+  ConfigResult result = LoadConfig({}, WithRequired({{"HOOKBRIDGE_HTTP_THREADS", "64"}}));
   ASSERT_TRUE(result.config.has_value()) << result.error;
   ASSERT_EQ(result.warnings.size(), 1u);
   EXPECT_THAT(result.warnings[0], HasSubstr("HOOKBRIDGE_HTTP_THREADS no longer has an effect"));
-  EXPECT_THAT(LoadConfig({}, WithKey()).warnings, IsEmpty());
+  EXPECT_THAT(LoadConfig({}, WithRequired()).warnings, IsEmpty());
 }
 
 TEST(HelpTextTest, MentionsTheOperationsSettingsAndFlags) {
@@ -595,16 +710,20 @@ TEST(DescribeConfigTest, ListsEverySettingWithTheKeysRedacted) {
 
 TEST(DescribeConfigTest, KeyFileIsNamedWithItsKeyCountButNoKey) {
   TempFile file(std::string(kKey) + "\n" + kOtherKey + "\n");
-  Config config = MustLoad({}, {{"GETPROFILE_API_KEY_FILE", file.path()}});
+  Config config = MustLoad(
+      {}, {{"GETPROFILE_API_KEY_FILE", file.path()}, {"HOOKBRIDGE_KAFKA_BROKERS", kBrokers}});
   std::string text = DescribeConfig(config);
   EXPECT_THAT(text, HasSubstr("GETPROFILE_API_KEY_FILE=" + file.path() + " (2 keys, redacted)\n"));
   EXPECT_THAT(text, Not(HasSubstr(kKey)));
   EXPECT_THAT(text, Not(HasSubstr(kOtherKey)));
 }
 
-TEST(DescribeConfigTest, EmbeddedBrokerIsNamedWhenNoBrokerIsSet) {
-  EXPECT_THAT(DescribeConfig(MustLoad({}, WithKey())),
-              HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=(embedded development broker)\n"));
+TEST(DescribeConfigTest, EmbeddedBrokerIsNamedWhenAskedFor) {
+  Config config = MustLoad({"--kafka-brokers", "embedded"}, WithRequired());
+  EXPECT_THAT(DescribeConfig(config), HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=embedded\n"));
+  config.kafka_brokers = "127.0.0.1:38247";  // once it runs (src/main.cc)
+  EXPECT_THAT(DescribeConfig(config),
+              HasSubstr("HOOKBRIDGE_KAFKA_BROKERS=embedded (127.0.0.1:38247)\n"));
 }
 
 TEST(DescribeConfigTest, SecretLibrdkafkaPropertiesAreRedactedOthersShown) {
@@ -621,7 +740,8 @@ TEST(DescribeConfigTest, SecretLibrdkafkaPropertiesAreRedactedOthersShown) {
   for (const auto& [name, value] : secrets) args.push_back("--rdkafka=" + name + "=" + value);
   args.push_back("--rdkafka=security.protocol=SASL_SSL");
   args.push_back("--rdkafka=sasl.username=svc-hookbridge");
-  Config config = MustLoad(args, WithKey({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD", "Pw-env-0007"}}));
+  Config config =
+      MustLoad(args, WithRequired({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD", "Pw-env-0007"}}));
   std::string text = DescribeConfig(config);
   for (const auto& [name, value] : secrets) {
     EXPECT_THAT(text, HasSubstr("rdkafka " + name + "=(redacted)\n"));

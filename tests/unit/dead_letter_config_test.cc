@@ -13,8 +13,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The settings start-up needs (a key and a broker list), with `env`.
 Environment WithKey(Environment env = {}) {
   env.emplace("GETPROFILE_API_KEY", "Kq7vSecretApiKey9xZ");
+  env.emplace("HOOKBRIDGE_KAFKA_BROKERS", "kafka1:9092");
   return env;
 }
 

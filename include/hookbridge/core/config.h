@@ -31,7 +31,12 @@ struct Config {
   // Set: the webhook sources come from this file (docs/sources.md), and
   // api_keys may be empty (then no source may rely on them).
   std::string sources_file;
-  std::string kafka_brokers;       // empty: run the embedded development broker
+  // Required: HOST:PORT[,HOST:PORT...], or "embedded" (kEmbeddedBroker), which
+  // sets embedded_broker and leaves this empty until the broker has started.
+  std::string kafka_brokers;
+  // Asked for explicitly: run librdkafka's in-memory mock cluster (development
+  // only, every event is lost on exit). Never the default.
+  bool embedded_broker = false;
   std::string kafka_topic = "getprofile.events";
   // Empty: no dead letters, refused webhooks get their 4xx (docs/record-contract.md).
   std::string dead_letter_topic;
@@ -49,7 +54,13 @@ struct Config {
   std::string tls_key_file;
   // Raw librdkafka properties, applied after hookbridge's own defaults.
   std::vector<std::pair<std::string, std::string>> rdkafka_properties;
+  // HOOKBRIDGE_FAULT_INJECTION=1, tests only: SIGUSR2 raises a fatal producer
+  // error, to prove the process survives one. Not in --help.
+  bool fault_injection = false;
 };
+
+// The HOOKBRIDGE_KAFKA_BROKERS value that asks for the embedded development broker.
+inline constexpr const char* kEmbeddedBroker = "embedded";
 
 using Environment = std::map<std::string, std::string>;
 

@@ -19,6 +19,8 @@ difference in what a pod does or how it is reached, scaled and stopped:
   * every setting in the ConfigMap, name and value;
   * the Strimzi KafkaTopic's name, cluster label and spec.
 Labels and selectors are not compared: the chart selects by release as well.
+The chart names the pods' ServiceAccount, "default" unless told otherwise; the
+base leaves it out, which Kubernetes reads as "default": the same.
 """
 import sys
 
@@ -50,7 +52,8 @@ def without(d, *keys):
 
 def deployment_facts(d):
     spec = d["spec"]
-    pod = spec["template"]["spec"]
+    # No serviceAccountName is the namespace's "default", which the chart names.
+    pod = {"serviceAccountName": "default", **spec["template"]["spec"]}
     annotations = spec["template"]["metadata"].get("annotations", {})
     return {
         "name": d["metadata"]["name"],
