@@ -26,7 +26,8 @@
 # broker and process faults, real brokers), cluster (the loss checker on a
 # three-node cluster: leader and controller kills, two of three down, rolling
 # restart, a paused node, network partitions, soak), scaleout (three
-# instances behind nginx), consumer (the example consumer), deploy (manifests and image).
+# instances behind nginx), consumer (the example consumer), cloudevents (the
+# official CloudEvents SDKs read every record), deploy (manifests and image).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -46,7 +46,7 @@ class Event:
     id: Optional[str]  # ce_id: the GetProfile event id
     type: Optional[str]  # ce_type: e.g. profile.updated
     source: Optional[str]  # ce_source
-    time: Optional[str]  # ce_time: created_at, as sent
+    time: Optional[str]  # ce_time: created_at when an RFC 3339 time, else None
     subject: Optional[str]  # ce_subject: the profile id
     tenant_id: Optional[str]  # ce_tenantid
     webhook_id: Optional[str]  # ce_webhookid

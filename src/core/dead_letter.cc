@@ -1,5 +1,6 @@
 #include "hookbridge/core/dead_letter.h"
 
+#include "hookbridge/core/cloudevent_attributes.h"
 #include "hookbridge/core/log.h"
 #include "hookbridge/core/webhook_event.h"
 
@@ -46,13 +47,20 @@ KafkaRecord BuildDeadLetterRecord(DeadLetterSource source) {
 
   KafkaRecord record;
   record.key = event.id.empty() ? source.request_id : event.id;
+  // A dead letter is a CloudEvent too, so that a consumer reading the topic
+  // with a CloudEvents SDK never meets a record it cannot read: without a
+  // valid id, the request id stands in (the key's fallback too); without a
+  // valid type, kDeadLetterEventType.
+  if (!IsCloudEventString(event.id)) event.id = source.request_id;
+  if (!IsCloudEventString(event.event)) event.event = kDeadLetterEventType;
   record.value = std::move(source.body);
   RecordHeaders& headers = record.headers;
   headers.emplace_back(kDeadLetterReasonHeader, RejectionReason(source.refusal));
   headers.emplace_back(kDeadLetterMessageHeader, std::move(source.message));
   headers.emplace_back(kRequestIdHeader, std::move(source.request_id));
   headers.emplace_back(kReceivedAtHeader, UtcTimestamp(source.received));
-  if (source.content_encoding) {
+  // Every header value a Python SDK consumer reads is decoded as UTF-8.
+  if (source.content_encoding && IsValidUtf8(*source.content_encoding)) {
     headers.emplace_back(kContentEncodingHeader, std::move(*source.content_encoding));
   }
   for (auto& header : source.trace_headers) headers.push_back(std::move(header));

@@ -1,5 +1,7 @@
 #include "hookbridge/core/kafka_record.h"
 
+#include "hookbridge/core/cloudevent_attributes.h"
+
 namespace hookbridge {
 namespace {
 
@@ -31,11 +33,15 @@ std::string RecordKey(const WebhookEvent& event) {
 
 void AppendCloudEventHeaders(WebhookEvent event, std::optional<std::string> content_type,
                              RecordHeaders& headers) {
+  // Each attribute is written only when a CloudEvents SDK reads it as valid
+  // (cloudevent_attributes.h); the body keeps every value as sent.
+  const bool has_id = IsCloudEventString(event.id);
+  const bool has_type = IsCloudEventString(event.event);
   // ce_specversion says "this record is a CloudEvent": only true with an id and a type.
-  // An accepted event always has both; a dead letter may lack either.
-  if (!event.id.empty() && !event.event.empty()) headers.emplace_back("ce_specversion", "1.0");
-  if (!event.id.empty()) headers.emplace_back("ce_id", std::move(event.id));
-  if (!event.event.empty()) headers.emplace_back("ce_type", std::move(event.event));
+  // An accepted event always has both; BuildDeadLetterRecord supplies them.
+  if (has_id && has_type) headers.emplace_back("ce_specversion", "1.0");
+  if (has_id) headers.emplace_back("ce_id", std::move(event.id));
+  if (has_type) headers.emplace_back("ce_type", std::move(event.event));
   constexpr std::string_view kTenantsPath = "/tenants/";
   std::string source = kCloudEventSource;
   if (event.tenant_id) {
@@ -45,11 +51,23 @@ void AppendCloudEventHeaders(WebhookEvent event, std::optional<std::string> cont
     AppendPercentEncoded(source, *event.tenant_id);
   }
   headers.emplace_back("ce_source", std::move(source));
-  if (event.created_at) headers.emplace_back("ce_time", std::move(*event.created_at));
-  if (event.profile_id) headers.emplace_back("ce_subject", std::move(*event.profile_id));
-  if (content_type) headers.emplace_back("content-type", std::move(*content_type));
-  if (event.tenant_id) headers.emplace_back("ce_tenantid", std::move(*event.tenant_id));
-  if (event.webhook_id) headers.emplace_back("ce_webhookid", std::move(*event.webhook_id));
+  if (event.created_at) {
+    if (std::optional<std::string> time = CloudEventTime(*event.created_at)) {
+      headers.emplace_back("ce_time", std::move(*time));
+    }
+  }
+  if (event.profile_id && IsCloudEventString(*event.profile_id)) {
+    headers.emplace_back("ce_subject", std::move(*event.profile_id));
+  }
+  if (content_type && IsCloudEventContentType(*content_type)) {
+    headers.emplace_back("content-type", std::move(*content_type));
+  }
+  if (event.tenant_id && IsCloudEventString(*event.tenant_id)) {
+    headers.emplace_back("ce_tenantid", std::move(*event.tenant_id));
+  }
+  if (event.webhook_id && IsCloudEventString(*event.webhook_id)) {
+    headers.emplace_back("ce_webhookid", std::move(*event.webhook_id));
+  }
 }
 
 KafkaRecord BuildKafkaRecord(WebhookEvent event, std::string body) {

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "hookbridge/core/cloudevent_attributes.h"
+
 namespace hookbridge {
 namespace {
 
@@ -234,6 +236,14 @@ ParseResult ParseEvent(rapidjson::MemoryStream& stream, bool may_hold_escapes) {
   if (!extractor.schema_error().empty()) return refuse(extractor.schema_error());
   if (result.event.id.empty()) return refuse("id is required and must be a non-empty string");
   if (result.event.event.empty()) return refuse("event is required and must be a non-empty string");
+  // They become ce_id and ce_type, which CloudEvents 1.0 allows no control
+  // character or noncharacter in; a record must be a valid CloudEvent.
+  if (!IsCloudEventString(result.event.id)) {
+    return refuse("id must not contain control characters or Unicode noncharacters");
+  }
+  if (!IsCloudEventString(result.event.event)) {
+    return refuse("event must not contain control characters or Unicode noncharacters");
+  }
   if (!extractor.saw_data()) return refuse("data is required and must be an object");
   if (result.event.event == "profile.updated" && !result.event.profile_id) {
     return refuse(

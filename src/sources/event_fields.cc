@@ -4,10 +4,10 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
-#include <charconv>
 #include <cstring>
-#include <ctime>
 #include <optional>
+
+#include "hookbridge/core/cloudevent_attributes.h"
 
 namespace hookbridge {
 namespace {
@@ -126,22 +126,6 @@ bool HasType(Kind kind, JsonType type) {
   return false;
 }
 
-// Seconds since the epoch as RFC 3339 UTC; nullopt if not a plausible time.
-std::optional<std::string> EpochSecondsText(std::string_view digits) {
-  long long seconds = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
-  if (ec != std::errc() || end != digits.data() + digits.size() || seconds < 0 ||
-      seconds > 253402300799LL) {  // 9999-12-31T23:59:59Z
-    return std::nullopt;
-  }
-  const time_t time = static_cast<time_t>(seconds);
-  tm utc{};
-  if (gmtime_r(&time, &utc) == nullptr) return std::nullopt;
-  char text[32];
-  const size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(text, length);
-}
-
 // A header value fit for a record header: printable ASCII, bounded.
 bool IsTakeableHeaderValue(std::string_view value) {
   if (value.empty() || value.size() > kMaxAttributeHeaderBytes) return false;
@@ -191,13 +175,25 @@ Attribute Resolve(const AttributeSource& from, const std::vector<const JsonPoint
         if (value.kind == Kind::kString && !value.text.empty()) {
           attribute.value = std::move(value.text);
         } else if (value.kind == Kind::kInteger) {
-          attribute.value = is_time ? EpochSecondsText(value.text) : std::move(value.text);
+          // A JSON integer time is epoch seconds: the one reading of it.
+          if (is_time) return Attribute{EpochSecondsTime(value.text), {}};
+          attribute.value = std::move(value.text);
         }
         break;
       }
       break;
   }
+  // A text time is kept only as an RFC 3339 time; anything else is left out
+  // (the body keeps it).
+  if (is_time && attribute.value) attribute.value = CloudEventTime(*attribute.value);
   return attribute;
+}
+
+// Why a resolved value cannot be the attribute `name`; empty when it can.
+std::string InvalidBecause(std::string_view name, std::string_view value) {
+  if (name == "source") return IsCloudEventUriReference(value) ? "" : " is not a URI-reference (RFC 3986)";
+  if (name == "time") return "";  // made valid or left out by Resolve
+  return IsCloudEventString(value) ? "" : " must not contain control characters or Unicode noncharacters";
 }
 
 DeriveResult Refuse(ParseError error, std::string message) {
@@ -273,6 +269,11 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
     Attribute attribute = Resolve(wanted.from, targets, found, headers, &wanted.out == &result.event.time);
     if (!attribute.error.empty()) return Refuse(ParseError::kInvalidSchema, attribute.error);
     if (attribute.value) {
+      const std::string invalid = InvalidBecause(wanted.name, *attribute.value);
+      if (!invalid.empty()) {
+        return Refuse(ParseError::kInvalidSchema,
+                      std::string("the CloudEvents ") + wanted.name + " (" + Where(wanted.from) + ")" + invalid);
+      }
       wanted.out = std::move(*attribute.value);
     } else if (wanted.required) {
       return Refuse(ParseError::kInvalidSchema, std::string("the CloudEvents ") + wanted.name +

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "hookbridge/core/cloudevent_attributes.h"
 #include "hookbridge/core/text.h"
 
 namespace hookbridge {
@@ -242,6 +243,17 @@ void ReadEvent(const YAML::Node& node, Source& source) {
     if (cloudevents["type"]) source.ce_type = Attribute(cloudevents["type"], "cloudevents.type");
     if (cloudevents["time"]) source.ce_time = Attribute(cloudevents["time"], "cloudevents.time");
     if (cloudevents["source"]) source.ce_source = Attribute(cloudevents["source"], "cloudevents.source");
+    // A fixed value goes into every record: it must be a valid value of its attribute.
+    const auto fixed = [](const AttributeSource& from) { return from.kind == AttributeSource::Kind::kValue; };
+    constexpr const char* kNotAString = "must not contain control characters or Unicode noncharacters";
+    if (fixed(source.ce_id) && !IsCloudEventString(source.ce_id.value)) Fail("cloudevents.id.value", kNotAString);
+    if (fixed(source.ce_type) && !IsCloudEventString(source.ce_type.value)) Fail("cloudevents.type.value", kNotAString);
+    if (fixed(source.ce_source) && !IsCloudEventUriReference(source.ce_source.value)) {
+      Fail("cloudevents.source.value", "must be a URI-reference (RFC 3986), e.g. https://example.com");
+    }
+    if (fixed(source.ce_time) && !CloudEventTime(source.ce_time.value)) {
+      Fail("cloudevents.time.value", "must be an RFC 3339 time, e.g. 2023-10-01T12:00:00Z");
+    }
   }
   if (source.ce_id.kind == AttributeSource::Kind::kNone) Fail("cloudevents.id", "required for this auth");
   if (source.ce_type.kind == AttributeSource::Kind::kNone) Fail("cloudevents.type", "required for this auth");

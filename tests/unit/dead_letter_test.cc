@@ -128,7 +128,12 @@ TEST(BuildDeadLetterRecordTest, InvalidJsonIsKeyedByTheRequestIdAndDerivesNothin
   KafkaRecord record = BuildDeadLetterRecord(Source(ErrorCode::kInvalidJson, body));
   EXPECT_EQ(record.value, body);
   EXPECT_EQ(record.key, "req-42");
-  EXPECT_EQ(record.headers, Expected("json", {{"ce_source", "https://getprofile-ai.com"},
+  // Still a CloudEvent, so that an SDK consumer of the dead-letter topic reads it:
+  // the request id and kDeadLetterEventType stand in for what the body cannot give.
+  EXPECT_EQ(record.headers, Expected("json", {{"ce_specversion", "1.0"},
+                                             {"ce_id", "req-42"},
+                                             {"ce_type", "hookbridge.dead_letter"},
+                                             {"ce_source", "https://getprofile-ai.com"},
                                              {"content-type", "application/json"}}));
 }
 
@@ -163,16 +168,43 @@ TEST(BuildDeadLetterRecordTest, NoContentTypeSentNoContentTypeHeaderAndEncodingK
   source.content_encoding = "gzip";
   KafkaRecord record = BuildDeadLetterRecord(std::move(source));
   EXPECT_EQ(record.headers, Expected("content_type", {{"hookbridge_content_encoding", "gzip"},
+                                                     {"ce_specversion", "1.0"},
+                                                     {"ce_id", "req-42"},
+                                                     {"ce_type", "hookbridge.dead_letter"},
                                                      {"ce_source", "https://getprofile-ai.com"}}));
 }
 
-TEST(BuildDeadLetterRecordTest, AnEventWithoutAnIdIsKeyedByTheRequestIdAndIsNoCloudEvent) {
+TEST(BuildDeadLetterRecordTest, AnEventWithoutAnIdIsKeyedAndIdentifiedByTheRequestId) {
   KafkaRecord record = BuildDeadLetterRecord(
       Source(ErrorCode::kInvalidEvent, R"({"id":7,"event":"profile.updated","data":{}})"));
   EXPECT_EQ(record.key, "req-42");
-  // A type without an id: ce_type is kept, ce_specversion is not claimed.
   EXPECT_THAT(record.headers, ::testing::Contains(Pair("ce_type", "profile.updated")));
-  EXPECT_THAT(record.headers, ::testing::Not(::testing::Contains(Pair("ce_specversion", "1.0"))));
+  EXPECT_THAT(record.headers, ::testing::Contains(Pair("ce_id", "req-42")));
+  EXPECT_THAT(record.headers, ::testing::Contains(Pair("ce_specversion", "1.0")));
+}
+
+TEST(BuildDeadLetterRecordTest, HostileFieldsAreLeftOutOrReplacedNeverWrittenInvalid) {
+  // Every value here would make a CloudEvents SDK refuse the record.
+  const std::string body = "{\"id\":\"evt\\u0001\",\"event\":\"\\u007f\",\"created_at\":\"yesterday\","
+                           "\"tenant_id\":\"t\\n\",\"webhook_id\":\"\\u0000\",\"data\":{\"profile_id\":\"p\\u0085\"}}";
+  DeadLetterSource source = Source(ErrorCode::kInvalidEvent, body);
+  source.content_type = "application/cloudevents+json";
+  source.content_encoding = "g\xFFzip";
+  KafkaRecord record = BuildDeadLetterRecord(std::move(source));
+  EXPECT_EQ(record.key, "evt\x01");  // the key is bytes: kept as today
+  EXPECT_EQ(record.headers, Expected("schema", {{"ce_specversion", "1.0"},
+                                               {"ce_id", "req-42"},
+                                               {"ce_type", "hookbridge.dead_letter"},
+                                               {"ce_source", "https://getprofile-ai.com/tenants/t%0A"}}));
+}
+
+TEST(BuildDeadLetterRecordTest, AContentTypeThatIsNoMediaTypeIsLeftOut) {
+  for (const char* sent : {"application/json, text/plain", "text/pl\xC3\xA9in", "json"}) {
+    DeadLetterSource source = Source(ErrorCode::kUnsupportedMediaType, kValidEvent);
+    source.content_type = sent;
+    KafkaRecord record = BuildDeadLetterRecord(std::move(source));
+    for (const auto& header : record.headers) EXPECT_NE(header.first, "content-type") << sent;
+  }
 }
 
 // --- what an invalid event still gives ---------------------------------------

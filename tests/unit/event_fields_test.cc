@@ -209,5 +209,43 @@ TEST_F(EventFieldsTest, TheRecordCarriesKeyBodyAndCloudEventsHeaders) {
                           Pair("content-type", "application/json")));
 }
 
+TEST_F(EventFieldsTest, ATimeThatIsNoRfc3339TimeIsLeftOutNeverRefused) {
+  for (const char* created : {R"("yesterday")", R"("2023-10-01 12:00:00")", R"("1696161600")",
+                              R"("2023-13-01T00:00:00Z")", R"("")", "1696161600.5", "-5", "1696161600000",
+                              R"("2023-10-01T12:00:00Z\u0001")", "true", "null", "{}"}) {
+    DeriveResult result = Derive(std::string(R"({"id":"e1","created":)") + created + "}");
+    ASSERT_EQ(result.error, ParseError::kNone) << created << ": " << result.message;
+    EXPECT_EQ(result.event.time, "") << created;
+  }
+  DeriveResult result = Derive(R"({"id":"e1","created":"2023-10-01t12:00:00z"})");
+  EXPECT_EQ(result.event.time, "2023-10-01T12:00:00Z");
+  source_.ce_time = FromHeader("X-Time");
+  headers_.emplace("X-Time", "1696161600");  // a header is text: no unit to guess
+  EXPECT_EQ(Derive(R"({"id":"e1"})").event.time, "");
+}
+
+TEST_F(EventFieldsTest, AnIdOrTypeWithControlCharactersIsRefused) {
+  DeriveResult result = Derive(R"({"id":"e\u0001"})");
+  EXPECT_EQ(result.error, ParseError::kInvalidSchema);
+  EXPECT_EQ(result.message,
+            R"(the CloudEvents id (member "/id") must not contain control characters or Unicode noncharacters)");
+  source_.ce_type = FromPointer("/type");
+  result = Derive(R"({"id":"e1","type":"a\u007fb"})");
+  EXPECT_EQ(result.message,
+            R"(the CloudEvents type (member "/type") must not contain control characters or Unicode noncharacters)");
+}
+
+TEST_F(EventFieldsTest, ASourceThatIsNoUriReferenceIsRefused) {
+  source_.ce_source = FromPointer("/origin");
+  for (const char* origin : {R"("a b")", R"("https://")", R"("caf\u00e9")", R"("%zz")", R"("1a:b")"}) {
+    DeriveResult result = Derive(std::string(R"({"id":"e1","origin":)") + origin + "}");
+    EXPECT_EQ(result.error, ParseError::kInvalidSchema) << origin;
+    EXPECT_EQ(result.message, R"(the CloudEvents source (member "/origin") is not a URI-reference (RFC 3986))");
+  }
+  DeriveResult result = Derive(R"({"id":"e1","origin":"https://shop.example/eu"})");
+  ASSERT_EQ(result.error, ParseError::kNone) << result.message;
+  EXPECT_EQ(result.event.source, "https://shop.example/eu");
+}
+
 }  // namespace
 }  // namespace hookbridge

@@ -178,5 +178,37 @@ TEST(BuildKafkaRecordTest, KeyFallsBackToTenantAndHasNoSubject) {
   for (const auto& header : record.headers) EXPECT_NE(header.first, "ce_subject");
 }
 
+// created_at becomes ce_time only as an RFC 3339 time (the full table is in
+// cloudevent_attributes_test.cc); the body keeps it as sent either way.
+TEST(BuildKafkaRecordTest, CreatedAtThatIsNoRfc3339TimeGivesNoCeTime) {
+  for (const char* created_at : {"yesterday", "2023-10-01 12:00:00", "1696161600", "2023-13-01T00:00:00Z",
+                                 "2023-02-30T00:00:00Z", "2023-10-01T12:00:00\x01Z"}) {
+    WebhookEvent event = MinimalEvent();
+    event.created_at = created_at;
+    KafkaRecord record = BuildKafkaRecord(event, "{}");
+    for (const auto& header : record.headers) EXPECT_NE(header.first, "ce_time") << created_at;
+    EXPECT_EQ(HeaderValue(record, "ce_specversion"), "1.0");
+  }
+}
+
+TEST(BuildKafkaRecordTest, CreatedAtInLowerCaseOrWithASpaceIsNormalised) {
+  WebhookEvent event = MinimalEvent();
+  event.created_at = "2023-10-01 12:00:00z";
+  EXPECT_EQ(HeaderValue(BuildKafkaRecord(event, "{}"), "ce_time"), "2023-10-01T12:00:00Z");
+}
+
+TEST(BuildKafkaRecordTest, OptionalStringsWithControlCharactersAreLeftOut) {
+  WebhookEvent event = MinimalEvent();
+  event.profile_id = "p\x01";
+  event.tenant_id = "t\n";
+  event.webhook_id = std::string("w\0", 2);
+  KafkaRecord record = BuildKafkaRecord(event, "{}");
+  EXPECT_THAT(record.headers, ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_min"),
+                                          Pair("ce_type", "tenant.created"),
+                                          Pair("ce_source", "https://getprofile-ai.com/tenants/t%0A"),
+                                          Pair("content-type", "application/json")));
+  EXPECT_EQ(record.key, "p\x01");  // the key is bytes, kept
+}
+
 }  // namespace
 }  // namespace hookbridge

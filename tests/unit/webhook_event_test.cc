@@ -443,5 +443,18 @@ TEST(ParseWebhookEventTest, HugeNegativeExponentAsProfileIdIsSchemaError) {
   EXPECT_EQ(result.error, ParseError::kInvalidSchema) << result.message;
 }
 
+// id and event become ce_id and ce_type: a control character or noncharacter
+// would make the record no valid CloudEvent, so the event is refused.
+TEST(ParseWebhookEventTest, ControlCharactersInIdOrEventAreRefused) {
+  for (const std::string& body : {Event(R"("profile.updated\u0000")", "{}"), Event(R"("a\nb")", "{}"),
+                                  Event(R"("\u009f")", "{}"), Event("\"\xEF\xBF\xBF\"", "{}"),
+                                  std::string(R"({"id":"e\u0001","event":"x","data":{}})")}) {
+    ParseResult result = ParseWebhookEvent(body);
+    EXPECT_EQ(result.error, ParseError::kInvalidSchema) << body;
+    EXPECT_THAT(result.message, ::testing::HasSubstr("must not contain control characters")) << body;
+  }
+  EXPECT_EQ(ParseWebhookEvent(Event("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"", "{}")).error, ParseError::kNone);
+}
+
 }  // namespace
 }  // namespace hookbridge

@@ -23,6 +23,8 @@ inline constexpr const char* kDeadLetterReasonHeader = "hookbridge_dead_letter_r
 inline constexpr const char* kDeadLetterMessageHeader = "hookbridge_dead_letter_message";
 inline constexpr const char* kReceivedAtHeader = "hookbridge_received_at";
 inline constexpr const char* kContentEncodingHeader = "hookbridge_content_encoding";
+// ce_type of a dead letter whose body gives no valid event type.
+inline constexpr const char* kDeadLetterEventType = "hookbridge.dead_letter";
 
 // True for the refusals of what the sender sent as its event: JSON that does
 // not parse (json), an event failing the checks (schema), a content type,
@@ -46,8 +48,11 @@ struct DeadLetterSource {
 // Value: the body as received. Key: the event's id when the body is JSON with
 // a string id, else the request id. Headers, in this order: reason (one of
 // RejectionReason()'s values), message, request id, time received, content
-// coding when sent, the trace headers, then the CloudEvents headers the body
-// gives (AppendCloudEventHeaders), with the content type as sent.
+// coding when sent (and valid UTF-8), the trace headers, then the CloudEvents
+// headers the body gives (AppendCloudEventHeaders), with the content type as
+// sent when it is a valid media type. Always a valid CloudEvent: ce_id is the
+// body's id, else the request id; ce_type the body's event, else
+// kDeadLetterEventType.
 KafkaRecord BuildDeadLetterRecord(DeadLetterSource source);
 
 }  // namespace hookbridge

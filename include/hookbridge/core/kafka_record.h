@@ -26,9 +26,11 @@ using RecordHeaders = std::vector<std::pair<std::string, std::string>>;
 
 std::string RecordKey(const WebhookEvent& event);
 // Appends the CloudEvents headers that `event` gives, in the contract's order
-// (docs/record-contract.md): each field that is empty or absent is left out,
-// and ce_specversion is written only with both an id and a type. The
-// `content-type` header, when given, takes its place among them.
+// (docs/record-contract.md): each field that is absent, or not a valid value
+// of its attribute (cloudevent_attributes.h), is left out; created_at becomes
+// ce_time only as an RFC 3339 time; ce_specversion is written only with both
+// a valid id and a valid type. The `content-type` header, when given and a
+// valid media type, takes its place among them.
 void AppendCloudEventHeaders(WebhookEvent event, std::optional<std::string> content_type,
                              RecordHeaders& headers);
 // Takes both by value: a caller done with them moves them in, and their

@@ -35,8 +35,12 @@ struct DeriveResult {
   DerivedEvent event;
 };
 
-// An integer taken as a time is seconds since the Unix epoch, written as
-// RFC 3339 UTC ("2023-10-01T12:00:00Z"); a string is taken as is.
+// Every attribute is a valid CloudEvents value (cloudevent_attributes.h) or
+// the event is refused: id and type without control characters, source a
+// URI-reference. time is never a reason to refuse: an integer is seconds
+// since the Unix epoch, written as RFC 3339 UTC ("2023-10-01T12:00:00Z"); a
+// text is kept when it is an RFC 3339 time (CloudEventTime()); any other
+// value is left out.
 DeriveResult DeriveEvent(const Source& source, std::string_view body, const HeaderLookup& headers);
 
 // The record of such an event: its key, the body byte for byte, and the

@@ -9,7 +9,7 @@ public record Event(
     String id,        // ce_id: the GetProfile event id
     String type,      // ce_type: e.g. profile.updated
     String source,    // ce_source
-    String time,      // ce_time: created_at, as sent
+    String time,      // ce_time: created_at when an RFC 3339 time, else null
     String subject,   // ce_subject: the profile id
     String tenantId,  // ce_tenantid
     String webhookId, // ce_webhookid
