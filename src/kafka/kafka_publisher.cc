@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 #include "hookbridge/core/log.h"
 #include "rdkafka_log.h"
@@ -366,24 +367,29 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
     }
     return count;
   };
-  // Missing: a broker answered about the topic (metadata_age stays 0 until
-  // one has) and named no partition of it. Before any answer (no broker
-  // reachable yet) a topic is unknown, not missing; with partitions but no
-  // leader (an election) it exists.
+  // Missing: a broker has answered about the topic and named no partition of
+  // it. Before any answer (no broker reachable yet) a topic is unknown, not
+  // missing; with partitions but no leader (an election) it exists.
+  // metadata_age stays 0 until the first answer, but also reads 0 when an
+  // answer lands just as the statistics are taken: answered_topics_ keeps
+  // "answered once" so that a missing topic does not flap.
   std::vector<std::string> missing;
   // Whether the topic has a partition with a leader; notes it if missing.
+  // Called with watched_mutex_ held.
   auto topic_usable = [&](const std::string& name) {
     const PartitionCount partitions = partitions_in_stats(name);
     const rapidjson::Value* topic = topic_stats(name);
-    if (partitions.known == 0 && topic != nullptr && integer(*topic, "metadata_age", 0) > 0) {
-      missing.push_back(name);
+    if (topic != nullptr && integer(*topic, "metadata_age", 0) > 0) {
+      publisher->answered_topics_.insert(name);
     }
+    if (partitions.known == 0 && publisher->answered_topics_.count(name) > 0) missing.push_back(name);
     return partitions.led > 0;
   };
-  bool topic_known = topic_usable(publisher->topic_name_);
+  bool topic_known = false;
   bool missing_changed = false;
   {
     std::lock_guard<std::mutex> lock(publisher->watched_mutex_);
+    topic_known = topic_usable(publisher->topic_name_);
     for (WatchedTopic& topic : publisher->watched_) {
       const bool known = topic_usable(topic.name);
       topic.gates |= known;
@@ -395,7 +401,7 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   // Once per change, not once per statistics round.
   if (missing_changed && !missing.empty()) {
     Log(LogLevel::kWarn,
-        "Kafka topics missing: hookbridge creates no topic; records for these get 503 until "
+        "Kafka topics missing: hookbridge creates no topic; records for them get 503 until "
         "they are created",
         {{"topics", Joined(missing)}});
   } else if (missing_changed) {

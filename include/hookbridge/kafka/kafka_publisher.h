@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -112,9 +113,10 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_topic_s* handle;
     bool gates;  // readiness needs its metadata
   };
-  mutable std::mutex watched_mutex_;  // guards watched_ and missing_topics_
+  mutable std::mutex watched_mutex_;  // guards the three below
   std::vector<WatchedTopic> watched_;
   std::vector<std::string> missing_topics_;
+  std::set<std::string> answered_topics_;  // a broker has answered about each (see OnStatistics)
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again
