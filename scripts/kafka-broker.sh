@@ -10,6 +10,14 @@
 # running_pid and random_cluster_id (sourced, it defines them and runs no
 # command).
 #
+# The broker runs with Kafka's own default auto.create.topics.enable=true,
+# what most operators run: a client that asks for a topic's metadata may
+# create it. Every suite on it therefore proves that hookbridge creates no
+# topic (tests/e2e/operations_missing_topic_test.cc). The suites create their
+# topics before use; their librdkafka clients are consumers (which do not
+# auto-create) or, in tests/e2e/kafka_test_client.cc, set
+# allow.auto.create.topics=false.
+#
 # start wipes any state left behind and formats a fresh one; stop stops the
 # broker and removes its state. For fault tests: kill SIGKILLs the broker and
 # keeps its state dir as the crash left it; restart relaunches a broker on that
