@@ -114,8 +114,9 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       return nullptr;
     }
     if (AllowsTopicCreation(name, value)) {
-      *error = name + "=" + value + " is not allowed: hookbridge never creates topics; create "
-               "each topic it uses with the partitions and replication you want";
+      *error = name + "=" + value +
+               " is not allowed: hookbridge never creates topics; create each topic it uses "
+               "with the partitions and replication you want";
       rd_kafka_conf_destroy(conf);
       return nullptr;
     }
@@ -345,7 +346,8 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   auto topic_stats = [&](const std::string& name) -> const rapidjson::Value* {
     if (!stats.HasMember("topics") || !stats["topics"].IsObject()) return nullptr;
     auto topic = stats["topics"].FindMember(name.c_str());
-    return topic != stats["topics"].MemberEnd() && topic->value.IsObject() ? &topic->value : nullptr;
+    return topic != stats["topics"].MemberEnd() && topic->value.IsObject() ? &topic->value
+                                                                           : nullptr;
   };
   // How many of the topic's partitions librdkafka knows, and how many of
   // those have a leader.
@@ -382,7 +384,9 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
     if (topic != nullptr && integer(*topic, "metadata_age", 0) > 0) {
       publisher->answered_topics_.insert(name);
     }
-    if (partitions.known == 0 && publisher->answered_topics_.count(name) > 0) missing.push_back(name);
+    if (partitions.known == 0 && publisher->answered_topics_.count(name) > 0) {
+      missing.push_back(name);
+    }
     return partitions.led > 0;
   };
   bool topic_known = false;

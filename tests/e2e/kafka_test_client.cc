@@ -62,7 +62,8 @@ int TopicExists(const std::string& brokers, const std::string& topic) {
   }
   int exists = 0;
   for (int i = 0; i < metadata->topic_cnt; ++i) {
-    exists |= metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && topic == metadata->topics[i].topic;
+    exists |=
+        metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && topic == metadata->topics[i].topic;
   }
   rd_kafka_metadata_destroy(metadata);
   return exists;
@@ -154,7 +155,8 @@ std::string ProduceRecords(const std::string& brokers, const std::string& topic,
   rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);  // see NewClient
+  // See NewClient.
+  rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", errstr, sizeof errstr);  // in order
   rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof errstr);
   rd_kafka_conf_set_opaque(conf, &outcome);

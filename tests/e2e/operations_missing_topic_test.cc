@@ -97,8 +97,9 @@ class MissingTopic : public Operations {
 
     // One warning for the whole time it was missing, not one a second; and
     // one line when it appeared.
-    ASSERT_TRUE(PollUntil(10s, [&] { return !LogLines(bridge_->output(), kPresentMessage).empty(); }))
-        << bridge_->output();
+    ASSERT_TRUE(PollUntil(10s, [&] {
+      return !LogLines(bridge_->output(), kPresentMessage).empty();
+    })) << bridge_->output();
     EXPECT_EQ(LogLines(bridge_->output(), kMissingMessage).size(), 1u) << bridge_->output();
   }
 };
@@ -111,7 +112,8 @@ TEST_F(MissingTopic, MainTopicIsNeverCreatedAndKeepsTheInstanceNotReady) {
   // 30 s: records are refused at once (_UNKNOWN_TOPIC) rather than held until
   // the ack deadline, the path the dead-letter test takes. Both are 503.
   env["HOOKBRIDGE_RDKAFKA_TOPIC_METADATA_PROPAGATION_MAX_MS"] = "0";
-  ExpectRefusedUntilCreated(env, missing, kExampleEvent, R"("status":"accepted")", "_UNKNOWN_TOPIC");
+  ExpectRefusedUntilCreated(env, missing, kExampleEvent, R"("status":"accepted")",
+                            "_UNKNOWN_TOPIC");
 }
 
 TEST_F(MissingTopic, DeadLetterTopicIsNeverCreatedAndKeepsTheInstanceNotReady) {
