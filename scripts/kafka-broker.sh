@@ -10,6 +10,14 @@
 # running_pid and random_cluster_id (sourced, it defines them and runs no
 # command).
 #
+# The broker runs with Kafka's own default auto.create.topics.enable=true,
+# what most operators run: a client that asks for a topic's metadata may
+# create it. Every suite on it therefore proves that hookbridge creates no
+# topic (tests/e2e/operations_missing_topic_test.cc). The suites create their
+# topics before use; their librdkafka clients are consumers (which do not
+# auto-create) or, in tests/e2e/kafka_test_client.cc, set
+# allow.auto.create.topics=false.
+#
 # start wipes any state left behind and formats a fresh one; stop stops the
 # broker and removes its state. For fault tests: kill SIGKILLs the broker and
 # keeps its state dir as the crash left it; restart relaunches a broker on that
@@ -108,7 +116,7 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$STATE/data
 num.partitions=1
-auto.create.topics.enable=false
+auto.create.topics.enable=true
 min.insync.replicas=1
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1

@@ -119,9 +119,14 @@ std::unique_ptr<SourceStore> LoadSources(const Config& config, std::string* erro
 }
 
 // --check-config: is Kafka reachable, with metadata for every topic in use?
+// It creates nothing: a topic the broker does not have is named, not made.
 int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& topics) {
-  std::string listed;
-  for (const std::string& topic : topics) listed += (listed.empty() ? "'" : ", '") + topic + "'";
+  auto quoted = [](const std::vector<std::string>& names) {
+    std::string listed;
+    for (const std::string& name : names) listed += (listed.empty() ? "'" : ", '") + name + "'";
+    return listed;
+  };
+  const std::string listed = quoted(topics);
   const bool one = topics.size() == 1;
   auto deadline = std::chrono::steady_clock::now() + kCheckConfigTimeout;
   ProducerHealth health;
@@ -133,6 +138,15 @@ int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& 
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::vector<std::string> missing = publisher.MissingTopics();
+  if (!missing.empty()) {
+    const bool one_missing = missing.size() == 1;
+    std::printf("kafka: %s %s on the broker (hookbridge creates no topic: create %s)\n",
+                one_missing ? "topic" : "topics",
+                (quoted(missing) + (one_missing ? " does not exist" : " do not exist")).c_str(),
+                one_missing ? "it" : "them");
+    return 1;
   }
   std::printf("kafka: %s\n", !health.broker_connected
                                  ? "no broker reachable"

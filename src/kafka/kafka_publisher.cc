@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <set>
 
 #include "hookbridge/core/log.h"
 #include "rdkafka_log.h"
@@ -51,6 +53,23 @@ bool WeakensAcks(const std::string& name, const std::string& value) {
   return (name == "acks" || name == "request.required.acks") && value != "all" && value != "-1";
 }
 
+// hookbridge never creates a topic: on a broker with Kafka's default
+// auto.create.topics.enable=true, a mistyped topic would otherwise be created
+// and its records acknowledged into a topic no consumer reads. Any value but
+// one librdkafka reads as false is refused.
+bool AllowsTopicCreation(const std::string& name, const std::string& value) {
+  if (name != "allow.auto.create.topics") return false;
+  std::string lower;
+  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower != "false" && lower != "f" && lower != "0";
+}
+
+std::string Joined(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ",") + name;
+  return joined;
+}
+
 }  // namespace
 
 const char* KafkaPublisher::LibraryVersion() { return rd_kafka_version_str(); }
@@ -81,12 +100,23 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       // After a broker outage, reconnect within a second rather than up to
       // librdkafka's default 10 s: every request meanwhile is answered 503.
       {"reconnect.backoff.max.ms", "1000"},
+      // Metadata requests must not create topics (librdkafka's producer
+      // default is true): a missing topic stays missing, /readyz says so and
+      // its records get 503. See AllowsTopicCreation.
+      {"allow.auto.create.topics", "false"},
   };
   properties.insert(properties.end(), options.properties.begin(), options.properties.end());
   for (const auto& [name, value] : properties) {
     if (WeakensAcks(name, value)) {
       *error = name + "=" + value + " is not allowed: hookbridge answers 2xx only for records "
                "stored with acks=all";
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+    if (AllowsTopicCreation(name, value)) {
+      *error = name + "=" + value +
+               " is not allowed: hookbridge never creates topics; create each topic it uses "
+               "with the partitions and replication you want";
       rd_kafka_conf_destroy(conf);
       return nullptr;
     }
@@ -216,6 +246,11 @@ void KafkaPublisher::WatchTopics(const std::vector<std::string>& topics, bool ne
   watched_ = std::move(watched);
 }
 
+std::vector<std::string> KafkaPublisher::MissingTopics() const {
+  std::lock_guard<std::mutex> lock(watched_mutex_);
+  return missing_topics_;
+}
+
 ProducerHealth KafkaPublisher::Health() const {
   ProducerHealth health;
   health.broker_connected = broker_connected_;
@@ -308,30 +343,73 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
     }
   }
   // Our topic and every watched one need a partition with a leader.
-  auto topic_known_in_stats = [&](const std::string& name) {
-    bool known = false;
-    if (!stats.HasMember("topics") || !stats["topics"].IsObject()) return false;
+  auto topic_stats = [&](const std::string& name) -> const rapidjson::Value* {
+    if (!stats.HasMember("topics") || !stats["topics"].IsObject()) return nullptr;
     auto topic = stats["topics"].FindMember(name.c_str());
-    if (topic != stats["topics"].MemberEnd() && topic->value.IsObject()) {
-      auto partitions = topic->value.FindMember("partitions");
-      if (partitions != topic->value.MemberEnd() && partitions->value.IsObject()) {
-        for (const auto& partition : partitions->value.GetObject()) {
-          // Partition -1 is librdkafka's queue for records not yet partitioned.
-          known |= partition.value.IsObject() && integer(partition.value, "partition", -1) >= 0 &&
-                   integer(partition.value, "leader", -1) >= 0;
-        }
-      }
-    }
-    return known;
+    return topic != stats["topics"].MemberEnd() && topic->value.IsObject() ? &topic->value
+                                                                           : nullptr;
   };
-  bool topic_known = topic_known_in_stats(publisher->topic_name_);
+  // How many of the topic's partitions librdkafka knows, and how many of
+  // those have a leader.
+  struct PartitionCount {
+    int known = 0;
+    int led = 0;
+  };
+  auto partitions_in_stats = [&](const std::string& name) {
+    PartitionCount count;
+    const rapidjson::Value* topic = topic_stats(name);
+    if (topic == nullptr) return count;
+    auto partitions = topic->FindMember("partitions");
+    if (partitions == topic->MemberEnd() || !partitions->value.IsObject()) return count;
+    for (const auto& partition : partitions->value.GetObject()) {
+      // Partition -1 is librdkafka's queue for records not yet partitioned.
+      if (!partition.value.IsObject() || integer(partition.value, "partition", -1) < 0) continue;
+      ++count.known;
+      count.led += integer(partition.value, "leader", -1) >= 0 ? 1 : 0;
+    }
+    return count;
+  };
+  // Missing: a broker has answered about the topic and named no partition of
+  // it. Before any answer (no broker reachable yet) a topic is unknown, not
+  // missing; with partitions but no leader (an election) it exists.
+  // metadata_age stays 0 until the first answer, but also reads 0 when an
+  // answer lands just as the statistics are taken: answered_topics_ keeps
+  // "answered once" so that a missing topic does not flap.
+  std::vector<std::string> missing;
+  // Whether the topic has a partition with a leader; notes it if missing.
+  // Called with watched_mutex_ held.
+  auto topic_usable = [&](const std::string& name) {
+    const PartitionCount partitions = partitions_in_stats(name);
+    const rapidjson::Value* topic = topic_stats(name);
+    if (topic != nullptr && integer(*topic, "metadata_age", 0) > 0) {
+      publisher->answered_topics_.insert(name);
+    }
+    if (partitions.known == 0 && publisher->answered_topics_.count(name) > 0) {
+      missing.push_back(name);
+    }
+    return partitions.led > 0;
+  };
+  bool topic_known = false;
+  bool missing_changed = false;
   {
     std::lock_guard<std::mutex> lock(publisher->watched_mutex_);
+    topic_known = topic_usable(publisher->topic_name_);
     for (WatchedTopic& topic : publisher->watched_) {
-      const bool known = topic_known_in_stats(topic.name);
+      const bool known = topic_usable(topic.name);
       topic.gates |= known;
       topic_known = topic_known && (known || !topic.gates);
     }
+    missing_changed = missing != publisher->missing_topics_;
+    if (missing_changed) publisher->missing_topics_ = missing;
+  }
+  // Once per change, not once per statistics round.
+  if (missing_changed && !missing.empty()) {
+    Log(LogLevel::kWarn,
+        "Kafka topics missing: hookbridge creates no topic; records for them get 503 until "
+        "they are created",
+        {{"topics", Joined(missing)}});
+  } else if (missing_changed) {
+    Log(LogLevel::kInfo, "Kafka topics all present");
   }
   publisher->broker_connected_ = connected;
   publisher->topic_metadata_ = topic_known;

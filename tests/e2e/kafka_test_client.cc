@@ -17,6 +17,9 @@ Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  // The shared broker runs with Kafka's default auto.create.topics.enable=true:
+  // no client of the tests may create a topic by asking about it.
+  rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);
   for (const auto& [name, value] : extra) rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
   return Handle(rd_kafka_new(type, conf, errstr, sizeof errstr), &rd_kafka_destroy);
 }
@@ -74,6 +77,23 @@ std::string CreateTopic(const std::string& brokers, const std::string& topic, in
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return "";
+}
+
+int TopicExists(const std::string& brokers, const std::string& topic) {
+  Handle client = NewClient(RD_KAFKA_CONSUMER, brokers);
+  if (!client) return -1;
+  // Every topic's metadata: a request that names no topic cannot create one.
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(client.get(), 1, nullptr, &metadata, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return -1;
+  }
+  int exists = 0;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    exists |=
+        metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && topic == metadata->topics[i].topic;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return exists;
 }
 
 std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
@@ -162,6 +182,8 @@ std::string ProduceRecords(const std::string& brokers, const std::string& topic,
   rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof errstr);
+  // See NewClient.
+  rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", errstr, sizeof errstr);  // in order
   rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof errstr);
   rd_kafka_conf_set_opaque(conf, &outcome);

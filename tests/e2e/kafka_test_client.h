@@ -23,6 +23,11 @@ struct ConsumedRecord {
 // Empty once the topic exists with a leader for every partition, else the error.
 std::string CreateTopic(const std::string& brokers, const std::string& topic, int partitions);
 
+// 1 if the broker has `topic`, 0 if not, -1 on error. Asks for every topic's
+// metadata, so that asking creates nothing even where the broker would
+// auto-create a topic named in a metadata request.
+int TopicExists(const std::string& brokers, const std::string& topic);
+
 // Reads `topic` from the beginning until `count` records arrived or `timeout`.
 std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
                                                  const std::string& topic, size_t count,

@@ -67,7 +67,8 @@ TEST_F(Operations, CheckConfigPassesOnTheRealBrokerAndFailsWithoutTopicOrBroker)
   }
 
   EXPECT_EQ(runs[1].exit_code, 1) << runs[1].output;
-  EXPECT_THAT(runs[1].output, HasSubstr("no metadata for topic '" + topic_ + ".missing'"));
+  EXPECT_THAT(runs[1].output,
+              HasSubstr("topic '" + topic_ + ".missing' does not exist on the broker"));
   EXPECT_EQ(runs[2].exit_code, 1) << runs[2].output;
   EXPECT_THAT(runs[2].output, HasSubstr("no broker reachable"));
 

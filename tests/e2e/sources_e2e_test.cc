@@ -201,11 +201,18 @@ TEST_F(Sources, AReadyzWaitsForEveryTopicInUse) {
   const std::string missing = topic_ + ".not-created";
   StartWithSources("sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " + dir_ +
                    "/github.secret, topic: " + missing + "}\n");
-  // The broker does not create topics on its own here: /readyz names the metadata.
+  // The broker would create it if asked to; hookbridge does not ask. /readyz
+  // names the metadata, the log names the topic, and it stays missing.
   auto ready = Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 503) << ready->body;
   EXPECT_NE(ready->body.find("topic_metadata"), std::string::npos) << ready->body;
+  ASSERT_TRUE(PollUntil(30s, [&] {
+    return bridge_->output().find("\"message\":\"Kafka topics missing") != std::string::npos;
+  })) << bridge_->output();
+  EXPECT_NE(bridge_->output().find("\"topics\":\"" + missing + "\""), std::string::npos)
+      << bridge_->output();
+  EXPECT_EQ(TopicExists(brokers_, missing), 0);
   ASSERT_EQ(CreateTopic(brokers_, missing, 1), "");
   EXPECT_TRUE(PollUntil(60s, [&] {
     auto now = Get("/readyz");
@@ -246,6 +253,8 @@ TEST_F(Sources, AReloadNamingAMissingTopicLeavesTheInstanceReadyAndThatSourceGet
                        body);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, 200) << stored->body;
+  // Refused, never created.
+  EXPECT_EQ(TopicExists(brokers_, topic_ + ".never-created"), 0);
 }
 
 TEST_F(Sources, ASecretRotatedUnderLoadLosesNothingAcknowledged) {

@@ -628,5 +628,26 @@ TEST(KafkaPublisherTest, AcksAllIsAccepted) {
   }
 }
 
+// hookbridge never creates a topic (a mistyped one would take acknowledged
+// records no consumer reads): an override turning creation on is refused,
+// naming the property; turning it off again is harmless.
+TEST(KafkaPublisherTest, TopicAutoCreationIsRefused) {
+  for (const std::string value : {"true", "TRUE", "t", "1"}) {
+    KafkaOptions options;
+    options.brokers = "127.0.0.1:9";
+    options.topic = kTopic;
+    options.properties = {{"allow.auto.create.topics", value}};
+    std::string error;
+    EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << value;
+    EXPECT_NE(error.find("allow.auto.create.topics=" + value), std::string::npos) << error;
+  }
+  KafkaOptions options;
+  options.brokers = "127.0.0.1:9";
+  options.topic = kTopic;
+  options.properties = {{"allow.auto.create.topics", "false"}};
+  std::string error;
+  EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << error;
+}
+
 }  // namespace
 }  // namespace hookbridge

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -81,6 +82,11 @@ class KafkaPublisher final : public Publisher {
   // balancer (that source's records get 503 instead). Thread-safe.
   void WatchTopics(const std::vector<std::string>& topics, bool new_ones_gate);
   ProducerHealth Health() const;
+  // The topics in use (the publisher's own and every watched one, gating or
+  // not) that a broker said it does not have, as of the last statistics.
+  // hookbridge never creates them (allow.auto.create.topics=false, and an
+  // override turning it on is refused). Thread-safe.
+  std::vector<std::string> MissingTopics() const;
 
   // Fault injection for tests: raises a fatal producer error, as librdkafka
   // would after e.g. an idempotence sequence desynchronization.
@@ -107,8 +113,10 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_topic_s* handle;
     bool gates;  // readiness needs its metadata
   };
-  std::mutex watched_mutex_;  // guards watched_
+  mutable std::mutex watched_mutex_;  // guards the three below
   std::vector<WatchedTopic> watched_;
+  std::vector<std::string> missing_topics_;
+  std::set<std::string> answered_topics_;  // a broker has answered about each (see OnStatistics)
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again
