@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -254,11 +253,10 @@ int Run(int argc, char** argv) {
   // (SIGHUP) or when the key file changes.
   // HOOKBRIDGE_FAULT_INJECTION=1 (tests only): SIGUSR2 raises a fatal
   // producer error, to prove the process survives one.
-  const bool fault_injection = config.fault_injection;
   while (!publisher->fatal_error()) {
     int signal = sigtimedwait(&signals, nullptr, &kKeyFileCheckInterval);
     if (signal == SIGTERM || signal == SIGINT) break;
-    if (signal == SIGUSR2 && fault_injection) publisher->InjectFatalError();
+    if (signal == SIGUSR2 && config.fault_injection) publisher->InjectFatalError();
     if (keys.reloadable()) ReloadKeys(keys, metrics, signal == SIGHUP);
     if (sources->reloadable()) ReloadSources(*sources, *publisher, metrics, signal == SIGHUP);
   }

@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 
 #include "hookbridge/core/log.h"
+#include "hookbridge/core/text.h"
 #include "rdkafka_log.h"
 
 namespace hookbridge {
@@ -59,8 +59,7 @@ bool WeakensAcks(const std::string& name, const std::string& value) {
 // one librdkafka reads as false is refused.
 bool AllowsTopicCreation(const std::string& name, const std::string& value) {
   if (name != "allow.auto.create.topics") return false;
-  std::string lower;
-  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = ToLower(value);
   return lower != "false" && lower != "f" && lower != "0";
 }
 
