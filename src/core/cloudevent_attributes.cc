@@ -1,7 +1,10 @@
 #include "hookbridge/core/cloudevent_attributes.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
+
+#include "hookbridge/core/text.h"
 
 namespace hookbridge {
 namespace {
@@ -253,14 +256,9 @@ bool IsCloudEventContentType(std::string_view text) {
   if (!Token(text, i)) return false;
   // application/cloudevents and application/cloudevents+json, -batch+json, ...
   constexpr std::string_view kStructured = "application/cloudevents";
-  if (i - type_start >= kStructured.size()) {
-    bool same = true;
-    for (size_t k = 0; k < kStructured.size(); ++k) {
-      char c = text[type_start + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      same = same && c == kStructured[k];
-    }
-    if (same) return false;
+  if (EqualsIgnoreCase(text.substr(type_start, std::min(i - type_start, kStructured.size())),
+                       kStructured)) {
+    return false;
   }
   // *( OWS ";" OWS parameter ), parameter = token "=" ( token / quoted-string )
   while (true) {
