@@ -138,13 +138,19 @@ bool IsValidUtf8(std::string_view text) {
 bool IsCloudEventString(std::string_view text) {
   if (text.empty()) return false;
   for (size_t i = 0; i < text.size();) {
+    // Printable ASCII, nearly every id and type, needs no decoding.
+    if (text[i] >= 0x20 && text[i] <= 0x7E) {
+      ++i;
+      continue;
+    }
     const long code = NextCodePoint(text, i);
     if (code < 0 || IsControl(code) || IsNoncharacter(code)) return false;
   }
   return true;
 }
 
-std::optional<std::string> CloudEventTime(std::string_view text) {
+std::optional<std::string> CloudEventTime(std::string given) {
+  const std::string_view text = given;
   // full-date: YYYY-MM-DD
   const int year = Digits(text, 0, 4);
   const int month = Digits(text, 5, 2);
@@ -182,10 +188,9 @@ std::optional<std::string> CloudEventTime(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  std::string time(text);
-  time[10] = 'T';
-  if (time.back() == 'z') time.back() = 'Z';
-  return time;
+  given[10] = 'T';
+  if (given.back() == 'z') given.back() = 'Z';
+  return given;
 }
 
 std::optional<std::string> EpochSecondsTime(std::string_view digits) {

@@ -52,7 +52,7 @@ void AppendCloudEventHeaders(WebhookEvent event, std::optional<std::string> cont
   }
   headers.emplace_back("ce_source", std::move(source));
   if (event.created_at) {
-    if (std::optional<std::string> time = CloudEventTime(*event.created_at)) {
+    if (std::optional<std::string> time = CloudEventTime(std::move(*event.created_at))) {
       headers.emplace_back("ce_time", std::move(*time));
     }
   }

@@ -185,7 +185,7 @@ Attribute Resolve(const AttributeSource& from, const std::vector<const JsonPoint
   }
   // A text time is kept only as an RFC 3339 time; anything else is left out
   // (the body keeps it).
-  if (is_time && attribute.value) attribute.value = CloudEventTime(*attribute.value);
+  if (is_time && attribute.value) attribute.value = CloudEventTime(std::move(*attribute.value));
   return attribute;
 }
 

@@ -33,7 +33,9 @@ bool IsCloudEventString(std::string_view text);
 // space); nothing else is changed, so an already canonical time is kept byte
 // for byte. Anything else (no offset, a date alone, epoch digits, a word) is
 // nullopt: which unit or zone was meant would be a guess.
-std::optional<std::string> CloudEventTime(std::string_view text);
+// Takes the text by value: a caller done with it moves it in, and the header
+// gets its bytes without a copy.
+std::optional<std::string> CloudEventTime(std::string text);
 
 // ce_time from a JSON integer: seconds since the Unix epoch, as
 // "YYYY-MM-DDTHH:MM:SSZ"; nullopt when negative or after 9999-12-31T23:59:59Z.
