@@ -49,7 +49,8 @@ const hookbridge::Source& FuzzedSource() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
   const hookbridge::HeaderLookup headers = [](std::string_view name) {
-    return name == "X-Event" ? std::vector<std::string_view>{"fuzz.event"} : std::vector<std::string_view>{};
+    return name == "X-Event" ? std::vector<std::string_view>{"fuzz.event"}
+                             : std::vector<std::string_view>{};
   };
   hookbridge::DeriveResult derived = hookbridge::DeriveEvent(FuzzedSource(), body, headers);
   if (derived.error != hookbridge::ParseError::kNone) {
@@ -57,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const hookbridge::DerivedEvent event = derived.event;
-  if (event.key.empty() || event.id.empty() || event.type.empty() || event.source.empty()) std::abort();
+  if (event.key.empty() || event.id.empty() || event.type.empty() || event.source.empty())
+    std::abort();
   hookbridge::KafkaRecord record = hookbridge::BuildSourceRecord(std::move(derived.event), body);
   if (record.value != body || record.key != event.key) std::abort();
   return 0;

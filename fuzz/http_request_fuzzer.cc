@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   HttpRequestHead sliced_head;
   RequestHeadParser::State sliced_state = RequestHeadParser::State::kIncomplete;
   const size_t step = size <= 2048 ? 1 : size / 7 + 1;  // a byte at a time while that is cheap
-  for (size_t fed = std::min(step, size);
-       sliced_state == RequestHeadParser::State::kIncomplete; fed = std::min(fed + step, size)) {
+  for (size_t fed = std::min(step, size); sliced_state == RequestHeadParser::State::kIncomplete;
+       fed = std::min(fed + step, size)) {
     sliced_state = sliced.Feed(std::string_view(input).substr(0, fed), &sliced_head);
     if (fed == size) break;
   }

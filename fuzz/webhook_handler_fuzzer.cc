@@ -46,7 +46,8 @@ struct Outcome {
   std::vector<KafkaRecord> records;
 };
 
-Outcome Handle(const RequestHead& head, const std::string& body, const std::string& dead_letter_topic) {
+Outcome Handle(const RequestHead& head, const std::string& body,
+               const std::string& dead_letter_topic) {
   static Metrics metrics("fuzz");
   test_support::FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
@@ -95,8 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   RequestHead head;
   std::vector<std::string_view>* fields[] = {&head.authorization, &head.content_type,
-                                            &head.content_encoding, &head.traceparent,
-                                            &head.tracestate};
+                                             &head.content_encoding, &head.traceparent,
+                                             &head.tracestate};
   size_t field = 0;
   for (size_t start = 0; start <= head_text.size() && field < 5; ++field) {
     size_t end = std::min(head_text.find('\n', start), head_text.size());

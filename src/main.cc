@@ -68,8 +68,7 @@ void ReloadKeys(KeyStore& keys, Metrics& metrics, bool force) {
     case KeyStore::ReloadResult::kReloaded:
       metrics.CountKeyReload(true);
       metrics.SetApiKeyCount(keys.current()->size());
-      Log(LogLevel::kInfo, "API keys reloaded",
-          {{"keys", std::to_string(keys.current()->size())}});
+      Log(LogLevel::kInfo, "API keys reloaded", {{"keys", std::to_string(keys.current()->size())}});
       return;
     case KeyStore::ReloadResult::kFailed:
       metrics.CountKeyReload(false);
@@ -147,10 +146,12 @@ int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& 
                 one_missing ? "it" : "them");
     return 1;
   }
-  std::printf("kafka: %s\n", !health.broker_connected
-                                 ? "no broker reachable"
-                                 : ((one ? "no metadata for topic " : "no metadata for some of the topics ") +
-                                    listed + (one ? " (does it exist?)" : " (do they exist?)")).c_str());
+  std::printf("kafka: %s\n",
+              !health.broker_connected
+                  ? "no broker reachable"
+                  : ((one ? "no metadata for topic " : "no metadata for some of the topics ") +
+                     listed + (one ? " (does it exist?)" : " (do they exist?)"))
+                        .c_str());
   return 1;
 }
 
@@ -165,12 +166,13 @@ int Run(int argc, char** argv) {
   // process: OpenSSL writes with plain write().
   signal(SIGPIPE, SIG_IGN);
 
-  ConfigResult loaded = LoadConfig(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
+  ConfigResult loaded =
+      LoadConfig(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
   if (loaded.show_help || loaded.show_version) {
-    std::fputs(loaded.show_help ? HelpText().c_str() : (std::string("hookbridge ") + kVersion +
-                                                        " (librdkafka " +
-                                                        KafkaPublisher::LibraryVersion() + ")\n")
-                                                           .c_str(),
+    std::fputs(loaded.show_help ? HelpText().c_str()
+                                : (std::string("hookbridge ") + kVersion + " (librdkafka " +
+                                   KafkaPublisher::LibraryVersion() + ")\n")
+                                      .c_str(),
                stdout);
     return 0;
   }
@@ -233,9 +235,12 @@ int Run(int argc, char** argv) {
 
   std::atomic<bool> draining{false};
   RaiseOpenFileLimit();
-  HttpServer server(std::move(server_options), handler, metrics,
-                    [&] { return Readiness{publisher->Health(), draining}; },
-                    LoopEventSource{publisher->events_fd(), [&] { publisher->ServeEvents(); }});
+  HttpServer server(
+      std::move(server_options), handler, metrics,
+      [&] {
+        return Readiness{publisher->Health(), draining};
+      },
+      LoopEventSource{publisher->events_fd(), [&] { publisher->ServeEvents(); }});
   if (!server.Start(&error)) return Fail(error);
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config.listen_host + ":" + std::to_string(server.port())},
@@ -275,8 +280,8 @@ int Run(int argc, char** argv) {
     // A SIGHUP meanwhile must not restart the wait: it ends at a fixed time.
     const auto grace_end = std::chrono::steady_clock::now() + config.drain_grace;
     for (auto left = config.drain_grace; left.count() > 0;
-         left = std::chrono::duration_cast<std::chrono::milliseconds>(grace_end -
-                                                                      std::chrono::steady_clock::now())) {
+         left = std::chrono::duration_cast<std::chrono::milliseconds>(
+             grace_end - std::chrono::steady_clock::now())) {
       timespec grace{static_cast<time_t>(left.count() / 1000),
                      static_cast<long>(left.count() % 1000) * 1000000L};
       if (sigtimedwait(&signals, nullptr, &grace) != SIGHUP) break;

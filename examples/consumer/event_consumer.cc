@@ -56,7 +56,8 @@ std::unique_ptr<EventConsumer> EventConsumer::Create(ConsumerOptions options, Ev
     *error = "a handler is required";
     return nullptr;
   }
-  std::unique_ptr<EventConsumer> consumer(new EventConsumer(std::move(options), std::move(handler)));
+  std::unique_ptr<EventConsumer> consumer(
+      new EventConsumer(std::move(options), std::move(handler)));
   if (!consumer->Start(error)) return nullptr;
   return consumer;
 }
@@ -67,10 +68,8 @@ bool EventConsumer::Start(std::string* error) {
   // The defaults that make it at least once: nothing is committed behind the
   // handler's back, and a new group starts at the oldest record.
   std::vector<std::pair<std::string, std::string>> properties = {
-      {"bootstrap.servers", options_.brokers},
-      {"group.id", options_.group_id},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
+      {"bootstrap.servers", options_.brokers}, {"group.id", options_.group_id},
+      {"enable.auto.commit", "false"},         {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
   };
   for (const auto& [name, value] : options_.properties) {
@@ -132,8 +131,8 @@ void EventConsumer::Run(const std::atomic<bool>& stop) {
 
 bool EventConsumer::PollOnce(std::chrono::milliseconds timeout) {
   if (closed_) return false;
-  rd_kafka_message_t* message =
-      rd_kafka_consumer_poll(kafka_, static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX)));
+  rd_kafka_message_t* message = rd_kafka_consumer_poll(
+      kafka_, static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX)));
   if (message == nullptr) return false;
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     Deliver(*message);
@@ -160,8 +159,8 @@ void EventConsumer::Deliver(const rd_kafka_message_t& message) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                       RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       event.headers.emplace_back(name, Text(value, size));
     }

@@ -79,10 +79,10 @@ class RecentIds {
 };
 
 struct ConsumerOptions {
-  std::string brokers;                     // bootstrap.servers
-  std::string topic = "getprofile.events"; // HOOKBRIDGE_KAFKA_TOPIC of the bridge
-  std::string group_id;                    // group.id: members of one group share the partitions
-  size_t dedupe_window = 100000;           // ids remembered for duplicate detection
+  std::string brokers;                      // bootstrap.servers
+  std::string topic = "getprofile.events";  // HOOKBRIDGE_KAFKA_TOPIC of the bridge
+  std::string group_id;                     // group.id: members of one group share the partitions
+  size_t dedupe_window = 100000;            // ids remembered for duplicate detection
   std::chrono::milliseconds first_retry_backoff{200};  // after a handler failure; doubles each time
   std::chrono::milliseconds max_retry_backoff{10000};
   // More librdkafka consumer properties (security.protocol, sasl.*, ...),
@@ -98,7 +98,7 @@ struct ConsumerStats {
   uint64_t handled = 0;             // handler calls that succeeded
   uint64_t duplicates_skipped = 0;  // records skipped because their ce_id was in the window
   uint64_t handler_failures = 0;    // handler calls that returned false or threw
-  uint64_t commit_failures = 0;     // the record may be handed over again (to this or another member)
+  uint64_t commit_failures = 0;  // the record may be handed over again (to this or another member)
 };
 
 class EventConsumer {

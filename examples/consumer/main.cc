@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--dedupe-window") {
       options.dedupe_window = std::strtoul(value.c_str(), nullptr, 10);
     } else if (arg == "-X" && value.find('=') != std::string::npos) {
-      options.properties.emplace_back(value.substr(0, value.find('=')), value.substr(value.find('=') + 1));
+      options.properties.emplace_back(value.substr(0, value.find('=')),
+                                      value.substr(value.find('=') + 1));
     } else {
       return Usage();
     }

@@ -76,8 +76,7 @@ std::string CheckSignatureSettings(const SignatureSettings& settings) {
   const bool timed = settings.scheme == SignatureScheme::kStandardWebhooks ||
                      settings.scheme == SignatureScheme::kStripe;
   if (timed && (settings.tolerance.count() < 1 || settings.tolerance > kMaxTolerance)) {
-    return "tolerance: must be between 1 and " + std::to_string(kMaxTolerance.count()) +
-           " seconds";
+    return "tolerance: must be between 1 and " + std::to_string(kMaxTolerance.count()) + " seconds";
   }
   if (settings.scheme == SignatureScheme::kHmacSha256) {
     if (settings.hmac.header.empty()) return "hmac.header: is empty";

@@ -43,8 +43,7 @@ struct MacContextFree {
 
 }  // namespace
 
-bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces,
-                Digest* out) {
+bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces, Digest* out) {
   // Fetched once and shared: an EVP_MAC is immutable and safe to use from
   // several threads; fetching it per request would take a lock in OpenSSL.
   static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
@@ -52,9 +51,8 @@ bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pi
   std::unique_ptr<EVP_MAC_CTX, MacContextFree> context(EVP_MAC_CTX_new(mac));
   if (!context) return false;
   char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                         OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
                    params) != 1) {
     return false;
@@ -93,7 +91,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
     --end;
     ++padding;
   }
-  const size_t tail = end % 4;  // characters in the last, partial group
+  const size_t tail = end % 4;         // characters in the last, partial group
   if (tail == 1) return std::nullopt;  // 6 bits make no byte
   if (padding > 0 && (text.size() % 4 != 0 || padding != 4 - tail)) return std::nullopt;
   std::string bytes;

@@ -22,8 +22,7 @@ using Digest = std::array<unsigned char, kDigestSize>;
 
 // HMAC-SHA256 under `key` of the concatenation of `pieces`. False if OpenSSL
 // fails (e.g. an empty key), which the caller treats as "no match".
-bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces,
-                Digest* out);
+bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces, Digest* out);
 
 // Exactly 64 hex digits of either case: the presented digest, not a secret,
 // so the table lookup needs no constant time.

@@ -48,8 +48,8 @@ bool ConstantTimeEquals(std::string_view presented, std::string_view key) {
 
 }  // namespace
 
-std::optional<ApiKeys> ApiKeys::FromEntries(std::vector<std::string_view> entries,
-                                            const char* what, std::string* error) {
+std::optional<ApiKeys> ApiKeys::FromEntries(std::vector<std::string_view> entries, const char* what,
+                                            std::string* error) {
   ApiKeys keys;
   for (size_t i = 0; i < entries.size(); ++i) {
     std::string_view key = entries[i];
@@ -99,7 +99,8 @@ std::optional<ApiKeys> ApiKeys::FromFile(const std::string& path, std::string* e
 
 bool ApiKeys::Contains(std::string_view presented) const {
   bool match = false;
-  for (const std::string& key : keys_) match |= ConstantTimeEquals(presented, key);  // no early exit
+  for (const std::string& key : keys_)
+    match |= ConstantTimeEquals(presented, key);  // no early exit
   return match;
 }
 
@@ -108,7 +109,8 @@ AuthResult Authenticate(const std::vector<std::string_view>& authorization, cons
   std::string_view value = authorization.front();
   constexpr std::string_view kScheme = "bearer ";
   // The scheme is case-insensitive (RFC 9110 11.1); the token follows one or more spaces.
-  if (value.size() <= kScheme.size() || !EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() <= kScheme.size() ||
+      !EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
     return AuthResult::kMissingCredentials;
   }
   std::string_view token = TrimLeft(value.substr(kScheme.size()));

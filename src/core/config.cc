@@ -57,8 +57,10 @@ struct Setting {
 
 std::string Number(long long value) { return std::to_string(value); }
 
-constexpr std::pair<const char*, LogLevel> kLogLevels[] = {
-    {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
+constexpr std::pair<const char*, LogLevel> kLogLevels[] = {{"debug", LogLevel::kDebug},
+                                                           {"info", LogLevel::kInfo},
+                                                           {"warn", LogLevel::kWarn},
+                                                           {"error", LogLevel::kError}};
 
 const char* LogLevelName(LogLevel level) {
   for (const auto& [name, value] : kLogLevels) {
@@ -70,7 +72,8 @@ const char* LogLevelName(LogLevel level) {
 std::string ParseInteger(const std::string& text, long long min, long long max, long long* out) {
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return "'" + text + "' is not a number";
+  if (ec != std::errc() || end != text.data() + text.size())
+    return "'" + text + "' is not a number";
   if (value < min || value > max) {
     return std::to_string(value) + " is out of range [" + std::to_string(min) + ", " +
            std::to_string(max) + "]";
@@ -83,7 +86,8 @@ std::string ApplyListen(Config& config, const std::string& value) {
   size_t colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0) return "'" + value + "' is not HOST:PORT";
   std::string host = value.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   long long port = 0;
   if (std::string error = ParseInteger(value.substr(colon + 1), 0, 65535, &port); !error.empty()) {
     return "port " + error;
@@ -108,11 +112,9 @@ std::string CheckTopicName(const std::string& name) {
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
-      {"HOOKBRIDGE_LISTEN", "--listen", "", "HOST:PORT to serve HTTP on",
-       ApplyListen,
+      {"HOOKBRIDGE_LISTEN", "--listen", "", "HOST:PORT to serve HTTP on", ApplyListen,
        [](const Config& c) { return c.listen_host + ":" + Number(c.listen_port); }},
-      {"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "",
-       "path that accepts the webhook POSTs",
+      {"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "", "path that accepts the webhook POSTs",
        [](Config& c, const std::string& v) -> std::string {
          if (v.empty() || v.front() != '/') return "must start with '/'";
          c.webhook_path = v;
@@ -129,7 +131,11 @@ const std::vector<Setting>& Settings() {
          c.api_key_file.clear();
          return "";
        },
-       [](const Config& c) { return c.api_key_file.empty() && c.api_keys.size() > 0 ? "(" + Number(static_cast<long long>(c.api_keys.size())) + " keys, redacted)" : std::string(); }},
+       [](const Config& c) {
+         return c.api_key_file.empty() && c.api_keys.size() > 0
+                    ? "(" + Number(static_cast<long long>(c.api_keys.size())) + " keys, redacted)"
+                    : std::string();
+       }},
       {"GETPROFILE_API_KEY_FILE", "--api-key-file", "(none)",
        "file with one accepted API key per line (instead of GETPROFILE_API_KEY)",
        [](Config& c, const std::string& v) -> std::string {
@@ -140,7 +146,12 @@ const std::vector<Setting>& Settings() {
          c.api_key_file = v;
          return "";
        },
-       [](const Config& c) { return c.api_key_file.empty() ? std::string() : c.api_key_file + " (" + Number(static_cast<long long>(c.api_keys.size())) + " keys, redacted)"; }},
+       [](const Config& c) {
+         return c.api_key_file.empty()
+                    ? std::string()
+                    : c.api_key_file + " (" + Number(static_cast<long long>(c.api_keys.size())) +
+                          " keys, redacted)";
+       }},
       {"HOOKBRIDGE_SOURCES_FILE", "--sources-file", "(none: the GetProfile source alone)",
        "YAML file of webhook sources (docs/sources.md), re-read when it changes; with it, "
        "GETPROFILE_API_KEY is needed only by bearer sources that name no secrets_file",
@@ -192,7 +203,8 @@ const std::vector<Setting>& Settings() {
        "largest accepted request body; larger ones get 413",
        [](Config& c, const std::string& v) -> std::string {
          long long bytes = 0;
-         if (std::string error = ParseInteger(v, 64, 64 << 20, &bytes); !error.empty()) return error;
+         if (std::string error = ParseInteger(v, 64, 64 << 20, &bytes); !error.empty())
+           return error;
          c.max_body_bytes = static_cast<size_t>(bytes);
          return "";
        },
@@ -315,7 +327,8 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
       break;
     }
   }
-  if (env_error.empty() && env.count("GETPROFILE_API_KEY") && env.count("GETPROFILE_API_KEY_FILE")) {
+  if (env_error.empty() && env.count("GETPROFILE_API_KEY") &&
+      env.count("GETPROFILE_API_KEY_FILE")) {
     env_error = "GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are both set: set only one";
   }
   if (auto fault = env.find(kFaultInjectionEnv); env_error.empty() && fault != env.end()) {
@@ -365,8 +378,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   if (!env_error.empty()) return Failure(env_error);
 
   if (config.api_keys.size() == 0 && config.sources_file.empty()) {
-    return Failure("GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
-                   "GETPROFILE_API_KEY_FILE)");
+    return Failure(
+        "GETPROFILE_API_KEY: no API key configured (set GETPROFILE_API_KEY or "
+        "GETPROFILE_API_KEY_FILE)");
   }
   // Without a broker list nothing would reach Kafka: the in-memory broker
   // runs only when asked for by name, never because a setting is missing.
@@ -402,14 +416,15 @@ std::string DescribeConfig(const Config& config) {
   for (const Setting& setting : Settings()) {
     std::string value = setting.show(config);
     // Keys are shown only as a count, under the one setting they came from.
-    if (value.empty() && std::string_view(setting.env).rfind("GETPROFILE_API_KEY", 0) == 0) continue;
+    if (value.empty() && std::string_view(setting.env).rfind("GETPROFILE_API_KEY", 0) == 0)
+      continue;
     text << setting.env << "=" << (value.empty() ? setting.unset_text : value) << "\n";
   }
   for (const auto& [name, value] : config.rdkafka_properties) {
     // Values of librdkafka's secret properties (sasl.password, ssl.key.password, ...) stay hidden.
     bool secret = name.find("password") != std::string::npos ||
-                  name.find("secret") != std::string::npos || name.find(".pem") != std::string::npos ||
-                  name == "sasl.oauthbearer.config";
+                  name.find("secret") != std::string::npos ||
+                  name.find(".pem") != std::string::npos || name == "sasl.oauthbearer.config";
     text << "rdkafka " << name << "=" << (secret ? "(redacted)" : value) << "\n";
   }
   return text.str();
@@ -429,7 +444,8 @@ std::string HelpText() {
          << "\n      default: " << (value.empty() ? setting.unset_text : value) << "\n";
   }
   text << "  --rdkafka KEY=VALUE  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
-       << "      any librdkafka producer property, e.g. HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
+       << "      any librdkafka producer property, e.g. "
+          "HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
        << "  --check-config\n      validate the settings and reach Kafka, print the effective\n"
        << "      settings (keys redacted), exit 0 if all is well\n"
        << "  --version\n  --help\n      this text\n";

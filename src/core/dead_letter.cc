@@ -10,8 +10,7 @@ bool IsDeadLetterRefusal(ErrorCode refusal) {
   switch (refusal) {
     case ErrorCode::kInvalidJson:
     case ErrorCode::kInvalidEvent:
-    case ErrorCode::kUnsupportedMediaType:
-      return true;
+    case ErrorCode::kUnsupportedMediaType: return true;
     // Listed one by one, without a default, so that a new ErrorCode must be
     // decided on here (the compiler names the missing case).
     case ErrorCode::kBadRequest:
@@ -24,15 +23,15 @@ bool IsDeadLetterRefusal(ErrorCode refusal) {
     case ErrorCode::kMethodNotAllowed:
     case ErrorCode::kRequestTimeout:
     case ErrorCode::kLengthRequired:
-    case ErrorCode::kPayloadTooLarge:  // over the body limit, or over Kafka's: a dead letter is bigger still
+    case ErrorCode::kPayloadTooLarge:  // over the body limit, or over Kafka's: a dead letter is
+                                       // bigger still
     case ErrorCode::kUriTooLong:
     case ErrorCode::kHeadersTooLarge:
     case ErrorCode::kInternalError:
     case ErrorCode::kNotImplemented:
     case ErrorCode::kUnavailable:
     case ErrorCode::kOverloaded:
-    case ErrorCode::kVersionNotSupported:
-      return false;
+    case ErrorCode::kVersionNotSupported: return false;
   }
   return false;
 }

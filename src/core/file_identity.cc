@@ -16,7 +16,8 @@ FileIdentity IdentityOf(const std::string& path) {
     identity.device = info.st_dev;
     identity.inode = info.st_ino;
     identity.size = info.st_size;
-    identity.mtime_ns = static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+    identity.mtime_ns =
+        static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
   }
   return identity;
 }

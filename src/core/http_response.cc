@@ -95,9 +95,7 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
     case ErrorCode::kInvalidKey:
       response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       break;
-    case ErrorCode::kMethodNotAllowed:
-      response.headers.emplace_back("Allow", "POST");
-      break;
+    case ErrorCode::kMethodNotAllowed: response.headers.emplace_back("Allow", "POST"); break;
     case ErrorCode::kUnavailable:
     case ErrorCode::kOverloaded:
       response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
@@ -108,8 +106,7 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
 }
 
 HttpResponse MethodNotAllowedResponse(std::string_view allow) {
-  HttpResponse response = ErrorResponse(ErrorCode::kMethodNotAllowed,
-                                        "use " + std::string(allow));
+  HttpResponse response = ErrorResponse(ErrorCode::kMethodNotAllowed, "use " + std::string(allow));
   for (auto& [name, value] : response.headers) {
     if (name == "Allow") value = allow;
   }

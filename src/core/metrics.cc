@@ -42,7 +42,8 @@ std::string Label(std::string_view name, std::string_view value) {
 }
 
 // One more in the counter of `label`, made at its first use.
-void IncrementLabelled(std::map<std::string, uint64_t, std::less<>>& counters, std::string_view label) {
+void IncrementLabelled(std::map<std::string, uint64_t, std::less<>>& counters,
+                       std::string_view label) {
   auto it = counters.find(label);
   if (it == counters.end()) it = counters.emplace(std::string(label), 0).first;
   ++it->second;
@@ -136,7 +137,9 @@ void Metrics::SetBrokerRtt(const std::map<std::string, double>& seconds_by_broke
   broker_rtt_seconds_ = seconds_by_broker_id;
 }
 
-void Metrics::CountKeyReload(bool succeeded) { ++(succeeded ? key_reloads_ok_ : key_reloads_failed_); }
+void Metrics::CountKeyReload(bool succeeded) {
+  ++(succeeded ? key_reloads_ok_ : key_reloads_failed_);
+}
 
 std::string Metrics::Render() const {
   std::string out;
@@ -146,7 +149,8 @@ std::string Metrics::Render() const {
          Label("version", kVersion) + "," + Label("librdkafka", librdkafka_version_), 1);
 
   std::lock_guard<std::mutex> lock(mutex_);
-  Header(out, "hookbridge_http_requests_total", "counter", "HTTP requests answered, by route and status code.");
+  Header(out, "hookbridge_http_requests_total", "counter",
+         "HTTP requests answered, by route and status code.");
   for (const auto& [key, count] : requests_) {
     Sample(out, "hookbridge_http_requests_total",
            Label("route", RouteName(key.first)) + "," + Label("code", std::to_string(key.second)),
@@ -155,19 +159,22 @@ std::string Metrics::Render() const {
   Header(out, "hookbridge_webhook_rejections_total", "counter",
          "Webhooks not acknowledged with 2xx, by reason.");
   for (const auto& [reason, count] : rejections_) {
-    Sample(out, "hookbridge_webhook_rejections_total", Label("reason", reason), static_cast<double>(count));
+    Sample(out, "hookbridge_webhook_rejections_total", Label("reason", reason),
+           static_cast<double>(count));
   }
   Header(out, "hookbridge_webhook_dead_letters_total", "counter",
          "Refused webhooks PERSISTED on the dead-letter topic and answered 200, by reason.");
   for (const auto& [reason, count] : dead_letters_) {
-    Sample(out, "hookbridge_webhook_dead_letters_total", Label("reason", reason), static_cast<double>(count));
+    Sample(out, "hookbridge_webhook_dead_letters_total", Label("reason", reason),
+           static_cast<double>(count));
   }
   Header(out, "hookbridge_source_webhooks_total", "counter",
          "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, or the "
          "rejection reason.");
   for (const auto& [key, count] : source_outcomes_) {
     Sample(out, "hookbridge_source_webhooks_total",
-           Label("source", key.first) + "," + Label("outcome", key.second), static_cast<double>(count));
+           Label("source", key.first) + "," + Label("outcome", key.second),
+           static_cast<double>(count));
   }
   Header(out, "hookbridge_http_request_duration_seconds", "histogram",
          "Time from the start of a request to its answer, by route.");
@@ -191,18 +198,21 @@ std::string Metrics::Render() const {
   Header(out, "hookbridge_kafka_producer_queue_messages", "gauge",
          "Records in the producer's queue, waiting for delivery.");
   Sample(out, "hookbridge_kafka_producer_queue_messages", "", static_cast<double>(queue_messages_));
-  Header(out, "hookbridge_kafka_producer_queue_bytes", "gauge", "Bytes of the records in the producer's queue.");
+  Header(out, "hookbridge_kafka_producer_queue_bytes", "gauge",
+         "Bytes of the records in the producer's queue.");
   Sample(out, "hookbridge_kafka_producer_queue_bytes", "", static_cast<double>(queue_bytes_));
   Header(out, "hookbridge_kafka_delivery_errors_total", "counter",
          "Records Kafka did not persist, by librdkafka error name.");
   for (const auto& [error, count] : delivery_errors_) {
-    Sample(out, "hookbridge_kafka_delivery_errors_total", Label("error", error), static_cast<double>(count));
+    Sample(out, "hookbridge_kafka_delivery_errors_total", Label("error", error),
+           static_cast<double>(count));
   }
   Header(out, "hookbridge_kafka_brokers", "gauge",
          "Brokers of the Kafka cluster: known from metadata, up (connected), unreachable "
          "(a connection is wanted and down). Webhooks on partitions without enough in-sync "
          "replicas get 503.");
-  Sample(out, "hookbridge_kafka_brokers", Label("state", "known"), static_cast<double>(brokers_known_));
+  Sample(out, "hookbridge_kafka_brokers", Label("state", "known"),
+         static_cast<double>(brokers_known_));
   Sample(out, "hookbridge_kafka_brokers", Label("state", "up"), static_cast<double>(brokers_up_));
   Sample(out, "hookbridge_kafka_brokers", Label("state", "unreachable"),
          static_cast<double>(brokers_unreachable_));
@@ -211,8 +221,10 @@ std::string Metrics::Render() const {
   for (const auto& [broker, seconds] : broker_rtt_seconds_) {
     Sample(out, "hookbridge_kafka_broker_rtt_seconds", Label("broker", broker), seconds);
   }
-  Header(out, "hookbridge_api_key_reloads_total", "counter", "Reloads of the API key file, by result.");
-  Sample(out, "hookbridge_api_key_reloads_total", Label("result", "success"), static_cast<double>(key_reloads_ok_));
+  Header(out, "hookbridge_api_key_reloads_total", "counter",
+         "Reloads of the API key file, by result.");
+  Sample(out, "hookbridge_api_key_reloads_total", Label("result", "success"),
+         static_cast<double>(key_reloads_ok_));
   Sample(out, "hookbridge_api_key_reloads_total", Label("result", "failure"),
          static_cast<double>(key_reloads_failed_));
   Header(out, "hookbridge_sources_reloads_total", "counter",

@@ -62,9 +62,8 @@ bool IsTraceStateKey(std::string_view key) {
 // nblk-chr = %x21-2B / %x2D-3C / %x3E-7E (printable ASCII but "," and "=").
 bool IsTraceStateValue(std::string_view value) {
   if (value.empty() || value.size() > 256 || value.back() == ' ') return false;
-  return std::all_of(value.begin(), value.end(), [](char c) {
-    return c >= 0x20 && c <= 0x7E && c != ',' && c != '=';
-  });
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7E && c != ',' && c != '='; });
 }
 
 }  // namespace

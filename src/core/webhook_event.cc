@@ -212,9 +212,9 @@ ParseResult ParseEvent(rapidjson::MemoryStream& stream, bool may_hold_escapes) {
     return Invalid(ParseError::kInvalidJson, "string holds an unpaired UTF-16 surrogate escape");
   }
   if (parsed.IsError()) {
-    return Invalid(ParseError::kInvalidJson,
-                   std::string("malformed JSON at byte ") + std::to_string(parsed.Offset()) +
-                       ": " + rapidjson::GetParseError_En(parsed.Code()));
+    return Invalid(ParseError::kInvalidJson, std::string("malformed JSON at byte ") +
+                                                 std::to_string(parsed.Offset()) + ": " +
+                                                 rapidjson::GetParseError_En(parsed.Code()));
   }
 
   // From here on the JSON is well-formed: the fields read are kept even when

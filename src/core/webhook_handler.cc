@@ -61,7 +61,8 @@ HttpResponse PublishFailure(const PublishResult& result) {
     case PublishStatus::kQueueFull:
       return ErrorResponse(ErrorCode::kOverloaded, "producer queue is full, retry later");
     case PublishStatus::kRecordTooLarge:
-      return ErrorResponse(ErrorCode::kPayloadTooLarge, "event exceeds the Kafka record size limit");
+      return ErrorResponse(ErrorCode::kPayloadTooLarge,
+                           "event exceeds the Kafka record size limit");
     default:
       return ErrorResponse(ErrorCode::kUnavailable,
                            "event not stored in Kafka (" + result.error + "), retry later");
@@ -103,7 +104,8 @@ std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
   // an unauthenticated sender learns nothing but the 401.
   if (source.auth == SourceAuth::kSignature) return std::nullopt;
   // Held for the call: a key reload may swap the store's set meanwhile.
-  const std::shared_ptr<const ApiKeys> keys = source.bearer_keys ? source.bearer_keys : keys_.current();
+  const std::shared_ptr<const ApiKeys> keys =
+      source.bearer_keys ? source.bearer_keys : keys_.current();
   switch (Authenticate(head.authorization, *keys)) {
     case AuthResult::kAccepted: break;
     case AuthResult::kMissingCredentials:
@@ -122,8 +124,8 @@ std::optional<HttpResponse> WebhookHandler::CheckContent(const RequestHead& head
   return ErrorResponse(refusal->code, refusal->message);
 }
 
-std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& head, std::string body,
-                                       Clock::time_point received, Done done) {
+std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& head,
+                                       std::string body, Clock::time_point received, Done done) {
   const HeaderLookup no_headers = [](std::string_view) { return std::vector<std::string_view>(); };
   const HeaderLookup& headers = head.headers ? head.headers : no_headers;
   std::optional<Refusal> refusal;
@@ -134,11 +136,14 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
       case SignatureVerdict::kValid: break;
       case SignatureVerdict::kMissing: refusal = Refusal{ErrorCode::kSignatureMissing, ""}; break;
       case SignatureVerdict::kInvalid: refusal = Refusal{ErrorCode::kSignatureInvalid, ""}; break;
-      case SignatureVerdict::kStaleTimestamp: refusal = Refusal{ErrorCode::kStaleTimestamp, ""}; break;
+      case SignatureVerdict::kStaleTimestamp:
+        refusal = Refusal{ErrorCode::kStaleTimestamp, ""};
+        break;
     }
     if (refusal) {
       WebhookResult refused;
-      refused.response = ErrorResponse(refusal->code, "the request signature could not be verified");
+      refused.response =
+          ErrorResponse(refusal->code, "the request signature could not be verified");
       done(std::move(refused));
       return "";
     }
@@ -172,8 +177,8 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   }
   if (refusal) {
     if (dead_letters && IsDeadLetterRefusal(refusal->code)) {
-      DeadLetter(source, head, std::move(body), received, refusal->code, std::move(refusal->message),
-                 std::move(done));
+      DeadLetter(source, head, std::move(body), received, refusal->code,
+                 std::move(refusal->message), std::move(done));
     } else {
       WebhookResult refused;
       refused.response = ErrorResponse(refusal->code, refusal->message);
@@ -191,21 +196,21 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
 
 void WebhookHandler::Publish(const Source& source, KafkaRecord record, std::string event_id,
                              Clock::time_point received, Done done) {
-  publisher_.Publish(
-      std::move(record), [this, received, source_name = source.name, event_id = std::move(event_id),
-                          done = std::move(done)](PublishResult delivery) mutable {
-        WebhookResult result;
-        result.event_id = std::move(event_id);
-        result.delivery = std::move(delivery);
-        if (result.delivery.status == PublishStatus::kPersisted) {
-          metrics_.ObserveAck(Clock::now() - received);
-          metrics_.CountSourceOutcome(source_name, "accepted");
-          result.response = AcceptedResponse(result.event_id);
-        } else {
-          result.response = PublishFailure(result.delivery);
-        }
-        done(std::move(result));
-      });
+  publisher_.Publish(std::move(record),
+                     [this, received, source_name = source.name, event_id = std::move(event_id),
+                      done = std::move(done)](PublishResult delivery) mutable {
+                       WebhookResult result;
+                       result.event_id = std::move(event_id);
+                       result.delivery = std::move(delivery);
+                       if (result.delivery.status == PublishStatus::kPersisted) {
+                         metrics_.ObserveAck(Clock::now() - received);
+                         metrics_.CountSourceOutcome(source_name, "accepted");
+                         result.response = AcceptedResponse(result.event_id);
+                       } else {
+                         result.response = PublishFailure(result.delivery);
+                       }
+                       done(std::move(result));
+                     });
 }
 
 void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head, std::string body,
@@ -216,35 +221,37 @@ void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head, s
   letter.message = message;
   letter.request_id = std::string(head.request_id);
   // The wall-clock time of `received`, a steady-clock time.
-  letter.received = std::chrono::system_clock::now() -
-                    std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - received);
+  letter.received =
+      std::chrono::system_clock::now() -
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - received);
   if (!head.content_type.empty()) letter.content_type = JoinLines(head.content_type);
   if (!head.content_encoding.empty()) letter.content_encoding = JoinLines(head.content_encoding);
   letter.trace_headers = TraceContextHeaders(head.traceparent, head.tracestate);
   letter.body = std::move(body);
   KafkaRecord record = BuildDeadLetterRecord(std::move(letter));
   record.topic = source.dead_letter_topic;
-  publisher_.Publish(std::move(record), [this, code, source_name = source.name, message = std::move(message),
-                                         done = std::move(done)](PublishResult delivery) mutable {
-    WebhookResult result;
-    result.delivery = std::move(delivery);
-    if (result.delivery.status == PublishStatus::kPersisted) {
-      metrics_.CountDeadLetter(RejectionReason(code));
-      metrics_.CountSourceOutcome(source_name, "dead_letter");
-      result.response = DeadLetteredResponse(code, message);
-    } else {
-      result.response = PublishFailure(result.delivery);
-    }
-    done(std::move(result));
-  });
+  publisher_.Publish(std::move(record),
+                     [this, code, source_name = source.name, message = std::move(message),
+                      done = std::move(done)](PublishResult delivery) mutable {
+                       WebhookResult result;
+                       result.delivery = std::move(delivery);
+                       if (result.delivery.status == PublishStatus::kPersisted) {
+                         metrics_.CountDeadLetter(RejectionReason(code));
+                         metrics_.CountSourceOutcome(source_name, "dead_letter");
+                         result.response = DeadLetteredResponse(code, message);
+                       } else {
+                         result.response = PublishFailure(result.delivery);
+                       }
+                       done(std::move(result));
+                     });
 }
 
 WebhookResult WebhookHandler::AckDeadlinePassed(std::string event_id) {
   WebhookResult result;
   result.event_id = std::move(event_id);
   result.delivery.error = "ACK_DEADLINE";
-  result.response =
-      ErrorResponse(ErrorCode::kUnavailable, "Kafka did not acknowledge the event in time, retry later");
+  result.response = ErrorResponse(ErrorCode::kUnavailable,
+                                  "Kafka did not acknowledge the event in time, retry later");
   return result;
 }
 

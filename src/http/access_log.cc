@@ -14,12 +14,14 @@ void AccessLog::Record(const HttpRequest& request) {
   const std::string_view source = request.source ? std::string_view(request.source->name) : "";
   if (request.answer.error) {
     metrics_.CountRejection(RejectionReason(*request.answer.error));
-    if (!source.empty()) metrics_.CountSourceOutcome(source, RejectionReason(*request.answer.error));
+    if (!source.empty())
+      metrics_.CountSourceOutcome(source, RejectionReason(*request.answer.error));
   }
   if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
   const WebhookResult& webhook = request.webhook;
   const bool stored = status == 200;
-  lines_ += FormatLogLine(LogLevel::kInfo, "webhook",
+  lines_ += FormatLogLine(
+      LogLevel::kInfo, "webhook",
       {{"request_id", request.id},
        {"source", std::string(source)},
        {"status", std::to_string(status)},

@@ -32,7 +32,8 @@ size_t SkipQuotedString(std::string_view text, size_t at) {
     auto byte = static_cast<unsigned char>(text[i]);
     if (byte == '"') return i + 1;
     if (byte == '\\') {  // quoted-pair: HTAB, SP, VCHAR or obs-text
-      if (++i == text.size() || !IsValidFieldValue(text.substr(i, 1))) return std::string_view::npos;
+      if (++i == text.size() || !IsValidFieldValue(text.substr(i, 1)))
+        return std::string_view::npos;
       continue;
     }
     if ((byte < 0x20 && byte != '\t') || byte == 0x7F) return std::string_view::npos;
@@ -54,8 +55,8 @@ bool IsValidChunkExtensions(std::string_view text) {
       at = name_end;  // no value: BWS may follow only before the next ";"
     } else {
       at = SkipWhiteSpace(text, at + 1);
-      size_t value_end = at < text.size() && text[at] == '"' ? SkipQuotedString(text, at)
-                                                              : SkipToken(text, at);
+      size_t value_end =
+          at < text.size() && text[at] == '"' ? SkipQuotedString(text, at) : SkipToken(text, at);
       if (value_end == std::string_view::npos || value_end == at) return false;
       at = value_end;
     }
@@ -75,7 +76,8 @@ void ChunkedBodyDecoder::TakeSizeLine(std::string_view line, size_t body_size) {
   size_t digits = 0;
   uint64_t size = 0;
   while (digits < line.size() && HexValue(line[digits]) >= 0) {
-    if (size > (UINT64_MAX >> 4)) return Refuse(ErrorCode::kPayloadTooLarge, "chunk size too large");
+    if (size > (UINT64_MAX >> 4))
+      return Refuse(ErrorCode::kPayloadTooLarge, "chunk size too large");
     size = (size << 4) | static_cast<uint64_t>(HexValue(line[digits]));
     ++digits;
   }
@@ -118,7 +120,8 @@ size_t ChunkedBodyDecoder::Feed(std::string_view input, std::string* body) {
     size_t end = newline == std::string_view::npos ? input.size() : newline + 1;
     line_.append(input.data() + used, end - used);
     used = end;
-    const size_t limit = step_ == Step::kTrailer ? max_trailer_bytes_ - trailer_bytes_ : max_line_bytes_;
+    const size_t limit =
+        step_ == Step::kTrailer ? max_trailer_bytes_ - trailer_bytes_ : max_line_bytes_;
     if (line_.size() > limit) {
       Refuse(ErrorCode::kBadRequest, "chunk line or trailer too long");
       break;

@@ -109,7 +109,8 @@ IoStatus Connection::Flush() {
   while (sent_ < to_send_.size()) {
     size_t written = 0;
     IoStatus status = transport_.Write(std::string_view(to_send_).substr(sent_), &written);
-    if (status != IoStatus::kDone) return status == IoStatus::kWouldBlock ? status : IoStatus::kError;
+    if (status != IoStatus::kDone)
+      return status == IoStatus::kWouldBlock ? status : IoStatus::kError;
     sent_ += written;
   }
   to_send_.clear();

@@ -42,7 +42,8 @@ void ConnectionLoop::Accept() {
       continue;
     }
     SSL* session = nullptr;
-    if (tls_ != nullptr && ((session = SSL_new(tls_)) == nullptr || SSL_set_fd(session, socket) != 1)) {
+    if (tls_ != nullptr &&
+        ((session = SSL_new(tls_)) == nullptr || SSL_set_fd(session, socket) != 1)) {
       if (session != nullptr) SSL_free(session);
       ::close(socket);
       continue;

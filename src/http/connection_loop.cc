@@ -138,7 +138,8 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
     const Connection::Step step =
         connection.phase() == Phase::kHead ? connection.TakeHead(now) : connection.TakeBody();
     if (step == Connection::Step::kRefused) {
-      return Answer(connection, connection.Refusal(), true);  // where it ends is unknown: nothing more is read
+      return Answer(connection, connection.Refusal(),
+                    true);  // where it ends is unknown: nothing more is read
     }
     if (step == Connection::Step::kComplete) {
       if (connection.phase() == Phase::kHead) {
@@ -158,9 +159,9 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
       case IoStatus::kClosed:
         // A client that ends its side mid-request still reads an answer.
         if (connection.MidRequest()) {
-          return Answer(connection,
-                        ErrorResponse(ErrorCode::kBadRequest, "request incomplete: the client closed"),
-                        true);
+          return Answer(
+              connection,
+              ErrorResponse(ErrorCode::kBadRequest, "request incomplete: the client closed"), true);
         }
         return Close(connection);
       case IoStatus::kError: return Close(connection);

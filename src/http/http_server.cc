@@ -30,7 +30,8 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
   }
   int socket = -1;
   std::string reason;
-  for (addrinfo* address = addresses; address != nullptr && socket < 0; address = address->ai_next) {
+  for (addrinfo* address = addresses; address != nullptr && socket < 0;
+       address = address->ai_next) {
     socket = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                       address->ai_protocol);
     if (socket < 0) continue;
@@ -38,7 +39,8 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
     // same port and silently take half the traffic.
     int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (::bind(socket, address->ai_addr, address->ai_addrlen) != 0 || ::listen(socket, SOMAXCONN) != 0) {
+    if (::bind(socket, address->ai_addr, address->ai_addrlen) != 0 ||
+        ::listen(socket, SOMAXCONN) != 0) {
       reason = std::strerror(errno);
       ::close(socket);
       socket = -1;
@@ -52,9 +54,9 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
   getsockname(socket, reinterpret_cast<sockaddr*>(&bound), &length);
-  *bound_port = ntohs(bound.ss_family == AF_INET6
-                          ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                          : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  *bound_port =
+      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   return socket;
 }
 

@@ -14,7 +14,6 @@ bool IsTokenChar(unsigned char c) {
          (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
 }
 
-
 std::string_view TrimWhiteSpace(std::string_view text) {  // OWS: spaces and tabs
   size_t start = text.find_first_not_of(" \t");
   if (start == std::string_view::npos) return {};
@@ -59,7 +58,8 @@ bool AbsoluteFormPath(std::string_view target, std::string_view* path) {
   std::string_view rest = target.substr(scheme_end + 3);
   size_t authority_end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, authority_end);
-  if (authority.empty() || authority.find('@') != std::string_view::npos || !IsValidHost(authority)) {
+  if (authority.empty() || authority.find('@') != std::string_view::npos ||
+      !IsValidHost(authority)) {
     return false;
   }
   if (authority_end == std::string_view::npos || rest[authority_end] == '?') {
@@ -135,7 +135,8 @@ RequestHeadParser::State RequestHeadParser::Feed(std::string_view received, Http
     }
     // The limits first, as if this line had arrived a byte at a time: the
     // outcome must not depend on how the bytes were sliced.
-    if (request_line_start_ == kNotYet && newline - line_start > limits_.max_request_line_bytes + 1) {
+    if (request_line_start_ == kNotYet &&
+        newline - line_start > limits_.max_request_line_bytes + 1) {
       return Refuse(ErrorCode::kUriTooLong, "request target too long");
     }
     if (newline + 1 > limits_.max_head_bytes) {
@@ -281,10 +282,11 @@ RequestHeadParser::State RequestHeadParser::Finish(std::string_view received,
 
   // RFC 9112 9.3: persistence.
   std::vector<std::string_view> connection = head->Values("Connection");
-  head->keep_alive = head->minor_version == 1 ? !ListHas(connection, "close")
-                                              : ListHas(connection, "keep-alive");
+  head->keep_alive =
+      head->minor_version == 1 ? !ListHas(connection, "close") : ListHas(connection, "keep-alive");
   // RFC 9110 10.1.1: only 100-continue is an expectation to act on.
-  head->expects_continue = head->minor_version == 1 && ListHas(head->Values("Expect"), "100-continue");
+  head->expects_continue =
+      head->minor_version == 1 && ListHas(head->Values("Expect"), "100-continue");
   return State::kComplete;
 }
 

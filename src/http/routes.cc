@@ -8,9 +8,12 @@ namespace {
 // What the webhook handler reads of a request: header values exactly as sent.
 RequestHead WebhookHead(const HttpRequest& request) {
   const HttpRequestHead& head = request.head;
-  return RequestHead{head.Values("Authorization"), head.Values("Content-Type"),
-                     head.Values("Content-Encoding"), head.Values("traceparent"),
-                     head.Values("tracestate"), request.id,
+  return RequestHead{head.Values("Authorization"),
+                     head.Values("Content-Type"),
+                     head.Values("Content-Encoding"),
+                     head.Values("traceparent"),
+                     head.Values("tracestate"),
+                     request.id,
                      [&head](std::string_view name) { return head.Values(name); }};
 }
 

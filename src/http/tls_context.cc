@@ -20,7 +20,8 @@ TlsContext LoadTlsContext(const std::string& cert_file, const std::string& key_f
   // A write that would block is retried later from the same answer, whose
   // unsent part may start further on: OpenSSL must not insist on the same
   // pointer, and may take part of it.
-  SSL_CTX_set_mode(context.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+  SSL_CTX_set_mode(context.get(),
+                   SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   return context;
 }
 

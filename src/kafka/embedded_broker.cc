@@ -27,7 +27,8 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::Start(const std::string& topic, 
     *error = "embedded broker: could not start librdkafka's mock cluster";
     return nullptr;
   }
-  rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(broker->cluster_, topic.c_str(), partitions, 1);
+  rd_kafka_resp_err_t err =
+      rd_kafka_mock_topic_create(broker->cluster_, topic.c_str(), partitions, 1);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     *error = std::string("embedded broker: cannot create topic: ") + rd_kafka_err2str(err);
     return nullptr;

@@ -1,10 +1,8 @@
 #include "hookbridge/kafka/kafka_publisher.h"
 
 #include <librdkafka/rdkafka.h>
-
-#include <rapidjson/document.h>
-
 #include <pthread.h>
+#include <rapidjson/document.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -93,8 +91,8 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       {"socket.nagle.disable", "true"},
       {"linger.ms", "1"},  // every request waits for its ack: batch, but briefly
       {"message.timeout.ms", std::to_string(options.message_timeout.count())},
-      {"message.max.bytes", std::to_string(std::max<size_t>(
-                                1000000, options.max_value_bytes + kRecordOverheadBytes))},
+      {"message.max.bytes",
+       std::to_string(std::max<size_t>(1000000, options.max_value_bytes + kRecordOverheadBytes))},
       {"statistics.interval.ms", std::to_string(options.statistics_interval.count())},
       // After a broker outage, reconnect within a second rather than up to
       // librdkafka's default 10 s: every request meanwhile is answered 503.
@@ -107,7 +105,8 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
   properties.insert(properties.end(), options.properties.begin(), options.properties.end());
   for (const auto& [name, value] : properties) {
     if (WeakensAcks(name, value)) {
-      *error = name + "=" + value + " is not allowed: hookbridge answers 2xx only for records "
+      *error = name + "=" + value +
+               " is not allowed: hookbridge answers 2xx only for records "
                "stored with acks=all";
       rd_kafka_conf_destroy(conf);
       return nullptr;
@@ -311,7 +310,7 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   auto integer = [](const rapidjson::Value& object, const char* name, int64_t fallback) {
     auto member = object.FindMember(name);
     return member != object.MemberEnd() && member->value.IsInt64() ? member->value.GetInt64()
-                                                                    : fallback;
+                                                                   : fallback;
   };
   publisher->metrics_.SetProducerQueue(integer(stats, "msg_cnt", 0), integer(stats, "msg_size", 0));
   bool connected = false;
@@ -324,9 +323,8 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
       const rapidjson::Value& broker = entry.value;
       if (!broker.IsObject()) continue;
       auto state = broker.FindMember("state");
-      const std::string_view state_name = state != broker.MemberEnd() && state->value.IsString()
-                                              ? state->value.GetString()
-                                              : "";
+      const std::string_view state_name =
+          state != broker.MemberEnd() && state->value.IsString() ? state->value.GetString() : "";
       connected |= state_name == "UP";
       int64_t node = integer(broker, "nodeid", -1);  // -1: a bootstrap address, not a broker yet
       if (node >= 0) {
@@ -337,7 +335,8 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
       }
       auto rtt = broker.FindMember("rtt");
       if (node >= 0 && rtt != broker.MemberEnd() && rtt->value.IsObject()) {
-        rtt_by_broker[std::to_string(node)] = static_cast<double>(integer(rtt->value, "avg", 0)) / 1e6;
+        rtt_by_broker[std::to_string(node)] =
+            static_cast<double>(integer(rtt->value, "avg", 0)) / 1e6;
       }
     }
   }
@@ -417,9 +416,9 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   // condition; see docs/operations.md): the log and /metrics say it instead.
   if (publisher->metrics_.SetBrokers(brokers_known, brokers_up, brokers_unreachable)) {
     Log(brokers_unreachable > 0 ? LogLevel::kWarn : LogLevel::kInfo,
-        brokers_unreachable > 0
-            ? "Kafka brokers unreachable: records for partitions without enough in-sync replicas get 503"
-            : "Kafka brokers all reachable",
+        brokers_unreachable > 0 ? "Kafka brokers unreachable: records for partitions without "
+                                  "enough in-sync replicas get 503"
+                                : "Kafka brokers all reachable",
         {{"brokers_known", std::to_string(brokers_known)},
          {"brokers_up", std::to_string(brokers_up)},
          {"brokers_unreachable", std::to_string(brokers_unreachable)}});

@@ -14,8 +14,8 @@ LogLevel LevelOf(int syslog_level) {
 }
 
 void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  Log(LevelOf(level), message, {{"source", "librdkafka"}, {"client", rd_kafka_name(rk)},
-                                {"facility", facility}});
+  Log(LevelOf(level), message,
+      {{"source", "librdkafka"}, {"client", rd_kafka_name(rk)}, {"facility", facility}});
 }
 
 }  // namespace

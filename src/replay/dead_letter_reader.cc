@@ -15,19 +15,22 @@ namespace {
 constexpr int kKafkaTimeoutMs = 10000;
 constexpr std::chrono::seconds kCoordinatorPatience{30};
 
-using PartitionList =
-    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                                      decltype(&rd_kafka_topic_partition_list_destroy)>;
 
 PartitionList NewPartitionList(int size) {
-  return PartitionList(rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy);
+  return PartitionList(rd_kafka_topic_partition_list_new(size),
+                       &rd_kafka_topic_partition_list_destroy);
 }
 
 // The group coordinator moves, or is still being set up on a fresh cluster:
 // worth asking again.
 bool CoordinatorNotReady(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
-         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-         err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+  return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+         err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
 }
 
 // Calls `request` until it succeeds, fails for another reason, or
@@ -45,7 +48,8 @@ rd_kafka_resp_err_t WithCoordinator(Request request) {
 std::string HeaderText(rd_kafka_headers_t* headers, const char* name) {
   const void* value = nullptr;
   size_t size = 0;
-  if (headers == nullptr || rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+  if (headers == nullptr ||
+      rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       value == nullptr) {
     return "";
   }
@@ -83,7 +87,8 @@ bool DeadLetterReader::Start(const ReplayOptions& options, std::string* error) {
   properties.insert(properties.end(), options.rdkafka_properties.begin(),
                     options.rdkafka_properties.end());
   for (const auto& [name, value] : properties) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       *error = "librdkafka property " + name + ": " + errstr;
       return false;
@@ -105,7 +110,8 @@ bool DeadLetterReader::Start(const ReplayOptions& options, std::string* error) {
   }
   std::vector<int32_t> ids;
   if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) ids.push_back(metadata->topics[0].partitions[i].id);
+    for (int i = 0; i < metadata->topics[0].partition_cnt; ++i)
+      ids.push_back(metadata->topics[0].partitions[i].id);
   }
   rd_kafka_metadata_destroy(metadata);
   if (ids.empty()) {
@@ -117,26 +123,30 @@ bool DeadLetterReader::Start(const ReplayOptions& options, std::string* error) {
   for (int32_t id : ids) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), id);
   err = WithCoordinator([&] { return rd_kafka_committed(consumer_, list.get(), kKafkaTimeoutMs); });
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    *error = "cannot read the committed offsets of group '" + options.group + "': " + rd_kafka_err2str(err);
+    *error = "cannot read the committed offsets of group '" + options.group +
+             "': " + rd_kafka_err2str(err);
     return false;
   }
   for (int i = 0; i < list->cnt; ++i) {
     rd_kafka_topic_partition_t& partition = list->elems[i];
     int64_t low = 0;
     int64_t high = 0;
-    err = rd_kafka_query_watermark_offsets(consumer_, topic_.c_str(), partition.partition, &low, &high,
-                                           kKafkaTimeoutMs);
+    err = rd_kafka_query_watermark_offsets(consumer_, topic_.c_str(), partition.partition, &low,
+                                           &high, kKafkaTimeoutMs);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       *error = "cannot read the end of partition " + std::to_string(partition.partition) + ": " +
                rd_kafka_err2str(err);
       return false;
     }
-    std::string_view committed_metadata(static_cast<const char*>(partition.metadata),
-                                        partition.metadata == nullptr ? 0 : partition.metadata_size);
-    std::optional<OffsetLedger> ledger = OffsetLedger::FromCommitted(partition.offset, committed_metadata, low);
+    std::string_view committed_metadata(
+        static_cast<const char*>(partition.metadata),
+        partition.metadata == nullptr ? 0 : partition.metadata_size);
+    std::optional<OffsetLedger> ledger =
+        OffsetLedger::FromCommitted(partition.offset, committed_metadata, low);
     if (!ledger) {
       *error = "group '" + options.group + "' committed metadata on partition " +
-               std::to_string(partition.partition) + " that hookbridge-replay did not write: use a group of its own";
+               std::to_string(partition.partition) +
+               " that hookbridge-replay did not write: use a group of its own";
       return false;
     }
     PartitionState state{*ledger, high, ledger->committed(), ledger->committed() >= high};
@@ -157,12 +167,14 @@ bool DeadLetterReader::Start(const ReplayOptions& options, std::string* error) {
 
 DeadLetterReader::Poll DeadLetterReader::Next(std::chrono::milliseconds wait, DeadLetter* record,
                                               std::string* error) {
-  if (std::all_of(partitions_.begin(), partitions_.end(), [](const auto& entry) { return entry.second.finished; })) {
+  if (std::all_of(partitions_.begin(), partitions_.end(),
+                  [](const auto& entry) { return entry.second.finished; })) {
     return Poll::kEnd;
   }
   rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, static_cast<int>(wait.count()));
   if (message == nullptr) return Poll::kNothingYet;
-  std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, &rd_kafka_message_destroy);
+  std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(
+      message, &rd_kafka_message_destroy);
   auto state = partitions_.find(message->partition);
   if (state == partitions_.end()) return Poll::kNothingYet;
   if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -188,8 +200,10 @@ DeadLetterReader::Poll DeadLetterReader::Next(std::chrono::milliseconds wait, De
   record->offset = message->offset;
   rd_kafka_timestamp_type_t type;
   record->timestamp_ms = rd_kafka_message_timestamp(message, &type);
-  record->key.assign(static_cast<const char*>(message->key), message->key == nullptr ? 0 : message->key_len);
-  record->body.assign(static_cast<const char*>(message->payload), message->payload == nullptr ? 0 : message->len);
+  record->key.assign(static_cast<const char*>(message->key),
+                     message->key == nullptr ? 0 : message->key_len);
+  record->body.assign(static_cast<const char*>(message->payload),
+                      message->payload == nullptr ? 0 : message->len);
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
   record->reason = HeaderText(headers, kDeadLetterReasonHeader);
@@ -206,7 +220,8 @@ DeadLetterReader::Poll DeadLetterReader::Next(std::chrono::milliseconds wait, De
 bool DeadLetterReader::Commit(int32_t partition, std::string* error) {
   const OffsetLedger& ledger = partitions_.at(partition).ledger;
   PartitionList list = NewPartitionList(1);
-  rd_kafka_topic_partition_t* entry = rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition);
+  rd_kafka_topic_partition_t* entry =
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition);
   entry->offset = ledger.committed();
   std::string metadata = ledger.Metadata();
   if (!metadata.empty()) {
@@ -216,7 +231,8 @@ bool DeadLetterReader::Commit(int32_t partition, std::string* error) {
     entry->metadata_size = metadata.size();
   }
   rd_kafka_resp_err_t err = WithCoordinator([&] {
-    rd_kafka_resp_err_t result = rd_kafka_commit(consumer_, list.get(), 0 /* wait for the answer */);
+    rd_kafka_resp_err_t result =
+        rd_kafka_commit(consumer_, list.get(), 0 /* wait for the answer */);
     return result != RD_KAFKA_RESP_ERR_NO_ERROR ? result : list->elems[0].err;
   });
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -40,7 +40,8 @@ std::map<std::string, std::string> ReadEnvironment() {
 int main(int argc, char** argv) {
   using namespace hookbridge::replay;
   static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-  ReplayOptionsResult parsed = ParseReplayOptions(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
+  ReplayOptionsResult parsed =
+      ParseReplayOptions(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
   if (parsed.show_help) {
     std::fputs(ReplayHelpText().c_str(), stdout);
     return kExitAllDelivered;

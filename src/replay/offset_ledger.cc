@@ -15,7 +15,8 @@ bool ParseOffset(std::string_view text, int64_t* out) {
 
 }  // namespace
 
-std::optional<OffsetLedger> OffsetLedger::FromCommitted(int64_t committed, std::string_view metadata,
+std::optional<OffsetLedger> OffsetLedger::FromCommitted(int64_t committed,
+                                                        std::string_view metadata,
                                                         int64_t log_start) {
   OffsetLedger ledger(committed < log_start ? log_start : committed);
   if (metadata.empty()) return ledger;
@@ -81,6 +82,5 @@ std::string OffsetLedger::Metadata() const {
   }
   return text;
 }
-
 
 }  // namespace hookbridge::replay

@@ -32,9 +32,9 @@ bool RecordSelection::Selects(std::string_view reason, int64_t timestamp_ms) con
 
 const std::vector<std::string>& DeadLetterReasons() {
   // The refusals IsDeadLetterRefusal() takes, by their metric names.
-  static const std::vector<std::string> reasons = {RejectionReason(ErrorCode::kInvalidJson),
-                                                   RejectionReason(ErrorCode::kInvalidEvent),
-                                                   RejectionReason(ErrorCode::kUnsupportedMediaType)};
+  static const std::vector<std::string> reasons = {
+      RejectionReason(ErrorCode::kInvalidJson), RejectionReason(ErrorCode::kInvalidEvent),
+      RejectionReason(ErrorCode::kUnsupportedMediaType)};
   return reasons;
 }
 
@@ -43,16 +43,16 @@ std::optional<int64_t> ParseUtcTime(std::string_view text) {
   auto year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
   auto hour = Digits(text, 11, 2), minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
   if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' || text[7] != '-' ||
-      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' ||
-      *month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
-      *second > 60) {
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' || *month < 1 ||
+      *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
   size_t at = 19;
   int64_t millis = 0;
   if (at < text.size() && text[at] == '.') {
     size_t digits = 0;
-    for (++at; at < text.size() && digits < 3 && text[at] >= '0' && text[at] <= '9'; ++at, ++digits) {
+    for (++at; at < text.size() && digits < 3 && text[at] >= '0' && text[at] <= '9';
+         ++at, ++digits) {
       millis = millis * 10 + (text[at] - '0');
     }
     if (digits == 0) return std::nullopt;

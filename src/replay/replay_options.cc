@@ -97,12 +97,16 @@ const std::vector<Flag>& Flags() {
       {"--api-key-file", "HOOKBRIDGE_REPLAY_API_KEY_FILE",
        "file whose first non-empty line is the API key to send (or set HOOKBRIDGE_REPLAY_API_KEY)",
        ApplyKeyFile},
-      {"--reason", nullptr, "only dead letters of these reasons: json, schema, content_type (comma-separated)",
+      {"--reason", nullptr,
+       "only dead letters of these reasons: json, schema, content_type (comma-separated)",
        ApplyReasons},
-      {"--since", nullptr, "only dead letters stored at or after this UTC time (2026-12-02T09:30:00Z)",
+      {"--since", nullptr,
+       "only dead letters stored at or after this UTC time (2026-12-02T09:30:00Z)",
        Time(&RecordSelection::since_ms)},
-      {"--until", nullptr, "only dead letters stored before this UTC time", Time(&RecordSelection::until_ms)},
-      {"--rdkafka", nullptr, "KEY=VALUE: a librdkafka consumer property (e.g. security.protocol=SSL)",
+      {"--until", nullptr, "only dead letters stored before this UTC time",
+       Time(&RecordSelection::until_ms)},
+      {"--rdkafka", nullptr,
+       "KEY=VALUE: a librdkafka consumer property (e.g. security.protocol=SSL)",
        [](ReplayOptions& options, const std::string& value) -> std::string {
          size_t equals = value.find('=');
          if (equals == std::string::npos || equals == 0) return "expected KEY=VALUE";
@@ -188,11 +192,13 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
 
 std::string ReplayHelpText() {
   std::ostringstream text;
-  text << "hookbridge-replay: sends the dead letters of a hookbridge dead-letter topic to a hookbridge\n"
-          "webhook endpoint, once the cause is fixed. A 2xx commits the record; a 4xx leaves it in\n"
-          "the topic for a later run and reports it; a 5xx or no answer is retried with back-off.\n"
-          "It reads what the topic holds when it starts, then exits (docs/replay.md).\n\n"
-          "Usage: hookbridge-replay [--flag VALUE | --flag=VALUE]... [--dry-run]\n\n";
+  text
+      << "hookbridge-replay: sends the dead letters of a hookbridge dead-letter topic to a "
+         "hookbridge\n"
+         "webhook endpoint, once the cause is fixed. A 2xx commits the record; a 4xx leaves it in\n"
+         "the topic for a later run and reports it; a 5xx or no answer is retried with back-off.\n"
+         "It reads what the topic holds when it starts, then exits (docs/replay.md).\n\n"
+         "Usage: hookbridge-replay [--flag VALUE | --flag=VALUE]... [--dry-run]\n\n";
   for (const Flag& flag : Flags()) {
     text << "  " << flag.name;
     if (flag.env != nullptr) text << "  (" << flag.env << ")";

@@ -21,7 +21,8 @@ constexpr std::chrono::milliseconds kStopCheck{50};
 constexpr std::chrono::seconds kProgressEvery{1};
 
 // Sleeps `duration`, or less if a stop is requested; false if one was.
-bool SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bool>& stop_requested) {
+bool SleepUnlessStopped(std::chrono::milliseconds duration,
+                        const std::atomic<bool>& stop_requested) {
   const auto until = Clock::now() + duration;
   while (Clock::now() < until) {
     if (stop_requested) return false;
@@ -32,15 +33,17 @@ bool SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bo
 
 // Sends until the answer is final (2xx or 4xx); nullopt if stopped first.
 std::optional<SendResult> SendWithRetries(WebhookSender& sender, const DeadLetter& record,
-                                          const std::atomic<bool>& stop_requested, std::FILE* progress) {
+                                          const std::atomic<bool>& stop_requested,
+                                          std::FILE* progress) {
   std::chrono::milliseconds backoff = kFirstBackoff;
   while (true) {
     SendResult result = sender.Send(record.body, record.trace_headers);
     if (result.outcome != SendOutcome::kRetry) return result;
-    const std::chrono::milliseconds wait = std::max<std::chrono::milliseconds>(backoff, result.retry_after);
-    std::fprintf(progress, "replay: partition %d offset %lld: %s; retrying in %lld ms\n", record.partition,
-                 static_cast<long long>(record.offset), result.description.c_str(),
-                 static_cast<long long>(wait.count()));
+    const std::chrono::milliseconds wait =
+        std::max<std::chrono::milliseconds>(backoff, result.retry_after);
+    std::fprintf(progress, "replay: partition %d offset %lld: %s; retrying in %lld ms\n",
+                 record.partition, static_cast<long long>(record.offset),
+                 result.description.c_str(), static_cast<long long>(wait.count()));
     std::fflush(progress);
     if (!SleepUnlessStopped(wait, stop_requested)) return std::nullopt;
     backoff = std::min(backoff * 2, kMaxBackoff);
@@ -57,23 +60,26 @@ std::string Printable(const std::string& text) {
   return out;
 }
 
-void PrintRecord(std::FILE* out, const char* what, const DeadLetter& record, const std::string& detail) {
-  std::fprintf(out, "%s partition=%d offset=%lld key=%s reason=%s received_at=%s bytes=%zu%s%s\n", what,
-               record.partition, static_cast<long long>(record.offset), Printable(record.key).c_str(),
-               Printable(record.reason).c_str(), Printable(record.received_at).c_str(), record.body.size(),
+void PrintRecord(std::FILE* out, const char* what, const DeadLetter& record,
+                 const std::string& detail) {
+  std::fprintf(out, "%s partition=%d offset=%lld key=%s reason=%s received_at=%s bytes=%zu%s%s\n",
+               what, record.partition, static_cast<long long>(record.offset),
+               Printable(record.key).c_str(), Printable(record.reason).c_str(),
+               Printable(record.received_at).c_str(), record.body.size(),
                detail.empty() ? "" : ": ", Printable(detail).c_str());
   std::fflush(out);
 }
 
 void PrintProgress(std::FILE* out, const char* label, int64_t in_run, const ReplayTally& tally) {
-  std::fprintf(out,
-               "replay: %s %lld of %lld records read: delivered %lld, refused %lld, dead-lettered again "
-               "%lld, not selected %lld, delivered before %lld%s\n",
-               label, static_cast<long long>(tally.read), static_cast<long long>(in_run),
-               static_cast<long long>(tally.delivered), static_cast<long long>(tally.refused),
-               static_cast<long long>(tally.dead_lettered_again), static_cast<long long>(tally.not_selected),
-               static_cast<long long>(tally.sent_before),
-               tally.listed > 0 ? (", would send " + std::to_string(tally.listed)).c_str() : "");
+  std::fprintf(
+      out,
+      "replay: %s %lld of %lld records read: delivered %lld, refused %lld, dead-lettered again "
+      "%lld, not selected %lld, delivered before %lld%s\n",
+      label, static_cast<long long>(tally.read), static_cast<long long>(in_run),
+      static_cast<long long>(tally.delivered), static_cast<long long>(tally.refused),
+      static_cast<long long>(tally.dead_lettered_again), static_cast<long long>(tally.not_selected),
+      static_cast<long long>(tally.sent_before),
+      tally.listed > 0 ? (", would send " + std::to_string(tally.listed)).c_str() : "");
   std::fflush(out);
 }
 
@@ -143,7 +149,8 @@ ReplayEnd RunReplay(const ReplayOptions& options, const std::atomic<bool>& stop_
     }
     ledger.MarkDone(record.offset, record.offset);
     if (!reader->Commit(record.partition, &error)) {
-      PrintRecord(records, "delivered-not-committed", record, error + " (a later run sends it again)");
+      PrintRecord(records, "delivered-not-committed", record,
+                  error + " (a later run sends it again)");
       end = ReplayEnd::kKafkaFailed;
       break;
     }
@@ -154,7 +161,9 @@ ReplayEnd RunReplay(const ReplayOptions& options, const std::atomic<bool>& stop_
       ++tally->delivered;
     }
   }
-  PrintProgress(progress, end == ReplayEnd::kFinished ? "done:" : "stopped:", reader->records_in_run(), *tally);
+  PrintProgress(progress,
+                end == ReplayEnd::kFinished ? "done:" : "stopped:", reader->records_in_run(),
+                *tally);
   return end;
 }
 

@@ -191,9 +191,12 @@ Attribute Resolve(const AttributeSource& from, const std::vector<const JsonPoint
 
 // Why a resolved value cannot be the attribute `name`; empty when it can.
 std::string InvalidBecause(std::string_view name, std::string_view value) {
-  if (name == "source") return IsCloudEventUriReference(value) ? "" : " is not a URI-reference (RFC 3986)";
+  if (name == "source")
+    return IsCloudEventUriReference(value) ? "" : " is not a URI-reference (RFC 3986)";
   if (name == "time") return "";  // made valid or left out by Resolve
-  return IsCloudEventString(value) ? "" : " must not contain control characters or Unicode noncharacters";
+  return IsCloudEventString(value)
+             ? ""
+             : " must not contain control characters or Unicode noncharacters";
 }
 
 DeriveResult Refuse(ParseError error, std::string message) {
@@ -214,12 +217,14 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
   std::vector<const JsonPointer*> targets;
   for (const JsonPointer& pointer : source.key) targets.push_back(&pointer);
   for (const RequiredField& field : source.required) targets.push_back(&field.pointer);
-  for (const AttributeSource* from : {&source.ce_id, &source.ce_type, &source.ce_time, &source.ce_source}) {
+  for (const AttributeSource* from :
+       {&source.ce_id, &source.ce_type, &source.ce_time, &source.ce_source}) {
     if (from->kind == AttributeSource::Kind::kPointer) targets.push_back(&from->pointer);
   }
 
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+                              rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseIterativeFlag;
   rapidjson::CrtAllocator stack_allocator;
   rapidjson::Reader reader(&stack_allocator);
   PointerCollector collector(targets, std::memchr(body.data(), '\\', body.size()) != nullptr);
@@ -241,17 +246,18 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
     return Refuse(ParseError::kInvalidSchema, "the body must be a JSON object");
   }
   if (!collector.duplicate().empty()) {
-    return Refuse(ParseError::kInvalidSchema, "member \"" + collector.duplicate() + "\" is given twice");
+    return Refuse(ParseError::kInvalidSchema,
+                  "member \"" + collector.duplicate() + "\" is given twice");
   }
   std::vector<Found>& found = collector.found();
   const size_t required_start = source.key.size();
   for (size_t i = 0; i < source.required.size(); ++i) {
     const RequiredField& field = source.required[i];
     if (!HasType(found[required_start + i].kind, field.type)) {
-      return Refuse(ParseError::kInvalidSchema, "member \"" + field.pointer.text +
-                                                    "\" is required and must be " +
-                                                    (field.type == JsonType::kInteger ? "an " : "a ") +
-                                                    JsonTypeName(field.type));
+      return Refuse(ParseError::kInvalidSchema,
+                    "member \"" + field.pointer.text + "\" is required and must be " +
+                        (field.type == JsonType::kInteger ? "an " : "a ") +
+                        JsonTypeName(field.type));
     }
   }
 
@@ -266,13 +272,14 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
                                Wanted{source.ce_type, "type", true, result.event.type},
                                Wanted{source.ce_source, "source", true, result.event.source},
                                Wanted{source.ce_time, "time", false, result.event.time}}) {
-    Attribute attribute = Resolve(wanted.from, targets, found, headers, &wanted.out == &result.event.time);
+    Attribute attribute =
+        Resolve(wanted.from, targets, found, headers, &wanted.out == &result.event.time);
     if (!attribute.error.empty()) return Refuse(ParseError::kInvalidSchema, attribute.error);
     if (attribute.value) {
       const std::string invalid = InvalidBecause(wanted.name, *attribute.value);
       if (!invalid.empty()) {
-        return Refuse(ParseError::kInvalidSchema,
-                      std::string("the CloudEvents ") + wanted.name + " (" + Where(wanted.from) + ")" + invalid);
+        return Refuse(ParseError::kInvalidSchema, std::string("the CloudEvents ") + wanted.name +
+                                                      " (" + Where(wanted.from) + ")" + invalid);
       }
       wanted.out = std::move(*attribute.value);
     } else if (wanted.required) {
@@ -287,13 +294,15 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
     return result;
   }
   for (size_t i = 0; i < source.key.size(); ++i) {
-    if ((found[i].kind == Kind::kString && !found[i].text.empty()) || found[i].kind == Kind::kInteger) {
+    if ((found[i].kind == Kind::kString && !found[i].text.empty()) ||
+        found[i].kind == Kind::kInteger) {
       result.event.key = std::move(found[i].text);
       return result;
     }
   }
   std::string listed;
-  for (const JsonPointer& pointer : source.key) listed += (listed.empty() ? "\"" : ", \"") + pointer.text + "\"";
+  for (const JsonPointer& pointer : source.key)
+    listed += (listed.empty() ? "\"" : ", \"") + pointer.text + "\"";
   return Refuse(ParseError::kInvalidSchema,
                 "no record key: none of " + listed + " is a non-empty string or an integer");
 }

@@ -46,7 +46,6 @@ void ApplySchemeDefaults(std::string_view auth, Source& source) {
   }
 }
 
-
 bool ParseJsonPointer(std::string_view text, JsonPointer* pointer) {
   JsonPointer parsed;
   parsed.text = std::string(text);

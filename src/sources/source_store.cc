@@ -23,7 +23,8 @@ std::shared_ptr<const SourceSet> SourceStore::current() const {
   return sources_;
 }
 
-SourceStore::Identities SourceStore::IdentitiesNow(const std::vector<std::string>& secrets_files) const {
+SourceStore::Identities SourceStore::IdentitiesNow(
+    const std::vector<std::string>& secrets_files) const {
   Identities identities;
   identities.emplace_back(file_, IdentityOf(file_));
   for (const std::string& path : secrets_files) identities.emplace_back(path, IdentityOf(path));

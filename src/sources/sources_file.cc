@@ -31,10 +31,12 @@ struct FieldError {
 std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 // The map's keys must all be among `allowed`, each once: a typo must not pass.
-void CheckKeys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) {
+void CheckKeys(const YAML::Node& map, const std::string& where,
+               std::initializer_list<const char*> allowed) {
   std::set<std::string> seen;
   for (const auto& entry : map) {
-    if (!entry.first.IsScalar()) Fail(where.empty() ? "(top level)" : where, "keys must be plain names");
+    if (!entry.first.IsScalar())
+      Fail(where.empty() ? "(top level)" : where, "keys must be plain names");
     const std::string key = entry.first.Scalar();
     const std::string field = where.empty() ? key : where + "." + key;
     if (std::find_if(allowed.begin(), allowed.end(), [&key](const char* a) { return key == a; }) ==
@@ -68,17 +70,20 @@ JsonPointer Pointer(const YAML::Node& node, const std::string& field) {
 }
 
 void CheckTopic(const std::string& topic, const std::string& field) {
-  if (topic.size() > kMaxTopicBytes || topic == "." || topic == "..") Fail(field, "not a Kafka topic name");
+  if (topic.size() > kMaxTopicBytes || topic == "." || topic == "..")
+    Fail(field, "not a Kafka topic name");
   for (char c : topic) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == '-';
-    if (!ok) Fail(field, Quoted(topic) + " is not a Kafka topic name (letters, digits, '.', '_', '-')");
+    if (!ok)
+      Fail(field, Quoted(topic) + " is not a Kafka topic name (letters, digits, '.', '_', '-')");
   }
 }
 
 void CheckName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= kMaxNameBytes;
-  for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+  for (char c : name)
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
   if (!ok) Fail("name", Quoted(name) + " must be 1 to 64 of a-z, 0-9, '_', '-'");
 }
 
@@ -113,7 +118,8 @@ std::vector<std::string> ReadSecrets(const std::string& path, const std::string&
 }
 
 AttributeSource Attribute(const YAML::Node& node, const std::string& field) {
-  if (!node.IsMap() || node.size() != 1) Fail(field, "must be one of {pointer: ...}, {header: ...}, {value: ...}");
+  if (!node.IsMap() || node.size() != 1)
+    Fail(field, "must be one of {pointer: ...}, {header: ...}, {value: ...}");
   CheckKeys(node, field, {"pointer", "header", "value"});
   AttributeSource from;
   if (node["pointer"]) {
@@ -147,7 +153,8 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
     } else if (auth == "hmac-sha256") {
       source.signature.scheme = SignatureScheme::kHmacSha256;
     } else {
-      Fail("auth", Quoted(auth) + " is not one of bearer, standard-webhooks, github, stripe, hmac-sha256");
+      Fail("auth",
+           Quoted(auth) + " is not one of bearer, standard-webhooks, github, stripe, hmac-sha256");
     }
   }
   const bool timestamped = auth == "standard-webhooks" || auth == "stripe";
@@ -232,7 +239,8 @@ void ReadEvent(const YAML::Node& node, Source& source) {
           known = true;
         }
       }
-      if (!known) Fail(where, Quoted(type) + " is not string, integer, number, boolean, object or array");
+      if (!known)
+        Fail(where, Quoted(type) + " is not string, integer, number, boolean, object or array");
       source.required.push_back(std::move(field));
     }
   }
@@ -242,28 +250,38 @@ void ReadEvent(const YAML::Node& node, Source& source) {
     if (cloudevents["id"]) source.ce_id = Attribute(cloudevents["id"], "cloudevents.id");
     if (cloudevents["type"]) source.ce_type = Attribute(cloudevents["type"], "cloudevents.type");
     if (cloudevents["time"]) source.ce_time = Attribute(cloudevents["time"], "cloudevents.time");
-    if (cloudevents["source"]) source.ce_source = Attribute(cloudevents["source"], "cloudevents.source");
+    if (cloudevents["source"])
+      source.ce_source = Attribute(cloudevents["source"], "cloudevents.source");
     // A fixed value goes into every record: it must be a valid value of its attribute.
-    const auto fixed = [](const AttributeSource& from) { return from.kind == AttributeSource::Kind::kValue; };
-    constexpr const char* kNotAString = "must not contain control characters or Unicode noncharacters";
-    if (fixed(source.ce_id) && !IsCloudEventString(source.ce_id.value)) Fail("cloudevents.id.value", kNotAString);
-    if (fixed(source.ce_type) && !IsCloudEventString(source.ce_type.value)) Fail("cloudevents.type.value", kNotAString);
+    const auto fixed = [](const AttributeSource& from) {
+      return from.kind == AttributeSource::Kind::kValue;
+    };
+    constexpr const char* kNotAString =
+        "must not contain control characters or Unicode noncharacters";
+    if (fixed(source.ce_id) && !IsCloudEventString(source.ce_id.value))
+      Fail("cloudevents.id.value", kNotAString);
+    if (fixed(source.ce_type) && !IsCloudEventString(source.ce_type.value))
+      Fail("cloudevents.type.value", kNotAString);
     if (fixed(source.ce_source) && !IsCloudEventUriReference(source.ce_source.value)) {
-      Fail("cloudevents.source.value", "must be a URI-reference (RFC 3986), e.g. https://example.com");
+      Fail("cloudevents.source.value",
+           "must be a URI-reference (RFC 3986), e.g. https://example.com");
     }
     if (fixed(source.ce_time) && !CloudEventTime(source.ce_time.value)) {
       Fail("cloudevents.time.value", "must be an RFC 3339 time, e.g. 2023-10-01T12:00:00Z");
     }
   }
-  if (source.ce_id.kind == AttributeSource::Kind::kNone) Fail("cloudevents.id", "required for this auth");
-  if (source.ce_type.kind == AttributeSource::Kind::kNone) Fail("cloudevents.type", "required for this auth");
+  if (source.ce_id.kind == AttributeSource::Kind::kNone)
+    Fail("cloudevents.id", "required for this auth");
+  if (source.ce_type.kind == AttributeSource::Kind::kNone)
+    Fail("cloudevents.type", "required for this auth");
 }
 
 std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDefaults& defaults,
                                          std::vector<std::string>& secrets_files) {
   auto source = std::make_shared<Source>();
-  CheckKeys(node, "", {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature",
-                       "topic", "dead_letter_topic", "event", "key", "required", "cloudevents"});
+  CheckKeys(node, "",
+            {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature", "topic",
+             "dead_letter_topic", "event", "key", "required", "cloudevents"});
   source->name = RequiredText(node, "name", "name");
   CheckName(source->name);
   source->path = RequiredText(node, "path", "path");
@@ -276,7 +294,8 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
     source->dead_letter_topic = RequiredText(node, "dead_letter_topic", "dead_letter_topic");
     CheckTopic(source->dead_letter_topic, "dead_letter_topic");
   }
-  if (source->dead_letter_topic == source->topic) Fail("dead_letter_topic", "must differ from topic");
+  if (source->dead_letter_topic == source->topic)
+    Fail("dead_letter_topic", "must differ from topic");
   ApplySchemeDefaults(auth, *source);
   ReadAuth(node, auth, defaults, *source, secrets_files);
   ReadEvent(node, *source);
@@ -307,16 +326,19 @@ SourcesFileResult ParseSourcesText(std::string_view text, const std::string& pat
     if (!root.IsMap()) Fail("(top level)", "must be a map with a 'sources' list");
     CheckKeys(root, "", {"sources"});
     const YAML::Node list = root["sources"];
-    if (!list || !list.IsSequence() || list.size() == 0) Fail("sources", "must be a non-empty list");
+    if (!list || !list.IsSequence() || list.size() == 0)
+      Fail("sources", "must be a non-empty list");
     for (size_t i = 0; i < list.size(); ++i) {
       const YAML::Node node = list[i];
       where = "source #" + std::to_string(i + 1) + ": ";
       if (!node.IsMap()) Fail("(entry)", "must be a map");
-      if (node["name"] && node["name"].IsScalar()) where = "source " + Quoted(node["name"].Scalar()) + ": ";
+      if (node["name"] && node["name"].IsScalar())
+        where = "source " + Quoted(node["name"].Scalar()) + ": ";
       std::shared_ptr<const Source> source = ReadSource(node, defaults, result.secrets_files);
       for (const auto& other : set->sources) {
         if (other->name == source->name) Fail("name", "another source has this name");
-        if (other->path == source->path) Fail("path", Quoted(source->path) + " is taken by source " + Quoted(other->name));
+        if (other->path == source->path)
+          Fail("path", Quoted(source->path) + " is taken by source " + Quoted(other->name));
       }
       set->sources.push_back(std::move(source));
     }

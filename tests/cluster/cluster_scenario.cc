@@ -58,7 +58,8 @@ void ClusterScenario::TearDown() {
   if (run_) run_->Stop();
   if (HasFailure()) {
     if (bridge_) {
-      std::cerr << "--- hookbridge output (tail) ---\n" << test_support::Tail(bridge_->output(), 40);
+      std::cerr << "--- hookbridge output (tail) ---\n"
+                << test_support::Tail(bridge_->output(), 40);
     }
     for (int node = 1; node <= 3; ++node) {
       std::cerr << "--- node " << node << " log (tail) ---\n" << cluster_.LogTail(node, 30);
@@ -119,19 +120,21 @@ void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
        << " missing=" << report_.missing << " duplicates=" << report_.duplicates
        << " order_violations=" << report_.order_violations
        << " seconds_without_2xx=" << run_->SecondsWithoutAcknowledgement()
-       << " first_2xx_after_recovery_s=" << (first_2xx < 0 ? "none(load_over)" : Fixed(first_2xx, 2))
+       << " first_2xx_after_recovery_s="
+       << (first_2xx < 0 ? "none(load_over)" : Fixed(first_2xx, 2))
        << " send_s=" << Fixed(report_.send_seconds, 1)
        << " duration_s=" << Fixed(Seconds(Clock::now() - started_), 0) << "\n";
   text << "recovery: " << recovery << "\n";
   text << report_.Line() << "\n";
   text << "topic=" << topic_ << " partitions=" << kPartitions << " replication_factor=3"
        << " min_insync_replicas=2 concurrency=" << concurrency_
-       << " ack_timeout_ms=" << kAckTimeoutMs << " rate_per_s=" << Fixed(run_->options().rate_per_second, 0)
-       << "\n";
+       << " ack_timeout_ms=" << kAckTimeoutMs
+       << " rate_per_s=" << Fixed(run_->options().rate_per_second, 0) << "\n";
   for (const std::string& note : notes_) text << note << "\n";
   for (const std::string& id : report_.missing_sample) text << "missing: " << id << "\n";
   for (const std::string& pair : report_.order_violation_sample) text << "order: " << pair << "\n";
-  for (const std::string& answer : report_.other_answers) text << "other answer: " << answer << "\n";
+  for (const std::string& answer : report_.other_answers)
+    text << "other answer: " << answer << "\n";
   std::cout << text.str() << std::flush;
   mkdir(ReportDir().c_str(), 0755);
   std::ofstream(ReportDir() + "/" + scenario_ + ".txt") << text.str();

@@ -30,9 +30,8 @@ std::string Text(double seconds) { return std::to_string(seconds).substr(0, 5) +
 bool LeadersMovedOff(KafkaCluster& cluster, const std::string& topic, int node, int ask = 0) {
   auto partitions = cluster.Partitions(topic, ask);
   return !partitions.empty() &&
-         std::all_of(partitions.begin(), partitions.end(), [&](const PartitionState& p) {
-           return p.leader > 0 && p.leader != node;
-         });
+         std::all_of(partitions.begin(), partitions.end(),
+                     [&](const PartitionState& p) { return p.leader > 0 && p.leader != node; });
 }
 
 // True when `node` is in no partition's in-sync set.
@@ -135,12 +134,14 @@ TEST_F(ClusterFaults, TwoOfThreeDownNoAcknowledgement) {
   std::string metrics;
   ASSERT_TRUE(WaitUntil(
       [&] {
-        auto exposition = test_support::ParseExposition(Get("/metrics", &metrics) == 200 ? metrics : "");
+        auto exposition =
+            test_support::ParseExposition(Get("/metrics", &metrics) == 200 ? metrics : "");
         return exposition.Value(R"(hookbridge_kafka_brokers{state="up"})") == 1 &&
                exposition.Value(R"(hookbridge_kafka_brokers{state="unreachable"})") == 2;
       },
       30s))
-      << "/metrics did not show one broker up and two unreachable:\n" << metrics;
+      << "/metrics did not show one broker up and two unreachable:\n"
+      << metrics;
   EXPECT_EQ(Get("/readyz"), 200) << "a cluster-wide condition must not empty the pool";
   EXPECT_NE(bridge_->output().find("Kafka brokers unreachable"), std::string::npos);
 
@@ -167,7 +168,8 @@ TEST_F(ClusterFaults, TwoOfThreeDownNoAcknowledgement) {
        "; /readyz then " + std::to_string(ready_during) + "; 503s so far " +
        std::to_string(sends_503) + "; first 2xx " + Text(back) + " after node " +
        std::to_string(first) + " was relaunched");
-  ASSERT_NO_FATAL_FAILURE(Finish(before, restarted_at, "node " + std::to_string(first) + " relaunched"));
+  ASSERT_NO_FATAL_FAILURE(
+      Finish(before, restarted_at, "node " + std::to_string(first) + " relaunched"));
   EXPECT_EQ(acked_in_window, 0u) << "2xx while fewer than min.insync.replicas were up";
   EXPECT_EQ(ready_during, 200);
   EXPECT_GT(sends_503, 0u);
@@ -187,12 +189,12 @@ TEST_F(ClusterFaults, RollingRestart) {
     ASSERT_TRUE(cluster_.Terminate(node)) << "node " << node << " did not stop on SIGTERM";
     ASSERT_TRUE(cluster_.Restart(node));
     ASSERT_TRUE(cluster_.WaitInSync(topic_, 120s)) << "node " << node << " did not catch up";
-    Note("node " + std::to_string(node) + ": SIGTERM at " + TimeSinceStart(at) +
-         ", back in sync " + Text(Seconds(Clock::now() - at)) + " later");
+    Note("node " + std::to_string(node) + ": SIGTERM at " + TimeSinceStart(at) + ", back in sync " +
+         Text(Seconds(Clock::now() - at)) + " later");
   }
   auto done_at = Clock::now();
-  Note("acknowledged when the last node was back in sync: " +
-       std::to_string(run_->acknowledged()) + " of " + std::to_string(events_));
+  Note("acknowledged when the last node was back in sync: " + std::to_string(run_->acknowledged()) +
+       " of " + std::to_string(events_));
   ASSERT_NO_FATAL_FAILURE(Finish(before, done_at, "the last node back in sync"));
 }
 

@@ -10,8 +10,8 @@
 // Writes soak.txt, soak-samples.csv and soak.png to <build>/cluster-reports
 // (HOOKBRIDGE_CLUSTER_REPORT_DIR).
 #include <dirent.h>
-#include <sys/stat.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -55,7 +55,8 @@ long OpenDescriptors(pid_t pid) {
 
 double Median(std::vector<double> values) {
   if (values.empty()) return 0;
-  std::nth_element(values.begin(), values.begin() + static_cast<long>(values.size() / 2), values.end());
+  std::nth_element(values.begin(), values.begin() + static_cast<long>(values.size() / 2),
+                   values.end());
   return values[values.size() / 2];
 }
 
@@ -79,7 +80,8 @@ Growth GrowthOf(const std::vector<Sample>& samples, double warm_up_s, Field fiel
 class ClusterSoak : public ClusterScenario {};
 
 TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
-  const auto duration = std::chrono::seconds(test_support::EnvNumber("HOOKBRIDGE_SOAK_SECONDS", 180));
+  const auto duration =
+      std::chrono::seconds(test_support::EnvNumber("HOOKBRIDGE_SOAK_SECONDS", 180));
   // Warm-up: hookbridge's and librdkafka's buffers reach their working size.
   const double warm_up_s = std::min(120.0, static_cast<double>(duration.count()) / 4);
   ASSERT_NO_FATAL_FAILURE(StartScenario("soak"));
@@ -128,8 +130,8 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
     const int node = restarts % 3 + 1;
     restarting = node;
     auto at = Clock::now();
-    const bool restarted = cluster_.Terminate(node) && cluster_.Restart(node) &&
-                           cluster_.WaitInSync(topic_, 120s);
+    const bool restarted =
+        cluster_.Terminate(node) && cluster_.Restart(node) && cluster_.WaitInSync(topic_, 120s);
     restarting = 0;
     ++restarts;
     Note("restart " + std::to_string(restarts) + ": node " + std::to_string(node) + " at " +
@@ -144,7 +146,8 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
 
   const Growth rss = GrowthOf(samples, warm_up_s, [](const Sample& s) { return s.rss_mib; });
   const Growth fds = GrowthOf(samples, warm_up_s, [](const Sample& s) { return double(s.fds); });
-  const Growth threads = GrowthOf(samples, warm_up_s, [](const Sample& s) { return double(s.threads); });
+  const Growth threads =
+      GrowthOf(samples, warm_up_s, [](const Sample& s) { return double(s.threads); });
   double peak_rss = 0;
   for (const Sample& sample : samples) peak_rss = std::max(peak_rss, sample.rss_mib);
   char line[512];
@@ -162,14 +165,14 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
     std::ofstream out(csv);
     out << "seconds,rss_mib,open_fds,threads,acknowledged,restarting_node\n";
     for (const Sample& s : samples) {
-      out << s.at_s << "," << s.rss_mib << "," << s.fds << "," << s.threads << ","
-          << s.acknowledged << "," << s.restarting_node << "\n";
+      out << s.at_s << "," << s.rss_mib << "," << s.fds << "," << s.threads << "," << s.acknowledged
+          << "," << s.restarting_node << "\n";
     }
   }
   ASSERT_NO_FATAL_FAILURE(Finish({}, soak_start, "(soak) the start of the fixed-rate run"));
-  EXPECT_TRUE(test_support::RunScript(
-      std::string(HOOKBRIDGE_SOURCE_DIR) + "/tests/cluster/plot_soak.sh",
-      {csv, ReportDir() + "/soak.png", std::to_string(warm_up_s)}, {}))
+  EXPECT_TRUE(
+      test_support::RunScript(std::string(HOOKBRIDGE_SOURCE_DIR) + "/tests/cluster/plot_soak.sh",
+                              {csv, ReportDir() + "/soak.png", std::to_string(warm_up_s)}, {}))
       << "could not draw the soak plot";
 
   EXPECT_GE(restarts, static_cast<int>(duration / kRestartEvery) - 1);

@@ -44,8 +44,9 @@ std::string Unique(const std::string& prefix) {
 }
 
 std::string EventBody(const std::string& id, const std::string& profile, int sequence) {
-  return R"({"id":")" + id + R"(","event":"profile.updated","tenant_id":"t1","data":{"profile_id":")" +
-         profile + R"(","seq":)" + std::to_string(sequence) + "}}";
+  return R"({"id":")" + id +
+         R"(","event":"profile.updated","tenant_id":"t1","data":{"profile_id":")" + profile +
+         R"(","seq":)" + std::to_string(sequence) + "}}";
 }
 
 // Per profile, the ids in the order they were sent.
@@ -61,12 +62,12 @@ class ConsumerTest : public ::testing::Test {
     topic_ = Unique("consumer");
     group_ = Unique("consumer-group");
     ASSERT_EQ(e2e::CreateTopic(brokers_, topic_, kPartitions), "");
-    bridge_ = std::make_unique<HookbridgeProcess>(std::map<std::string, std::string>{
-        {"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
-        {"GETPROFILE_API_KEY", kKey},
-        {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
-        {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
-        {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}});
+    bridge_ = std::make_unique<HookbridgeProcess>(
+        std::map<std::string, std::string>{{"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
+                                           {"GETPROFILE_API_KEY", kKey},
+                                           {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
+                                           {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
+                                           {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}});
     ASSERT_TRUE(bridge_->started()) << bridge_->output();
   }
 
@@ -75,8 +76,9 @@ class ConsumerTest : public ::testing::Test {
   void Send(const std::string& body) {
     httplib::Client client("127.0.0.1", bridge_->port());
     client.set_read_timeout(10, 0);
-    auto result = client.Post("/webhooks/getprofile", {{"Authorization", std::string("Bearer ") + kKey}},
-                              body, "application/json");
+    auto result =
+        client.Post("/webhooks/getprofile", {{"Authorization", std::string("Bearer ") + kKey}},
+                    body, "application/json");
     ASSERT_TRUE(result) << "no answer from hookbridge";
     ASSERT_EQ(result->status, 200) << result->body;
   }
@@ -143,7 +145,8 @@ class ConsumerTest : public ::testing::Test {
   }
 
   // Every sent id handed over exactly once, and per profile in send order.
-  static void ExpectOncePerIdInProfileOrder(const std::vector<Handed>& handed, const SentOrder& sent) {
+  static void ExpectOncePerIdInProfileOrder(const std::vector<Handed>& handed,
+                                            const SentOrder& sent) {
     std::map<std::string, int> times;
     SentOrder order;
     for (const Handed& h : handed) {
@@ -153,7 +156,8 @@ class ConsumerTest : public ::testing::Test {
     size_t total = 0;
     for (const auto& [profile, ids] : sent) {
       total += ids.size();
-      for (const std::string& id : ids) EXPECT_EQ(times[id], 1) << id << " handed over " << times[id] << " times";
+      for (const std::string& id : ids)
+        EXPECT_EQ(times[id], 1) << id << " handed over " << times[id] << " times";
     }
     EXPECT_EQ(handed.size(), total);
     EXPECT_EQ(order, sent) << "per-profile order differs from the send order";
@@ -179,9 +183,9 @@ TEST_F(ConsumerTest, EachEventOnceInProfileOrderAndDuplicatesSkipped) {
   std::vector<Handed> handed;
   auto consumer = NewConsumer(Recorder(handed));
   ASSERT_NE(consumer, nullptr);
-  ASSERT_TRUE(PollUntil(*consumer, [&] {
-    return handed.size() >= 48 && consumer->stats().duplicates_skipped >= 2;
-  })) << handed.size() << " handed, " << consumer->stats().duplicates_skipped << " duplicates";
+  ASSERT_TRUE(PollUntil(
+      *consumer, [&] { return handed.size() >= 48 && consumer->stats().duplicates_skipped >= 2; }))
+      << handed.size() << " handed, " << consumer->stats().duplicates_skipped << " duplicates";
   PollFor(*consumer, 1s);
 
   ExpectOncePerIdInProfileOrder(handed, sent);
@@ -211,7 +215,8 @@ TEST_F(ConsumerTest, FailedHandlerCallIsRetriedAndLaterEventsOfItsPartitionWait)
     return true;
   });
   ASSERT_NE(consumer, nullptr);
-  ASSERT_TRUE(PollUntil(*consumer, [&] { return handed.size() >= 20; })) << handed.size() << " handed";
+  ASSERT_TRUE(PollUntil(*consumer, [&] { return handed.size() >= 20; }))
+      << handed.size() << " handed";
   PollFor(*consumer, 1s);
 
   ExpectOncePerIdInProfileOrder(handed, sent);
@@ -224,10 +229,12 @@ TEST_F(ConsumerTest, FailedHandlerCallIsRetriedAndLaterEventsOfItsPartitionWait)
   std::map<int, std::vector<int64_t>> offsets;
   for (const Handed& h : handed) offsets[h.partition].push_back(h.offset);
   for (const auto& [partition, list] : offsets) {
-    for (size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list[i], static_cast<int64_t>(i)) << partition;
+    for (size_t i = 0; i < list.size(); ++i)
+      EXPECT_EQ(list[i], static_cast<int64_t>(i)) << partition;
   }
   bool reported = false;
-  for (const std::string& report : reports_) reported |= report.find("handler broke") != std::string::npos;
+  for (const std::string& report : reports_)
+    reported |= report.find("handler broke") != std::string::npos;
   EXPECT_TRUE(reported) << "the exception was not reported";
 }
 
@@ -259,13 +266,15 @@ TEST_F(ConsumerTest, RestartResumesFromCommittedOffsetsWithoutLossOrRepeat) {
   std::vector<Handed> second_handed;
   auto second = NewConsumer(Recorder(second_handed));
   ASSERT_NE(second, nullptr);
-  ASSERT_TRUE(PollUntil(*second, [&] { return second_handed.size() >= 25; })) << second_handed.size();
+  ASSERT_TRUE(PollUntil(*second, [&] { return second_handed.size() >= 25; }))
+      << second_handed.size();
   PollFor(*second, 1s);
 
   std::set<std::string> first_ids;
   for (const Handed& h : first_handed) first_ids.insert(h.id);
   for (const Handed& h : second_handed) {
-    EXPECT_EQ(first_ids.count(h.id), 0u) << h.id << " was committed before the restart, yet handed again";
+    EXPECT_EQ(first_ids.count(h.id), 0u)
+        << h.id << " was committed before the restart, yet handed again";
   }
   bool failed_came_back = false;
   for (const Handed& h : second_handed) failed_came_back |= h.id == failed_id;
@@ -280,7 +289,9 @@ TEST_F(ConsumerTest, RefusesAutoCommit) {
   ConsumerOptions options = Options();
   options.properties.emplace_back("enable.auto.commit", "true");
   std::string error;
-  EXPECT_EQ(EventConsumer::Create(options, [](const Event&) { return true; }, &error), nullptr);
+  EXPECT_EQ(EventConsumer::Create(
+                options, [](const Event&) { return true; }, &error),
+            nullptr);
   EXPECT_NE(error.find("enable.auto.commit"), std::string::npos) << error;
 }
 

@@ -124,9 +124,9 @@ void Answers(JsonWriter& out) {
       {"method_not_allowed_post", Wire(MethodNotAllowedResponse("POST"))},
       {"method_not_allowed_get_head", Wire(MethodNotAllowedResponse("GET, HEAD"))},
       // What src/http/connection_loop.cc's TurnAway sends past max_connections.
-      {"turned_away", WireAnswerWithoutRequest(
-                          ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"),
-                          "Thu, 01 Jan 1970 00:00:00 GMT")},
+      {"turned_away", WireAnswerWithoutRequest(ErrorResponse(ErrorCode::kOverloaded,
+                                                             "too many connections, retry later"),
+                                               "Thu, 01 Jan 1970 00:00:00 GMT")},
   };
   out.StartObject();
   for (const auto& [name, wire] : answers) {

@@ -20,8 +20,9 @@ std::string UniqueTopic() {
 }
 
 std::string ProfileEvent(const std::string& id, const std::string& profile, int sequence) {
-  return R"({"id":")" + id + R"(","event":"profile.updated","tenant_id":"t1","data":{"profile_id":")" +
-         profile + R"(","seq":)" + std::to_string(sequence) + "}}";
+  return R"({"id":")" + id +
+         R"(","event":"profile.updated","tenant_id":"t1","data":{"profile_id":")" + profile +
+         R"(","seq":)" + std::to_string(sequence) + "}}";
 }
 
 std::string ErrorCodeOf(const std::string& body) {
@@ -43,14 +44,16 @@ std::string RawExchange(int port, const std::string& bytes) {
   std::string received;
   char buffer[4096];
   ssize_t n;
-  while ((n = recv(sock, buffer, sizeof buffer, 0)) > 0) received.append(buffer, static_cast<size_t>(n));
+  while ((n = recv(sock, buffer, sizeof buffer, 0)) > 0)
+    received.append(buffer, static_cast<size_t>(n));
   close(sock);
   return received;
 }
 
 size_t CountOf(const std::string& text, const std::string& needle) {
   size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
   return count;
 }
 

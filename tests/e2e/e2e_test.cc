@@ -33,9 +33,8 @@ TEST_F(EndToEnd, AcceptedEventIsInKafkaWithKeyValueHeadersAndJavaPartition) {
   EXPECT_EQ(record.value, kExampleEvent);
   EXPECT_EQ(record.partition, JavaPartitionOf("12345", kPartitions));
   std::vector<std::string> expected_order = {
-      "ce_specversion", "ce_id",        "ce_type",       "ce_source",
-      "ce_time",        "ce_subject",   "content-type",  "ce_tenantid",
-      "ce_webhookid",   "hookbridge_request_id"};
+      "ce_specversion", "ce_id",        "ce_type",     "ce_source",    "ce_time",
+      "ce_subject",     "content-type", "ce_tenantid", "ce_webhookid", "hookbridge_request_id"};
   EXPECT_EQ(record.header_order, expected_order);
   EXPECT_EQ(record.headers.at("hookbridge_request_id"), response->get_header_value("X-Request-Id"));
   EXPECT_EQ(record.headers.at("ce_specversion"), "1.0");
@@ -129,16 +128,16 @@ TEST_F(EndToEnd, RejectedRequestsAnswerTheirStatusAndPutNothingOnTheTopic) {
   cases.push_back({"no Authorization", client.Post(kPath, kExampleEvent, "application/json"), 401,
                    "unauthorized"});
   cases.push_back({"wrong key",
-                   client.Post(kPath, {{"Authorization", "Bearer key-new-012345678"}}, kExampleEvent,
-                               "application/json"),
+                   client.Post(kPath, {{"Authorization", "Bearer key-new-012345678"}},
+                               kExampleEvent, "application/json"),
                    401, "unauthorized"});
-  cases.push_back({"Basic scheme",
-                   client.Post(kPath, {{"Authorization", "Basic a2V5"}}, kExampleEvent,
-                               "application/json"),
-                   401, "unauthorized"});
+  cases.push_back(
+      {"Basic scheme",
+       client.Post(kPath, {{"Authorization", "Basic a2V5"}}, kExampleEvent, "application/json"),
+       401, "unauthorized"});
   cases.push_back({"text/plain",
-                   client.Post(kPath, {{"Authorization", good_key}}, kExampleEvent, "text/plain"), 415,
-                   "unsupported_media_type"});
+                   client.Post(kPath, {{"Authorization", good_key}}, kExampleEvent, "text/plain"),
+                   415, "unsupported_media_type"});
   cases.push_back({"gzip",
                    client.Post(kPath, {{"Authorization", good_key}, {"Content-Encoding", "gzip"}},
                                kExampleEvent, "application/json"),
@@ -146,31 +145,34 @@ TEST_F(EndToEnd, RejectedRequestsAnswerTheirStatusAndPutNothingOnTheTopic) {
   cases.push_back({"too large",
                    client.Post(kPath, {{"Authorization", good_key}}, big, "application/json"), 413,
                    "payload_too_large"});
+  cases.push_back({"chunked too large",
+                   client.Post(
+                       kPath, {{"Authorization", good_key}},
+                       [&](size_t offset, httplib::DataSink& sink) {
+                         if (offset < 4 * kMaxBody) {
+                           sink.write(big.data(), 1000);
+                         } else {
+                           sink.done();
+                         }
+                         return true;
+                       },
+                       "application/json"),
+                   413, "payload_too_large"});
   cases.push_back(
-      {"chunked too large",
+      {"malformed JSON",
+       client.Post(kPath, {{"Authorization", good_key}}, "{\"id\":", "application/json"), 400,
+       "invalid_json"});
+  cases.push_back(
+      {"no profile_id",
        client.Post(kPath, {{"Authorization", good_key}},
-                   [&](size_t offset, httplib::DataSink& sink) {
-                     if (offset < 4 * kMaxBody) {
-                       sink.write(big.data(), 1000);
-                     } else {
-                       sink.done();
-                     }
-                     return true;
-                   },
-                   "application/json"),
-       413, "payload_too_large"});
-  cases.push_back({"malformed JSON",
-                   client.Post(kPath, {{"Authorization", good_key}}, "{\"id\":", "application/json"),
-                   400, "invalid_json"});
-  cases.push_back({"no profile_id",
-                   client.Post(kPath, {{"Authorization", good_key}},
-                               R"({"id":"x","event":"profile.updated","data":{}})", "application/json"),
-                   422, "invalid_event"});
-  cases.push_back({"GET", client.Get(kPath, {{"Authorization", good_key}}), 405, "method_not_allowed"});
-  cases.push_back({"unknown path",
-                   client.Post("/other", {{"Authorization", good_key}}, kExampleEvent,
-                               "application/json"),
-                   404, "not_found"});
+                   R"({"id":"x","event":"profile.updated","data":{}})", "application/json"),
+       422, "invalid_event"});
+  cases.push_back(
+      {"GET", client.Get(kPath, {{"Authorization", good_key}}), 405, "method_not_allowed"});
+  cases.push_back(
+      {"unknown path",
+       client.Post("/other", {{"Authorization", good_key}}, kExampleEvent, "application/json"), 404,
+       "not_found"});
   for (auto& c : cases) {
     ASSERT_TRUE(c.result) << c.name << ": " << httplib::to_string(c.result.error());
     EXPECT_EQ(c.result->status, c.status) << c.name;
@@ -188,24 +190,25 @@ TEST_F(EndToEnd, RejectedRequestsAnswerTheirStatusAndPutNothingOnTheTopic) {
 
 TEST_F(EndToEnd, UnreadBodyOfRejectedRequestIsNeverParsedAsTheNextRequest) {
   StartBridge();
-  const std::string smuggled =
-      "GET /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n\r\n";
-  const std::string request = "POST /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
-                              "Authorization: Bearer wrong\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " +
-                              std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled;
+  const std::string smuggled = "GET /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string request =
+      "POST /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer wrong\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled;
   std::string answer = RawExchange(bridge_->port(), request);
   EXPECT_EQ(CountOf(answer, "HTTP/1.1 "), 1u) << answer;
   EXPECT_NE(answer.find("HTTP/1.1 401"), std::string::npos) << answer;
 
   // The same for a method hookbridge does not serve, with a chunked body.
-  const std::string chunked = "DELETE /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\n" +
-                              [&] {
-                                char size[16];
-                                std::snprintf(size, sizeof size, "%zx", smuggled.size());
-                                return std::string(size) + "\r\n" + smuggled + "\r\n0\r\n\r\n";
-                              }();
+  const std::string chunked =
+      "DELETE /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      [&] {
+        char size[16];
+        std::snprintf(size, sizeof size, "%zx", smuggled.size());
+        return std::string(size) + "\r\n" + smuggled + "\r\n0\r\n\r\n";
+      }();
   answer = RawExchange(bridge_->port(), chunked);
   EXPECT_EQ(CountOf(answer, "HTTP/1.1 "), 1u) << answer;
   EXPECT_NE(answer.find("HTTP/1.1 405"), std::string::npos) << answer;
@@ -213,10 +216,11 @@ TEST_F(EndToEnd, UnreadBodyOfRejectedRequestIsNeverParsedAsTheNextRequest) {
 
 TEST_F(EndToEnd, PipelinedRequestsAreAllAnswered) {
   StartBridge();
-  std::string one = "POST /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
-                    "Authorization: Bearer key-new-0123456789\r\nContent-Type: application/json\r\n"
-                    "Content-Length: " + std::to_string(std::string(kExampleEvent).size()) +
-                    "\r\n\r\n" + kExampleEvent;
+  std::string one =
+      "POST /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer key-new-0123456789\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(std::string(kExampleEvent).size()) + "\r\n\r\n" + kExampleEvent;
   std::string last = "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   std::string answer = RawExchange(bridge_->port(), one + one + one + last);
   EXPECT_EQ(CountOf(answer, "HTTP/1.1 200"), 3u) << answer;
@@ -250,8 +254,10 @@ TEST_F(EndToEnd, BadConfigurationStopsStartupNamingTheSetting) {
       {{{"HOOKBRIDGE_KAFKA_BROKERS", brokers_}}, "GETPROFILE_API_KEY"},
       {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_ACK_TIMEOUT_MS", "soon"}},
        "HOOKBRIDGE_ACK_TIMEOUT_MS"},
-      {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}, "HOOKBRIDGE_MAX_IN_FLIGHT"},
-      {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
+      {{{"GETPROFILE_API_KEY", "k1"}, {"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}},
+       "HOOKBRIDGE_MAX_IN_FLIGHT"},
+      {{{"GETPROFILE_API_KEY", "k1"},
+        {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
         {"HOOKBRIDGE_RDKAFKA_NO_SUCH_PROPERTY", "1"}},
        "no.such.property"},
   };

@@ -20,7 +20,8 @@ Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
   // The shared broker runs with Kafka's default auto.create.topics.enable=true:
   // no client of the tests may create a topic by asking about it.
   rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);
-  for (const auto& [name, value] : extra) rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
+  for (const auto& [name, value] : extra)
+    rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
   return Handle(rd_kafka_new(type, conf, errstr, sizeof errstr), &rd_kafka_destroy);
 }
 
@@ -29,9 +30,10 @@ Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
 bool TopicHasLeaders(rd_kafka_t* client, const std::string& topic, int partitions) {
   rd_kafka_topic_t* handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
-  bool ready = rd_kafka_metadata(client, 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-               metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-               metadata->topics[0].partition_cnt == partitions;
+  bool ready =
+      rd_kafka_metadata(client, 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      metadata->topics[0].partition_cnt == partitions;
   for (int p = 0; ready && p < metadata->topics[0].partition_cnt; ++p) {
     ready = metadata->topics[0].partitions[p].leader >= 0;
   }
@@ -61,7 +63,8 @@ std::string CreateTopic(const std::string& brokers, const std::string& topic, in
     const rd_kafka_topic_result_t** results =
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
     for (size_t i = 0; i < count; ++i) {
-      if (rd_kafka_topic_result_error(results[i])) error = rd_kafka_topic_result_error_string(results[i]);
+      if (rd_kafka_topic_result_error(results[i]))
+        error = rd_kafka_topic_result_error_string(results[i]);
     }
   }
   if (event) rd_kafka_event_destroy(event);
@@ -73,7 +76,8 @@ std::string CreateTopic(const std::string& brokers, const std::string& topic, in
   // _UNKNOWN_PARTITION). Return once the topic is usable, so no test races it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!TopicHasLeaders(admin.get(), topic, partitions)) {
-    if (std::chrono::steady_clock::now() > deadline) return "no leaders for every partition after 30 s";
+    if (std::chrono::steady_clock::now() > deadline)
+      return "no leaders for every partition after 30 s";
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return "";
@@ -109,7 +113,8 @@ std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || metadata->topic_cnt != 1) return records;
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
-    rd_kafka_topic_partition_list_add(assignment, topic.c_str(), metadata->topics[0].partitions[p].id)
+    rd_kafka_topic_partition_list_add(assignment, topic.c_str(),
+                                      metadata->topics[0].partitions[p].id)
         ->offset = RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_metadata_destroy(metadata);
@@ -159,7 +164,8 @@ int64_t CountRecords(const std::string& brokers, const std::string& topic, int p
   return total;
 }
 
-std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic, int partitions) {
+std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic,
+                                      int partitions) {
   Handle client = NewClient(RD_KAFKA_CONSUMER, brokers, {{"group.id", "hookbridge-e2e-count"}});
   std::map<int32_t, int64_t> ends;
   for (int p = 0; p < partitions; ++p) {
@@ -184,18 +190,20 @@ std::string ProduceRecords(const std::string& brokers, const std::string& topic,
   rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof errstr);
   // See NewClient.
   rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", errstr, sizeof errstr);  // in order
+  rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", errstr,
+                    sizeof errstr);  // in order
   rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof errstr);
   rd_kafka_conf_set_opaque(conf, &outcome);
-  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-    auto* result = static_cast<Outcome*>(opaque);
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_PERSISTED) {
-      ++result->persisted;
-    } else if (result->error.empty()) {
-      result->error = rd_kafka_err2name(message->err);
-    }
-  });
+  rd_kafka_conf_set_dr_msg_cb(
+      conf, [](rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+        auto* result = static_cast<Outcome*>(opaque);
+        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_PERSISTED) {
+          ++result->persisted;
+        } else if (result->error.empty()) {
+          result->error = rd_kafka_err2name(message->err);
+        }
+      });
   Handle producer(rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr), &rd_kafka_destroy);
   if (!producer) return errstr;
   for (const RecordToProduce& record : records) {

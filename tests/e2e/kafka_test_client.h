@@ -53,6 +53,7 @@ std::map<int32_t, int64_t> CommittedOffsets(const std::string& brokers, const st
                                             const std::string& topic, int partitions);
 
 // Each partition's high watermark.
-std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic, int partitions);
+std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic,
+                                      int partitions);
 
 }  // namespace hookbridge::e2e

@@ -132,8 +132,8 @@ TEST_F(Operations, VersionAndHelpPrintAndExitZeroWithoutAnySetting) {
   // --help works even when a setting in the environment is wrong.
   HookbridgeProcess help({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}, {"--help"});
   EXPECT_EQ(help.WaitForExit(10s), 0);
-  for (const char* text : {"HOOKBRIDGE_LOG_LEVEL", "HOOKBRIDGE_DRAIN_GRACE_MS", "HOOKBRIDGE_TLS_CERT_FILE",
-                           "--check-config", "--version"}) {
+  for (const char* text : {"HOOKBRIDGE_LOG_LEVEL", "HOOKBRIDGE_DRAIN_GRACE_MS",
+                           "HOOKBRIDGE_TLS_CERT_FILE", "--check-config", "--version"}) {
     EXPECT_THAT(help.output(), HasSubstr(text));
   }
 }

@@ -45,9 +45,9 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
   struct Outcome {
     std::string id;
     Clock::time_point sent;
-    int status = 0;                               // 0: no HTTP answer
+    int status = 0;  // 0: no HTTP answer
     httplib::Error error = httplib::Error::Success;
-    std::string connection;                       // the Connection header of the answer
+    std::string connection;  // the Connection header of the answer
   };
   constexpr int kSenders = 4;
   std::vector<std::vector<Outcome>> outcomes(kSenders);
@@ -66,11 +66,10 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
         Outcome outcome;
         outcome.id = "drain-" + std::to_string(s) + "-" + std::to_string(i);
         outcome.sent = Clock::now();
-        auto result = client.Post(kPath,
-                                  {{"Authorization", std::string("Bearer ") + kNewKey},
-                                   {"X-Request-Id", outcome.id}},
-                                  ProfileEvent(outcome.id, "drain-" + std::to_string(s), i),
-                                  "application/json");
+        auto result = client.Post(
+            kPath,
+            {{"Authorization", std::string("Bearer ") + kNewKey}, {"X-Request-Id", outcome.id}},
+            ProfileEvent(outcome.id, "drain-" + std::to_string(s), i), "application/json");
         if (result) {
           outcome.status = result->status;
           outcome.connection = result->get_header_value("Connection");
@@ -96,10 +95,13 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
   ASSERT_TRUE(bridge_->Signal(SIGTERM));
 
   // /readyz turns 503 "draining" at once, well within the grace period.
-  bool not_ready = PollUntil(1500ms, [&] {
-    ready = AnswerOf(Get("/readyz"));
-    return SaysDraining(ready);
-  }, 10ms);
+  bool not_ready = PollUntil(
+      1500ms,
+      [&] {
+        ready = AnswerOf(Get("/readyz"));
+        return SaysDraining(ready);
+      },
+      10ms);
   const Clock::time_point not_ready_seen = Clock::now();
   EXPECT_TRUE(not_ready) << ready.Describe();
   if (not_ready) {
@@ -152,7 +154,8 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
         EXPECT_GE(after_signal, grace - 1000ms)
             << outcome.id << ": " << httplib::to_string(outcome.error) << ", sent "
             << after_signal.count() << " ms after SIGTERM, during the grace period";
-        EXPECT_LE(after_signal, grace + 1000ms) << outcome.id << ": " << httplib::to_string(outcome.error);
+        EXPECT_LE(after_signal, grace + 1000ms)
+            << outcome.id << ": " << httplib::to_string(outcome.error);
         EXPECT_EQ(logged_ids.count(outcome.id), 0u)
             << outcome.id << " was handled by hookbridge but its answer never arrived ("
             << httplib::to_string(outcome.error) << ")";
@@ -175,7 +178,8 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
   auto records = ConsumeFromBeginning(brokers_, topic_, accepted.size(), 60s);
   std::set<std::string> stored;
   for (const auto& record : records) stored.insert(record.headers.at("ce_id"));
-  for (const std::string& id : accepted) EXPECT_EQ(stored.count(id), 1u) << id << " was answered 200";
+  for (const std::string& id : accepted)
+    EXPECT_EQ(stored.count(id), 1u) << id << " was answered 200";
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), static_cast<int64_t>(accepted.size()));
 
   auto draining = LogLines(log, "draining: /readyz answers 503");
@@ -218,7 +222,8 @@ TEST_F(Operations, RequestInProgressWhenTheListenerClosesIsAnswered) {
   std::string answer;
   char buffer[4096];
   ssize_t n;
-  while ((n = recv(sock, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<size_t>(n));
+  while ((n = recv(sock, buffer, sizeof buffer, 0)) > 0)
+    answer.append(buffer, static_cast<size_t>(n));
   close(sock);
   EXPECT_THAT(answer, HasSubstr("HTTP/1.1 200")) << answer;
   EXPECT_THAT(answer, HasSubstr(R"({"status":"accepted","id":"slow-1"})"));
@@ -253,11 +258,14 @@ TEST_F(Operations, SighupDuringTheGracePeriodDoesNotExtendIt) {
   ASSERT_TRUE(bridge_->Signal(SIGTERM));
   // A reload request every 300 ms must not restart the 2 s wait.
   int exit_code = -1;
-  PollUntil(8s, [&] {
-    exit_code = bridge_->WaitForExit(0ms);
-    if (exit_code == -1) bridge_->Signal(SIGHUP);
-    return exit_code != -1;
-  }, 300ms);
+  PollUntil(
+      8s,
+      [&] {
+        exit_code = bridge_->WaitForExit(0ms);
+        if (exit_code == -1) bridge_->Signal(SIGHUP);
+        return exit_code != -1;
+      },
+      300ms);
   EXPECT_EQ(exit_code, 0) << "still running 8 s into a 2 s grace period\n" << bridge_->output();
 }
 

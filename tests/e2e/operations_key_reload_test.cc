@@ -58,7 +58,8 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   // Rotation: the symlink now points at a file with the new key.
   WriteFile(dir / "keys-v2", key_two + "\n");
   swap_to("keys-v2");
-  EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_two) == 200; }, 100ms));
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return status_with(key_two) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 401);
   // The keys are swapped in first; metrics and the log line follow.
   EXPECT_TRUE(PollUntil(
@@ -70,7 +71,8 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   WriteFile(dir / "keys-v3", key_three + "\nhalf a-key\n");
   swap_to("keys-v3");
   const std::string rejected_message = "API key file rejected; the previous keys stay in force";
-  EXPECT_TRUE(PollUntil(5s, [&] { return !LogLines(bridge_->output(), rejected_message).empty(); }, 100ms))
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return !LogLines(bridge_->output(), rejected_message).empty(); }, 100ms))
       << bridge_->output();
   auto rejected = LogLines(bridge_->output(), rejected_message);
   ASSERT_EQ(rejected.size(), 1u);
@@ -82,8 +84,10 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   EXPECT_EQ(status_with(key_one), 401);
 
   Exposition metrics = Scrape();
-  EXPECT_EQ(metrics.Value("hookbridge_api_key_reloads_total{result=\"success\"}"), 1) << last_metrics_text_;
-  EXPECT_EQ(metrics.Value("hookbridge_api_key_reloads_total{result=\"failure\"}"), 1) << last_metrics_text_;
+  EXPECT_EQ(metrics.Value("hookbridge_api_key_reloads_total{result=\"success\"}"), 1)
+      << last_metrics_text_;
+  EXPECT_EQ(metrics.Value("hookbridge_api_key_reloads_total{result=\"failure\"}"), 1)
+      << last_metrics_text_;
   EXPECT_EQ(metrics.Value("hookbridge_api_keys"), 1);
 
   // The broken file is reported once, not on every check.
@@ -93,7 +97,8 @@ TEST_F(Operations, KeyFileSwappedThroughASymlinkIsReloadedAndABrokenOneRejected)
   // Fixed: a Secret with two keys.
   WriteFile(dir / "keys-v4", key_one + "\n" + key_three + "\n");
   swap_to("keys-v4");
-  EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_three) == 200; }, 100ms));
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return status_with(key_three) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 200);
   EXPECT_EQ(status_with(key_two), 401);
   EXPECT_TRUE(PollUntil(
@@ -143,7 +148,8 @@ TEST_F(Operations, SighupReloadsTheKeyFileEvenWhenItLooksUnchanged) {
   timespec times[2] = {before.st_atim, before.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
   ASSERT_TRUE(bridge_->Signal(SIGHUP));
-  EXPECT_TRUE(PollUntil(5s, [&] { return status_with(key_two) == 200; }, 100ms));
+  EXPECT_TRUE(PollUntil(
+      5s, [&] { return status_with(key_two) == 200; }, 100ms));
   EXPECT_EQ(status_with(key_one), 401);
 
   // SIGHUP does not stop the process.

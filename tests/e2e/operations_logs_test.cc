@@ -27,16 +27,17 @@ TEST_F(Operations, WellFormedRequestIdIsEchoedAndLoggedWithWhereKafkaStoredTheEv
   httplib::Client client("127.0.0.1", bridge_->port());
   client.set_read_timeout(10, 0);
   const std::string request_id = "req-2024.abc_DEF:42";
-  auto response = client.Post(kPath, {{"Authorization", std::string("Bearer ") + kNewKey},
-                                      {"X-Request-Id", request_id}},
-                              kExampleEvent, "application/json");
+  auto response = client.Post(
+      kPath, {{"Authorization", std::string("Bearer ") + kNewKey}, {"X-Request-Id", request_id}},
+      kExampleEvent, "application/json");
   ASSERT_TRUE(response);
   ASSERT_EQ(response->status, 200);
   EXPECT_EQ(response->get_header_value("X-Request-Id"), request_id);
 
-  auto refused = client.Post(kPath, {{"Authorization", std::string("Bearer ") + kWrongKey},
-                                     {"X-Request-Id", "req-refused-1"}},
-                             kExampleEvent, "application/json");
+  auto refused = client.Post(
+      kPath,
+      {{"Authorization", std::string("Bearer ") + kWrongKey}, {"X-Request-Id", "req-refused-1"}},
+      kExampleEvent, "application/json");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 401);
   EXPECT_EQ(refused->get_header_value("X-Request-Id"), "req-refused-1");
@@ -79,13 +80,18 @@ TEST_F(Operations, MalformedRequestIdIsReplacedByAGeneratedOne) {
   StartBridge();
   httplib::Client client("127.0.0.1", bridge_->port());
   client.set_read_timeout(10, 0);
-  const std::vector<std::string> malformed = {"has spaces in it", std::string(300, 'a'),
-                                              std::string(129, 'b'), "semi;colon", "quote\"d", "ünï"};
+  const std::vector<std::string> malformed = {"has spaces in it",
+                                              std::string(300, 'a'),
+                                              std::string(129, 'b'),
+                                              "semi;colon",
+                                              "quote\"d",
+                                              "ünï"};
   std::set<std::string> generated;
   for (size_t i = 0; i < malformed.size(); ++i) {
-    auto response = client.Post(kPath, {{"Authorization", std::string("Bearer ") + kNewKey},
-                                        {"X-Request-Id", malformed[i]}},
-                                ProfileEvent("rid-" + std::to_string(i), "p"), "application/json");
+    auto response = client.Post(
+        kPath,
+        {{"Authorization", std::string("Bearer ") + kNewKey}, {"X-Request-Id", malformed[i]}},
+        ProfileEvent("rid-" + std::to_string(i), "p"), "application/json");
     ASSERT_TRUE(response) << i;
     EXPECT_EQ(response->status, 200) << i;
     std::string echoed = response->get_header_value("X-Request-Id");
@@ -138,14 +144,19 @@ TEST_F(Operations, LogLevelWarnHidesTheAccessLogButKeepsErrors) {
     auto health = client.Get("/healthz");
     return health && health->status == 200;
   })) << bridge_->output();
-  auto accepted = client.Post(kPath, {{"Authorization", std::string("Bearer ") + kNewKey}}, kExampleEvent,
-                              "application/json");
+  auto accepted = client.Post(kPath, {{"Authorization", std::string("Bearer ") + kNewKey}},
+                              kExampleEvent, "application/json");
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 200);
   WriteFile(dir / "keys", "broken key\n");  // an error: still logged
-  EXPECT_TRUE(PollUntil(5s, [&] {
-    return !LogLines(bridge_->output(), "API key file rejected; the previous keys stay in force").empty();
-  }, 100ms));
+  EXPECT_TRUE(PollUntil(
+      5s,
+      [&] {
+        return !LogLines(bridge_->output(),
+                         "API key file rejected; the previous keys stay in force")
+                    .empty();
+      },
+      100ms));
   EXPECT_EQ(bridge_->SignalAndWait(SIGTERM, 20s), 0);
   for (const LogLine& line : LogLines(bridge_->output())) {
     EXPECT_TRUE(line.at("level") == "warn" || line.at("level") == "error") << line.at("message");

@@ -91,7 +91,8 @@ TEST_F(Operations, MetricsCountKnownTrafficExactly) {
 
   // A request is counted just after its answer is written, and its rejection
   // after that: wait for the 8th request and the 5th rejection.
-  const std::string webhook_count = "hookbridge_http_request_duration_seconds_count{route=\"webhook\"}";
+  const std::string webhook_count =
+      "hookbridge_http_request_duration_seconds_count{route=\"webhook\"}";
   const std::string rtt = "hookbridge_kafka_broker_rtt_seconds{broker=\"1\"}";
   Exposition metrics;
   ASSERT_TRUE(PollUntil(10s, [&] {
@@ -105,7 +106,8 @@ TEST_F(Operations, MetricsCountKnownTrafficExactly) {
   EXPECT_THAT(metrics.errors, IsEmpty()) << last_metrics_text_;
 
   auto requests = [](int code) {
-    return "hookbridge_http_requests_total{route=\"webhook\",code=\"" + std::to_string(code) + "\"}";
+    return "hookbridge_http_requests_total{route=\"webhook\",code=\"" + std::to_string(code) +
+           "\"}";
   };
   EXPECT_EQ(metrics.Value(requests(200)), 3);
   EXPECT_EQ(metrics.Value(requests(401)), 2);
@@ -125,7 +127,8 @@ TEST_F(Operations, MetricsCountKnownTrafficExactly) {
   EXPECT_EQ(metrics.Value(rejections("json")), 1);
   EXPECT_EQ(metrics.Value(rejections("size")), 1);
   EXPECT_EQ(metrics.Value(rejections("schema")), 1);
-  EXPECT_EQ(metrics.SeriesOf("hookbridge_webhook_rejections_total").size(), 4u) << last_metrics_text_;
+  EXPECT_EQ(metrics.SeriesOf("hookbridge_webhook_rejections_total").size(), 4u)
+      << last_metrics_text_;
 
   EXPECT_EQ(metrics.Value(webhook_count), 8);
   EXPECT_EQ(metrics.Value("hookbridge_kafka_ack_duration_seconds_count"), 3);
@@ -133,9 +136,13 @@ TEST_F(Operations, MetricsCountKnownTrafficExactly) {
   ASSERT_EQ(ack_buckets.size(), 15u);
   EXPECT_EQ(ack_buckets.back().first, "+Inf");
   EXPECT_EQ(ack_buckets.back().second, 3);
-  for (size_t i = 1; i < ack_buckets.size(); ++i) EXPECT_LE(ack_buckets[i - 1].second, ack_buckets[i].second);
+  for (size_t i = 1; i < ack_buckets.size(); ++i)
+    EXPECT_LE(ack_buckets[i - 1].second, ack_buckets[i].second);
   EXPECT_GT(metrics.Value("hookbridge_kafka_ack_duration_seconds_sum"), 0);
-  EXPECT_EQ(Buckets(metrics, "hookbridge_http_request_duration_seconds", "route=\"webhook\"").back().second, 8);
+  EXPECT_EQ(Buckets(metrics, "hookbridge_http_request_duration_seconds", "route=\"webhook\"")
+                .back()
+                .second,
+            8);
   EXPECT_GE(metrics.Value(rtt), 0);
   EXPECT_EQ(metrics.Value("hookbridge_api_keys"), 2);
   EXPECT_EQ(metrics.Value(std::string("hookbridge_build_info{version=\"") + kVersion +

@@ -138,7 +138,8 @@ TEST_F(Operations, ReadinessNamesAMissingTopic) {
   Answer ready;
   EXPECT_TRUE(PollUntil(15s, [&] {
     ready = AnswerOf(Get("/readyz"));
-    return ready.status == 503 && FailingOf(ready.body) == std::vector<std::string>{"topic_metadata"};
+    return ready.status == 503 &&
+           FailingOf(ready.body) == std::vector<std::string>{"topic_metadata"};
   })) << ready.Describe();
   auto refused = Post(kExampleEvent);
   ASSERT_TRUE(refused);

@@ -89,8 +89,9 @@ TEST_F(Operations, HttpsServesWebhooksAndRefusesTlsBelow12) {
   client.set_read_timeout(10, 0);
   client.set_keep_alive(true);
   for (int i = 0; i < 3; ++i) {  // several on one TLS connection
-    auto response = client.Post(kPath, {{"Authorization", std::string("Bearer ") + kNewKey}},
-                                ProfileEvent("tls-" + std::to_string(i), "p-tls"), "application/json");
+    auto response =
+        client.Post(kPath, {{"Authorization", std::string("Bearer ") + kNewKey}},
+                    ProfileEvent("tls-" + std::to_string(i), "p-tls"), "application/json");
     ASSERT_TRUE(response) << httplib::to_string(response.error());
     EXPECT_EQ(response->status, 200) << response->body;
   }
@@ -117,15 +118,19 @@ TEST_F(Operations, HttpsServesWebhooksAndRefusesTlsBelow12) {
   // TLS 1.2 and 1.3 handshakes succeed; a client that speaks at most TLS 1.1
   // (and would accept it) is refused.
   std::string detail;
-  EXPECT_TRUE(TlsHandshakeSucceeds(bridge_->port(), TLS1_2_VERSION, TLS1_2_VERSION, &detail)) << detail;
+  EXPECT_TRUE(TlsHandshakeSucceeds(bridge_->port(), TLS1_2_VERSION, TLS1_2_VERSION, &detail))
+      << detail;
   EXPECT_EQ(detail, "TLSv1.2");
-  EXPECT_TRUE(TlsHandshakeSucceeds(bridge_->port(), TLS1_3_VERSION, TLS1_3_VERSION, &detail)) << detail;
+  EXPECT_TRUE(TlsHandshakeSucceeds(bridge_->port(), TLS1_3_VERSION, TLS1_3_VERSION, &detail))
+      << detail;
   EXPECT_EQ(detail, "TLSv1.3");
   // The refusal is the server's minimum version ("protocol version" alert),
   // not merely OpenSSL's default security level ("internal error" alert).
-  EXPECT_FALSE(TlsHandshakeSucceeds(bridge_->port(), TLS1_1_VERSION, TLS1_1_VERSION, &detail)) << detail;
+  EXPECT_FALSE(TlsHandshakeSucceeds(bridge_->port(), TLS1_1_VERSION, TLS1_1_VERSION, &detail))
+      << detail;
   EXPECT_THAT(detail, HasSubstr("alert protocol version"));
-  EXPECT_FALSE(TlsHandshakeSucceeds(bridge_->port(), TLS1_VERSION, TLS1_1_VERSION, &detail)) << detail;
+  EXPECT_FALSE(TlsHandshakeSucceeds(bridge_->port(), TLS1_VERSION, TLS1_1_VERSION, &detail))
+      << detail;
   EXPECT_THAT(detail, HasSubstr("alert protocol version"));
 
   // The server survived all of it.

@@ -43,68 +43,84 @@ TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
   Replace("shop.secret", std::string(kShopSecret) + "\n");
   StartWithSources(
       "sources:\n"
-      "  - {name: getprofile, path: /webhooks/getprofile, auth: bearer, topic: " + topic_ + ", event: getprofile}\n"
+      "  - {name: getprofile, path: /webhooks/getprofile, auth: bearer, topic: " +
+      topic_ +
+      ", event: getprofile}\n"
       "  - name: github\n    path: /webhooks/github\n    auth: github\n"
-      "    secrets_file: " + dir_ + "/github.secret\n    topic: " + github_topic + "\n"
+      "    secrets_file: " +
+      dir_ + "/github.secret\n    topic: " + github_topic +
+      "\n"
       "    key: [/repository/id]\n    required: {/repository: object}\n"
       "  - name: billing\n    path: /webhooks/billing\n    auth: standard-webhooks\n"
-      "    secrets_file: " + dir_ + "/billing.secret\n    topic: " + billing_topic + "\n"
+      "    secrets_file: " +
+      dir_ + "/billing.secret\n    topic: " + billing_topic +
+      "\n"
       "    key: [/data/customer_id]\n"
       "  - name: stripe\n    path: /webhooks/stripe\n    auth: stripe\n"
-      "    secrets_file: " + dir_ + "/stripe.secret\n    topic: " + stripe_topic + "\n"
+      "    secrets_file: " +
+      dir_ + "/stripe.secret\n    topic: " + stripe_topic +
+      "\n"
       "    key: [/data/object/customer, /id]\n"
       "  - name: shop\n    path: /webhooks/shop\n    auth: hmac-sha256\n"
-      "    secrets_file: " + dir_ + "/shop.secret\n    topic: " + shop_topic + "\n"
+      "    secrets_file: " +
+      dir_ + "/shop.secret\n    topic: " + shop_topic +
+      "\n"
       "    signature: {header: X-Shop-Signature, encoding: base64, prefix: \"sha256=\"}\n"
       "    key: [/order/id]\n"
-      "    cloudevents: {id: {header: X-Shop-Event-Id}, type: {pointer: /topic}, source: {value: \"https://shop.example\"}}\n");
+      "    cloudevents: {id: {header: X-Shop-Event-Id}, type: {pointer: /topic}, source: {value: "
+      "\"https://shop.example\"}}\n");
 
   // GetProfile: as always, with its bearer key.
   auto getprofile = Post(kExampleEvent);
   ASSERT_TRUE(getprofile);
   EXPECT_EQ(getprofile->status, 200) << getprofile->body;
 
-  const std::string github_body = R"({"action":"opened","repository":{"id":1296269,"full_name":"octo/hello"}})";
-  auto github = PostTo("/webhooks/github",
-                       {{"X-GitHub-Event", "pull_request"},
-                        {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
-                        {"X-Hub-Signature-256", signer::GitHubSignature(kGitHubSecret, github_body)},
-                        {"User-Agent", "GitHub-Hookshot/abc"}},
-                       github_body);
+  const std::string github_body =
+      R"({"action":"opened","repository":{"id":1296269,"full_name":"octo/hello"}})";
+  auto github =
+      PostTo("/webhooks/github",
+             {{"X-GitHub-Event", "pull_request"},
+              {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
+              {"X-Hub-Signature-256", signer::GitHubSignature(kGitHubSecret, github_body)},
+              {"User-Agent", "GitHub-Hookshot/abc"}},
+             github_body);
   ASSERT_TRUE(github);
   EXPECT_EQ(github->status, 200) << github->body;
 
   const std::string billing_body =
       R"({"type":"invoice.paid","timestamp":"2024-10-08T14:30:00Z","data":{"customer_id":987}})";
   const int64_t now = Now();
-  auto billing = PostTo("/webhooks/billing",
-                        {{"webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
-                         {"webhook-timestamp", std::to_string(now)},
-                         // Two signatures, as a sender rotating its secret sends: one with a
-                         // secret hookbridge does not have, one with its own.
-                         {"webhook-signature",
-                          signer::StandardWebhooksSignature("whsec_" + signer::Base64(std::string(32, 'k')),
-                                                            "msg_p5jXN8AQM9LWM0D4loKWxJek", now, billing_body) +
-                              " " +
-                              signer::StandardWebhooksSignature(kWhsec, "msg_p5jXN8AQM9LWM0D4loKWxJek", now,
-                                                                billing_body)}},
-                        billing_body);
+  auto billing = PostTo(
+      "/webhooks/billing",
+      {{"webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+       {"webhook-timestamp", std::to_string(now)},
+       // Two signatures, as a sender rotating its secret sends: one with a
+       // secret hookbridge does not have, one with its own.
+       {"webhook-signature",
+        signer::StandardWebhooksSignature("whsec_" + signer::Base64(std::string(32, 'k')),
+                                          "msg_p5jXN8AQM9LWM0D4loKWxJek", now, billing_body) +
+            " " +
+            signer::StandardWebhooksSignature(kWhsec, "msg_p5jXN8AQM9LWM0D4loKWxJek", now,
+                                              billing_body)}},
+      billing_body);
   ASSERT_TRUE(billing);
   EXPECT_EQ(billing->status, 200) << billing->body;
 
   const std::string stripe_body =
       R"({"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","type":"customer.subscription.created",)"
       R"("created":1686089970,"data":{"object":{"id":"sub_1","customer":"cus_9s6XKzkNRiz8i3"}}})";
-  auto stripe = PostTo("/webhooks/stripe",
-                       {{"Stripe-Signature", signer::StripeSignature(kStripeSecret, Now(), stripe_body)}},
-                       stripe_body);
+  auto stripe =
+      PostTo("/webhooks/stripe",
+             {{"Stripe-Signature", signer::StripeSignature(kStripeSecret, Now(), stripe_body)}},
+             stripe_body);
   ASSERT_TRUE(stripe);
   EXPECT_EQ(stripe->status, 200) << stripe->body;
 
   const std::string shop_body = R"({"topic":"orders/create","order":{"id":4501,"total":"12.50"}})";
   auto shop = PostTo("/webhooks/shop",
                      {{"X-Shop-Event-Id", "shop-evt-77"},
-                      {"X-Shop-Signature", "sha256=" + signer::Base64(signer::HmacSha256(kShopSecret, shop_body))}},
+                      {"X-Shop-Signature",
+                       "sha256=" + signer::Base64(signer::HmacSha256(kShopSecret, shop_body))}},
                      shop_body);
   ASSERT_TRUE(shop);
   EXPECT_EQ(shop->status, 200) << shop->body;
@@ -112,13 +128,18 @@ TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
   // Bad signatures: 401, the same body for each, nothing produced.
   std::set<std::string> refusals;
   for (auto& [path, headers] : std::vector<std::pair<std::string, httplib::Headers>>{
-           {"/webhooks/github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-2"},
-                                 {"X-Hub-Signature-256", signer::GitHubSignature("wrong", github_body)}}},
+           {"/webhooks/github",
+            {{"X-GitHub-Event", "push"},
+             {"X-GitHub-Delivery", "d-2"},
+             {"X-Hub-Signature-256", signer::GitHubSignature("wrong", github_body)}}},
            {"/webhooks/github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-3"}}},
-           {"/webhooks/billing", {{"webhook-id", "msg_2"}, {"webhook-timestamp", std::to_string(Now() - 3600)},
-                                  {"webhook-signature", signer::StandardWebhooksSignature(
-                                                            kWhsec, "msg_2", Now() - 3600, github_body)}}},
-           {"/webhooks/stripe", {{"Stripe-Signature", signer::StripeSignature("wrong", Now(), github_body)}}},
+           {"/webhooks/billing",
+            {{"webhook-id", "msg_2"},
+             {"webhook-timestamp", std::to_string(Now() - 3600)},
+             {"webhook-signature",
+              signer::StandardWebhooksSignature(kWhsec, "msg_2", Now() - 3600, github_body)}}},
+           {"/webhooks/stripe",
+            {{"Stripe-Signature", signer::StripeSignature("wrong", Now(), github_body)}}},
            {"/webhooks/shop", {{"X-Shop-Event-Id", "e"}, {"X-Shop-Signature", "sha256=AAAA"}}}}) {
     auto refused = PostTo(path, headers, github_body);
     ASSERT_TRUE(refused);
@@ -189,11 +210,16 @@ TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
               1)
         << source;
   }
-  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="signature_invalid"})"), 1);
-  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="signature_missing"})"), 1);
   EXPECT_EQ(exposition.Value(
-                R"(hookbridge_source_webhooks_total{source="billing",outcome="timestamp_out_of_tolerance"})"),
+                R"(hookbridge_source_webhooks_total{source="github",outcome="signature_invalid"})"),
             1);
+  EXPECT_EQ(exposition.Value(
+                R"(hookbridge_source_webhooks_total{source="github",outcome="signature_missing"})"),
+            1);
+  EXPECT_EQ(
+      exposition.Value(
+          R"(hookbridge_source_webhooks_total{source="billing",outcome="timestamp_out_of_tolerance"})"),
+      1);
 }
 
 TEST_F(Sources, AReadyzWaitsForEveryTopicInUse) {
@@ -235,11 +261,14 @@ TEST_F(Sources, AReloadNamingAMissingTopicLeavesTheInstanceReadyAndThatSourceGet
   Replace("sources.yaml", "sources:\n" + line +
                               "  - {name: typo, path: /typo, auth: github, secrets_file: " + dir_ +
                               "/github.secret, topic: " + topic_ + ".never-created}\n");
-  ASSERT_TRUE(PollUntil(30s, [&] { return CountOf(bridge_->output(), "\"sources reloaded\"") >= 1; }))
-      << bridge_->output();
+  ASSERT_TRUE(PollUntil(30s, [&] {
+    return CountOf(bridge_->output(), "\"sources reloaded\"") >= 1;
+  })) << bridge_->output();
   const std::string body = R"({"n":"to-the-missing-topic"})";
-  auto lost = PostTo("/typo", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-typo"},
-                               {"X-Hub-Signature-256", signer::GitHubSignature(kGitHubSecret, body)}},
+  auto lost = PostTo("/typo",
+                     {{"X-GitHub-Event", "push"},
+                      {"X-GitHub-Delivery", "d-typo"},
+                      {"X-Hub-Signature-256", signer::GitHubSignature(kGitHubSecret, body)}},
                      body);
   ASSERT_TRUE(lost);
   EXPECT_EQ(lost->status, 503) << lost->body;
@@ -248,8 +277,10 @@ TEST_F(Sources, AReloadNamingAMissingTopicLeavesTheInstanceReadyAndThatSourceGet
   auto ready = Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
-  auto stored = PostTo("/gh", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-ok"},
-                               {"X-Hub-Signature-256", signer::GitHubSignature(kGitHubSecret, body)}},
+  auto stored = PostTo("/gh",
+                       {{"X-GitHub-Event", "push"},
+                        {"X-GitHub-Delivery", "d-ok"},
+                        {"X-Hub-Signature-256", signer::GitHubSignature(kGitHubSecret, body)}},
                        body);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, 200) << stored->body;
@@ -268,8 +299,8 @@ TEST_F(Sources, ASecretRotatedUnderLoadLosesNothingAcknowledged) {
   std::atomic<int> accepted_new{0};
   std::atomic<int> old_in_flight{0};  // requests signed with the old secret, not yet answered
   std::mutex mutex;
-  std::set<std::string> acknowledged;     // ids answered 200
-  size_t not_stored = 0;                  // 503: Kafka slow on a busy machine; the sender would retry
+  std::set<std::string> acknowledged;  // ids answered 200
+  size_t not_stored = 0;               // 503: Kafka slow on a busy machine; the sender would retry
   // Anything else. A 401 above all: every request is signed with a secret in
   // force (the old one until the new one is in the file too, the new one only
   // after that reload), so a 401 is a rotation that dropped a live secret.
@@ -288,8 +319,10 @@ TEST_F(Sources, ASecretRotatedUnderLoadLosesNothingAcknowledged) {
         const std::string body = R"({"n":")" + id + R"("})";
         auto result = client.Post(
             "/gh",
-            {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", id},
-             {"X-Hub-Signature-256", signer::GitHubSignature(signed_new ? "new-secret-9z8y" : "old-secret-0a1b", body)}},
+            {{"X-GitHub-Event", "push"},
+             {"X-GitHub-Delivery", id},
+             {"X-Hub-Signature-256",
+              signer::GitHubSignature(signed_new ? "new-secret-9z8y" : "old-secret-0a1b", body)}},
             body, "application/json");
         if (!signed_new) --old_in_flight;
         std::lock_guard<std::mutex> lock(mutex);
@@ -299,8 +332,9 @@ TEST_F(Sources, ASecretRotatedUnderLoadLosesNothingAcknowledged) {
         } else if (result && result->status == 503) {
           ++not_stored;
         } else {
-          unexpected.push_back(id + ": " + (result ? std::to_string(result->status) + " " + result->body
-                                                    : std::string("no answer")));
+          unexpected.push_back(id + ": " +
+                               (result ? std::to_string(result->status) + " " + result->body
+                                       : std::string("no answer")));
         }
       }
     });
@@ -329,14 +363,17 @@ TEST_F(Sources, ASecretRotatedUnderLoadLosesNothingAcknowledged) {
   std::printf("[ rotation ] %zu acknowledged, %zu answered 503\n", acknowledged.size(), not_stored);
   // The old secret is retired now.
   const std::string body = R"({"n":"late"})";
-  auto late = PostTo("/gh", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "late"},
-                             {"X-Hub-Signature-256", signer::GitHubSignature("old-secret-0a1b", body)}},
+  auto late = PostTo("/gh",
+                     {{"X-GitHub-Event", "push"},
+                      {"X-GitHub-Delivery", "late"},
+                      {"X-Hub-Signature-256", signer::GitHubSignature("old-secret-0a1b", body)}},
                      body);
   ASSERT_TRUE(late);
   EXPECT_EQ(late->status, 401);
 
   // Every acknowledged event is on the topic.
-  std::vector<ConsumedRecord> records = ConsumeFromBeginning(brokers_, topic, acknowledged.size(), 120s);
+  std::vector<ConsumedRecord> records =
+      ConsumeFromBeginning(brokers_, topic, acknowledged.size(), 120s);
   std::set<std::string> stored;
   for (const ConsumedRecord& record : records) stored.insert(Header(record, "ce_id"));
   size_t missing = 0;

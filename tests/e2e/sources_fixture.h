@@ -48,7 +48,8 @@ class Sources : public EndToEnd {
     env["HOOKBRIDGE_SOURCES_FILE"] = dir_ + "/sources.yaml";
     StartBridge(env);
   }
-  httplib::Result PostTo(const std::string& path, const httplib::Headers& headers, const std::string& body) {
+  httplib::Result PostTo(const std::string& path, const httplib::Headers& headers,
+                         const std::string& body) {
     httplib::Client client("127.0.0.1", bridge_->port());
     client.set_read_timeout(10, 0);
     return client.Post(path.c_str(), headers, body, "application/json");
@@ -57,8 +58,9 @@ class Sources : public EndToEnd {
   // readable at once (no leader known yet): asked again until they are.
   int64_t RecordsIn(const std::string& topic) {
     int64_t count = -1;
-    EXPECT_TRUE(PollUntil(30s, [&] { return (count = CountRecords(brokers_, topic, kSourcePartitions)) >= 0; }))
-        << topic;
+    EXPECT_TRUE(PollUntil(30s, [&] {
+      return (count = CountRecords(brokers_, topic, kSourcePartitions)) >= 0;
+    })) << topic;
     return count;
   }
   static std::string Header(const ConsumedRecord& record, const std::string& name) {

@@ -30,13 +30,14 @@ httplib::Headers Signed(const std::string& id, const std::string& body) {
 
 TEST_F(Sources, ABadFileStopsStartUpNamingTheSourceAndTheField) {
   Replace("github.secret", std::string(kSecret) + "\n");
-  Replace("sources.yaml", "sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " + dir_ +
-                              "/github.secret, topic: t, key: [repository/id]}\n");
+  Replace("sources.yaml", "sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " +
+                              dir_ + "/github.secret, topic: t, key: [repository/id]}\n");
   auto env = Environment();
   env["HOOKBRIDGE_SOURCES_FILE"] = dir_ + "/sources.yaml";
   HookbridgeProcess bridge(env, {}, /*wait_until_listening=*/false);
   EXPECT_EQ(bridge.WaitForExit(60s), 2) << bridge.output();
-  EXPECT_NE(bridge.output().find("hookbridge: sources file " + dir_ + "/sources.yaml: source \"github\": key: "
+  EXPECT_NE(bridge.output().find("hookbridge: sources file " + dir_ +
+                                 "/sources.yaml: source \"github\": key: "
                                  "\"repository/id\" is not a JSON Pointer"),
             std::string::npos)
       << bridge.output();
@@ -51,10 +52,11 @@ TEST_F(Sources, ABrokenFileAtRunTimeKeepsTheSourcesAndAGoodOneOrSighupBringsNewO
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200) << first->body;
 
-  Replace("sources.yaml", "sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " + dir_ +
-                              "/github.secret, topik: " + topic + "}\n");
-  ASSERT_TRUE(PollUntil(30s, [&] { return CountOf(bridge_->output(), "sources file rejected") >= 1; }))
-      << bridge_->output();
+  Replace("sources.yaml", "sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " +
+                              dir_ + "/github.secret, topik: " + topic + "}\n");
+  ASSERT_TRUE(PollUntil(30s, [&] {
+    return CountOf(bridge_->output(), "sources file rejected") >= 1;
+  })) << bridge_->output();
   EXPECT_NE(bridge_->output().find(R"(source \"github\": topik: unknown field)"), std::string::npos)
       << bridge_->output();
   auto still = PostTo("/gh", Signed("d-2", body), body);
@@ -63,16 +65,18 @@ TEST_F(Sources, ABrokenFileAtRunTimeKeepsTheSourcesAndAGoodOneOrSighupBringsNewO
 
   Replace("sources.yaml", "sources:\n" + GitHubSource(dir_, "github", "/gh", topic) +
                               GitHubSource(dir_, "github2", "/gh2", topic));
-  ASSERT_TRUE(PollUntil(30s, [&] { return CountOf(bridge_->output(), "\"sources reloaded\"") >= 1; }))
-      << bridge_->output();
+  ASSERT_TRUE(PollUntil(30s, [&] {
+    return CountOf(bridge_->output(), "\"sources reloaded\"") >= 1;
+  })) << bridge_->output();
   auto added = PostTo("/gh2", Signed("d-3", body), body);
   ASSERT_TRUE(added);
   EXPECT_EQ(added->status, 200) << added->body;
 
   // SIGHUP re-reads even files that look unchanged.
   ASSERT_TRUE(bridge_->Signal(SIGHUP));
-  EXPECT_TRUE(PollUntil(30s, [&] { return CountOf(bridge_->output(), "\"sources reloaded\"") >= 2; }))
-      << bridge_->output();
+  EXPECT_TRUE(PollUntil(30s, [&] {
+    return CountOf(bridge_->output(), "\"sources reloaded\"") >= 2;
+  })) << bridge_->output();
   EXPECT_EQ(bridge_->output().find(kSecret), std::string::npos) << "a secret reached the log";
   EXPECT_EQ(ConsumeFromBeginning(brokers_, topic, 3, 30s).size(), 3u);
 }
@@ -87,10 +91,13 @@ TEST_F(Sources, TheBodyLimitAndTheRoutesHoldOnEverySource) {
   EXPECT_EQ(too_big->status, 413) << too_big->body;
 
   // Chunked, so that no Content-Length announces it: refused while read.
-  std::string chunked = "POST /gh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                        "X-GitHub-Event: push\r\nX-GitHub-Delivery: d-chunked\r\n"
-                        "X-Hub-Signature-256: " + test_support::GitHubSignature(kSecret, big) + "\r\n"
-                        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  std::string chunked =
+      "POST /gh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "X-GitHub-Event: push\r\nX-GitHub-Delivery: d-chunked\r\n"
+      "X-Hub-Signature-256: " +
+      test_support::GitHubSignature(kSecret, big) +
+      "\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
   for (size_t at = 0; at < big.size(); at += 1000) {
     const std::string piece = big.substr(at, 1000);
     char size[16];

@@ -20,6 +20,7 @@
 // on the next port up; a pair that is taken is skipped for a free one).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -33,8 +34,6 @@
 #include <memory>
 #include <sstream>
 #include <thread>
-
-#include <httplib.h>
 
 #include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
@@ -101,8 +100,8 @@ class Broker {
   // stdout and stderr.
   bool Run(const std::string& command, std::string* output = nullptr) const {
     return test_support::RunScript(
-        kScript, {command}, {{"KAFKA_PORT", std::to_string(port_)}, {"KAFKA_STATE_DIR", state_dir_}},
-        output);
+        kScript, {command},
+        {{"KAFKA_PORT", std::to_string(port_)}, {"KAFKA_STATE_DIR", state_dir_}}, output);
   }
 
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -192,13 +191,13 @@ class FaultScenario : public ::testing::Test {
 
   std::map<std::string, std::string> BridgeEnvironment(int port) const {
     std::map<std::string, std::string> env = {
-            {"HOOKBRIDGE_LISTEN", "127.0.0.1:" + std::to_string(port)},
-            {"GETPROFILE_API_KEY", kApiKey},
-            {"HOOKBRIDGE_KAFKA_BROKERS", broker_->bootstrap()},
-            {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
-            {"HOOKBRIDGE_ACK_TIMEOUT_MS", kAckTimeoutMs},
-            {"HOOKBRIDGE_DRAIN_GRACE_MS", kDrainGraceMs},
-            {"HOOKBRIDGE_FAULT_INJECTION", "1"}};  // SIGUSR2: a fatal producer error
+        {"HOOKBRIDGE_LISTEN", "127.0.0.1:" + std::to_string(port)},
+        {"GETPROFILE_API_KEY", kApiKey},
+        {"HOOKBRIDGE_KAFKA_BROKERS", broker_->bootstrap()},
+        {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
+        {"HOOKBRIDGE_ACK_TIMEOUT_MS", kAckTimeoutMs},
+        {"HOOKBRIDGE_DRAIN_GRACE_MS", kDrainGraceMs},
+        {"HOOKBRIDGE_FAULT_INJECTION", "1"}};  // SIGUSR2: a fatal producer error
     if (!dead_letter_topic_.empty()) env["HOOKBRIDGE_DEAD_LETTER_TOPIC"] = dead_letter_topic_;
     return env;
   }

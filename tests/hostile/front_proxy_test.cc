@@ -72,7 +72,7 @@ TEST(FrontProxy, NginxAcceptsTheConfiguration) {
   ASSERT_EQ(mkdir((dir + "/tls").c_str(), 0700), 0);
   // The configuration names its certificate relative to nginx.conf's directory.
   ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/tls/hookbridge-front.crt",
-                                                 dir + "/tls/hookbridge-front.key"));
+                                                      dir + "/tls/hookbridge-front.key"));
   // So are the files it includes, as shipped.
   for (const char* name : kIncludedConfs) {
     const std::string text = ReadFile(kNginxDir + "/" + name);
@@ -154,7 +154,8 @@ TEST(FrontProxy, ConfigurationIsInStepWithHookbridge) {
   // hookbridge would: never a POST on a connection hookbridge is closing.
   EXPECT_GT(std::atoi(Directive(conf, "keepalive").c_str()), 0);
   const std::string upstream_idle = Directive(conf, "keepalive_timeout");  // the upstream's, first
-  EXPECT_LT(std::atoi(upstream_idle.c_str()), HttpServerOptions(Config{}).keep_alive_timeout.count())
+  EXPECT_LT(std::atoi(upstream_idle.c_str()),
+            HttpServerOptions(Config{}).keep_alive_timeout.count())
       << upstream_idle;
   EXPECT_EQ(Directive(conf, "proxy_http_version"), "1.1");
   // Passive health checks on the shipped example instances.

@@ -533,8 +533,9 @@ TEST_F(HostileInput, WithADeadLetterTopicContentRefusalsAreDeadLetteredAndTheRes
     ASSERT_NE(ResidentKiB(pid), -1) << "hookbridge died on: " << c.name << "\n"
                                     << bridge_->output();
   }
-  std::printf("[ hostile  ] with a dead-letter topic: %zu cases dead-lettered, %zu kept their answer\n",
-              dead_lettered_cases, kept_4xx);
+  std::printf(
+      "[ hostile  ] with a dead-letter topic: %zu cases dead-lettered, %zu kept their answer\n",
+      dead_lettered_cases, kept_4xx);
   ASSERT_GT(dead_lettered_cases, 0u);
   ASSERT_GT(kept_4xx, 0u);
 

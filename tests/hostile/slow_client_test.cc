@@ -516,8 +516,9 @@ TEST_F(Overload, IdleKeepAliveConnectionsHoldNothingUp) {
   // They are all idle, and shown as such.
   EXPECT_TRUE(PollUntil(5s, [&] {
     auto metrics = Get("/metrics");
-    return metrics && test_support::ParseExposition(metrics->body)
-                              .Value("hookbridge_http_idle_connections") >= kIdle;
+    return metrics &&
+           test_support::ParseExposition(metrics->body).Value("hookbridge_http_idle_connections") >=
+               kIdle;
   }));
 
   ExchangeResult fresh = Exchange(port, WebhookRequest("fresh-client", true), 1, 0ms);

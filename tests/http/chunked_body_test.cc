@@ -16,8 +16,8 @@ struct ChunkedCase {
   const char* name;
   std::string bytes;
   State state;
-  std::string body = "";                           // when complete
-  std::optional<ErrorCode> error = std::nullopt;   // when refused
+  std::string body = "";                          // when complete
+  std::optional<ErrorCode> error = std::nullopt;  // when refused
 };
 
 TEST(ChunkedBody, EachRowGetsItsOutcome) {
@@ -28,16 +28,16 @@ TEST(ChunkedBody, EachRowGetsItsOutcome) {
        State::kComplete, "01234567890123456789a"},
       {"RFC 9112 7.1.1", "chunk extensions, token and quoted",
        "5;name=value ; other=\"q;\\\"x\"\r\nhello\r\n0;last\r\n\r\n", State::kComplete, "hello"},
-      {"RFC 9112 7.1.2", "trailer fields, discarded", "2\r\n{}\r\n0\r\nX-Digest: abc\r\nX-B: 1\r\n\r\n",
-       State::kComplete, "{}"},
+      {"RFC 9112 7.1.2", "trailer fields, discarded",
+       "2\r\n{}\r\n0\r\nX-Digest: abc\r\nX-B: 1\r\n\r\n", State::kComplete, "{}"},
       {"RFC 9112 7.1", "a malformed size", "zz\r\n{}\r\n0\r\n\r\n", State::kRefused, "",
        ErrorCode::kBadRequest},
       {"RFC 9112 7.1.1", "white space after the size without an extension", "2 \r\n{}\r\n0\r\n\r\n",
        State::kRefused, "", ErrorCode::kBadRequest},
       {"RFC 9112 7.1.1", "white space after an extension name", "2;a \r\n{}\r\n0\r\n\r\n",
        State::kRefused, "", ErrorCode::kBadRequest},
-      {"RFC 9110 5.6.4", "a control character in a quoted-pair", "2;a=\"\\\x01\"\r\n{}\r\n0\r\n\r\n",
-       State::kRefused, "", ErrorCode::kBadRequest},
+      {"RFC 9110 5.6.4", "a control character in a quoted-pair",
+       "2;a=\"\\\x01\"\r\n{}\r\n0\r\n\r\n", State::kRefused, "", ErrorCode::kBadRequest},
       {"RFC 9112 7.1.1", "a malformed extension", "2;=x\r\n{}\r\n0\r\n\r\n", State::kRefused, "",
        ErrorCode::kBadRequest},
       {"RFC 9112 7.1", "data longer than its size", "1\r\n{}\r\n0\r\n\r\n", State::kRefused, "",

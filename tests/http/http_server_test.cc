@@ -2,7 +2,6 @@
 // test starts its own server and needs no broker.
 #include <gtest/gtest.h>
 #include <httplib.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,14 +79,16 @@ TEST(HttpServer, AKeepAliveConnectionCarriesManyWebhooks) {
 
 TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   TestServer bridge;
-  std::string pipeline = Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p1"}) +
-                         WebhookRequest(TestEvent("evt-p2"), "X-Request-Id: p2\r\n") +
-                         Request("GET /nowhere HTTP/1.1", {"Host: x", "X-Request-Id: p3"}) +
-                         Request("GET /metrics HTTP/1.1", {"Host: x", "X-Request-Id: p4"}) +
-                         Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p5", "Connection: close"});
+  std::string pipeline =
+      Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p1"}) +
+      WebhookRequest(TestEvent("evt-p2"), "X-Request-Id: p2\r\n") +
+      Request("GET /nowhere HTTP/1.1", {"Host: x", "X-Request-Id: p3"}) +
+      Request("GET /metrics HTTP/1.1", {"Host: x", "X-Request-Id: p4"}) +
+      Request("GET /healthz HTTP/1.1", {"Host: x", "X-Request-Id: p5", "Connection: close"});
   auto exchange = Exchange(bridge.port(), pipeline, 5, 5s);
   ASSERT_EQ(exchange.responses.size(), 5u);
-  const std::pair<const char*, int> expected[] = {{"p1", 200}, {"p2", 200}, {"p3", 404}, {"p4", 200}, {"p5", 200}};
+  const std::pair<const char*, int> expected[] = {
+      {"p1", 200}, {"p2", 200}, {"p3", 404}, {"p4", 200}, {"p5", 200}};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(exchange.responses[i].Header("X-Request-Id"), expected[i].first);
     EXPECT_EQ(exchange.responses[i].status, expected[i].second);
@@ -113,9 +114,10 @@ TEST(HttpServer, Expect100ContinueIsAnsweredOnlyForAnAcceptedHead) {
   EXPECT_EQ(answer->status, 200);
 
   RawConnection refused(bridge.port());
-  ASSERT_TRUE(refused.Send(Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
-                                   {"Host: x", "Authorization: Bearer wrong", "Content-Type: application/json",
-                                    "Content-Length: 10", "Expect: 100-continue"})));
+  ASSERT_TRUE(refused.Send(
+      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+              {"Host: x", "Authorization: Bearer wrong", "Content-Type: application/json",
+               "Content-Length: 10", "Expect: 100-continue"})));
   auto refusal = refused.ReadResponse(10s);
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->status, 401);
@@ -144,13 +146,12 @@ TEST(HttpServer, AChunkedBodyWithExtensionsAndTrailersIsDecoded) {
                           return std::string(size);
                         }() +
                         "\r\n" + event.substr(16) + "\r\n0\r\nX-Checksum: 1\r\n\r\n";
-  auto exchange = Exchange(
-      bridge.port(),
-      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
-              {"Host: x", std::string("Authorization: Bearer ") + kTestKey, "Content-Type: application/json",
-               "Transfer-Encoding: chunked"},
-              chunked),
-      1, 0ms);
+  auto exchange = Exchange(bridge.port(),
+                           Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+                                   {"Host: x", std::string("Authorization: Bearer ") + kTestKey,
+                                    "Content-Type: application/json", "Transfer-Encoding: chunked"},
+                                   chunked),
+                           1, 0ms);
   ASSERT_EQ(exchange.responses.size(), 1u);
   EXPECT_EQ(exchange.responses[0].status, 200) << exchange.responses[0].body;
   auto records = bridge.publisher().records();
@@ -164,13 +165,12 @@ TEST(HttpServer, HeaderValuesAreNotDecodedBeforeTheKeyIsCompared) {
   TestServer bridge;
   std::string encoded_key = kTestKey;
   encoded_key.replace(encoded_key.find('-'), 1, "%2D");
-  auto exchange = Exchange(
-      bridge.port(),
-      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
-              {"Host: x", "Authorization: Bearer " + encoded_key, "Content-Type: application/json",
-               "Content-Length: 2"},
-              "{}"),
-      1, 0ms);
+  auto exchange = Exchange(bridge.port(),
+                           Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+                                   {"Host: x", "Authorization: Bearer " + encoded_key,
+                                    "Content-Type: application/json", "Content-Length: 2"},
+                                   "{}"),
+                           1, 0ms);
   ASSERT_EQ(exchange.responses.size(), 1u);
   EXPECT_EQ(exchange.responses[0].status, 401);
   EXPECT_TRUE(bridge.publisher().records().empty());
@@ -178,7 +178,8 @@ TEST(HttpServer, HeaderValuesAreNotDecodedBeforeTheKeyIsCompared) {
 
 TEST(HttpServer, ATooLongTargetIsAnswered414NotClosedSilently) {
   TestServer bridge;
-  auto exchange = Exchange(bridge.port(), "GET /" + std::string(100 * 1024, 'p') + " HTTP/1.1\r\n", 1, 5s);
+  auto exchange =
+      Exchange(bridge.port(), "GET /" + std::string(100 * 1024, 'p') + " HTTP/1.1\r\n", 1, 5s);
   ASSERT_EQ(exchange.responses.size(), 1u);
   EXPECT_EQ(exchange.responses[0].status, 414);
   EXPECT_NE(exchange.responses[0].body.find("uri_too_long"), std::string::npos);
@@ -220,7 +221,8 @@ TEST(HttpServer, SlowAndIdleClientsDoNotHoldUpAWebhook) {
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 100; ++i) {
     slow.push_back(std::make_unique<RawConnection>(bridge.port()));
-    ASSERT_TRUE(slow.back()->Send(std::string("POST ") + kWebhookPath + " HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+    ASSERT_TRUE(slow.back()->Send(std::string("POST ") + kWebhookPath +
+                                  " HTTP/1.1\r\nHost: x\r\nX-Slow: "));
   }
   auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-served")), 1, 0ms);
   ASSERT_EQ(exchange.responses.size(), 1u);
@@ -252,13 +254,15 @@ TEST(HttpServer, PastTheInFlightLimitAWebhookIsAnswered503AtOnce) {
   std::vector<std::string> held_error(3);
   for (int i = 0; i < 3; ++i) {
     held.emplace_back([&, i] {
-      auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("held-" + std::to_string(i))), 1, 0ms);
+      auto exchange =
+          Exchange(bridge.port(), WebhookRequest(TestEvent("held-" + std::to_string(i))), 1, 0ms);
       if (exchange.responses.size() == 1 && exchange.responses[0].status == 503) {
         held_error[i] = ErrorOf(exchange.responses[0].body);
       }
     });
   }
-  ASSERT_TRUE(PollUntil(10s, [&] { return MetricValue(bridge.port(), "hookbridge_http_requests_in_flight") == 3; }));
+  ASSERT_TRUE(PollUntil(
+      10s, [&] { return MetricValue(bridge.port(), "hookbridge_http_requests_in_flight") == 3; }));
   auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("one-too-many")), 1, 5s);
   for (auto& thread : held) thread.join();
   ASSERT_EQ(exchange.responses.size(), 1u);
@@ -287,11 +291,13 @@ TEST(HttpServer, ManyWebhooksWaitForKafkaAtOnce) {
       const std::string id = "many-" + std::to_string(i);
       auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent(id)), 1, 0ms, 60s);
       if (exchange.responses.size() == 1) {
-        answers[i] = std::to_string(exchange.responses[0].status) + " " + exchange.responses[0].body;
+        answers[i] =
+            std::to_string(exchange.responses[0].status) + " " + exchange.responses[0].body;
       }
     });
   }
-  const bool all_published = PollUntil(30s, [&] { return bridge.publisher().records().size() == kWebhooks; });
+  const bool all_published =
+      PollUntil(30s, [&] { return bridge.publisher().records().size() == kWebhooks; });
   bridge.publisher().CompleteAll(PublishStatus::kPersisted);  // before any assertion can return
   for (auto& sender : senders) sender.join();
   ASSERT_TRUE(all_published) << bridge.publisher().records().size() << " published";
@@ -343,11 +349,11 @@ TEST(HttpServer, PastTheConnectionLimitANewConnectionIsAnswered503) {
     ASSERT_TRUE(held.back()->ReadResponse(10s)) << "connection " << i << " served";
   }
   const std::string large_body(2 << 20, 'x');
-  auto exchange = Exchange(bridge.port(),
-                           Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
-                                   {"Host: x", "Content-Length: " + std::to_string(large_body.size())},
-                                   large_body),
-                           1, 5s);
+  auto exchange = Exchange(
+      bridge.port(),
+      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+              {"Host: x", "Content-Length: " + std::to_string(large_body.size())}, large_body),
+      1, 5s);
   ASSERT_EQ(exchange.responses.size(), 1u) << "closed unanswered";
   EXPECT_EQ(exchange.responses[0].status, 503);
   EXPECT_NE(exchange.responses[0].body.find("too many connections"), std::string::npos);
@@ -364,13 +370,13 @@ TEST(HttpServer, ARefusedBodyIsNeitherParsedNorAResetForTheSender) {
   TestServer bridge;
   const std::string smuggled = WebhookRequest(TestEvent("evt-smuggled"));
   const std::string padding(2000, ' ');  // within the 4 KiB limit: refused for its key
-  auto exchange = Exchange(
-      bridge.port(),
-      Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
-              {"Host: x", "Authorization: Bearer wrong", "Content-Type: application/json",
-               "Content-Length: " + std::to_string(smuggled.size() + padding.size())},
-              smuggled + padding),
-      1, 5s);
+  auto exchange =
+      Exchange(bridge.port(),
+               Request(std::string("POST ") + kWebhookPath + " HTTP/1.1",
+                       {"Host: x", "Authorization: Bearer wrong", "Content-Type: application/json",
+                        "Content-Length: " + std::to_string(smuggled.size() + padding.size())},
+                       smuggled + padding),
+               1, 5s);
   ASSERT_EQ(exchange.responses.size(), 1u);
   EXPECT_EQ(exchange.responses[0].status, 401);
   EXPECT_TRUE(exchange.closed_after);
@@ -398,7 +404,8 @@ TEST(HttpServer, DuringADrainEveryAnswerClosesItsConnection) {
 // says the connection closes.
 TEST(HttpServer, StopAnswersTheWebhookInProgress) {
   TestServer bridge;
-  bridge.publisher().AnswerLater(PublishStatus::kPersisted, 1500ms);  // Stop() is called long before
+  bridge.publisher().AnswerLater(PublishStatus::kPersisted,
+                                 1500ms);  // Stop() is called long before
   std::optional<RawResponse> answer;
   std::thread sender([&] {
     auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-stop")), 1, 0ms);
@@ -432,11 +439,13 @@ TEST(HttpsServer, ServesKeepAliveWebhooksAndSurvivesARefusal) {
   client.enable_server_certificate_verification(false);
   client.set_keep_alive(true);
   for (int i = 0; i < 3; ++i) {
-    auto answer = client.Post(kWebhookPath, Auth(), TestEvent("tls-" + std::to_string(i)), "application/json");
+    auto answer = client.Post(kWebhookPath, Auth(), TestEvent("tls-" + std::to_string(i)),
+                              "application/json");
     ASSERT_TRUE(answer) << httplib::to_string(answer.error());
     EXPECT_EQ(answer->status, 200);
   }
-  auto refused = client.Post(kWebhookPath, {{"Authorization", "Bearer wrong"}}, TestEvent("x"), "application/json");
+  auto refused = client.Post(kWebhookPath, {{"Authorization", "Bearer wrong"}}, TestEvent("x"),
+                             "application/json");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 401);
   auto health = client.Get("/healthz");

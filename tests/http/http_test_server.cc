@@ -38,8 +38,9 @@ TestServer::~TestServer() {
 }
 
 std::string TestEvent(const std::string& id, const std::string& profile) {
-  return R"({"id":")" + id + R"(","event":"profile.updated","tenant_id":"t-1","data":{"profile_id":")" +
-         profile + R"("},"created_at":"2023-10-01T12:00:00Z","webhook_id":"w-1"})";
+  return R"({"id":")" + id +
+         R"(","event":"profile.updated","tenant_id":"t-1","data":{"profile_id":")" + profile +
+         R"("},"created_at":"2023-10-01T12:00:00Z","webhook_id":"w-1"})";
 }
 
 std::string WebhookRequest(const std::string& body, const std::string& extra_headers) {

@@ -64,7 +64,8 @@ KafkaRecord Record(const std::string& value) {
 class HealthTest : public ::testing::Test {
  protected:
   void Start(std::vector<std::pair<std::string, std::string>> properties = {},
-             std::chrono::milliseconds message_timeout = 4000ms, const std::string& topic = kTopic) {
+             std::chrono::milliseconds message_timeout = 4000ms,
+             const std::string& topic = kTopic) {
     std::string error;
     broker_ = EmbeddedBroker::Start(kTopic, 2, &error);
     ASSERT_NE(broker_, nullptr) << error;
@@ -121,7 +122,8 @@ TEST_F(HealthTest, QueueAtItsHighWaterMarkIsNotBelowIt) {
   ASSERT_TRUE(PollUntil(kBound, [&] { return health().broker_connected; })) << Describe(health());
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker_->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
   std::vector<std::future<PublishResult>> pending;
-  for (int i = 0; i < 7; ++i) pending.push_back(PublishAndGetFuture(*publisher_, Record("pending")));
+  for (int i = 0; i < 7; ++i)
+    pending.push_back(PublishAndGetFuture(*publisher_, Record("pending")));
   EXPECT_TRUE(health().queue_below_high_water) << "7 of 10";
   pending.push_back(PublishAndGetFuture(*publisher_, Record("pending")));
   EXPECT_FALSE(health().queue_below_high_water) << "8 of 10";
@@ -132,7 +134,8 @@ TEST_F(HealthTest, QueueAtItsHighWaterMarkIsNotBelowIt) {
     text = metrics_.Render();
     return ParseExposition(text).Value("hookbridge_kafka_producer_queue_messages") == 8;
   })) << text;
-  EXPECT_GE(ParseExposition(text).Value("hookbridge_kafka_producer_queue_bytes"), 8 * 7);  // the values
+  EXPECT_GE(ParseExposition(text).Value("hookbridge_kafka_producer_queue_bytes"),
+            8 * 7);  // the values
 
   // Back below the mark once the records are delivered.
   ASSERT_EQ(rd_kafka_mock_broker_set_up(broker_->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -162,7 +165,8 @@ TEST_F(HealthTest, StatisticsFeedBrokerRoundTripTimeAndDeliveryErrorsAreCountedB
   })) << text;
   EXPECT_GE(ParseExposition(text).Value("hookbridge_kafka_broker_rtt_seconds{broker=\"1\"}"), 0);
   // Only real brokers, never the bootstrap address (-1).
-  EXPECT_EQ(ParseExposition(text).SeriesOf("hookbridge_kafka_broker_rtt_seconds").size(), 1u) << text;
+  EXPECT_EQ(ParseExposition(text).SeriesOf("hookbridge_kafka_broker_rtt_seconds").size(), 1u)
+      << text;
 
   // Two records that time out: counted under librdkafka's error name.
   ASSERT_EQ(rd_kafka_mock_broker_set_down(broker_->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -175,11 +179,13 @@ TEST_F(HealthTest, StatisticsFeedBrokerRoundTripTimeAndDeliveryErrorsAreCountedB
   auto exposition = ParseExposition(metrics_.Render());
   EXPECT_TRUE(exposition.errors.empty());
   double total = 0;
-  for (const auto& [series, value] : exposition.SeriesOf("hookbridge_kafka_delivery_errors_total")) {
+  for (const auto& [series, value] :
+       exposition.SeriesOf("hookbridge_kafka_delivery_errors_total")) {
     total += value;
   }
   EXPECT_EQ(total, 2);
-  EXPECT_EQ(exposition.Value("hookbridge_kafka_delivery_errors_total{error=\"" + result.error + "\"}"), 2)
+  EXPECT_EQ(
+      exposition.Value("hookbridge_kafka_delivery_errors_total{error=\"" + result.error + "\"}"), 2)
       << metrics_.Render();
 }
 

@@ -4,10 +4,11 @@
 // Time: every wait is bounded (Bound(): a generous multiple of the configured
 // message timeout) and only asserts that the outcome arrived before the bound,
 // never how fast.
+#include "hookbridge/kafka/kafka_publisher.h"
+
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-
 #include <poll.h>
 
 #include <chrono>
@@ -21,11 +22,10 @@
 #include <utility>
 #include <vector>
 
-#include "hookbridge/core/publisher.h"
-#include "hookbridge/kafka/embedded_broker.h"
-#include "hookbridge/kafka/kafka_publisher.h"
 #include "../support/murmur2.h"
 #include "../support/publish_future.h"
+#include "hookbridge/core/publisher.h"
+#include "hookbridge/kafka/embedded_broker.h"
 
 namespace hookbridge {
 namespace {
@@ -189,8 +189,8 @@ Consumed ConsumeFirst(const std::string& bootstrap, int32_t partition,
       const char* name = nullptr;
       const void* value = nullptr;
       size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
+      for (size_t i = 0;
+           rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++i) {
         consumed.headers.emplace_back(
             name, value ? std::string(static_cast<const char*>(value), size) : std::string());
@@ -317,7 +317,8 @@ TEST(KafkaPublisherTest, KeysLandOnTheJavaMurmur2Partition) {
   ASSERT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), keys.size());
 
   std::vector<std::future<PublishResult>> futures;
-  for (const auto& key : keys) futures.push_back(PublishAndGetFuture(*publisher, Record(key, "v:" + key)));
+  for (const auto& key : keys)
+    futures.push_back(PublishAndGetFuture(*publisher, Record(key, "v:" + key)));
 
   std::set<int32_t> used;
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -398,10 +399,10 @@ TEST(KafkaPublisherTest, SingleRetriableProduceErrorIsRetriedAndPersists) {
 
   // On the broker's own error stack, so we can check afterwards that the
   // error was really returned to the producer (and the record retried).
-  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(broker->mock(), kBrokerId, kProduceApiKey,
-                                                         1, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                                                         0),
-            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(
+      rd_kafka_mock_broker_push_request_error_rtts(broker->mock(), kBrokerId, kProduceApiKey, 1,
+                                                   RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0),
+      RD_KAFKA_RESP_ERR_NO_ERROR);
 
   auto future = PublishAndGetFuture(*publisher, Record("k", "v"));
   PublishResult result;
@@ -548,8 +549,8 @@ TEST(KafkaPublisherTest, FlushReturnsZeroOnceEveryRecordHasItsOutcome) {
   for (size_t i = 0; i < futures.size(); ++i) {
     ASSERT_EQ(futures[i].wait_for(0s), std::future_status::ready) << "record #" << i;
     PublishResult result = futures[i].get();
-    EXPECT_EQ(result.status, PublishStatus::kPersisted) << "record #" << i << ": "
-                                                        << Describe(result);
+    EXPECT_EQ(result.status, PublishStatus::kPersisted)
+        << "record #" << i << ": " << Describe(result);
   }
   EXPECT_EQ(publisher->Flush(0ms), 0);
 }
@@ -583,8 +584,7 @@ TEST(KafkaPublisherTest, DestroyCompletesEveryPendingRecordAsFailed) {
         << "record #" << i << " left hanging after destruction";
     PublishResult result;
     ASSERT_NO_THROW(result = futures[i].get()) << "record #" << i << ": broken promise";
-    EXPECT_EQ(result.status, PublishStatus::kFailed) << "record #" << i << ": "
-                                                     << Describe(result);
+    EXPECT_EQ(result.status, PublishStatus::kFailed) << "record #" << i << ": " << Describe(result);
   }
 }
 
@@ -610,7 +610,8 @@ TEST(KafkaPublisherTest, WeakerAcksAreRefused) {
     options.topic = kTopic;
     options.properties = {{name, value}};
     std::string error;
-    EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << name << "=" << value;
+    EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr)
+        << name << "=" << value;
     EXPECT_NE(error.find(name), std::string::npos) << error;
   }
 }
@@ -623,8 +624,8 @@ TEST(KafkaPublisherTest, AcksAllIsAccepted) {
     options.topic = kTopic;
     options.properties = {{name, value}};
     std::string error;
-    EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << name << "=" << value << ": "
-                                                                << error;
+    EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr)
+        << name << "=" << value << ": " << error;
   }
 }
 

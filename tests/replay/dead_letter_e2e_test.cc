@@ -33,7 +33,8 @@ class DeadLetterEndToEnd : public ReplayEndToEnd {
 TEST_F(DeadLetterEndToEnd, EachReasonLandsWithItsHeadersAndNothingOnTheMainTopic) {
   StartBridgeWithDeadLetters();
   const std::string bad_json = R"({"id":"evt_j",)";
-  const std::string bad_event = R"({"id":"evt_s","event":"profile.updated","tenant_id":"t1","data":{}})";
+  const std::string bad_event =
+      R"({"id":"evt_s","event":"profile.updated","tenant_id":"t1","data":{}})";
   const std::string text_event = ProfileEvent("evt_c", "p1");
   auto json = PostAs(bad_json, "application/json",
                      {{"X-Request-Id", "req-json-1"},
@@ -44,13 +45,15 @@ TEST_F(DeadLetterEndToEnd, EachReasonLandsWithItsHeadersAndNothingOnTheMainTopic
   for (auto* result : {&json, &schema, &content_type}) {
     ASSERT_TRUE(*result);
     EXPECT_EQ((*result)->status, 200) << (*result)->body;
-    EXPECT_NE((*result)->body.find(R"("status":"dead_lettered")"), std::string::npos) << (*result)->body;
+    EXPECT_NE((*result)->body.find(R"("status":"dead_lettered")"), std::string::npos)
+        << (*result)->body;
   }
 
   std::vector<ConsumedRecord> records = ConsumeFromBeginning(brokers_, dead_topic_, 3, 30s);
   ASSERT_EQ(records.size(), 3u);
   std::map<std::string, ConsumedRecord> by_reason;
-  for (const ConsumedRecord& record : records) by_reason[record.headers.at("hookbridge_dead_letter_reason")] = record;
+  for (const ConsumedRecord& record : records)
+    by_reason[record.headers.at("hookbridge_dead_letter_reason")] = record;
   ASSERT_EQ(by_reason.size(), 3u);
   const ConsumedRecord& j = by_reason.at("json");
   EXPECT_EQ(j.value, bad_json);
@@ -76,8 +79,8 @@ TEST_F(DeadLetterEndToEnd, EachReasonLandsWithItsHeadersAndNothingOnTheMainTopic
   auto metrics = Get("/metrics");
   ASSERT_TRUE(metrics);
   for (const char* reason : {"json", "schema", "content_type"}) {
-    EXPECT_NE(metrics->body.find(std::string("hookbridge_webhook_dead_letters_total{reason=\"") + reason +
-                                 "\"} 1"),
+    EXPECT_NE(metrics->body.find(std::string("hookbridge_webhook_dead_letters_total{reason=\"") +
+                                 reason + "\"} 1"),
               std::string::npos)
         << reason;
   }
@@ -97,15 +100,17 @@ TEST_F(DeadLetterEndToEnd, WhatMustNeverReachKafkaKeepsIts4xx) {
 
 TEST_F(DeadLetterEndToEnd, EventRecordsCarryTheRequestIdAndTraceContext) {
   StartBridgeWithDeadLetters();
-  auto accepted = PostAs(ProfileEvent("evt_ok", "p9"), "application/json",
-                         {{"X-Request-Id", "req-ok-1"},
-                          {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
+  auto accepted =
+      PostAs(ProfileEvent("evt_ok", "p9"), "application/json",
+             {{"X-Request-Id", "req-ok-1"},
+              {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 200) << accepted->body;
   std::vector<ConsumedRecord> records = ConsumeFromBeginning(brokers_, topic_, 1, 30s);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].headers.at("hookbridge_request_id"), "req-ok-1");
-  EXPECT_EQ(records[0].headers.at("traceparent"), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_EQ(records[0].headers.at("traceparent"),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 }
 
 TEST_F(DeadLetterEndToEnd, ReplayAfterTheFixMovesTheContentTypeDeadLettersToTheMainTopic) {
@@ -119,7 +124,8 @@ TEST_F(DeadLetterEndToEnd, ReplayAfterTheFixMovesTheContentTypeDeadLettersToTheM
   // Replay sends application/json: the same bodies are events now.
   ReplayOutcome replay = Replay();
   EXPECT_EQ(replay.exit_code, 0) << replay.output;
-  EXPECT_EQ(MainTopicIds(4), (std::map<std::string, int>{{"evt_0", 1}, {"evt_1", 1}, {"evt_2", 1}, {"evt_3", 1}}));
+  EXPECT_EQ(MainTopicIds(4),
+            (std::map<std::string, int>{{"evt_0", 1}, {"evt_1", 1}, {"evt_2", 1}, {"evt_3", 1}}));
   EXPECT_TRUE(EverythingCommitted());
   ReplayOutcome again = Replay();
   EXPECT_EQ(again.exit_code, 0) << again.output;

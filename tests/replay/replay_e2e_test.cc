@@ -20,7 +20,8 @@ using namespace std::chrono_literals;
 std::vector<DeadLetterToProduce> ValidLetters(int count, const std::string& prefix = "evt_") {
   std::vector<DeadLetterToProduce> letters;
   for (int i = 0; i < count; ++i) {
-    letters.push_back({ProfileEvent(prefix + std::to_string(i), "profile-" + std::to_string(i % 4), i)});
+    letters.push_back(
+        {ProfileEvent(prefix + std::to_string(i), "profile-" + std::to_string(i % 4), i)});
   }
   return letters;
 }
@@ -45,7 +46,8 @@ TEST_F(ReplayEndToEnd, DeliversDeadLettersToTheMainTopicCommitsThemAndASecondRun
 
   ReplayOutcome second = Replay();
   EXPECT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(second.output.find("replay: done: 0 of 0 records read"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("replay: done: 0 of 0 records read"), std::string::npos)
+      << second.output;
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 12);
 }
 
@@ -105,8 +107,9 @@ TEST_F(ReplayEndToEnd, FiltersLeaveTheOtherRecordsForALaterRun) {
 
   ReplayOutcome schema_recent = Replay({"--reason=schema", "--since=2026-01-01T00:00:00Z"});
   EXPECT_EQ(schema_recent.exit_code, 0) << schema_recent.output;
-  EXPECT_NE(schema_recent.output.find("delivered 1, refused 0, dead-lettered again 0, not selected 3"),
-            std::string::npos)
+  EXPECT_NE(
+      schema_recent.output.find("delivered 1, refused 0, dead-lettered again 0, not selected 3"),
+      std::string::npos)
       << schema_recent.output;
   EXPECT_EQ(MainTopicIds(1), (std::map<std::string, int>{{"schema_new", 1}}));
 
@@ -117,8 +120,9 @@ TEST_F(ReplayEndToEnd, FiltersLeaveTheOtherRecordsForALaterRun) {
   ReplayOutcome two_reasons = Replay({"--reason", "content_type,json"});
   EXPECT_EQ(two_reasons.exit_code, 0) << two_reasons.output;
   EXPECT_NE(two_reasons.output.find("delivered 2, "), std::string::npos) << two_reasons.output;
-  EXPECT_EQ(MainTopicIds(4), (std::map<std::string, int>{
-                                 {"schema_old", 1}, {"schema_new", 1}, {"type_new", 1}, {"json_new", 1}}));
+  EXPECT_EQ(MainTopicIds(4),
+            (std::map<std::string, int>{
+                {"schema_old", 1}, {"schema_new", 1}, {"type_new", 1}, {"json_new", 1}}));
   EXPECT_TRUE(EverythingCommitted());
 }
 
@@ -137,15 +141,17 @@ class SteeredFront {
         if (mode_ == Mode::kRefuse) {
           response.status = 503;
           response.set_header("Retry-After", "1");
-          response.set_content(R"({"error":"unavailable","message":"steered"})", "application/json");
+          response.set_content(R"({"error":"unavailable","message":"steered"})",
+                               "application/json");
           return;
         }
         released_.wait();
       }
       httplib::Client bridge("127.0.0.1", bridge_port_);
       bridge.set_read_timeout(30, 0);
-      auto answer = bridge.Post(kPath, {{"Authorization", request.get_header_value("Authorization")}},
-                                request.body, "application/json");
+      auto answer =
+          bridge.Post(kPath, {{"Authorization", request.get_header_value("Authorization")}},
+                      request.body, "application/json");
       response.status = answer ? answer->status : 502;
       if (answer) response.set_content(answer->body, "application/json");
     });

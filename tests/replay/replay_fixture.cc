@@ -2,7 +2,6 @@
 
 #include <rapidjson/document.h>
 
-
 namespace hookbridge::e2e {
 
 using namespace std::chrono_literals;
@@ -23,9 +22,10 @@ void ReplayEndToEnd::ProduceDeadLetters(const std::vector<DeadLetterToProduce>& 
     source.refusal = letter.refusal;
     source.message = "refused by the test";
     source.request_id = "req-" + std::to_string(++request);
-    source.received = letter.timestamp_ms == 0
-                          ? std::chrono::system_clock::now()
-                          : std::chrono::system_clock::time_point(std::chrono::milliseconds(letter.timestamp_ms));
+    source.received =
+        letter.timestamp_ms == 0
+            ? std::chrono::system_clock::now()
+            : std::chrono::system_clock::time_point(std::chrono::milliseconds(letter.timestamp_ms));
     source.content_type = "application/json";
     source.body = letter.body;
     KafkaRecord built = BuildDeadLetterRecord(std::move(source));
@@ -67,16 +67,19 @@ std::map<std::string, int> ReplayEndToEnd::MainTopicIds(size_t expected) {
   for (const ConsumedRecord& record : ConsumeFromBeginning(brokers_, topic_, expected, 30s)) {
     rapidjson::Document event;
     event.Parse(record.value.c_str());
-    ++ids[event.IsObject() && event.HasMember("id") && event["id"].IsString() ? event["id"].GetString()
-                                                                               : "<no id>"];
+    ++ids[event.IsObject() && event.HasMember("id") && event["id"].IsString()
+              ? event["id"].GetString()
+              : "<no id>"];
   }
   return ids;
 }
 
 bool ReplayEndToEnd::EverythingCommitted() {
-  std::map<int32_t, int64_t> committed = CommittedOffsets(brokers_, group_, dead_topic_, kDeadLetterPartitions);
+  std::map<int32_t, int64_t> committed =
+      CommittedOffsets(brokers_, group_, dead_topic_, kDeadLetterPartitions);
   for (const auto& [partition, end] : EndOffsets(brokers_, dead_topic_, kDeadLetterPartitions)) {
-    if (end != 0 && committed[partition] != end) return false;  // an empty partition needs no commit
+    if (end != 0 && committed[partition] != end)
+      return false;  // an empty partition needs no commit
   }
   return true;
 }

@@ -25,13 +25,15 @@ std::map<std::string, std::string> Env() {
           {"HOOKBRIDGE_REPLAY_API_KEY", kKey}};
 }
 
-ReplayOptions MustParse(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = Env()) {
+ReplayOptions MustParse(const std::vector<std::string>& args,
+                        const std::map<std::string, std::string>& env = Env()) {
   ReplayOptionsResult result = ParseReplayOptions(args, env);
   EXPECT_TRUE(result.options) << result.error;
   return result.options ? *result.options : ReplayOptions{};
 }
 
-std::string MustFail(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = Env()) {
+std::string MustFail(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env = Env()) {
   ReplayOptionsResult result = ParseReplayOptions(args, env);
   EXPECT_FALSE(result.options);
   EXPECT_THAT(result.error, Not(HasSubstr(kKey)));
@@ -49,9 +51,9 @@ TEST(ReplayOptionsTest, FromTheEnvironmentWithDefaults) {
 }
 
 TEST(ReplayOptionsTest, FlagsWinOverTheEnvironment) {
-  ReplayOptions options = MustParse({"--topic=other.dead", "--group", "g2", "--dry-run",
-                                     "--reason", "schema,json", "--since", "2026-12-02T09:30:00Z",
-                                     "--until=2026-12-02T10:00:00.5Z"});
+  ReplayOptions options =
+      MustParse({"--topic=other.dead", "--group", "g2", "--dry-run", "--reason", "schema,json",
+                 "--since", "2026-12-02T09:30:00Z", "--until=2026-12-02T10:00:00.5Z"});
   EXPECT_EQ(options.topic, "other.dead");
   EXPECT_EQ(options.group, "g2");
   EXPECT_TRUE(options.dry_run);
@@ -69,8 +71,8 @@ TEST(ReplayOptionsTest, TheKeyFileWinsAndItsFirstLineIsTheKey) {
 }
 
 TEST(ReplayOptionsTest, MissingSettingsAreNamed) {
-  for (const char* name : {"HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_DEAD_LETTER_TOPIC", "HOOKBRIDGE_REPLAY_URL",
-                           "HOOKBRIDGE_REPLAY_API_KEY"}) {
+  for (const char* name : {"HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_DEAD_LETTER_TOPIC",
+                           "HOOKBRIDGE_REPLAY_URL", "HOOKBRIDGE_REPLAY_API_KEY"}) {
     auto env = Env();
     env.erase(name);
     EXPECT_THAT(MustFail({}, env), HasSubstr(name)) << name;
@@ -85,7 +87,8 @@ TEST(ReplayOptionsTest, BadValuesAreNamed) {
   EXPECT_THAT(MustFail({"--reason", "auth"}), HasSubstr("--reason"));
   EXPECT_THAT(MustFail({"--since", "yesterday"}), HasSubstr("--since"));
   EXPECT_THAT(MustFail({"--until", "2026-12-02 10:00:00"}), HasSubstr("--until"));
-  EXPECT_THAT(MustFail({"--since=2026-12-02T10:00:00Z", "--until=2026-12-02T09:00:00Z"}), HasSubstr("--since"));
+  EXPECT_THAT(MustFail({"--since=2026-12-02T10:00:00Z", "--until=2026-12-02T09:00:00Z"}),
+              HasSubstr("--since"));
   EXPECT_THAT(MustFail({"--url", "ftp://host/x"}), HasSubstr("--url"));
   EXPECT_THAT(MustFail({"--url", "http://host"}), HasSubstr("--url"));
   EXPECT_THAT(MustFail({"--api-key", kKey}), HasSubstr("unknown option '--api-key'"));
@@ -146,8 +149,9 @@ TEST(RecordSelectionTest, UtcTimes) {
   EXPECT_EQ(ParseUtcTime("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(ParseUtcTime("2026-12-02T09:30:00.250Z"), 1796203800250);
   EXPECT_EQ(ParseUtcTime("2026-12-02T09:30:00.2Z"), 1796203800200);
-  for (const char* bad : {"", "2026-12-02", "2026-12-02T09:30:00", "2026-12-02T09:30:00+01:00",
-                          "2026-13-02T09:30:00Z", "2026-12-02T09:30:00.Z", "2026-12-02T09:30:00.1234Z"}) {
+  for (const char* bad :
+       {"", "2026-12-02", "2026-12-02T09:30:00", "2026-12-02T09:30:00+01:00",
+        "2026-13-02T09:30:00Z", "2026-12-02T09:30:00.Z", "2026-12-02T09:30:00.1234Z"}) {
     EXPECT_FALSE(ParseUtcTime(bad)) << bad;
   }
 }

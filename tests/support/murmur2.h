@@ -27,9 +27,7 @@ inline uint32_t Murmur2(std::string_view data) {
   switch (data.size() % 4) {
     case 3: h ^= static_cast<uint32_t>(bytes[i + 2]) << 16; [[fallthrough]];
     case 2: h ^= static_cast<uint32_t>(bytes[i + 1]) << 8; [[fallthrough]];
-    case 1:
-      h ^= bytes[i];
-      h *= m;
+    case 1: h ^= bytes[i]; h *= m;
   }
   h ^= h >> 13;
   h *= m;

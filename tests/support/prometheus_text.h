@@ -89,7 +89,8 @@ inline bool WellFormedLabels(const std::string& labels) {
 
 inline Exposition ParseExposition(const std::string& text) {
   Exposition out;
-  if (!text.empty() && text.back() != '\n') out.errors.push_back("the text does not end in a newline");
+  if (!text.empty() && text.back() != '\n')
+    out.errors.push_back("the text does not end in a newline");
   std::istringstream lines(text);
   std::string line;
   int number = 0;

@@ -57,7 +57,8 @@ inline std::string GitHubSignature(std::string_view secret, std::string_view bod
 }
 
 // Stripe: Stripe-Signature.
-inline std::string StripeSignature(std::string_view secret, int64_t timestamp, std::string_view body) {
+inline std::string StripeSignature(std::string_view secret, int64_t timestamp,
+                                   std::string_view body) {
   const std::string t = std::to_string(timestamp);
   return "t=" + t + ",v1=" + Hex(HmacSha256(secret, t + "." + std::string(body)));
 }
@@ -67,7 +68,7 @@ inline std::string StandardWebhooksSignature(std::string_view secret, std::strin
                                              int64_t timestamp, std::string_view body) {
   const std::string key = Unbase64(secret.substr(secret.rfind('_') + 1));
   return "v1," + Base64(HmacSha256(key, std::string(id) + "." + std::to_string(timestamp) + "." +
-                                             std::string(body)));
+                                            std::string(body)));
 }
 
 }  // namespace hookbridge::test_support

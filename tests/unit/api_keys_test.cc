@@ -92,13 +92,13 @@ TEST_P(BadKeyTest, LinesAreRejectedWithoutEchoingAnyKey) {
   EXPECT_THAT(error, Not(HasSubstr(kKey1)));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    IllegalCharacters, BadKeyTest,
-    ::testing::Values(std::string("Qs3cr3t key"), std::string("Qs3cr3t\tkey"),
-                      std::string("Qs3cr3t\x01key"), std::string("Qs3cr3t\x7fkey"),
-                      std::string("Qs3cr3t\"key"), std::string("Qs3cr3t;key"),
-                      std::string("Qs3cr3t=key"), std::string("=Qs3cr3t"), std::string("=="),
-                      std::string("Qs3cr3t\xC3\xA9")));
+INSTANTIATE_TEST_SUITE_P(IllegalCharacters, BadKeyTest,
+                         ::testing::Values(std::string("Qs3cr3t key"), std::string("Qs3cr3t\tkey"),
+                                           std::string("Qs3cr3t\x01key"),
+                                           std::string("Qs3cr3t\x7fkey"),
+                                           std::string("Qs3cr3t\"key"), std::string("Qs3cr3t;key"),
+                                           std::string("Qs3cr3t=key"), std::string("=Qs3cr3t"),
+                                           std::string("=="), std::string("Qs3cr3t\xC3\xA9")));
 
 // --- FromLines --------------------------------------------------------------
 
@@ -248,12 +248,12 @@ INSTANTIATE_TEST_SUITE_P(
                       std::string("Bearer:") + kKey1, std::string("Bearer\t") + kKey1,
                       std::string("Bearerx ") + kKey1, std::string("Token ") + kKey1,
                       std::string("Bearer ") + kKey1 + " extra",
-                      std::string("Bearer ") + kKey1 + ",",
-                      std::string("Bearer ") + kKey1 + "\r\n",
+                      std::string("Bearer ") + kKey1 + ",", std::string("Bearer ") + kKey1 + "\r\n",
                       std::string("Bearer a\"b"), std::string("Bearer a;b"),
-                      std::string("Bearer a\x01" "b"), std::string("Bearer \xC3\xA9"),
-                      std::string("Bearer ="), std::string("Bearer =abc"),
-                      std::string("Bearer a=b")));
+                      std::string("Bearer a\x01"
+                                  "b"),
+                      std::string("Bearer \xC3\xA9"), std::string("Bearer ="),
+                      std::string("Bearer =abc"), std::string("Bearer a=b")));
 
 TEST(ApiKeysContainsTest, EmptyPresentedTokenMatchesNothing) {
   ApiKeys keys = Keys(kKey1);

@@ -139,10 +139,11 @@ TEST(LoadConfigTest, WithASourcesFileNoKeyIsNeeded) {
 }
 
 TEST(LoadConfigTest, EveryFlagIsAppliedInEqualsForm) {
-  Config config = MustLoad({"--listen=[::1]:9091", "--webhook-path=/in", "--api-key=" + std::string(kOtherKey),
-                            "--kafka-brokers=b:9092", "--kafka-topic=t", "--ack-timeout-ms=100",
-                            "--max-body-bytes=64", "--max-in-flight=1", "--rdkafka=linger.ms=5"},
-                           {});
+  Config config =
+      MustLoad({"--listen=[::1]:9091", "--webhook-path=/in", "--api-key=" + std::string(kOtherKey),
+                "--kafka-brokers=b:9092", "--kafka-topic=t", "--ack-timeout-ms=100",
+                "--max-body-bytes=64", "--max-in-flight=1", "--rdkafka=linger.ms=5"},
+               {});
   EXPECT_EQ(config.listen_host, "::1");
   EXPECT_EQ(config.listen_port, 9091);
   EXPECT_EQ(config.webhook_path, "/in");
@@ -156,11 +157,11 @@ TEST(LoadConfigTest, EveryFlagIsAppliedInEqualsForm) {
 }
 
 TEST(LoadConfigTest, EveryFlagIsAppliedInSeparateValueForm) {
-  Config config = MustLoad({"--listen", "localhost:0", "--webhook-path", "/in", "--api-key", kOtherKey,
-                            "--kafka-brokers", "b:9092", "--kafka-topic", "t", "--ack-timeout-ms",
-                            "60000", "--max-body-bytes", "67108864", "--max-in-flight", "1048576",
-                            "--rdkafka", "linger.ms=5"},
-                           {});
+  Config config = MustLoad(
+      {"--listen", "localhost:0", "--webhook-path", "/in", "--api-key", kOtherKey,
+       "--kafka-brokers", "b:9092", "--kafka-topic", "t", "--ack-timeout-ms", "60000",
+       "--max-body-bytes", "67108864", "--max-in-flight", "1048576", "--rdkafka", "linger.ms=5"},
+      {});
   EXPECT_EQ(config.listen_host, "localhost");
   EXPECT_EQ(config.listen_port, 0);
   EXPECT_EQ(config.webhook_path, "/in");
@@ -314,7 +315,8 @@ TEST(LoadConfigTest, EmptyKeyListIsErrorNamingTheSetting) {
 }
 
 TEST(LoadConfigTest, InvalidKeyIsErrorWithoutTheKey) {
-  std::string error = MustFail({}, {{"GETPROFILE_API_KEY", std::string(kKey) + ",bad " + kOtherKey}});
+  std::string error =
+      MustFail({}, {{"GETPROFILE_API_KEY", std::string(kKey) + ",bad " + kOtherKey}});
   EXPECT_THAT(error, HasSubstr("GETPROFILE_API_KEY"));
   EXPECT_THAT(error, Not(HasSubstr("bad ")));
 }
@@ -390,38 +392,37 @@ TEST_P(BadValueTest, FlagErrorNamesTheFlag) {
 
 INSTANTIATE_TEST_SUITE_P(
     Numbers, BadValueTest,
-    ::testing::Values(
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "abc"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", ""},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4000ms"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", " 4000"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4.5"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "0"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "-1"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "99"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "60001"},
-        BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "99999999999999999999999"},
-        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "1MiB"},
-        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "0"},
-        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "63"},
-        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "67108865"},
-        BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "-1048576"},
-        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "many"},
-        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "0"},
-        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "-4"},
-        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1048577"},
-        BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "0x10"}));
+    ::testing::Values(BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "abc"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", ""},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4000ms"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", " 4000"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "4.5"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "0"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "-1"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "99"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms", "60001"},
+                      BadValue{"HOOKBRIDGE_ACK_TIMEOUT_MS", "--ack-timeout-ms",
+                               "99999999999999999999999"},
+                      BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "1MiB"},
+                      BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "0"},
+                      BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "63"},
+                      BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "67108865"},
+                      BadValue{"HOOKBRIDGE_MAX_BODY_BYTES", "--max-body-bytes", "-1048576"},
+                      BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "many"},
+                      BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "0"},
+                      BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "-4"},
+                      BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "1048577"},
+                      BadValue{"HOOKBRIDGE_MAX_IN_FLIGHT", "--max-in-flight", "0x10"}));
 
-INSTANTIATE_TEST_SUITE_P(
-    Listen, BadValueTest,
-    ::testing::Values(BadValue{"HOOKBRIDGE_LISTEN", "--listen", "localhost"},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", ""},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "8080"},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:"},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:http"},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:-1"},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:65536"},
-                      BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:80x"}));
+INSTANTIATE_TEST_SUITE_P(Listen, BadValueTest,
+                         ::testing::Values(BadValue{"HOOKBRIDGE_LISTEN", "--listen", "localhost"},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", ""},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", "8080"},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:"},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:http"},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:-1"},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:65536"},
+                                           BadValue{"HOOKBRIDGE_LISTEN", "--listen", "host:80x"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Strings, BadValueTest,
@@ -528,14 +529,33 @@ TEST(LoadConfigTest, HelpFlagAfterOtherFlagsStillAsksForHelp) {
 
 TEST(HelpTextTest, MentionsEveryVariableFlagAndDefault) {
   std::string help = HelpText();
-  for (const char* text :
-       {"HOOKBRIDGE_LISTEN", "HOOKBRIDGE_WEBHOOK_PATH", "GETPROFILE_API_KEY", "GETPROFILE_API_KEY_FILE",
-        "HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_KAFKA_TOPIC", "HOOKBRIDGE_ACK_TIMEOUT_MS",
-        "HOOKBRIDGE_MAX_BODY_BYTES", "HOOKBRIDGE_MAX_IN_FLIGHT", "HOOKBRIDGE_RDKAFKA_",
-        "--listen", "--webhook-path", "--api-key", "--api-key-file", "--kafka-brokers",
-        "--kafka-topic", "--ack-timeout-ms", "--max-body-bytes", "--max-in-flight", "--rdkafka",
-        "--help", "0.0.0.0:8080", "/webhooks/getprofile", "getprofile.events", "4000", "1048576",
-        "1024"}) {
+  for (const char* text : {"HOOKBRIDGE_LISTEN",
+                           "HOOKBRIDGE_WEBHOOK_PATH",
+                           "GETPROFILE_API_KEY",
+                           "GETPROFILE_API_KEY_FILE",
+                           "HOOKBRIDGE_KAFKA_BROKERS",
+                           "HOOKBRIDGE_KAFKA_TOPIC",
+                           "HOOKBRIDGE_ACK_TIMEOUT_MS",
+                           "HOOKBRIDGE_MAX_BODY_BYTES",
+                           "HOOKBRIDGE_MAX_IN_FLIGHT",
+                           "HOOKBRIDGE_RDKAFKA_",
+                           "--listen",
+                           "--webhook-path",
+                           "--api-key",
+                           "--api-key-file",
+                           "--kafka-brokers",
+                           "--kafka-topic",
+                           "--ack-timeout-ms",
+                           "--max-body-bytes",
+                           "--max-in-flight",
+                           "--rdkafka",
+                           "--help",
+                           "0.0.0.0:8080",
+                           "/webhooks/getprofile",
+                           "getprofile.events",
+                           "4000",
+                           "1048576",
+                           "1024"}) {
     EXPECT_THAT(help, HasSubstr(text));
   }
 }
@@ -676,9 +696,10 @@ TEST(LoadConfigTest, DroppedHttpThreadsSettingOnlyWarns) {
 
 TEST(HelpTextTest, MentionsTheOperationsSettingsAndFlags) {
   std::string help = HelpText();
-  for (const char* text : {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "HOOKBRIDGE_DRAIN_GRACE_MS",
-                           "--drain-grace-ms", "HOOKBRIDGE_TLS_CERT_FILE", "--tls-cert-file",
-                           "HOOKBRIDGE_TLS_KEY_FILE", "--tls-key-file", "--check-config", "--version"}) {
+  for (const char* text :
+       {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "HOOKBRIDGE_DRAIN_GRACE_MS", "--drain-grace-ms",
+        "HOOKBRIDGE_TLS_CERT_FILE", "--tls-cert-file", "HOOKBRIDGE_TLS_KEY_FILE", "--tls-key-file",
+        "--check-config", "--version"}) {
     EXPECT_THAT(help, HasSubstr(text));
   }
 }

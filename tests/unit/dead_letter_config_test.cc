@@ -41,9 +41,15 @@ TEST(DeadLetterConfigTest, FromEnvironmentAndFlagTheFlagWinning) {
 }
 
 TEST(DeadLetterConfigTest, NotAKafkaTopicNameStopsStartUpNamingTheSetting) {
-  const std::vector<std::string> bad_names = {"",           ".",           "..",
-                                              "dead letters", "dead/letters", "dead:letters",
-                                              "d\xC3\xA9" "ad", std::string(250, 'a')};
+  const std::vector<std::string> bad_names = {"",
+                                              ".",
+                                              "..",
+                                              "dead letters",
+                                              "dead/letters",
+                                              "dead:letters",
+                                              "d\xC3\xA9"
+                                              "ad",
+                                              std::string(250, 'a')};
   for (const std::string& bad : bad_names) {
     SCOPED_TRACE(bad);
     ConfigResult from_env = Load({}, WithKey({{"HOOKBRIDGE_DEAD_LETTER_TOPIC", bad}}));

@@ -65,24 +65,16 @@ TEST_P(DeadLetterDecisionTest, IsDecidedByTheRefusalAlone) {
 // should retry, do not.
 INSTANTIATE_TEST_SUITE_P(
     EveryRefusal, DeadLetterDecisionTest,
-    ::testing::Values(Decision{ErrorCode::kInvalidJson, true},
-                      Decision{ErrorCode::kInvalidEvent, true},
-                      Decision{ErrorCode::kUnsupportedMediaType, true},
-                      Decision{ErrorCode::kUnauthorized, false},
-                      Decision{ErrorCode::kInvalidKey, false},
-                      Decision{ErrorCode::kPayloadTooLarge, false},
-                      Decision{ErrorCode::kBadRequest, false},
-                      Decision{ErrorCode::kRequestTimeout, false},
-                      Decision{ErrorCode::kLengthRequired, false},
-                      Decision{ErrorCode::kUriTooLong, false},
-                      Decision{ErrorCode::kHeadersTooLarge, false},
-                      Decision{ErrorCode::kNotImplemented, false},
-                      Decision{ErrorCode::kVersionNotSupported, false},
-                      Decision{ErrorCode::kNotFound, false},
-                      Decision{ErrorCode::kMethodNotAllowed, false},
-                      Decision{ErrorCode::kInternalError, false},
-                      Decision{ErrorCode::kUnavailable, false},
-                      Decision{ErrorCode::kOverloaded, false}));
+    ::testing::Values(
+        Decision{ErrorCode::kInvalidJson, true}, Decision{ErrorCode::kInvalidEvent, true},
+        Decision{ErrorCode::kUnsupportedMediaType, true}, Decision{ErrorCode::kUnauthorized, false},
+        Decision{ErrorCode::kInvalidKey, false}, Decision{ErrorCode::kPayloadTooLarge, false},
+        Decision{ErrorCode::kBadRequest, false}, Decision{ErrorCode::kRequestTimeout, false},
+        Decision{ErrorCode::kLengthRequired, false}, Decision{ErrorCode::kUriTooLong, false},
+        Decision{ErrorCode::kHeadersTooLarge, false}, Decision{ErrorCode::kNotImplemented, false},
+        Decision{ErrorCode::kVersionNotSupported, false}, Decision{ErrorCode::kNotFound, false},
+        Decision{ErrorCode::kMethodNotAllowed, false}, Decision{ErrorCode::kInternalError, false},
+        Decision{ErrorCode::kUnavailable, false}, Decision{ErrorCode::kOverloaded, false}));
 
 TEST(DeadLetterDecisionTest, ReasonsAreTheRejectionMetricsNames) {
   EXPECT_STREQ(RejectionReason(ErrorCode::kInvalidJson), "json");
@@ -97,8 +89,9 @@ TEST(DeadLetteredResponseTest, Is200SayingDeadLetteredAndWhy) {
       DeadLetteredResponse(ErrorCode::kInvalidEvent, "data.profile_id is \"required\"");
   EXPECT_EQ(response.status, 200);
   EXPECT_FALSE(response.error);
-  EXPECT_EQ(response.body,
-            R"({"status":"dead_lettered","reason":"schema","message":"data.profile_id is \"required\""})");
+  EXPECT_EQ(
+      response.body,
+      R"({"status":"dead_lettered","reason":"schema","message":"data.profile_id is \"required\""})");
 }
 
 // --- the record -------------------------------------------------------------
@@ -108,18 +101,21 @@ TEST(BuildDeadLetterRecordTest, InvalidEventKeepsBodyIsKeyedByItsIdWithEveryHead
                            R"("data":{"profile_id":{"v":2}},"webhook_id":"wh_9"})";
   DeadLetterSource source = Source(ErrorCode::kInvalidEvent, body);
   source.content_type = "application/json; charset=UTF-8";
-  source.trace_headers = {{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
+  source.trace_headers = {
+      {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
   KafkaRecord record = BuildDeadLetterRecord(std::move(source));
   EXPECT_EQ(record.value, body);
   EXPECT_EQ(record.key, "evt_9");
-  EXPECT_EQ(record.headers, Expected("schema", {{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
-                                 {"ce_specversion", "1.0"},
-                                 {"ce_id", "evt_9"},
-                                 {"ce_type", "profile.updated"},
-                                 {"ce_source", "https://getprofile-ai.com/tenants/t%201"},
-                                 {"content-type", "application/json; charset=UTF-8"},
-                                 {"ce_tenantid", "t 1"},
-                                 {"ce_webhookid", "wh_9"}}));
+  EXPECT_EQ(record.headers,
+            Expected("schema",
+                     {{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+                      {"ce_specversion", "1.0"},
+                      {"ce_id", "evt_9"},
+                      {"ce_type", "profile.updated"},
+                      {"ce_source", "https://getprofile-ai.com/tenants/t%201"},
+                      {"content-type", "application/json; charset=UTF-8"},
+                      {"ce_tenantid", "t 1"},
+                      {"ce_webhookid", "wh_9"}}));
 }
 
 TEST(BuildDeadLetterRecordTest, InvalidJsonIsKeyedByTheRequestIdAndDerivesNothing) {
@@ -131,10 +127,10 @@ TEST(BuildDeadLetterRecordTest, InvalidJsonIsKeyedByTheRequestIdAndDerivesNothin
   // Still a CloudEvent, so that an SDK consumer of the dead-letter topic reads it:
   // the request id and kDeadLetterEventType stand in for what the body cannot give.
   EXPECT_EQ(record.headers, Expected("json", {{"ce_specversion", "1.0"},
-                                             {"ce_id", "req-42"},
-                                             {"ce_type", "hookbridge.dead_letter"},
-                                             {"ce_source", "https://getprofile-ai.com"},
-                                             {"content-type", "application/json"}}));
+                                              {"ce_id", "req-42"},
+                                              {"ce_type", "hookbridge.dead_letter"},
+                                              {"ce_source", "https://getprofile-ai.com"},
+                                              {"content-type", "application/json"}}));
 }
 
 TEST(BuildDeadLetterRecordTest, ValueKeepsEveryByteEvenNulAndInvalidUtf8) {
@@ -151,15 +147,16 @@ TEST(BuildDeadLetterRecordTest, RefusedContentTypeOfAValidEventGetsItsFullCloudE
   source.content_type = "text/plain";
   KafkaRecord record = BuildDeadLetterRecord(std::move(source));
   EXPECT_EQ(record.key, "evt_1");  // the event id, not the profile id: this is no event record
-  EXPECT_EQ(record.headers, Expected("content_type", {{"ce_specversion", "1.0"},
-                                 {"ce_id", "evt_1"},
-                                 {"ce_type", "profile.updated"},
-                                 {"ce_source", "https://getprofile-ai.com/tenants/abc"},
-                                 {"ce_time", "2023-10-01T12:00:00Z"},
-                                 {"ce_subject", "p1"},
-                                 {"content-type", "text/plain"},
-                                 {"ce_tenantid", "abc"},
-                                 {"ce_webhookid", "wh_1"}}));
+  EXPECT_EQ(record.headers,
+            Expected("content_type", {{"ce_specversion", "1.0"},
+                                      {"ce_id", "evt_1"},
+                                      {"ce_type", "profile.updated"},
+                                      {"ce_source", "https://getprofile-ai.com/tenants/abc"},
+                                      {"ce_time", "2023-10-01T12:00:00Z"},
+                                      {"ce_subject", "p1"},
+                                      {"content-type", "text/plain"},
+                                      {"ce_tenantid", "abc"},
+                                      {"ce_webhookid", "wh_1"}}));
 }
 
 TEST(BuildDeadLetterRecordTest, NoContentTypeSentNoContentTypeHeaderAndEncodingKept) {
@@ -168,10 +165,10 @@ TEST(BuildDeadLetterRecordTest, NoContentTypeSentNoContentTypeHeaderAndEncodingK
   source.content_encoding = "gzip";
   KafkaRecord record = BuildDeadLetterRecord(std::move(source));
   EXPECT_EQ(record.headers, Expected("content_type", {{"hookbridge_content_encoding", "gzip"},
-                                                     {"ce_specversion", "1.0"},
-                                                     {"ce_id", "req-42"},
-                                                     {"ce_type", "hookbridge.dead_letter"},
-                                                     {"ce_source", "https://getprofile-ai.com"}}));
+                                                      {"ce_specversion", "1.0"},
+                                                      {"ce_id", "req-42"},
+                                                      {"ce_type", "hookbridge.dead_letter"},
+                                                      {"ce_source", "https://getprofile-ai.com"}}));
 }
 
 TEST(BuildDeadLetterRecordTest, AnEventWithoutAnIdIsKeyedAndIdentifiedByTheRequestId) {
@@ -185,17 +182,19 @@ TEST(BuildDeadLetterRecordTest, AnEventWithoutAnIdIsKeyedAndIdentifiedByTheReque
 
 TEST(BuildDeadLetterRecordTest, HostileFieldsAreLeftOutOrReplacedNeverWrittenInvalid) {
   // Every value here would make a CloudEvents SDK refuse the record.
-  const std::string body = "{\"id\":\"evt\\u0001\",\"event\":\"\\u007f\",\"created_at\":\"yesterday\","
-                           "\"tenant_id\":\"t\\n\",\"webhook_id\":\"\\u0000\",\"data\":{\"profile_id\":\"p\\u0085\"}}";
+  const std::string body =
+      "{\"id\":\"evt\\u0001\",\"event\":\"\\u007f\",\"created_at\":\"yesterday\","
+      "\"tenant_id\":\"t\\n\",\"webhook_id\":\"\\u0000\",\"data\":{\"profile_id\":\"p\\u0085\"}}";
   DeadLetterSource source = Source(ErrorCode::kInvalidEvent, body);
   source.content_type = "application/cloudevents+json";
   source.content_encoding = "g\xFFzip";
   KafkaRecord record = BuildDeadLetterRecord(std::move(source));
   EXPECT_EQ(record.key, "evt\x01");  // the key is bytes: kept as today
-  EXPECT_EQ(record.headers, Expected("schema", {{"ce_specversion", "1.0"},
-                                               {"ce_id", "req-42"},
-                                               {"ce_type", "hookbridge.dead_letter"},
-                                               {"ce_source", "https://getprofile-ai.com/tenants/t%0A"}}));
+  EXPECT_EQ(record.headers,
+            Expected("schema", {{"ce_specversion", "1.0"},
+                                {"ce_id", "req-42"},
+                                {"ce_type", "hookbridge.dead_letter"},
+                                {"ce_source", "https://getprofile-ai.com/tenants/t%0A"}}));
 }
 
 TEST(BuildDeadLetterRecordTest, AContentTypeThatIsNoMediaTypeIsLeftOut) {

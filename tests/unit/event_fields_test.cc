@@ -80,7 +80,8 @@ TEST_F(EventFieldsTest, TheFirstKeyPointerPresentWins) {
 }
 
 TEST_F(EventFieldsTest, AnIntegerKeyIsItsDecimalTextAsWritten) {
-  DeriveResult result = Derive(R"({"id":"e1","order":{"customer":null,"id":12345678901234567890}})");
+  DeriveResult result =
+      Derive(R"({"id":"e1","order":{"customer":null,"id":12345678901234567890}})");
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;
   EXPECT_EQ(result.event.key, "12345678901234567890");  // never converted: no precision lost
 }
@@ -98,8 +99,9 @@ TEST_F(EventFieldsTest, NoKeyPresentIsRefused) {
   source_.key = {P("/order/customer"), P("/customer")};
   DeriveResult result = Derive(R"({"id":"e1"})");
   EXPECT_EQ(result.error, ParseError::kInvalidSchema);
-  EXPECT_EQ(result.message,
-            R"(no record key: none of "/order/customer", "/customer" is a non-empty string or an integer)");
+  EXPECT_EQ(
+      result.message,
+      R"(no record key: none of "/order/customer", "/customer" is a non-empty string or an integer)");
 }
 
 TEST_F(EventFieldsTest, WithoutKeyPointersTheKeyIsTheEventId) {
@@ -120,17 +122,18 @@ TEST_F(EventFieldsTest, PointersReachIntoArraysAndEscapedNames) {
 }
 
 TEST_F(EventFieldsTest, RequiredFieldsNeedTheirType) {
-  source_.required = {{P("/order"), JsonType::kObject}, {P("/order/total"), JsonType::kNumber},
-                      {P("/order/count"), JsonType::kInteger}, {P("/order/paid"), JsonType::kBoolean},
-                      {P("/order/lines"), JsonType::kArray}, {P("/id"), JsonType::kString}};
-  const std::string good =
-      R"({"id":"e1","order":{"total":12.5,"count":3,"paid":true,"lines":[]}})";
+  source_.required = {
+      {P("/order"), JsonType::kObject},        {P("/order/total"), JsonType::kNumber},
+      {P("/order/count"), JsonType::kInteger}, {P("/order/paid"), JsonType::kBoolean},
+      {P("/order/lines"), JsonType::kArray},   {P("/id"), JsonType::kString}};
+  const std::string good = R"({"id":"e1","order":{"total":12.5,"count":3,"paid":true,"lines":[]}})";
   EXPECT_EQ(Derive(good).error, ParseError::kNone) << Derive(good).message;
   // An integer is a number too.
   EXPECT_EQ(Derive(R"({"id":"e1","order":{"total":12,"count":3,"paid":false,"lines":[1]}})").error,
             ParseError::kNone);
 
-  DeriveResult result = Derive(R"({"id":"e1","order":{"total":12.5,"count":3.0,"paid":true,"lines":[]}})");
+  DeriveResult result =
+      Derive(R"({"id":"e1","order":{"total":12.5,"count":3.0,"paid":true,"lines":[]}})");
   EXPECT_EQ(result.error, ParseError::kInvalidSchema);
   EXPECT_EQ(result.message, R"(member "/order/count" is required and must be an integer)");
   result = Derive(R"({"id":"e1","order":{"total":12.5,"count":3,"lines":[]}})");
@@ -164,10 +167,12 @@ TEST_F(EventFieldsTest, AnIntegerIdIsItsDecimalText) {
 TEST_F(EventFieldsTest, AMissingIdOrTypeIsRefusedNamingWhere) {
   DeriveResult result = Derive(R"({"id":""})");
   EXPECT_EQ(result.error, ParseError::kInvalidSchema);
-  EXPECT_EQ(result.message, R"(the CloudEvents id (member "/id") is missing or not a non-empty string)");
+  EXPECT_EQ(result.message,
+            R"(the CloudEvents id (member "/id") is missing or not a non-empty string)");
   headers_.clear();
   result = Derive(R"({"id":"e1"})");
-  EXPECT_EQ(result.message, "the CloudEvents type (header X-Event) is missing or not a non-empty string");
+  EXPECT_EQ(result.message,
+            "the CloudEvents type (header X-Event) is missing or not a non-empty string");
 }
 
 TEST_F(EventFieldsTest, AnAttributeHeaderMustBeSentOnceAndPrintable) {
@@ -204,15 +209,17 @@ TEST_F(EventFieldsTest, TheRecordCarriesKeyBodyAndCloudEventsHeaders) {
   EXPECT_EQ(record.key, "7");
   EXPECT_EQ(record.value, body);
   EXPECT_THAT(record.headers,
-              ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "e1"), Pair("ce_type", "order.paid"),
-                          Pair("ce_source", "https://shop.example"), Pair("ce_time", "2023-10-01T12:00:00Z"),
+              ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "e1"),
+                          Pair("ce_type", "order.paid"), Pair("ce_source", "https://shop.example"),
+                          Pair("ce_time", "2023-10-01T12:00:00Z"),
                           Pair("content-type", "application/json")));
 }
 
 TEST_F(EventFieldsTest, ATimeThatIsNoRfc3339TimeIsLeftOutNeverRefused) {
-  for (const char* created : {R"("yesterday")", R"("2023-10-01 12:00:00")", R"("1696161600")",
-                              R"("2023-13-01T00:00:00Z")", R"("")", "1696161600.5", "-5", "1696161600000",
-                              R"("2023-10-01T12:00:00Z\u0001")", "true", "null", "{}"}) {
+  for (const char* created :
+       {R"("yesterday")", R"("2023-10-01 12:00:00")", R"("1696161600")",
+        R"("2023-13-01T00:00:00Z")", R"("")", "1696161600.5", "-5", "1696161600000",
+        R"("2023-10-01T12:00:00Z\u0001")", "true", "null", "{}"}) {
     DeriveResult result = Derive(std::string(R"({"id":"e1","created":)") + created + "}");
     ASSERT_EQ(result.error, ParseError::kNone) << created << ": " << result.message;
     EXPECT_EQ(result.event.time, "") << created;
@@ -227,20 +234,24 @@ TEST_F(EventFieldsTest, ATimeThatIsNoRfc3339TimeIsLeftOutNeverRefused) {
 TEST_F(EventFieldsTest, AnIdOrTypeWithControlCharactersIsRefused) {
   DeriveResult result = Derive(R"({"id":"e\u0001"})");
   EXPECT_EQ(result.error, ParseError::kInvalidSchema);
-  EXPECT_EQ(result.message,
-            R"(the CloudEvents id (member "/id") must not contain control characters or Unicode noncharacters)");
+  EXPECT_EQ(
+      result.message,
+      R"(the CloudEvents id (member "/id") must not contain control characters or Unicode noncharacters)");
   source_.ce_type = FromPointer("/type");
   result = Derive(R"({"id":"e1","type":"a\u007fb"})");
-  EXPECT_EQ(result.message,
-            R"(the CloudEvents type (member "/type") must not contain control characters or Unicode noncharacters)");
+  EXPECT_EQ(
+      result.message,
+      R"(the CloudEvents type (member "/type") must not contain control characters or Unicode noncharacters)");
 }
 
 TEST_F(EventFieldsTest, ASourceThatIsNoUriReferenceIsRefused) {
   source_.ce_source = FromPointer("/origin");
-  for (const char* origin : {R"("a b")", R"("https://")", R"("caf\u00e9")", R"("%zz")", R"("1a:b")"}) {
+  for (const char* origin :
+       {R"("a b")", R"("https://")", R"("caf\u00e9")", R"("%zz")", R"("1a:b")"}) {
     DeriveResult result = Derive(std::string(R"({"id":"e1","origin":)") + origin + "}");
     EXPECT_EQ(result.error, ParseError::kInvalidSchema) << origin;
-    EXPECT_EQ(result.message, R"(the CloudEvents source (member "/origin") is not a URI-reference (RFC 3986))");
+    EXPECT_EQ(result.message,
+              R"(the CloudEvents source (member "/origin") is not a URI-reference (RFC 3986))");
   }
   DeriveResult result = Derive(R"({"id":"e1","origin":"https://shop.example/eu"})");
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;

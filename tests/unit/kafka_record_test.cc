@@ -71,8 +71,9 @@ TEST(RecordKeyTest, IntegerProfileIdFromJsonIsItsDecimalText) {
 }
 
 TEST(RecordKeyTest, EmptyOrNullFieldsFromJsonFallThrough) {
-  EXPECT_EQ(RecordKey(Parsed(R"({"id":"a","event":"x","tenant_id":"","data":{"profile_id":null}})")),
-            "a");
+  EXPECT_EQ(
+      RecordKey(Parsed(R"({"id":"a","event":"x","tenant_id":"","data":{"profile_id":null}})")),
+      "a");
   EXPECT_EQ(RecordKey(Parsed(R"({"id":"a","event":"x","tenant_id":"t","data":{"profile_id":""}})")),
             "t");
 }
@@ -82,16 +83,14 @@ TEST(RecordKeyTest, EmptyOrNullFieldsFromJsonFallThrough) {
 TEST(BuildKafkaRecordTest, ExampleEventGetsEveryHeaderInOrder) {
   KafkaRecord record = BuildKafkaRecord(Parsed(kExampleEvent), kExampleEvent);
   EXPECT_EQ(record.key, "prof_12345");
-  EXPECT_THAT(record.headers,
-              ElementsAre(Pair("ce_specversion", "1.0"),
-                          Pair("ce_id", "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"),
-                          Pair("ce_type", "profile.updated"),
-                          Pair("ce_source", "https://getprofile-ai.com/tenants/tenant_acme"),
-                          Pair("ce_time", "2024-10-08T14:30:00.123Z"),
-                          Pair("ce_subject", "prof_12345"),
-                          Pair("content-type", "application/json"),
-                          Pair("ce_tenantid", "tenant_acme"),
-                          Pair("ce_webhookid", "wh_7f3a9c")));
+  EXPECT_THAT(
+      record.headers,
+      ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"),
+                  Pair("ce_type", "profile.updated"),
+                  Pair("ce_source", "https://getprofile-ai.com/tenants/tenant_acme"),
+                  Pair("ce_time", "2024-10-08T14:30:00.123Z"), Pair("ce_subject", "prof_12345"),
+                  Pair("content-type", "application/json"), Pair("ce_tenantid", "tenant_acme"),
+                  Pair("ce_webhookid", "wh_7f3a9c")));
 }
 
 TEST(BuildKafkaRecordTest, MinimalEventHasOnlyTheRequiredHeaders) {
@@ -109,12 +108,12 @@ TEST(BuildKafkaRecordTest, OnlyThePresentOptionalHeadersAreAdded) {
   event.created_at = "2024-01-01T00:00:00Z";
   event.webhook_id = "wh_1";
   KafkaRecord record = BuildKafkaRecord(event, "{}");
-  EXPECT_THAT(record.headers,
-              ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_min"),
-                          Pair("ce_type", "tenant.created"),
-                          Pair("ce_source", "https://getprofile-ai.com"),
-                          Pair("ce_time", "2024-01-01T00:00:00Z"),
-                          Pair("content-type", "application/json"), Pair("ce_webhookid", "wh_1")));
+  EXPECT_THAT(
+      record.headers,
+      ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_min"),
+                  Pair("ce_type", "tenant.created"), Pair("ce_source", "https://getprofile-ai.com"),
+                  Pair("ce_time", "2024-01-01T00:00:00Z"), Pair("content-type", "application/json"),
+                  Pair("ce_webhookid", "wh_1")));
 }
 
 TEST(BuildKafkaRecordTest, ValueIsTheBodyByteForByte) {
@@ -181,8 +180,9 @@ TEST(BuildKafkaRecordTest, KeyFallsBackToTenantAndHasNoSubject) {
 // created_at becomes ce_time only as an RFC 3339 time (the full table is in
 // cloudevent_attributes_test.cc); the body keeps it as sent either way.
 TEST(BuildKafkaRecordTest, CreatedAtThatIsNoRfc3339TimeGivesNoCeTime) {
-  for (const char* created_at : {"yesterday", "2023-10-01 12:00:00", "1696161600", "2023-13-01T00:00:00Z",
-                                 "2023-02-30T00:00:00Z", "2023-10-01T12:00:00\x01Z"}) {
+  for (const char* created_at :
+       {"yesterday", "2023-10-01 12:00:00", "1696161600", "2023-13-01T00:00:00Z",
+        "2023-02-30T00:00:00Z", "2023-10-01T12:00:00\x01Z"}) {
     WebhookEvent event = MinimalEvent();
     event.created_at = created_at;
     KafkaRecord record = BuildKafkaRecord(event, "{}");
@@ -203,10 +203,11 @@ TEST(BuildKafkaRecordTest, OptionalStringsWithControlCharactersAreLeftOut) {
   event.tenant_id = "t\n";
   event.webhook_id = std::string("w\0", 2);
   KafkaRecord record = BuildKafkaRecord(event, "{}");
-  EXPECT_THAT(record.headers, ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_min"),
-                                          Pair("ce_type", "tenant.created"),
-                                          Pair("ce_source", "https://getprofile-ai.com/tenants/t%0A"),
-                                          Pair("content-type", "application/json")));
+  EXPECT_THAT(record.headers,
+              ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_min"),
+                          Pair("ce_type", "tenant.created"),
+                          Pair("ce_source", "https://getprofile-ai.com/tenants/t%0A"),
+                          Pair("content-type", "application/json")));
   EXPECT_EQ(record.key, "p\x01");  // the key is bytes, kept
 }
 

@@ -74,7 +74,9 @@ ApiKeys MustLoad(const std::string& path) {
   return keys.value_or(ApiKeys());
 }
 
-bool Accepts(const KeyStore& store, const std::string& key) { return store.current()->Contains(key); }
+bool Accepts(const KeyStore& store, const std::string& key) {
+  return store.current()->Contains(key);
+}
 
 TEST(KeyStoreTest, WithoutAFileNothingIsReloaded) {
   std::string error;

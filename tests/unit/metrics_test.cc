@@ -130,8 +130,8 @@ TEST(MetricsTest, BrokersAreGaugesAndAChangeOfUnreachableIsReported) {
 TEST(MetricsTest, BuildInfoNamesTheVersionAndLibrdkafkaAndIsOne) {
   Metrics metrics("2.0.2");
   Exposition exposition = Scrape(metrics);
-  std::string series = std::string("hookbridge_build_info{version=\"") + kVersion +
-                       "\",librdkafka=\"2.0.2\"}";
+  std::string series =
+      std::string("hookbridge_build_info{version=\"") + kVersion + "\",librdkafka=\"2.0.2\"}";
   EXPECT_EQ(exposition.Value(series), 1) << metrics.Render();
   EXPECT_EQ(exposition.SeriesOf("hookbridge_build_info").size(), 1u);
 }
@@ -192,10 +192,13 @@ TEST(MetricsTest, RejectionsAreCountedByReason) {
   metrics.CountRejection("overload");
   metrics.CountRejection("content_type");
   Exposition exposition = Scrape(metrics);
-  auto series = [](const char* reason) { return std::string(kRejections) + "{reason=\"" + reason + "\"}"; };
-  EXPECT_THAT(exposition.SeriesOf(kRejections),
-              ElementsAre(Pair(series("auth"), 2), Pair(series("content_type"), 1), Pair(series("json"), 1),
-                          Pair(series("overload"), 1), Pair(series("schema"), 1), Pair(series("size"), 1)));
+  auto series = [](const char* reason) {
+    return std::string(kRejections) + "{reason=\"" + reason + "\"}";
+  };
+  EXPECT_THAT(
+      exposition.SeriesOf(kRejections),
+      ElementsAre(Pair(series("auth"), 2), Pair(series("content_type"), 1), Pair(series("json"), 1),
+                  Pair(series("overload"), 1), Pair(series("schema"), 1), Pair(series("size"), 1)));
 }
 
 TEST(MetricsTest, AckHistogramBucketsAreCumulativeWithBoundsInclusive) {
@@ -211,7 +214,8 @@ TEST(MetricsTest, AckHistogramBucketsAreCumulativeWithBoundsInclusive) {
   EXPECT_EQ(counts, (std::vector<double>{2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 6}));
   EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), 6);
   // The sum is kept in microseconds: at most 1 us off per observation.
-  EXPECT_NEAR(exposition.Value(std::string(kAck) + "_sum"), 0.0003 + 0.0005 + 0.003 + 0.7 + 10 + 20, 6e-6);
+  EXPECT_NEAR(exposition.Value(std::string(kAck) + "_sum"), 0.0003 + 0.0005 + 0.003 + 0.7 + 10 + 20,
+              6e-6);
 }
 
 TEST(MetricsTest, CountsTurnedAwayConnections) {
@@ -272,9 +276,10 @@ TEST(MetricsTest, DeliveryErrorsAreCountedByLibrdkafkaErrorName) {
   metrics.CountDeliveryError("NOT_ENOUGH_REPLICAS");
   metrics.CountDeliveryError("_MSG_TIMED_OUT");
   Exposition exposition = Scrape(metrics);
-  EXPECT_THAT(exposition.SeriesOf("hookbridge_kafka_delivery_errors_total"),
-              ElementsAre(Pair("hookbridge_kafka_delivery_errors_total{error=\"NOT_ENOUGH_REPLICAS\"}", 1),
-                          Pair("hookbridge_kafka_delivery_errors_total{error=\"_MSG_TIMED_OUT\"}", 2)));
+  EXPECT_THAT(
+      exposition.SeriesOf("hookbridge_kafka_delivery_errors_total"),
+      ElementsAre(Pair("hookbridge_kafka_delivery_errors_total{error=\"NOT_ENOUGH_REPLICAS\"}", 1),
+                  Pair("hookbridge_kafka_delivery_errors_total{error=\"_MSG_TIMED_OUT\"}", 2)));
 }
 
 TEST(MetricsTest, LabelValuesAreEscapedAsTheTextFormatRequires) {
@@ -293,7 +298,8 @@ TEST(MetricsTest, LargeValuesAreWrittenExactly) {
   metrics.ObserveAck(Seconds(16777216.125));
   Exposition exposition = Scrape(metrics);
   EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_messages"), 100001);
-  EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_bytes"), 1234567891) << metrics.Render();
+  EXPECT_EQ(exposition.Value("hookbridge_kafka_producer_queue_bytes"), 1234567891)
+      << metrics.Render();
   EXPECT_EQ(exposition.Value(std::string(kAck) + "_sum"), 16777216.125);
 }
 
@@ -320,7 +326,8 @@ TEST(MetricsTest, ConcurrentCountsAreExact) {
   EXPECT_EQ(exposition.Value(Requests("webhook", 200)), kThreads / 2 * kEach);
   EXPECT_EQ(exposition.Value(Requests("webhook", 401)), kThreads / 2 * kEach);
   EXPECT_EQ(exposition.Value(std::string(kRejections) + "{reason=\"auth\"}"), kThreads / 2 * kEach);
-  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"webhook\"}"), kThreads * kEach);
+  EXPECT_EQ(exposition.Value(std::string(kDuration) + "_count{route=\"webhook\"}"),
+            kThreads * kEach);
   EXPECT_EQ(exposition.Value(std::string(kAck) + "_count"), kThreads * kEach);
   EXPECT_EQ(exposition.Value("hookbridge_http_requests_in_flight"), 0);
 }
@@ -347,9 +354,16 @@ TEST(MetricsTest, SourceOutcomesAreCountedBySourceAndOutcome) {
   metrics.CountSourcesReload(false);
   metrics.CountSourcesReload(false);
   Exposition exposition = Scrape(metrics);
-  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"})"), 2);
-  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="signature_invalid"})"), 1);
-  EXPECT_EQ(exposition.Value(R"(hookbridge_source_webhooks_total{source="stripe",outcome="timestamp_out_of_tolerance"})"), 1);
+  EXPECT_EQ(
+      exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"})"),
+      2);
+  EXPECT_EQ(exposition.Value(
+                R"(hookbridge_source_webhooks_total{source="github",outcome="signature_invalid"})"),
+            1);
+  EXPECT_EQ(
+      exposition.Value(
+          R"(hookbridge_source_webhooks_total{source="stripe",outcome="timestamp_out_of_tolerance"})"),
+      1);
   EXPECT_EQ(exposition.Value(R"(hookbridge_sources_reloads_total{result="success"})"), 1);
   EXPECT_EQ(exposition.Value(R"(hookbridge_sources_reloads_total{result="failure"})"), 2);
 }

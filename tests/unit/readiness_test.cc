@@ -94,10 +94,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         OneFailure{"kafka_connection", [](Readiness& r) { r.producer.broker_connected = false; }},
         OneFailure{"topic_metadata", [](Readiness& r) { r.producer.topic_metadata = false; }},
-        OneFailure{"producer_queue", [](Readiness& r) { r.producer.queue_below_high_water = false; }},
+        OneFailure{"producer_queue",
+                   [](Readiness& r) { r.producer.queue_below_high_water = false; }},
         OneFailure{"producer_fatal_error", [](Readiness& r) { r.producer.fatal_error = true; }},
         OneFailure{"draining", [](Readiness& r) { r.draining = true; }}),
-    [](const ::testing::TestParamInfo<OneFailure>& param) { return std::string(param.param.name); });
+    [](const ::testing::TestParamInfo<OneFailure>& param) {
+      return std::string(param.param.name);
+    });
 
 TEST(ReadinessTest, EveryFailingConditionIsNamedInAFixedOrder) {
   Readiness readiness;  // defaults: nothing known yet
@@ -107,8 +110,9 @@ TEST(ReadinessTest, EveryFailingConditionIsNamedInAFixedOrder) {
   EXPECT_EQ(response.status, 503);
   Parsed parsed = Parse(response);
   EXPECT_EQ(parsed.status, "not_ready");
-  EXPECT_THAT(parsed.failing, ElementsAreArray({"kafka_connection", "topic_metadata", "producer_queue",
-                                                "producer_fatal_error", "draining"}));
+  EXPECT_THAT(parsed.failing,
+              ElementsAreArray({"kafka_connection", "topic_metadata", "producer_queue",
+                                "producer_fatal_error", "draining"}));
 }
 
 TEST(ReadinessTest, DefaultReadinessBeforeAnyStatisticsIsNotReady) {

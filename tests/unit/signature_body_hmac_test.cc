@@ -66,8 +66,7 @@ TEST(GitHubSignatureTest, WrongSecretOrChangedBodyIsInvalid) {
   EXPECT_EQ(Verify(GitHub({"It's a Secret to Everybody!"}), Hub(kGitHubSignature), kGitHubBody),
             SignatureVerdict::kInvalid);
   EXPECT_EQ(Verify(GitHub(), Hub(kGitHubSignature), "Hello, World?"), SignatureVerdict::kInvalid);
-  EXPECT_EQ(Verify(GitHub(), Hub(kGitHubSignature), "Hello, World!\n"),
-            SignatureVerdict::kInvalid);
+  EXPECT_EQ(Verify(GitHub(), Hub(kGitHubSignature), "Hello, World!\n"), SignatureVerdict::kInvalid);
 }
 
 TEST(GitHubSignatureTest, EitherRotatedSecretMatches) {
@@ -116,8 +115,7 @@ TEST(GitHubSignatureTest, MissingHeaderIsMissing) {
 TEST(GenericHmacTest, HexWithPrefixIsValidInEitherCase) {
   SignatureSettings settings = Generic(HmacFormat::Encoding::kHex, "sha256=");
   std::string hex = Hex(HmacRaw("generic-secret", kBody));
-  EXPECT_EQ(Verify(settings, One("x-signature", "sha256=" + hex), kBody),
-            SignatureVerdict::kValid);
+  EXPECT_EQ(Verify(settings, One("x-signature", "sha256=" + hex), kBody), SignatureVerdict::kValid);
   EXPECT_EQ(Verify(settings, One("X-Signature", "sha256=" + Upper(hex)), kBody),
             SignatureVerdict::kValid);
   EXPECT_EQ(Verify(settings, One("X-Signature", hex), kBody), SignatureVerdict::kInvalid);

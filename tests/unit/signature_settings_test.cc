@@ -23,14 +23,13 @@ SignatureSettings Settings(SignatureScheme scheme, std::vector<std::string> secr
 }
 
 TEST(SignatureSettingsTest, GoodSettingsPass) {
-  EXPECT_THAT(CheckSignatureSettings(Settings(SignatureScheme::kStandardWebhooks,
-                                              {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                                               "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})),
+  EXPECT_THAT(CheckSignatureSettings(Settings(
+                  SignatureScheme::kStandardWebhooks,
+                  {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})),
               IsEmpty());
   EXPECT_THAT(CheckSignatureSettings(Settings(SignatureScheme::kGitHub, {"It's a Secret"})),
               IsEmpty());
-  EXPECT_THAT(CheckSignatureSettings(Settings(SignatureScheme::kStripe, {"whsec_abc"})),
-              IsEmpty());
+  EXPECT_THAT(CheckSignatureSettings(Settings(SignatureScheme::kStripe, {"whsec_abc"})), IsEmpty());
   SignatureSettings hmac = Settings(SignatureScheme::kHmacSha256, {"s"});
   hmac.hmac.prefix = "sha256=";
   hmac.hmac.encoding = HmacFormat::Encoding::kBase64;
@@ -61,13 +60,11 @@ TEST(SignatureSettingsTest, BadStandardWebhooksSecretIsNamedByIndexNotValue) {
 }
 
 TEST(SignatureSettingsTest, EmptyOrSpaceFramedSecretIsRefused) {
-  for (SignatureScheme scheme : {SignatureScheme::kGitHub, SignatureScheme::kStripe,
-                                 SignatureScheme::kHmacSha256}) {
+  for (SignatureScheme scheme :
+       {SignatureScheme::kGitHub, SignatureScheme::kStripe, SignatureScheme::kHmacSha256}) {
     EXPECT_THAT(CheckSignatureSettings(Settings(scheme, {"ok", ""})), StartsWith("secrets[1]: "));
-    EXPECT_THAT(CheckSignatureSettings(Settings(scheme, {"secret\n"})),
-                StartsWith("secrets[0]: "));
-    EXPECT_THAT(CheckSignatureSettings(Settings(scheme, {" secret"})),
-                StartsWith("secrets[0]: "));
+    EXPECT_THAT(CheckSignatureSettings(Settings(scheme, {"secret\n"})), StartsWith("secrets[0]: "));
+    EXPECT_THAT(CheckSignatureSettings(Settings(scheme, {" secret"})), StartsWith("secrets[0]: "));
   }
 }
 

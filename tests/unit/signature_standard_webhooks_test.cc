@@ -190,10 +190,11 @@ TEST(StandardWebhooksTest, GarbageHeadersAreInvalid) {
 }
 
 TEST(StandardWebhooksTest, TimestampMustBePlainUnixSeconds) {
-  for (const char* timestamp : {"01614265330", "+1614265330", "1614265330.0", "-1", "1e9", "x",
-                                "99999999999999999999"}) {
+  for (const char* timestamp :
+       {"01614265330", "+1614265330", "1614265330.0", "-1", "1e9", "x", "99999999999999999999"}) {
     Fields fields;
-    fields.Add("webhook-id", kId).Add("webhook-timestamp", timestamp)
+    fields.Add("webhook-id", kId)
+        .Add("webhook-timestamp", timestamp)
         .Add("webhook-signature", kSignature);
     EXPECT_EQ(Verify(fields), SignatureVerdict::kInvalid) << timestamp;
   }

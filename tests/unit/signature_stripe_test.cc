@@ -76,8 +76,8 @@ TEST(StripeSignatureTest, EitherRotatedSecretMatches) {
 
 TEST(StripeSignatureTest, OneMatchAmongSeveralEntriesIsValid) {
   // During a secret roll Stripe sends one v1 per active secret, and v0 in test mode.
-  std::string value = "t=1700000000,v1=" + V1(kRotated) + ",v1=" + V1(kSecret) +
-                      ",v0=" + std::string(64, '0');
+  std::string value =
+      "t=1700000000,v1=" + V1(kRotated) + ",v1=" + V1(kSecret) + ",v0=" + std::string(64, '0');
   EXPECT_EQ(Verify(Header(value)), SignatureVerdict::kValid);
   EXPECT_EQ(Verify(Header("v1=" + V1(kSecret) + ", t=1700000000")), SignatureVerdict::kValid);
   // v0 alone is not a signature we check.
@@ -131,8 +131,8 @@ TEST(StripeSignatureTest, GarbageHeadersAreInvalid) {
        {std::string("garbage"), "v1=" + v1, std::string("t=1700000000"), "t=,v1=" + v1,
         "t=abc,v1=" + v1, "t=01700000000,v1=" + v1, "t=-1700000000,v1=" + v1,
         "t=1700000000;v1=" + v1, "t=1700000000,v1=" + v1 + ",", ",t=1700000000,v1=" + v1,
-        "=1,t=1700000000,v1=" + v1,
-        "t=1700000000,v1=" + v1 + ",junk", std::string("\0\0\0", 3), std::string(100000, ',')}) {
+        "=1,t=1700000000,v1=" + v1, "t=1700000000,v1=" + v1 + ",junk", std::string("\0\0\0", 3),
+        std::string(100000, ',')}) {
     EXPECT_EQ(Verify(Header(garbage)), SignatureVerdict::kInvalid) << garbage.substr(0, 80);
   }
 }

@@ -36,7 +36,8 @@ class SourceStoreTest : public ::testing::Test {
   std::unique_ptr<SourceStore> Open() {
     SourcesFileResult loaded = LoadSourcesFile(dir_ + "/sources.yaml", SourcesDefaults{});
     EXPECT_TRUE(loaded.sources) << loaded.error;
-    return std::make_unique<SourceStore>(dir_ + "/sources.yaml", SourcesDefaults{}, std::move(loaded));
+    return std::make_unique<SourceStore>(dir_ + "/sources.yaml", SourcesDefaults{},
+                                         std::move(loaded));
   }
 
   std::string dir_;
@@ -68,23 +69,26 @@ TEST_F(SourceStoreTest, AChangedSecretsFileIsRereadForRotation) {
   EXPECT_EQ(before->sources[0]->signature.secrets, std::vector<std::string>{"old-secret"});
   Replace("github.secrets", "new-secret\n");
   ASSERT_EQ(store->Reload(false, &error), SourceStore::ReloadResult::kReloaded) << error;
-  EXPECT_EQ(store->current()->sources[0]->signature.secrets, std::vector<std::string>{"new-secret"});
+  EXPECT_EQ(store->current()->sources[0]->signature.secrets,
+            std::vector<std::string>{"new-secret"});
 }
 
 TEST_F(SourceStoreTest, ABrokenFileKeepsTheSourcesInForceAndIsReportedOnce) {
   auto store = Open();
   Replace("sources.yaml", Sources("github.events") + "    typo: 1\n");
-  Replace("sources.yaml", "sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " + dir_ +
-                              "/github.secrets, topik: x}\n");
+  Replace("sources.yaml", "sources:\n  - {name: github, path: /gh, auth: github, secrets_file: " +
+                              dir_ + "/github.secrets, topik: x}\n");
   std::string error;
   EXPECT_EQ(store->Reload(false, &error), SourceStore::ReloadResult::kFailed);
-  EXPECT_EQ(error, "sources file " + dir_ + "/sources.yaml: source \"github\": topik: unknown field");
+  EXPECT_EQ(error,
+            "sources file " + dir_ + "/sources.yaml: source \"github\": topik: unknown field");
   EXPECT_EQ(store->current()->sources[0]->topic, "github.events");
   EXPECT_EQ(store->Reload(false, &error), SourceStore::ReloadResult::kUnchanged);
   Replace("github.secrets", "\n");  // an empty secrets file is broken too
   Replace("sources.yaml", Sources("github.events"));
   EXPECT_EQ(store->Reload(false, &error), SourceStore::ReloadResult::kFailed);
-  EXPECT_EQ(store->current()->sources[0]->signature.secrets, std::vector<std::string>{"old-secret"});
+  EXPECT_EQ(store->current()->sources[0]->signature.secrets,
+            std::vector<std::string>{"old-secret"});
 }
 
 TEST_F(SourceStoreTest, AFixedSetNeverReloads) {

@@ -35,7 +35,9 @@ class SourcesFileTest : public ::testing::Test {
   }
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
 
-  void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ + "/" + name) << text; }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ + "/" + name) << text;
+  }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 
   SourcesFileResult Parse(const std::string& yaml, bool env_keys = false) {
@@ -103,7 +105,8 @@ sources:
   const Source& github = *sources[1];
   EXPECT_EQ(github.auth, SourceAuth::kSignature);
   EXPECT_EQ(github.signature.scheme, SignatureScheme::kGitHub);
-  EXPECT_EQ(github.signature.secrets, (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
+  EXPECT_EQ(github.signature.secrets,
+            (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
   EXPECT_EQ(github.dead_letter_topic, "github.dead-letters");
   ASSERT_EQ(github.key.size(), 2u);
   EXPECT_EQ(github.key[0].tokens, (std::vector<std::string>{"repository", "id"}));
@@ -162,42 +165,61 @@ struct Mistake {
   const char* message;
 };
 
-class SourcesFileMistakeTest : public SourcesFileTest, public ::testing::WithParamInterface<Mistake> {};
+class SourcesFileMistakeTest : public SourcesFileTest,
+                               public ::testing::WithParamInterface<Mistake> {};
 
-constexpr const char* kGitHub = "{name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh";
+constexpr const char* kGitHub =
+    "{name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh";
 
 TEST_P(SourcesFileMistakeTest, StopsWithFileSourceAndField) {
   const Mistake& mistake = GetParam();
   SourcesFileResult result = Parse(mistake.yaml);
   EXPECT_EQ(result.sources, nullptr);
-  std::string expected = std::string("sources file /etc/hookbridge/sources.yaml: ") + mistake.message;
+  std::string expected =
+      std::string("sources file /etc/hookbridge/sources.yaml: ") + mistake.message;
   for (size_t at; (at = expected.find("$DIR")) != std::string::npos;) expected.replace(at, 4, dir_);
   EXPECT_EQ(result.error, expected);
   EXPECT_THAT(result.error, Not(HasSubstr(kSecret)));
   EXPECT_THAT(result.error, Not(HasSubstr("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")));
 }
 
-std::string Row(const std::string& github_tail) { return "sources:\n  - " + std::string(kGitHub) + github_tail + "}\n"; }
+std::string Row(const std::string& github_tail) {
+  return "sources:\n  - " + std::string(kGitHub) + github_tail + "}\n";
+}
 
 const std::string kRows[][2] = {
-    {Row(", key: [repository/id]"), R"(source "github": key: "repository/id" is not a JSON Pointer (e.g. "/data/id"))"},
-    {Row(", key: [\"/a/~2\"]"), R"(source "github": key: "/a/~2" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", key: [repository/id]"),
+     R"(source "github": key: "repository/id" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", key: [\"/a/~2\"]"),
+     R"(source "github": key: "/a/~2" is not a JSON Pointer (e.g. "/data/id"))"},
     {Row(", key: []"), R"(source "github": key: must be a list of JSON Pointers)"},
-    {Row(", required: {/a: strng}"), R"(source "github": required./a: "strng" is not string, integer, number, boolean, object or array)"},
-    {Row(", required: {a: string}"), R"(source "github": required: "a" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", required: {/a: strng}"),
+     R"(source "github": required./a: "strng" is not string, integer, number, boolean, object or array)"},
+    {Row(", required: {a: string}"),
+     R"(source "github": required: "a" is not a JSON Pointer (e.g. "/data/id"))"},
     {Row(", topik: x"), R"(source "github": topik: unknown field)"},
-    {Row(", cloudevents: {id: {pointer: /id}, kind: {value: x}}"), R"(source "github": cloudevents.kind: unknown field)"},
-    {Row(", cloudevents: {id: {pointer: /id, header: X-Id}}"), R"(source "github": cloudevents.id: must be one of {pointer: ...}, {header: ...}, {value: ...})"},
-    {Row(", cloudevents: {time: {pointer: time}}"), R"(source "github": cloudevents.time.pointer: "time" is not a JSON Pointer (e.g. "/data/id"))"},
-    {Row(", cloudevents: {source: {value: \"a b\"}}"), R"(source "github": cloudevents.source.value: must be a URI-reference (RFC 3986), e.g. https://example.com)"},
-    {Row(", cloudevents: {time: {value: yesterday}}"), R"(source "github": cloudevents.time.value: must be an RFC 3339 time, e.g. 2023-10-01T12:00:00Z)"},
-    {Row(", cloudevents: {type: {value: \"a\\tb\"}}"), R"(source "github": cloudevents.type.value: must not contain control characters or Unicode noncharacters)"},
-    {Row(", tolerance_seconds: 30"), R"(source "github": tolerance_seconds: only for standard-webhooks and stripe)"},
+    {Row(", cloudevents: {id: {pointer: /id}, kind: {value: x}}"),
+     R"(source "github": cloudevents.kind: unknown field)"},
+    {Row(", cloudevents: {id: {pointer: /id, header: X-Id}}"),
+     R"(source "github": cloudevents.id: must be one of {pointer: ...}, {header: ...}, {value: ...})"},
+    {Row(", cloudevents: {time: {pointer: time}}"),
+     R"(source "github": cloudevents.time.pointer: "time" is not a JSON Pointer (e.g. "/data/id"))"},
+    {Row(", cloudevents: {source: {value: \"a b\"}}"),
+     R"(source "github": cloudevents.source.value: must be a URI-reference (RFC 3986), e.g. https://example.com)"},
+    {Row(", cloudevents: {time: {value: yesterday}}"),
+     R"(source "github": cloudevents.time.value: must be an RFC 3339 time, e.g. 2023-10-01T12:00:00Z)"},
+    {Row(", cloudevents: {type: {value: \"a\\tb\"}}"),
+     R"(source "github": cloudevents.type.value: must not contain control characters or Unicode noncharacters)"},
+    {Row(", tolerance_seconds: 30"),
+     R"(source "github": tolerance_seconds: only for standard-webhooks and stripe)"},
     {Row(", signature: {header: X-Sig}"), R"(source "github": signature: only for hmac-sha256)"},
-    {Row(", dead_letter_topic: gh"), R"(source "github": dead_letter_topic: must differ from topic)"},
+    {Row(", dead_letter_topic: gh"),
+     R"(source "github": dead_letter_topic: must differ from topic)"},
     {Row(", event: xml"), R"(source "github": event: "xml" is not json or getprofile)"},
-    {Row(", event: getprofile, key: [/id]"), R"(source "github": key: not with event: getprofile (its contract fixes it))"},
-    {"sources:\n  - {name: github, path: /gh, auth: github, topic: gh}\n", R"(source "github": secrets_file: required)"},
+    {Row(", event: getprofile, key: [/id]"),
+     R"(source "github": key: not with event: getprofile (its contract fixes it))"},
+    {"sources:\n  - {name: github, path: /gh, auth: github, topic: gh}\n",
+     R"(source "github": secrets_file: required)"},
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/none, topic: gh}\n",
      "source \"github\": secrets_file: cannot read \"$DIR/none\""},
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/empty, topic: gh}\n",
@@ -206,27 +228,37 @@ const std::string kRows[][2] = {
      R"(source "github": auth: "gitlab" is not one of bearer, standard-webhooks, github, stripe, hmac-sha256)"},
     {"sources:\n  - {name: github, path: gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
      R"(source "github": path: "gh" must start with '/')"},
-    {"sources:\n  - {name: github, path: /metrics, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+    {"sources:\n  - {name: github, path: /metrics, auth: github, secrets_file: $DIR/plain, topic: "
+     "gh}\n",
      R"(source "github": path: "/metrics" is one of hookbridge's own endpoints)"},
     {"sources:\n  - {name: GitHub, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
      R"(source "GitHub": name: "GitHub" must be 1 to 64 of a-z, 0-9, '_', '-')"},
-    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: \"g h\"}\n",
+    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: \"g "
+     "h\"}\n",
      R"(source "github": topic: "g h" is not a Kafka topic name (letters, digits, '.', '_', '-'))"},
-    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain}\n", R"(source "github": topic: required)"},
-    {"sources:\n  - {path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n", "source #1: name: required"},
-    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, cloudevents: {id: {pointer: /id}, type: {value: t}}}\n",
+    {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain}\n",
+     R"(source "github": topic: required)"},
+    {"sources:\n  - {path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+     "source #1: name: required"},
+    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, "
+     "cloudevents: {id: {pointer: /id}, type: {value: t}}}\n",
      R"(source "shop": signature: required for hmac-sha256 (at least its header))"},
-    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, signature: {header: X-S}}\n",
+    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, "
+     "signature: {header: X-S}}\n",
      R"(source "shop": cloudevents.id: required for this auth)"},
-    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, signature: {header: X-S, encoding: hexa}}\n",
+    {"sources:\n  - {name: shop, path: /s, auth: hmac-sha256, secrets_file: $DIR/plain, topic: s, "
+     "signature: {header: X-S, encoding: hexa}}\n",
      R"(source "shop": signature.encoding: "hexa" is not hex or base64)"},
     {"sources:\n  - {name: gp, path: /g, auth: bearer, topic: g, event: getprofile}\n",
      R"(source "gp": secrets_file: required (GETPROFILE_API_KEY and GETPROFILE_API_KEY_FILE are not set))"},
-    {"sources:\n  - " + std::string(kGitHub) + "}\n  - {name: github, path: /gh2, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+    {"sources:\n  - " + std::string(kGitHub) +
+         "}\n  - {name: github, path: /gh2, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
      R"(source "github": name: another source has this name)"},
-    {"sources:\n  - " + std::string(kGitHub) + "}\n  - {name: other, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
+    {"sources:\n  - " + std::string(kGitHub) +
+         "}\n  - {name: other, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
      R"(source "other": path: "/gh" is taken by source "github")"},
-    {"sources:\n  - " + std::string(kGitHub) + ", topic: again}\n", R"(source "github": topic: given twice)"},
+    {"sources:\n  - " + std::string(kGitHub) + ", topic: again}\n",
+     R"(source "github": topic: given twice)"},
     {"sources: []\n", "sources: must be a non-empty list"},
     {"source:\n  - x\n", "source: unknown field"},
     {"sources:\n  - [a]\n", "source #1: (entry): must be a map"},
@@ -244,9 +276,11 @@ INSTANTIATE_TEST_SUITE_P(EveryMistake, SourcesFileMistakeTest, ::testing::Values
 TEST_F(SourcesFileTest, ABadStandardWebhooksSecretIsNamedButNotQuoted) {
   Write("bad-whsec", "whsec_%%%not-base64%%%\n");
   SourcesFileResult result = Parse(
-      "sources:\n  - {name: billing, path: /b, auth: standard-webhooks, secrets_file: $DIR/bad-whsec, topic: b}\n");
+      "sources:\n  - {name: billing, path: /b, auth: standard-webhooks, secrets_file: "
+      "$DIR/bad-whsec, topic: b}\n");
   EXPECT_EQ(result.sources, nullptr);
-  EXPECT_THAT(result.error, HasSubstr("source \"billing\": secrets_file: \"" + dir_ + "/bad-whsec\": "));
+  EXPECT_THAT(result.error,
+              HasSubstr("source \"billing\": secrets_file: \"" + dir_ + "/bad-whsec\": "));
   EXPECT_THAT(result.error, Not(HasSubstr("not-base64")));
 }
 

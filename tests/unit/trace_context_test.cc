@@ -65,16 +65,18 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{"NonHexInTraceId", "00-0af7651916cd43dd8448eb211c80319z-b7ad6b7169203331-01"},
         Invalid{"Version00WithMore", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-00"},
         Invalid{"FutureVersionNoDashAfterFlags",
-                "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01.what-the-future-will-not-be-like"},
+                "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01.what-the-future-will-not-"
+                "be-like"},
         Invalid{"FutureVersionShort", "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1"},
         Invalid{"FutureVersionAllZeroTraceId",
                 "01-00000000000000000000000000000000-b7ad6b7169203331-01"}),
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(TraceParentTest, AFutureVersionIsReadAsVersion00KeepingOnlyTheSampledFlag) {
-  EXPECT_EQ(ParseTraceParent(
-                "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-will-be-like"),
-            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_EQ(
+      ParseTraceParent(
+          "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-will-be-like"),
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   EXPECT_EQ(ParseTraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03"),
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   EXPECT_EQ(ParseTraceParent("fe-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-fe"),
@@ -130,16 +132,11 @@ TEST_P(InvalidTraceStateTest, DropsTheWholeList) {
 INSTANTIATE_TEST_SUITE_P(
     Level1Rules, InvalidTraceStateTest,
     ::testing::Values(Invalid{"Nothing", ""}, Invalid{"OnlyCommas", " , ,"},
-                      Invalid{"NoEquals", "rojo=1,congo"},
-                      Invalid{"EmptyValue", "rojo="},
-                      Invalid{"EmptyKey", "=1"},
-                      Invalid{"UppercaseKey", "Rojo=1"},
-                      Invalid{"KeyStartsWithDigit", "1rojo=1"},
-                      Invalid{"KeyWithDot", "ro.jo=1"},
-                      Invalid{"EqualsInValue", "rojo=a=b"},
-                      Invalid{"ControlInValue", "rojo=a\tb"},
-                      Invalid{"NonAsciiValue", "rojo=\xC3\xA9"},
-                      Invalid{"EmptyTenant", "@sys=1"},
+                      Invalid{"NoEquals", "rojo=1,congo"}, Invalid{"EmptyValue", "rojo="},
+                      Invalid{"EmptyKey", "=1"}, Invalid{"UppercaseKey", "Rojo=1"},
+                      Invalid{"KeyStartsWithDigit", "1rojo=1"}, Invalid{"KeyWithDot", "ro.jo=1"},
+                      Invalid{"EqualsInValue", "rojo=a=b"}, Invalid{"ControlInValue", "rojo=a\tb"},
+                      Invalid{"NonAsciiValue", "rojo=\xC3\xA9"}, Invalid{"EmptyTenant", "@sys=1"},
                       Invalid{"EmptySystem", "tenant@=1"},
                       Invalid{"SystemStartsWithDigit", "tenant@1sys=1"},
                       Invalid{"TwoAts", "a@b@c=1"},
@@ -160,7 +157,8 @@ TEST(TraceContextHeadersTest, TraceStateWithoutAValidTraceParentIsNotRead) {
 }
 
 TEST(TraceContextHeadersTest, AMalformedTraceStateLeavesTheTraceParent) {
-  EXPECT_THAT(TraceContextHeaders({kExample}, {"Rojo=1"}), ElementsAre(Pair("traceparent", kExample)));
+  EXPECT_THAT(TraceContextHeaders({kExample}, {"Rojo=1"}),
+              ElementsAre(Pair("traceparent", kExample)));
 }
 
 TEST(TraceContextHeadersTest, TwoTraceParentLinesAreDropped) {

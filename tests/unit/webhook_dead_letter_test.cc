@@ -69,7 +69,8 @@ TEST_F(WebhookDeadLetterTest, InvalidEventIsDeadLetteredAndAnswered200WhenPersis
   const std::string body = R"({"id":"evt_2","event":"profile.updated","data":{}})";
   WebhookResult result = Handle(handler_, Head(), body);
   EXPECT_EQ(result.response.status, 200);
-  EXPECT_THAT(result.response.body, ::testing::HasSubstr(R"("status":"dead_lettered","reason":"schema")"));
+  EXPECT_THAT(result.response.body,
+              ::testing::HasSubstr(R"("status":"dead_lettered","reason":"schema")"));
   std::vector<KafkaRecord> records = publisher_.records();
   ASSERT_EQ(records.size(), 1u);
   const KafkaRecord& record = records[0];
@@ -79,13 +80,15 @@ TEST_F(WebhookDeadLetterTest, InvalidEventIsDeadLetteredAndAnswered200WhenPersis
   EXPECT_THAT(record.headers, Contains(Pair("hookbridge_dead_letter_reason", "schema")));
   EXPECT_THAT(record.headers, Contains(Pair("hookbridge_request_id", "req-7")));
   EXPECT_THAT(record.headers, Contains(Pair("traceparent", kTraceParent)));
-  EXPECT_THAT(metrics_.Render(), ::testing::HasSubstr(R"(hookbridge_webhook_dead_letters_total{reason="schema"} 1)"));
+  EXPECT_THAT(metrics_.Render(),
+              ::testing::HasSubstr(R"(hookbridge_webhook_dead_letters_total{reason="schema"} 1)"));
 }
 
 TEST_F(WebhookDeadLetterTest, EachReasonIsDeadLettered) {
   EXPECT_EQ(Handle(handler_, Head(), "{not json").response.status, 200);
   EXPECT_EQ(Handle(handler_, Head("text/plain"), kEvent).response.status, 200);
-  EXPECT_EQ(Handle(handler_, Head("application/json; charset=latin1"), kEvent).response.status, 200);
+  EXPECT_EQ(Handle(handler_, Head("application/json; charset=latin1"), kEvent).response.status,
+            200);
   RequestHead gzip = Head();
   gzip.content_encoding = {"gzip"};
   EXPECT_EQ(Handle(handler_, gzip, "\x1f\x8b...").response.status, 200);
@@ -116,7 +119,8 @@ TEST_F(WebhookDeadLetterTest, ADeadLetterNotPersistedIs503WithRetryAfter) {
   WebhookResult result = Handle(handler_, Head(), "{not json");
   EXPECT_EQ(result.response.status, 503);
   EXPECT_THAT(result.response.headers, Contains(Pair("Retry-After", "1")));
-  EXPECT_THAT(metrics_.Render(), Not(::testing::HasSubstr("hookbridge_webhook_dead_letters_total{")));
+  EXPECT_THAT(metrics_.Render(),
+              Not(::testing::HasSubstr("hookbridge_webhook_dead_letters_total{")));
 }
 
 TEST_F(WebhookDeadLetterTest, WithoutADeadLetterTopicRefusalsKeepTheir4xxAndReachNoTopic) {
@@ -129,7 +133,8 @@ TEST_F(WebhookDeadLetterTest, NormalRecordsCarryTheRequestIdAndTheValidTraceCont
   RequestHead head = Head();
   head.tracestate = {"rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE"};
   EXPECT_EQ(Handle(handler_, head, kEvent).response.status, 200);
-  head.traceparent = {"00-00000000000000000000000000000000-b7ad6b7169203331-01"};  // invalid: dropped
+  head.traceparent = {
+      "00-00000000000000000000000000000000-b7ad6b7169203331-01"};  // invalid: dropped
   EXPECT_EQ(Handle(handler_, head, kEvent).response.status, 200);
   std::vector<KafkaRecord> records = publisher_.records();
   ASSERT_EQ(records.size(), 2u);
@@ -137,7 +142,8 @@ TEST_F(WebhookDeadLetterTest, NormalRecordsCarryTheRequestIdAndTheValidTraceCont
   EXPECT_EQ(traced.topic, "");  // the publisher's own topic
   EXPECT_THAT(traced.headers, Contains(Pair("hookbridge_request_id", "req-7")));
   EXPECT_THAT(traced.headers, Contains(Pair("traceparent", kTraceParent)));
-  EXPECT_THAT(traced.headers, Contains(Pair("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")));
+  EXPECT_THAT(traced.headers,
+              Contains(Pair("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")));
   const KafkaRecord& untraced = records[1];
   EXPECT_THAT(untraced.headers, Contains(Pair("hookbridge_request_id", "req-7")));
   EXPECT_THAT(untraced.headers, Not(Contains(Pair("traceparent", ::testing::_))));

@@ -30,7 +30,8 @@ constexpr const char* kExampleEvent = R"({
 })";
 
 // {"id":"evt_1","event":<event>,"data":<data>} with `extra` members appended.
-std::string Event(const std::string& event, const std::string& data, const std::string& extra = "") {
+std::string Event(const std::string& event, const std::string& data,
+                  const std::string& extra = "") {
   return R"({"id":"evt_1","event":)" + event + R"(,"data":)" + data + extra + "}";
 }
 
@@ -117,7 +118,8 @@ class SchemaErrorTest : public ::testing::TestWithParam<SchemaCase> {};
 
 TEST_P(SchemaErrorTest, IsInvalidSchema) {
   ParseResult result = ParseWebhookEvent(GetParam().body);
-  EXPECT_EQ(result.error, ParseError::kInvalidSchema) << GetParam().body << " -> " << result.message;
+  EXPECT_EQ(result.error, ParseError::kInvalidSchema)
+      << GetParam().body << " -> " << result.message;
   EXPECT_FALSE(result.message.empty());
 }
 
@@ -127,36 +129,38 @@ std::string SchemaCaseName(const ::testing::TestParamInfo<SchemaCase>& info) {
 
 INSTANTIATE_TEST_SUITE_P(
     RequiredFields, SchemaErrorTest,
-    ::testing::Values(
-        SchemaCase{"IdMissing", R"({"event":"e","data":{}})"},
-        SchemaCase{"IdEmpty", R"({"id":"","event":"e","data":{}})"},
-        SchemaCase{"IdNumber", R"({"id":1,"event":"e","data":{}})"},
-        SchemaCase{"IdNull", R"({"id":null,"event":"e","data":{}})"},
-        SchemaCase{"IdBool", R"({"id":true,"event":"e","data":{}})"},
-        SchemaCase{"IdObject", R"({"id":{},"event":"e","data":{}})"},
-        SchemaCase{"IdArray", R"({"id":["a"],"event":"e","data":{}})"},
-        SchemaCase{"EventMissing", R"({"id":"a","data":{}})"},
-        SchemaCase{"EventEmpty", R"({"id":"a","event":"","data":{}})"},
-        SchemaCase{"EventNumber", R"({"id":"a","event":7,"data":{}})"},
-        SchemaCase{"EventNull", R"({"id":"a","event":null,"data":{}})"},
-        SchemaCase{"EventObject", R"({"id":"a","event":{"x":1},"data":{}})"},
-        SchemaCase{"EventArray", R"({"id":"a","event":[],"data":{}})"},
-        SchemaCase{"DataMissing", R"({"id":"a","event":"e"})"},
-        SchemaCase{"DataArray", R"({"id":"a","event":"e","data":[]})"},
-        SchemaCase{"DataArrayOfObject", R"({"id":"a","event":"e","data":[{"profile_id":"p"}]})"},
-        SchemaCase{"DataString", R"({"id":"a","event":"e","data":"{}"})"},
-        SchemaCase{"DataNull", R"({"id":"a","event":"e","data":null})"},
-        SchemaCase{"DataNumber", R"({"id":"a","event":"e","data":1})"},
-        SchemaCase{"DataBool", R"({"id":"a","event":"e","data":false})"},
-        SchemaCase{"EmptyObject", "{}"}),
+    ::testing::Values(SchemaCase{"IdMissing", R"({"event":"e","data":{}})"},
+                      SchemaCase{"IdEmpty", R"({"id":"","event":"e","data":{}})"},
+                      SchemaCase{"IdNumber", R"({"id":1,"event":"e","data":{}})"},
+                      SchemaCase{"IdNull", R"({"id":null,"event":"e","data":{}})"},
+                      SchemaCase{"IdBool", R"({"id":true,"event":"e","data":{}})"},
+                      SchemaCase{"IdObject", R"({"id":{},"event":"e","data":{}})"},
+                      SchemaCase{"IdArray", R"({"id":["a"],"event":"e","data":{}})"},
+                      SchemaCase{"EventMissing", R"({"id":"a","data":{}})"},
+                      SchemaCase{"EventEmpty", R"({"id":"a","event":"","data":{}})"},
+                      SchemaCase{"EventNumber", R"({"id":"a","event":7,"data":{}})"},
+                      SchemaCase{"EventNull", R"({"id":"a","event":null,"data":{}})"},
+                      SchemaCase{"EventObject", R"({"id":"a","event":{"x":1},"data":{}})"},
+                      SchemaCase{"EventArray", R"({"id":"a","event":[],"data":{}})"},
+                      SchemaCase{"DataMissing", R"({"id":"a","event":"e"})"},
+                      SchemaCase{"DataArray", R"({"id":"a","event":"e","data":[]})"},
+                      SchemaCase{"DataArrayOfObject",
+                                 R"({"id":"a","event":"e","data":[{"profile_id":"p"}]})"},
+                      SchemaCase{"DataString", R"({"id":"a","event":"e","data":"{}"})"},
+                      SchemaCase{"DataNull", R"({"id":"a","event":"e","data":null})"},
+                      SchemaCase{"DataNumber", R"({"id":"a","event":"e","data":1})"},
+                      SchemaCase{"DataBool", R"({"id":"a","event":"e","data":false})"},
+                      SchemaCase{"EmptyObject", "{}"}),
     SchemaCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     ProfileUpdatedNeedsProfileId, SchemaErrorTest,
     ::testing::Values(
         SchemaCase{"NoProfileId", R"({"id":"a","event":"profile.updated","data":{}})"},
-        SchemaCase{"EmptyProfileId", R"({"id":"a","event":"profile.updated","data":{"profile_id":""}})"},
-        SchemaCase{"NullProfileId", R"({"id":"a","event":"profile.updated","data":{"profile_id":null}})"},
+        SchemaCase{"EmptyProfileId",
+                   R"({"id":"a","event":"profile.updated","data":{"profile_id":""}})"},
+        SchemaCase{"NullProfileId",
+                   R"({"id":"a","event":"profile.updated","data":{"profile_id":null}})"},
         SchemaCase{"ProfileIdOnlyAtTopLevel",
                    R"({"id":"a","event":"profile.updated","profile_id":"p","data":{}})"},
         SchemaCase{"ProfileIdOnlyNestedDeeper",
@@ -204,7 +208,8 @@ TEST(ParseWebhookEventTest, DuplicateIdIsReportedAsDuplicate) {
 }
 
 TEST(ParseWebhookEventTest, SchemaErrorMessageDoesNotEchoTheValue) {
-  ParseResult result = ParseWebhookEvent(R"({"id":"a","event":"e","data":{},"tenant_id":31337421})");
+  ParseResult result =
+      ParseWebhookEvent(R"({"id":"a","event":"e","data":{},"tenant_id":31337421})");
   ASSERT_EQ(result.error, ParseError::kInvalidSchema);
   EXPECT_THAT(result.message, HasSubstr("tenant_id"));
   EXPECT_THAT(result.message, Not(HasSubstr("31337421")));
@@ -221,15 +226,16 @@ TEST(ParseWebhookEventTest, OtherEventTypeWithoutProfileIdIsAccepted) {
 }
 
 TEST(ParseWebhookEventTest, OtherEventTypeKeepsProfileIdWhenPresent) {
-  ParseResult result = ParseWebhookEvent(R"({"id":"a","event":"profile.deleted","data":{"profile_id":7}})");
+  ParseResult result =
+      ParseWebhookEvent(R"({"id":"a","event":"profile.deleted","data":{"profile_id":7}})");
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;
   EXPECT_EQ(result.event.profile_id, "7");
 }
 
 TEST(ParseWebhookEventTest, OptionalFieldsThatAreNullAreAbsent) {
-  ParseResult result = ParseWebhookEvent(
-      Event(R"("e")", R"({"profile_id":null})",
-            R"(,"tenant_id":null,"created_at":null,"webhook_id":null)"));
+  ParseResult result =
+      ParseWebhookEvent(Event(R"("e")", R"({"profile_id":null})",
+                              R"(,"tenant_id":null,"created_at":null,"webhook_id":null)"));
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;
   EXPECT_FALSE(result.event.profile_id);
   EXPECT_FALSE(result.event.tenant_id);
@@ -238,8 +244,8 @@ TEST(ParseWebhookEventTest, OptionalFieldsThatAreNullAreAbsent) {
 }
 
 TEST(ParseWebhookEventTest, OptionalFieldsThatAreEmptyAreAbsent) {
-  ParseResult result = ParseWebhookEvent(
-      Event(R"("e")", R"({"profile_id":""})", R"(,"tenant_id":"","created_at":"","webhook_id":"")"));
+  ParseResult result = ParseWebhookEvent(Event(
+      R"("e")", R"({"profile_id":""})", R"(,"tenant_id":"","created_at":"","webhook_id":"")"));
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;
   EXPECT_FALSE(result.event.profile_id);
   EXPECT_FALSE(result.event.tenant_id);
@@ -259,7 +265,8 @@ TEST(ParseWebhookEventTest, UnknownFieldsAndNestedObjectsPassThrough) {
 }
 
 TEST(ParseWebhookEventTest, ProfileIdNestedDeeperDoesNotCountForOtherEvents) {
-  ParseResult result = ParseWebhookEvent(R"({"id":"a","event":"x","data":{"x":{"profile_id":"p"}}})");
+  ParseResult result =
+      ParseWebhookEvent(R"({"id":"a","event":"x","data":{"x":{"profile_id":"p"}}})");
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;
   EXPECT_FALSE(result.event.profile_id);
 }
@@ -288,7 +295,8 @@ TEST(ParseWebhookEventTest, EscapesInStringsAreDecoded) {
 }
 
 TEST(ParseWebhookEventTest, RawUtf8InStringsIsAccepted) {
-  ParseResult result = ParseWebhookEvent("{\"id\":\"\xC3\xA9t\xE2\x82\xAC\",\"event\":\"e\",\"data\":{}}");
+  ParseResult result =
+      ParseWebhookEvent("{\"id\":\"\xC3\xA9t\xE2\x82\xAC\",\"event\":\"e\",\"data\":{}}");
   ASSERT_EQ(result.error, ParseError::kNone) << result.message;
   EXPECT_EQ(result.event.id, "\xC3\xA9t\xE2\x82\xAC");
 }
@@ -339,7 +347,8 @@ INSTANTIATE_TEST_SUITE_P(
                    R"({"id":"a","event":"e","data":{"note":"x\uDFFFy"}})"},
         SchemaCase{"LoneLowSurrogateInKey", R"({"id":"a","event":"e","data":{"\udc00":1}})"},
         SchemaCase{"SurrogatePairReversed", R"({"id":"\ude00\ud83d","event":"e","data":{}})"},
-        SchemaCase{"HighSurrogateThenNonSurrogate", R"({"id":"\ud83d\u0041","event":"e","data":{}})"}),
+        SchemaCase{"HighSurrogateThenNonSurrogate",
+                   R"({"id":"\ud83d\u0041","event":"e","data":{}})"}),
     SchemaCaseName);
 
 TEST(ParseWebhookEventTest, RawNulByteInsideStringIsInvalidJson) {
@@ -370,7 +379,8 @@ TEST(ParseWebhookEventTest, MalformedJsonWinsOverSchemaErrorSeenFirst) {
 }
 
 TEST(ParseWebhookEventTest, InvalidJsonMessageDoesNotEchoTheInput) {
-  ParseResult result = ParseWebhookEvent(R"({"id":"Zx81secretish","event":"e","data":{}} trailing)");
+  ParseResult result =
+      ParseWebhookEvent(R"({"id":"Zx81secretish","event":"e","data":{}} trailing)");
   ASSERT_EQ(result.error, ParseError::kInvalidJson);
   EXPECT_THAT(result.message, Not(HasSubstr("Zx81secretish")));
   EXPECT_THAT(result.message, Not(HasSubstr("trailing")));
@@ -417,7 +427,8 @@ TEST(ParseWebhookEventTest, HundredThousandOpenObjectsAreInvalidJsonWithoutCrash
 }
 
 TEST(ParseWebhookEventTest, HundredThousandLevelsInsideDataAreInvalidJson) {
-  ParseResult result = ParseWebhookEvent(R"({"id":"a","event":"b","data":{"x":)" + Repeat("[", 100000));
+  ParseResult result =
+      ParseWebhookEvent(R"({"id":"a","event":"b","data":{"x":)" + Repeat("[", 100000));
   EXPECT_EQ(result.error, ParseError::kInvalidJson);
 }
 
@@ -446,14 +457,17 @@ TEST(ParseWebhookEventTest, HugeNegativeExponentAsProfileIdIsSchemaError) {
 // id and event become ce_id and ce_type: a control character or noncharacter
 // would make the record no valid CloudEvent, so the event is refused.
 TEST(ParseWebhookEventTest, ControlCharactersInIdOrEventAreRefused) {
-  for (const std::string& body : {Event(R"("profile.updated\u0000")", "{}"), Event(R"("a\nb")", "{}"),
-                                  Event(R"("\u009f")", "{}"), Event("\"\xEF\xBF\xBF\"", "{}"),
-                                  std::string(R"({"id":"e\u0001","event":"x","data":{}})")}) {
+  for (const std::string& body :
+       {Event(R"("profile.updated\u0000")", "{}"), Event(R"("a\nb")", "{}"),
+        Event(R"("\u009f")", "{}"), Event("\"\xEF\xBF\xBF\"", "{}"),
+        std::string(R"({"id":"e\u0001","event":"x","data":{}})")}) {
     ParseResult result = ParseWebhookEvent(body);
     EXPECT_EQ(result.error, ParseError::kInvalidSchema) << body;
-    EXPECT_THAT(result.message, ::testing::HasSubstr("must not contain control characters")) << body;
+    EXPECT_THAT(result.message, ::testing::HasSubstr("must not contain control characters"))
+        << body;
   }
-  EXPECT_EQ(ParseWebhookEvent(Event("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"", "{}")).error, ParseError::kNone);
+  EXPECT_EQ(ParseWebhookEvent(Event("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"", "{}")).error,
+            ParseError::kNone);
 }
 
 }  // namespace

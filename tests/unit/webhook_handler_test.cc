@@ -125,8 +125,8 @@ TEST_F(WebhookHandlerTest, MissingAuthorizationIs401WithBearerChallenge) {
 }
 
 TEST_F(WebhookHandlerTest, MalformedAuthorizationIs401WithBearerChallenge) {
-  for (std::string_view value : {"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "hbk_live_4fQ9zT2xLw8pR6vN",
-                                 "Bearer a b"}) {
+  for (std::string_view value :
+       {"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "hbk_live_4fQ9zT2xLw8pR6vN", "Bearer a b"}) {
     RequestHead head = GoodHead();
     head.authorization = {value};
     std::optional<HttpResponse> response = handler_.CheckHead(head);
@@ -248,23 +248,36 @@ TEST_F(WebhookHandlerTest, IdentityContentEncodingIsAccepted) {
 // --- IsJsonContentType ------------------------------------------------------
 
 TEST(IsJsonContentTypeTest, AcceptsApplicationJsonWithOptionalUtf8Charset) {
-  for (std::string_view type :
-       {"application/json", "Application/JSON", " application/json ", "application/json;charset=utf-8",
-        "application/json; charset=UTF-8", "application/json ; charset = utf-8",
-        "application/json; charset=\"utf-8\"", "application/json; foo=bar",
-        "application/json; foo=bar; charset=utf-8", "application/json;"}) {
+  for (std::string_view type : {"application/json", "Application/JSON", " application/json ",
+                                "application/json;charset=utf-8", "application/json; charset=UTF-8",
+                                "application/json ; charset = utf-8",
+                                "application/json; charset=\"utf-8\"", "application/json; foo=bar",
+                                "application/json; foo=bar; charset=utf-8", "application/json;"}) {
     EXPECT_TRUE(IsJsonContentType(type)) << type;
   }
 }
 
 TEST(IsJsonContentTypeTest, RejectsOtherTypesAndCharsets) {
-  for (std::string_view type :
-       {"", " ", ";", "application", "application/", "/json", "application/jsonx", "application/json5",
-        "application/xjson", "text/json", "text/plain", "application/*", "*/*",
-        "application/problem+json", "application/json; charset=latin1",
-        "application/json; charset=utf-16", "application/json; charset=\"iso-8859-1\"",
-        "application/json; charset", "application/json; charset=utf-8; charset=latin1",
-        "application/json, text/plain"}) {
+  for (std::string_view type : {"",
+                                " ",
+                                ";",
+                                "application",
+                                "application/",
+                                "/json",
+                                "application/jsonx",
+                                "application/json5",
+                                "application/xjson",
+                                "text/json",
+                                "text/plain",
+                                "application/*",
+                                "*/*",
+                                "application/problem+json",
+                                "application/json; charset=latin1",
+                                "application/json; charset=utf-16",
+                                "application/json; charset=\"iso-8859-1\"",
+                                "application/json; charset",
+                                "application/json; charset=utf-8; charset=latin1",
+                                "application/json, text/plain"}) {
     EXPECT_FALSE(IsJsonContentType(type)) << type;
   }
 }
@@ -275,8 +288,7 @@ TEST_F(WebhookHandlerTest, MalformedJsonIs400AndPublishesNothing) {
   for (const std::string& body :
        {std::string(""), std::string("{"), std::string("not json"),
         std::string(R"({"id":"a","event":"e","data":{}} trailing)"),
-        std::string("{\"id\":\"\xC3\x28\",\"event\":\"e\",\"data\":{}}"),
-        std::string(200, '[')}) {
+        std::string("{\"id\":\"\xC3\x28\",\"event\":\"e\",\"data\":{}}"), std::string(200, '[')}) {
     HttpResponse response = Post(body);
     EXPECT_EQ(response.status, 400) << body;
     ExpectErrorBody(response, "invalid_json");
@@ -322,16 +334,14 @@ TEST_F(WebhookHandlerTest, PublishedRecordHasKeyValueAndHeaders) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, "prof_12345");
   EXPECT_EQ(records[0].value, kExampleEvent);
-  EXPECT_THAT(records[0].headers,
-              ElementsAre(Pair("ce_specversion", "1.0"),
-                          Pair("ce_id", "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"),
-                          Pair("ce_type", "profile.updated"),
-                          Pair("ce_source", "https://getprofile-ai.com/tenants/tenant_acme"),
-                          Pair("ce_time", "2024-10-08T14:30:00.123Z"),
-                          Pair("ce_subject", "prof_12345"),
-                          Pair("content-type", "application/json"),
-                          Pair("ce_tenantid", "tenant_acme"), Pair("ce_webhookid", "wh_7f3a9c"),
-                          Pair("hookbridge_request_id", "req-1")));
+  EXPECT_THAT(
+      records[0].headers,
+      ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"),
+                  Pair("ce_type", "profile.updated"),
+                  Pair("ce_source", "https://getprofile-ai.com/tenants/tenant_acme"),
+                  Pair("ce_time", "2024-10-08T14:30:00.123Z"), Pair("ce_subject", "prof_12345"),
+                  Pair("content-type", "application/json"), Pair("ce_tenantid", "tenant_acme"),
+                  Pair("ce_webhookid", "wh_7f3a9c"), Pair("hookbridge_request_id", "req-1")));
 }
 
 TEST_F(WebhookHandlerTest, OtherEventTypeIsForwardedKeyedByTenant) {
@@ -391,8 +401,9 @@ TEST_F(WebhookHandlerTest, NoOutcomeUntilTheDeliveryReportComes) {
   // HandleBody() publishes and returns at once; the caller keeps the deadline.
   publisher_.NeverComplete();
   bool called = false;
-  std::string event_id = handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
-                                             [&called](WebhookResult) { called = true; });
+  std::string event_id =
+      handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
+                          [&called](WebhookResult) { called = true; });
   EXPECT_FALSE(called);
   EXPECT_EQ(event_id, "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y");
   EXPECT_EQ(publisher_.records().size(), 1u);
@@ -425,17 +436,19 @@ TEST_F(WebhookHandlerTest, LateFailureReportIs503) {
 
 TEST_F(WebhookHandlerTest, RefusalsCallBackBeforeHandleBodyReturns) {
   bool called = false;
-  handler_.HandleBody(GoodHead(), "{", WebhookHandler::Clock::now(), [&called](WebhookResult result) {
-    EXPECT_EQ(result.response.status, 400);
-    called = true;
-  });
+  handler_.HandleBody(GoodHead(), "{", WebhookHandler::Clock::now(),
+                      [&called](WebhookResult result) {
+                        EXPECT_EQ(result.response.status, 400);
+                        called = true;
+                      });
   EXPECT_TRUE(called);
   publisher_.AnswerWith(PublishStatus::kQueueFull, "Local_QueueFull");
   called = false;
-  handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(), [&called](WebhookResult result) {
-    EXPECT_EQ(result.response.status, 503);
-    called = true;
-  });
+  handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
+                      [&called](WebhookResult result) {
+                        EXPECT_EQ(result.response.status, 503);
+                        called = true;
+                      });
   EXPECT_TRUE(called);
 }
 

@@ -28,7 +28,8 @@ constexpr const char* kSecret = "gh-secret-0123456789";
 constexpr const char* kGetProfileEvent =
     R"({"id":"evt_1","event":"profile.updated","tenant_id":"t 1","data":{"profile_id":42},)"
     R"("created_at":"2023-10-01T12:00:00Z","webhook_id":"wh_1"})";
-constexpr const char* kGitHubEvent = R"({"action":"opened","repository":{"id":1296269,"name":"hello"}})";
+constexpr const char* kGitHubEvent =
+    R"({"action":"opened","repository":{"id":1296269,"name":"hello"}})";
 
 ApiKeys Keys() {
   std::string error;
@@ -76,7 +77,8 @@ class WebhookSourcesTest : public ::testing::Test {
   static bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i]))) {
         return false;
       }
     }
@@ -167,8 +169,9 @@ TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
   EXPECT_THAT(records[0].headers, Contains(Pair("ce_type", "pull_request")));
   EXPECT_THAT(records[0].headers, Contains(Pair("ce_source", "https://github.com")));
   EXPECT_THAT(records[0].headers, Contains(Pair("hookbridge_request_id", "req-1")));
-  EXPECT_THAT(metrics_.Render(),
-              HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"} 1)"));
+  EXPECT_THAT(
+      metrics_.Render(),
+      HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"} 1)"));
 }
 
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {
@@ -211,7 +214,8 @@ TEST_F(WebhookSourcesTest, AStaleStripeTimestampIs401UnderItsOwnReason) {
   stripe->signature.scheme = SignatureScheme::kStripe;
   const std::string body = R"({"id":"evt_1","type":"invoice.paid","created":1696161600})";
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   headers_ = {{"Stripe-Signature", test_support::StripeSignature(kSecret, now - 3600, body)}};
   WebhookResult stale = Post(handler, *stripe, body);
   EXPECT_EQ(stale.response.status, 401);
@@ -232,8 +236,9 @@ TEST_F(WebhookSourcesTest, ASignedBodyThatIsNoEventIsADeadLetterOnTheSourcesTopi
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].topic, "github.dead-letters");
   EXPECT_EQ(records[0].value, body);
-  EXPECT_THAT(metrics_.Render(),
-              HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="dead_letter"} 1)"));
+  EXPECT_THAT(
+      metrics_.Render(),
+      HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="dead_letter"} 1)"));
 }
 
 TEST_F(WebhookSourcesTest, WithoutADeadLetterTopicItIs422NamingThePointers) {
@@ -251,7 +256,8 @@ TEST_F(WebhookSourcesTest, ABearerSourceWithKeysOfItsOwnTakesOnlyThose) {
   WebhookHandler handler(keys_, publisher_, metrics_, options_);
   auto partner = std::const_pointer_cast<Source>(BuiltInSource("/p", "p.events", ""));
   std::string error;
-  partner->bearer_keys = std::make_shared<const ApiKeys>(ApiKeys::FromCommaList("partner-key-0123456789", &error).value());
+  partner->bearer_keys = std::make_shared<const ApiKeys>(
+      ApiKeys::FromCommaList("partner-key-0123456789", &error).value());
   RequestHead head = Head();
   const std::string global_key = std::string("Bearer ") + kKey;  // the view below points into it
   head.authorization = {global_key};

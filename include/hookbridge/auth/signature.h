@@ -28,7 +28,7 @@ enum class SignatureScheme {
   kHmacSha256,        // HMAC-SHA256 of the body in the header that HmacFormat names
 };
 
-struct HmacFormat {  // for kHmacSha256 (the long tail)
+struct HmacFormat {    // for kHmacSha256 (the long tail)
   std::string header;  // e.g. "X-Signature"
   enum class Encoding { kHex, kBase64 } encoding = Encoding::kHex;
   std::string prefix;  // e.g. "sha256=", may be empty; matched exactly

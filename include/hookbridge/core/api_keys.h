@@ -26,8 +26,8 @@ class ApiKeys {
   size_t size() const { return keys_.size(); }
 
  private:
-  static std::optional<ApiKeys> FromEntries(std::vector<std::string_view> entries,
-                                            const char* what, std::string* error);
+  static std::optional<ApiKeys> FromEntries(std::vector<std::string_view> entries, const char* what,
+                                            std::string* error);
   std::vector<std::string> keys_;
 };
 

@@ -26,8 +26,8 @@ struct Config {
   std::string listen_host = "0.0.0.0";
   int listen_port = 8080;  // 0 picks a free port (tests)
   std::string webhook_path = "/webhooks/getprofile";
-  ApiKeys api_keys;                // required; never logged
-  std::string api_key_file;        // where api_keys came from, if a file: reloadable
+  ApiKeys api_keys;          // required; never logged
+  std::string api_key_file;  // where api_keys came from, if a file: reloadable
   // Set: the webhook sources come from this file (docs/sources.md), and
   // api_keys may be empty (then no source may rely on them).
   std::string sources_file;
@@ -70,7 +70,8 @@ struct ConfigResult {
   bool show_version = false;     // --version was given
   bool check_config = false;     // --check-config: validate, report, exit
   std::string error;             // names the setting at fault
-  std::vector<std::string> warnings;  // to log at start-up, e.g. a setting that no longer has an effect
+  std::vector<std::string>
+      warnings;  // to log at start-up, e.g. a setting that no longer has an effect
 };
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env);

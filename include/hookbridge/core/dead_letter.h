@@ -41,8 +41,8 @@ struct DeadLetterSource {
   std::chrono::system_clock::time_point received;
   std::optional<std::string> content_type;      // as sent, when sent
   std::optional<std::string> content_encoding;  // as sent, when sent
-  RecordHeaders trace_headers;  // TraceContextHeaders() of the request
-  std::string body;             // the body bytes as received
+  RecordHeaders trace_headers;                  // TraceContextHeaders() of the request
+  std::string body;                             // the body bytes as received
 };
 
 // Value: the body as received. Key: the event's id when the body is JSON with

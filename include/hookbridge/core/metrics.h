@@ -25,8 +25,8 @@ const char* RouteName(Route route);
 // Cumulative histogram with fixed bucket bounds (seconds).
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   void Observe(std::chrono::duration<double> value);
   void Render(std::string& out, std::string_view name, std::string_view labels) const;
 
@@ -40,7 +40,8 @@ class Metrics {
  public:
   using Seconds = std::chrono::duration<double>;
 
-  explicit Metrics(std::string librdkafka_version) : librdkafka_version_(std::move(librdkafka_version)) {}
+  explicit Metrics(std::string librdkafka_version)
+      : librdkafka_version_(std::move(librdkafka_version)) {}
 
   void CountRequest(Route route, int status, Seconds duration);
   // `reason` is one of RejectionReason()'s fixed values.
@@ -59,7 +60,9 @@ class Metrics {
   // A connection past the in-flight limit and the overflow threads.
   void CountTurnedAway() { ++turned_away_; }
   // Open keep-alive connections waiting for their next request.
-  void SetIdleConnections(size_t connections) { idle_connections_ = static_cast<int64_t>(connections); }
+  void SetIdleConnections(size_t connections) {
+    idle_connections_ = static_cast<int64_t>(connections);
+  }
   void SetProducerQueue(int64_t messages, int64_t bytes);
   void SetBrokerRtt(const std::map<std::string, double>& seconds_by_broker_id);
   // Brokers of the cluster that librdkafka knows, those it is connected to,

@@ -22,7 +22,8 @@ inline constexpr int kMaxJsonDepth = 64;
 // only come from such an escape. Inline: it runs on every string of a body.
 inline bool HasEncodedSurrogate(std::string_view text) {
   for (size_t i = 0; i + 1 < text.size(); ++i) {
-    if (static_cast<unsigned char>(text[i]) == 0xED && static_cast<unsigned char>(text[i + 1]) >= 0xA0) {
+    if (static_cast<unsigned char>(text[i]) == 0xED &&
+        static_cast<unsigned char>(text[i + 1]) >= 0xA0) {
       return true;
     }
   }

@@ -42,7 +42,8 @@ struct RequestHead {
 };
 
 struct WebhookOptions {
-  std::chrono::milliseconds ack_timeout = kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
+  std::chrono::milliseconds ack_timeout =
+      kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
   size_t max_body_bytes = kDefaultMaxBodyBytes;
   // The publisher's own topic: a source's records for it name no topic.
   std::string topic;

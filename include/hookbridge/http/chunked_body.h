@@ -23,7 +23,9 @@ class ChunkedBodyDecoder {
   // `max_line_bytes` bounds a chunk-size line; `max_trailer_bytes` the trailer section.
   ChunkedBodyDecoder(size_t max_body, size_t max_line_bytes = 4096,
                      size_t max_trailer_bytes = 64 * 1024)
-      : max_body_(max_body), max_line_bytes_(max_line_bytes), max_trailer_bytes_(max_trailer_bytes) {}
+      : max_body_(max_body),
+        max_line_bytes_(max_line_bytes),
+        max_trailer_bytes_(max_trailer_bytes) {}
 
   // Decodes from `input`, appending chunk data to *body. Returns how many
   // bytes of `input` belong to the body (once kComplete, what follows is the
@@ -48,8 +50,8 @@ class ChunkedBodyDecoder {
   const size_t max_trailer_bytes_;
   State state_ = State::kIncomplete;
   Step step_ = Step::kSizeLine;
-  std::string line_;            // the line being received (size line or trailer field)
-  uint64_t chunk_left_ = 0;     // data bytes of the current chunk still to come
+  std::string line_;         // the line being received (size line or trailer field)
+  uint64_t chunk_left_ = 0;  // data bytes of the current chunk still to come
   size_t trailer_bytes_ = 0;
   ErrorCode error_ = ErrorCode::kBadRequest;
   const char* message_ = "";

@@ -110,7 +110,7 @@ class ConnectionLoop {
   size_t in_flight_ = 0;  // webhooks past their head and not yet answered
   bool stopping_ = false;
   std::optional<Clock::time_point> accept_paused_until_;  // out of file descriptors
-  std::string date_;  // the Date header, for the second below
+  std::string date_;                                      // the Date header, for the second below
   std::time_t date_second_ = 0;
   std::array<char, 64 * 1024> scratch_;  // each read lands here first
 

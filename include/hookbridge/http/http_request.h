@@ -35,9 +35,9 @@ struct HttpRequest {
   Route route = Route::kOther;
   // A webhook's source as routed: kept until the answer, whatever a reload does.
   std::shared_ptr<const Source> source;
-  bool body_unread = false;     // answered before the body was read whole: the connection closes
+  bool body_unread = false;  // answered before the body was read whole: the connection closes
   HttpResponse answer;
-  WebhookResult webhook;        // event id, then the outcome, once the webhook is handled
+  WebhookResult webhook;  // event id, then the outcome, once the webhook is handled
 };
 
 }  // namespace hookbridge

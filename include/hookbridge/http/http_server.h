@@ -36,7 +36,7 @@ struct HttpServerOptions {
         tls_key_file(config.tls_key_file) {}
 
   std::string host;
-  int port;  // 0: any free port
+  int port;                  // 0: any free port
   std::string webhook_path;  // the built-in source's, when `sources` is unset
   // The sources in force, asked on every webhook's head (a reload swaps
   // them); unset: the handler's built-in source on webhook_path.

@@ -11,8 +11,8 @@
 // itself right after the call that posted them.
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <utility>

@@ -1,8 +1,8 @@
 // librdkafka's in-process mock cluster, in its two roles: the development
 // broker hookbridge starts when asked for by name (HOOKBRIDGE_KAFKA_BROKERS=
-// embedded; memory only, lost on exit), and fault injection in the adapter tests. It speaks the Kafka
-// protocol on a loopback port, so other processes (kcat) can use it too.
-// It is not Kafka: it ignores acks and has no replicas.
+// embedded; memory only, lost on exit), and fault injection in the adapter tests. It speaks the
+// Kafka protocol on a loopback port, so other processes (kcat) can use it too. It is not Kafka: it
+// ignores acks and has no replicas.
 #pragma once
 
 #include <memory>

@@ -103,7 +103,7 @@ class KafkaPublisher final : public Publisher {
   rd_kafka_topic_s* topic_ = nullptr;
   std::atomic<bool> fatal_error_{false};
   std::atomic<int> records_in_flight_{0};  // produced, delivery report not yet served
-  int queue_high_water_ = 0;                // readiness fails at this many records in flight
+  int queue_high_water_ = 0;               // readiness fails at this many records in flight
   std::atomic<bool> broker_connected_{false};
   std::atomic<bool> topic_metadata_{false};
   std::string topic_name_;
@@ -120,8 +120,8 @@ class KafkaPublisher final : public Publisher {
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again
-  std::thread poller_;  // unless caller_serves_events
-  int events_fd_ = -1;  // with caller_serves_events: an eventfd librdkafka writes to
+  std::thread poller_;                // unless caller_serves_events
+  int events_fd_ = -1;                // with caller_serves_events: an eventfd librdkafka writes to
 };
 
 }  // namespace hookbridge

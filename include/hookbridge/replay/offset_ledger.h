@@ -46,7 +46,8 @@ class OffsetLedger {
   explicit OffsetLedger(int64_t committed) : committed_(committed) {}
 
   int64_t committed_;
-  std::map<int64_t, int64_t> done_above_;  // first -> last, disjoint, not touching, above committed_
+  std::map<int64_t, int64_t>
+      done_above_;  // first -> last, disjoint, not touching, above committed_
 };
 
 }  // namespace hookbridge::replay

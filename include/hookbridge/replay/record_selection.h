@@ -13,9 +13,9 @@
 namespace hookbridge::replay {
 
 struct RecordSelection {
-  std::vector<std::string> reasons;   // empty: every reason
-  std::optional<int64_t> since_ms;    // ms since the epoch, inclusive
-  std::optional<int64_t> until_ms;    // ms since the epoch, exclusive
+  std::vector<std::string> reasons;  // empty: every reason
+  std::optional<int64_t> since_ms;   // ms since the epoch, inclusive
+  std::optional<int64_t> until_ms;   // ms since the epoch, exclusive
 
   bool Selects(std::string_view reason, int64_t timestamp_ms) const;
 };

@@ -15,13 +15,13 @@
 namespace hookbridge::replay {
 
 struct ReplayOptions {
-  std::string brokers;                     // Kafka bootstrap servers
-  std::string topic;                       // the dead-letter topic
-  std::string group = "hookbridge-replay"; // consumer group whose commits say what was delivered
-  std::string url;                         // http(s)://host[:port]/path of a hookbridge webhook endpoint
-  std::string api_key;                     // sent as Bearer; never printed
+  std::string brokers;                      // Kafka bootstrap servers
+  std::string topic;                        // the dead-letter topic
+  std::string group = "hookbridge-replay";  // consumer group whose commits say what was delivered
+  std::string url;      // http(s)://host[:port]/path of a hookbridge webhook endpoint
+  std::string api_key;  // sent as Bearer; never printed
   RecordSelection selection;
-  bool dry_run = false;                    // list what would be sent; send and commit nothing
+  bool dry_run = false;  // list what would be sent; send and commit nothing
   std::vector<std::pair<std::string, std::string>> rdkafka_properties;  // consumer properties
 };
 

@@ -14,13 +14,13 @@
 namespace hookbridge::replay {
 
 struct ReplayTally {
-  int64_t read = 0;                // records taken from the topic in this run
-  int64_t delivered = 0;           // 2xx: committed
-  int64_t dead_lettered_again = 0; // 200 dead_lettered: committed, a new dead letter stands for it
-  int64_t refused = 0;             // 4xx (or 3xx): left in the topic for a later run
-  int64_t not_selected = 0;        // outside --reason, --since, --until: left for a later run
-  int64_t sent_before = 0;         // delivered by an earlier run (the ledger says so)
-  int64_t listed = 0;              // --dry-run: would be sent
+  int64_t read = 0;                 // records taken from the topic in this run
+  int64_t delivered = 0;            // 2xx: committed
+  int64_t dead_lettered_again = 0;  // 200 dead_lettered: committed, a new dead letter stands for it
+  int64_t refused = 0;              // 4xx (or 3xx): left in the topic for a later run
+  int64_t not_selected = 0;         // outside --reason, --since, --until: left for a later run
+  int64_t sent_before = 0;          // delivered by an earlier run (the ledger says so)
+  int64_t listed = 0;               // --dry-run: would be sent
 };
 
 enum class ReplayEnd {
