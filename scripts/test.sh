@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs: installs what is missing,
-# builds with warnings as errors, and runs every suite in the normal build,
+# checks the format first (scripts/check-format.sh: seconds), builds with
+# warnings as errors, and runs every suite in the normal build,
 # then those that exercise our C++ again in an AddressSanitizer +
 # UndefinedBehaviorSanitizer build (not_sanitized below says which not). The
 # suites on the real Kafka broker get it from ctest itself (the kafka_broker
@@ -14,8 +15,8 @@
 # the fuzzers run for a bounded time, and the benchmark runs once in its smoke
 # version (seconds; it checks that the harness works, not timings).
 #
-# scripts/test.sh --quick is the developer's loop, in seconds: the normal
-# build only (no install step, no sanitizer build, fuzzers or benchmark), then
+# scripts/test.sh --quick is the developer's loop, in seconds: the format
+# check, then the normal build only (no install step, no sanitizer build, fuzzers or benchmark), then
 # the suites that need no broker and no Java: ctest labels unit and http (the
 # HTTP server in process, on a fake publisher).
 #
@@ -34,6 +35,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 case ${1:-} in
   "") ;;
   --quick)
+    scripts/check-format.sh
     cmake -S . -B build -G Ninja -DHOOKBRIDGE_WERROR=ON
     cmake --build build
     exec ctest --test-dir build --output-on-failure --timeout 600 -L '^(unit|http)$' ;;
@@ -41,6 +43,9 @@ case ${1:-} in
 esac
 
 scripts/install-deps.sh
+
+echo "== format"
+scripts/check-format.sh
 
 # The Kafka jars, now: a first fetch from Maven must not eat into the
 # broker's start timeout inside ctest.
