@@ -16,9 +16,10 @@
 # version (seconds; it checks that the harness works, not timings).
 #
 # scripts/test.sh --quick is the developer's loop, in seconds: the format
-# check, then the normal build only (no install step, no sanitizer build, fuzzers or benchmark), then
-# the suites that need no broker and no Java: ctest labels unit and http (the
-# HTTP server in process, on a fake publisher).
+# check, then the normal build only (no install step, no sanitizer build,
+# fuzzers or benchmark), then the suites that need no broker and no Java:
+# ctest labels unit and http (the HTTP server in process, on a fake
+# publisher).
 #
 # Suites (ctest labels): unit, http (the HTTP server in process), kafka_mock
 # (the Kafka adapter on librdkafka's mock cluster), e2e and operations (the
