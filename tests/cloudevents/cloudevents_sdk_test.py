@@ -27,7 +27,6 @@ python3 with venv (the venv of requirements.txt is cached under
 
 import argparse
 import base64
-import fcntl
 import hashlib
 import hmac
 import http.client
@@ -44,6 +43,10 @@ import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(HERE.parent / "support"))
+from harness import Failure, cached_venv, log, maven_compile, run, wait_for  # noqa: E402
+
 API_KEY = "cloudevents-sdk-test-key-0123456789"
 GITHUB_SECRET = "github-secret-for-the-sdk-test"
 STANDARD_KEY = b"standard-webhooks-key-of-the-sdk-test-0123"
@@ -52,64 +55,16 @@ SHOP_SECRET = "shop-secret-for-the-sdk-test"
 PARTITIONS = 3
 
 
-class Failure(Exception):
-    pass
-
-
-def log(*args):
-    print(*args, flush=True)
-
-
-def wait_for(what, condition, timeout, on_timeout=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise Failure("timed out after %ds waiting for %s %s" % (timeout, what, on_timeout()))
-        time.sleep(0.1)
-
-
-def run(command, timeout, check=True, **kwargs):
-    try:
-        result = subprocess.run(command, timeout=timeout, capture_output=True, text=True, **kwargs)
-    except FileNotFoundError as error:
-        raise Failure("tool missing: %s" % error)
-    if check and result.returncode != 0:
-        raise Failure("%s exited %d:\n%s\n%s" % (command[0], result.returncode, result.stdout[-8000:],
-                                                 result.stderr[-8000:]))
-    return result
-
-
-def cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return pathlib.Path(base) / "hookbridge"
-
-
 def build_java(work):
     """Compiles SdkReader.java with Maven (into `work`): the command that runs it."""
-    target = work / "cloudevents-java"
-    started = time.monotonic()
-    run(["mvn", "-B", "-q", "-Dstyle.color=never", "-f", str(HERE / "pom.xml"),
-         "-Dhookbridge.buildDir=" + str(target), "compile"], timeout=900)
-    log("maven compile: %.1f s" % (time.monotonic() - started))
-    classpath = str(target / "classes") + ":" + (target / "classpath.txt").read_text().strip()
+    classpath = maven_compile(HERE / "pom.xml", work / "cloudevents-java")
     return ["java", "-cp", classpath, "test.hookbridge.SdkReader"]
 
 
 def build_python():
     """A venv with requirements.txt installed, in the cache, shared by the runs that agree on it."""
-    requirements = (HERE / "requirements.txt").read_bytes()
-    venv = cache_dir() / ("cloudevents-sdk-venv-" + hashlib.sha256(requirements).hexdigest()[:16])
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    python = venv / "bin" / "python"
-    with open(str(venv) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time; others wait, then reuse it
-        if not (venv / ".complete").exists():
-            shutil.rmtree(venv, ignore_errors=True)
-            run([sys.executable, "-m", "venv", str(venv)], timeout=300)
-            run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                 "-r", str(HERE / "requirements.txt")], timeout=900)
-            (venv / ".complete").touch()
-    return [str(python), str(HERE / "sdk_reader.py")]
+    venv = cached_venv(HERE / "requirements.txt", "cloudevents-sdk-venv-")
+    return [str(venv / "bin" / "python"), str(HERE / "sdk_reader.py")]
 
 
 # --- The requests ----------------------------------------------------------------

@@ -22,9 +22,6 @@ Each wait is bounded; a missing tool (mvn, java, python3 -m venv, pip) fails.
 
 import argparse
 import collections
-import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import pathlib
@@ -39,38 +36,15 @@ import time
 import urllib.error
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
+from harness import Failure, cached_venv, log, maven_compile, run, wait_for  # noqa: E402
+
 PARTITIONS = 6
 API_KEY = "consumers-jvm-py-test-key-0123456789"
 # Profile ids: text, an integer (its decimal text is the key), and non-ASCII
 # (the key is its UTF-8 bytes).
 PROFILES = ["profile-%d" % i for i in range(9)] + [12345, "prófile-ü", "7"]
-
-
-class Failure(Exception):
-    pass
-
-
-def log(*args):
-    print(*args, flush=True)
-
-
-def wait_for(what, condition, timeout, on_timeout=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise Failure("timed out after %ds waiting for %s %s" % (timeout, what, on_timeout()))
-        time.sleep(0.1)
-
-
-def run(command, timeout, **kwargs):
-    try:
-        result = subprocess.run(command, timeout=timeout, capture_output=True, text=True, **kwargs)
-    except FileNotFoundError as error:
-        raise Failure("tool missing: %s" % error)
-    if result.returncode != 0:
-        raise Failure("%s exited %d:\n%s\n%s" % (command[0], result.returncode, result.stdout,
-                                                 result.stderr))
-    return result.stdout
 
 
 class Child:
@@ -171,41 +145,20 @@ class Lines:
 
 # --- Building each consumer --------------------------------------------------
 
-def cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return pathlib.Path(base) / "hookbridge"
-
-
 def build_java(source, work):
     """Compiles examples/java-consumer with Maven (into `work`): the command and class path."""
     pom = source / "examples" / "java-consumer" / "pom.xml"
-    target = work / "java-consumer"
-    started = time.monotonic()
-    run(["mvn", "-B", "-q", "-Dstyle.color=never", "-f", str(pom),
-         "-Dhookbridge.buildDir=" + str(target), "compile"], timeout=900)
-    log("maven compile: %.1f s" % (time.monotonic() - started))
-    classpath = str(target / "classes") + ":" + (target / "classpath.txt").read_text().strip()
+    classpath = maven_compile(pom, work / "java-consumer")
     return ["java", "-cp", classpath, "example.hookbridge.Main"], classpath
 
 
 def build_python(source):
     """A venv with requirements.txt installed, in the cache, shared by the runs that agree on it."""
     consumer = source / "examples" / "python-consumer"
-    requirements = (consumer / "requirements.txt").read_bytes()
-    venv = cache_dir() / ("python-consumer-venv-" + hashlib.sha256(requirements).hexdigest()[:16])
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    python = venv / "bin" / "python"
     started = time.monotonic()
-    with open(str(venv) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time; others wait, then reuse it
-        if not (venv / ".complete").exists():
-            shutil.rmtree(venv, ignore_errors=True)
-            run([sys.executable, "-m", "venv", str(venv)], timeout=300)
-            run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                 "-r", str(consumer / "requirements.txt")], timeout=900)
-            (venv / ".complete").touch()
+    venv = cached_venv(consumer / "requirements.txt", "python-consumer-venv-")
     log("python venv %s ready: %.1f s" % (venv, time.monotonic() - started))
-    return [str(python), str(consumer / "consumer.py")]
+    return [str(venv / "bin" / "python"), str(consumer / "consumer.py")]
 
 
 # --- The test ------------------------------------------------------------------
@@ -367,7 +320,7 @@ def main():
                 raise Failure("the keys use too few partitions to compare: %s" % chosen)
             output = run(["java", "-cp", classpath,
                           str(pathlib.Path(__file__).with_name("PartitionCheck.java")),
-                          brokers, topic, *chosen.keys()], timeout=180)
+                          brokers, topic, *chosen.keys()], timeout=180).stdout
             java = dict(line.split("\t") for line in output.splitlines() if "\t" in line)
             differ = ["%s: hookbridge %d, KafkaProducer %s" % (k, p, java.get(k))
                       for k, p in chosen.items() if java.get(k) != str(p)]
