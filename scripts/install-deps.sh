@@ -12,7 +12,7 @@ packages=(
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
   openjdk-17-jdk-headless python3-venv             # example consumers: javac for Maven, a venv for pip
   clang-14 libclang-rt-14-dev                      # libFuzzer
-  clang-format-14                                  # the format gate (scripts/check-format.sh)
+  clang-format-14 clang-tidy-14                    # the format and tidy gates (scripts/check-format.sh, check-tidy.sh)
   nginx                                            # hostile suite: nginx -t on deploy/nginx
   yamllint docker-compose python3-jsonschema       # deploy checks: YAML lint, compose config, event schema
   libbenchmark-dev                                 # micro-benchmark of the request path (bench/micro)

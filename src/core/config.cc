@@ -404,7 +404,7 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
   result.check_config = check_config;
   // Dropped settings still found in a deployment: harmless, but said once.
   if (env.count(kRetiredHttpThreadsEnv) != 0) {
-    result.warnings.push_back(
+    result.warnings.emplace_back(
         "HOOKBRIDGE_HTTP_THREADS no longer has an effect: no thread waits for Kafka any more "
         "(docs/http-threads.md); remove it");
   }

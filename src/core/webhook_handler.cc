@@ -95,7 +95,7 @@ WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, Metri
     : keys_(keys),
       publisher_(publisher),
       metrics_(metrics),
-      options_(options),
+      options_(std::move(options)),
       built_in_(BuiltInSource("", options_.topic, options_.dead_letter_topic)) {}
 
 std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
@@ -177,6 +177,8 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   }
   if (refusal) {
     if (dead_letters && IsDeadLetterRefusal(refusal->code)) {
+      // body is moved above only when there is no refusal.
+      // NOLINTNEXTLINE(bugprone-use-after-move)
       DeadLetter(source, head, std::move(body), received, refusal->code,
                  std::move(refusal->message), std::move(done));
     } else {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <system_error>
 
 #include "hookbridge/http/connection_loop.h"
 #include "hookbridge/http/routes.h"
@@ -41,7 +42,7 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     if (::bind(socket, address->ai_addr, address->ai_addrlen) != 0 ||
         ::listen(socket, SOMAXCONN) != 0) {
-      reason = std::strerror(errno);
+      reason = std::generic_category().message(errno);  // strerror is not thread safe
       ::close(socket);
       socket = -1;
     }

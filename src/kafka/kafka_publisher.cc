@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -128,7 +129,8 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
   char queue_limit[32];
   size_t queue_limit_size = sizeof queue_limit;
   rd_kafka_conf_get(conf, "queue.buffering.max.messages", queue_limit, &queue_limit_size);
-  publisher->queue_high_water_ = static_cast<int>(std::atoi(queue_limit) * kQueueHighWaterShare);
+  publisher->queue_high_water_ = static_cast<int>(
+      static_cast<double>(std::strtol(queue_limit, nullptr, 10)) * kQueueHighWaterShare);
   rd_kafka_conf_set_opaque(conf, publisher.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::OnError);

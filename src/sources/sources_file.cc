@@ -222,7 +222,7 @@ void ReadEvent(const YAML::Node& node, Source& source) {
   source.contract = EventContract::kJson;
   if (const YAML::Node key = node["key"]) {
     if (!key.IsSequence() || key.size() == 0) Fail("key", "must be a list of JSON Pointers");
-    for (size_t i = 0; i < key.size(); ++i) source.key.push_back(Pointer(key[i], "key"));
+    for (const auto& pointer : key) source.key.push_back(Pointer(pointer, "key"));
   }
   if (const YAML::Node required = node["required"]) {
     if (!required.IsMap()) Fail("required", "must map JSON Pointers to types");
