@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# The README's test command, and what CI runs: installs what is missing,
-# checks the format first (scripts/check-format.sh: seconds), builds with
-# warnings as errors, and runs every suite in the normal build,
-# then those that exercise our C++ again in an AddressSanitizer +
-# UndefinedBehaviorSanitizer build (not_sanitized below says which not). The
-# suites on the real Kafka broker get it from ctest itself (the kafka_broker
-# fixture in tests/CMakeLists.txt starts it before the first of them and stops
-# it after the last, once per ctest run, on KAFKA_PORT, 19092 by default).
+# The README's test command, and what CI runs (.ci/run), in this order:
+#  1. install what is missing (scripts/install-deps.sh);
+#  2. the gates, in about a minute, before any build: the format
+#     (scripts/check-format.sh) and clang-tidy (scripts/check-tidy.sh, the
+#     committed .clang-tidy) on a configured, unbuilt tree;
+#  3. the normal build (g++, warnings as errors) and every suite in it;
+#  4. the AddressSanitizer + UndefinedBehaviorSanitizer tree (clang-14, -O1,
+#     scripts/configure-sanitized.sh): the suites that run our C++ (not those
+#     of not_sanitized below), then the fuzzers from the same tree
+#     (scripts/fuzz.sh: 5 x 60 s, two at a time);
+#  5. the ThreadSanitizer tree (clang-14, -O1): only the targets of the suites
+#     that exercise threads: unit, http (the connection loop, the outcome
+#     mailbox) and kafka_mock (the publisher with librdkafka's threads),
+#     with tests/tsan_suppressions.txt (librdkafka is not instrumented);
+#  6. the benchmark once in its smoke version (it checks that the harness
+#     works, not timings).
+# The suites on the real Kafka broker get it from ctest itself (the
+# kafka_broker fixture in tests/CMakeLists.txt starts it before the first of
+# them and stops it after the last, once per ctest run, on KAFKA_PORT, 19092
+# by default). ctest runs one test at a time everywhere: the suites share the
+# broker, ports and a 2-core machine, and timing-bound fault tests must not
+# compete with each other.
 # The cluster suite (label cluster: fault scenarios and a short soak on a
 # three-node Kafka cluster in network namespaces, tests/cluster) runs in the
 # normal build only: it proves Kafka's replication with hookbridge's producer
-# settings, which a sanitizer build does not change, and takes about 14
-# minutes (cluster start 30 s, seven scenarios 9.5 min, soak 4 min). Then
-# the fuzzers run for a bounded time, and the benchmark runs once in its smoke
-# version (seconds; it checks that the harness works, not timings).
+# settings, which a sanitizer build does not change, and takes about 10
+# minutes (cluster start 10 s, seven scenarios 6 min, soak 3 min: a CI run
+# of December 2026); the
+# sanitizer trees do not build its programs.
 #
-# scripts/test.sh --quick is the developer's loop, in seconds: the format
-# check, then the normal build only (no install step, no sanitizer build,
-# fuzzers or benchmark), then the suites that need no broker and no Java:
-# ctest labels unit and http (the HTTP server in process, on a fake
-# publisher).
+# scripts/test.sh --quick is the developer's loop, in minutes: the format
+# check, clang-tidy on the files changed against main only
+# (scripts/check-tidy.sh --changed: seconds for a small change), then the
+# normal build only (no install step, no sanitizer build, fuzzers or
+# benchmark), then the suites that need no broker and no Java: ctest labels
+# unit and http (the HTTP server in process, on a fake publisher).
 #
 # Suites (ctest labels): unit, http (the HTTP server in process), kafka_mock
 # (the Kafka adapter on librdkafka's mock cluster), e2e and operations (the
@@ -38,6 +53,7 @@ case ${1:-} in
   --quick)
     scripts/check-format.sh
     cmake -S . -B build -G Ninja -DHOOKBRIDGE_WERROR=ON
+    scripts/check-tidy.sh --changed build
     cmake --build build
     exec ctest --test-dir build --output-on-failure --timeout 600 -L '^(unit|http)$' ;;
   *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
@@ -55,14 +71,17 @@ scripts/kafka-broker.sh fetch
 broker=(-DHOOKBRIDGE_TEST_KAFKA_PORT="${KAFKA_PORT:-19092}"
         -DHOOKBRIDGE_TEST_KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-/tmp/hookbridge-kafka}")
 
-echo "== build and test"
+echo "== clang-tidy"
 cmake -S . -B build -G Ninja -DHOOKBRIDGE_WERROR=ON "${broker[@]}"
+scripts/check-tidy.sh build
+
+echo "== build and test"
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 600
 echo "== loss reports (tests/faults, tests/scaleout, tests/cluster)"
 cat build/fault-reports/*.txt build/scaleout-reports/*.txt build/cluster-reports/*.txt
 
-echo "== build and test under ASan + UBSan"
+echo "== build and test under ASan + UBSan (clang-14), then the fuzzers in the same tree"
 # Not again under the sanitizers: the cluster suite (see above); the checks
 # that hold documents, manifests, the chart and alert rules to the code; and
 # what other programs (the Java and Python consumers, the CloudEvents SDKs)
@@ -70,14 +89,28 @@ echo "== build and test under ASan + UBSan"
 # unit, http, e2e and operations suites; what they prove, a sanitizer cannot
 # change.
 not_sanitized='^(cluster|deploy|helm|docs|contracts|observability|consumer_java|consumer_python|cloudevents)$'
-cmake -S . -B build-sanitize -G Ninja -DHOOKBRIDGE_WERROR=ON -DHOOKBRIDGE_SANITIZE=ON "${broker[@]}"
+scripts/configure-sanitized.sh asan "${broker[@]}"
 cmake --build build-sanitize
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-sanitize --output-on-failure --timeout 600 -LE "$not_sanitized" \
   ${SANITIZE_CTEST_ARGS:-}
-
-echo "== fuzz"
 scripts/fuzz.sh
+
+echo "== build and test under ThreadSanitizer (clang-14): the suites that exercise threads"
+threaded='^(unit|http|kafka_mock)$'
+scripts/configure-sanitized.sh tsan "${broker[@]}"
+cmake --build build-tsan --target unit_tests replay_unit_tests signature_tests http_message_tests \
+  http_server_tests kafka_mock_tests
+# Every test those labels have in the normal build must be built here too:
+# a new test program under those labels belongs in the list above.
+count() { ctest --test-dir "$1" -N -L "$threaded" | sed -n 's/^Total Tests: //p'; }
+if [[ $(count build-tsan) != $(count build) ]]; then
+  echo "test.sh: build-tsan has $(count build-tsan) tests labelled $threaded, build has" \
+       "$(count build): add the missing program to the ThreadSanitizer targets" >&2
+  exit 1
+fi
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan_suppressions.txt" \
+  ctest --test-dir build-tsan --output-on-failure --timeout 600 -L "$threaded"
 
 echo "== benchmark smoke"
 scripts/bench.sh --smoke
