@@ -110,6 +110,7 @@ if [[ $(count build-tsan) != $(count build) ]]; then
   exit 1
 fi
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan_suppressions.txt" \
+  setarch "$(uname -m)" -R \
   ctest --test-dir build-tsan --output-on-failure --timeout 600 -L "$threaded"
 
 echo "== benchmark smoke"
