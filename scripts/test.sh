@@ -109,6 +109,8 @@ if [[ $(count build-tsan) != $(count build) ]]; then
        "$(count build): add the missing program to the ThreadSanitizer targets" >&2
   exit 1
 fi
+# setarch -R: without address randomisation, so clang 14's TSan finds its
+# shadow memory free on kernels that randomise more address bits.
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan_suppressions.txt" \
   setarch "$(uname -m)" -R \
   ctest --test-dir build-tsan --output-on-failure --timeout 600 -L "$threaded"
