@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hookbridge/http/request_head.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
