@@ -28,7 +28,9 @@ inline constexpr std::array<bool, 256> kTokenChars = TokenCharTable();
 
 // RFC 9110 5.6.2 tchar: a letter, a digit or one of !#$%&'*+-.^_`|~. What a
 // method, a header name, a coding or a media type is made of.
-inline bool IsTokenChar(char c) { return rules_internal::kTokenChars[static_cast<unsigned char>(c)]; }
+inline bool IsTokenChar(char c) {
+  return rules_internal::kTokenChars[static_cast<unsigned char>(c)];
+}
 
 // RFC 9110 5.6.2 token: one or more tchar.
 inline bool IsToken(std::string_view text) {
