@@ -31,7 +31,6 @@ constexpr int kExitConfigError = 2;
 constexpr int kExitFatalProducerError = 3;
 constexpr int kEmbeddedTopicPartitions = 3;
 constexpr std::chrono::seconds kCheckConfigTimeout{10};
-constexpr std::chrono::seconds kShutdownFlushTimeout{10};
 const timespec kKeyFileCheckInterval{1, 0};
 
 // Every open client connection is a file descriptor, idle ones included
@@ -288,7 +287,7 @@ int Run(int argc, char** argv) {
     }
   }
   server.Stop();  // stops accepting and answers every request in progress
-  int undelivered = publisher->Flush(kShutdownFlushTimeout);
+  int undelivered = publisher->Flush(KafkaPublisher::kShutdownFlushTimeout);
   publisher.reset();
   Log(undelivered == 0 ? LogLevel::kInfo : LogLevel::kError, "stopped",
       {{"undelivered_records", std::to_string(undelivered)}});

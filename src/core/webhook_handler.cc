@@ -5,6 +5,7 @@
 #include "hookbridge/core/text.h"
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
+#include "hookbridge/rules/rules.h"
 #include "hookbridge/sources/event_fields.h"
 
 namespace hookbridge {

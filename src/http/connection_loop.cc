@@ -8,6 +8,7 @@
 #include "hookbridge/core/log.h"
 #include "hookbridge/http/access_log.h"
 #include "hookbridge/http/answer_wire.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 
@@ -175,7 +176,7 @@ bool ConnectionLoop::OnHead(Connection& connection) {
   HttpRequest& request = connection.request();
   Routes::LoopState state;
   state.overloaded = in_flight_ >= options_.max_in_flight;
-  if (request.head.path == "/metrics") state.idle_connections = IdleConnections();
+  if (request.head.path == kMetricsPath) state.idle_connections = IdleConnections();
   if (routes_.AnswerOnHead(request, state)) {
     access_log_.Record(request);
     Send(connection);

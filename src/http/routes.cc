@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "hookbridge/rules/rules.h"
+
 namespace hookbridge {
 namespace {
 
@@ -39,9 +41,9 @@ Route Routes::RouteOf(std::string_view path, std::shared_ptr<const Source>* sour
     *source = handler_.built_in_source();
   }
   if (*source) return Route::kWebhook;
-  if (path == "/healthz") return Route::kHealthz;
-  if (path == "/readyz") return Route::kReadyz;
-  if (path == "/metrics") return Route::kMetrics;
+  if (path == kHealthzPath) return Route::kHealthz;
+  if (path == kReadyzPath) return Route::kReadyz;
+  if (path == kMetricsPath) return Route::kMetrics;
   return Route::kOther;
 }
 

@@ -20,7 +20,6 @@ namespace {
 // Room for the key and the CloudEvents headers on top of the largest body.
 constexpr size_t kRecordOverheadBytes = 64 * 1024;
 constexpr int kPollIntervalMs = 100;
-constexpr std::chrono::seconds kShutdownFlushTimeout{10};
 // Readiness fails when the queue holds this share of queue.buffering.max.messages.
 constexpr double kQueueHighWaterShare = 0.8;
 

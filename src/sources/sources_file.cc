@@ -9,13 +9,12 @@
 
 #include "hookbridge/core/cloudevent_attributes.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
 
 constexpr size_t kMaxNameBytes = 64;
-constexpr size_t kMaxPathBytes = 1024;
-constexpr size_t kMaxTopicBytes = 249;  // Kafka's own limit
 constexpr long long kMaxToleranceSeconds = 24 * 3600;
 
 // Thrown inside this file only, caught by ParseSourcesText: the first error
@@ -70,13 +69,8 @@ JsonPointer Pointer(const YAML::Node& node, const std::string& field) {
 }
 
 void CheckTopic(const std::string& topic, const std::string& field) {
-  if (topic.size() > kMaxTopicBytes || topic == "." || topic == "..")
-    Fail(field, "not a Kafka topic name");
-  for (char c : topic) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok)
-      Fail(field, Quoted(topic) + " is not a Kafka topic name (letters, digits, '.', '_', '-')");
+  if (!IsTopicName(topic)) {
+    Fail(field, Quoted(topic) + " is not a Kafka topic name (" + std::string(kTopicNameRule) + ")");
   }
 }
 
@@ -88,14 +82,10 @@ void CheckName(const std::string& name) {
 }
 
 void CheckPath(const std::string& path) {
-  if (path.front() != '/') Fail("path", Quoted(path) + " must start with '/'");
-  if (path.size() > kMaxPathBytes) Fail("path", "longer than 1024 bytes");
-  for (char c : path) {
-    if (c <= 0x20 || c >= 0x7F || c == '?' || c == '#') {
-      Fail("path", Quoted(path) + " must be printable ASCII without spaces, '?' or '#'");
-    }
+  if (std::string problem = WebhookPathProblem(path); !problem.empty()) {
+    // An overlong path is not quoted back: the message would drown in it.
+    Fail("path", (path.size() > kMaxWebhookPathBytes ? "the path" : Quoted(path)) + " " + problem);
   }
-  if (IsReservedPath(path)) Fail("path", Quoted(path) + " is one of hookbridge's own endpoints");
 }
 
 // One secret per line, blank lines ignored; never quoted back in an error.
@@ -303,10 +293,6 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
 }
 
 }  // namespace
-
-bool IsReservedPath(std::string_view path) {
-  return path == "/healthz" || path == "/readyz" || path == "/metrics";
-}
 
 SourcesFileResult ParseSourcesText(std::string_view text, const std::string& path,
                                    const SourcesDefaults& defaults) {

@@ -235,7 +235,7 @@ const std::string kRows[][2] = {
      R"(source "GitHub": name: "GitHub" must be 1 to 64 of a-z, 0-9, '_', '-')"},
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: \"g "
      "h\"}\n",
-     R"(source "github": topic: "g h" is not a Kafka topic name (letters, digits, '.', '_', '-'))"},
+     R"(source "github": topic: "g h" is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not . or ..))"},
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain}\n",
      R"(source "github": topic: required)"},
     {"sources:\n  - {path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
