@@ -181,12 +181,15 @@ class Metrics::FamilyWriter {
 // and passes its label values in the order of `labels`.
 const std::vector<Metrics::Definition>& Metrics::Definitions() {
   static const std::vector<Definition> kFamilies = {
-      {"hookbridge_build_info", "gauge", "Build information; always 1.",
+      {"hookbridge_build_info",
+       "gauge",
+       "Build information; always 1.",
        {"version", "librdkafka"},
        [](const Metrics& m, FamilyWriter& w) {
          w.Sample({kVersion, m.librdkafka_version_}, 1);
        }},
-      {"hookbridge_http_requests_total", "counter",
+      {"hookbridge_http_requests_total",
+       "counter",
        "HTTP requests answered, by route and status code.",
        {"route", "code"},
        [](const Metrics& m, FamilyWriter& w) {
@@ -194,19 +197,22 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
            w.Sample({RouteName(key.first), std::to_string(key.second)}, count);
          }
        }},
-      {"hookbridge_webhook_rejections_total", "counter",
+      {"hookbridge_webhook_rejections_total",
+       "counter",
        "Webhooks not acknowledged with 2xx, by reason.",
        {"reason"},
        [](const Metrics& m, FamilyWriter& w) {
          for (const auto& [reason, count] : m.rejections_) w.Sample({reason}, count);
        }},
-      {"hookbridge_webhook_dead_letters_total", "counter",
+      {"hookbridge_webhook_dead_letters_total",
+       "counter",
        "Refused webhooks PERSISTED on the dead-letter topic and answered 200, by reason.",
        {"reason"},
        [](const Metrics& m, FamilyWriter& w) {
          for (const auto& [reason, count] : m.dead_letters_) w.Sample({reason}, count);
        }},
-      {"hookbridge_source_webhooks_total", "counter",
+      {"hookbridge_source_webhooks_total",
+       "counter",
        "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, or the "
        "rejection reason.",
        {"source", "outcome"},
@@ -215,7 +221,8 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
            w.Sample({key.first, key.second}, count);
          }
        }},
-      {"hookbridge_late_deliveries_total", "counter",
+      {"hookbridge_late_deliveries_total",
+       "counter",
        "Delivery reports that came after their webhook was answered (the ack deadline's 503) or "
        "its client had gone, by source and outcome: stored (a duplicate-to-be: the sender was "
        "told to retry) or failed.",
@@ -225,7 +232,8 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
            w.Sample({key.first, key.second}, count);
          }
        }},
-      {"hookbridge_http_request_duration_seconds", "histogram",
+      {"hookbridge_http_request_duration_seconds",
+       "histogram",
        "Time from the start of a request to its answer, by route.",
        {"route"},
        [](const Metrics& m, FamilyWriter& w) {
@@ -233,37 +241,46 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
            w.Histogram({RouteName(static_cast<Route>(route))}, m.request_duration_[route]);
          }
        }},
-      {"hookbridge_kafka_ack_duration_seconds", "histogram",
+      {"hookbridge_kafka_ack_duration_seconds",
+       "histogram",
        "Time from receiving a webhook to Kafka's PERSISTED delivery report.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Histogram({}, m.ack_duration_); }},
-      {"hookbridge_http_requests_in_flight", "gauge", "HTTP requests being handled now.",
+      {"hookbridge_http_requests_in_flight",
+       "gauge",
+       "HTTP requests being handled now.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.in_flight_); }},
-      {"hookbridge_http_idle_connections", "gauge",
+      {"hookbridge_http_idle_connections",
+       "gauge",
        "Open keep-alive connections waiting for their next request (they hold no thread).",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.idle_connections_); }},
-      {"hookbridge_http_connections_turned_away_total", "counter",
+      {"hookbridge_http_connections_turned_away_total",
+       "counter",
        "Connections past the in-flight limit and the overflow threads: answered 503 before their "
        "request was read, or closed if TLS.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.turned_away_); }},
-      {"hookbridge_kafka_producer_queue_messages", "gauge",
+      {"hookbridge_kafka_producer_queue_messages",
+       "gauge",
        "Records in the producer's queue, waiting for delivery.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.queue_messages_); }},
-      {"hookbridge_kafka_producer_queue_bytes", "gauge",
+      {"hookbridge_kafka_producer_queue_bytes",
+       "gauge",
        "Bytes of the records in the producer's queue.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.queue_bytes_); }},
-      {"hookbridge_kafka_delivery_errors_total", "counter",
+      {"hookbridge_kafka_delivery_errors_total",
+       "counter",
        "Records Kafka did not persist, by librdkafka error name.",
        {"error"},
        [](const Metrics& m, FamilyWriter& w) {
          for (const auto& [error, count] : m.delivery_errors_) w.Sample({error}, count);
        }},
-      {"hookbridge_kafka_brokers", "gauge",
+      {"hookbridge_kafka_brokers",
+       "gauge",
        "Brokers of the Kafka cluster: known from metadata, up (connected), unreachable "
        "(a connection is wanted and down). Webhooks on partitions without enough in-sync "
        "replicas get 503.",
@@ -273,29 +290,37 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
          w.Sample({"up"}, m.brokers_up_);
          w.Sample({"unreachable"}, m.brokers_unreachable_);
        }},
-      {"hookbridge_kafka_broker_rtt_seconds", "gauge",
+      {"hookbridge_kafka_broker_rtt_seconds",
+       "gauge",
        "Average broker round-trip time from librdkafka's statistics, by broker id.",
        {"broker"},
        [](const Metrics& m, FamilyWriter& w) {
          for (const auto& [broker, seconds] : m.broker_rtt_seconds_) w.Sample({broker}, seconds);
        }},
-      {"hookbridge_api_key_reloads_total", "counter", "Reloads of the API key file, by result.",
+      {"hookbridge_api_key_reloads_total",
+       "counter",
+       "Reloads of the API key file, by result.",
        {"result"},
        [](const Metrics& m, FamilyWriter& w) {
          w.Sample({"success"}, m.key_reloads_ok_);
          w.Sample({"failure"}, m.key_reloads_failed_);
        }},
-      {"hookbridge_sources_reloads_total", "counter",
+      {"hookbridge_sources_reloads_total",
+       "counter",
        "Reloads of the sources file and its secrets files, by result.",
        {"result"},
        [](const Metrics& m, FamilyWriter& w) {
          w.Sample({"success"}, m.sources_reloads_ok_);
          w.Sample({"failure"}, m.sources_reloads_failed_);
        }},
-      {"hookbridge_api_keys", "gauge", "Number of API keys accepted now.",
+      {"hookbridge_api_keys",
+       "gauge",
+       "Number of API keys accepted now.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.api_keys_); }},
-      {"hookbridge_ready", "gauge", "1 when /readyz answers 200.",
+      {"hookbridge_ready",
+       "gauge",
+       "1 when /readyz answers 200.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.ready_); }},
   };

@@ -376,8 +376,7 @@ TEST(MetricsTest, LateDeliveriesAreCountedBySourceAsStoredOrFailed) {
   metrics.CountLateDelivery("getprofile", false);
   Exposition exposition = Scrape(metrics);
   EXPECT_EQ(
-      exposition.Value(R"(hookbridge_late_deliveries_total{source="github",outcome="stored"})"),
-      2);
+      exposition.Value(R"(hookbridge_late_deliveries_total{source="github",outcome="stored"})"), 2);
   EXPECT_EQ(
       exposition.Value(R"(hookbridge_late_deliveries_total{source="getprofile",outcome="failed"})"),
       1);
