@@ -198,14 +198,14 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
 void WebhookHandler::Publish(const Source& source, KafkaRecord record, std::string event_id,
                              Clock::time_point received, Done done) {
   publisher_.Publish(std::move(record),
-                     [this, received, source_name = source.name, event_id = std::move(event_id),
+                     [received, source_name = source.name, event_id = std::move(event_id),
                       done = std::move(done)](PublishResult delivery) mutable {
                        WebhookResult result;
                        result.event_id = std::move(event_id);
                        result.delivery = std::move(delivery);
+                       result.source = std::move(source_name);
                        if (result.delivery.status == PublishStatus::kPersisted) {
-                         metrics_.ObserveAck(Clock::now() - received);
-                         metrics_.CountSourceOutcome(source_name, "accepted");
+                         result.ack_latency = Clock::now() - received;
                          result.response = AcceptedResponse(result.event_id);
                        } else {
                          result.response = PublishFailure(result.delivery);
@@ -232,13 +232,13 @@ void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head, s
   KafkaRecord record = BuildDeadLetterRecord(std::move(letter));
   record.topic = source.dead_letter_topic;
   publisher_.Publish(std::move(record),
-                     [this, code, source_name = source.name, message = std::move(message),
+                     [code, source_name = source.name, message = std::move(message),
                       done = std::move(done)](PublishResult delivery) mutable {
                        WebhookResult result;
                        result.delivery = std::move(delivery);
+                       result.source = std::move(source_name);
                        if (result.delivery.status == PublishStatus::kPersisted) {
-                         metrics_.CountDeadLetter(RejectionReason(code));
-                         metrics_.CountSourceOutcome(source_name, "dead_letter");
+                         result.dead_lettered = code;
                          result.response = DeadLetteredResponse(code, message);
                        } else {
                          result.response = PublishFailure(result.delivery);

@@ -222,7 +222,10 @@ void ConnectionLoop::Dispatch(Connection& connection) {
 void ConnectionLoop::TakeOutcomes() {
   for (auto& [ticket, outcome] : mailbox_->Take()) {
     auto waiting = waiting_.find(ticket);
-    if (waiting == waiting_.end()) continue;  // answered at its deadline, or the client is gone
+    if (waiting == waiting_.end()) {  // answered at its deadline, or the client is gone
+      access_log_.RecordLate(outcome);
+      continue;
+    }
     Connection& connection = *waiting->second;
     StopWaiting(connection);
     AnswerWebhook(connection, std::move(outcome));

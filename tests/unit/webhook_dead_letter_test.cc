@@ -80,8 +80,8 @@ TEST_F(WebhookDeadLetterTest, InvalidEventIsDeadLetteredAndAnswered200WhenPersis
   EXPECT_THAT(record.headers, Contains(Pair("hookbridge_dead_letter_reason", "schema")));
   EXPECT_THAT(record.headers, Contains(Pair("hookbridge_request_id", "req-7")));
   EXPECT_THAT(record.headers, Contains(Pair("traceparent", kTraceParent)));
-  EXPECT_THAT(metrics_.Render(),
-              ::testing::HasSubstr(R"(hookbridge_webhook_dead_letters_total{reason="schema"} 1)"));
+  // What the HTTP adapter counts it under (the access log).
+  EXPECT_EQ(result.dead_lettered, ErrorCode::kInvalidEvent);
 }
 
 TEST_F(WebhookDeadLetterTest, EachReasonIsDeadLettered) {
@@ -119,8 +119,7 @@ TEST_F(WebhookDeadLetterTest, ADeadLetterNotPersistedIs503WithRetryAfter) {
   WebhookResult result = Handle(handler_, Head(), "{not json");
   EXPECT_EQ(result.response.status, 503);
   EXPECT_THAT(result.response.headers, Contains(Pair("Retry-After", "1")));
-  EXPECT_THAT(metrics_.Render(),
-              Not(::testing::HasSubstr("hookbridge_webhook_dead_letters_total{")));
+  EXPECT_FALSE(result.dead_lettered);
 }
 
 TEST_F(WebhookDeadLetterTest, WithoutADeadLetterTopicRefusalsKeepTheir4xxAndReachNoTopic) {

@@ -169,9 +169,10 @@ TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
   EXPECT_THAT(records[0].headers, Contains(Pair("ce_type", "pull_request")));
   EXPECT_THAT(records[0].headers, Contains(Pair("ce_source", "https://github.com")));
   EXPECT_THAT(records[0].headers, Contains(Pair("hookbridge_request_id", "req-1")));
-  EXPECT_THAT(
-      metrics_.Render(),
-      HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"} 1)"));
+  // What the HTTP adapter counts the outcome under (the access log).
+  EXPECT_EQ(result.source, "github");
+  EXPECT_FALSE(result.dead_lettered);
+  EXPECT_TRUE(result.ack_latency);
 }
 
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {
@@ -236,9 +237,9 @@ TEST_F(WebhookSourcesTest, ASignedBodyThatIsNoEventIsADeadLetterOnTheSourcesTopi
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].topic, "github.dead-letters");
   EXPECT_EQ(records[0].value, body);
-  EXPECT_THAT(
-      metrics_.Render(),
-      HasSubstr(R"(hookbridge_source_webhooks_total{source="github",outcome="dead_letter"} 1)"));
+  EXPECT_EQ(result.source, "github");
+  EXPECT_EQ(result.dead_lettered, ErrorCode::kInvalidEvent);
+  EXPECT_FALSE(result.ack_latency);
 }
 
 TEST_F(WebhookSourcesTest, WithoutADeadLetterTopicItIs422NamingThePointers) {

@@ -54,12 +54,19 @@ struct WebhookOptions {
   std::string dead_letter_topic;
 };
 
-// What became of a webhook's body: the answer, and for the access log the
-// event id and where Kafka stored it (partition and offset when PERSISTED).
+// What became of a webhook's body: the answer, and for the access log and
+// the metrics (the HTTP adapter records them from the answer it finally
+// sends) the event id, where Kafka stored it (partition and offset when
+// PERSISTED) and what the answer alone does not say.
 struct WebhookResult {
   HttpResponse response;
   std::string event_id;  // empty when the body was not a valid event
   PublishResult delivery;
+  std::string source;  // the source's name once its record was published
+  // The refusal whose body is PERSISTED on the dead-letter topic (the answer is a 200).
+  std::optional<ErrorCode> dead_lettered;
+  // From receiving the webhook to its record's PERSISTED delivery report.
+  std::optional<std::chrono::steady_clock::duration> ack_latency;
 };
 
 class WebhookHandler {
