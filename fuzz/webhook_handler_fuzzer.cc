@@ -1,6 +1,7 @@
 // libFuzzer target: the webhook handler alone (the head fields it reads and the
 // body) through the real WebhookHandler with a publisher that persists at
-// once, without and with a dead-letter topic. Raw HTTP bytes are fuzzed by
+// once, without and with a dead-letter topic, routed to the built-in source
+// as the binary routes it (BuiltInSources()). Raw HTTP bytes are fuzzed by
 // http_request_fuzzer.
 //
 // Input layout: up to five header lines, then an empty line, then the body:
@@ -23,7 +24,8 @@
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/sources/source.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace {
 
@@ -51,16 +53,19 @@ Outcome Handle(const RequestHead& head, const std::string& body,
   static Metrics metrics("fuzz");
   test_support::FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
-  WebhookOptions options;
-  options.dead_letter_topic = dead_letter_topic;
-  WebhookHandler handler(Keys(), publisher, metrics, options);
+  Config config;
+  config.dead_letter_topic = dead_letter_topic;
+  const std::shared_ptr<const SourceSet> sources = BuiltInSources(config);
+  const std::shared_ptr<const Source> source = sources->ByPath(config.webhook_path);
+  Check(source != nullptr);
+  WebhookHandler handler(Keys(), publisher, metrics, WebhookOptions{});
 
   Outcome outcome;
-  if (auto refused = handler.CheckHead(head)) {
+  if (auto refused = handler.CheckHead(*source, head)) {
     outcome.response = *refused;
   } else {
     int outcomes = 0;  // the publisher answers at once, so the outcome is here on return
-    handler.HandleBody(head, body, WebhookHandler::Clock::now(), [&](WebhookResult result) {
+    handler.HandleBody(*source, head, body, WebhookHandler::Clock::now(), [&](WebhookResult result) {
       outcome.response = std::move(result.response);
       ++outcomes;
     });

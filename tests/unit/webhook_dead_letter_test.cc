@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fake_publisher.h"
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 namespace {

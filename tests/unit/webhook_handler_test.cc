@@ -1,6 +1,6 @@
 // WebhookHandler with a fake Publisher: every status code the request-handling
 // core can answer, what reaches the publisher, and the shape of each body.
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

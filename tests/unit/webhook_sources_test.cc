@@ -13,7 +13,7 @@
 
 #include "../support/fake_publisher.h"
 #include "../support/webhook_signer.h"
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 namespace {
