@@ -157,7 +157,7 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
                        TraceContextHeaders(head.traceparent, head.tracestate),
                        built.record.headers);
   Publish(source, std::move(built.record), built.event_id, received, std::move(done));
-  return built.event_id;
+  return std::move(built.event_id);  // a member: not moved implicitly
 }
 
 void WebhookHandler::Refuse(const Source& source, const RequestHead& head,
