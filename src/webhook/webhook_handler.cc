@@ -1,5 +1,6 @@
 #include "hookbridge/webhook/webhook_handler.h"
 
+#include "hookbridge/auth/signature.h"
 #include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/text.h"

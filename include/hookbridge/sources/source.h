@@ -2,7 +2,7 @@
 // the topic its events go to, and its event contract: how a record is
 // derived from its body (event_contract.h).
 //
-// Plain data, built once (by the sources file's parser, or BuiltInSource()
+// Plain data, built once (by the sources file's parser, or BuiltInSources()
 // from the settings) and never changed afterwards: a reload builds a new
 // SourceSet and swaps it in whole (source_store.h). Shared read-only between
 // threads through shared_ptr; a request keeps the snapshot it was routed
