@@ -337,10 +337,10 @@ DerivedEvent LabelEvent(const EventFields& source, std::string_view body,
     const char* name;
     std::string& out;
   };
-  for (const Wanted& wanted : {Wanted{source.ce_id, "id", event.id},
-                               Wanted{source.ce_type, "type", event.type},
-                               Wanted{source.ce_source, "source", event.source},
-                               Wanted{source.ce_time, "time", event.time}}) {
+  for (const Wanted& wanted :
+       {Wanted{source.ce_id, "id", event.id}, Wanted{source.ce_type, "type", event.type},
+        Wanted{source.ce_source, "source", event.source},
+        Wanted{source.ce_time, "time", event.time}}) {
     Attribute attribute = Resolve(wanted.from, targets, found, headers, &wanted.out == &event.time);
     if (attribute.error.empty() && attribute.value &&
         InvalidBecause(wanted.name, *attribute.value).empty()) {
@@ -374,8 +374,7 @@ KafkaRecord BuildSourceRecord(DerivedEvent event, std::string body) {
   record.key = std::move(event.key);
   record.value = std::move(body);
   record.headers.reserve(10);  // these, the request id and the trace context
-  AppendSourceCloudEventHeaders(std::move(event), std::string("application/json"),
-                                record.headers);
+  AppendSourceCloudEventHeaders(std::move(event), std::string("application/json"), record.headers);
   return record;
 }
 

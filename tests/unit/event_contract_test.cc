@@ -94,16 +94,15 @@ TEST(GetProfileContractTest, TheBuiltInSourcesRecordIsByteForByteTheRecordedOne)
   EXPECT_EQ(records[0].topic, "getprofile.events");
   EXPECT_EQ(records[0].key, "12345");
   EXPECT_EQ(records[0].value, kEvent);
-  EXPECT_THAT(records[0].headers,
-              ElementsAre(Pair("ce_specversion", "1.0"),
-                          Pair("ce_id", "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"),
-                          Pair("ce_type", "profile.updated"),
-                          Pair("ce_source", "https://getprofile-ai.com/tenants/tenant%20acme"),
-                          Pair("ce_time", "2024-10-08T14:30:00.123Z"), Pair("ce_subject", "12345"),
-                          Pair("content-type", "application/json"),
-                          Pair("ce_tenantid", "tenant acme"), Pair("ce_webhookid", "wh_7f3a9c"),
-                          Pair("hookbridge_request_id", "req-1"), Pair("traceparent", kTraceParent),
-                          Pair("tracestate", "rojo=00f067aa0ba902b7")));
+  EXPECT_THAT(
+      records[0].headers,
+      ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y"),
+                  Pair("ce_type", "profile.updated"),
+                  Pair("ce_source", "https://getprofile-ai.com/tenants/tenant%20acme"),
+                  Pair("ce_time", "2024-10-08T14:30:00.123Z"), Pair("ce_subject", "12345"),
+                  Pair("content-type", "application/json"), Pair("ce_tenantid", "tenant acme"),
+                  Pair("ce_webhookid", "wh_7f3a9c"), Pair("hookbridge_request_id", "req-1"),
+                  Pair("traceparent", kTraceParent), Pair("tracestate", "rojo=00f067aa0ba902b7")));
 }
 
 DeadLetterSource Letter(std::string body) {
@@ -136,19 +135,19 @@ TEST(JsonContractTest, ADeadLetterTakesWhatTheBodyAndHeadersStillGive) {
   // JSON, but no required member: schema.
   DeadLetterSource letter = Letter(R"({"type":"order.paid","order":{"id":77}})");
   letter.refusal = ErrorCode::kInvalidEvent;
-  KafkaRecord record = JsonContract(ShopFields()).BuildDeadLetter(std::move(letter), Lookup(headers));
+  KafkaRecord record =
+      JsonContract(ShopFields()).BuildDeadLetter(std::move(letter), Lookup(headers));
   EXPECT_EQ(record.key, "77");
-  EXPECT_EQ(record.headers,
-            (RecordHeaders{{"hookbridge_dead_letter_reason", "schema"},
-                           {"hookbridge_dead_letter_message", "why"},
-                           {"hookbridge_source", "shop"},
-                           {"hookbridge_request_id", "req-9"},
-                           {"hookbridge_received_at", "1970-01-01T00:00:00.000Z"},
-                           {"ce_specversion", "1.0"},
-                           {"ce_id", "d-1"},
-                           {"ce_type", "order.paid"},
-                           {"ce_source", "https://shop.example"},
-                           {"content-type", "application/json"}}));
+  EXPECT_EQ(record.headers, (RecordHeaders{{"hookbridge_dead_letter_reason", "schema"},
+                                           {"hookbridge_dead_letter_message", "why"},
+                                           {"hookbridge_source", "shop"},
+                                           {"hookbridge_request_id", "req-9"},
+                                           {"hookbridge_received_at", "1970-01-01T00:00:00.000Z"},
+                                           {"ce_specversion", "1.0"},
+                                           {"ce_id", "d-1"},
+                                           {"ce_type", "order.paid"},
+                                           {"ce_source", "https://shop.example"},
+                                           {"content-type", "application/json"}}));
 }
 
 TEST(JsonContractTest, ABodyThatIsNoJsonFallsBackAsAGetProfileDeadLetterDoes) {
@@ -168,8 +167,8 @@ TEST(JsonContractTest, ABodyThatIsNoJsonFallsBackAsAGetProfileDeadLetterDoes) {
 
 TEST(JsonContractTest, AnAttributeThatIsNoValidValueIsReplacedNotWritten) {
   const std::multimap<std::string, std::string> headers = {{"X-Delivery", "bad\x01id"}};
-  KafkaRecord record = JsonContract(ShopFields())
-                           .BuildDeadLetter(Letter(R"({"type":"a\u0001b"})"), Lookup(headers));
+  KafkaRecord record =
+      JsonContract(ShopFields()).BuildDeadLetter(Letter(R"({"type":"a\u0001b"})"), Lookup(headers));
   EXPECT_THAT(record.headers, Contains(Pair("ce_id", "req-9")));
   EXPECT_THAT(record.headers, Contains(Pair("ce_type", "hookbridge.dead_letter")));
 }

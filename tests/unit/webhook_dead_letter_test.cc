@@ -51,10 +51,11 @@ class WebhookDeadLetterTest : public ::testing::Test {
                        const std::string& body) {
     WebhookResult outcome;
     int calls = 0;
-    handler_.HandleBody(*source, head, body, WebhookHandler::Clock::now(), [&](WebhookResult result) {
-      outcome = std::move(result);
-      ++calls;
-    });
+    handler_.HandleBody(*source, head, body, WebhookHandler::Clock::now(),
+                        [&](WebhookResult result) {
+                          outcome = std::move(result);
+                          ++calls;
+                        });
     EXPECT_EQ(calls, 1);  // the fake publisher answers at once
     return outcome;
   }

@@ -40,9 +40,9 @@ bool IsDeadLetterRefusal(ErrorCode refusal);
 // What a dead letter keeps of its request.
 struct DeadLetterSource {
   ErrorCode refusal = ErrorCode::kInvalidJson;  // IsDeadLetterRefusal(refusal) holds
-  std::string message;     // the refusal's message, as its error body would have said
+  std::string message;      // the refusal's message, as its error body would have said
   std::string source_name;  // the source the webhook came to
-  std::string request_id;  // X-Request-Id as answered: never empty
+  std::string request_id;   // X-Request-Id as answered: never empty
   std::chrono::system_clock::time_point received;
   std::optional<std::string> content_type;      // as sent, when sent
   std::optional<std::string> content_encoding;  // as sent, when sent

@@ -35,7 +35,7 @@ struct HttpServerOptions {
         tls_key_file(config.tls_key_file) {}
 
   std::string host;
-  int port;                  // 0: any free port
+  int port;  // 0: any free port
   // The sources in force, asked on every request's head (a reload swaps
   // them). Required: without a sources file, a fixed BuiltInSources().
   std::function<std::shared_ptr<const SourceSet>()> sources;
