@@ -10,9 +10,7 @@ ContractResult GetProfileContract::BuildRecord(std::string body, const HeaderLoo
   ContractResult result;
   ParseResult parsed = ParseWebhookEvent(body);
   if (parsed.error != ParseError::kNone) {
-    result.refusal = Refusal{parsed.error == ParseError::kInvalidJson ? ErrorCode::kInvalidJson
-                                                                      : ErrorCode::kInvalidEvent,
-                             std::move(parsed.message)};
+    result.refusal = ParseRefusal(parsed.error, std::move(parsed.message));
     result.record.value = std::move(body);
     return result;
   }

@@ -8,9 +8,7 @@ ContractResult JsonContract::BuildRecord(std::string body, const HeaderLookup& h
   ContractResult result;
   DeriveResult derived = DeriveEvent(fields_, body, headers);
   if (derived.error != ParseError::kNone) {
-    result.refusal = Refusal{derived.error == ParseError::kInvalidJson ? ErrorCode::kInvalidJson
-                                                                       : ErrorCode::kInvalidEvent,
-                             std::move(derived.message)};
+    result.refusal = ParseRefusal(derived.error, std::move(derived.message));
     result.record.value = std::move(body);
     return result;
   }

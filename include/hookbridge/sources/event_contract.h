@@ -11,11 +11,13 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "hookbridge/auth/signature.h"
 #include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/publisher.h"
+#include "hookbridge/core/webhook_event.h"
 
 namespace hookbridge {
 
@@ -24,6 +26,14 @@ struct Refusal {
   ErrorCode code;
   std::string message;  // never echoes input
 };
+
+// The refusal of a body that did not parse (400 invalid_json) or is no valid
+// event of its contract (422 invalid_event).
+inline Refusal ParseRefusal(ParseError error, std::string message) {
+  return Refusal{
+      error == ParseError::kInvalidJson ? ErrorCode::kInvalidJson : ErrorCode::kInvalidEvent,
+      std::move(message)};
+}
 
 // What a contract made of a body.
 struct ContractResult {
