@@ -261,7 +261,7 @@ TEST_F(WebhookSourcesTest, ADeadLetterCarriesItsSourceAndItsOwnContractsCloudEve
   ASSERT_EQ(Post(handler, *github, body).response.status, 200);
   const std::vector<KafkaRecord> records = publisher_.records();
   ASSERT_EQ(records.size(), 1u);
-  const RecordHeaders& headers = records[0].headers;
+  const auto& headers = records[0].headers;
   EXPECT_THAT(headers, Contains(Pair("hookbridge_source", "github")));
   EXPECT_THAT(headers, Contains(Pair("ce_source", "https://github.com")));
   EXPECT_THAT(headers, Contains(Pair("ce_type", "pull_request")));
