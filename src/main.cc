@@ -14,12 +14,12 @@
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/log.h"
 #include "hookbridge/core/metrics.h"
-#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/http_server.h"
 #include "hookbridge/kafka/embedded_broker.h"
 #include "hookbridge/kafka/kafka_publisher.h"
 #include "hookbridge/sources/source_store.h"
 #include "hookbridge/version.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 extern char** environ;
 
@@ -98,12 +98,7 @@ void ReloadSources(SourceStore& sources, KafkaPublisher& publisher, Metrics& met
 
 // The sources from HOOKBRIDGE_SOURCES_FILE, or the built-in GetProfile source.
 std::unique_ptr<SourceStore> LoadSources(const Config& config, std::string* error) {
-  if (config.sources_file.empty()) {
-    auto set = std::make_shared<SourceSet>();
-    set->sources.push_back(
-        BuiltInSource(config.webhook_path, config.kafka_topic, config.dead_letter_topic));
-    return std::make_unique<SourceStore>(std::move(set));
-  }
+  if (config.sources_file.empty()) return std::make_unique<SourceStore>(BuiltInSources(config));
   SourcesDefaults defaults;
   defaults.dead_letter_topic = config.dead_letter_topic;
   defaults.bearer_keys_configured = config.api_keys.size() > 0;
@@ -226,8 +221,6 @@ int Run(int argc, char** argv) {
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
-  webhook.topic = config.kafka_topic;
-  webhook.dead_letter_topic = config.dead_letter_topic;
   WebhookHandler handler(keys, *publisher, metrics, webhook);
   HttpServerOptions server_options(config);
   server_options.sources = [&sources] { return sources->current(); };

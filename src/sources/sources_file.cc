@@ -10,6 +10,8 @@
 #include "hookbridge/core/cloudevent_attributes.h"
 #include "hookbridge/core/text.h"
 #include "hookbridge/rules/rules.h"
+#include "hookbridge/sources/getprofile_contract.h"
+#include "hookbridge/sources/json_contract.h"
 
 namespace hookbridge {
 namespace {
@@ -199,17 +201,16 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
   if (!problem.empty()) Fail("secrets_file", Quoted(file) + ": " + problem);
 }
 
-void ReadEvent(const YAML::Node& node, Source& source) {
+// `source` holds the auth scheme's defaults (ApplySchemeDefaults).
+std::shared_ptr<const EventContract> ReadEvent(const YAML::Node& node, EventFields source) {
   const std::string event = node["event"] ? Text(node["event"], "event") : "json";
   if (event == "getprofile") {
-    source.contract = EventContract::kGetProfile;
     for (const char* field : {"key", "required", "cloudevents"}) {
       if (node[field]) Fail(field, "not with event: getprofile (its contract fixes it)");
     }
-    return;
+    return GetProfileEventContract();
   }
   if (event != "json") Fail("event", Quoted(event) + " is not json or getprofile");
-  source.contract = EventContract::kJson;
   if (const YAML::Node key = node["key"]) {
     if (!key.IsSequence() || key.size() == 0) Fail("key", "must be a list of JSON Pointers");
     for (size_t i = 0; i < key.size(); ++i) source.key.push_back(Pointer(key[i], "key"));
@@ -264,6 +265,7 @@ void ReadEvent(const YAML::Node& node, Source& source) {
     Fail("cloudevents.id", "required for this auth");
   if (source.ce_type.kind == AttributeSource::Kind::kNone)
     Fail("cloudevents.type", "required for this auth");
+  return std::make_shared<JsonContract>(std::move(source));
 }
 
 std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDefaults& defaults,
@@ -286,9 +288,10 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
   }
   if (source->dead_letter_topic == source->topic)
     Fail("dead_letter_topic", "must differ from topic");
-  ApplySchemeDefaults(auth, *source);
+  EventFields fields;
+  ApplySchemeDefaults(auth, source->name, fields);
   ReadAuth(node, auth, defaults, *source, secrets_files);
-  ReadEvent(node, *source);
+  source->contract = ReadEvent(node, std::move(fields));
   return source;
 }
 
