@@ -8,6 +8,8 @@
 #include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
 
+extern char** environ;
+
 namespace hookbridge {
 namespace {
 
@@ -310,6 +312,16 @@ ConfigResult Failure(std::string error) {
 }
 
 }  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    size_t equals = text.find('=');
+    if (equals != std::string::npos) env[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return env;
+}
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;
