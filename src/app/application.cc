@@ -34,7 +34,8 @@ int Fail(const std::string& message) {
 
 timespec ToTimespec(std::chrono::milliseconds wait) {
   wait = std::max(wait, std::chrono::milliseconds::zero());
-  return {static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1000000L};
+  return {static_cast<time_t>(wait.count() / 1000),
+          static_cast<long>(wait.count() % 1000) * 1000000L};
 }
 
 std::chrono::milliseconds Until(std::chrono::steady_clock::time_point end,
@@ -179,6 +180,7 @@ int Application::Serve(const sigset_t& signals) {
   handler_ = std::make_unique<WebhookHandler>(*keys_, *publisher_, *metrics_, webhook);
   HttpServerOptions server_options(config_);
   server_options.sources = [this] { return sources_->current(); };
+  server_options.clock = clock_;
 
   RaiseOpenFileLimit();
   server_ = std::make_unique<HttpServer>(
@@ -193,9 +195,8 @@ int Application::Serve(const sigset_t& signals) {
        {"tls", config_.tls_cert_file.empty() ? "off" : "on"},
        // With a sources file the paths are the file's: HOOKBRIDGE_WEBHOOK_PATH serves nothing.
        {"webhook_path", config_.sources_file.empty() ? config_.webhook_path : ""},
-       {"sources", config_.sources_file.empty()
-                       ? "getprofile (built in) on " + config_.webhook_path
-                       : config_.sources_file},
+       {"sources", config_.sources_file.empty() ? "getprofile (built in) on " + config_.webhook_path
+                                                : config_.sources_file},
        {"kafka_brokers", config_.kafka_brokers},
        {"topic", config_.kafka_topic},
        {"dead_letter_topic", config_.dead_letter_topic},

@@ -31,9 +31,10 @@ class Metrics;
 class SourceStore;
 class WebhookHandler;
 
-// The process's exit statuses.
+// The process's exit statuses (docs/operations.md#signals).
 inline constexpr int kExitClean = 0;
-inline constexpr int kExitUndelivered = 1;  // records stayed undelivered; --check-config: Kafka not usable
+// Records stayed undelivered; with --check-config: Kafka is not usable.
+inline constexpr int kExitUndelivered = 1;
 inline constexpr int kExitConfigError = 2;  // a bad setting, named on stderr
 inline constexpr int kExitFatalProducerError = 3;
 
