@@ -190,6 +190,7 @@ int Application::Serve(const sigset_t& signals) {
       },
       LoopEventSource{publisher_->events_fd(), [this] { publisher_->ServeEvents(); }});
   if (!server_->Start(&error)) return Fail(error);
+  port_ = server_->port();
   Log(LogLevel::kInfo, "hookbridge listening",
       {{"address", config_.listen_host + ":" + std::to_string(server_->port())},
        {"tls", config_.tls_cert_file.empty() ? "off" : "on"},

@@ -62,6 +62,10 @@ class Application {
   // it every file_check_interval and on SIGHUP.
   void CheckFiles(bool force);
 
+  // The port served on once Serve() is listening (a listen port of 0 picks
+  // one); -1 before. Any thread may ask.
+  int port() const { return port_.load(); }
+
  private:
   // Sources, the embedded broker when asked for, the Kafka publisher. false
   // and *error (naming the setting) on failure.
@@ -81,6 +85,7 @@ class Application {
   std::unique_ptr<WebhookHandler> handler_;
   std::unique_ptr<HttpServer> server_;
   std::atomic<bool> draining_{false};
+  std::atomic<int> port_{-1};
 };
 
 // The whole process: blocks the signals, reads the settings from `args` and
