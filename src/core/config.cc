@@ -9,6 +9,8 @@
 #include "hookbridge/core/text.h"
 #include "hookbridge/rules/rules.h"
 
+extern char** environ;
+
 namespace hookbridge {
 namespace {
 
@@ -309,6 +311,16 @@ ConfigResult Failure(std::string error) {
 }
 
 }  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    size_t equals = text.find('=');
+    if (equals != std::string::npos) env[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return env;
+}
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;

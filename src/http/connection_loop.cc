@@ -54,7 +54,7 @@ void ConnectionLoop::Run() {
   std::array<epoll_event, 256> events;
   while (!(stopping_ && connections_.empty())) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
-                           NextTimeoutMs(Clock::now()));
+                           NextTimeoutMs(options_.clock()));
     for (int i = 0; i < ready; ++i) {
       void* source = events[i].data.ptr;
       if (source == nullptr) {
@@ -73,7 +73,7 @@ void ConnectionLoop::Run() {
       }
     }
     if (stop_requested_ && !stopping_) BeginStop();
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = options_.clock();
     if (accept_paused_until_ && now >= *accept_paused_until_ && !stopping_) {
       accept_paused_until_.reset();
       Watch(EPOLL_CTL_MOD, listen_socket_, EPOLLIN, nullptr);
@@ -127,7 +127,7 @@ bool ConnectionLoop::StartRequest(Connection& connection) {
     Close(connection);
     return false;
   }
-  SetDeadline(connection, Clock::now() + options_.keep_alive_timeout);
+  SetDeadline(connection, options_.clock() + options_.keep_alive_timeout);
   return true;
 }
 
@@ -135,7 +135,7 @@ bool ConnectionLoop::StartRequest(Connection& connection) {
 void ConnectionLoop::ReadRequest(Connection& connection) {
   using Phase = Connection::Phase;
   while (connection.phase() == Phase::kHead || connection.phase() == Phase::kBody) {
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = options_.clock();
     const Connection::Step step =
         connection.phase() == Phase::kHead ? connection.TakeHead(now) : connection.TakeBody();
     if (step == Connection::Step::kRefused) {
@@ -271,7 +271,7 @@ void ConnectionLoop::Send(Connection& connection) {
     --in_flight_;
     metrics_.AddInFlight(-1);
   }
-  SetDeadline(connection, Clock::now() + options_.write_timeout);
+  SetDeadline(connection, options_.clock() + options_.write_timeout);
   Flush(connection);
 }
 
@@ -299,7 +299,7 @@ void ConnectionLoop::Flush(Connection& connection) {
 void ConnectionLoop::Linger(Connection& connection) {
   connection.transport().EndSending();
   connection.set_phase(Connection::Phase::kLingering);
-  SetDeadline(connection, Clock::now() + options_.linger);
+  SetDeadline(connection, options_.clock() + options_.linger);
   if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
 }
 

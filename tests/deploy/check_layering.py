@@ -25,7 +25,8 @@ ALLOWED = {
     "http": {"core", "auth", "sources", "webhook", "rules"},
     "kafka": {"core", "rules"},
     "replay": {"core", "rules"},
-    "main": {"core", "auth", "sources", "webhook", "http", "kafka", "rules"},
+    "app": {"core", "auth", "sources", "webhook", "http", "kafka", "rules"},
+    "main": {"app", "core"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"hookbridge/([a-z_]+)/')
 

@@ -45,6 +45,10 @@ struct HttpServerOptions {
   std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
   std::string tls_key_file;
 
+  // The clock every deadline of the loop is read from, the ack deadline
+  // included: the application's (app/application.h).
+  std::function<std::chrono::steady_clock::time_point()> clock = std::chrono::steady_clock::now;
+
   // Fixed.
   HeadLimits head_limits;
   size_t keep_alive_max_requests = 100000;
@@ -58,7 +62,7 @@ struct HttpServerOptions {
 };
 
 // A descriptor the connection loop watches besides its sockets, and what to
-// run on the loop's thread while it is readable. main.cc hands it the Kafka
+// run on the loop's thread while it is readable. The application hands it the Kafka
 // producer's events, so that a delivery report is served on the thread that
 // writes the webhook's answer: one thread wake-up fewer per webhook.
 struct LoopEventSource {
