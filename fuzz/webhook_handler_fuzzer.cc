@@ -51,7 +51,6 @@ struct Outcome {
 
 Outcome Handle(const RequestHead& head, const std::string& body,
                const std::string& dead_letter_topic) {
-  static Metrics metrics("fuzz");
   test_support::FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
   Config config;
@@ -59,7 +58,7 @@ Outcome Handle(const RequestHead& head, const std::string& body,
   const std::shared_ptr<const SourceSet> sources = BuiltInSources(config);
   const std::shared_ptr<const Source> source = sources->ByPath(config.webhook_path);
   Check(source != nullptr);
-  WebhookHandler handler(Keys(), publisher, metrics, WebhookOptions{});
+  WebhookHandler handler(Keys(), publisher, WebhookOptions{});
 
   Outcome outcome;
   if (auto refused = handler.CheckHead(*source, head)) {

@@ -22,7 +22,6 @@
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/key_store.h"
-#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/core/webhook_event.h"
 #include "hookbridge/sources/source.h"
@@ -167,9 +166,8 @@ void BM_RequestPath(benchmark::State& state) {
   const std::string original = ProfileUpdatedBody(static_cast<size_t>(state.range(0)));
   std::string body = original;
   KeyStore keys(ConfiguredKeys(), "");
-  Metrics metrics("bench");
   InstantPublisher publisher(&body);
-  WebhookHandler handler(keys, publisher, metrics, WebhookOptions{});
+  WebhookHandler handler(keys, publisher, WebhookOptions{});
   const std::shared_ptr<const Source> source = BuiltInSource();
   const RequestHead head = GoodHead();
 
@@ -221,9 +219,8 @@ BENCHMARK(BM_AuthenticateUnknownKey);
 void BM_CheckHead(benchmark::State& state) {
   std::string unused;
   KeyStore keys(ConfiguredKeys(), "");
-  Metrics metrics("bench");
   InstantPublisher publisher(&unused);
-  WebhookHandler handler(keys, publisher, metrics, WebhookOptions{});
+  WebhookHandler handler(keys, publisher, WebhookOptions{});
   const std::shared_ptr<const Source> source = BuiltInSource();
   const RequestHead head = GoodHead();
   const uint64_t allocations_before = g_allocations.load(std::memory_order_relaxed);

@@ -169,7 +169,7 @@ int Application::Serve(const sigset_t& signals) {
   WebhookOptions webhook;
   webhook.ack_timeout = config_.ack_timeout;
   webhook.max_body_bytes = config_.max_body_bytes;
-  handler_ = std::make_unique<WebhookHandler>(*keys_, *publisher_, *metrics_, webhook);
+  handler_ = std::make_unique<WebhookHandler>(*keys_, *publisher_, webhook);
   HttpServerOptions server_options(config_);
   server_options.sources = [this] { return sources_->current(); };
   server_options.clock = clock_;

@@ -84,9 +84,8 @@ bool IsJsonContentType(std::string_view content_type) {
   return true;
 }
 
-WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
-                               WebhookOptions options)
-    : keys_(keys), publisher_(publisher), metrics_(metrics), options_(options) {}
+WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, WebhookOptions options)
+    : keys_(keys), publisher_(publisher), options_(options) {}
 
 std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
                                                       const RequestHead& head) const {

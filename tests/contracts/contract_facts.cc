@@ -226,12 +226,11 @@ void DeadLetters(JsonWriter& out) {
   KeyStore keys(*ApiKeys::FromCommaList(kKey, &error), "");
   test_support::FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
-  Metrics metrics("contract-facts");
   Config config;
   config.dead_letter_topic = "getprofile.dead-letters";
   const std::shared_ptr<const SourceSet> sources = BuiltInSources(config);
   const Source& source = *sources->ByPath(config.webhook_path);
-  WebhookHandler handler(keys, publisher, metrics, WebhookOptions{});
+  WebhookHandler handler(keys, publisher, WebhookOptions{});
   const std::string bearer = std::string("Bearer ") + kKey;
   out.Key("answers");
   out.StartArray();

@@ -22,7 +22,7 @@ TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
-  handler_ = std::make_unique<WebhookHandler>(*keys_, publisher_, metrics_, webhook);
+  handler_ = std::make_unique<WebhookHandler>(*keys_, publisher_, webhook);
   HttpServerOptions options(config);
   // Routed as the binary routes without a sources file.
   options.sources = [sources = BuiltInSources(config)] { return sources; };

@@ -72,8 +72,7 @@ TEST(GetProfileContractTest, TheBuiltInSourcesRecordIsByteForByteTheRecordedOne)
   KeyStore keys(*ApiKeys::FromCommaList(kKey, &error), "");
   FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
-  Metrics metrics("test");
-  WebhookHandler handler(keys, publisher, metrics, WebhookOptions());
+  WebhookHandler handler(keys, publisher, WebhookOptions());
   const std::shared_ptr<const SourceSet> sources = BuiltInSources(Config());
   const std::shared_ptr<const Source> source = sources->ByPath("/webhooks/getprofile");
   ASSERT_NE(source, nullptr);

@@ -27,7 +27,7 @@ class WebhookDeadLetterTest : public ::testing::Test {
  protected:
   WebhookDeadLetterTest()
       : keys_(*ApiKeys::FromCommaList(kKey, &error_), ""),
-        handler_(keys_, publisher_, metrics_, WebhookOptions()),
+        handler_(keys_, publisher_, WebhookOptions()),
         dead_letters_(BuiltIn("getprofile.dead")),
         plain_(BuiltIn("")) {}
 
@@ -64,7 +64,6 @@ class WebhookDeadLetterTest : public ::testing::Test {
   std::string bearer_ = std::string("Bearer ") + kKey;
   KeyStore keys_;
   FakePublisher publisher_;
-  Metrics metrics_{"test"};
   WebhookHandler handler_;
   std::shared_ptr<const Source> dead_letters_;  // with a dead-letter topic
   std::shared_ptr<const Source> plain_;         // without

@@ -103,8 +103,7 @@ class WebhookHandlerTest : public ::testing::Test {
   std::string bearer_ = std::string("Bearer ") + kKey;
   FakePublisher publisher_;
   KeyStore keys_{Keys(), ""};
-  Metrics metrics_{"test"};
-  WebhookHandler handler_{keys_, publisher_, metrics_, WebhookOptions()};
+  WebhookHandler handler_{keys_, publisher_, WebhookOptions()};
 };
 
 // --- CheckHead: authentication ---------------------------------------------
@@ -494,7 +493,7 @@ TEST_F(WebhookHandlerTest, ErrorBodiesNeverContainTheKey) {
 TEST_F(WebhookHandlerTest, MaxBodyBytesComesFromOptions) {
   WebhookOptions options;
   options.max_body_bytes = 4096;
-  WebhookHandler handler(keys_, publisher_, metrics_, options);
+  WebhookHandler handler(keys_, publisher_, options);
   EXPECT_EQ(handler.max_body_bytes(), 4096u);
 }
 

@@ -119,7 +119,6 @@ class WebhookSourcesTest : public ::testing::Test {
   std::multimap<std::string, std::string> headers_;
   FakePublisher publisher_;
   KeyStore keys_{Keys(), ""};
-  Metrics metrics_{"test"};
   WebhookOptions options_;
 };
 
@@ -133,7 +132,7 @@ TEST(WebhookSignerTest, StandardWebhooksKnownAnswer) {
 
 // "event: getprofile" in a sources file and the built-in source share one contract.
 TEST_F(WebhookSourcesTest, AGetProfileSourceFromTheFileGivesTheRecordsOfTheBuiltInSource) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   headers_ = {{"Authorization", std::string("Bearer ") + kKey}};
   auto from_file = std::make_shared<Source>();
   from_file->name = "gp";
@@ -164,7 +163,7 @@ TEST_F(WebhookSourcesTest, AGetProfileSourceFromTheFileGivesTheRecordsOfTheBuilt
 }
 
 TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();
   SignGitHub(kSecret, kGitHubEvent);
   WebhookResult result = Post(handler, *github, kGitHubEvent);
@@ -185,14 +184,14 @@ TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
 }
 
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();
   SignGitHub("old-secret-0123456789", kGitHubEvent);
   EXPECT_EQ(Post(handler, *github, kGitHubEvent).response.status, 200);
 }
 
 TEST_F(WebhookSourcesTest, EverySignatureFailureIsTheSame401WithItsOwnReason) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();
 
   SignGitHub("wrong-secret", kGitHubEvent);
@@ -218,7 +217,7 @@ TEST_F(WebhookSourcesTest, EverySignatureFailureIsTheSame401WithItsOwnReason) {
 }
 
 TEST_F(WebhookSourcesTest, AStaleStripeTimestampIs401UnderItsOwnReason) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto stripe = GitHubSource();
   stripe->name = "stripe";
   stripe->signature.scheme = SignatureScheme::kStripe;
@@ -234,7 +233,7 @@ TEST_F(WebhookSourcesTest, AStaleStripeTimestampIs401UnderItsOwnReason) {
 }
 
 TEST_F(WebhookSourcesTest, ASignedBodyThatIsNoEventIsADeadLetterOnTheSourcesTopic) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();
   github->dead_letter_topic = "github.dead-letters";
   const std::string body = R"({"action":"opened"})";  // no /repository/id: no key
@@ -254,7 +253,7 @@ TEST_F(WebhookSourcesTest, ASignedBodyThatIsNoEventIsADeadLetterOnTheSourcesTopi
 // The dead letter of a JSON source is labelled by its own contract, and
 // names its source: not GetProfile's ce_source (the defect of issue 21).
 TEST_F(WebhookSourcesTest, ADeadLetterCarriesItsSourceAndItsOwnContractsCloudEventsHeaders) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();
   github->dead_letter_topic = "github.dead-letters";
   const std::string body = R"({"action":"opened"})";  // no /repository/id: no key
@@ -274,7 +273,7 @@ TEST_F(WebhookSourcesTest, ADeadLetterCarriesItsSourceAndItsOwnContractsCloudEve
 }
 
 TEST_F(WebhookSourcesTest, WithoutADeadLetterTopicItIs422NamingThePointers) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();
   const std::string body = R"({"action":"opened"})";
   SignGitHub(kSecret, body);
@@ -285,7 +284,7 @@ TEST_F(WebhookSourcesTest, WithoutADeadLetterTopicItIs422NamingThePointers) {
 }
 
 TEST_F(WebhookSourcesTest, ABearerSourceWithKeysOfItsOwnTakesOnlyThose) {
-  WebhookHandler handler(keys_, publisher_, metrics_, options_);
+  WebhookHandler handler(keys_, publisher_, options_);
   auto partner = std::make_shared<Source>(*BuiltInSources(Config())->sources.front());
   std::string error;
   partner->bearer_keys = std::make_shared<const ApiKeys>(

@@ -24,7 +24,6 @@
 #include "hookbridge/core/config.h"
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/key_store.h"
-#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/sources/source.h"
 
@@ -70,8 +69,7 @@ class WebhookHandler {
   using Clock = std::chrono::steady_clock;
   using Done = std::function<void(WebhookResult)>;
 
-  WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
-                 WebhookOptions options);
+  WebhookHandler(const KeyStore& keys, Publisher& publisher, WebhookOptions options);
 
   // An answer if the request is refused on its headers alone; nullopt means
   // "read the body and call HandleBody" (with the source's dead-letter topic,
@@ -114,7 +112,6 @@ class WebhookHandler {
 
   const KeyStore& keys_;
   Publisher& publisher_;
-  Metrics& metrics_;
   WebhookOptions options_;
 };
 
