@@ -15,6 +15,7 @@
 
 #include "hookbridge/http/chunked_body.h"
 #include "hookbridge/http/request_head.h"
+#include "hookbridge/rules/rules.h"
 
 namespace {
 

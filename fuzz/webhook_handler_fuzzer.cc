@@ -1,6 +1,7 @@
 // libFuzzer target: the webhook handler alone (the head fields it reads and the
 // body) through the real WebhookHandler with a publisher that persists at
-// once, without and with a dead-letter topic. Raw HTTP bytes are fuzzed by
+// once, without and with a dead-letter topic, routed to the built-in source
+// as the binary routes it (BuiltInSources()). Raw HTTP bytes are fuzzed by
 // http_request_fuzzer.
 //
 // Input layout: up to five header lines, then an empty line, then the body:
@@ -8,9 +9,10 @@
 // Invariants: no crash, no sanitizer report; every answer is JSON with a
 // known status; a 200 only for an authenticated, well-formed event, whose
 // record was published; a record published only for a 200; trace headers on
-// a record only when valid. With a dead-letter topic: exactly the refusals of
-// the content (400 invalid_json, 415, 422) become 200 dead_lettered, with the
-// body byte for byte on the dead-letter topic; every other answer is the same.
+// a record only when valid; every record names its topic. With a dead-letter
+// topic: exactly the refusals of the content (400 invalid_json, 415, 422)
+// become 200 dead_lettered, with the body byte for byte on the dead-letter
+// topic and the source named; every other answer is the same.
 #include <rapidjson/document.h>
 
 #include <cstddef>
@@ -23,7 +25,8 @@
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/sources/source.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace {
 
@@ -48,22 +51,25 @@ struct Outcome {
 
 Outcome Handle(const RequestHead& head, const std::string& body,
                const std::string& dead_letter_topic) {
-  static Metrics metrics("fuzz");
   test_support::FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
-  WebhookOptions options;
-  options.dead_letter_topic = dead_letter_topic;
-  WebhookHandler handler(Keys(), publisher, metrics, options);
+  Config config;
+  config.dead_letter_topic = dead_letter_topic;
+  const std::shared_ptr<const SourceSet> sources = BuiltInSources(config);
+  const std::shared_ptr<const Source> source = sources->ByPath(config.webhook_path);
+  Check(source != nullptr);
+  WebhookHandler handler(Keys(), publisher, WebhookOptions{});
 
   Outcome outcome;
-  if (auto refused = handler.CheckHead(head)) {
+  if (auto refused = handler.CheckHead(*source, head)) {
     outcome.response = *refused;
   } else {
     int outcomes = 0;  // the publisher answers at once, so the outcome is here on return
-    handler.HandleBody(head, body, WebhookHandler::Clock::now(), [&](WebhookResult result) {
-      outcome.response = std::move(result.response);
-      ++outcomes;
-    });
+    handler.HandleBody(*source, head, body, WebhookHandler::Clock::now(),
+                       [&](WebhookResult result) {
+                         outcome.response = std::move(result.response);
+                         ++outcomes;
+                       });
     Check(outcomes == 1);
   }
   outcome.records = publisher.records();
@@ -113,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         plain.response.status == 415 || plain.response.status == 422);
   if (plain.response.status == 200) {
     Check(ParseWebhookEvent(body).error == ParseError::kNone);
-    Check(plain.records[0].topic.empty());
+    Check(plain.records[0].topic == Config().kafka_topic);  // every record names its topic
   }
 
   Outcome dead = Handle(head, body, "fuzz.dead");
@@ -121,11 +127,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(dead.response.status == 200);
     Check(dead.response.body.find("\"status\":\"dead_lettered\"") != std::string::npos);
     Check(dead.records[0].topic == "fuzz.dead");
+    bool names_its_source = false;
+    for (const auto& [name, value] : dead.records[0].headers) {
+      if (name == "hookbridge_source") names_its_source = value == "getprofile";
+    }
+    Check(names_its_source);
   } else {
     Check(dead.response.status == plain.response.status);
     Check(dead.response.body == plain.response.body);
     Check(dead.records.size() == plain.records.size());
-    if (!dead.records.empty()) Check(dead.records[0].topic.empty());
+    if (!dead.records.empty()) Check(dead.records[0].topic == plain.records[0].topic);
   }
   return 0;
 }

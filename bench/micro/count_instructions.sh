@@ -27,7 +27,8 @@ done
 for check in 'BM_Authenticate Authenticate' 'BM_AuthenticateUnknownKey Authenticate' \
     'BM_CheckHead WebhookHandler::CheckHead' 'BM_ParseWebhookEvent/1024 ParseWebhookEvent' \
     'BM_ParseWebhookEvent/65536 ParseWebhookEvent' 'BM_BuildKafkaRecord/1024 BuildKafkaRecord' \
-    'BM_BuildKafkaRecord/65536 BuildKafkaRecord' 'BM_AcceptedResponse AcceptedResponse'; do
+    'BM_BuildKafkaRecord/65536 BuildKafkaRecord' 'BM_AcceptedResponse AcceptedResponse' \
+    'BM_ParseRequestHead RequestHeadParser::Feed'; do
   set -- $check
   echo "$1"
   profile "$1"

@@ -22,10 +22,10 @@
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/key_store.h"
-#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/core/webhook_event.h"
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/sources/source.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 // Every heap allocation, from libstdc++ and RapidJSON alike, is counted by
 // wrapping glibc's malloc family, so each benchmark can report allocations
@@ -153,29 +153,38 @@ class InstantPublisher final : public Publisher {
   std::string* body_;
 };
 
+// The source the binary routes a webhook to without a sources file, with the
+// default settings.
+std::shared_ptr<const Source> BuiltInSource() {
+  const Config defaults;
+  std::shared_ptr<const Source> source = BuiltInSources(defaults)->ByPath(defaults.webhook_path);
+  if (!source) Die("no built-in source on " + defaults.webhook_path);
+  return source;
+}
+
 void BM_RequestPath(benchmark::State& state) {
   const std::string original = ProfileUpdatedBody(static_cast<size_t>(state.range(0)));
   std::string body = original;
   KeyStore keys(ConfiguredKeys(), "");
-  Metrics metrics("bench");
   InstantPublisher publisher(&body);
-  WebhookHandler handler(keys, publisher, metrics, WebhookOptions{});
+  WebhookHandler handler(keys, publisher, WebhookOptions{});
+  const std::shared_ptr<const Source> source = BuiltInSource();
   const RequestHead head = GoodHead();
 
   // One request outside the loop: the benchmark must measure a 200.
-  if (handler.CheckHead(head)) Die("head refused");
+  if (handler.CheckHead(*source, head)) Die("head refused");
   WebhookResult first;
-  handler.HandleBody(head, std::move(body), WebhookHandler::Clock::now(),
+  handler.HandleBody(*source, head, std::move(body), WebhookHandler::Clock::now(),
                      [&first](WebhookResult outcome) { first = std::move(outcome); });
   if (first.response.status != 200) Die("answered " + first.response.body);
   if (body != original) Die("the body did not reach the publisher unchanged");
 
   const uint64_t allocations_before = g_allocations.load(std::memory_order_relaxed);
   for (auto _ : state) {
-    std::optional<HttpResponse> refused = handler.CheckHead(head);
+    std::optional<HttpResponse> refused = handler.CheckHead(*source, head);
     benchmark::DoNotOptimize(refused);
     WebhookResult result;
-    handler.HandleBody(head, std::move(body), WebhookHandler::Clock::now(),
+    handler.HandleBody(*source, head, std::move(body), WebhookHandler::Clock::now(),
                        [&result](WebhookResult outcome) { result = std::move(outcome); });
     benchmark::DoNotOptimize(result);
   }
@@ -210,12 +219,12 @@ BENCHMARK(BM_AuthenticateUnknownKey);
 void BM_CheckHead(benchmark::State& state) {
   std::string unused;
   KeyStore keys(ConfiguredKeys(), "");
-  Metrics metrics("bench");
   InstantPublisher publisher(&unused);
-  WebhookHandler handler(keys, publisher, metrics, WebhookOptions{});
+  WebhookHandler handler(keys, publisher, WebhookOptions{});
+  const std::shared_ptr<const Source> source = BuiltInSource();
   const RequestHead head = GoodHead();
   const uint64_t allocations_before = g_allocations.load(std::memory_order_relaxed);
-  for (auto _ : state) benchmark::DoNotOptimize(handler.CheckHead(head));
+  for (auto _ : state) benchmark::DoNotOptimize(handler.CheckHead(*source, head));
   ReportAllocations(state, allocations_before);
 }
 BENCHMARK(BM_CheckHead);

@@ -3,6 +3,7 @@
 // webhook with 401.
 #include "hookbridge/auth/signature.h"
 
+#include "hookbridge/rules/rules.h"
 #include "signature_primitives.h"
 
 namespace hookbridge {
@@ -18,27 +19,13 @@ const HmacFormat& GitHubFormat() {
   return format;
 }
 
-// RFC 9110 tchar: what a header name may be made of.
-bool IsHeaderName(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 // The first problem of secret `index`, or "" (never the secret itself).
 std::string CheckSecret(SignatureScheme scheme, const std::string& secret, size_t index) {
   const std::string field = "secrets[" + std::to_string(index) + "]: ";
   if (secret.empty()) return field + "is empty";
   // A newline or space at either end is almost always a copy-paste slip, and
   // would make every signature fail.
-  if (IsSpace(secret.front()) || IsSpace(secret.back())) {
+  if (IsWhiteSpace(secret.front()) || IsWhiteSpace(secret.back())) {
     return field + "starts or ends with white space";
   }
   if (scheme == SignatureScheme::kStandardWebhooks) {
@@ -80,7 +67,7 @@ std::string CheckSignatureSettings(const SignatureSettings& settings) {
   }
   if (settings.scheme == SignatureScheme::kHmacSha256) {
     if (settings.hmac.header.empty()) return "hmac.header: is empty";
-    if (!IsHeaderName(settings.hmac.header)) {
+    if (!IsToken(settings.hmac.header)) {  // RFC 9110: a field name is a token
       return "hmac.header: is not a valid header name";
     }
     for (char c : settings.hmac.prefix) {

@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "hookbridge/rules/rules.h"
+
 namespace hookbridge::signature_internal {
 namespace {
 
@@ -28,13 +30,6 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string_view TrimSpaces(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
 }
 
 struct MacContextFree {
@@ -144,7 +139,7 @@ HeaderPresence SingleHeader(const HeaderLookup& headers, std::string_view name,
   std::vector<std::string_view> values = headers(name);
   if (values.size() > 1) return HeaderPresence::kSeveral;
   if (values.empty()) return HeaderPresence::kAbsent;
-  *value = TrimSpaces(values.front());
+  *value = TrimOws(values.front());
   return value->empty() ? HeaderPresence::kAbsent : HeaderPresence::kOne;
 }
 

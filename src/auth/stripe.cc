@@ -3,6 +3,7 @@
 // header is "t=<unix>,v1=<hex>[,v1=<hex>...][,v0=<hex>]", and each v1 is the
 // HMAC-SHA256 of "<t>.<body>" under the whole secret ("whsec_..." included)
 // taken as bytes.
+#include "hookbridge/rules/rules.h"
 #include "signature_primitives.h"
 
 namespace hookbridge::signature_internal {
@@ -24,8 +25,7 @@ SignatureVerdict VerifyStripe(const SignatureSettings& settings, const HeaderLoo
     if (end == std::string_view::npos) end = value.size();
     std::string_view item = value.substr(start, end - start);
     start = end + 1;
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    item = TrimOws(item);
     size_t equals = item.find('=');
     if (equals == std::string_view::npos || equals == 0) return SignatureVerdict::kInvalid;
     std::string_view key = item.substr(0, equals);

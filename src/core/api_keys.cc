@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
@@ -113,7 +114,7 @@ AuthResult Authenticate(const std::vector<std::string_view>& authorization, cons
       !EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
     return AuthResult::kMissingCredentials;
   }
-  std::string_view token = TrimLeft(value.substr(kScheme.size()));
+  std::string_view token = TrimOwsLeft(value.substr(kScheme.size()));
   if (!IsToken68(token)) return AuthResult::kMissingCredentials;
   return keys.Contains(token) ? AuthResult::kAccepted : AuthResult::kInvalidKey;
 }

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
@@ -67,12 +68,6 @@ int DaysInMonth(int year, int month) {
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
-// RFC 9110 section 5.6.2 tchar.
-bool IsTokenChar(char c) {
-  return IsAlpha(c) || IsDigit(c) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 // Consumes a token at text[i]; false when there is none.
 bool Token(std::string_view text, size_t& i) {
   const size_t start = i;
@@ -81,7 +76,7 @@ bool Token(std::string_view text, size_t& i) {
 }
 
 void SkipWhitespace(std::string_view text, size_t& i) {
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  while (i < text.size() && IsOws(text[i])) ++i;
 }
 
 // RFC 3986 unreserved / sub-delims / ":" / "@": what a path segment, a query

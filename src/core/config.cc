@@ -7,6 +7,9 @@
 
 #include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
+
+extern char** environ;
 
 namespace hookbridge {
 namespace {
@@ -97,15 +100,11 @@ std::string ApplyListen(Config& config, const std::string& value) {
   return "";
 }
 
-// Kafka's own rule for topic names, so that a typo stops start-up instead of
-// failing every produce.
+// A typo stops start-up instead of failing every produce.
 std::string CheckTopicName(const std::string& name) {
-  constexpr size_t kMaxTopicName = 249;
   if (name.empty()) return "must not be empty";
-  if (name.size() > kMaxTopicName || name == "." || name == ".." ||
-      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-          std::string::npos) {
-    return "'" + name + "' is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not . or ..)";
+  if (!IsTopicName(name)) {
+    return "'" + name + "' is not a Kafka topic name (" + std::string(kTopicNameRule) + ")";
   }
   return "";
 }
@@ -116,7 +115,9 @@ const std::vector<Setting>& Settings() {
        [](const Config& c) { return c.listen_host + ":" + Number(c.listen_port); }},
       {"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "", "path that accepts the webhook POSTs",
        [](Config& c, const std::string& v) -> std::string {
-         if (v.empty() || v.front() != '/') return "must start with '/'";
+         if (std::string problem = WebhookPathProblem(v); !problem.empty()) {
+           return "'" + v + "' " + problem;
+         }
          c.webhook_path = v;
          return "";
        },
@@ -310,6 +311,16 @@ ConfigResult Failure(std::string error) {
 }
 
 }  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    size_t equals = text.find('=');
+    if (equals != std::string::npos) env[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return env;
+}
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;

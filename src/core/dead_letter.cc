@@ -2,7 +2,6 @@
 
 #include "hookbridge/core/cloudevent_attributes.h"
 #include "hookbridge/core/log.h"
-#include "hookbridge/core/webhook_event.h"
 
 namespace hookbridge {
 
@@ -36,26 +35,16 @@ bool IsDeadLetterRefusal(ErrorCode refusal) {
   return false;
 }
 
-KafkaRecord BuildDeadLetterRecord(DeadLetterSource source) {
-  // Whatever the body gives: nothing when it is not JSON, the fields read as
-  // strings when it is JSON but not a valid event, the event when only its
-  // content type was refused.
-  ParseResult parsed = ParseWebhookEvent(source.body);
-  WebhookEvent event =
-      parsed.error == ParseError::kInvalidJson ? WebhookEvent{} : std::move(parsed.event);
-
+KafkaRecord BuildDeadLetterRecord(DeadLetterSource source, std::string key,
+                                  RecordHeaders cloudevent_headers) {
   KafkaRecord record;
-  record.key = event.id.empty() ? source.request_id : event.id;
-  // A dead letter is a CloudEvent too, so that a consumer reading the topic
-  // with a CloudEvents SDK never meets a record it cannot read: without a
-  // valid id, the request id stands in (the key's fallback too); without a
-  // valid type, kDeadLetterEventType.
-  if (!IsCloudEventString(event.id)) event.id = source.request_id;
-  if (!IsCloudEventString(event.event)) event.event = kDeadLetterEventType;
+  record.key = key.empty() ? source.request_id : std::move(key);
   record.value = std::move(source.body);
   RecordHeaders& headers = record.headers;
+  headers.reserve(8 + source.trace_headers.size() + cloudevent_headers.size());
   headers.emplace_back(kDeadLetterReasonHeader, RejectionReason(source.refusal));
   headers.emplace_back(kDeadLetterMessageHeader, std::move(source.message));
+  headers.emplace_back(kDeadLetterSourceHeader, std::move(source.source_name));
   headers.emplace_back(kRequestIdHeader, std::move(source.request_id));
   headers.emplace_back(kReceivedAtHeader, UtcTimestamp(source.received));
   // Every header value a Python SDK consumer reads is decoded as UTF-8.
@@ -63,7 +52,7 @@ KafkaRecord BuildDeadLetterRecord(DeadLetterSource source) {
     headers.emplace_back(kContentEncodingHeader, std::move(*source.content_encoding));
   }
   for (auto& header : source.trace_headers) headers.push_back(std::move(header));
-  AppendCloudEventHeaders(std::move(event), std::move(source.content_type), headers);
+  for (auto& header : cloudevent_headers) headers.push_back(std::move(header));
   return record;
 }
 

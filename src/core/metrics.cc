@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 
 #include "hookbridge/version.h"
@@ -110,6 +111,11 @@ void Metrics::CountSourceOutcome(std::string_view source, std::string_view outco
   ++source_outcomes_[{std::string(source), std::string(outcome)}];
 }
 
+void Metrics::CountLateDelivery(std::string_view source, bool stored) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++late_deliveries_[{std::string(source), stored ? "stored" : "failed"}];
+}
+
 void Metrics::CountSourcesReload(bool succeeded) {
   ++(succeeded ? sources_reloads_ok_ : sources_reloads_failed_);
 }
@@ -141,102 +147,195 @@ void Metrics::CountKeyReload(bool succeeded) {
   ++(succeeded ? key_reloads_ok_ : key_reloads_failed_);
 }
 
+// Writes the samples of one family, each with the label names of its
+// definition and the values given in the same order.
+class Metrics::FamilyWriter {
+ public:
+  FamilyWriter(std::string& out, const Definition& family) : out_(out), family_(family) {}
+
+  template <typename Number>
+  void Sample(std::initializer_list<std::string_view> label_values, const Number& value) {
+    hookbridge::Sample(out_, family_.name, Labels(label_values), static_cast<double>(value));
+  }
+  void Histogram(std::initializer_list<std::string_view> label_values,
+                 const hookbridge::Histogram& histogram) {
+    histogram.Render(out_, family_.name, Labels(label_values));
+  }
+
+ private:
+  std::string Labels(std::initializer_list<std::string_view> values) const {
+    std::string labels;
+    auto name = family_.labels.begin();
+    for (std::string_view value : values) {
+      if (!labels.empty()) labels += ",";
+      labels += Label(name == family_.labels.end() ? "" : *name++, value);
+    }
+    return labels;
+  }
+
+  std::string& out_;
+  const Definition& family_;
+};
+
+// Every family in the order a scrape shows them. A `read` runs under mutex_
+// and passes its label values in the order of `labels`.
+const std::vector<Metrics::Definition>& Metrics::Definitions() {
+  static const std::vector<Definition> kFamilies = {
+      {"hookbridge_build_info",
+       "gauge",
+       "Build information; always 1.",
+       {"version", "librdkafka"},
+       [](const Metrics& m, FamilyWriter& w) {
+         w.Sample({kVersion, m.librdkafka_version_}, 1);
+       }},
+      {"hookbridge_http_requests_total",
+       "counter",
+       "HTTP requests answered, by route and status code.",
+       {"route", "code"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [key, count] : m.requests_) {
+           w.Sample({RouteName(key.first), std::to_string(key.second)}, count);
+         }
+       }},
+      {"hookbridge_webhook_rejections_total",
+       "counter",
+       "Webhooks not acknowledged with 2xx, by reason.",
+       {"reason"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [reason, count] : m.rejections_) w.Sample({reason}, count);
+       }},
+      {"hookbridge_webhook_dead_letters_total",
+       "counter",
+       "Refused webhooks PERSISTED on the dead-letter topic and answered 200, by reason.",
+       {"reason"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [reason, count] : m.dead_letters_) w.Sample({reason}, count);
+       }},
+      {"hookbridge_source_webhooks_total",
+       "counter",
+       "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, or the "
+       "rejection reason.",
+       {"source", "outcome"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [key, count] : m.source_outcomes_) {
+           w.Sample({key.first, key.second}, count);
+         }
+       }},
+      {"hookbridge_late_deliveries_total",
+       "counter",
+       "Delivery reports that came after their webhook was answered (the ack deadline's 503) or "
+       "its client had gone, by source and outcome: stored (a duplicate-to-be: the sender was "
+       "told to retry) or failed.",
+       {"source", "outcome"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [key, count] : m.late_deliveries_) {
+           w.Sample({key.first, key.second}, count);
+         }
+       }},
+      {"hookbridge_http_request_duration_seconds",
+       "histogram",
+       "Time from the start of a request to its answer, by route.",
+       {"route"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (size_t route = 0; route < kRouteCount; ++route) {
+           w.Histogram({RouteName(static_cast<Route>(route))}, m.request_duration_[route]);
+         }
+       }},
+      {"hookbridge_kafka_ack_duration_seconds",
+       "histogram",
+       "Time from receiving a webhook to Kafka's PERSISTED delivery report.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Histogram({}, m.ack_duration_); }},
+      {"hookbridge_http_requests_in_flight",
+       "gauge",
+       "HTTP requests being handled now.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.in_flight_); }},
+      {"hookbridge_http_idle_connections",
+       "gauge",
+       "Open keep-alive connections waiting for their next request (they hold no thread).",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.idle_connections_); }},
+      {"hookbridge_http_connections_turned_away_total",
+       "counter",
+       "Connections past the in-flight limit and the overflow threads: answered 503 before their "
+       "request was read, or closed if TLS.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.turned_away_); }},
+      {"hookbridge_kafka_producer_queue_messages",
+       "gauge",
+       "Records in the producer's queue, waiting for delivery.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.queue_messages_); }},
+      {"hookbridge_kafka_producer_queue_bytes",
+       "gauge",
+       "Bytes of the records in the producer's queue.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.queue_bytes_); }},
+      {"hookbridge_kafka_delivery_errors_total",
+       "counter",
+       "Records Kafka did not persist, by librdkafka error name.",
+       {"error"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [error, count] : m.delivery_errors_) w.Sample({error}, count);
+       }},
+      {"hookbridge_kafka_brokers",
+       "gauge",
+       "Brokers of the Kafka cluster: known from metadata, up (connected), unreachable "
+       "(a connection is wanted and down). Webhooks on partitions without enough in-sync "
+       "replicas get 503.",
+       {"state"},
+       [](const Metrics& m, FamilyWriter& w) {
+         w.Sample({"known"}, m.brokers_known_);
+         w.Sample({"up"}, m.brokers_up_);
+         w.Sample({"unreachable"}, m.brokers_unreachable_);
+       }},
+      {"hookbridge_kafka_broker_rtt_seconds",
+       "gauge",
+       "Average broker round-trip time from librdkafka's statistics, by broker id.",
+       {"broker"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [broker, seconds] : m.broker_rtt_seconds_) w.Sample({broker}, seconds);
+       }},
+      {"hookbridge_api_key_reloads_total",
+       "counter",
+       "Reloads of the API key file, by result.",
+       {"result"},
+       [](const Metrics& m, FamilyWriter& w) {
+         w.Sample({"success"}, m.key_reloads_ok_);
+         w.Sample({"failure"}, m.key_reloads_failed_);
+       }},
+      {"hookbridge_sources_reloads_total",
+       "counter",
+       "Reloads of the sources file and its secrets files, by result.",
+       {"result"},
+       [](const Metrics& m, FamilyWriter& w) {
+         w.Sample({"success"}, m.sources_reloads_ok_);
+         w.Sample({"failure"}, m.sources_reloads_failed_);
+       }},
+      {"hookbridge_api_keys",
+       "gauge",
+       "Number of API keys accepted now.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.api_keys_); }},
+      {"hookbridge_ready",
+       "gauge",
+       "1 when /readyz answers 200.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.ready_); }},
+  };
+  return kFamilies;
+}
+
 std::string Metrics::Render() const {
   std::string out;
   out.reserve(8192);
-  Header(out, "hookbridge_build_info", "gauge", "Build information; always 1.");
-  Sample(out, "hookbridge_build_info",
-         Label("version", kVersion) + "," + Label("librdkafka", librdkafka_version_), 1);
-
   std::lock_guard<std::mutex> lock(mutex_);
-  Header(out, "hookbridge_http_requests_total", "counter",
-         "HTTP requests answered, by route and status code.");
-  for (const auto& [key, count] : requests_) {
-    Sample(out, "hookbridge_http_requests_total",
-           Label("route", RouteName(key.first)) + "," + Label("code", std::to_string(key.second)),
-           static_cast<double>(count));
+  for (const Definition& family : Definitions()) {
+    Header(out, family.name, family.type, family.help);
+    FamilyWriter writer(out, family);
+    family.read(*this, writer);
   }
-  Header(out, "hookbridge_webhook_rejections_total", "counter",
-         "Webhooks not acknowledged with 2xx, by reason.");
-  for (const auto& [reason, count] : rejections_) {
-    Sample(out, "hookbridge_webhook_rejections_total", Label("reason", reason),
-           static_cast<double>(count));
-  }
-  Header(out, "hookbridge_webhook_dead_letters_total", "counter",
-         "Refused webhooks PERSISTED on the dead-letter topic and answered 200, by reason.");
-  for (const auto& [reason, count] : dead_letters_) {
-    Sample(out, "hookbridge_webhook_dead_letters_total", Label("reason", reason),
-           static_cast<double>(count));
-  }
-  Header(out, "hookbridge_source_webhooks_total", "counter",
-         "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, or the "
-         "rejection reason.");
-  for (const auto& [key, count] : source_outcomes_) {
-    Sample(out, "hookbridge_source_webhooks_total",
-           Label("source", key.first) + "," + Label("outcome", key.second),
-           static_cast<double>(count));
-  }
-  Header(out, "hookbridge_http_request_duration_seconds", "histogram",
-         "Time from the start of a request to its answer, by route.");
-  for (size_t route = 0; route < kRouteCount; ++route) {
-    request_duration_[route].Render(out, "hookbridge_http_request_duration_seconds",
-                                    Label("route", RouteName(static_cast<Route>(route))));
-  }
-  Header(out, "hookbridge_kafka_ack_duration_seconds", "histogram",
-         "Time from receiving a webhook to Kafka's PERSISTED delivery report.");
-  ack_duration_.Render(out, "hookbridge_kafka_ack_duration_seconds", "");
-  Header(out, "hookbridge_http_requests_in_flight", "gauge", "HTTP requests being handled now.");
-  Sample(out, "hookbridge_http_requests_in_flight", "", static_cast<double>(in_flight_));
-  Header(out, "hookbridge_http_idle_connections", "gauge",
-         "Open keep-alive connections waiting for their next request (they hold no thread).");
-  Sample(out, "hookbridge_http_idle_connections", "", static_cast<double>(idle_connections_));
-  Header(out, "hookbridge_http_connections_turned_away_total", "counter",
-         "Connections past the in-flight limit and the overflow threads: answered 503 before their "
-         "request was read, or closed if TLS.");
-  Sample(out, "hookbridge_http_connections_turned_away_total", "",
-         static_cast<double>(turned_away_));
-  Header(out, "hookbridge_kafka_producer_queue_messages", "gauge",
-         "Records in the producer's queue, waiting for delivery.");
-  Sample(out, "hookbridge_kafka_producer_queue_messages", "", static_cast<double>(queue_messages_));
-  Header(out, "hookbridge_kafka_producer_queue_bytes", "gauge",
-         "Bytes of the records in the producer's queue.");
-  Sample(out, "hookbridge_kafka_producer_queue_bytes", "", static_cast<double>(queue_bytes_));
-  Header(out, "hookbridge_kafka_delivery_errors_total", "counter",
-         "Records Kafka did not persist, by librdkafka error name.");
-  for (const auto& [error, count] : delivery_errors_) {
-    Sample(out, "hookbridge_kafka_delivery_errors_total", Label("error", error),
-           static_cast<double>(count));
-  }
-  Header(out, "hookbridge_kafka_brokers", "gauge",
-         "Brokers of the Kafka cluster: known from metadata, up (connected), unreachable "
-         "(a connection is wanted and down). Webhooks on partitions without enough in-sync "
-         "replicas get 503.");
-  Sample(out, "hookbridge_kafka_brokers", Label("state", "known"),
-         static_cast<double>(brokers_known_));
-  Sample(out, "hookbridge_kafka_brokers", Label("state", "up"), static_cast<double>(brokers_up_));
-  Sample(out, "hookbridge_kafka_brokers", Label("state", "unreachable"),
-         static_cast<double>(brokers_unreachable_));
-  Header(out, "hookbridge_kafka_broker_rtt_seconds", "gauge",
-         "Average broker round-trip time from librdkafka's statistics, by broker id.");
-  for (const auto& [broker, seconds] : broker_rtt_seconds_) {
-    Sample(out, "hookbridge_kafka_broker_rtt_seconds", Label("broker", broker), seconds);
-  }
-  Header(out, "hookbridge_api_key_reloads_total", "counter",
-         "Reloads of the API key file, by result.");
-  Sample(out, "hookbridge_api_key_reloads_total", Label("result", "success"),
-         static_cast<double>(key_reloads_ok_));
-  Sample(out, "hookbridge_api_key_reloads_total", Label("result", "failure"),
-         static_cast<double>(key_reloads_failed_));
-  Header(out, "hookbridge_sources_reloads_total", "counter",
-         "Reloads of the sources file and its secrets files, by result.");
-  Sample(out, "hookbridge_sources_reloads_total", Label("result", "success"),
-         static_cast<double>(sources_reloads_ok_));
-  Sample(out, "hookbridge_sources_reloads_total", Label("result", "failure"),
-         static_cast<double>(sources_reloads_failed_));
-  Header(out, "hookbridge_api_keys", "gauge", "Number of API keys accepted now.");
-  Sample(out, "hookbridge_api_keys", "", static_cast<double>(api_keys_));
-  Header(out, "hookbridge_ready", "gauge", "1 when /readyz answers 200.");
-  Sample(out, "hookbridge_ready", "", ready_);
   return out;
 }
 

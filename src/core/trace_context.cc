@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {

@@ -12,13 +12,22 @@ void AccessLog::Record(const HttpRequest& request) {
   metrics_.CountRequest(request.route, status, latency);
   if (request.route != Route::kWebhook) return;
   const std::string_view source = request.source ? std::string_view(request.source->name) : "";
-  if (request.answer.error) {
-    metrics_.CountRejection(RejectionReason(*request.answer.error));
-    if (!source.empty())
-      metrics_.CountSourceOutcome(source, RejectionReason(*request.answer.error));
-  }
-  if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
   const WebhookResult& webhook = request.webhook;
+  // From the answer on the wire: a 503 at the ack deadline is the outcome,
+  // whatever Kafka reports after it (RecordLate).
+  std::string_view outcome;
+  if (request.answer.error) {
+    outcome = RejectionReason(*request.answer.error);
+    metrics_.CountRejection(outcome);
+  } else if (webhook.dead_lettered) {
+    metrics_.CountDeadLetter(RejectionReason(*webhook.dead_lettered));
+    outcome = "dead_letter";
+  } else {
+    outcome = "accepted";
+  }
+  if (!source.empty()) metrics_.CountSourceOutcome(source, outcome);
+  if (webhook.ack_latency) metrics_.ObserveAck(*webhook.ack_latency);
+  if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
   const bool stored = status == 200;
   lines_ += FormatLogLine(
       LogLevel::kInfo, "webhook",
@@ -31,6 +40,21 @@ void AccessLog::Record(const HttpRequest& request) {
        {"offset", stored ? std::to_string(webhook.delivery.offset) : ""},
        {"reason", request.answer.error ? RejectionReason(*request.answer.error) : ""},
        {"kafka_error", webhook.delivery.error}});
+}
+
+void AccessLog::RecordLate(const WebhookResult& outcome) {
+  const bool stored = outcome.delivery.status == PublishStatus::kPersisted;
+  metrics_.CountLateDelivery(outcome.source, stored);
+  // Kafka's latency, whoever was still waiting for it.
+  if (outcome.ack_latency) metrics_.ObserveAck(*outcome.ack_latency);
+  if (!LogEnabled(LogLevel::kInfo)) return;
+  lines_ += FormatLogLine(LogLevel::kInfo, "late delivery report",
+                          {{"source", outcome.source},
+                           {"event_id", outcome.event_id},
+                           {"stored", stored ? "true" : "false"},
+                           {"partition", stored ? std::to_string(outcome.delivery.partition) : ""},
+                           {"offset", stored ? std::to_string(outcome.delivery.offset) : ""},
+                           {"kafka_error", outcome.delivery.error}});
 }
 
 void AccessLog::Flush() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hookbridge/http/request_head.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
@@ -15,13 +16,13 @@ int HexValue(char c) {
 }
 
 size_t SkipWhiteSpace(std::string_view text, size_t at) {  // BWS
-  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  while (at < text.size() && IsOws(text[at])) ++at;
   return at;
 }
 
 size_t SkipToken(std::string_view text, size_t at) {
   size_t end = at;
-  while (end < text.size() && IsToken(text.substr(end, 1))) ++end;
+  while (end < text.size() && IsTokenChar(text[end])) ++end;
   return end;
 }
 

@@ -31,7 +31,7 @@ void ConnectionLoop::Accept() {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         // The pending connections wait in the backlog until descriptors free up.
         Watch(EPOLL_CTL_MOD, listen_socket_, 0, nullptr);
-        accept_paused_until_ = Clock::now() + kAcceptPause;
+        accept_paused_until_ = options_.clock() + kAcceptPause;
       }
       return;  // EAGAIN: none left; anything else concerns that one connection only
     }
@@ -59,7 +59,7 @@ void ConnectionLoop::Accept() {
     }
     if (session != nullptr) {
       connection.set_phase(Connection::Phase::kHandshake);
-      SetDeadline(connection, Clock::now() + options_.request_timeout);
+      SetDeadline(connection, options_.clock() + options_.request_timeout);
     } else {
       StartRequest(connection);  // epoll reports the request's bytes
     }

@@ -8,6 +8,7 @@
 #include "hookbridge/core/log.h"
 #include "hookbridge/http/access_log.h"
 #include "hookbridge/http/answer_wire.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 
@@ -53,7 +54,7 @@ void ConnectionLoop::Run() {
   std::array<epoll_event, 256> events;
   while (!(stopping_ && connections_.empty())) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
-                           NextTimeoutMs(Clock::now()));
+                           NextTimeoutMs(options_.clock()));
     for (int i = 0; i < ready; ++i) {
       void* source = events[i].data.ptr;
       if (source == nullptr) {
@@ -72,7 +73,7 @@ void ConnectionLoop::Run() {
       }
     }
     if (stop_requested_ && !stopping_) BeginStop();
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = options_.clock();
     if (accept_paused_until_ && now >= *accept_paused_until_ && !stopping_) {
       accept_paused_until_.reset();
       Watch(EPOLL_CTL_MOD, listen_socket_, EPOLLIN, nullptr);
@@ -126,7 +127,7 @@ bool ConnectionLoop::StartRequest(Connection& connection) {
     Close(connection);
     return false;
   }
-  SetDeadline(connection, Clock::now() + options_.keep_alive_timeout);
+  SetDeadline(connection, options_.clock() + options_.keep_alive_timeout);
   return true;
 }
 
@@ -134,7 +135,7 @@ bool ConnectionLoop::StartRequest(Connection& connection) {
 void ConnectionLoop::ReadRequest(Connection& connection) {
   using Phase = Connection::Phase;
   while (connection.phase() == Phase::kHead || connection.phase() == Phase::kBody) {
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = options_.clock();
     const Connection::Step step =
         connection.phase() == Phase::kHead ? connection.TakeHead(now) : connection.TakeBody();
     if (step == Connection::Step::kRefused) {
@@ -175,7 +176,7 @@ bool ConnectionLoop::OnHead(Connection& connection) {
   HttpRequest& request = connection.request();
   Routes::LoopState state;
   state.overloaded = in_flight_ >= options_.max_in_flight;
-  if (request.head.path == "/metrics") state.idle_connections = IdleConnections();
+  if (request.head.path == kMetricsPath) state.idle_connections = IdleConnections();
   if (routes_.AnswerOnHead(request, state)) {
     access_log_.Record(request);
     Send(connection);
@@ -221,7 +222,10 @@ void ConnectionLoop::Dispatch(Connection& connection) {
 void ConnectionLoop::TakeOutcomes() {
   for (auto& [ticket, outcome] : mailbox_->Take()) {
     auto waiting = waiting_.find(ticket);
-    if (waiting == waiting_.end()) continue;  // answered at its deadline, or the client is gone
+    if (waiting == waiting_.end()) {  // answered at its deadline, or the client is gone
+      access_log_.RecordLate(outcome);
+      continue;
+    }
     Connection& connection = *waiting->second;
     StopWaiting(connection);
     AnswerWebhook(connection, std::move(outcome));
@@ -267,7 +271,7 @@ void ConnectionLoop::Send(Connection& connection) {
     --in_flight_;
     metrics_.AddInFlight(-1);
   }
-  SetDeadline(connection, Clock::now() + options_.write_timeout);
+  SetDeadline(connection, options_.clock() + options_.write_timeout);
   Flush(connection);
 }
 
@@ -295,7 +299,7 @@ void ConnectionLoop::Flush(Connection& connection) {
 void ConnectionLoop::Linger(Connection& connection) {
   connection.transport().EndSending();
   connection.set_phase(Connection::Phase::kLingering);
-  SetDeadline(connection, Clock::now() + options_.linger);
+  SetDeadline(connection, options_.clock() + options_.linger);
   if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
 }
 

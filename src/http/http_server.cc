@@ -71,7 +71,7 @@ class HttpServer::Impl {
        std::function<Readiness()> readiness, const LoopEventSource& events, int listen_socket,
        TlsContext tls, const std::atomic<bool>& closing)
       : tls_(std::move(tls)),
-        routes_(options.webhook_path, options.sources, handler, metrics, std::move(readiness)),
+        routes_(options.sources, handler, metrics, std::move(readiness)),
         loop_(listen_socket, tls_.get(), options, routes_, metrics, events, closing),
         thread_([this] {
           pthread_setname_np(pthread_self(), "hb-loop");  // names the thread in top, perf and /proc
@@ -101,6 +101,10 @@ HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metri
 HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::Start(std::string* error) {
+  if (!options_.sources) {  // a wiring mistake, not a setting
+    *error = "no webhook sources given to the HTTP server";
+    return false;
+  }
   TlsContext tls;
   if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
     tls = LoadTlsContext(options_.tls_cert_file, options_.tls_key_file, error);

@@ -5,20 +5,10 @@
 #include <cstring>
 
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
-
-bool IsTokenChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
-}
-
-std::string_view TrimWhiteSpace(std::string_view text) {  // OWS: spaces and tabs
-  size_t start = text.find_first_not_of(" \t");
-  if (start == std::string_view::npos) return {};
-  return text.substr(start, text.find_last_not_of(" \t") - start + 1);
-}
 
 // The elements of a comma-separated list across every line of a field (RFC
 // 9110 5.6.1), empty elements dropped.
@@ -26,7 +16,7 @@ std::vector<std::string_view> ListElements(const std::vector<std::string_view>& 
   std::vector<std::string_view> elements;
   for (std::string_view value : values) {
     for (std::string_view element : Split(value, ',')) {
-      element = TrimWhiteSpace(element);
+      element = TrimOws(element);
       if (!element.empty()) elements.push_back(element);
     }
   }
@@ -77,12 +67,6 @@ bool IsDecimal(std::string_view text) {
 }
 
 }  // namespace
-
-bool IsToken(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return IsTokenChar(static_cast<unsigned char>(c));
-  });
-}
 
 bool IsValidFieldValue(std::string_view value) {
   return std::none_of(value.begin(), value.end(), [](char c) {
@@ -237,7 +221,7 @@ RequestHeadParser::State RequestHeadParser::Finish(std::string_view received,
     rest.remove_prefix(end + 2);
     if (line.empty()) break;
     const size_t colon = line.find(':');
-    head->fields.push_back({line.substr(0, colon), TrimWhiteSpace(line.substr(colon + 1))});
+    head->fields.push_back({line.substr(0, colon), TrimOws(line.substr(colon + 1))});
   }
 
   // RFC 9112 3.2: HTTP/1.1 needs exactly one Host, with a valid value. An

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "hookbridge/rules/rules.h"
+
 namespace hookbridge {
 namespace {
 
@@ -24,24 +26,19 @@ bool HasBody(const HttpRequestHead& head) {
 
 }  // namespace
 
-Routes::Routes(std::string webhook_path, std::function<std::shared_ptr<const SourceSet>()> sources,
-               WebhookHandler& handler, Metrics& metrics, std::function<Readiness()> readiness)
-    : webhook_path_(std::move(webhook_path)),
-      sources_(std::move(sources)),
+Routes::Routes(std::function<std::shared_ptr<const SourceSet>()> sources, WebhookHandler& handler,
+               Metrics& metrics, std::function<Readiness()> readiness)
+    : sources_(std::move(sources)),
       handler_(handler),
       metrics_(metrics),
       readiness_(std::move(readiness)) {}
 
 Route Routes::RouteOf(std::string_view path, std::shared_ptr<const Source>* source) const {
-  if (sources_) {
-    *source = sources_()->ByPath(path);
-  } else if (path == webhook_path_) {
-    *source = handler_.built_in_source();
-  }
+  *source = sources_()->ByPath(path);
   if (*source) return Route::kWebhook;
-  if (path == "/healthz") return Route::kHealthz;
-  if (path == "/readyz") return Route::kReadyz;
-  if (path == "/metrics") return Route::kMetrics;
+  if (path == kHealthzPath) return Route::kHealthz;
+  if (path == kReadyzPath) return Route::kReadyz;
+  if (path == kMetricsPath) return Route::kMetrics;
   return Route::kOther;
 }
 

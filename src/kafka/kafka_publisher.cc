@@ -21,7 +21,6 @@ namespace {
 // Room for the key and the CloudEvents headers on top of the largest body.
 constexpr size_t kRecordOverheadBytes = 64 * 1024;
 constexpr int kPollIntervalMs = 100;
-constexpr std::chrono::seconds kShutdownFlushTimeout{10};
 // Readiness fails when the queue holds this share of queue.buffering.max.messages.
 constexpr double kQueueHighWaterShare = 0.8;
 
@@ -197,10 +196,13 @@ void KafkaPublisher::Publish(KafkaRecord record, Done done) {
   auto* in_flight = new InFlight{std::move(done), std::move(record.value)};
   ++records_in_flight_;
 
-  // A record naming another topic (a dead letter) gets librdkafka's cached
-  // handle for that name; every other record the handle made at start-up.
+  // Every record names its topic. The main topic's handle is made at
+  // start-up; any other (a source's, a dead-letter topic) is librdkafka's
+  // cached handle for that name.
   rd_kafka_topic_t* topic = topic_;
-  if (!record.topic.empty()) topic = rd_kafka_topic_new(producer_, record.topic.c_str(), nullptr);
+  if (record.topic != topic_name_) {
+    topic = rd_kafka_topic_new(producer_, record.topic.c_str(), nullptr);
+  }
   if (topic == nullptr) {
     rd_kafka_headers_destroy(headers);
     std::unique_ptr<InFlight> refused(in_flight);

@@ -7,6 +7,7 @@
 
 #include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge::replay {
 namespace {

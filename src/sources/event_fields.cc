@@ -206,14 +206,9 @@ DeriveResult Refuse(ParseError error, std::string message) {
   return result;
 }
 
-}  // namespace
-
-DeriveResult DeriveEvent(const Source& source, std::string_view body, const HeaderLookup& headers) {
-  // RapidJSON treats NUL as the end of input; a raw NUL is never valid JSON.
-  if (std::memchr(body.data(), '\0', body.size()) != nullptr) {
-    return Refuse(ParseError::kInvalidJson, "body contains a NUL byte");
-  }
-  // Every pointer the source reads, in one list: one pass over the body.
+// Every pointer the contract reads, in one list: one pass over the body.
+// Keys first, then required fields, then attributes (DeriveEvent counts on it).
+std::vector<const JsonPointer*> Targets(const EventFields& source) {
   std::vector<const JsonPointer*> targets;
   for (const JsonPointer& pointer : source.key) targets.push_back(&pointer);
   for (const RequiredField& field : source.required) targets.push_back(&field.pointer);
@@ -221,15 +216,34 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
        {&source.ce_id, &source.ce_type, &source.ce_time, &source.ce_source}) {
     if (from->kind == AttributeSource::Kind::kPointer) targets.push_back(&from->pointer);
   }
+  return targets;
+}
 
+rapidjson::ParseResult Collect(std::string_view body, PointerCollector& collector) {
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseIterativeFlag;
   rapidjson::CrtAllocator stack_allocator;
   rapidjson::Reader reader(&stack_allocator);
-  PointerCollector collector(targets, std::memchr(body.data(), '\\', body.size()) != nullptr);
   rapidjson::MemoryStream stream(body.data(), body.size());
-  rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, collector);
+  return reader.Parse<kFlags>(stream, collector);
+}
+
+bool MayHoldEscapes(std::string_view body) {
+  return std::memchr(body.data(), '\\', body.size()) != nullptr;
+}
+
+}  // namespace
+
+DeriveResult DeriveEvent(const EventFields& source, std::string_view body,
+                         const HeaderLookup& headers) {
+  // RapidJSON treats NUL as the end of input; a raw NUL is never valid JSON.
+  if (std::memchr(body.data(), '\0', body.size()) != nullptr) {
+    return Refuse(ParseError::kInvalidJson, "body contains a NUL byte");
+  }
+  const std::vector<const JsonPointer*> targets = Targets(source);
+  PointerCollector collector(targets, MayHoldEscapes(body));
+  rapidjson::ParseResult parsed = Collect(body, collector);
   if (collector.too_deep()) {
     return Refuse(ParseError::kInvalidJson,
                   "JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
@@ -307,17 +321,60 @@ DeriveResult DeriveEvent(const Source& source, std::string_view body, const Head
                 "no record key: none of " + listed + " is a non-empty string or an integer");
 }
 
+DerivedEvent LabelEvent(const EventFields& source, std::string_view body,
+                        const HeaderLookup& headers) {
+  const std::vector<const JsonPointer*> targets = Targets(source);
+  PointerCollector collector(targets, MayHoldEscapes(body));
+  std::vector<Found> nothing(targets.size());
+  // A body that is not JSON gives nothing; a NUL would end RapidJSON's input early.
+  const bool readable = std::memchr(body.data(), '\0', body.size()) == nullptr &&
+                        !Collect(body, collector).IsError() && !collector.too_deep() &&
+                        !collector.lone_surrogate();
+  std::vector<Found>& found = readable ? collector.found() : nothing;
+  DerivedEvent event;
+  struct Wanted {
+    const AttributeSource& from;
+    const char* name;
+    std::string& out;
+  };
+  for (const Wanted& wanted :
+       {Wanted{source.ce_id, "id", event.id}, Wanted{source.ce_type, "type", event.type},
+        Wanted{source.ce_source, "source", event.source},
+        Wanted{source.ce_time, "time", event.time}}) {
+    Attribute attribute = Resolve(wanted.from, targets, found, headers, &wanted.out == &event.time);
+    if (attribute.error.empty() && attribute.value &&
+        InvalidBecause(wanted.name, *attribute.value).empty()) {
+      wanted.out = std::move(*attribute.value);
+    }
+  }
+  for (size_t i = 0; i < source.key.size(); ++i) {
+    if ((found[i].kind == Kind::kString && !found[i].text.empty()) ||
+        found[i].kind == Kind::kInteger) {
+      event.key = std::move(found[i].text);
+      break;
+    }
+  }
+  return event;
+}
+
+void AppendSourceCloudEventHeaders(DerivedEvent event, std::optional<std::string> content_type,
+                                   RecordHeaders& headers) {
+  headers.emplace_back("ce_specversion", "1.0");
+  headers.emplace_back("ce_id", std::move(event.id));
+  headers.emplace_back("ce_type", std::move(event.type));
+  headers.emplace_back("ce_source", std::move(event.source));
+  if (!event.time.empty()) headers.emplace_back("ce_time", std::move(event.time));
+  if (content_type && IsCloudEventContentType(*content_type)) {
+    headers.emplace_back("content-type", std::move(*content_type));
+  }
+}
+
 KafkaRecord BuildSourceRecord(DerivedEvent event, std::string body) {
   KafkaRecord record;
   record.key = std::move(event.key);
   record.value = std::move(body);
   record.headers.reserve(10);  // these, the request id and the trace context
-  record.headers.emplace_back("ce_specversion", "1.0");
-  record.headers.emplace_back("ce_id", std::move(event.id));
-  record.headers.emplace_back("ce_type", std::move(event.type));
-  record.headers.emplace_back("ce_source", std::move(event.source));
-  if (!event.time.empty()) record.headers.emplace_back("ce_time", std::move(event.time));
-  record.headers.emplace_back("content-type", "application/json");
+  AppendSourceCloudEventHeaders(std::move(event), std::string("application/json"), record.headers);
   return record;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hookbridge/sources/getprofile_contract.h"
+
 namespace hookbridge {
 namespace {
 
@@ -28,8 +30,8 @@ AttributeSource FromValue(std::string value) {
 
 }  // namespace
 
-void ApplySchemeDefaults(std::string_view auth, Source& source) {
-  source.ce_source = FromValue("urn:hookbridge:" + source.name);
+void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFields& source) {
+  source.ce_source = FromValue("urn:hookbridge:" + name);
   if (auth == "github") {
     source.ce_id = FromHeader("X-GitHub-Delivery");
     source.ce_type = FromHeader("X-GitHub-Event");
@@ -110,16 +112,17 @@ std::vector<std::string> SourceSet::Topics() const {
   return topics;
 }
 
-std::shared_ptr<const Source> BuiltInSource(std::string path, std::string topic,
-                                            std::string dead_letter_topic) {
+std::shared_ptr<const SourceSet> BuiltInSources(const Config& config) {
   auto source = std::make_shared<Source>();
   source->name = "getprofile";
-  source->path = std::move(path);
+  source->path = config.webhook_path;
   source->auth = SourceAuth::kBearer;
-  source->topic = std::move(topic);
-  source->dead_letter_topic = std::move(dead_letter_topic);
-  source->contract = EventContract::kGetProfile;
-  return source;
+  source->topic = config.kafka_topic;
+  source->dead_letter_topic = config.dead_letter_topic;
+  source->contract = GetProfileEventContract();
+  auto set = std::make_shared<SourceSet>();
+  set->sources.push_back(std::move(source));
+  return set;
 }
 
 }  // namespace hookbridge

@@ -9,13 +9,14 @@
 
 #include "hookbridge/core/cloudevent_attributes.h"
 #include "hookbridge/core/text.h"
+#include "hookbridge/rules/rules.h"
+#include "hookbridge/sources/getprofile_contract.h"
+#include "hookbridge/sources/json_contract.h"
 
 namespace hookbridge {
 namespace {
 
 constexpr size_t kMaxNameBytes = 64;
-constexpr size_t kMaxPathBytes = 1024;
-constexpr size_t kMaxTopicBytes = 249;  // Kafka's own limit
 constexpr long long kMaxToleranceSeconds = 24 * 3600;
 
 // Thrown inside this file only, caught by ParseSourcesText: the first error
@@ -70,13 +71,8 @@ JsonPointer Pointer(const YAML::Node& node, const std::string& field) {
 }
 
 void CheckTopic(const std::string& topic, const std::string& field) {
-  if (topic.size() > kMaxTopicBytes || topic == "." || topic == "..")
-    Fail(field, "not a Kafka topic name");
-  for (char c : topic) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok)
-      Fail(field, Quoted(topic) + " is not a Kafka topic name (letters, digits, '.', '_', '-')");
+  if (!IsTopicName(topic)) {
+    Fail(field, Quoted(topic) + " is not a Kafka topic name (" + std::string(kTopicNameRule) + ")");
   }
 }
 
@@ -88,14 +84,10 @@ void CheckName(const std::string& name) {
 }
 
 void CheckPath(const std::string& path) {
-  if (path.front() != '/') Fail("path", Quoted(path) + " must start with '/'");
-  if (path.size() > kMaxPathBytes) Fail("path", "longer than 1024 bytes");
-  for (char c : path) {
-    if (c <= 0x20 || c >= 0x7F || c == '?' || c == '#') {
-      Fail("path", Quoted(path) + " must be printable ASCII without spaces, '?' or '#'");
-    }
+  if (std::string problem = WebhookPathProblem(path); !problem.empty()) {
+    // An overlong path is not quoted back: the message would drown in it.
+    Fail("path", (path.size() > kMaxWebhookPathBytes ? "the path" : Quoted(path)) + " " + problem);
   }
-  if (IsReservedPath(path)) Fail("path", Quoted(path) + " is one of hookbridge's own endpoints");
 }
 
 // One secret per line, blank lines ignored; never quoted back in an error.
@@ -209,17 +201,16 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
   if (!problem.empty()) Fail("secrets_file", Quoted(file) + ": " + problem);
 }
 
-void ReadEvent(const YAML::Node& node, Source& source) {
+// `source` holds the auth scheme's defaults (ApplySchemeDefaults).
+std::shared_ptr<const EventContract> ReadEvent(const YAML::Node& node, EventFields source) {
   const std::string event = node["event"] ? Text(node["event"], "event") : "json";
   if (event == "getprofile") {
-    source.contract = EventContract::kGetProfile;
     for (const char* field : {"key", "required", "cloudevents"}) {
       if (node[field]) Fail(field, "not with event: getprofile (its contract fixes it)");
     }
-    return;
+    return GetProfileEventContract();
   }
   if (event != "json") Fail("event", Quoted(event) + " is not json or getprofile");
-  source.contract = EventContract::kJson;
   if (const YAML::Node key = node["key"]) {
     if (!key.IsSequence() || key.size() == 0) Fail("key", "must be a list of JSON Pointers");
     for (const auto& pointer : key) source.key.push_back(Pointer(pointer, "key"));
@@ -274,6 +265,7 @@ void ReadEvent(const YAML::Node& node, Source& source) {
     Fail("cloudevents.id", "required for this auth");
   if (source.ce_type.kind == AttributeSource::Kind::kNone)
     Fail("cloudevents.type", "required for this auth");
+  return std::make_shared<JsonContract>(std::move(source));
 }
 
 std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDefaults& defaults,
@@ -296,17 +288,14 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
   }
   if (source->dead_letter_topic == source->topic)
     Fail("dead_letter_topic", "must differ from topic");
-  ApplySchemeDefaults(auth, *source);
+  EventFields fields;
+  ApplySchemeDefaults(auth, source->name, fields);
   ReadAuth(node, auth, defaults, *source, secrets_files);
-  ReadEvent(node, *source);
+  source->contract = ReadEvent(node, std::move(fields));
   return source;
 }
 
 }  // namespace
-
-bool IsReservedPath(std::string_view path) {
-  return path == "/healthz" || path == "/readyz" || path == "/metrics";
-}
 
 SourcesFileResult ParseSourcesText(std::string_view text, const std::string& path,
                                    const SourcesDefaults& defaults) {

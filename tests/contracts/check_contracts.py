@@ -54,7 +54,7 @@ import yaml
 BEFORE_ROUTING = ["kBadRequest", "kRequestTimeout", "kUriTooLong", "kHeadersTooLarge",
                   "kNotImplemented", "kVersionNotSupported", "turned_away"]
 # src/http/routes.cc (CheckWebhookHead: 405, 503 in flight, 411, 413),
-# src/core/webhook_handler.cc (401, 415, 400 invalid_json, 422, 413 record too
+# src/webhook/webhook_handler.cc (401, 415, 400 invalid_json, 422, 413 record too
 # large, 503 queue full or not stored, 200), src/http/chunked_body.cc (400,
 # 413), src/http/connection_loop.cc (Dispatch: 500; Expire: 503 ack deadline).
 WEBHOOK = BEFORE_ROUTING + [
@@ -65,7 +65,7 @@ WEBHOOK = BEFORE_ROUTING + [
 # request with a body 405 (Allow: GET, HEAD), else its own answer.
 PROBE = BEFORE_ROUTING + ["method_not_allowed_get_head"]
 # With a dead-letter topic (HOOKBRIDGE_DEAD_LETTER_TOPIC, or a source's
-# dead_letter_topic), src/core/webhook_handler.cc answers the refusals
+# dead_letter_topic), src/webhook/webhook_handler.cc answers the refusals
 # IsDeadLetterRefusal() takes (src/core/dead_letter.cc) with 200 dead_lettered
 # once the dead letter is stored, instead of their 4xx. contract_facts drives a
 # handler so configured: its answers are named DEAD_LETTERED + reason. The

@@ -43,8 +43,9 @@
 #include "hookbridge/core/readiness.h"
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/core/webhook_event.h"
-#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/answer_wire.h"
+#include "hookbridge/sources/source.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 namespace {
@@ -225,10 +226,11 @@ void DeadLetters(JsonWriter& out) {
   KeyStore keys(*ApiKeys::FromCommaList(kKey, &error), "");
   test_support::FakePublisher publisher;
   publisher.AnswerWith(PublishStatus::kPersisted);
-  Metrics metrics("contract-facts");
-  WebhookOptions options;
-  options.dead_letter_topic = "getprofile.dead-letters";
-  WebhookHandler handler(keys, publisher, metrics, options);
+  Config config;
+  config.dead_letter_topic = "getprofile.dead-letters";
+  const std::shared_ptr<const SourceSet> sources = BuiltInSources(config);
+  const Source& source = *sources->ByPath(config.webhook_path);
+  WebhookHandler handler(keys, publisher, WebhookOptions{});
   const std::string bearer = std::string("Bearer ") + kKey;
   out.Key("answers");
   out.StartArray();
@@ -239,9 +241,9 @@ void DeadLetters(JsonWriter& out) {
     head.request_id = "contract-facts-id";
     head.traceparent = {kTraceParent};
     head.tracestate = {kTraceState};
-    std::optional<HttpResponse> answer = handler.CheckHead(head);
+    std::optional<HttpResponse> answer = handler.CheckHead(source, head);
     if (!answer) {
-      handler.HandleBody(head, request.body, WebhookHandler::Clock::now(),
+      handler.HandleBody(source, head, request.body, WebhookHandler::Clock::now(),
                          [&answer](WebhookResult result) { answer = std::move(result.response); });
     }
     out.StartObject();

@@ -12,8 +12,14 @@ ServiceMonitor must scrape /metrics on the Service's http port.
 The *_RENDERED files are what `kubectl kustomize deploy/k8s`,
 `kubectl kustomize deploy/k8s/strimzi` and `docker-compose config` printed
 (check_manifests.sh makes them). Checked here, beyond "it renders":
-  * every setting in the ConfigMap and in compose is one hookbridge knows,
-    with a value it accepts (the binary itself judges);
+  * every setting in the ConfigMap, the container's env, compose and the
+    systemd unit is one hookbridge knows, with a value it accepts: the binary
+    itself judges, `hookbridge --check-config` run with each manifest's
+    environment (exit 2 names an unknown or bad setting; exit 1 only says
+    Kafka, which is not here, was not reached);
+  * no manifest restates one of hookbridge's defaults (`hookbridge --help`),
+    so that changing a default reaches every deployment that did not choose
+    otherwise; RESTATED_ON_PURPOSE lists the exceptions and why;
   * the Deployment: 3 replicas, liveness on /healthz, readiness on /readyz, a
     preStop wait, a termination grace period longer than preStop + drain +
     ack timeout + flush, requests and limits, a read-only root file system,
@@ -34,8 +40,41 @@ import tempfile
 
 import yaml
 
-FLUSH_S = 10  # hookbridge's producer flush on shutdown (src/main.cc)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_settings_table import help_settings  # noqa: E402  (the one reader of --help)
+
 PROBLEMS = []
+# Settings a manifest may give at their default value, and why.
+RESTATED_ON_PURPOSE = {
+    # Named beside the topic the same deployment creates (the Strimzi
+    # KafkaTopic, compose's kafka-topics job), so the two are read together.
+    "HOOKBRIDGE_KAFKA_TOPIC",
+}
+# Files a manifest names inside its container: stand-ins here. The key file
+# gets a placeholder key; the others are the deployment's own files (checked
+# by their own suites), so the setting is left out of the check.
+KEY_FILE_SETTING = "GETPROFILE_API_KEY_FILE"
+OWN_FILE_SETTINGS = re.compile(r"^(HOOKBRIDGE_SOURCES_FILE|HOOKBRIDGE_TLS_(CERT|KEY)_FILE|"
+                               r"HOOKBRIDGE_RDKAFKA_SSL_[A-Z_]*LOCATION)$")
+# (where, settings) of every manifest, judged together at the end: each
+# --check-config waits for Kafka up to its timeout, so they run at once.
+TO_JUDGE = []
+HELP = {}  # {variable: (flag, default or None)} from `hookbridge --help`
+
+
+def flush_seconds(source):
+    """The producer flush on shutdown: KafkaPublisher::kShutdownFlushTimeout."""
+    path = os.path.join(source, "include", "hookbridge", "kafka", "kafka_publisher.h")
+    with open(path, encoding="utf-8") as f:
+        found = re.search(r"kShutdownFlushTimeout\{(\d+)\}", f.read())
+    if not found:
+        sys.exit(f"check_manifests: no kShutdownFlushTimeout{{N}} in {path}")
+    return int(found[1])
+
+
+def default_of(name):
+    """hookbridge's default for `name` as --help prints it, or None."""
+    return HELP.get(name, (None, None))[1]
 
 
 def check(condition, message):
@@ -55,10 +94,10 @@ def by_kind(docs):
     return {d["kind"]: d for d in docs}
 
 
-def seconds_of_ms(settings, name, default_ms, where):
-    value = str(settings.get(name, default_ms))
+def seconds_of_ms(settings, name, where):
+    value = str(settings.get(name, default_of(name)))
     if not check(value.isdigit(), f"{where}: {name}={value} is not a number of ms"):
-        return default_ms / 1000
+        return 0
     return int(value) / 1000
 
 
@@ -70,24 +109,52 @@ def duration_s(text):
     return total
 
 
-def settings_accepted(binary, settings, where):
-    """The binary judges the values: env is applied before --help returns."""
-    help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
-    for name in settings:
-        check(f"({name})" in help_text or name.startswith("HOOKBRIDGE_RDKAFKA_"),
-              f"{where}: {name} is not a hookbridge setting")
-    env = {"PATH": "/usr/bin:/bin"}
-    env.update({k: str(v) for k, v in settings.items()})
+def settings_accepted(settings, where):
+    """Queues `settings` for judge_settings(); flags a restated default now."""
+    for name, value in settings.items():
+        default = default_of(name)
+        if name in RESTATED_ON_PURPOSE or default is None or default.startswith("("):
+            continue  # "(none: required)" is a text, not a value
+        if str(value).strip() == default:
+            check(False, f"{where}: {name}={value} is hookbridge's default: leave it out")
+    TO_JUDGE.append((where, settings))
+
+
+def judge_settings(binary):
+    """`hookbridge --check-config` with each queued environment, all at once."""
     with tempfile.NamedTemporaryFile("w", suffix=".keys") as keys:
         # The key file is the deployment's own; a stand-in with one key here.
         keys.write("placeholder-key\n")
         keys.flush()
-        if "GETPROFILE_API_KEY_FILE" in env:
-            env["GETPROFILE_API_KEY_FILE"] = keys.name
-        else:
-            env["GETPROFILE_API_KEY"] = "placeholder-key"
-        run = subprocess.run([binary, "--help"], env=env, capture_output=True, text=True)
-    check(run.returncode == 0, f"{where}: hookbridge refuses these settings: {run.stderr.strip()}")
+        runs = []
+        for where, settings in TO_JUDGE:
+            env = {"PATH": "/usr/bin:/bin"}
+            env.update({k: str(v) for k, v in settings.items() if not OWN_FILE_SETTINGS.match(k)})
+            if KEY_FILE_SETTING in env:
+                env[KEY_FILE_SETTING] = keys.name
+            else:
+                env.setdefault("GETPROFILE_API_KEY", "placeholder-key")
+            runs.append((where, subprocess.Popen([binary, "--check-config"], env=env, text=True,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+        for where, run in runs:
+            out, err = run.communicate(timeout=120)
+            last = (out.strip().splitlines() or [""])[-1]
+            if run.returncode == 2:
+                check(False, f"{where}: hookbridge refuses these settings: {err.strip()}")
+            elif not (run.returncode == 0 or (run.returncode == 1 and last.startswith("kafka: "))):
+                check(False, f"{where}: hookbridge --check-config exited {run.returncode}, neither "
+                             f"2 (bad setting) nor 1 (Kafka not reached): {err.strip()} {last}")
+    TO_JUDGE.clear()
+
+
+def check_systemd(source):
+    """The unit's Environment= lines: settings like any manifest's."""
+    path = os.path.join(source, "deploy", "systemd", "hookbridge.service")
+    with open(path, encoding="utf-8") as f:
+        settings = dict(re.findall(r"^Environment=([A-Z0-9_]+)=(.*)$", f.read(), re.M))
+    check(KEY_FILE_SETTING in settings, "systemd: GETPROFILE_API_KEY_FILE is not set")
+    # The brokers come from /etc/hookbridge/env, which is the operator's.
+    settings_accepted({"HOOKBRIDGE_KAFKA_BROKERS": "localhost:9092", **settings}, "systemd unit")
 
 
 def dockerfile_facts(source):
@@ -112,8 +179,7 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     if len(PROBLEMS):
         return
     deployment, config = kinds["Deployment"], kinds["ConfigMap"]
-    settings = config["data"]
-    settings_accepted(binary, settings, "k8s ConfigMap")
+    settings = dict(config["data"])
 
     spec = deployment["spec"]
     check(spec.get("replicas") == 3, "k8s: the Deployment wants 3 replicas")
@@ -129,8 +195,12 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     check(config["metadata"]["name"] in [e.get("configMapRef", {}).get("name") for e in c.get("envFrom", [])],
           "k8s: the container does not take its environment from the ConfigMap")
 
+    # What the container runs with: the ConfigMap, then its own plain values.
+    settings.update({e["name"]: e["value"] for e in c.get("env", []) if "value" in e})
+    settings_accepted(settings, "k8s ConfigMap and container env")
+
     ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
-    listen_port = int(settings.get("HOOKBRIDGE_LISTEN", "0.0.0.0:8080").rsplit(":", 1)[1])
+    listen_port = int(str(settings.get("HOOKBRIDGE_LISTEN", default_of("HOOKBRIDGE_LISTEN"))).rsplit(":", 1)[1])
     check(ports.get("http") == listen_port, "k8s: containerPort 'http' is not HOOKBRIDGE_LISTEN's port")
     check(image["port"] == listen_port, "k8s: the image EXPOSEs another port")
 
@@ -151,12 +221,13 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     elif "sleep" in pre_stop:
         pre_stop_s = float(pre_stop["sleep"]["seconds"])
     check(pre_stop_s > 0, "k8s: no preStop wait")
-    drain_s = seconds_of_ms(settings, "HOOKBRIDGE_DRAIN_GRACE_MS", 5000, "k8s")
-    ack_s = seconds_of_ms(settings, "HOOKBRIDGE_ACK_TIMEOUT_MS", 4000, "k8s")
-    needed = pre_stop_s + drain_s + ack_s + FLUSH_S
+    drain_s = seconds_of_ms(settings, "HOOKBRIDGE_DRAIN_GRACE_MS", "k8s")
+    ack_s = seconds_of_ms(settings, "HOOKBRIDGE_ACK_TIMEOUT_MS", "k8s")
+    flush_s = flush_seconds(source)
+    needed = pre_stop_s + drain_s + ack_s + flush_s
     grace = pod.get("terminationGracePeriodSeconds", 30)
     check(grace > needed, f"k8s: terminationGracePeriodSeconds {grace} does not exceed "
-                          f"preStop {pre_stop_s} + drain {drain_s} + ack {ack_s} + flush {FLUSH_S} s")
+                          f"preStop {pre_stop_s} + drain {drain_s} + ack {ack_s} + flush {flush_s} s")
 
     resources = c.get("resources", {})
     for part in ["requests", "limits"]:
@@ -176,7 +247,7 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     # Keys: a Secret volume mounted as a directory, the file in it named by
     # GETPROFILE_API_KEY_FILE, no subPath (so Secret updates reach it).
     env = {e["name"]: e.get("value") for e in c.get("env", [])}
-    key_file = env.get("GETPROFILE_API_KEY_FILE") or settings.get("GETPROFILE_API_KEY_FILE")
+    key_file = settings.get("GETPROFILE_API_KEY_FILE")
     check(key_file is not None, "k8s: GETPROFILE_API_KEY_FILE is not set")
     check("GETPROFILE_API_KEY" not in env and "GETPROFILE_API_KEY" not in settings,
           "k8s: keys must come from the file, not GETPROFILE_API_KEY")
@@ -235,13 +306,13 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
         topic = topics[0]
         check(topic["apiVersion"].startswith("kafka.strimzi.io/"), "strimzi: wrong apiVersion")
         check(topic["spec"].get("topicName", topic["metadata"]["name"]) ==
-              settings.get("HOOKBRIDGE_KAFKA_TOPIC", "getprofile.events"),
+              settings.get("HOOKBRIDGE_KAFKA_TOPIC", default_of("HOOKBRIDGE_KAFKA_TOPIC")),
               "strimzi: the topic is not HOOKBRIDGE_KAFKA_TOPIC")
         check("partitions" in topic["spec"] and "replicas" in topic["spec"],
               "strimzi: partitions and replicas must be explicit")
-        max_body = str(settings.get("HOOKBRIDGE_MAX_BODY_BYTES", 1048576))
-        check(int(topic["spec"].get("config", {}).get("max.message.bytes", 0)) >=
-              (int(max_body) if max_body.isdigit() else 1048576) + 65536,
+        max_body = str(settings.get("HOOKBRIDGE_MAX_BODY_BYTES", default_of("HOOKBRIDGE_MAX_BODY_BYTES")))
+        check(max_body.isdigit() and int(topic["spec"].get("config", {}).get("max.message.bytes", 0)) >=
+              int(max_body) + 65536,
               "strimzi: max.message.bytes below the largest body + 64 KiB")
 
 
@@ -258,7 +329,7 @@ def check_compose(compose, binary, image, source):
               os.path.join(os.path.normpath(source), "deploy", "Dockerfile"),
               f"compose: {name} is not built from deploy/Dockerfile")
         env = s.get("environment", {})
-        settings_accepted(binary, env, f"compose {name}")
+        settings_accepted(env, f"compose {name}")
         key_file = env.get("GETPROFILE_API_KEY_FILE", "")
         names = [x if isinstance(x, str) else x.get("source") for x in s.get("secrets", [])]
         check(key_file.startswith("/run/secrets/") and os.path.basename(key_file) in names,
@@ -266,9 +337,9 @@ def check_compose(compose, binary, image, source):
         for secret in names:
             check("file" in secrets.get(secret, {}), f"compose: secret {secret} must be a file")
         check("GETPROFILE_API_KEY" not in env, f"compose: {name} must not take keys in the environment")
-        drain_s = seconds_of_ms(env, "HOOKBRIDGE_DRAIN_GRACE_MS", 5000, f"compose {name}")
-        ack_s = seconds_of_ms(env, "HOOKBRIDGE_ACK_TIMEOUT_MS", 4000, f"compose {name}")
-        check(duration_s(s.get("stop_grace_period", "10s")) > drain_s + ack_s + FLUSH_S,
+        drain_s = seconds_of_ms(env, "HOOKBRIDGE_DRAIN_GRACE_MS", f"compose {name}")
+        ack_s = seconds_of_ms(env, "HOOKBRIDGE_ACK_TIMEOUT_MS", f"compose {name}")
+        check(duration_s(s.get("stop_grace_period", "10s")) > drain_s + ack_s + flush_seconds(source),
               f"compose: {name} stop_grace_period does not cover drain + ack + flush")
         check(s.get("read_only") is True, f"compose: {name} should have a read-only root file system")
         conditions = {d: v.get("condition") for d, v in (s.get("depends_on") or {}).items()}
@@ -284,7 +355,7 @@ def check_compose(compose, binary, image, source):
         args = " ".join(map(str, topic_jobs[0].get("command") or []))
         check(re.search(r"--partitions[= ]\d+", args) and re.search(r"--replication-factor[= ]\d+", args),
               "compose: the topic needs explicit partitions and replication factor")
-        topics = {env.get("HOOKBRIDGE_KAFKA_TOPIC", "getprofile.events")
+        topics = {env.get("HOOKBRIDGE_KAFKA_TOPIC", default_of("HOOKBRIDGE_KAFKA_TOPIC"))
                   for env in (s.get("environment", {}) for s in bridges.values())}
         check(len(topics) == 1 and re.search(r"--topic[= ]" + re.escape(topics.pop()) + r"\b", args),
               "compose: the topic created is not the one hookbridge writes to")
@@ -319,10 +390,12 @@ def check_compose(compose, binary, image, source):
 def main_k8s_stream():
     """--k8s SOURCE BINARY STREAM: one rendered stream, no compose."""
     source, binary, stream = sys.argv[2:5]
+    HELP.update(help_settings(binary))
     image = dockerfile_facts(source)
     docs = load_all(stream)
     check_k8s([d for d in docs if d["kind"] != "KafkaTopic"],
               [d for d in docs if d["kind"] == "KafkaTopic"], binary, image, source, topic_required=False)
+    judge_settings(binary)
     for problem in PROBLEMS:
         print("FAIL", problem)
     print(f"check_manifests: {len(PROBLEMS)} problems")
@@ -333,12 +406,15 @@ def main():
     if sys.argv[1:2] == ["--k8s"]:
         return main_k8s_stream()
     source, binary, k8s_path, strimzi_path, compose_path = sys.argv[1:6]
+    HELP.update(help_settings(binary))
     image = dockerfile_facts(source)
     check(image["uid"] not in (None, 0), "Dockerfile: USER must be a numeric non-root uid")
     check(image["listen_port"] == image["port"], "Dockerfile: EXPOSE and HOOKBRIDGE_LISTEN disagree")
     check_k8s(load_all(k8s_path), load_all(strimzi_path), binary, image, source)
     with open(compose_path, encoding="utf-8") as f:
         check_compose(yaml.safe_load(f), binary, image, source)
+    check_systemd(source)
+    judge_settings(binary)
     for problem in PROBLEMS:
         print("FAIL", problem)
     print(f"check_manifests: {len(PROBLEMS)} problems")

@@ -151,13 +151,17 @@ std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
 
 int64_t CountRecords(const std::string& brokers, const std::string& topic, int partitions) {
   Handle client = NewClient(RD_KAFKA_CONSUMER, brokers, {{"group.id", "hookbridge-e2e-count"}});
+  // A fresh client's first query can fail while its metadata is still
+  // arriving (seen on a loaded machine): ask again, within a bound.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int64_t total = 0;
   for (int p = 0; p < partitions; ++p) {
     int64_t low = 0;
     int64_t high = 0;
-    if (rd_kafka_query_watermark_offsets(client.get(), topic.c_str(), p, &low, &high, 10000) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return -1;
+    while (rd_kafka_query_watermark_offsets(client.get(), topic.c_str(), p, &low, &high, 10000) !=
+           RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (std::chrono::steady_clock::now() >= deadline) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     total += high - low;
   }

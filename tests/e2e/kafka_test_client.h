@@ -33,7 +33,8 @@ std::vector<ConsumedRecord> ConsumeFromBeginning(const std::string& brokers,
                                                  const std::string& topic, size_t count,
                                                  std::chrono::milliseconds timeout);
 
-// Records in the topic now (sum of high watermarks of a fresh topic); -1 on error.
+// Records in the topic now (sum of high watermarks of a fresh topic); -1 if
+// the broker does not answer within 30 s.
 int64_t CountRecords(const std::string& brokers, const std::string& topic, int partitions);
 
 struct RecordToProduce {

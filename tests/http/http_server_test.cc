@@ -337,6 +337,55 @@ TEST(HttpServer, NoOutcomeByTheAckDeadlineIs503AndALateOneIsDropped) {
   EXPECT_EQ(bridge.publisher().records().size(), 3u);
 }
 
+// The deadline's 503 is the webhook's one outcome: a record stored after it
+// is not also counted accepted, but as a late delivery (the sender was told
+// to retry, so it is a duplicate-to-be), and a failure reported late as one
+// too. Kafka's latency still counts the late record.
+TEST(HttpServer, AReportAfterTheDeadlines503IsCountedLateNotAccepted) {
+  TestServer bridge([](Config& config) { config.ack_timeout = 300ms; });
+  bridge.publisher().NeverComplete();
+  // Answered 503 at the deadline; Kafka's report, `status`, comes after.
+  auto answered_then_reported = [&](PublishStatus status) {
+    RawConnection connection(bridge.port());
+    ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("late"))));
+    auto answer = connection.ReadResponse(30s);
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->status, 503);
+    bridge.publisher().CompleteAll(status);
+  };
+  auto scrape = [&] {
+    httplib::Client client("127.0.0.1", bridge.port());
+    auto metrics = client.Get("/metrics");
+    return test_support::ParseExposition(metrics ? metrics->body : "");
+  };
+  const std::string accepted =
+      R"(hookbridge_source_webhooks_total{source="getprofile",outcome="accepted"})";
+  const std::string unavailable =
+      R"(hookbridge_source_webhooks_total{source="getprofile",outcome="unavailable"})";
+  const std::string stored_late =
+      R"(hookbridge_late_deliveries_total{source="getprofile",outcome="stored"})";
+  const std::string failed_late =
+      R"(hookbridge_late_deliveries_total{source="getprofile",outcome="failed"})";
+
+  answered_then_reported(PublishStatus::kPersisted);
+  EXPECT_TRUE(PollUntil(30s, [&] { return scrape().Value(stored_late) == 1; })) << stored_late;
+  auto metrics = scrape();
+  EXPECT_EQ(metrics.Value(unavailable), 1);
+  EXPECT_FALSE(metrics.Has(accepted)) << "counted accepted after its 503";
+  EXPECT_FALSE(metrics.Has(R"(hookbridge_http_requests_total{route="webhook",code="200"})"));
+  EXPECT_EQ(metrics.Value("hookbridge_kafka_ack_duration_seconds_count"), 1);
+
+  answered_then_reported(PublishStatus::kFailed);
+  EXPECT_TRUE(PollUntil(30s, [&] { return scrape().Value(failed_late) == 1; })) << failed_late;
+  metrics = scrape();
+  EXPECT_EQ(metrics.Value(unavailable), 2);
+  EXPECT_EQ(metrics.Value(R"(hookbridge_webhook_rejections_total{reason="unavailable"})"), 2);
+  EXPECT_EQ(metrics.Value(R"(hookbridge_http_requests_total{route="webhook",code="503"})"), 2);
+  EXPECT_EQ(metrics.Value(stored_late), 1);
+  EXPECT_FALSE(metrics.Has(accepted));
+  EXPECT_EQ(metrics.Value("hookbridge_kafka_ack_duration_seconds_count"), 1);
+}
+
 // Past max_connections, a new connection is answered 503 before its request
 // is read; a client still sending a large body reads it rather than a reset.
 TEST(HttpServer, PastTheConnectionLimitANewConnectionIsAnswered503) {

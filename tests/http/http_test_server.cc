@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "hookbridge/sources/source.h"
+
 namespace hookbridge::test_support {
 
 TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
@@ -20,8 +22,10 @@ TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
   WebhookOptions webhook;
   webhook.ack_timeout = config.ack_timeout;
   webhook.max_body_bytes = config.max_body_bytes;
-  handler_ = std::make_unique<WebhookHandler>(*keys_, publisher_, metrics_, webhook);
+  handler_ = std::make_unique<WebhookHandler>(*keys_, publisher_, webhook);
   HttpServerOptions options(config);
+  // Routed as the binary routes without a sources file.
+  options.sources = [sources = BuiltInSources(config)] { return sources; };
   if (configure_options) configure_options(options);
   server_ = std::make_unique<HttpServer>(options, *handler_, metrics_, [this] {
     Readiness readiness;

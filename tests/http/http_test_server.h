@@ -12,8 +12,8 @@
 #include "hookbridge/core/config.h"
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/metrics.h"
-#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/http_server.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge::test_support {
 

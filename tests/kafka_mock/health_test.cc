@@ -54,6 +54,7 @@ std::string Describe(const ProducerHealth& health) {
 
 KafkaRecord Record(const std::string& value) {
   KafkaRecord record;
+  record.topic = kTopic;
   record.key = "k";
   record.value = value;
   return record;

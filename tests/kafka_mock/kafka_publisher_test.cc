@@ -100,6 +100,7 @@ std::unique_ptr<KafkaPublisher> NewPublisher(const EmbeddedBroker& broker,
 
 KafkaRecord Record(std::string key, std::string value, Headers headers = {}) {
   KafkaRecord record;
+  record.topic = kTopic;
   record.key = std::move(key);
   record.value = std::move(value);
   record.headers = std::move(headers);

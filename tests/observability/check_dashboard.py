@@ -30,6 +30,7 @@ SHOWN = [
     "hookbridge_kafka_delivery_errors_total",
     "hookbridge_api_key_reloads_total",
     "hookbridge_source_webhooks_total",                # each source's webhooks by outcome
+    "hookbridge_late_deliveries_total",                # reports after the deadline's 503
     "hookbridge_sources_reloads_total",
 ]
 DATASOURCE = "${datasource}"

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "hookbridge/sources/getprofile_contract.h"
+
 namespace hookbridge::e2e {
 
 using namespace std::chrono_literals;
@@ -28,7 +30,8 @@ void ReplayEndToEnd::ProduceDeadLetters(const std::vector<DeadLetterToProduce>& 
             : std::chrono::system_clock::time_point(std::chrono::milliseconds(letter.timestamp_ms));
     source.content_type = "application/json";
     source.body = letter.body;
-    KafkaRecord built = BuildDeadLetterRecord(std::move(source));
+    source.source_name = "getprofile";
+    KafkaRecord built = GetProfileContract().BuildDeadLetter(std::move(source), HeaderLookup());
     records.push_back({built.key, built.value, built.headers, letter.timestamp_ms});
   }
   ASSERT_EQ(ProduceRecords(brokers_, dead_topic_, records), "");

@@ -428,6 +428,8 @@ INSTANTIATE_TEST_SUITE_P(
     Strings, BadValueTest,
     ::testing::Values(BadValue{"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "webhooks"},
                       BadValue{"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", ""},
+                      BadValue{"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "/healthz"},
+                      BadValue{"HOOKBRIDGE_WEBHOOK_PATH", "--webhook-path", "/in?x=1"},
                       BadValue{"HOOKBRIDGE_KAFKA_TOPIC", "--kafka-topic", ""}));
 
 TEST(LoadConfigTest, ListenAcceptsBracketedIpv6AndPortZero) {

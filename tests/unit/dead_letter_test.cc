@@ -1,6 +1,7 @@
 // Dead letters: which refusals become one (IsDeadLetterRefusal), the 200 that
-// answers one, and the record one is (BuildDeadLetterRecord): value, key and
-// headers, for each reason.
+// answers one, and the record one of the GetProfile contract is
+// (BuildDeadLetterRecord under GetProfileContract::BuildDeadLetter): value,
+// key and headers, for each reason.
 #include "hookbridge/core/dead_letter.h"
 
 #include <gmock/gmock.h>
@@ -11,6 +12,7 @@
 
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/webhook_event.h"
+#include "hookbridge/sources/getprofile_contract.h"
 
 namespace hookbridge {
 namespace {
@@ -29,6 +31,7 @@ constexpr const char* kValidEvent =
 RecordHeaders Expected(const char* reason, const RecordHeaders& rest) {
   RecordHeaders headers = {{"hookbridge_dead_letter_reason", reason},
                            {"hookbridge_dead_letter_message", "why it was refused"},
+                           {"hookbridge_source", "getprofile"},
                            {"hookbridge_request_id", "req-42"},
                            {"hookbridge_received_at", "2026-12-02T09:30:00.250Z"}};
   headers.insert(headers.end(), rest.begin(), rest.end());
@@ -39,11 +42,17 @@ DeadLetterSource Source(ErrorCode refusal, std::string body) {
   DeadLetterSource source;
   source.refusal = refusal;
   source.message = "why it was refused";
+  source.source_name = "getprofile";
   source.request_id = "req-42";
   source.received = kReceived;
   source.content_type = "application/json";
   source.body = std::move(body);
   return source;
+}
+
+// The dead letter of the GetProfile contract (it reads no request header).
+KafkaRecord BuildDeadLetterRecord(DeadLetterSource source) {
+  return GetProfileContract().BuildDeadLetter(std::move(source), HeaderLookup());
 }
 
 // --- which refusals ---------------------------------------------------------

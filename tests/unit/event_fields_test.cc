@@ -46,7 +46,6 @@ AttributeSource FromValue(const char* value) {
 class EventFieldsTest : public ::testing::Test {
  protected:
   EventFieldsTest() {
-    source_.name = "shop";
     source_.key = {P("/order/customer"), P("/order/id"), P("/id")};
     source_.ce_id = FromPointer("/id");
     source_.ce_type = FromHeader("X-Event");
@@ -65,7 +64,7 @@ class EventFieldsTest : public ::testing::Test {
     return DeriveEvent(source_, body, lookup);
   }
 
-  Source source_;
+  EventFields source_;
   std::multimap<std::string, std::string> headers_{{"X-Event", "order.paid"}};
 };
 

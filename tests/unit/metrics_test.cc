@@ -77,6 +77,7 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {kRejections, "counter"},
       {"hookbridge_webhook_dead_letters_total", "counter"},
       {"hookbridge_source_webhooks_total", "counter"},
+      {"hookbridge_late_deliveries_total", "counter"},
       {kDuration, "histogram"},
       {kAck, "histogram"},
       {"hookbridge_http_requests_in_flight", "gauge"},
@@ -366,6 +367,22 @@ TEST(MetricsTest, SourceOutcomesAreCountedBySourceAndOutcome) {
       1);
   EXPECT_EQ(exposition.Value(R"(hookbridge_sources_reloads_total{result="success"})"), 1);
   EXPECT_EQ(exposition.Value(R"(hookbridge_sources_reloads_total{result="failure"})"), 2);
+}
+
+TEST(MetricsTest, LateDeliveriesAreCountedBySourceAsStoredOrFailed) {
+  Metrics metrics("2.0.2");
+  metrics.CountLateDelivery("github", true);
+  metrics.CountLateDelivery("github", true);
+  metrics.CountLateDelivery("getprofile", false);
+  Exposition exposition = Scrape(metrics);
+  EXPECT_EQ(
+      exposition.Value(R"(hookbridge_late_deliveries_total{source="github",outcome="stored"})"), 2);
+  EXPECT_EQ(
+      exposition.Value(R"(hookbridge_late_deliveries_total{source="getprofile",outcome="failed"})"),
+      1);
+  EXPECT_EQ(exposition.SeriesOf("hookbridge_late_deliveries_total").size(), 2u);
+  // A late report is no webhook outcome: the answer already was.
+  EXPECT_TRUE(exposition.SeriesOf("hookbridge_source_webhooks_total").empty());
 }
 
 }  // namespace

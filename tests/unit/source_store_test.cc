@@ -92,9 +92,7 @@ TEST_F(SourceStoreTest, ABrokenFileKeepsTheSourcesInForceAndIsReportedOnce) {
 }
 
 TEST_F(SourceStoreTest, AFixedSetNeverReloads) {
-  auto set = std::make_shared<SourceSet>();
-  set->sources.push_back(BuiltInSource("/webhooks/getprofile", "t", ""));
-  SourceStore store(set);
+  SourceStore store(BuiltInSources(Config()));
   std::string error;
   EXPECT_FALSE(store.reloadable());
   EXPECT_EQ(store.Reload(true, &error), SourceStore::ReloadResult::kUnchanged);

@@ -11,8 +11,22 @@
 #include <fstream>
 #include <string>
 
+#include "hookbridge/sources/getprofile_contract.h"
+#include "hookbridge/sources/json_contract.h"
+
 namespace hookbridge {
 namespace {
+
+// The JSON-Pointer contract's settings of a source read from the file.
+const EventFields& Fields(const Source& source) {
+  const auto* json = dynamic_cast<const JsonContract*>(source.contract.get());
+  if (json == nullptr) {
+    ADD_FAILURE() << source.name << " has no JSON contract";
+    static const EventFields kNone;
+    return kNone;
+  }
+  return json->fields();
+}
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -97,7 +111,7 @@ sources:
   ASSERT_EQ(sources.size(), 5u);
 
   const Source& getprofile = *sources[0];
-  EXPECT_EQ(getprofile.contract, EventContract::kGetProfile);
+  EXPECT_EQ(getprofile.contract, GetProfileEventContract());
   EXPECT_EQ(getprofile.auth, SourceAuth::kBearer);
   EXPECT_EQ(getprofile.bearer_keys, nullptr);  // the GETPROFILE_API_KEY keys
   EXPECT_EQ(getprofile.dead_letter_topic, "global.dead-letters");
@@ -108,35 +122,35 @@ sources:
   EXPECT_EQ(github.signature.secrets,
             (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
   EXPECT_EQ(github.dead_letter_topic, "github.dead-letters");
-  ASSERT_EQ(github.key.size(), 2u);
-  EXPECT_EQ(github.key[0].tokens, (std::vector<std::string>{"repository", "id"}));
-  ASSERT_EQ(github.required.size(), 2u);
-  EXPECT_EQ(github.required[0].type, JsonType::kObject);
-  EXPECT_EQ(github.ce_id.header, "X-GitHub-Delivery");
-  EXPECT_EQ(github.ce_type.header, "X-GitHub-Event");
-  EXPECT_EQ(github.ce_source.value, "https://github.com");
+  ASSERT_EQ(Fields(github).key.size(), 2u);
+  EXPECT_EQ(Fields(github).key[0].tokens, (std::vector<std::string>{"repository", "id"}));
+  ASSERT_EQ(Fields(github).required.size(), 2u);
+  EXPECT_EQ(Fields(github).required[0].type, JsonType::kObject);
+  EXPECT_EQ(Fields(github).ce_id.header, "X-GitHub-Delivery");
+  EXPECT_EQ(Fields(github).ce_type.header, "X-GitHub-Event");
+  EXPECT_EQ(Fields(github).ce_source.value, "https://github.com");
 
   const Source& billing = *sources[2];
   EXPECT_EQ(billing.signature.scheme, SignatureScheme::kStandardWebhooks);
   EXPECT_EQ(billing.signature.tolerance, std::chrono::seconds(60));
-  EXPECT_EQ(billing.ce_id.header, "webhook-id");
-  EXPECT_EQ(billing.ce_type.pointer.text, "/type");
-  EXPECT_EQ(billing.ce_time.pointer.text, "/timestamp");
-  EXPECT_EQ(billing.ce_source.value, "urn:hookbridge:billing");
+  EXPECT_EQ(Fields(billing).ce_id.header, "webhook-id");
+  EXPECT_EQ(Fields(billing).ce_type.pointer.text, "/type");
+  EXPECT_EQ(Fields(billing).ce_time.pointer.text, "/timestamp");
+  EXPECT_EQ(Fields(billing).ce_source.value, "urn:hookbridge:billing");
 
   const Source& stripe = *sources[3];
   EXPECT_EQ(stripe.signature.scheme, SignatureScheme::kStripe);
   EXPECT_EQ(stripe.signature.tolerance, std::chrono::seconds(300));
-  EXPECT_EQ(stripe.ce_time.pointer.text, "/created");
+  EXPECT_EQ(Fields(stripe).ce_time.pointer.text, "/created");
 
   const Source& shop = *sources[4];
   EXPECT_EQ(shop.signature.scheme, SignatureScheme::kHmacSha256);
   EXPECT_EQ(shop.signature.hmac.header, "X-Shop-Signature");
   EXPECT_EQ(shop.signature.hmac.encoding, HmacFormat::Encoding::kBase64);
   EXPECT_EQ(shop.signature.hmac.prefix, "sha256=");
-  EXPECT_EQ(shop.ce_id.kind, AttributeSource::Kind::kPointer);
-  EXPECT_EQ(shop.ce_type.value, "shop.order");
-  EXPECT_EQ(shop.ce_time.header, "X-Shop-Time");
+  EXPECT_EQ(Fields(shop).ce_id.kind, AttributeSource::Kind::kPointer);
+  EXPECT_EQ(Fields(shop).ce_type.value, "shop.order");
+  EXPECT_EQ(Fields(shop).ce_time.header, "X-Shop-Time");
 
   EXPECT_EQ(result.secrets_files.size(), 4u);
   EXPECT_EQ(result.sources->Topics(),
@@ -235,7 +249,7 @@ const std::string kRows[][2] = {
      R"(source "GitHub": name: "GitHub" must be 1 to 64 of a-z, 0-9, '_', '-')"},
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: \"g "
      "h\"}\n",
-     R"(source "github": topic: "g h" is not a Kafka topic name (letters, digits, '.', '_', '-'))"},
+     R"(source "github": topic: "g h" is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not . or ..))"},
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain}\n",
      R"(source "github": topic: required)"},
     {"sources:\n  - {path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",

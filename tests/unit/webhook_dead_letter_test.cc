@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fake_publisher.h"
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 namespace {
@@ -27,13 +27,15 @@ class WebhookDeadLetterTest : public ::testing::Test {
  protected:
   WebhookDeadLetterTest()
       : keys_(*ApiKeys::FromCommaList(kKey, &error_), ""),
-        handler_(keys_, publisher_, metrics_, Options("getprofile.dead")),
-        plain_handler_(keys_, publisher_, metrics_, Options("")) {}
+        handler_(keys_, publisher_, WebhookOptions()),
+        dead_letters_(BuiltIn("getprofile.dead")),
+        plain_(BuiltIn("")) {}
 
-  static WebhookOptions Options(const std::string& dead_letter_topic) {
-    WebhookOptions options;
-    options.dead_letter_topic = dead_letter_topic;
-    return options;
+  // The built-in source with this HOOKBRIDGE_DEAD_LETTER_TOPIC.
+  static std::shared_ptr<const Source> BuiltIn(const std::string& dead_letter_topic) {
+    Config config;
+    config.dead_letter_topic = dead_letter_topic;
+    return BuiltInSources(config)->sources.front();
   }
 
   RequestHead Head(std::string_view content_type = "application/json") {
@@ -45,13 +47,15 @@ class WebhookDeadLetterTest : public ::testing::Test {
     return head;
   }
 
-  WebhookResult Handle(WebhookHandler& handler, const RequestHead& head, const std::string& body) {
+  WebhookResult Handle(const std::shared_ptr<const Source>& source, const RequestHead& head,
+                       const std::string& body) {
     WebhookResult outcome;
     int calls = 0;
-    handler.HandleBody(head, body, WebhookHandler::Clock::now(), [&](WebhookResult result) {
-      outcome = std::move(result);
-      ++calls;
-    });
+    handler_.HandleBody(*source, head, body, WebhookHandler::Clock::now(),
+                        [&](WebhookResult result) {
+                          outcome = std::move(result);
+                          ++calls;
+                        });
     EXPECT_EQ(calls, 1);  // the fake publisher answers at once
     return outcome;
   }
@@ -60,14 +64,14 @@ class WebhookDeadLetterTest : public ::testing::Test {
   std::string bearer_ = std::string("Bearer ") + kKey;
   KeyStore keys_;
   FakePublisher publisher_;
-  Metrics metrics_{"test"};
   WebhookHandler handler_;
-  WebhookHandler plain_handler_;
+  std::shared_ptr<const Source> dead_letters_;  // with a dead-letter topic
+  std::shared_ptr<const Source> plain_;         // without
 };
 
 TEST_F(WebhookDeadLetterTest, InvalidEventIsDeadLetteredAndAnswered200WhenPersisted) {
   const std::string body = R"({"id":"evt_2","event":"profile.updated","data":{}})";
-  WebhookResult result = Handle(handler_, Head(), body);
+  WebhookResult result = Handle(dead_letters_, Head(), body);
   EXPECT_EQ(result.response.status, 200);
   EXPECT_THAT(result.response.body,
               ::testing::HasSubstr(R"("status":"dead_lettered","reason":"schema")"));
@@ -80,18 +84,18 @@ TEST_F(WebhookDeadLetterTest, InvalidEventIsDeadLetteredAndAnswered200WhenPersis
   EXPECT_THAT(record.headers, Contains(Pair("hookbridge_dead_letter_reason", "schema")));
   EXPECT_THAT(record.headers, Contains(Pair("hookbridge_request_id", "req-7")));
   EXPECT_THAT(record.headers, Contains(Pair("traceparent", kTraceParent)));
-  EXPECT_THAT(metrics_.Render(),
-              ::testing::HasSubstr(R"(hookbridge_webhook_dead_letters_total{reason="schema"} 1)"));
+  // What the HTTP adapter counts it under (the access log).
+  EXPECT_EQ(result.dead_lettered, ErrorCode::kInvalidEvent);
 }
 
 TEST_F(WebhookDeadLetterTest, EachReasonIsDeadLettered) {
-  EXPECT_EQ(Handle(handler_, Head(), "{not json").response.status, 200);
-  EXPECT_EQ(Handle(handler_, Head("text/plain"), kEvent).response.status, 200);
-  EXPECT_EQ(Handle(handler_, Head("application/json; charset=latin1"), kEvent).response.status,
+  EXPECT_EQ(Handle(dead_letters_, Head(), "{not json").response.status, 200);
+  EXPECT_EQ(Handle(dead_letters_, Head("text/plain"), kEvent).response.status, 200);
+  EXPECT_EQ(Handle(dead_letters_, Head("application/json; charset=latin1"), kEvent).response.status,
             200);
   RequestHead gzip = Head();
   gzip.content_encoding = {"gzip"};
-  EXPECT_EQ(Handle(handler_, gzip, "\x1f\x8b...").response.status, 200);
+  EXPECT_EQ(Handle(dead_letters_, gzip, "\x1f\x8b...").response.status, 200);
   std::vector<KafkaRecord> records = publisher_.records();
   ASSERT_EQ(records.size(), 4u);
   const char* reasons[] = {"json", "content_type", "content_type", "content_type"};
@@ -102,44 +106,43 @@ TEST_F(WebhookDeadLetterTest, EachReasonIsDeadLettered) {
 }
 
 TEST_F(WebhookDeadLetterTest, TheContentTypeIsJudgedWithTheBodyOnlyWithADeadLetterTopic) {
-  EXPECT_FALSE(handler_.CheckHead(Head("text/plain")));
-  ASSERT_TRUE(plain_handler_.CheckHead(Head("text/plain")));
-  EXPECT_EQ(plain_handler_.CheckHead(Head("text/plain"))->status, 415);
+  EXPECT_FALSE(handler_.CheckHead(*dead_letters_, Head("text/plain")));
+  ASSERT_TRUE(handler_.CheckHead(*plain_, Head("text/plain")));
+  EXPECT_EQ(handler_.CheckHead(*plain_, Head("text/plain"))->status, 415);
 }
 
 TEST_F(WebhookDeadLetterTest, UnauthenticatedRequestsAreRefusedOnTheHeadEvenWithADeadLetterTopic) {
   RequestHead head = Head("text/plain");
   head.authorization = {"Bearer wrong-key"};
-  ASSERT_TRUE(handler_.CheckHead(head));
-  EXPECT_EQ(handler_.CheckHead(head)->status, 401);
+  ASSERT_TRUE(handler_.CheckHead(*dead_letters_, head));
+  EXPECT_EQ(handler_.CheckHead(*dead_letters_, head)->status, 401);
 }
 
 TEST_F(WebhookDeadLetterTest, ADeadLetterNotPersistedIs503WithRetryAfter) {
   publisher_.AnswerWith(PublishStatus::kFailed, "_MSG_TIMED_OUT");
-  WebhookResult result = Handle(handler_, Head(), "{not json");
+  WebhookResult result = Handle(dead_letters_, Head(), "{not json");
   EXPECT_EQ(result.response.status, 503);
   EXPECT_THAT(result.response.headers, Contains(Pair("Retry-After", "1")));
-  EXPECT_THAT(metrics_.Render(),
-              Not(::testing::HasSubstr("hookbridge_webhook_dead_letters_total{")));
+  EXPECT_FALSE(result.dead_lettered);
 }
 
 TEST_F(WebhookDeadLetterTest, WithoutADeadLetterTopicRefusalsKeepTheir4xxAndReachNoTopic) {
-  EXPECT_EQ(Handle(plain_handler_, Head(), "{not json").response.status, 400);
-  EXPECT_EQ(Handle(plain_handler_, Head(), R"({"id":"e","event":"x"})").response.status, 422);
+  EXPECT_EQ(Handle(plain_, Head(), "{not json").response.status, 400);
+  EXPECT_EQ(Handle(plain_, Head(), R"({"id":"e","event":"x"})").response.status, 422);
   EXPECT_TRUE(publisher_.records().empty());
 }
 
 TEST_F(WebhookDeadLetterTest, NormalRecordsCarryTheRequestIdAndTheValidTraceContext) {
   RequestHead head = Head();
   head.tracestate = {"rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE"};
-  EXPECT_EQ(Handle(handler_, head, kEvent).response.status, 200);
+  EXPECT_EQ(Handle(dead_letters_, head, kEvent).response.status, 200);
   head.traceparent = {
       "00-00000000000000000000000000000000-b7ad6b7169203331-01"};  // invalid: dropped
-  EXPECT_EQ(Handle(handler_, head, kEvent).response.status, 200);
+  EXPECT_EQ(Handle(dead_letters_, head, kEvent).response.status, 200);
   std::vector<KafkaRecord> records = publisher_.records();
   ASSERT_EQ(records.size(), 2u);
   const KafkaRecord& traced = records[0];
-  EXPECT_EQ(traced.topic, "");  // the publisher's own topic
+  EXPECT_EQ(traced.topic, "getprofile.events");  // every record names its topic
   EXPECT_THAT(traced.headers, Contains(Pair("hookbridge_request_id", "req-7")));
   EXPECT_THAT(traced.headers, Contains(Pair("traceparent", kTraceParent)));
   EXPECT_THAT(traced.headers,

@@ -1,6 +1,6 @@
 // WebhookHandler with a fake Publisher: every status code the request-handling
 // core can answer, what reaches the publisher, and the shape of each body.
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -59,6 +59,12 @@ void ExpectErrorBody(const HttpResponse& response, const std::string& code) {
   EXPECT_THAT(response.body, Not(HasSubstr(kRotatedKey)));
 }
 
+// The source the binary routes a webhook to without a sources file.
+const Source& BuiltIn() {
+  static const std::shared_ptr<const SourceSet> sources = BuiltInSources(Config());
+  return *sources->sources.front();
+}
+
 class WebhookHandlerTest : public ::testing::Test {
  protected:
   static ApiKeys Keys() {
@@ -84,7 +90,7 @@ class WebhookHandlerTest : public ::testing::Test {
     RequestHead head;
     head.content_type = {"application/json"};
     head.request_id = "req-1";
-    handler.HandleBody(head, body, WebhookHandler::Clock::now(),
+    handler.HandleBody(BuiltIn(), head, body, WebhookHandler::Clock::now(),
                        [outcome](WebhookResult result) { outcome->set_value(std::move(result)); });
     if (future.wait_for(std::chrono::minutes(1)) != std::future_status::ready) {
       ADD_FAILURE() << "HandleBody never called back";
@@ -97,27 +103,26 @@ class WebhookHandlerTest : public ::testing::Test {
   std::string bearer_ = std::string("Bearer ") + kKey;
   FakePublisher publisher_;
   KeyStore keys_{Keys(), ""};
-  Metrics metrics_{"test"};
-  WebhookHandler handler_{keys_, publisher_, metrics_, WebhookOptions()};
+  WebhookHandler handler_{keys_, publisher_, WebhookOptions()};
 };
 
 // --- CheckHead: authentication ---------------------------------------------
 
 TEST_F(WebhookHandlerTest, ValidHeadIsLetThrough) {
-  EXPECT_FALSE(handler_.CheckHead(GoodHead()).has_value());
+  EXPECT_FALSE(handler_.CheckHead(BuiltIn(), GoodHead()).has_value());
 }
 
 TEST_F(WebhookHandlerTest, RotatedKeyIsLetThrough) {
   std::string header = std::string("Bearer ") + kRotatedKey;
   RequestHead head = GoodHead();
   head.authorization = {header};
-  EXPECT_FALSE(handler_.CheckHead(head).has_value());
+  EXPECT_FALSE(handler_.CheckHead(BuiltIn(), head).has_value());
 }
 
 TEST_F(WebhookHandlerTest, MissingAuthorizationIs401WithBearerChallenge) {
   RequestHead head = GoodHead();
   head.authorization.clear();
-  std::optional<HttpResponse> response = handler_.CheckHead(head);
+  std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 401);
   EXPECT_EQ(HeaderOf(*response, "WWW-Authenticate"), "Bearer");
@@ -129,7 +134,7 @@ TEST_F(WebhookHandlerTest, MalformedAuthorizationIs401WithBearerChallenge) {
        {"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "hbk_live_4fQ9zT2xLw8pR6vN", "Bearer a b"}) {
     RequestHead head = GoodHead();
     head.authorization = {value};
-    std::optional<HttpResponse> response = handler_.CheckHead(head);
+    std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
     ASSERT_TRUE(response) << value;
     EXPECT_EQ(response->status, 401) << value;
     EXPECT_EQ(HeaderOf(*response, "WWW-Authenticate"), "Bearer") << value;
@@ -140,7 +145,7 @@ TEST_F(WebhookHandlerTest, MalformedAuthorizationIs401WithBearerChallenge) {
 TEST_F(WebhookHandlerTest, TwoAuthorizationHeadersAre401) {
   RequestHead head = GoodHead();
   head.authorization = {bearer_, bearer_};
-  std::optional<HttpResponse> response = handler_.CheckHead(head);
+  std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 401);
   EXPECT_EQ(HeaderOf(*response, "WWW-Authenticate"), "Bearer");
@@ -149,7 +154,7 @@ TEST_F(WebhookHandlerTest, TwoAuthorizationHeadersAre401) {
 TEST_F(WebhookHandlerTest, WrongKeyIs401WithInvalidTokenChallenge) {
   RequestHead head = GoodHead();
   head.authorization = {"Bearer hbk_live_0000000000000000"};
-  std::optional<HttpResponse> response = handler_.CheckHead(head);
+  std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 401);
   EXPECT_EQ(HeaderOf(*response, "WWW-Authenticate"), "Bearer error=\"invalid_token\"");
@@ -167,7 +172,7 @@ TEST_F(WebhookHandlerTest, AuthenticationIsDecidedBeforeContentType) {
       head.authorization = auth;
       head.content_type = type;
       head.content_encoding = {"gzip"};
-      std::optional<HttpResponse> response = handler_.CheckHead(head);
+      std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
       ASSERT_TRUE(response);
       EXPECT_EQ(response->status, 401) << auth.size() << " auth, " << type.size() << " types";
       ExpectErrorBody(*response, "unauthorized");
@@ -180,7 +185,7 @@ TEST_F(WebhookHandlerTest, AuthenticationIsDecidedBeforeContentType) {
 TEST_F(WebhookHandlerTest, MissingContentTypeIs415) {
   RequestHead head = GoodHead();
   head.content_type.clear();
-  std::optional<HttpResponse> response = handler_.CheckHead(head);
+  std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 415);
   ExpectErrorBody(*response, "unsupported_media_type");
@@ -189,7 +194,7 @@ TEST_F(WebhookHandlerTest, MissingContentTypeIs415) {
 TEST_F(WebhookHandlerTest, DuplicateContentTypeIs415EvenIfBothJson) {
   RequestHead head = GoodHead();
   head.content_type = {"application/json", "application/json"};
-  std::optional<HttpResponse> response = handler_.CheckHead(head);
+  std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 415);
 }
@@ -200,7 +205,7 @@ TEST_F(WebhookHandlerTest, WrongContentTypeIs415) {
                                 "multipart/form-data; boundary=x", ""}) {
     RequestHead head = GoodHead();
     head.content_type = {type};
-    std::optional<HttpResponse> response = handler_.CheckHead(head);
+    std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
     ASSERT_TRUE(response) << type;
     EXPECT_EQ(response->status, 415) << type;
     ExpectErrorBody(*response, "unsupported_media_type");
@@ -213,7 +218,7 @@ TEST_F(WebhookHandlerTest, JsonContentTypeVariantsAreAccepted) {
         "application/json;charset=\"utf-8\""}) {
     RequestHead head = GoodHead();
     head.content_type = {type};
-    EXPECT_FALSE(handler_.CheckHead(head).has_value()) << type;
+    EXPECT_FALSE(handler_.CheckHead(BuiltIn(), head).has_value()) << type;
   }
 }
 
@@ -221,7 +226,7 @@ TEST_F(WebhookHandlerTest, CompressedContentEncodingIs415) {
   for (std::string_view encoding : {"gzip", "br", "deflate", "identity, gzip", "GZIP"}) {
     RequestHead head = GoodHead();
     head.content_encoding = {encoding};
-    std::optional<HttpResponse> response = handler_.CheckHead(head);
+    std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
     ASSERT_TRUE(response) << encoding;
     EXPECT_EQ(response->status, 415) << encoding;
     ExpectErrorBody(*response, "unsupported_media_type");
@@ -231,7 +236,7 @@ TEST_F(WebhookHandlerTest, CompressedContentEncodingIs415) {
 TEST_F(WebhookHandlerTest, SecondContentEncodingHeaderIsAlsoChecked) {
   RequestHead head = GoodHead();
   head.content_encoding = {"identity", "br"};
-  std::optional<HttpResponse> response = handler_.CheckHead(head);
+  std::optional<HttpResponse> response = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 415);
 }
@@ -241,7 +246,7 @@ TEST_F(WebhookHandlerTest, IdentityContentEncodingIsAccepted) {
        {"identity", "Identity", " identity ", "identity, identity", "", "identity, ", ","}) {
     RequestHead head = GoodHead();
     head.content_encoding = {encoding};
-    EXPECT_FALSE(handler_.CheckHead(head).has_value()) << encoding;
+    EXPECT_FALSE(handler_.CheckHead(BuiltIn(), head).has_value()) << encoding;
   }
 }
 
@@ -402,7 +407,7 @@ TEST_F(WebhookHandlerTest, NoOutcomeUntilTheDeliveryReportComes) {
   publisher_.NeverComplete();
   bool called = false;
   std::string event_id =
-      handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
+      handler_.HandleBody(BuiltIn(), GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
                           [&called](WebhookResult) { called = true; });
   EXPECT_FALSE(called);
   EXPECT_EQ(event_id, "evt_01J9Z3K5QW8M2N4P6R8T0V2X4Y");
@@ -436,7 +441,7 @@ TEST_F(WebhookHandlerTest, LateFailureReportIs503) {
 
 TEST_F(WebhookHandlerTest, RefusalsCallBackBeforeHandleBodyReturns) {
   bool called = false;
-  handler_.HandleBody(GoodHead(), "{", WebhookHandler::Clock::now(),
+  handler_.HandleBody(BuiltIn(), GoodHead(), "{", WebhookHandler::Clock::now(),
                       [&called](WebhookResult result) {
                         EXPECT_EQ(result.response.status, 400);
                         called = true;
@@ -444,7 +449,7 @@ TEST_F(WebhookHandlerTest, RefusalsCallBackBeforeHandleBodyReturns) {
   EXPECT_TRUE(called);
   publisher_.AnswerWith(PublishStatus::kQueueFull, "Local_QueueFull");
   called = false;
-  handler_.HandleBody(GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
+  handler_.HandleBody(BuiltIn(), GoodHead(), kExampleEvent, WebhookHandler::Clock::now(),
                       [&called](WebhookResult result) {
                         EXPECT_EQ(result.response.status, 503);
                         called = true;
@@ -479,7 +484,7 @@ TEST_F(WebhookHandlerTest, ErrorBodiesNeverContainTheKey) {
 
   RequestHead head = GoodHead();
   head.content_type = {"text/plain"};
-  std::optional<HttpResponse> unsupported = handler_.CheckHead(head);
+  std::optional<HttpResponse> unsupported = handler_.CheckHead(BuiltIn(), head);
   ASSERT_TRUE(unsupported);
   ExpectErrorBody(*unsupported, "unsupported_media_type");
   for (const auto& header : unsupported->headers) EXPECT_THAT(header.second, Not(HasSubstr(kKey)));
@@ -488,7 +493,7 @@ TEST_F(WebhookHandlerTest, ErrorBodiesNeverContainTheKey) {
 TEST_F(WebhookHandlerTest, MaxBodyBytesComesFromOptions) {
   WebhookOptions options;
   options.max_body_bytes = 4096;
-  WebhookHandler handler(keys_, publisher_, metrics_, options);
+  WebhookHandler handler(keys_, publisher_, options);
   EXPECT_EQ(handler.max_body_bytes(), 4096u);
 }
 

@@ -54,6 +54,10 @@ struct Config {
   std::string tls_key_file;
   // Raw librdkafka properties, applied after hookbridge's own defaults.
   std::vector<std::pair<std::string, std::string>> rdkafka_properties;
+  // How often the key file and the sources file (with its secrets files) are
+  // checked for a change. Not a setting: a stat() per file per second costs
+  // nothing, and SIGHUP reloads at once. In-process tests set it.
+  std::chrono::milliseconds file_check_interval{1000};
   // HOOKBRIDGE_FAULT_INJECTION=1, tests only: SIGUSR2 raises a fatal producer
   // error, to prove the process survives one. Not in --help.
   bool fault_injection = false;
@@ -63,6 +67,9 @@ struct Config {
 inline constexpr const char* kEmbeddedBroker = "embedded";
 
 using Environment = std::map<std::string, std::string>;
+
+// This process's environment: what LoadConfig reads it from.
+Environment ProcessEnvironment();
 
 struct ConfigResult {
   std::optional<Config> config;  // set when start-up may go on

@@ -1,6 +1,7 @@
-// hookbridge's Prometheus metrics, kept by hand and rendered in the text
-// exposition format (version 0.0.4): base units, `_total` counters,
-// `_seconds` histograms.
+// hookbridge's Prometheus metrics, rendered in the text exposition format
+// (version 0.0.4): base units, `_total` counters, `_seconds` histograms.
+// Each family is one row of a table of definitions in metrics.cc (name, type,
+// help, label names, how to read its values); one loop renders them all.
 //
 // Label values come only from fixed sets (routes, status codes, rejection
 // reasons), librdkafka's error names and broker ids: never a key, and never
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hookbridge {
 
@@ -53,6 +55,9 @@ class Metrics {
   // request data) with its outcome: "accepted", "dead_letter", or the
   // rejection reason it was counted under.
   void CountSourceOutcome(std::string_view source, std::string_view outcome);
+  // A delivery report that came when its webhook had been answered already
+  // (the ack deadline's 503) or its client had gone: `stored` when PERSISTED.
+  void CountLateDelivery(std::string_view source, bool stored);
   void CountSourcesReload(bool succeeded);
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
@@ -77,6 +82,17 @@ class Metrics {
   std::string Render() const;
 
  private:
+  class FamilyWriter;
+  // One family of the exposition and where its values come from.
+  struct Definition {
+    const char* name;
+    const char* type;  // counter, gauge or histogram
+    const char* help;
+    std::vector<const char*> labels;  // label names, in the order `read` gives values
+    void (*read)(const Metrics& metrics, FamilyWriter& writer);
+  };
+  static const std::vector<Definition>& Definitions();
+
   const std::string librdkafka_version_;
   mutable std::mutex mutex_;  // guards the maps
   std::map<std::pair<Route, int>, uint64_t> requests_;
@@ -84,6 +100,7 @@ class Metrics {
   std::map<std::string, uint64_t, std::less<>> dead_letters_;
   std::map<std::string, uint64_t, std::less<>> delivery_errors_;
   std::map<std::pair<std::string, std::string>, uint64_t> source_outcomes_;
+  std::map<std::pair<std::string, std::string>, uint64_t> late_deliveries_;
   std::map<std::string, double> broker_rtt_seconds_;
   std::array<Histogram, kRouteCount> request_duration_;
   Histogram ack_duration_;

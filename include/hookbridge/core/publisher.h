@@ -15,7 +15,7 @@
 namespace hookbridge {
 
 struct KafkaRecord {
-  std::string topic;  // empty: the publisher's own topic (dead letters name theirs)
+  std::string topic;  // never empty: every record names its topic
   std::string key;
   std::string value;  // the request body, byte for byte
   std::vector<std::pair<std::string, std::string>> headers;

@@ -1,4 +1,5 @@
-// Small ASCII string helpers shared by configuration and header parsing.
+// Small ASCII string helpers shared by configuration and header parsing
+// (trimming is a syntax rule: hookbridge/rules/rules.h).
 #pragma once
 
 #include <optional>
@@ -9,8 +10,6 @@
 namespace hookbridge {
 
 std::vector<std::string_view> Split(std::string_view text, char separator);
-std::string_view TrimLeft(std::string_view text);  // spaces and tabs
-std::string_view Trim(std::string_view text);      // spaces, tabs, CR and LF
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view text);
 

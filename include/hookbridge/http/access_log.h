@@ -1,5 +1,8 @@
 // What every answered request leaves behind: its count and duration in the
-// metrics, and for a webhook a rejection count and one access-log line.
+// metrics, and for a webhook its outcome (accepted, dead letter or the
+// rejection reason), counted from the answer that went on the wire, and one
+// access-log line. The one place that records a webhook's outcome, and a
+// delivery report that comes after the answer (RecordLate).
 //
 // Used by the connection loop's thread only. The lines are written once per
 // turn of the loop, all with one system call: at thousands of webhooks a
@@ -23,6 +26,9 @@ class AccessLog {
 
   // Once per request, when its answer is decided.
   void Record(const HttpRequest& request);
+  // A webhook's outcome that came when nobody waited for it any more: its
+  // request was answered at the ack deadline, or its client had gone.
+  void RecordLate(const WebhookResult& outcome);
   // Writes the lines recorded since the last Flush().
   void Flush();
 

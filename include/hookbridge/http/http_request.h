@@ -14,8 +14,8 @@
 
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/metrics.h"
-#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/request_head.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 

@@ -19,8 +19,8 @@
 #include "hookbridge/core/config.h"
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/readiness.h"
-#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/request_head.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 
@@ -29,23 +29,25 @@ struct HttpServerOptions {
   explicit HttpServerOptions(const Config& config)
       : host(config.listen_host),
         port(config.listen_port),
-        webhook_path(config.webhook_path),
         max_in_flight(static_cast<size_t>(config.max_in_flight)),
         max_connections(static_cast<size_t>(config.max_connections)),
         tls_cert_file(config.tls_cert_file),
         tls_key_file(config.tls_key_file) {}
 
   std::string host;
-  int port;                  // 0: any free port
-  std::string webhook_path;  // the built-in source's, when `sources` is unset
-  // The sources in force, asked on every webhook's head (a reload swaps
-  // them); unset: the handler's built-in source on webhook_path.
+  int port;  // 0: any free port
+  // The sources in force, asked on every request's head (a reload swaps
+  // them). Required: without a sources file, a fixed BuiltInSources().
   std::function<std::shared_ptr<const SourceSet>()> sources;
   size_t max_in_flight;    // webhooks being read or waiting for Kafka; past it, 503 at once
   size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
   // (The body limit is the webhook handler's: Routes::max_body_bytes().)
   std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
   std::string tls_key_file;
+
+  // The clock every deadline of the loop is read from, the ack deadline
+  // included: the application's (app/application.h).
+  std::function<std::chrono::steady_clock::time_point()> clock = std::chrono::steady_clock::now;
 
   // Fixed.
   HeadLimits head_limits;
@@ -60,7 +62,7 @@ struct HttpServerOptions {
 };
 
 // A descriptor the connection loop watches besides its sockets, and what to
-// run on the loop's thread while it is readable. main.cc hands it the Kafka
+// run on the loop's thread while it is readable. The application hands it the Kafka
 // producer's events, so that a delivery report is served on the thread that
 // writes the webhook's answer: one thread wake-up fewer per webhook.
 struct LoopEventSource {

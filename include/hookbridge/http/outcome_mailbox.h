@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 

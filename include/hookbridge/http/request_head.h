@@ -96,9 +96,6 @@ class RequestHeadParser {
   const char* message_ = "";
 };
 
-// RFC 9110 5.6.2: a token, such as a method or a field name.
-bool IsToken(std::string_view text);
-
 // RFC 9110 5.5: a field value (or a part of one): no control character but HTAB.
 bool IsValidFieldValue(std::string_view value);
 

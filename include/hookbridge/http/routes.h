@@ -17,8 +17,8 @@
 
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/readiness.h"
-#include "hookbridge/core/webhook_handler.h"
 #include "hookbridge/http/http_request.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
 
@@ -30,10 +30,10 @@ class Routes {
     size_t idle_connections = 0;
   };
 
-  // `sources` gives the sources in force; unset, the handler's built-in
-  // source serves `webhook_path`.
-  Routes(std::string webhook_path, std::function<std::shared_ptr<const SourceSet>()> sources,
-         WebhookHandler& handler, Metrics& metrics, std::function<Readiness()> readiness);
+  // `sources` gives the sources in force (a fixed list without a sources
+  // file: BuiltInSources()); it is asked on every request's head.
+  Routes(std::function<std::shared_ptr<const SourceSet>()> sources, WebhookHandler& handler,
+         Metrics& metrics, std::function<Readiness()> readiness);
 
   // Sets request.route (and request.source for a webhook) and, unless the
   // webhook's body is to be read next, request.answer: true when the request
@@ -53,7 +53,6 @@ class Routes {
   Route RouteOf(std::string_view path, std::shared_ptr<const Source>* source) const;
   std::optional<HttpResponse> CheckWebhookHead(const HttpRequest& request, bool overloaded) const;
 
-  const std::string webhook_path_;
   const std::function<std::shared_ptr<const SourceSet>()> sources_;
   WebhookHandler& handler_;
   Metrics& metrics_;

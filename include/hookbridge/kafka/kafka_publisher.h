@@ -63,6 +63,10 @@ class KafkaPublisher final : public Publisher {
 
   void Publish(KafkaRecord record, Done done) override;
 
+  // How long a stop waits for outstanding delivery reports, whether through
+  // Flush() or the destructor (docs/operations.md says 10 s).
+  static constexpr std::chrono::seconds kShutdownFlushTimeout{10};
+
   // Waits until every record produced so far has its delivery report, at most
   // `timeout`, serving events meanwhile. Returns how many are still outstanding.
   int Flush(std::chrono::milliseconds timeout);

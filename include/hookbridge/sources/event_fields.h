@@ -1,4 +1,5 @@
-// What a JSON body gives a source with the kJson contract: the record key,
+// What a JSON body gives a source with the JSON-Pointer contract
+// (json_contract.h): the record key,
 // the required fields checked, and the CloudEvents attributes, each found by
 // JSON Pointer, request header or fixed value as the source says.
 //
@@ -8,10 +9,12 @@
 // Only the members the source points at are kept. Stateless and thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "hookbridge/auth/signature.h"
+#include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/core/webhook_event.h"
 #include "hookbridge/sources/source.h"
@@ -41,11 +44,24 @@ struct DeriveResult {
 // since the Unix epoch, written as RFC 3339 UTC ("2023-10-01T12:00:00Z"); a
 // text is kept when it is an RFC 3339 time (CloudEventTime()); any other
 // value is left out.
-DeriveResult DeriveEvent(const Source& source, std::string_view body, const HeaderLookup& headers);
+DeriveResult DeriveEvent(const EventFields& fields, std::string_view body,
+                         const HeaderLookup& headers);
+
+// What a refused body still gives, for labelling its dead letter: each
+// attribute that resolves to a valid value (else empty), and the key when
+// one of the key members is there. Never refuses: a body that is not JSON
+// gives only what headers and fixed values give.
+DerivedEvent LabelEvent(const EventFields& fields, std::string_view body,
+                        const HeaderLookup& headers);
 
 // The record of such an event: its key, the body byte for byte, and the
 // CloudEvents headers (binary content mode) ce_specversion, ce_id, ce_type,
 // ce_source, ce_time when known, content-type (docs/record-contract.md).
 KafkaRecord BuildSourceRecord(DerivedEvent event, std::string body);
+
+// Appends those CloudEvents headers of `event` (id and type never empty),
+// with `content_type` as the content-type when it is a valid media type.
+void AppendSourceCloudEventHeaders(DerivedEvent event, std::optional<std::string> content_type,
+                                   RecordHeaders& headers);
 
 }  // namespace hookbridge

@@ -1,7 +1,8 @@
 // A webhook source: one sender's path, how its requests are authenticated,
-// the topic its events go to, and how a record is derived from its body.
+// the topic its events go to, and its event contract: how a record is
+// derived from its body (event_contract.h).
 //
-// Plain data, built once (by the sources file's parser, or BuiltInSource()
+// Plain data, built once (by the sources file's parser, or BuiltInSources()
 // from the settings) and never changed afterwards: a reload builds a new
 // SourceSet and swaps it in whole (source_store.h). Shared read-only between
 // threads through shared_ptr; a request keeps the snapshot it was routed
@@ -16,6 +17,8 @@
 
 #include "hookbridge/auth/signature.h"
 #include "hookbridge/core/api_keys.h"
+#include "hookbridge/core/config.h"
+#include "hookbridge/sources/event_contract.h"
 
 namespace hookbridge {
 
@@ -48,14 +51,15 @@ struct AttributeSource {
   std::string value;    // kValue
 };
 
-// How the body becomes a record.
-enum class EventContract {
-  // The GetProfile event contract (webhook_event.h, kafka_record.h): its
-  // schema, key rule and CloudEvents headers, byte for byte as always.
-  kGetProfile,
-  // Any JSON object: key, required fields and CloudEvents attributes as the
-  // source says (event_fields.h).
-  kJson,
+// The settings of the JSON-Pointer contract (json_contract.h): any JSON
+// object, with key, required fields and CloudEvents attributes as the
+// sources file says (event_fields.h).
+struct EventFields {
+  // The record key is the first of these present (a non-empty string as is,
+  // an integer as its decimal text); none listed: the CloudEvents id.
+  std::vector<JsonPointer> key;
+  std::vector<RequiredField> required;
+  AttributeSource ce_id, ce_type, ce_time, ce_source;
 };
 
 enum class SourceAuth { kBearer, kSignature };
@@ -70,12 +74,8 @@ struct Source {
   SignatureSettings signature;  // kSignature
   std::string topic;
   std::string dead_letter_topic;  // empty: refusals get their 4xx
-  EventContract contract = EventContract::kJson;
-  // kJson: the record key is the first of these present (a non-empty string
-  // as is, an integer as its decimal text); none listed: the CloudEvents id.
-  std::vector<JsonPointer> key;
-  std::vector<RequiredField> required;
-  AttributeSource ce_id, ce_type, ce_time, ce_source;
+  // Never null: GetProfileEventContract() or a JsonContract.
+  std::shared_ptr<const EventContract> contract;
 };
 
 // Every source in force; paths are unique.
@@ -90,13 +90,15 @@ struct SourceSet {
 
 // Where the sender of `auth` ("github", "standard-webhooks", "stripe"; others
 // have none) puts the event's id, type, time and origin, as the CloudEvents
-// attributes of `source` (docs/sources.md); the file may say otherwise after.
-// Every source's ce_source defaults to "urn:hookbridge:<name>".
-void ApplySchemeDefaults(std::string_view auth, Source& source);
+// attributes of the source `name` (docs/sources.md); the file may say
+// otherwise after. Every source's ce_source defaults to "urn:hookbridge:<name>".
+void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFields& fields);
 
-// The source hookbridge has without a sources file: GetProfile on `path`,
-// bearer keys from the KeyStore, exactly today's behaviour.
-std::shared_ptr<const Source> BuiltInSource(std::string path, std::string topic,
-                                            std::string dead_letter_topic);
+// The sources without a sources file: one GetProfile source "getprofile" on
+// HOOKBRIDGE_WEBHOOK_PATH, bearer keys from the KeyStore, records to
+// HOOKBRIDGE_KAFKA_TOPIC, dead letters to HOOKBRIDGE_DEAD_LETTER_TOPIC. The
+// one place they are built: the binary, the in-process HTTP tests, the fuzzer
+// and the micro-benchmark all route through this list.
+std::shared_ptr<const SourceSet> BuiltInSources(const Config& config);
 
 }  // namespace hookbridge

@@ -38,7 +38,4 @@ SourcesFileResult LoadSourcesFile(const std::string& path, const SourcesDefaults
 SourcesFileResult ParseSourcesText(std::string_view text, const std::string& path,
                                    const SourcesDefaults& defaults);
 
-// Paths a source may not take: hookbridge's own endpoints.
-bool IsReservedPath(std::string_view path);
-
 }  // namespace hookbridge

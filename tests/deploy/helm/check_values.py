@@ -24,10 +24,15 @@ settings:      the settings values.schema.json knows under config, and the
                chart's hookbridge.knownSettings (what extraEnv may name), are
                exactly the HOOKBRIDGE_* settings `hookbridge --help` lists (so
                a new setting is not refused by the chart, and a typo is); the
-               schema and the templates use this file's secret-name pattern.
+               schema and the templates use this file's secret-name pattern;
+               each `.Values.config.X | default V` in the templates (what the
+               chart computes with when config leaves X out) is --help's
+               default, and the flush the grace period adds is
+               KafkaPublisher::kShutdownFlushTimeout.
 Every mode also checks that no ConfigMap carries a secret-looking setting.
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -215,6 +220,28 @@ def check_settings(chart, binary):
         PROBLEMS.append(f"{name} is a hookbridge setting that values.schema.json's config does not know")
     for name in sorted(in_schema - in_help):
         PROBLEMS.append(f"values.schema.json's config knows {name}, which hookbridge --help does not list")
+    check_template_defaults(chart, help_text)
+
+
+def check_template_defaults(chart, help_text):
+    """The chart's fallbacks for settings config leaves out are hookbridge's defaults."""
+    defaults = dict(re.findall(r"\((HOOKBRIDGE_[A-Z0-9_]+)\)\n.*\n      default: (.*)", help_text))
+    templates = ""
+    for name in sorted(os.listdir(f"{chart}/templates")):
+        with open(f"{chart}/templates/{name}", encoding="utf-8") as f:
+            templates += f.read()
+    fallbacks = re.findall(r'\.Values\.config\.(HOOKBRIDGE_[A-Z0-9_]+) \| default "?([^")\s]+)"?', templates)
+    check(fallbacks, "the templates fall back on no hookbridge default (the pattern no longer matches?)")
+    for name, value in fallbacks:
+        check(defaults.get(name) == value,
+              f"the chart falls back on {name}={value}, hookbridge's default is {defaults.get(name)}")
+    header = os.path.join(chart, "..", "..", "..", "include", "hookbridge", "kafka", "kafka_publisher.h")
+    with open(header, encoding="utf-8") as f:
+        flush = re.search(r"kShutdownFlushTimeout\{(\d+)\}", f.read())
+    added = re.search(r"\$needed := add \(int \.Values\.preStopSleepSeconds\) \$drain \$ack (\d+)", templates)
+    check(flush and added and flush[1] == added[1],
+          f"deployment.yaml adds a flush of {added and added[1]} s, hookbridge waits "
+          f"{flush and flush[1]} s (KafkaPublisher::kShutdownFlushTimeout)")
 
 
 def main():

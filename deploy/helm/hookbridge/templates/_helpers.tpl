@@ -98,10 +98,13 @@ HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD: kafka.tls.keyPasswordSecret
 PASSWORD|SECRET|SSL_KEY_PEM|SSL_KEYSTORE|OAUTHBEARER_CONFIG|JAAS
 {{- end -}}
 
-{{/* The port hookbridge listens on: HOOKBRIDGE_LISTEN's, one source for the
-     container port, the probes and the scrape annotation. */}}
+{{/* The port hookbridge listens on: HOOKBRIDGE_LISTEN's (or its default's),
+     one source for the container port, the probes and the scrape
+     annotation. Each "| default" on a .Values.config setting in these
+     templates is hookbridge's own default: tests/deploy/helm/check_values.py
+     holds them to `hookbridge --help`. */}}
 {{- define "hookbridge.port" -}}
-{{- $listen := required "config.HOOKBRIDGE_LISTEN is required" .Values.config.HOOKBRIDGE_LISTEN | toString -}}
+{{- $listen := .Values.config.HOOKBRIDGE_LISTEN | default "0.0.0.0:8080" | toString -}}
 {{- $port := regexFind "[0-9]+$" $listen -}}
 {{- if not $port -}}{{- fail (printf "config.HOOKBRIDGE_LISTEN %q has no port" $listen) -}}{{- end -}}
 {{- $port -}}

@@ -1,5 +1,8 @@
 // Handling of one webhook request of one source (sources/source.h), free of
-// any HTTP or Kafka library.
+// any HTTP or Kafka library: the pipeline every request takes, whichever
+// source it came to. The source's event contract (sources/event_contract.h)
+// turns the body into a record, or labels its dead letter; this file knows
+// no contract.
 //
 // The HTTP adapter calls CheckHead() once the headers are in (a bearer key is
 // decided before a byte of the body is read), reads the body up to
@@ -21,7 +24,6 @@
 #include "hookbridge/core/config.h"
 #include "hookbridge/core/http_response.h"
 #include "hookbridge/core/key_store.h"
-#include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/sources/source.h"
 
@@ -45,21 +47,21 @@ struct WebhookOptions {
   std::chrono::milliseconds ack_timeout =
       kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
   size_t max_body_bytes = kDefaultMaxBodyBytes;
-  // The publisher's own topic: a source's records for it name no topic.
-  std::string topic;
-  // The built-in source's dead-letter topic (the one-source API below). Set:
-  // refusals IsDeadLetterRefusal() takes become dead letters on this topic,
-  // answered 200 once PERSISTED (the content type is then judged after the
-  // body is read). Empty: they get their 4xx.
-  std::string dead_letter_topic;
 };
 
-// What became of a webhook's body: the answer, and for the access log the
-// event id and where Kafka stored it (partition and offset when PERSISTED).
+// What became of a webhook's body: the answer, and for the access log and
+// the metrics (the HTTP adapter records them from the answer it finally
+// sends) the event id, where Kafka stored it (partition and offset when
+// PERSISTED) and what the answer alone does not say.
 struct WebhookResult {
   HttpResponse response;
   std::string event_id;  // empty when the body was not a valid event
   PublishResult delivery;
+  std::string source;  // the source's name once its record was published
+  // The refusal whose body is PERSISTED on the dead-letter topic (the answer is a 200).
+  std::optional<ErrorCode> dead_lettered;
+  // From receiving the webhook to its record's PERSISTED delivery report.
+  std::optional<std::chrono::steady_clock::duration> ack_latency;
 };
 
 class WebhookHandler {
@@ -67,38 +69,29 @@ class WebhookHandler {
   using Clock = std::chrono::steady_clock;
   using Done = std::function<void(WebhookResult)>;
 
-  WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
-                 WebhookOptions options);
+  WebhookHandler(const KeyStore& keys, Publisher& publisher, WebhookOptions options);
 
   // An answer if the request is refused on its headers alone; nullopt means
-  // "read the body and call HandleBody" (with a dead-letter topic, a content
-  // type not taken is refused only then, as a dead letter; for a signed
-  // source everything is decided with the body, the signature first).
+  // "read the body and call HandleBody" (with the source's dead-letter topic,
+  // a content type not taken is refused only then, as a dead letter; for a
+  // signed source everything is decided with the body, the signature first).
   std::optional<HttpResponse> CheckHead(const Source& source, const RequestHead& head) const;
-  // The built-in GetProfile source with options.dead_letter_topic.
-  std::optional<HttpResponse> CheckHead(const RequestHead& head) const {
-    return CheckHead(*built_in_, head);
-  }
 
   // `done` is called exactly once: before HandleBody() returns when the body
   // is refused or Kafka refuses the record at once, otherwise on the
   // publisher's thread with the delivery report. `received` is when the
   // request arrived: the acknowledgement latency counts from there. Returns
   // the event id ("" if the body is no event), for the log when no outcome
-  // comes in time.
-  // `source` need only live until HandleBody() returns.
+  // comes in time. The record goes to source.topic; a refusal
+  // IsDeadLetterRefusal() takes, with a source.dead_letter_topic, becomes a
+  // dead letter there (labelled by source.contract), answered 200 once
+  // PERSISTED. `source` need only live until HandleBody() returns.
   std::string HandleBody(const Source& source, const RequestHead& head, std::string body,
                          Clock::time_point received, Done done);
-  std::string HandleBody(const RequestHead& head, std::string body, Clock::time_point received,
-                         Done done) {
-    return HandleBody(*built_in_, head, std::move(body), received, std::move(done));
-  }
 
   // The answer when no outcome came within ack_timeout() of `received`.
   static WebhookResult AckDeadlinePassed(std::string event_id);
 
-  // The GetProfile source of the one-source API, for the HTTP adapter without a sources file.
-  std::shared_ptr<const Source> built_in_source() const { return built_in_; }
   std::chrono::milliseconds ack_timeout() const { return options_.ack_timeout; }
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
@@ -108,16 +101,18 @@ class WebhookHandler {
   // Publishes `record` for `source` and answers 200 with `event_id` once PERSISTED.
   void Publish(const Source& source, KafkaRecord record, std::string event_id,
                Clock::time_point received, Done done);
-  // Produces the dead letter of a body refused with `code` and `message` on
-  // the source's dead-letter topic, and answers 200 once it is PERSISTED.
-  void DeadLetter(const Source& source, const RequestHead& head, std::string body,
-                  Clock::time_point received, ErrorCode code, std::string message, Done done);
+  // A refused body: its dead letter when the source keeps them and the
+  // refusal is one, otherwise its 4xx, at once.
+  void Refuse(const Source& source, const RequestHead& head, const HeaderLookup& headers,
+              std::string body, Clock::time_point received, Refusal refusal, Done done);
+  // Produces the dead letter of a body refused with `refusal` on the
+  // source's dead-letter topic, and answers 200 once it is PERSISTED.
+  void DeadLetter(const Source& source, const RequestHead& head, const HeaderLookup& headers,
+                  std::string body, Clock::time_point received, Refusal refusal, Done done);
 
   const KeyStore& keys_;
   Publisher& publisher_;
-  Metrics& metrics_;
   WebhookOptions options_;
-  std::shared_ptr<const Source> built_in_;
 };
 
 // True for "application/json" with optional parameters, of which charset may

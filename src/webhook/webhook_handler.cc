@@ -1,11 +1,11 @@
-#include "hookbridge/core/webhook_handler.h"
+#include "hookbridge/webhook/webhook_handler.h"
 
+#include "hookbridge/auth/signature.h"
 #include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/text.h"
 #include "hookbridge/core/trace_context.h"
-#include "hookbridge/core/webhook_event.h"
-#include "hookbridge/sources/event_fields.h"
+#include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
 namespace {
@@ -37,12 +37,6 @@ std::string JoinLines(const std::vector<std::string_view>& lines) {
   }
   return joined;
 }
-
-// Why a webhook is refused: its error answer's code and message.
-struct Refusal {
-  ErrorCode code;
-  std::string message;
-};
 
 std::optional<Refusal> ContentRefusal(const RequestHead& head) {
   if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
@@ -90,13 +84,8 @@ bool IsJsonContentType(std::string_view content_type) {
   return true;
 }
 
-WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, Metrics& metrics,
-                               WebhookOptions options)
-    : keys_(keys),
-      publisher_(publisher),
-      metrics_(metrics),
-      options_(std::move(options)),
-      built_in_(BuiltInSource("", options_.topic, options_.dead_letter_topic)) {}
+WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, WebhookOptions options)
+    : keys_(keys), publisher_(publisher), options_(std::move(options)) {}
 
 std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
                                                       const RequestHead& head) const {
@@ -148,65 +137,54 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
       return "";
     }
   }
-  const bool dead_letters = !source.dead_letter_topic.empty();
   // Judged on the head already unless the body had to come first.
-  if (dead_letters || source.auth == SourceAuth::kSignature) refusal = ContentRefusal(head);
-  KafkaRecord record;
-  std::string event_id;
-  if (!refusal && source.contract == EventContract::kGetProfile) {
-    ParseResult parsed = ParseWebhookEvent(body);
-    if (parsed.error == ParseError::kInvalidJson) {
-      refusal = Refusal{ErrorCode::kInvalidJson, std::move(parsed.message)};
-    } else if (parsed.error == ParseError::kInvalidSchema) {
-      refusal = Refusal{ErrorCode::kInvalidEvent, std::move(parsed.message)};
-    } else {
-      event_id = parsed.event.id;
-      // The event's strings and the body are moved into the record, not copied.
-      record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
-    }
-  } else if (!refusal) {
-    DeriveResult derived = DeriveEvent(source, body, headers);
-    if (derived.error == ParseError::kInvalidJson) {
-      refusal = Refusal{ErrorCode::kInvalidJson, std::move(derived.message)};
-    } else if (derived.error == ParseError::kInvalidSchema) {
-      refusal = Refusal{ErrorCode::kInvalidEvent, std::move(derived.message)};
-    } else {
-      event_id = derived.event.id;
-      record = BuildSourceRecord(std::move(derived.event), std::move(body));
+  if (!source.dead_letter_topic.empty() || source.auth == SourceAuth::kSignature) {
+    refusal = ContentRefusal(head);
+    if (refusal) {
+      Refuse(source, head, headers, std::move(body), received, std::move(*refusal),
+             std::move(done));
+      return "";
     }
   }
-  if (refusal) {
-    if (dead_letters && IsDeadLetterRefusal(refusal->code)) {
-      // body is moved above only when there is no refusal.
-      // NOLINTNEXTLINE(bugprone-use-after-move)
-      DeadLetter(source, head, std::move(body), received, refusal->code,
-                 std::move(refusal->message), std::move(done));
-    } else {
-      WebhookResult refused;
-      refused.response = ErrorResponse(refusal->code, refusal->message);
-      done(std::move(refused));
-    }
+  ContractResult built = source.contract->BuildRecord(std::move(body), headers);
+  if (built.refusal) {
+    Refuse(source, head, headers, std::move(built.record.value), received,
+           std::move(*built.refusal), std::move(done));
     return "";
   }
-  if (source.topic != options_.topic) record.topic = source.topic;
+  built.record.topic = source.topic;
   // So that a consumer can join the request's logs and the sender's trace.
   AppendRequestHeaders(std::string(head.request_id),
-                       TraceContextHeaders(head.traceparent, head.tracestate), record.headers);
-  Publish(source, std::move(record), event_id, received, std::move(done));
-  return event_id;
+                       TraceContextHeaders(head.traceparent, head.tracestate),
+                       built.record.headers);
+  Publish(source, std::move(built.record), built.event_id, received, std::move(done));
+  return std::move(built.event_id);  // a member: not moved implicitly
+}
+
+void WebhookHandler::Refuse(const Source& source, const RequestHead& head,
+                            const HeaderLookup& headers, std::string body,
+                            Clock::time_point received, Refusal refusal, Done done) {
+  if (!source.dead_letter_topic.empty() && IsDeadLetterRefusal(refusal.code)) {
+    DeadLetter(source, head, headers, std::move(body), received, std::move(refusal),
+               std::move(done));
+    return;
+  }
+  WebhookResult refused;
+  refused.response = ErrorResponse(refusal.code, refusal.message);
+  done(std::move(refused));
 }
 
 void WebhookHandler::Publish(const Source& source, KafkaRecord record, std::string event_id,
                              Clock::time_point received, Done done) {
   publisher_.Publish(std::move(record),
-                     [this, received, source_name = source.name, event_id = std::move(event_id),
+                     [received, source_name = source.name, event_id = std::move(event_id),
                       done = std::move(done)](PublishResult delivery) mutable {
                        WebhookResult result;
                        result.event_id = std::move(event_id);
                        result.delivery = std::move(delivery);
+                       result.source = std::move(source_name);
                        if (result.delivery.status == PublishStatus::kPersisted) {
-                         metrics_.ObserveAck(Clock::now() - received);
-                         metrics_.CountSourceOutcome(source_name, "accepted");
+                         result.ack_latency = Clock::now() - received;
                          result.response = AcceptedResponse(result.event_id);
                        } else {
                          result.response = PublishFailure(result.delivery);
@@ -215,12 +193,14 @@ void WebhookHandler::Publish(const Source& source, KafkaRecord record, std::stri
                      });
 }
 
-void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head, std::string body,
-                                Clock::time_point received, ErrorCode code, std::string message,
-                                Done done) {
+void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head,
+                                const HeaderLookup& headers, std::string body,
+                                Clock::time_point received, Refusal refusal, Done done) {
+  const ErrorCode code = refusal.code;
   DeadLetterSource letter;
   letter.refusal = code;
-  letter.message = message;
+  letter.message = refusal.message;
+  letter.source_name = source.name;
   letter.request_id = std::string(head.request_id);
   // The wall-clock time of `received`, a steady-clock time.
   letter.received =
@@ -230,16 +210,16 @@ void WebhookHandler::DeadLetter(const Source& source, const RequestHead& head, s
   if (!head.content_encoding.empty()) letter.content_encoding = JoinLines(head.content_encoding);
   letter.trace_headers = TraceContextHeaders(head.traceparent, head.tracestate);
   letter.body = std::move(body);
-  KafkaRecord record = BuildDeadLetterRecord(std::move(letter));
+  KafkaRecord record = source.contract->BuildDeadLetter(std::move(letter), headers);
   record.topic = source.dead_letter_topic;
   publisher_.Publish(std::move(record),
-                     [this, code, source_name = source.name, message = std::move(message),
+                     [code, source_name = source.name, message = std::move(refusal.message),
                       done = std::move(done)](PublishResult delivery) mutable {
                        WebhookResult result;
                        result.delivery = std::move(delivery);
+                       result.source = std::move(source_name);
                        if (result.delivery.status == PublishStatus::kPersisted) {
-                         metrics_.CountDeadLetter(RejectionReason(code));
-                         metrics_.CountSourceOutcome(source_name, "dead_letter");
+                         result.dead_lettered = code;
                          result.response = DeadLetteredResponse(code, message);
                        } else {
                          result.response = PublishFailure(result.delivery);
