@@ -11,8 +11,10 @@
 #     (scripts/fuzz.sh: 5 x 60 s, two at a time);
 #  5. the ThreadSanitizer tree (clang-14, -O1): only the targets of the suites
 #     that exercise threads: unit, http (the connection loop, the outcome
-#     mailbox) and kafka_mock (the publisher with librdkafka's threads),
-#     with tests/tsan_suppressions.txt (librdkafka is not instrumented);
+#     mailbox) and kafka_mock (the publisher with librdkafka's threads, the
+#     application on the embedded broker), with tests/tsan_suppressions.txt
+#     (librdkafka is not instrumented); e2e is not among them: it would need
+#     the binary and the broker under TSan too, about 2 more minutes;
 #  6. the benchmark once in its smoke version (it checks that the harness
 #     works, not timings).
 # The suites on the real Kafka broker get it from ctest itself (the
@@ -99,8 +101,8 @@ scripts/fuzz.sh
 echo "== build and test under ThreadSanitizer (clang-14): the suites that exercise threads"
 threaded='^(unit|http|kafka_mock)$'
 scripts/configure-sanitized.sh tsan "${broker[@]}"
-cmake --build build-tsan --target unit_tests replay_unit_tests signature_tests http_message_tests \
-  http_server_tests kafka_mock_tests
+cmake --build build-tsan --target unit_tests rules_tests replay_unit_tests signature_tests \
+  http_message_tests http_server_tests kafka_mock_tests app_tests
 # Every test those labels have in the normal build must be built here too:
 # a new test program under those labels belongs in the list above.
 count() { ctest --test-dir "$1" -N -L "$threaded" | sed -n 's/^Total Tests: //p'; }
