@@ -85,7 +85,7 @@ bool IsJsonContentType(std::string_view content_type) {
 }
 
 WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, WebhookOptions options)
-    : keys_(keys), publisher_(publisher), options_(std::move(options)) {}
+    : keys_(keys), publisher_(publisher), options_(options) {}
 
 std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
                                                       const RequestHead& head) const {

@@ -10,10 +10,9 @@
 // RunProcess(). Not thread-safe: one thread (main's) drives it.
 #pragma once
 
-#include <signal.h>
-
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
