@@ -6,8 +6,8 @@
 
 namespace hookbridge {
 
-void AccessLog::Record(const HttpRequest& request) {
-  const HttpRequest::Clock::duration latency = HttpRequest::Clock::now() - request.start;
+void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_point now) {
+  const HttpRequest::Clock::duration latency = now - request.start;
   const int status = request.answer.status;
   metrics_.CountRequest(request.route, status, latency);
   if (request.route != Route::kWebhook) return;

@@ -178,7 +178,7 @@ bool ConnectionLoop::OnHead(Connection& connection) {
   state.overloaded = in_flight_ >= options_.max_in_flight;
   if (request.head.path == kMetricsPath) state.idle_connections = IdleConnections();
   if (routes_.AnswerOnHead(request, state)) {
-    access_log_.Record(request);
+    access_log_.Record(request, options_.clock());
     Send(connection);
     return false;
   }
@@ -241,7 +241,7 @@ void ConnectionLoop::AnswerWebhook(Connection& connection, WebhookResult outcome
   HttpRequest& request = connection.request();
   request.webhook = std::move(outcome);
   request.answer = std::move(request.webhook.response);
-  access_log_.Record(request);
+  access_log_.Record(request, options_.clock());
   Send(connection);
 }
 
@@ -250,7 +250,7 @@ void ConnectionLoop::Answer(Connection& connection, HttpResponse answer, bool bo
   if (request.id.empty()) request.id = NewRequestId();  // answered before its head was whole
   request.answer = std::move(answer);
   request.body_unread = body_unread;
-  access_log_.Record(request);
+  access_log_.Record(request, options_.clock());
   Send(connection);
 }
 

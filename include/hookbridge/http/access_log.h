@@ -24,8 +24,9 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  // Once per request, when its answer is decided.
-  void Record(const HttpRequest& request);
+  // Once per request, when its answer is decided; now is read from the clock
+  // that stamped request.start (the loop's, which may be injected).
+  void Record(const HttpRequest& request, HttpRequest::Clock::time_point now);
   // A webhook's outcome that came when nobody waited for it any more: its
   // request was answered at the ack deadline, or its client had gone.
   void RecordLate(const WebhookResult& outcome);
