@@ -8,7 +8,7 @@
 #  4. the AddressSanitizer + UndefinedBehaviorSanitizer tree (clang-14, -O1,
 #     scripts/configure-sanitized.sh): the suites that run our C++ (not those
 #     of not_sanitized below), then the fuzzers from the same tree
-#     (scripts/fuzz.sh: 5 x 60 s, two at a time);
+#     (scripts/fuzz.sh: about 60 CPU-s each, all five at once);
 #  5. the ThreadSanitizer tree (clang-14, -O1): only the targets of the suites
 #     that exercise threads: unit, http (the connection loop, the outcome
 #     mailbox) and kafka_mock (the publisher with librdkafka's threads, the
@@ -20,9 +20,11 @@
 # The suites on the real Kafka broker get it from ctest itself (the
 # kafka_broker fixture in tests/CMakeLists.txt starts it before the first of
 # them and stops it after the last, once per ctest run, on KAFKA_PORT, 19092
-# by default). ctest runs one test at a time everywhere: the suites share the
-# broker, ports and a 2-core machine, and timing-bound fault tests must not
-# compete with each other.
+# by default). ctest runs one test at a time, but for the static checks of
+# the normal build (documents, manifests, chart, alert rules, API contracts:
+# no broker, no timing), two at a time: the suites share the broker, ports
+# and a 2-core machine, and timing-bound fault tests must not compete with
+# each other.
 # The cluster suite (label cluster: fault scenarios and a short soak on a
 # three-node Kafka cluster in network namespaces, tests/cluster) runs in the
 # normal build only: it proves Kafka's replication with hookbridge's producer
@@ -79,7 +81,12 @@ scripts/check-tidy.sh build
 
 echo "== build and test"
 cmake --build build
-ctest --test-dir build --output-on-failure --timeout 600
+# The checks of documents, manifests, the chart, alert rules and API contracts
+# share nothing (no broker, free ports only, no timing): two at a time. Then
+# every other suite, one at a time.
+static='^(deploy|helm|docs|contracts|observability)$'
+ctest --test-dir build --output-on-failure --timeout 600 -j2 -L "$static"
+ctest --test-dir build --output-on-failure --timeout 600 -LE "$static"
 echo "== loss reports (tests/faults, tests/scaleout, tests/cluster)"
 cat build/fault-reports/*.txt build/scaleout-reports/*.txt build/cluster-reports/*.txt
 
