@@ -651,5 +651,38 @@ TEST(KafkaPublisherTest, TopicAutoCreationIsRefused) {
   EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << error;
 }
 
+// The producer is idempotent, so librdkafka's retries never store a record
+// twice: an override turning idempotence off is refused, naming the property;
+// turning it on again is harmless.
+TEST(KafkaPublisherTest, IdempotenceCannotBeTurnedOff) {
+  for (const std::string value : {"false", "FALSE", "f", "0", "no"}) {
+    KafkaOptions options;
+    options.brokers = "127.0.0.1:9";
+    options.topic = kTopic;
+    options.properties = {{"enable.idempotence", value}};
+    std::string error;
+    EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << value;
+    EXPECT_NE(error.find("enable.idempotence=" + value), std::string::npos) << error;
+  }
+  KafkaOptions options;
+  options.brokers = "127.0.0.1:9";
+  options.topic = kTopic;
+  options.properties = {{"enable.idempotence", "true"}};
+  std::string error;
+  EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << error;
+}
+
+// What idempotence needs is librdkafka's to check: more than 5 requests in
+// flight per connection fails the start with its own message, naming it.
+TEST(KafkaPublisherTest, TooManyRequestsInFlightForIdempotenceAreRefused) {
+  KafkaOptions options;
+  options.brokers = "127.0.0.1:9";
+  options.topic = kTopic;
+  options.properties = {{"max.in.flight.requests.per.connection", "6"}};
+  std::string error;
+  EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr);
+  EXPECT_NE(error.find("max.in.flight"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace hookbridge
