@@ -522,8 +522,9 @@ TEST(KafkaPublisherTest, FatalErrorFailsPendingAndLaterRecords) {
   ASSERT_TRUE(Await(pending, Bound(kTimeout), &result)) << "pending record left hanging";
   EXPECT_EQ(result.status, PublishStatus::kFailed) << Describe(result);
 
-  // With the broker back, librdkafka itself (idempotence off) would still take
-  // records: only the adapter stops them, at once.
+  // With the broker back, the adapter stops records at once, before
+  // librdkafka (which, idempotent, would refuse them too; without
+  // idempotence, librdkafka 2.0.2 took them).
   ASSERT_EQ(rd_kafka_mock_broker_set_up(broker->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
   auto later = PublishAndGetFuture(*publisher, Record("k", "after"));
   ASSERT_EQ(later.wait_for(0s), std::future_status::ready) << "must fail at once";
