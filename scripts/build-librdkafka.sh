@@ -85,7 +85,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # --- fetch, verify, build, install --------------------------------------------
-# One build at a time per prefix (CI and a developer's run.sh may overlap).
+# One build of this version at a time (CI and a developer's run.sh may overlap).
 exec 9>>"${TMPDIR:-/tmp}/hookbridge-librdkafka-${librdkafka_version}.lock"
 flock 9
 if [[ -f $stamp && $(cat "$stamp") == "$stamp_text" ]]; then
