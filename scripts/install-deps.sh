@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hookbridge needs to build, test and run,
-# skipping the apt round-trip when everything is already there.
+# skipping the apt round-trip when everything is already there, then
+# librdkafka, which is not Debian 12's: scripts/build-librdkafka.sh builds
+# Debian 13's 2.8.0 once (a no-op afterwards).
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The lines up to "# the product" are the build packages: deploy/Dockerfile's
 # build stage installs exactly those (tests/deploy/check_dockerfile.py checks).
 packages=(
   g++ cmake ninja-build pkg-config
-  libcpp-httplib-dev librdkafka-dev rapidjson-dev libyaml-cpp-dev  # the product
+  libcpp-httplib-dev rapidjson-dev libyaml-cpp-dev  # the product (and librdkafka: below)
   libgtest-dev libgmock-dev                        # unit and end-to-end tests
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
   openjdk-17-jdk-headless python3-venv             # example consumers: javac for Maven, a venv for pip
@@ -39,10 +42,12 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
     missing+=("$package")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-sudo=""
-[[ $(id -u) -ne 0 ]] && sudo="sudo"
-echo "install-deps: installing ${missing[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+scripts/build-librdkafka.sh

@@ -193,7 +193,8 @@ int Application::Serve(const sigset_t& signals) {
        {"kafka_brokers", config_.kafka_brokers},
        {"topic", config_.kafka_topic},
        {"dead_letter_topic", config_.dead_letter_topic},
-       {"version", kVersion}});
+       {"version", kVersion},
+       {"librdkafka", KafkaPublisher::LibraryVersion()}});
 
   AwaitStop(signals);
   const bool fatal = publisher_->fatal_error();

@@ -61,6 +61,16 @@ bool AllowsTopicCreation(const std::string& name, const std::string& value) {
   return lower != "false" && lower != "f" && lower != "0";
 }
 
+// Idempotence keeps librdkafka's own retries from writing a record twice (the
+// broker drops a batch whose producer id and sequence it has stored): the
+// bridge-made duplicates of docs/producer-settings.md. Any value but one
+// librdkafka reads as true is refused, like weaker acks.
+bool DisablesIdempotence(const std::string& name, const std::string& value) {
+  if (name != "enable.idempotence") return false;
+  const std::string lower = ToLower(value);
+  return lower != "true" && lower != "t" && lower != "1";
+}
+
 std::string Joined(const std::vector<std::string>& names) {
   std::string joined;
   for (const std::string& name : names) joined += (joined.empty() ? "" : ",") + name;
@@ -82,11 +92,13 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       {"bootstrap.servers", options.brokers},
       {"client.id", "hookbridge"},
       {"acks", "all"},
-      // Off by default: see the file comment. Per-key order needs no
-      // idempotence here because a sender that serialises its requests waits
-      // for each 2xx, so the next record is produced after the previous one
-      // is PERSISTED.
-      {"enable.idempotence", "false"},
+      // No duplicates from librdkafka's retries (see DisablesIdempotence).
+      // librdkafka requires, and checks at rd_kafka_new(), acks=all, at most 5
+      // requests in flight per connection, retries > 0 (its default is
+      // INT32_MAX, bounded by message.timeout.ms) and queuing.strategy=fifo;
+      // an override breaking one fails the start with librdkafka's message.
+      {"enable.idempotence", "true"},
+      {"max.in.flight.requests.per.connection", "5"},
       {"partitioner", "murmur2_random"},  // the partition a Java producer picks
       {"socket.nagle.disable", "true"},
       {"linger.ms", "1"},  // every request waits for its ack: batch, but briefly
@@ -108,6 +120,13 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       *error = name + "=" + value +
                " is not allowed: hookbridge answers 2xx only for records "
                "stored with acks=all";
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+    if (DisablesIdempotence(name, value)) {
+      *error = name + "=" + value +
+               " is not allowed: without idempotence librdkafka's retries can store a "
+               "webhook twice";
       rd_kafka_conf_destroy(conf);
       return nullptr;
     }

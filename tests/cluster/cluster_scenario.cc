@@ -118,6 +118,9 @@ void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
   std::ostringstream text;
   text << "cluster-report scenario=" << scenario_ << " acknowledged=" << report_.acknowledged
        << " missing=" << report_.missing << " duplicates=" << report_.duplicates
+       << " (bridge=" << report_.duplicates_bridge
+       << " sender_retry=" << report_.duplicates_sender_retry
+       << " unattributed=" << report_.duplicates_unattributed << ")"
        << " order_violations=" << report_.order_violations
        << " seconds_without_2xx=" << run_->SecondsWithoutAcknowledgement()
        << " first_2xx_after_recovery_s="

@@ -5,16 +5,19 @@ Usage: check_dockerfile.py SOURCE_DIR
 
 1. The build stage installs exactly the build packages of
    scripts/install-deps.sh (the lines of its package list up to the one marked
-   "# the product"), and its other RUN steps are scripts/run.sh's release
-   build, command for command and in that order.
+   "# the product"), and its other RUN steps are the scripts install-deps.sh
+   runs (scripts/build-librdkafka.sh) then scripts/run.sh's release build,
+   command for command and in that order.
 2. Those RUN steps are run here, in a fresh directory holding only what the
    build stage's COPY lines copy (and what Dockerfile.dockerignore lets into
    the context): the image's build works from exactly that.
 3. Every shared library `ldd` lists for the binaries built so comes from a
    package that the runtime stage installs, or from one of their dependencies
    (recursively, as dpkg knows them), or from an Essential package (always in
-   a Debian image). Likewise bash, which the HEALTHCHECK runs, and sleep,
-   which the Kubernetes preStop hook runs.
+   a Debian image), or is a library the runtime stage copies from the build
+   stage to the same path (librdkafka, which the binaries' run path names).
+   Likewise bash, which the HEALTHCHECK runs, and sleep, which the Kubernetes
+   preStop hook runs.
 4. The runtime stage runs as a numeric non-root user, EXPOSEs the port it
    listens on, has a HEALTHCHECK on /healthz through deploy/healthcheck.sh,
    and installs no build tools.
@@ -96,6 +99,12 @@ def install_deps_build_packages(source):
         if "the product" in comment:
             return packages
     raise SystemExit("install-deps.sh: no package line marked '# the product'")
+
+
+def install_deps_scripts(source):
+    """The scripts install-deps.sh runs after its packages (build-librdkafka.sh)."""
+    with open(os.path.join(source, "scripts", "install-deps.sh"), encoding="utf-8") as f:
+        return [normalize(line) for line in f if line.startswith("scripts/")]
 
 
 def run_sh_build_commands(source):
@@ -243,9 +252,10 @@ def main():
     for r in apt_runs:
         check("--no-install-recommends" in r, "Dockerfile: apt-get install without --no-install-recommends")
     build_commands = [normalize(r) for r in build_runs if r not in apt_runs]
-    run_sh = run_sh_build_commands(source)
+    run_sh = install_deps_scripts(source) + run_sh_build_commands(source)
     check(build_commands == run_sh,
-          f"Dockerfile: build steps {build_commands} are not scripts/run.sh's {run_sh}")
+          f"Dockerfile: build steps {build_commands} are not install-deps.sh's scripts and "
+          f"scripts/run.sh's build {run_sh}")
 
     # 2. Run them on exactly what the COPY lines copy.
     workdir = [a for i, a in build if i == "WORKDIR"]
@@ -266,6 +276,9 @@ def main():
             *sources, target = words
             for src in sources:
                 destination = os.path.join(root, target if target not in (".", "./") else os.path.basename(src))
+                if target.endswith("/") and target != "./":  # into that directory, as Docker does
+                    os.makedirs(os.path.join(root, target), exist_ok=True)
+                    destination = os.path.join(root, target, os.path.basename(src))
                 if os.path.isdir(os.path.join(source, src)):
                     shutil.copytree(os.path.join(source, src), destination)
                 else:
@@ -279,7 +292,15 @@ def main():
         print(f"build took {time.time() - started:.0f} s")
         # The binaries the runtime stage copies from the build stage: the
         # service first (the ENTRYPOINT), then its tools (hookbridge-replay).
-        copied = [a.split() for i, a in runtime if i == "COPY" and a.startswith(f"--from={build_name}")]
+        # Shared libraries copied from the build stage (librdkafka) must land
+        # where they were built: the binaries' run path names that directory.
+        copied_from_build = [a.split() for i, a in runtime if i == "COPY" and a.startswith(f"--from={build_name}")]
+        copied_libraries = [words[1] for words in copied_from_build if re.search(r"\.so(\.\d+)*$", words[1])]
+        for words in copied_from_build:
+            if words[1] in copied_libraries:
+                check(words[2] == words[1], f"Dockerfile: {words[1]} is copied to {words[2]}, not to its own path")
+                check(os.path.isfile(words[1]), f"Dockerfile: the build did not produce {words[1]}")
+        copied = [words for words in copied_from_build if words[1] not in copied_libraries]
         check(len(copied) >= 1, "Dockerfile: the runtime stage copies no binary from the build stage")
         binaries = [os.path.join(context, words[1].lstrip("/")) for words in copied]
         for words, built in zip(copied, binaries):
@@ -303,6 +324,8 @@ def main():
         libraries = re.findall(r"=>\s*(/\S+)", ldd) + re.findall(r"^\s*(/\S+)\s+\(", ldd, re.M)
         owners = {}
         for library in libraries:
+            if os.path.realpath(library) in map(os.path.realpath, copied_libraries):
+                continue
             owner = dpkg_owner(library)
             check(owner is not None, f"ldd: no package owns {library}")
             if owner:

@@ -124,10 +124,20 @@ TEST_F(Operations, EmbeddedBrokerRunsWhenAskedForByName) {
   EXPECT_THAT(check.output(), HasSubstr("EMBEDDED DEVELOPMENT BROKER"));
 }
 
+// The start-up log names the librdkafka in use: the one the build found, loaded
+// through the binary's run path (not Debian 12's 2.0.2).
+TEST_F(Operations, StartUpLogNamesTheLibrdkafkaInUse) {
+  StartBridge();
+  std::vector<LogLine> lines = LogLines(bridge_->output(), "hookbridge listening");
+  ASSERT_EQ(lines.size(), 1u) << bridge_->output();
+  EXPECT_EQ(lines[0]["librdkafka"], HOOKBRIDGE_RDKAFKA_VERSION);
+}
+
 TEST_F(Operations, VersionAndHelpPrintAndExitZeroWithoutAnySetting) {
   HookbridgeProcess version({}, {"--version"});
   EXPECT_EQ(version.WaitForExit(10s), 0);
-  EXPECT_EQ(version.output(), std::string("hookbridge ") + kVersion + " (librdkafka 2.0.2)\n");
+  EXPECT_EQ(version.output(), std::string("hookbridge ") + kVersion +
+                                  " (librdkafka " HOOKBRIDGE_RDKAFKA_VERSION ")\n");
 
   // --help works even when a setting in the environment is wrong.
   HookbridgeProcess help({{"HOOKBRIDGE_MAX_IN_FLIGHT", "0"}}, {"--help"});

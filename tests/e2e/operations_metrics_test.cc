@@ -146,7 +146,7 @@ TEST_F(Operations, MetricsCountKnownTrafficExactly) {
   EXPECT_GE(metrics.Value(rtt), 0);
   EXPECT_EQ(metrics.Value("hookbridge_api_keys"), 2);
   EXPECT_EQ(metrics.Value(std::string("hookbridge_build_info{version=\"") + kVersion +
-                          "\",librdkafka=\"2.0.2\"}"),
+                          "\",librdkafka=\"" HOOKBRIDGE_RDKAFKA_VERSION "\"}"),
             1)
       << last_metrics_text_;
   EXPECT_THAT(metrics.SeriesOf("hookbridge_kafka_delivery_errors_total"), IsEmpty());

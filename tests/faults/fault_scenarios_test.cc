@@ -267,6 +267,10 @@ class FaultScenario : public ::testing::Test {
     EXPECT_EQ(report_.acknowledged, events_);
     EXPECT_EQ(report_.consumed_distinct, events_) << "every event must end up on the topic";
     EXPECT_EQ(report_.sends.status_other, 0u) << "answers other than 2xx and 503";
+    // The producer is idempotent: a request is never stored twice. Every
+    // record carries the checker's traceparent, or the split means nothing.
+    EXPECT_EQ(report_.duplicates_bridge, 0u) << "a request stored twice";
+    EXPECT_EQ(report_.duplicates_unattributed, 0u) << "records without the checker's traceparent";
   }
 
   void Note(const std::string& note) { notes_.push_back(note); }

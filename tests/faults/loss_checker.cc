@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <random>
@@ -74,6 +75,23 @@ std::string LoadRun::EventBody(size_t n) const {
          R"(},"created_at":"2026-01-01T00:00:00Z","webhook_id":"wh-loss-checker"})";
 }
 
+std::string LoadRun::TraceParent(size_t n, uint32_t attempt) {
+  char value[64];
+  std::snprintf(value, sizeof value, "00-%032zx-%016" PRIx32 "-01", n + 1, attempt);
+  return value;
+}
+
+uint32_t LoadRun::AttemptOf(std::string_view traceparent) {
+  // "00-" trace-id (32) "-" parent-id (16) "-" flags (2)
+  if (traceparent.size() != 55 || traceparent.substr(0, 3) != "00-") return 0;
+  const std::string parent_id(traceparent.substr(36, 16));
+  char* end = nullptr;
+  const unsigned long long attempt = std::strtoull(parent_id.c_str(), &end, 16);
+  return end == parent_id.c_str() + parent_id.size() && attempt <= UINT32_MAX
+             ? static_cast<uint32_t>(attempt)
+             : 0;
+}
+
 void LoadRun::Start() {
   if (started_) return;
   started_ = true;
@@ -122,8 +140,10 @@ void LoadRun::Sender(int sender, unsigned seed) {
     while (!stop_) {
       ++attempts;
       const bool reused = client->is_socket_open() != 0;
+      httplib::Headers attempt_headers = headers;
+      attempt_headers.emplace("traceparent", TraceParent(n, attempts));
       httplib::Result result =
-          client->Post(options_.path.c_str(), headers, body, "application/json");
+          client->Post(options_.path.c_str(), attempt_headers, body, "application/json");
       SendOutcome outcome;
       if (result) {
         outcome = result->status >= 200 && result->status < 300 ? SendOutcome::k2xx
@@ -315,6 +335,9 @@ std::string LossReport::Line() const {
   line << "fault-report scenario=" << (scenario.empty() ? "-" : scenario) << " events=" << events
        << " acknowledged=" << acknowledged << " consumed=" << consumed_distinct
        << " missing=" << missing << " duplicates=" << duplicates
+       << " duplicates_bridge=" << duplicates_bridge
+       << " duplicates_sender_retry=" << duplicates_sender_retry
+       << " duplicates_unattributed=" << duplicates_unattributed
        << " retried_then_stored=" << retried_then_stored << " sends_503=" << sends.status_503
        << " connection_errors=" << sends.connection_errors() << " | retried=" << retried
        << " never_acknowledged=" << never_acknowledged
@@ -428,6 +451,29 @@ bool IndexOf(std::string_view id, const std::string& prefix, size_t events, size
   return true;
 }
 
+// A record of an event that already has `copies_so_far` records: which cause
+// its copy has, by the attempt number in its traceparent (LoadRun::TraceParent).
+// `stored` holds the attempts of that event seen so far.
+void CountDuplicateCause(rd_kafka_headers_t* headers, uint32_t copies_so_far,
+                         std::vector<uint32_t>* stored, LossReport* report) {
+  const void* value = nullptr;
+  size_t size = 0;
+  const uint32_t attempt =
+      rd_kafka_header_get_last(headers, "traceparent", &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR
+          ? LoadRun::AttemptOf(std::string_view(static_cast<const char*>(value), size))
+          : 0;
+  const bool seen = std::find(stored->begin(), stored->end(), attempt) != stored->end();
+  if (!seen) stored->push_back(attempt);
+  if (copies_so_far == 0) return;
+  if (attempt == 0) {
+    ++report->duplicates_unattributed;
+  } else if (seen) {
+    ++report->duplicates_bridge;
+  } else {
+    ++report->duplicates_sender_retry;
+  }
+}
+
 }  // namespace
 
 LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
@@ -459,6 +505,8 @@ LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
     int64_t offset = -1;
   };
   std::vector<Position> first(outcomes.size());
+  // The attempt numbers of each event's records (CountDuplicateCause).
+  std::vector<std::vector<uint32_t>> stored_attempts(outcomes.size());
   const std::string prefix = "evt-" + run.options().run_id + "-";
 
   std::string error;
@@ -525,6 +573,7 @@ LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
                 IndexOf(std::string_view(static_cast<const char*>(value), size), prefix,
                         copies.size(), &n)) {
               if (copies[n] == 0) first[n] = {message->partition, message->offset};
+              CountDuplicateCause(headers, copies[n], &stored_attempts[n], &report);
               ++copies[n];
               ++report.consumed_records;
             } else {

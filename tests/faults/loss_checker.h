@@ -4,6 +4,11 @@
 // overall deadline), then reads the topic from the beginning and compares:
 // every event that got a 2xx must be in Kafka. With ordered senders, it also
 // checks that events of a profile sent one after another are stored in order.
+// Each request carries a W3C traceparent whose parent-id is its attempt
+// number (the trace-id is the event's), which hookbridge copies into the
+// record: so a duplicate record tells whether the bridge stored one request
+// twice, or the sender's retry of an event was stored beside an earlier
+// attempt.
 //
 // A run has two phases so that a test can inject faults in between:
 //   LoadRun run(options); run.Start();
@@ -19,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -137,6 +143,11 @@ class LoadRun {
   const LoadOptions& options() const { return options_; }
   std::string EventId(size_t n) const;
   std::string EventBody(size_t n) const;
+  // The traceparent of attempt `attempt` (1, 2, ...) of event n: trace-id
+  // from n, parent-id the attempt number.
+  static std::string TraceParent(size_t n, uint32_t attempt);
+  // The attempt number in a traceparent TraceParent() made; 0 if none.
+  static uint32_t AttemptOf(std::string_view traceparent);
   // Only once done() or stopped.
   const std::vector<EventOutcome>& outcomes() const { return outcomes_; }
   std::chrono::duration<double> elapsed() const;
@@ -175,7 +186,10 @@ struct LossReport {
   size_t consumed_distinct = 0;          // distinct ids of this run on the topic
   size_t missing = 0;                    // acknowledged but not on the topic: must be 0
   size_t unacknowledged_but_stored = 0;  // never got a 2xx, yet on the topic
-  size_t duplicates = 0;                 // records beyond the first, per id
+  size_t duplicates = 0;                 // records beyond the first, per id; by cause:
+  size_t duplicates_bridge = 0;          // a request stored again (same attempt): goal 0
+  size_t duplicates_sender_retry = 0;    // a later attempt stored beside an earlier one
+  size_t duplicates_unattributed = 0;    // a copy without the checker's traceparent
   size_t retried = 0;                    // events that needed more than one attempt
   size_t retried_then_stored = 0;        // those of them that are on the topic
   size_t retry_sends = 0;                // requests beyond the first, over all events

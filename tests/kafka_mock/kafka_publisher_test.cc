@@ -522,8 +522,9 @@ TEST(KafkaPublisherTest, FatalErrorFailsPendingAndLaterRecords) {
   ASSERT_TRUE(Await(pending, Bound(kTimeout), &result)) << "pending record left hanging";
   EXPECT_EQ(result.status, PublishStatus::kFailed) << Describe(result);
 
-  // With the broker back, librdkafka itself (idempotence off) would still take
-  // records: only the adapter stops them, at once.
+  // With the broker back, the adapter stops records at once, before
+  // librdkafka (which, idempotent, would refuse them too; without
+  // idempotence, librdkafka 2.0.2 took them).
   ASSERT_EQ(rd_kafka_mock_broker_set_up(broker->mock(), kBrokerId), RD_KAFKA_RESP_ERR_NO_ERROR);
   auto later = PublishAndGetFuture(*publisher, Record("k", "after"));
   ASSERT_EQ(later.wait_for(0s), std::future_status::ready) << "must fail at once";
@@ -649,6 +650,39 @@ TEST(KafkaPublisherTest, TopicAutoCreationIsRefused) {
   options.properties = {{"allow.auto.create.topics", "false"}};
   std::string error;
   EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << error;
+}
+
+// The producer is idempotent, so librdkafka's retries never store a record
+// twice: an override turning idempotence off is refused, naming the property;
+// turning it on again is harmless.
+TEST(KafkaPublisherTest, IdempotenceCannotBeTurnedOff) {
+  for (const std::string value : {"false", "FALSE", "f", "0", "no"}) {
+    KafkaOptions options;
+    options.brokers = "127.0.0.1:9";
+    options.topic = kTopic;
+    options.properties = {{"enable.idempotence", value}};
+    std::string error;
+    EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << value;
+    EXPECT_NE(error.find("enable.idempotence=" + value), std::string::npos) << error;
+  }
+  KafkaOptions options;
+  options.brokers = "127.0.0.1:9";
+  options.topic = kTopic;
+  options.properties = {{"enable.idempotence", "true"}};
+  std::string error;
+  EXPECT_NE(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr) << error;
+}
+
+// What idempotence needs is librdkafka's to check: more than 5 requests in
+// flight per connection fails the start with its own message, naming it.
+TEST(KafkaPublisherTest, TooManyRequestsInFlightForIdempotenceAreRefused) {
+  KafkaOptions options;
+  options.brokers = "127.0.0.1:9";
+  options.topic = kTopic;
+  options.properties = {{"max.in.flight.requests.per.connection", "6"}};
+  std::string error;
+  EXPECT_EQ(KafkaPublisher::Create(options, TestMetrics(), &error), nullptr);
+  EXPECT_NE(error.find("max.in.flight"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -308,6 +308,9 @@ TEST_F(ScaleOut, ThreeInstancesBehindNginxSurviveADrainAndACrash) {
        << " retried_events=" << report.retried << " retry_sends=" << report.retry_sends << "\n";
   text << "topic: acknowledged=" << report.acknowledged << " consumed=" << report.consumed_distinct
        << " missing=" << report.missing << " duplicates=" << report.duplicates
+       << " (bridge=" << report.duplicates_bridge
+       << " sender_retry=" << report.duplicates_sender_retry
+       << " unattributed=" << report.duplicates_unattributed << ")"
        << " retried_then_stored=" << report.retried_then_stored
        << " order_pairs=" << report.order_pairs << " order_violations=" << report.order_violations
        << "\n";

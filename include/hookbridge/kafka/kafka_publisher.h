@@ -8,9 +8,11 @@
 // The HTTP server's loop does so, which saves a thread wake-up on the way
 // from Kafka's acknowledgement to the webhook's answer.
 // Only a report with no error and status PERSISTED (acks=all) counts as
-// stored. Idempotence is off by default: librdkafka 2.0.2 can raise a fatal
-// "sequence desynchronization" error with it on (upstream issue 4438). After a
-// fatal error, from whatever cause, every Publish() fails at once and
+// stored. The producer is idempotent (enable.idempotence=true, which needs
+// librdkafka >= 2.3: 2.0.2 could raise a fatal "sequence desynchronization"
+// error, upstream issue 4438). After a fatal error, from whatever cause (for an
+// idempotent producer: the broker lost records it had acknowledged, or a
+// producer id or sequence it cannot recover), every Publish() fails at once and
 // fatal_error() reports it, so the process can stop and be restarted.
 #pragma once
 
@@ -93,7 +95,7 @@ class KafkaPublisher final : public Publisher {
   std::vector<std::string> MissingTopics() const;
 
   // Fault injection for tests: raises a fatal producer error, as librdkafka
-  // would after e.g. an idempotence sequence desynchronization.
+  // would after e.g. an idempotent producer's unrecoverable sequence gap.
   void InjectFatalError();
 
  private:
