@@ -45,21 +45,78 @@ void ClusterScenario::StartScenario(const std::string& name) {
   topic_ = "cluster." + name + "." + faults::RandomRunId();
   ASSERT_TRUE(cluster_.CreateTopic(topic_, kPartitions))
       << "the topic did not get a leader and three in-sync replicas per partition";
-  bridge_ = std::make_unique<e2e::HookbridgeProcess>(std::map<std::string, std::string>{
-      {"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
-      {"GETPROFILE_API_KEY", kApiKey},
-      {"HOOKBRIDGE_KAFKA_BROKERS", cluster_.bootstrap()},
-      {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
-      {"HOOKBRIDGE_ACK_TIMEOUT_MS", std::to_string(kAckTimeoutMs)}});
+  bridge_ = std::make_unique<e2e::HookbridgeProcess>(BridgeEnvironment(0));
   ASSERT_TRUE(bridge_->started()) << bridge_->output();
+  bridge_port_ = bridge_->port();
+  supervising_ = true;
+  supervisor_ = std::thread([this] { Supervise(); });
+}
+
+std::map<std::string, std::string> ClusterScenario::BridgeEnvironment(int port) const {
+  return {{"HOOKBRIDGE_LISTEN", "127.0.0.1:" + std::to_string(port)},
+          {"GETPROFILE_API_KEY", kApiKey},
+          {"HOOKBRIDGE_KAFKA_BROKERS", cluster_.bootstrap()},
+          {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
+          {"HOOKBRIDGE_ACK_TIMEOUT_MS", std::to_string(kAckTimeoutMs)}};
+}
+
+void ClusterScenario::Supervise() {
+  while (supervising_) {
+    int status = -1;
+    {
+      std::lock_guard<std::mutex> lock(bridge_mutex_);
+      status = bridge_->WaitForExit(0ms);
+      if (status != -1) earlier_output_ += bridge_->output();
+    }
+    if (status == -1) {
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    if (status != 3) {
+      std::lock_guard<std::mutex> lock(bridge_mutex_);
+      unexpected_exit_ = "hookbridge exited with status " + std::to_string(status);
+      return;
+    }
+    // Restart on the same port (the senders keep it); the old socket may
+    // take a moment to be free.
+    auto deadline = Clock::now() + 30s;
+    std::unique_ptr<e2e::HookbridgeProcess> next;
+    while (supervising_ && Clock::now() < deadline) {
+      next = std::make_unique<e2e::HookbridgeProcess>(BridgeEnvironment(bridge_port_));
+      if (next->started()) break;
+      std::this_thread::sleep_for(200ms);
+    }
+    std::lock_guard<std::mutex> lock(bridge_mutex_);
+    if (!next || !next->started()) {
+      unexpected_exit_ = "hookbridge did not start again after its fatal error";
+      return;
+    }
+    bridge_ = std::move(next);
+    ++restarts_;
+  }
+}
+
+void ClusterScenario::StopSupervising() {
+  supervising_ = false;
+  if (supervisor_.joinable()) supervisor_.join();
+}
+
+pid_t ClusterScenario::BridgePid() {
+  std::lock_guard<std::mutex> lock(bridge_mutex_);
+  return bridge_->pid();
+}
+
+std::string ClusterScenario::BridgeOutput() {
+  std::lock_guard<std::mutex> lock(bridge_mutex_);
+  return earlier_output_ + (bridge_ ? bridge_->output() : std::string());
 }
 
 void ClusterScenario::TearDown() {
   if (run_) run_->Stop();
+  StopSupervising();
   if (HasFailure()) {
     if (bridge_) {
-      std::cerr << "--- hookbridge output (tail) ---\n"
-                << test_support::Tail(bridge_->output(), 40);
+      std::cerr << "--- hookbridge output (tail) ---\n" << test_support::Tail(BridgeOutput(), 40);
     }
     for (int node = 1; node <= 3; ++node) {
       std::cerr << "--- node " << node << " log (tail) ---\n" << cluster_.LogTail(node, 30);
@@ -74,7 +131,7 @@ void ClusterScenario::TearDown() {
 
 void ClusterScenario::StartLoad(double rate, size_t events) {
   faults::LoadOptions options;
-  options.port = bridge_->port();
+  options.port = bridge_port_;
   options.api_key = kApiKey;
   options.events = events > 0 ? events : events_;
   options.concurrency = concurrency_;
@@ -86,12 +143,22 @@ void ClusterScenario::StartLoad(double rate, size_t events) {
 }
 
 void ClusterScenario::WaitForAcknowledged(size_t count) {
-  ASSERT_TRUE(run_->WaitForAcknowledged(count, 300s))
-      << "only " << run_->acknowledged() << " of " << count << " acknowledged";
+  // In steps, so that a hookbridge that exited for good fails the scenario
+  // at once instead of at the bound.
+  auto deadline = Clock::now() + 300s;
+  while (!run_->WaitForAcknowledged(count, 1s)) {
+    {
+      std::lock_guard<std::mutex> lock(bridge_mutex_);
+      ASSERT_EQ(unexpected_exit_, "")
+          << "after " << run_->acknowledged() << " of " << count << " acknowledged";
+    }
+    ASSERT_LT(Clock::now(), deadline)
+        << "only " << run_->acknowledged() << " of " << count << " acknowledged";
+  }
 }
 
 int ClusterScenario::Get(const std::string& path, std::string* body) const {
-  httplib::Client client("127.0.0.1", bridge_->port());
+  httplib::Client client("127.0.0.1", bridge_port_);
   client.set_connection_timeout(5, 0);
   client.set_read_timeout(10, 0);
   httplib::Result result = client.Get(path.c_str());
@@ -107,6 +174,11 @@ std::string ClusterScenario::TimeSinceStart(Clock::time_point at) const {
 void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
                              Clock::time_point recovered_at, const std::string& recovery) {
   ASSERT_TRUE(run_->Wait(600s)) << "senders did not finish";
+  StopSupervising();
+  {
+    std::lock_guard<std::mutex> lock(bridge_mutex_);
+    EXPECT_EQ(unexpected_exit_, "");
+  }
   faults::ConsumeOptions consume;
   consume.brokers = cluster_.bootstrap();
   consume.topic = topic_;
@@ -126,7 +198,8 @@ void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
        << " first_2xx_after_recovery_s="
        << (first_2xx < 0 ? "none(load_over)" : Fixed(first_2xx, 2))
        << " send_s=" << Fixed(report_.send_seconds, 1)
-       << " duration_s=" << Fixed(Seconds(Clock::now() - started_), 0) << "\n";
+       << " duration_s=" << Fixed(Seconds(Clock::now() - started_), 0)
+       << " restarts_after_fatal_error=" << restarts_ << "\n";
   text << "recovery: " << recovery << "\n";
   text << report_.Line() << "\n";
   text << "topic=" << topic_ << " partitions=" << kPartitions << " replication_factor=3"

@@ -106,12 +106,12 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileABrokerRestartsEveryMinute) {
   std::vector<Sample> samples;
   std::atomic<int> restarting{0};
   std::atomic<bool> sampling{true};
-  const pid_t pid = bridge_->pid();
   std::thread sampler([&] {
     for (auto next = Clock::now(); sampling; next += 1s) {
       std::this_thread::sleep_until(next);
       Sample sample;
       sample.at_s = Seconds(Clock::now() - soak_start);
+      const pid_t pid = BridgePid();
       sample.rss_mib = static_cast<double>(hostile::ResidentKiB(pid)) / 1024;
       sample.fds = OpenDescriptors(pid);
       sample.threads = hostile::ThreadCount(pid);
