@@ -36,7 +36,8 @@
 #          | bootstrap [sasl|mtls]                  (print the address)
 #
 # Env: KAFKA_PORT (19094), KAFKA_STATE_DIR (/tmp/hookbridge-kafka-secured),
-# KAFKA_SECURED_TOPIC_PREFIX (hookbridge.), the rest as kafka-broker.sh.
+# KAFKA_SECURED_TOPIC_PREFIX (hookbridge.), KAFKA_START_TIMEOUT (180 s), the
+# rest as kafka-broker.sh.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,6 +48,9 @@ KAFKA_STATE_DIR=${KAFKA_STATE_DIR:-/tmp/hookbridge-kafka-secured}
 # shellcheck source=kafka-broker.sh
 source "$HERE/kafka-broker.sh"
 
+# More than the plain broker's 90 s: this start also makes certificates and
+# runs two JVM tools for the ACLs, and on a busy 2-core machine took 104 s.
+START_TIMEOUT=${KAFKA_START_TIMEOUT:-180}
 SASL_PORT=$PORT
 MTLS_PORT=$((PORT + 2))
 SECRETS=$STATE/secrets

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "bridge_fixture.h"
+#include "child_process.h"
+#include "hookbridge/sources/getprofile_contract.h"
 #include "hookbridge_process.h"
 #include "kafka_test_client.h"
 #include "operations_fixture.h"
@@ -242,6 +244,47 @@ TEST_F(SecuredKafka, ChangedPasswordFileTakesEffectWithoutARestart) {
       << bridge.output();
   EXPECT_THAT(bridge.output(), Not(HasSubstr(password)));
   EXPECT_THAT(bridge.output(), Not(HasSubstr("Old-Pw-never-shown-9")));
+}
+
+// hookbridge-replay on the secured cluster: it reads the dead-letter topic as
+// User:hookbridge-replay (Read and Describe on the topic, Read on its group),
+// the password from a file, and hookbridge stores what it posts.
+TEST_F(SecuredKafka, ReplayReadsTheDeadLetterTopicThroughSaslSsl) {
+  const std::string dead_topic = allowed_topic_ + ".dead";
+  ASSERT_EQ(CreateTopic(mtls_, dead_topic, 1), "");
+  DeadLetterSource source;
+  source.refusal = ErrorCode::kInvalidEvent;
+  source.message = "refused by the test";
+  source.request_id = "req-secured-replay";
+  source.received = std::chrono::system_clock::now();
+  source.content_type = "application/json";
+  source.body = ProfileEvent("evt_replayed_0001", "p-replayed");
+  source.source_name = "getprofile";
+  KafkaRecord built = GetProfileContract().BuildDeadLetter(std::move(source), HeaderLookup());
+  ASSERT_EQ(ProduceRecords(mtls_, dead_topic, {{built.key, built.value, built.headers, 0}}), "");
+
+  HookbridgeProcess bridge(Sasl(allowed_topic_, Secret("hookbridge.password")));
+  ASSERT_TRUE(bridge.started()) << bridge.output();
+  ASSERT_TRUE(PollUntil(30s, [&] { return Readyz(bridge.port()).status == 200; }))
+      << bridge.output();
+  ChildProcess replay(
+      HOOKBRIDGE_REPLAY_BINARY,
+      {{"HOOKBRIDGE_KAFKA_BROKERS", sasl_},
+       {"HOOKBRIDGE_DEAD_LETTER_TOPIC", dead_topic},
+       {"HOOKBRIDGE_REPLAY_GROUP", "hookbridge-replay." + allowed_topic_},
+       {"HOOKBRIDGE_REPLAY_URL", "http://127.0.0.1:" + std::to_string(bridge.port()) + kPath},
+       {"HOOKBRIDGE_REPLAY_API_KEY", kNewKey}},
+      {"--rdkafka", "security.protocol=SASL_SSL", "--rdkafka", "sasl.mechanisms=SCRAM-SHA-512",
+       "--rdkafka", "sasl.username=hookbridge-replay", "--rdkafka",
+       "sasl.password.file=" + Secret("hookbridge-replay.password"), "--rdkafka",
+       "ssl.ca.location=" + Secret("ca.pem")});
+  EXPECT_EQ(replay.WaitForExit(90s), 0) << replay.output();
+  EXPECT_THAT(replay.output(), Not(HasSubstr(ReadAll(Secret("hookbridge-replay.password")))));
+  bool found = false;
+  for (const ConsumedRecord& record : ConsumeFromBeginning(mtls_, allowed_topic_, 100, 20s)) {
+    found |= record.value.find("evt_replayed_0001") != std::string::npos;
+  }
+  EXPECT_TRUE(found) << "the replayed event is not on " << allowed_topic_;
 }
 
 // --check-config: exit 0 with the password shown by its file only; each
