@@ -469,8 +469,8 @@ std::string HelpText() {
   text << "  --rdkafka KEY=VALUE  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
        << "      any librdkafka producer property, e.g. "
           "HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
-       << "      a property NAME.file=PATH (HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE) sets NAME to\n"
-       << "      the file's content: the way to give a secret\n"
+       << "      a property NAME.file=PATH sets NAME to the file's content, the way to give\n"
+       << "      a secret: HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password\n"
        << "  --check-config\n      validate the settings and reach Kafka, print the effective\n"
        << "      settings (keys redacted), exit 0 if all is well\n"
        << "  --version\n  --help\n      this text\n";
