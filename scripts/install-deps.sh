@@ -13,6 +13,7 @@ packages=(
   libcpp-httplib-dev rapidjson-dev libyaml-cpp-dev  # the product (and librdkafka: below)
   libgtest-dev libgmock-dev                        # unit and end-to-end tests
   kcat maven openjdk-17-jre-headless               # the real Kafka broker and watching topics
+  openssl                                          # the secured broker's CA and certificates (scripts/kafka-secured-broker.sh)
   openjdk-17-jdk-headless python3-venv             # example consumers: javac for Maven, a venv for pip
   clang-14 libclang-rt-14-dev                      # libFuzzer
   clang-format-14 clang-tidy-14                    # the format and tidy gates (scripts/check-format.sh, check-tidy.sh)

@@ -22,6 +22,8 @@ namespace {
 
 constexpr int kEmbeddedTopicPartitions = 3;
 constexpr std::chrono::seconds kCheckConfigTimeout{10};
+// How long the main thread may wait for the broker to say why a topic is missing.
+constexpr std::chrono::seconds kExplainMissingTimeout{2};
 // Serving, the producer's fatal error is looked at least this often, whatever
 // the file check interval.
 constexpr std::chrono::milliseconds kLongestWait{1000};
@@ -70,7 +72,7 @@ std::unique_ptr<SourceStore> LoadSources(const Config& config, std::string* erro
 
 // --check-config: is Kafka reachable, with metadata for every topic in use?
 // It creates nothing: a topic the broker does not have is named, not made.
-int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& topics,
+int CheckKafka(KafkaPublisher& publisher, const std::vector<std::string>& topics,
                const SteadyClock& clock) {
   auto quoted = [](const std::vector<std::string>& names) {
     std::string listed;
@@ -89,6 +91,12 @@ int CheckKafka(const KafkaPublisher& publisher, const std::vector<std::string>& 
       return kExitClean;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // A refusal explains the rest (a topic we may not describe also looks missing).
+  publisher.ExplainMissingTopics(std::chrono::seconds(5));
+  if (SecurityFailure failure = publisher.security_failure(); failure != SecurityFailure::kNone) {
+    std::printf("kafka: %s\n", SecurityFailureAdvice(failure));
+    return kExitUndelivered;
   }
   const std::vector<std::string> missing = publisher.MissingTopics();
   if (!missing.empty()) {
@@ -145,6 +153,11 @@ bool Application::Open(bool serving, std::string* error) {
   kafka.caller_serves_events = serving;
   publisher_ = KafkaPublisher::Create(kafka, *metrics_, error);
   if (!publisher_) return false;
+  // The password file as LoadConfig read it (close enough: a change in
+  // between is taken at the next SIGHUP or change).
+  for (const RdkafkaPropertyFile& file : config_.rdkafka_property_files) {
+    if (file.property == "sasl.password") sasl_password_identity_ = IdentityOf(file.path);
+  }
   publisher_->WatchTopics(sources_->current()->Topics(), /*new_ones_gate=*/true);
   return true;
 }
@@ -248,6 +261,9 @@ void Application::Drain(const sigset_t& signals) {
 }
 
 void Application::CheckFiles(bool force) {
+  CheckSaslPasswordFile(force);
+  // Not a file, but checked as often: is a missing topic one we may not describe?
+  if (publisher_) publisher_->ExplainMissingTopics(kExplainMissingTimeout);
   if (keys_ && keys_->reloadable()) {
     ReloadAndReport<ApiKeys>(
         *keys_, force,
@@ -269,6 +285,30 @@ void Application::CheckFiles(bool force) {
            return std::make_pair(std::string("sources"), std::to_string(sources.sources.size()));
          }});
   }
+}
+
+void Application::CheckSaslPasswordFile(bool force) {
+  auto file = std::find_if(
+      config_.rdkafka_property_files.begin(), config_.rdkafka_property_files.end(),
+      [](const RdkafkaPropertyFile& candidate) { return candidate.property == "sasl.password"; });
+  if (file == config_.rdkafka_property_files.end() || !publisher_) return;
+  const FileIdentity now = IdentityOf(file->path);
+  if (!force && now == sasl_password_identity_) return;
+  sasl_password_identity_ = now;
+  std::string username;
+  for (const auto& [name, value] : config_.rdkafka_properties) {
+    if (name == "sasl.username") username = value;
+  }
+  std::string password;
+  std::string error = ReadPropertyFile(file->path, &password);
+  if (error.empty()) publisher_->SetSaslCredentials(username, password, &error);
+  if (!error.empty()) {
+    Log(LogLevel::kError, "Kafka SASL password file rejected; the previous password stays in force",
+        {{"file", file->path}, {"error", error}});
+    return;
+  }
+  Log(LogLevel::kInfo, "Kafka SASL password reloaded: used from the next connection on",
+      {{"file", file->path}});
 }
 
 int RunProcess(const std::vector<std::string>& args, const Environment& env) {

@@ -387,6 +387,11 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
     }
   }
   if (!env_error.empty()) return Failure(env_error);
+  if (std::string error =
+          ResolvePropertyFiles(&config.rdkafka_properties, &config.rdkafka_property_files);
+      !error.empty()) {
+    return Failure(error);
+  }
 
   if (config.api_keys.size() == 0 && config.sources_file.empty()) {
     return Failure(
@@ -432,6 +437,13 @@ std::string DescribeConfig(const Config& config) {
     text << setting.env << "=" << (value.empty() ? setting.unset_text : value) << "\n";
   }
   for (const auto& [name, value] : config.rdkafka_properties) {
+    auto from_file = std::find_if(
+        config.rdkafka_property_files.begin(), config.rdkafka_property_files.end(),
+        [&name = name](const RdkafkaPropertyFile& file) { return file.property == name; });
+    if (from_file != config.rdkafka_property_files.end()) {
+      text << "rdkafka " << name << "=(from file " << from_file->path << ")\n";
+      continue;
+    }
     // Values of librdkafka's secret properties (sasl.password, ssl.key.password, ...) stay hidden.
     bool secret = name.find("password") != std::string::npos ||
                   name.find("secret") != std::string::npos ||
@@ -457,6 +469,8 @@ std::string HelpText() {
   text << "  --rdkafka KEY=VALUE  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
        << "      any librdkafka producer property, e.g. "
           "HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
+       << "      a property NAME.file=PATH sets NAME to the file's content, the way to give\n"
+       << "      a secret: HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password\n"
        << "  --check-config\n      validate the settings and reach Kafka, print the effective\n"
        << "      settings (keys redacted), exit 0 if all is well\n"
        << "  --version\n  --help\n      this text\n";

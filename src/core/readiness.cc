@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <string>
+
 namespace hookbridge {
 
 HttpResponse ReadinessResponse(const Readiness& readiness) {
@@ -16,6 +18,10 @@ HttpResponse ReadinessResponse(const Readiness& readiness) {
     writer.StartArray();
     const ProducerHealth& producer = readiness.producer;
     if (!producer.broker_connected) writer.String("kafka_connection");
+    if (producer.security_failure != nullptr) {
+      const std::string name = std::string("kafka_") + producer.security_failure;
+      writer.String(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+    }
     if (!producer.topic_metadata) writer.String("topic_metadata");
     if (!producer.queue_below_high_water) writer.String("producer_queue");
     if (producer.fatal_error) writer.String("producer_fatal_error");

@@ -278,7 +278,39 @@ ProducerHealth KafkaPublisher::Health() const {
   health.topic_metadata = topic_metadata_;
   health.queue_below_high_water = records_in_flight_ < queue_high_water_;
   health.fatal_error = fatal_error_;
+  health.security_failure = SecurityFailureName(security_failure_);
   return health;
+}
+
+void KafkaPublisher::ExplainMissingTopics(std::chrono::milliseconds timeout) {
+  const std::vector<std::string> missing = MissingTopics();
+  if (missing == explained_missing_) return;
+  explained_missing_ = missing;
+  for (const std::string& name : missing) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, name.c_str(), nullptr);
+    if (handle == nullptr) continue;
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (rd_kafka_metadata(producer_, 0, handle, &metadata, static_cast<int>(timeout.count())) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        metadata->topic_cnt == 1 &&
+        ClassifySecurityFailure(metadata->topics[0].err, "") == SecurityFailure::kAuthorization) {
+      const std::string reason = "topic " + name + ": " + rd_kafka_err2str(metadata->topics[0].err);
+      NoteSecurityFailure(SecurityFailure::kAuthorization,
+                          rd_kafka_err2name(metadata->topics[0].err), reason.c_str());
+    }
+    if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+    rd_kafka_topic_destroy(handle);
+  }
+}
+
+bool KafkaPublisher::SetSaslCredentials(const std::string& username, const std::string& password,
+                                        std::string* error) {
+  rd_kafka_error_t* failed =
+      rd_kafka_sasl_set_credentials(producer_, username.c_str(), password.c_str());
+  if (failed == nullptr) return true;
+  *error = rd_kafka_error_string(failed);
+  rd_kafka_error_destroy(failed);
+  return false;
 }
 
 void KafkaPublisher::InjectFatalError() {
@@ -317,6 +349,11 @@ void KafkaPublisher::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, 
     // No error but not PERSISTED cannot happen with acks=all; never a 2xx for it.
     result.error = message->err ? rd_kafka_err2name(message->err) : "NOT_PERSISTED";
     publisher->metrics_.CountDeliveryError(result.error);
+    // A topic our principal may not write fails its records, not the connection.
+    if (ClassifySecurityFailure(message->err, "") == SecurityFailure::kAuthorization) {
+      publisher->NoteSecurityFailure(SecurityFailure::kAuthorization, result.error.c_str(),
+                                     rd_kafka_err2str(message->err));
+    }
   }
   in_flight->done(std::move(result));
 }
@@ -434,6 +471,10 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
   }
   publisher->broker_connected_ = connected;
   publisher->topic_metadata_ = topic_known;
+  if (connected && topic_known &&
+      publisher->security_failure_.exchange(SecurityFailure::kNone) != SecurityFailure::kNone) {
+    Log(LogLevel::kInfo, "Kafka accepts hookbridge again: connected, every topic has leaders");
+  }
   publisher->metrics_.SetBrokerRtt(rtt_by_broker);
   // A cluster with brokers down stays ready (every instance shares the
   // condition; see docs/operations.md): the log and /metrics say it instead.
@@ -459,8 +500,23 @@ void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* 
         {{"error", rd_kafka_err2name(fatal)}, {"reason", fatal_reason}});
     return;
   }
-  Log(LogLevel::kWarn, "Kafka client error",
-      {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+  const char* name = rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err));
+  if (SecurityFailure failure = ClassifySecurityFailure(err, reason);
+      failure != SecurityFailure::kNone) {
+    publisher->NoteSecurityFailure(failure, name, reason);
+    return;
+  }
+  Log(LogLevel::kWarn, "Kafka client error", {{"error", name}, {"reason", reason}});
+}
+
+// One error line when a kind of refusal starts, not one per reconnection:
+// librdkafka retries every second or so. librdkafka's reasons name the
+// mechanism, the certificate problem or the topic, never a password.
+void KafkaPublisher::NoteSecurityFailure(SecurityFailure failure, const char* error,
+                                         const char* reason) {
+  if (security_failure_.exchange(failure) == failure) return;
+  Log(LogLevel::kError, SecurityFailureAdvice(failure),
+      {{"failure", SecurityFailureName(failure)}, {"error", error}, {"reason", reason}});
 }
 
 }  // namespace hookbridge

@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "hookbridge/core/rdkafka_property_files.h"
 #include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
 #include "hookbridge/rules/rules.h"
@@ -107,7 +108,8 @@ const std::vector<Flag>& Flags() {
       {"--until", nullptr, "only dead letters stored before this UTC time",
        Time(&RecordSelection::until_ms)},
       {"--rdkafka", nullptr,
-       "KEY=VALUE: a librdkafka consumer property (e.g. security.protocol=SSL)",
+       "KEY=VALUE: a librdkafka consumer property (e.g. security.protocol=SSL); KEY.file=PATH "
+       "sets KEY to the file's content (sasl.password.file=/run/secrets/kafka-password)",
        [](ReplayOptions& options, const std::string& value) -> std::string {
          size_t equals = value.find('=');
          if (equals == std::string::npos || equals == 0) return "expected KEY=VALUE";
@@ -176,6 +178,12 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
     }
   }
   if (!env_error.empty()) return Failure(env_error);
+  // Secrets (sasl.password, ssl.key.password) come from files, never a flag's value.
+  std::vector<RdkafkaPropertyFile> secret_files;
+  if (std::string error = ResolvePropertyFiles(&options.rdkafka_properties, &secret_files);
+      !error.empty()) {
+    return Failure("--rdkafka: " + error);
+  }
   if (options.brokers.empty()) return Failure("--brokers (or HOOKBRIDGE_KAFKA_BROKERS): required");
   if (options.topic.empty()) return Failure("--topic (or HOOKBRIDGE_DEAD_LETTER_TOPIC): required");
   if (options.url.empty()) return Failure("--url (or HOOKBRIDGE_REPLAY_URL): required");

@@ -56,6 +56,9 @@ RESTATED_ON_PURPOSE = {
 KEY_FILE_SETTING = "GETPROFILE_API_KEY_FILE"
 OWN_FILE_SETTINGS = re.compile(r"^(HOOKBRIDGE_SOURCES_FILE|HOOKBRIDGE_TLS_(CERT|KEY)_FILE|"
                                r"HOOKBRIDGE_RDKAFKA_SSL_[A-Z_]*LOCATION)$")
+# A librdkafka property read from a file (a password): the deployment's own
+# file, so a stand-in with a placeholder here.
+RDKAFKA_FILE_SETTING = re.compile(r"^HOOKBRIDGE_RDKAFKA_[A-Z_]*_FILE$")
 # (where, settings) of every manifest, judged together at the end: each
 # --check-config waits for Kafka up to its timeout, so they run at once.
 TO_JUDGE = []
@@ -130,6 +133,8 @@ def judge_settings(binary):
         for where, settings in TO_JUDGE:
             env = {"PATH": "/usr/bin:/bin"}
             env.update({k: str(v) for k, v in settings.items() if not OWN_FILE_SETTINGS.match(k)})
+            for name in [k for k in env if RDKAFKA_FILE_SETTING.match(k)]:
+                env[name] = keys.name
             if KEY_FILE_SETTING in env:
                 env[KEY_FILE_SETTING] = keys.name
             else:
@@ -252,8 +257,25 @@ def check_k8s(docs, strimzi_docs, binary, image, source, topic_required=True):
     check("GETPROFILE_API_KEY" not in env and "GETPROFILE_API_KEY" not in settings,
           "k8s: keys must come from the file, not GETPROFILE_API_KEY")
     secret_volumes = {v["name"]: v["secret"] for v in pod.get("volumes", []) if "secret" in v}
-    mounts = [m for m in c.get("volumeMounts", []) if m["name"] in secret_volumes]
+    # The key Secret's mount is the one holding the key file (a secured
+    # deployment mounts Kafka's Secrets too).
+    mounts = [m for m in c.get("volumeMounts", []) if m["name"] in secret_volumes
+              and key_file and os.path.dirname(key_file) == m["mountPath"].rstrip("/")]
     check(len(mounts) == 1, "k8s: the key Secret must be mounted once")
+    # Kafka secrets (docs/operations.md#secured-kafka): a password is a file
+    # of a Secret mounted as a directory (HOOKBRIDGE_RDKAFKA_<NAME>_FILE), or
+    # at least a secretKeyRef; never a value in the manifests.
+    for name, value in {**settings, **env}.items():
+        if not name.startswith("HOOKBRIDGE_RDKAFKA_"):
+            continue
+        if name.endswith("_FILE"):
+            holder = [m for m in c.get("volumeMounts", []) if m["name"] in secret_volumes
+                      and os.path.dirname(str(value)) == m["mountPath"].rstrip("/")]
+            check(len(holder) == 1 and "subPath" not in holder[0],
+                  f"k8s: {name} is not a file of a Secret mounted as a directory")
+        elif re.search(r"PASSWORD|SECRET", name):
+            check(value is None and name not in settings,
+                  f"k8s: {name} holds a secret as a value: use {name}_FILE and a Secret")
     if key_file and mounts:
         mount = mounts[0]
         check("subPath" not in mount, "k8s: a subPath mount never sees Secret updates")

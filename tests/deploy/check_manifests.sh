@@ -25,10 +25,23 @@ kubectl kustomize deploy/k8s >"$work/k8s.yaml"
 kubectl kustomize deploy/k8s/strimzi >"$work/strimzi.yaml"
 grep -c '^kind:' "$work/k8s.yaml" | xargs echo "rendered resources:"
 
+# The secured overlay (SASL_SSL, secrets as files): the same Kubernetes checks.
+kubectl kustomize deploy/k8s-secured >"$work/k8s-secured.yaml"
+echo "== what the secured overlay says"
+/usr/bin/python3 tests/deploy/check_manifests.py --k8s "$source_dir" "$binary" "$work/k8s-secured.yaml"
+
 echo "== docker-compose config ($(docker-compose version --short 2>/dev/null))"
 # No engine is needed for this: it validates the file against the compose
 # schema and prints it resolved (anchors merged, paths absolute).
 docker-compose --project-directory deploy -f deploy/compose.yaml config >"$work/compose.yaml"
+
+# The secured override: it renders, and the password is a secret file only.
+HOOKBRIDGE_KAFKA_BROKERS=kafka.example:9093 docker-compose --project-directory deploy \
+  -f deploy/compose.yaml -f deploy/compose.secured.yaml config >"$work/compose-secured.yaml"
+[[ $(grep -c 'HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE: /run/secrets/kafka_password' "$work/compose-secured.yaml") == 3 ]] \
+  || { echo "check_manifests: compose.secured.yaml: each instance must read the password file" >&2; exit 1; }
+! grep -Eq 'HOOKBRIDGE_RDKAFKA_[A-Z_]*(PASSWORD|SECRET):' "$work/compose-secured.yaml" \
+  || { echo "check_manifests: compose.secured.yaml: a password as a value" >&2; exit 1; }
 
 echo "== what the manifests say"
 /usr/bin/python3 tests/deploy/check_manifests.py "$source_dir" "$binary" \

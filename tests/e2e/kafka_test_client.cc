@@ -11,6 +11,18 @@ namespace {
 
 using Handle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
 
+std::vector<std::pair<std::string, std::string>>& ClientProperties() {
+  static std::vector<std::pair<std::string, std::string>> properties;
+  return properties;
+}
+
+void SetClientProperties(rd_kafka_conf_t* conf) {
+  char errstr[512];
+  for (const auto& [name, value] : ClientProperties()) {
+    rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr);
+  }
+}
+
 Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
                  std::initializer_list<std::pair<const char*, const char*>> extra = {}) {
   char errstr[512];
@@ -22,6 +34,7 @@ Handle NewClient(rd_kafka_type_t type, const std::string& brokers,
   rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr);
   for (const auto& [name, value] : extra)
     rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
+  SetClientProperties(conf);
   return Handle(rd_kafka_new(type, conf, errstr, sizeof errstr), &rd_kafka_destroy);
 }
 
@@ -43,6 +56,10 @@ bool TopicHasLeaders(rd_kafka_t* client, const std::string& topic, int partition
 }
 
 }  // namespace
+
+void UseClientProperties(std::vector<std::pair<std::string, std::string>> properties) {
+  ClientProperties() = std::move(properties);
+}
 
 std::string CreateTopic(const std::string& brokers, const std::string& topic, int partitions) {
   Handle admin = NewClient(RD_KAFKA_PRODUCER, brokers);
@@ -197,6 +214,7 @@ std::string ProduceRecords(const std::string& brokers, const std::string& topic,
   rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", errstr,
                     sizeof errstr);  // in order
   rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof errstr);
+  SetClientProperties(conf);
   rd_kafka_conf_set_opaque(conf, &outcome);
   rd_kafka_conf_set_dr_msg_cb(
       conf, [](rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {

@@ -20,6 +20,11 @@ struct ConsumedRecord {
   std::vector<std::string> header_order;
 };
 
+// librdkafka properties every client below sets besides its own, for a test
+// program whose broker wants credentials (the secured suite: its admin's
+// certificate). Set once, before the first client.
+void UseClientProperties(std::vector<std::pair<std::string, std::string>> properties);
+
 // Empty once the topic exists with a leader for every partition, else the error.
 std::string CreateTopic(const std::string& brokers, const std::string& topic, int partitions);
 

@@ -1,6 +1,7 @@
 // Fault scenarios: the guarantee "a 2xx means the event is in Kafka" under a
-// broker crash, a frozen broker, a drained hookbridge and a killed hookbridge,
-// and for a dead letter produced while the broker is frozen.
+// broker crash (also on a broker secured with SASL_SSL and ACLs,
+// scripts/kafka-secured-broker.sh), a frozen broker, a drained hookbridge and
+// a killed hookbridge, and for a dead letter produced while the broker is frozen.
 //
 // Each scenario runs on its OWN single-node Kafka broker (started and stopped
 // through scripts/kafka-broker.sh, on its own port and state dir, so killing
@@ -17,7 +18,9 @@
 // Environment (optional): HOOKBRIDGE_FAULTS_EVENTS (20000),
 // HOOKBRIDGE_FAULTS_CONCURRENCY (32), HOOKBRIDGE_FAULTS_BASE_PORT (19292: the
 // scenarios' brokers listen on BASE, BASE+2, BASE+4, BASE+6, their controllers
-// on the next port up; a pair that is taken is skipped for a free one).
+// on the next port up; the secured one on BASE+16 (SASL_SSL), BASE+17
+// (controller) and BASE+18 (mutual TLS); ports that are taken are skipped for
+// free ones).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -55,6 +58,9 @@ constexpr const char* kAckTimeoutMs = "1500";
 constexpr const char* kDrainGraceMs = "300";
 constexpr const char* kWebhookPath = "/webhooks/getprofile";
 const std::string kScript = std::string(HOOKBRIDGE_SOURCE_DIR) + "/scripts/kafka-broker.sh";
+// The same broker with SASL_SSL on its port and mutual TLS on port + 2 (issue 24).
+const std::string kSecuredScript =
+    std::string(HOOKBRIDGE_SOURCE_DIR) + "/scripts/kafka-secured-broker.sh";
 const std::string kReportDir = FAULT_REPORT_DIR;
 const std::string kBrokerDirs = FAULT_BROKER_DIR;
 
@@ -82,25 +88,29 @@ bool PortFree(int port) {
 // The broker's port: `preferred` (its controller takes the next one) unless
 // something else holds one of the two, e.g. another checkout running this
 // suite; then the next free pair, in steps that keep scenarios apart.
-int PickBrokerPort(int preferred) {
+int PickBrokerPort(int preferred, int ports = 2) {
   for (int port = preferred; port < preferred + 800; port += 8) {
-    if (PortFree(port) && PortFree(port + 1)) return port;
+    bool free = true;
+    for (int i = 0; i < ports; ++i) free = free && PortFree(port + i);
+    if (free) return port;
   }
   return preferred;
 }
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-// One dedicated broker, driven through scripts/kafka-broker.sh.
+// One dedicated broker, driven through scripts/kafka-broker.sh (or its
+// secured sibling, which takes the same commands).
 class Broker {
  public:
-  Broker(int port, std::string state_dir) : port_(port), state_dir_(std::move(state_dir)) {}
+  Broker(int port, std::string state_dir, std::string script = kScript)
+      : port_(port), state_dir_(std::move(state_dir)), script_(std::move(script)) {}
 
   // Runs `kafka-broker.sh command`; true on exit status 0. *output gets
   // stdout and stderr.
   bool Run(const std::string& command, std::string* output = nullptr) const {
     return test_support::RunScript(
-        kScript, {command},
+        script_, {command},
         {{"KAFKA_PORT", std::to_string(port_)}, {"KAFKA_STATE_DIR", state_dir_}}, output);
   }
 
@@ -147,6 +157,7 @@ class Broker {
  private:
   int port_;
   std::string state_dir_;
+  std::string script_;
 };
 
 using test_support::Tail;
@@ -161,7 +172,11 @@ size_t CountOf(const std::string& text, const std::string& needle) {
 class FaultScenario : public ::testing::Test {
  protected:
   // Scenario index: picks the broker's port.
-  void StartScenario(const std::string& name, int index) {
+  // `secured`: on scripts/kafka-secured-broker.sh, hookbridge through
+  // SASL_SSL as User:hookbridge (the password from a file), the test's own
+  // clients as the super user over mutual TLS.
+  void StartScenario(const std::string& name, int index, bool secured = false) {
+    secured_ = secured;
     scenario_ = name;
     started_ = Clock::now();
     events_ = EnvNumber("HOOKBRIDGE_FAULTS_EVENTS", 20000);
@@ -170,11 +185,16 @@ class FaultScenario : public ::testing::Test {
     MakeDirs(kBrokerDirs);
     MakeDirs(kReportDir);
     const std::string state_dir = kBrokerDirs + "/" + name;
-    Broker(base + 2 * index, state_dir).Run("stop");  // whatever an interrupted earlier run left
-    broker_ = std::make_unique<Broker>(PickBrokerPort(base + 2 * index), state_dir);
+    const std::string& script = secured ? kSecuredScript : kScript;
+    // whatever an interrupted earlier run left
+    Broker(base + 2 * index, state_dir, script).Run("stop");
+    broker_ = std::make_unique<Broker>(PickBrokerPort(base + 2 * index, secured ? 3 : 2), state_dir,
+                                       script);
     ASSERT_TRUE(broker_->Run("start")) << "could not start the scenario's broker";
-    topic_ = "faults." + name + "." + RandomRunId();
-    ASSERT_EQ(e2e::CreateTopic(broker_->bootstrap(), topic_, kPartitions), "");
+    // The secured broker lets hookbridge write topics prefixed "hookbridge." only.
+    topic_ = std::string(secured ? "hookbridge." : "") + "faults." + name + "." + RandomRunId();
+    if (secured) e2e::UseClientProperties(AdminProperties());
+    ASSERT_EQ(e2e::CreateTopic(AdminBootstrap(), topic_, kPartitions), "");
     ASSERT_TRUE(broker_->WaitForPartitionMetadata(topic_, kPartitions, 30s))
         << "partition.metadata files did not appear";
   }
@@ -187,6 +207,33 @@ class FaultScenario : public ::testing::Test {
     }
     bridge_.reset();
     if (broker_) broker_->Run("stop");
+    if (secured_) e2e::UseClientProperties({});
+  }
+
+  // The secured broker's secrets, made at its start.
+  std::string Secret(const std::string& name) const {
+    return broker_->state_dir() + "/secrets/" + name;
+  }
+
+  // Where the test's own clients connect: the secured broker's mutual TLS
+  // listener (port + 2), as the super user.
+  std::string AdminBootstrap() const {
+    if (!secured_) return broker_->bootstrap();
+    const std::string bootstrap = broker_->bootstrap();
+    const int port = std::atoi(bootstrap.substr(bootstrap.rfind(':') + 1).c_str());
+    return "127.0.0.1:" + std::to_string(port + 2);
+  }
+
+  std::vector<std::pair<std::string, std::string>> AdminProperties() const {
+    if (!secured_) return {};
+    std::ifstream file(Secret("admin.key.password"));
+    std::string key_password;
+    std::getline(file, key_password);
+    return {{"security.protocol", "SSL"},
+            {"ssl.ca.location", Secret("ca.pem")},
+            {"ssl.certificate.location", Secret("admin.crt")},
+            {"ssl.key.location", Secret("admin.key")},
+            {"ssl.key.password", key_password}};
   }
 
   std::map<std::string, std::string> BridgeEnvironment(int port) const {
@@ -199,6 +246,13 @@ class FaultScenario : public ::testing::Test {
         {"HOOKBRIDGE_DRAIN_GRACE_MS", kDrainGraceMs},
         {"HOOKBRIDGE_FAULT_INJECTION", "1"}};  // SIGUSR2: a fatal producer error
     if (!dead_letter_topic_.empty()) env["HOOKBRIDGE_DEAD_LETTER_TOPIC"] = dead_letter_topic_;
+    if (secured_) {
+      env["HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL"] = "SASL_SSL";
+      env["HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS"] = "SCRAM-SHA-512";
+      env["HOOKBRIDGE_RDKAFKA_SASL_USERNAME"] = "hookbridge";
+      env["HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE"] = Secret("hookbridge.password");
+      env["HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION"] = Secret("ca.pem");
+    }
     return env;
   }
 
@@ -238,7 +292,8 @@ class FaultScenario : public ::testing::Test {
   void Finish(const std::vector<size_t>* before_fault = nullptr) {
     ASSERT_TRUE(run_->Wait(240s)) << "senders did not finish";
     ConsumeOptions consume;
-    consume.brokers = broker_->bootstrap();
+    consume.brokers = AdminBootstrap();
+    consume.properties = AdminProperties();
     consume.topic = topic_;
     consume.timeout = 90s;
     report_ = CheckTopic(*run_, consume, before_fault);
@@ -285,6 +340,7 @@ class FaultScenario : public ::testing::Test {
   }
 
   std::string scenario_;
+  bool secured_ = false;
   Clock::time_point started_;
   size_t events_ = 0;
   int concurrency_ = 0;
@@ -312,6 +368,29 @@ TEST_F(FaultScenario, BrokerKilledAndRestartedOnSameData) {
   ASSERT_TRUE(broker_->Run("restart")) << "the broker did not come back on its own data";
   const double down = Seconds(Clock::now() - killed_at);
   Note("broker down for " + std::to_string(down) +
+       " s (kill, 1 s, restart until it serves); first 2xx " +
+       std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
+
+  ASSERT_NO_FATAL_FAILURE(Finish(&before));
+}
+
+// a, on a secured broker (issue 24): hookbridge produces through SASL_SSL
+// (SCRAM-SHA-512, the password from a file) with only Write and Describe on
+// its topic; the broker is SIGKILLed mid-run and restarted on the same data,
+// and hookbridge re-authenticates on its own. 0 missing, no duplicate.
+TEST_F(FaultScenario, SecuredBrokerKilledAndRestartedOnSameData) {
+  ASSERT_NO_FATAL_FAILURE(StartScenario("secured_broker_sigkill", 8, /*secured=*/true));
+  ASSERT_NO_FATAL_FAILURE(StartBridge());
+  StartLoad();
+  ASSERT_NO_FATAL_FAILURE(WaitForAThird());
+
+  std::vector<size_t> before = run_->AcknowledgedSoFar();
+  auto killed_at = Clock::now();
+  ASSERT_TRUE(broker_->Run("kill"));
+  std::this_thread::sleep_for(1s);  // hookbridge sees the broker gone
+  ASSERT_TRUE(broker_->Run("restart")) << "the broker did not come back on its own data";
+  const double down = Seconds(Clock::now() - killed_at);
+  Note("SASL_SSL broker down for " + std::to_string(down) +
        " s (kill, 1 s, restart until it serves); first 2xx " +
        std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
 

@@ -383,17 +383,19 @@ namespace {
 
 using Handle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
 
-Handle NewConsumer(const std::string& brokers, const std::string& group, std::string* error) {
+Handle NewConsumer(const ConsumeOptions& consume, const std::string& group, std::string* error) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  const std::pair<const char*, std::string> settings[] = {
-      {"bootstrap.servers", brokers},    {"group.id", group},
-      {"enable.auto.commit", "false"},   {"enable.partition.eof", "true"},
-      {"auto.offset.reset", "earliest"}, {"log_level", "3"},
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"bootstrap.servers", consume.brokers}, {"group.id", group},
+      {"enable.auto.commit", "false"},        {"enable.partition.eof", "true"},
+      {"auto.offset.reset", "earliest"},      {"log_level", "3"},
   };
+  settings.insert(settings.end(), consume.properties.begin(), consume.properties.end());
   for (const auto& [name, value] : settings) {
-    if (rd_kafka_conf_set(conf, name, value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      *error = std::string(name) + ": " + errstr;
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      *error = name + ": " + errstr;
       rd_kafka_conf_destroy(conf);
       return Handle(nullptr, &rd_kafka_destroy);
     }
@@ -510,8 +512,7 @@ LossReport CheckTopic(const LoadRun& run, const ConsumeOptions& consume,
   const std::string prefix = "evt-" + run.options().run_id + "-";
 
   std::string error;
-  Handle consumer =
-      NewConsumer(consume.brokers, "hookbridge-loss-checker-" + run.options().run_id, &error);
+  Handle consumer = NewConsumer(consume, "hookbridge-loss-checker-" + run.options().run_id, &error);
   if (consumer) {
     std::vector<int32_t> partitions = PartitionsOf(consumer.get(), consume.topic, deadline, &error);
     // The end to read up to, per partition: the high watermark now (every

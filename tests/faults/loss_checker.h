@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace hookbridge::faults {
@@ -220,6 +221,8 @@ struct LossReport {
 struct ConsumeOptions {
   std::string brokers;
   std::string topic;
+  // librdkafka properties besides (a secured broker's credentials).
+  std::vector<std::pair<std::string, std::string>> properties;
   std::chrono::milliseconds timeout{90000};
 };
 

@@ -70,6 +70,19 @@ TEST(ReplayOptionsTest, TheKeyFileWinsAndItsFirstLineIsTheKey) {
   EXPECT_THAT(MustFail({"--api-key-file", path}), HasSubstr("--api-key-file"));
 }
 
+TEST(ReplayOptionsTest, RdkafkaSecretsComeFromFiles) {
+  std::string path = ::testing::TempDir() + "/replay_kafka_password_" + std::to_string(getpid());
+  std::ofstream(path) << "kafka-s3cret\n";
+  ReplayOptions options = MustParse({"--rdkafka", "sasl.password.file=" + path});
+  ASSERT_EQ(options.rdkafka_properties.size(), 1u);
+  EXPECT_EQ(options.rdkafka_properties[0].first, "sasl.password");
+  EXPECT_EQ(options.rdkafka_properties[0].second, "kafka-s3cret");
+  std::remove(path.c_str());
+  std::string error = MustFail({"--rdkafka", "sasl.password.file=" + path});
+  EXPECT_THAT(error, HasSubstr("sasl.password.file"));
+  EXPECT_THAT(error, HasSubstr(path));
+}
+
 TEST(ReplayOptionsTest, MissingSettingsAreNamed) {
   for (const char* name : {"HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_DEAD_LETTER_TOPIC",
                            "HOOKBRIDGE_REPLAY_URL", "HOOKBRIDGE_REPLAY_API_KEY"}) {

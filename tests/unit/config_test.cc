@@ -488,6 +488,42 @@ TEST(LoadConfigTest, RdkafkaFlagWithoutValueIsError) {
   EXPECT_THAT(error, HasSubstr("--rdkafka"));
 }
 
+TEST(LoadConfigTest, RdkafkaPropertyFromAFileTakesItsContentWithoutTheLineEnd) {
+  TempFile password("s3cret-from-file\r\n");
+  TempFile key_password("key-pass\n");
+  Config config =
+      MustLoad({"--rdkafka", "ssl.key.password.file=" + key_password.path()},
+               WithRequired({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE", password.path()}}));
+  EXPECT_THAT(config.rdkafka_properties, ElementsAre(Pair("sasl.password", "s3cret-from-file"),
+                                                     Pair("ssl.key.password", "key-pass")));
+  ASSERT_EQ(config.rdkafka_property_files.size(), 2u);
+  EXPECT_EQ(config.rdkafka_property_files[0].property, "sasl.password");
+  EXPECT_EQ(config.rdkafka_property_files[0].path, password.path());
+}
+
+TEST(LoadConfigTest, RdkafkaPropertyFromAFileIsDescribedByItsPathOnly) {
+  TempFile password("s3cret-from-file\n");
+  Config config =
+      MustLoad({}, WithRequired({{"HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE", password.path()},
+                                 {"HOOKBRIDGE_RDKAFKA_SASL_USERNAME", "hookbridge"}}));
+  const std::string described = DescribeConfig(config);
+  EXPECT_THAT(described, HasSubstr("rdkafka sasl.password=(from file " + password.path() + ")"));
+  EXPECT_THAT(described, HasSubstr("rdkafka sasl.username=hookbridge"));
+  EXPECT_THAT(described, Not(HasSubstr("s3cret-from-file")));
+}
+
+TEST(LoadConfigTest, RdkafkaPropertyFileMissingOrEmptyIsErrorNamingPropertyAndPath) {
+  std::string missing =
+      MustFail({"--rdkafka", "sasl.password.file=/nonexistent/kafka-password"}, WithRequired());
+  EXPECT_THAT(missing, HasSubstr("sasl.password.file"));
+  EXPECT_THAT(missing, HasSubstr("/nonexistent/kafka-password"));
+  TempFile empty("\n");
+  std::string error =
+      MustFail({}, WithRequired({{"HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD_FILE", empty.path()}}));
+  EXPECT_THAT(error, HasSubstr("ssl.key.password.file"));
+  EXPECT_THAT(error, HasSubstr("is empty"));
+}
+
 // --- command line -----------------------------------------------------------
 
 TEST(LoadConfigTest, UnknownFlagIsErrorNamingIt) {

@@ -133,5 +133,16 @@ TEST(ReadinessTest, TwoFailuresAreBothNamed) {
   EXPECT_THAT(parsed.failing, ElementsAre("kafka_connection", "draining"));
 }
 
+TEST(ReadinessTest, SecurityFailureIsNamedBesideTheConditionItBreaks) {
+  Readiness readiness = AllGood();
+  readiness.producer.broker_connected = false;
+  readiness.producer.topic_metadata = false;
+  readiness.producer.security_failure = "authentication";
+  HttpResponse response = ReadinessResponse(readiness);
+  EXPECT_EQ(response.status, 503);
+  EXPECT_THAT(Parse(response).failing,
+              ElementsAre("kafka_connection", "kafka_authentication", "topic_metadata"));
+}
+
 }  // namespace
 }  // namespace hookbridge

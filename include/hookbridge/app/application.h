@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hookbridge/core/config.h"
+#include "hookbridge/core/file_identity.h"
 
 namespace hookbridge {
 
@@ -72,6 +73,10 @@ class Application {
   // Serving, after Open: until a stop signal or a fatal producer error.
   void AwaitStop(const sigset_t& signals);
   void Drain(const sigset_t& signals);
+  // sasl.password from a file (sasl.password.file): a changed file gives the
+  // live producer the new credentials (rd_kafka_sasl_set_credentials), used
+  // from its next connection on; connections up stay up.
+  void CheckSaslPasswordFile(bool force);
 
   Config config_;
   const SteadyClock clock_;
@@ -85,6 +90,7 @@ class Application {
   std::unique_ptr<HttpServer> server_;
   std::atomic<bool> draining_{false};
   std::atomic<int> port_{-1};
+  FileIdentity sasl_password_identity_;  // of the file when last read
 };
 
 // The whole process: blocks the signals, reads the settings from `args` and

@@ -15,6 +15,7 @@
 
 #include "hookbridge/core/api_keys.h"
 #include "hookbridge/core/log.h"
+#include "hookbridge/core/rdkafka_property_files.h"
 
 namespace hookbridge {
 
@@ -54,6 +55,9 @@ struct Config {
   std::string tls_key_file;
   // Raw librdkafka properties, applied after hookbridge's own defaults.
   std::vector<std::pair<std::string, std::string>> rdkafka_properties;
+  // Those of them set from a file (NAME.file=PATH, rdkafka_property_files.h):
+  // secrets, shown by path only.
+  std::vector<RdkafkaPropertyFile> rdkafka_property_files;
   // How often the key file and the sources file (with its secrets files) are
   // checked for a change. Not a setting: a stat() per file per second costs
   // nothing, and SIGHUP reloads at once. In-process tests set it.

@@ -30,6 +30,7 @@
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/core/readiness.h"
+#include "hookbridge/kafka/security_failure.h"
 
 struct rd_kafka_s;
 struct rd_kafka_topic_s;
@@ -88,11 +89,25 @@ class KafkaPublisher final : public Publisher {
   // balancer (that source's records get 503 instead). Thread-safe.
   void WatchTopics(const std::vector<std::string>& topics, bool new_ones_gate);
   ProducerHealth Health() const;
+  // The security refusal in force, if any (also named by Health()).
+  SecurityFailure security_failure() const { return security_failure_; }
   // The topics in use (the publisher's own and every watched one, gating or
   // not) that a broker said it does not have, as of the last statistics.
   // hookbridge never creates them (allow.auto.create.topics=false, and an
   // override turning it on is refused). Thread-safe.
   std::vector<std::string> MissingTopics() const;
+
+  // Asks the broker why each missing topic is missing (a blocking metadata
+  // request per topic, at most `timeout` each): one our principal may not
+  // describe is an authorization failure, not an absent topic, and is noted
+  // as one. Asks again only when the set of missing topics changed. Called
+  // by the application's thread, never by librdkafka's.
+  void ExplainMissingTopics(std::chrono::milliseconds timeout);
+
+  // New SASL PLAIN/SCRAM credentials for the connections made from now on
+  // (librdkafka >= 2.0). false and *error (librdkafka's, without the password).
+  bool SetSaslCredentials(const std::string& username, const std::string& password,
+                          std::string* error);
 
   // Fault injection for tests: raises a fatal producer error, as librdkafka
   // would after e.g. an idempotent producer's unrecoverable sequence gap.
@@ -111,6 +126,10 @@ class KafkaPublisher final : public Publisher {
   std::atomic<int> records_in_flight_{0};  // produced, delivery report not yet served
   int queue_high_water_ = 0;               // readiness fails at this many records in flight
   std::atomic<bool> broker_connected_{false};
+  // The last security refusal (security_failure.h), logged once when it
+  // starts; cleared when a broker is up and every gating topic has leaders.
+  std::atomic<SecurityFailure> security_failure_{SecurityFailure::kNone};
+  void NoteSecurityFailure(SecurityFailure failure, const char* error, const char* reason);
   std::atomic<bool> topic_metadata_{false};
   std::string topic_name_;
   // A topic besides topic_name_; its handle keeps it in librdkafka's statistics.
@@ -123,6 +142,7 @@ class KafkaPublisher final : public Publisher {
   std::vector<WatchedTopic> watched_;
   std::vector<std::string> missing_topics_;
   std::set<std::string> answered_topics_;  // a broker has answered about each (see OnStatistics)
+  std::vector<std::string> explained_missing_;  // ExplainMissingTopics' last set; its thread only
   Metrics& metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flushed_{false};  // Flush() ran: the destructor does not wait again

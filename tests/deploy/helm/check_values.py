@@ -12,8 +12,9 @@ usual:         RENDERED is `helm template hookbridge -f VALUES` (usual-values.ya
                token; podLabels, podAnnotations, extraEnv, envFrom, extraVolumes
                and extraVolumeMounts are in the pod; the chart's own labels win
                over podLabels; the Kafka brokers, protocol, mechanism and user
-               are in the ConfigMap; the SASL and key passwords are env vars
-               from secretKeyRef only; the TLS Secret is mounted and the
+               are in the ConfigMap; the SASL and key passwords are files of
+               Secrets mounted as directories, named by the *_FILE variables,
+               never variables themselves; the TLS Secret is mounted and the
                ssl.*.location variables point at its files.
 name-override: RENDERED is release "payments" with nameOverride=bridge:
                objects are payments-bridge, labelled and selected as bridge.
@@ -89,16 +90,6 @@ def env_of(container):
     return env
 
 
-def secret_ref(env, name, secret, key):
-    """NAME comes from Secret SECRET's KEY, never as a literal value."""
-    e = env.get(name)
-    if not check(e is not None, f"no env {name}"):
-        return
-    check("value" not in e, f"env {name} has a literal value: a secret must come from a Secret")
-    ref = e.get("valueFrom", {}).get("secretKeyRef", {})
-    check(ref == {"name": secret, "key": key}, f"env {name}: secretKeyRef {ref}, expected {secret}/{key}")
-
-
 def check_usual(values_path, rendered):
     with open(values_path, encoding="utf-8") as f:
         values = yaml.safe_load(f)
@@ -151,11 +142,20 @@ def check_usual(values_path, rendered):
                            ("HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS", kafka["sasl"]["mechanism"]),
                            ("HOOKBRIDGE_RDKAFKA_SASL_USERNAME", kafka["sasl"]["username"])]:
         check(settings.get(name) == expected, f"ConfigMap {name}={settings.get(name)!r}, expected {expected!r}")
-    password = kafka["sasl"]["passwordSecret"]
-    secret_ref(env, "HOOKBRIDGE_RDKAFKA_SASL_PASSWORD", password["name"], password["key"])
     tls = kafka["tls"]
-    secret_ref(env, "HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD", tls["keyPasswordSecret"]["name"],
-               tls["keyPasswordSecret"]["key"])
+    # Passwords are files of Secrets mounted as directories, never variables.
+    for name, secret, path in [
+            ("HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE", kafka["sasl"]["passwordSecret"],
+             "/etc/hookbridge/kafka-sasl"),
+            ("HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD_FILE", tls["keyPasswordSecret"],
+             "/etc/hookbridge/kafka-tls-key-password")]:
+        expected = f"{path}/{secret['key']}"
+        check(env.get(name, {}).get("value") == expected, f"env {name} is {env.get(name)}, expected {expected}")
+        check(name[:-len("_FILE")] not in env, f"{name[:-len('_FILE')]} must not be a variable")
+        volume = next((v for v in pod.get("volumes", []) if v.get("secret", {}).get("secretName") == secret["name"]
+                       and mounts.get(v["name"], {}).get("mountPath") == path), None)
+        check(volume is not None and "subPath" not in mounts.get(volume["name"], {}),
+              f"the Secret {secret['name']} is not mounted as a directory at {path}")
     tls_volume = volumes.get("kafka-tls", {})
     check(tls_volume.get("secret", {}).get("secretName") == tls["existingSecret"], "the TLS Secret is not a volume")
     tls_mount = mounts.get("kafka-tls", {})

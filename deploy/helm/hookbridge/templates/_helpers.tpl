@@ -85,10 +85,12 @@ HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS: kafka.sasl.mechanism
 HOOKBRIDGE_RDKAFKA_SASL_MECHANISM: kafka.sasl.mechanism
 HOOKBRIDGE_RDKAFKA_SASL_USERNAME: kafka.sasl.username
 HOOKBRIDGE_RDKAFKA_SASL_PASSWORD: kafka.sasl.passwordSecret
+HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE: kafka.sasl.passwordSecret
 HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION: kafka.tls
 HOOKBRIDGE_RDKAFKA_SSL_CERTIFICATE_LOCATION: kafka.tls
 HOOKBRIDGE_RDKAFKA_SSL_KEY_LOCATION: kafka.tls
 HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD: kafka.tls.keyPasswordSecret
+HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD_FILE: kafka.tls.keyPasswordSecret
 {{- end -}}
 
 {{/* Setting names that hold a secret (librdkafka's sasl.password,
