@@ -54,6 +54,10 @@
 #                                   wiped when the broker starts and when it stops
 #   BENCH_BUILD_DIR (build-bench)   the Release build directory
 #   BENCH_RESULTS_DIR (bench-results)
+# Every request carries a new event id (bench/load/), and after each
+# hookbridge server's runs the benchmark stops with an error if that server
+# answered any duplicate (hookbridge_duplicates_total, where the build has it).
+#
 # HOOKBRIDGE_* variables in the environment are passed on to hookbridge (for
 # example HOOKBRIDGE_RDKAFKA_LINGER_MS=5); the report lists the settings in force.
 set -euo pipefail
