@@ -371,6 +371,25 @@ def rx(v) -> str:
     return "n/a" if v is None else f"{v:.2f}x"
 
 
+def duplicates_section(w, md: list[str], results: str) -> None:
+    """The duplicates each hookbridge server answered (raw/duplicates.tsv, from scripts/bench.sh).
+
+    Every request carries a new event id, so the count must be 0 (bench.sh
+    stops the benchmark otherwise); "n/a": a build without deduplication.
+    """
+    path = os.path.join(results, "raw", "duplicates.tsv")
+    rows = [line.split("\t", 1) for line in read_text(path).splitlines() if "\t" in line]
+    if not rows:
+        return
+    w("## Duplicates answered")
+    w("")
+    w("hookbridge answers a copy of an event it stored as a duplicate, without Kafka. Every request of the load "
+      "carries a new event id, so each server's `hookbridge_duplicates_total` (summed over sources, read after its "
+      "last run) must be 0; `n/a`: a build without deduplication.")
+    w("")
+    md.extend(table(["server", "duplicates answered"], rows))
+
+
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -850,6 +869,7 @@ def write_report(results: str) -> None:
           "at the end of a run, or answered 503 after a slow ack).")
         w("")
         md.extend(table(["system", "2xx answers (all runs, warm-up, probe)", "records added to its topic", "check"], checks))
+    duplicates_section(w, md, results)
 
     # ---- micro
     w("## Micro-benchmark (bench/micro, Google Benchmark)")
@@ -1145,6 +1165,7 @@ def write_compare(results: str) -> None:
         w("## 2xx only after the ack: records stored vs 2xx answers")
         w("")
         md.extend(table(["side", "2xx answers (all runs, warm-ups, probes)", "records added to its topic", "check"], checks))
+    duplicates_section(w, md, results)
 
     # ---- settings of the two builds
     w("## Settings")

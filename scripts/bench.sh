@@ -54,6 +54,10 @@
 #                                   wiped when the broker starts and when it stops
 #   BENCH_BUILD_DIR (build-bench)   the Release build directory
 #   BENCH_RESULTS_DIR (bench-results)
+# Every request carries a new event id (bench/load/), and after each
+# hookbridge server's runs the benchmark stops with an error if that server
+# answered any duplicate (hookbridge_duplicates_total, where the build has it).
+#
 # HOOKBRIDGE_* variables in the environment are passed on to hookbridge (for
 # example HOOKBRIDGE_RDKAFKA_LINGER_MS=5); the report lists the settings in force.
 set -euo pipefail
@@ -349,6 +353,14 @@ fi
 python3 bench/load/bodies.py bodies "$PROFILES" "$WORK"
 BODIES=$WORK/bodies.txt
 RECORDS=$WORK/records.tsv
+# Where the event id's RUN, STREAM and SEQ fields are in every body (zeros):
+# the load tools write a new id there on every request (bench/load/bodies.py).
+ID_TAIL_ZEROS=0000000000_000_00000000000
+grep -q "\"id\":\"evt_[0-9]*_$ID_TAIL_ZEROS\"" "$WORK/bodies.txt" || die "bench/load/bodies.py: no id placeholder in the bodies"
+# Numbers the load runs (wrk and vegeta, warm-ups and profiling included) of
+# this benchmark: the RUN field of their event ids, so that no two runs, and
+# no two systems compared, send the same id.
+LOAD_RUN=0
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -388,23 +400,29 @@ wait_for_200() {
     sleep 0.2
   done
 }
+# The probe: the first body, each call with an event id of its own (run 0,
+# stream 999, which no load run uses; the counter from the clock), since
+# hookbridge answers a copy of a stored event as a duplicate, and a retried
+# probe whose first try timed out may have been stored.
+PROBE_BODY=$(head -n 1 "$BODIES")
 post_one() {
+  local seq
+  seq=$(printf '%011d' $(($(date +%s%N) % 100000000000)))
   curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST "$1" -H "Authorization: Bearer $API_KEY" \
-    -H 'Content-Type: application/json' --data-binary "@$WORK/probe.json"
+    -H 'Content-Type: application/json' --data-binary "${PROBE_BODY/"$ID_TAIL_ZEROS"/0000000000_999_$seq}"
 }
-head -n 1 "$BODIES" | tr -d '\n' >"$WORK/probe.json"
 
 # A command the runs below put in front of the load tool, e.g. perf attached to
 # the server for the length of the load (the profiling pass sets it).
 LOAD_WRAP=()
 
-wrk_cmd() { # CONNECTIONS SECONDS URL
+wrk_cmd() { # CONNECTIONS SECONDS URL RUN
   echo wrk -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout "${TIMEOUT}s" --latency \
-    -s "$ROOT/bench/load/post.lua" "$3" -- "$BODIES" "$API_KEY"
+    -s "$ROOT/bench/load/post.lua" "$3" -- "$BODIES" "$API_KEY" "$4"
 }
 
 # The server the measurements below load: set by load_target.
-T_SYSTEM="" T_DIR="" T_URL="" T_PID="" T_LOG="" T_TARGETS=""
+T_SYSTEM="" T_DIR="" T_URL="" T_PID="" T_LOG=""
 T_ARGS=()
 load_target() { # SYSTEM RAW_DIR URL PID LOG METRICS_URL|"" [MEASURE_ARG...]
   T_SYSTEM=$1 T_DIR=$2 T_URL=$3 T_PID=$4 T_LOG=$5
@@ -413,8 +431,6 @@ load_target() { # SYSTEM RAW_DIR URL PID LOG METRICS_URL|"" [MEASURE_ARG...]
   shift 6
   T_ARGS+=("$@")
   mkdir -p "$T_DIR"
-  T_TARGETS=$WORK/targets-$T_PID
-  python3 bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" "$T_TARGETS"
 }
 target_alive() {
   kill -0 "$T_PID" 2>/dev/null || die "$T_SYSTEM (pid $T_PID) died during the benchmark (log: $T_LOG)"
@@ -424,9 +440,10 @@ target_alive() {
 warm_up() {
   local name=$1 seconds=$2
   shift 2
+  LOAD_RUN=$((LOAD_RUN + 1))
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
   python3 bench/measure.py --out "$T_DIR/$name.json" "${T_ARGS[@]}" --tag kind=warmup "$@" \
-    --stdout "$T_DIR/$name.txt" -- $(wrk_cmd 64 "$seconds" "$T_URL") || die "$T_SYSTEM: wrk failed (output: $T_DIR/$name.txt)"
+    --stdout "$T_DIR/$name.txt" -- $(wrk_cmd 64 "$seconds" "$T_URL" "$LOAD_RUN") || die "$T_SYSTEM: wrk failed (output: $T_DIR/$name.txt)"
   target_alive
 }
 
@@ -434,23 +451,33 @@ warm_up() {
 closed_run() {
   local c=$1 r=$2 base=$T_DIR/$3
   shift 3
+  LOAD_RUN=$((LOAD_RUN + 1))
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
   python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
-    "$@" --stdout "$base.txt" -- "${LOAD_WRAP[@]}" $(wrk_cmd "$c" "$DURATION" "$T_URL") ||
+    "$@" --stdout "$base.txt" -- "${LOAD_WRAP[@]}" $(wrk_cmd "$c" "$DURATION" "$T_URL" "$LOAD_RUN") ||
     die "$T_SYSTEM: wrk failed (output: $base.txt)"
   grep -q '^WRK_JSON ' "$base.txt" || die "$T_SYSTEM: wrk printed no result (bench/load/post.lua broken?)"
   target_alive
 }
 
 # One open-loop run, RATE_DURATION seconds of vegeta: RATE LABEL NAME [MEASURE_ARG...]
+# Its targets are written for the run, each with an event id of its own: vegeta
+# sends at most RATE x RATE_DURATION; one more second's worth is the margin.
+# vegeta reads them lazily, as it sends (no pause to load them first); were
+# they to run out, vegeta would stop with "no targets to attack", an error in
+# the report, rather than send an id twice.
 open_run() {
-  local rate=$1 label=$2 base=$T_DIR/$3
+  local rate=$1 label=$2 base=$T_DIR/$3 targets=$WORK/targets.json
   shift 3
+  LOAD_RUN=$((LOAD_RUN + 1))
+  python3 bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" $((rate * (RATE_DURATION + 1) + 100)) \
+    "$LOAD_RUN" "$targets" || die "bench/load/bodies.py could not write vegeta's targets"
   python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
     "$@" --stdout "$base.attack.txt" \
-    -- "${LOAD_WRAP[@]}" "$VEGETA" attack -targets="$T_TARGETS" -format=json -rate="$rate/s" \
+    -- "${LOAD_WRAP[@]}" "$VEGETA" attack -lazy -targets="$targets" -format=json -rate="$rate/s" \
     -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
     die "$T_SYSTEM: vegeta attack failed (output: $base.attack.txt)"
+  rm -f "$targets"
   "$VEGETA" encode --to csv "$base.bin" | python3 bench/load/vegeta_summary.py >"$base.summary.json" ||
     die "$T_SYSTEM: cannot summarise the vegeta results"
   "$VEGETA" report -type=json "$base.bin" >"$base.vegeta-report.json"
@@ -625,6 +652,21 @@ trim_hookbridge_log() { # NAME
     grep -v '"message":"webhook"' "$WORK/$1.log" | head -n 1000 || true; } >"$OUT/logs/$1.log"
   rm -f "$WORK/$1.log"
 }
+# After a hookbridge server's load: its /metrics to FILE, and the duplicates it
+# answered (hookbridge_duplicates_total, summed over sources; "n/a" for a build
+# without deduplication) to the log and to raw/duplicates.tsv for the report.
+# Every request carries a new event id, so any duplicate means the load sent
+# one twice and the figures measured duplicates, not the Kafka path: fatal.
+check_duplicates() { # WHO FILE
+  local n
+  curl -s -f -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$2" || die "$1: could not read /metrics"
+  n=$(awk '/^hookbridge_duplicates_total[{ ]/ { s += $NF; seen = 1 } END { if (seen) printf "%d", s; else print "n/a" }' "$2")
+  log "$1: duplicates answered (hookbridge_duplicates_total): $n"
+  printf '%s\t%s\n' "$1" "$n" >>"$RAW/duplicates.tsv"
+  [[ $n == n/a || $n == 0 ]] ||
+    die "$1: hookbridge answered $n webhooks as duplicates: the load sent an event id twice (bench/load/), so its figures are not those of the Kafka path"
+}
+
 # The effective settings (--check-config) to meta/FILE, and the hookbridge
 # settings the caller's environment added (the ones --help names, and
 # librdkafka properties) to meta/hookbridge-env.txt, for the report.
@@ -643,8 +685,8 @@ if wants hookbridge && [[ -z $COMPARE ]]; then
   before=$(topic_records bench.hookbridge)
   start_hookbridge "$HOOKBRIDGE" "$port" bench.hookbridge hookbridge
   load_http hookbridge "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "http://127.0.0.1:$HB_PORT/metrics"
-  curl -s -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$RAW/hookbridge/metrics-final.txt" || true
   if ((PROFILE)); then profile_pass hookbridge "hookbridge $(head -c 12 "$OUT/meta/commit.txt")"; fi
+  check_duplicates hookbridge "$RAW/hookbridge/metrics-final.txt"
   stop_pid "$HB_PID"
   record_topic "$RAW/hookbridge/topic.json" bench.hookbridge "$before"
   trim_hookbridge_log hookbridge
@@ -676,7 +718,7 @@ compare_turn() { # SIDE ROUND
     log "$side, round $r/$ROUNDS: open loop, $rate req/s for ${RATE_DURATION} s"
     open_run "$rate" "$rate" "open-$rate-run$r" --tag run="$r"
   done
-  curl -s -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$RAW/$side/metrics-final-run$r.txt" || true
+  check_duplicates "$side, round $r" "$RAW/$side/metrics-final-run$r.txt"
   stop_pid "$HB_PID"
   record_topic "$RAW/$side/run$r.topic.json" bench.hookbridge "$before"
   trim_hookbridge_log "$name"
@@ -693,6 +735,7 @@ if [[ -n $COMPARE ]]; then
   load_target hookbridge "$RAW/broker-warmup" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" \
     "$OUT/logs/hookbridge-broker-warmup.log" ""
   warm_up warmup "$BROKER_WARMUP"
+  check_duplicates "broker warm-up" "$RAW/broker-warmup/metrics-final.txt"
   stop_pid "$HB_PID"
   trim_hookbridge_log hookbridge-broker-warmup
   for ((round = 1; round <= ROUNDS; round++)); do
@@ -714,6 +757,7 @@ if [[ -n $COMPARE ]]; then
       log "$side, profiling: warm-up, ${WARMUP} s at 64 connections"
       warm_up warmup "$WARMUP"
       profile_pass "$side" "hookbridge $side (${commit:0:12})"
+      check_duplicates "$side, profiling" "$RAW/profile/$side/metrics-final.txt"
       stop_pid "$HB_PID"
       trim_hookbridge_log "hookbridge-$side-profile"
     done

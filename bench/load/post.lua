@@ -1,41 +1,74 @@
 -- wrk script: keep-alive POSTs of the benchmark's 1 KB profile.updated bodies
 -- (bench/load/bodies.py), rotating through them so that every request is for
--- a distinct profile until the list wraps. Every request is formatted once,
--- in init, so wrk spends no time per request in Lua.
+-- a distinct profile until the list wraps, and every request carries a new
+-- event id: hookbridge deduplicates by it, and a body sent twice would be
+-- answered as a duplicate without reaching Kafka.
 --
--- Usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY
+-- Every request is formatted once, in init, and split around the counter
+-- field of its event id (evt_<profile>_<RUN>_<THREAD>_<SEQ>, bodies.py): per
+-- request the Lua work is one concatenation of the two halves with this
+-- thread's counter, so the body's length, and the Content-Length, never
+-- change. The ids are unique per RUN (bench.sh gives each load run its own
+-- number) and wrk thread.
+--
+-- Usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY [RUN]
+-- RUN: at most 10 digits; without it, the time in seconds at wrk's start.
 -- At the end it prints one line "WRK_JSON {...}" with the counts and the
 -- latency percentiles (microseconds) for scripts/bench.sh.
 
 local threads = {}
+-- Evaluated once in wrk's main Lua state, before the threads exist, so that
+-- every thread gets the same value (setup below passes it on).
+local started_s = os.time()
 
 function setup(thread)
   thread:set("thread_index", #threads)
+  thread:set("started_s", started_s)
   table.insert(threads, thread)
 end
 
-local requests = {}
+-- The fixed-width fields of the event id, as bodies.py writes them (zeros).
+local ID_TAIL_ZEROS = "0000000000_000_00000000000"
+-- SEQ is this counter printed by Lua's number formatting: 11 digits, the
+-- first one always 1, from 10000000001 until 19999999999.
+local SEQ_START = 10000000000
+
+local heads, tails = {}, {}
 local next_request = 0
+local seq = SEQ_START
 
 function init(args)
-  local bodies_path, api_key = args[1], args[2]
+  local bodies_path, api_key, run = args[1], args[2], args[3]
   if not bodies_path or not api_key then
-    error("usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY")
+    error("usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY [RUN]")
   end
+  run = tonumber(run or started_s)
+  if not run or run < 0 or run > 9999999999 or run % 1 ~= 0 then
+    error("post.lua: RUN must be a whole number of at most 10 digits")
+  end
+  if thread_index > 999 then error("post.lua: at most 1000 wrk threads") end
+  if #tostring(SEQ_START + 1) ~= 11 then error("post.lua: the counter does not print as 11 digits") end
+  local fixed = string.format("%010d_%03d_", run, thread_index)
+
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. api_key
   for body in io.lines(bodies_path) do
-    requests[#requests + 1] = wrk.format(nil, nil, nil, body)
+    local request = wrk.format(nil, nil, nil, body)
+    local at = string.find(request, ID_TAIL_ZEROS, 1, true)
+    if not at then error("post.lua: a body without the id placeholder " .. ID_TAIL_ZEROS) end
+    heads[#heads + 1] = string.sub(request, 1, at - 1) .. fixed
+    tails[#tails + 1] = string.sub(request, at + #ID_TAIL_ZEROS)
   end
-  if #requests == 0 then error("no bodies in " .. bodies_path) end
+  if #heads == 0 then error("no bodies in " .. bodies_path) end
   -- Threads start at different places in the list.
-  next_request = (thread_index * 7919) % #requests
+  next_request = (thread_index * 7919) % #heads
 end
 
 function request()
-  next_request = next_request % #requests + 1
-  return requests[next_request]
+  next_request = next_request % #heads + 1
+  seq = seq + 1
+  return heads[next_request] .. seq .. tails[next_request]
 end
 
 function done(summary, latency, requests_)
