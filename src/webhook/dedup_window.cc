@@ -34,7 +34,7 @@ void DedupWindow::Expire(Clock::time_point now) {
   }
 }
 
-DedupWindow::Verdict DedupWindow::Begin(const Key& key, Waiter waiter) {
+DedupWindow::Verdict DedupWindow::Begin(const Key& key, const MakeWaiter& make_waiter) {
   std::lock_guard<std::mutex> lock(mutex_);
   Expire(options_.clock());
   remembered_.store(entries_.size(), std::memory_order_relaxed);
@@ -43,7 +43,7 @@ DedupWindow::Verdict DedupWindow::Begin(const Key& key, Waiter waiter) {
     Entry& entry = found->second;
     if (entry.stored_at != Clock::time_point::min()) return Verdict::kStored;
     if (!entry.waiters) entry.waiters = std::make_unique<std::vector<Waiter>>();
-    entry.waiters->push_back(std::move(waiter));
+    entry.waiters->push_back(make_waiter());
     return Verdict::kWaiting;
   }
   if (entries_.size() >= options_.max_ids) {

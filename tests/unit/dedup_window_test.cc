@@ -37,8 +37,15 @@ class DedupWindowTest : public ::testing::Test {
     return options;
   }
   static DedupWindow::Key Id(const std::string& id) { return DedupWindow::KeyOf("github", id); }
-  static DedupWindow::Waiter NoWaiter() {
-    return [](const PublishResult&) { ADD_FAILURE() << "a waiter was called"; };
+  static DedupWindow::MakeWaiter NoWaiter() {
+    return []() -> DedupWindow::Waiter {
+      ADD_FAILURE() << "a copy was made to wait";
+      return [](const PublishResult&) {};
+    };
+  }
+  // A waiter that is `waiter`.
+  static DedupWindow::MakeWaiter Wait(DedupWindow::Waiter waiter) {
+    return [waiter] { return waiter; };
   }
   // Begin() then Finish() with `status`.
   static void Produce(DedupWindow& window, const std::string& id, PublishStatus status) {
@@ -114,7 +121,7 @@ TEST_F(DedupWindowTest, AnInFlightEntryIsNeverEvicted) {
   EXPECT_EQ(window.Begin(Id("another"), NoWaiter()), Verdict::kFull);
   EXPECT_EQ(window.evictions(), 1u);
   std::optional<PublishResult> waited;
-  EXPECT_EQ(window.Begin(Id("flying"), [&waited](const PublishResult& r) { waited = r; }),
+  EXPECT_EQ(window.Begin(Id("flying"), Wait([&waited](const PublishResult& r) { waited = r; })),
             Verdict::kWaiting);
   window.Finish(Id("flying"), Outcome(PublishStatus::kPersisted));
   ASSERT_TRUE(waited);
@@ -126,8 +133,9 @@ TEST_F(DedupWindowTest, CopiesInFlightGetTheFirstsPersistedOutcome) {
   ASSERT_EQ(window.Begin(Id("c"), NoWaiter()), Verdict::kFirst);
   std::vector<PublishResult> waited;
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(window.Begin(Id("c"), [&waited](const PublishResult& r) { waited.push_back(r); }),
-              Verdict::kWaiting);
+    EXPECT_EQ(
+        window.Begin(Id("c"), Wait([&waited](const PublishResult& r) { waited.push_back(r); })),
+        Verdict::kWaiting);
   }
   EXPECT_TRUE(waited.empty());  // nothing before the first's outcome
   window.Finish(Id("c"), Outcome(PublishStatus::kPersisted));
@@ -143,7 +151,7 @@ TEST_F(DedupWindowTest, CopiesInFlightGetTheFirstsFailureAndTheIdIsForgotten) {
   DedupWindow window(Options(std::chrono::minutes(10), 100));
   ASSERT_EQ(window.Begin(Id("f"), NoWaiter()), Verdict::kFirst);
   std::vector<PublishResult> waited;
-  EXPECT_EQ(window.Begin(Id("f"), [&waited](const PublishResult& r) { waited.push_back(r); }),
+  EXPECT_EQ(window.Begin(Id("f"), Wait([&waited](const PublishResult& r) { waited.push_back(r); })),
             Verdict::kWaiting);
   window.Finish(Id("f"), Outcome(PublishStatus::kFailed));
   ASSERT_EQ(waited.size(), 1u);
@@ -177,7 +185,8 @@ TEST_F(DedupWindowTest, AWaiterMayBeginAgainFromItsCallback) {
   DedupWindow window(Options(std::chrono::minutes(10), 100));
   ASSERT_EQ(window.Begin(Id("w"), NoWaiter()), Verdict::kFirst);
   std::optional<Verdict> again;
-  window.Begin(Id("w"), [&](const PublishResult&) { again = window.Begin(Id("w"), NoWaiter()); });
+  window.Begin(Id("w"),
+               Wait([&](const PublishResult&) { again = window.Begin(Id("w"), NoWaiter()); }));
   window.Finish(Id("w"), Outcome(PublishStatus::kFailed));
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, Verdict::kFirst);  // no deadlock: the lock was released

@@ -36,13 +36,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hookbridge/core/config.h"
 #include "hookbridge/core/publisher.h"
 
 namespace hookbridge {
 
-// Defaults of the two settings (docs/configuration.md).
-inline constexpr std::chrono::seconds kDefaultDedupWindow{600};
-inline constexpr size_t kDefaultDedupMaxIds = 1'000'000;
 // Longer ids are not deduplicated (the copy is published as it would be
 // without deduplication): an id is a short token in every sender we know.
 inline constexpr size_t kMaxDedupIdBytes = 256;
@@ -53,6 +51,10 @@ class DedupWindow {
   using Key = std::array<uint64_t, 2>;
   // Gets the first copy's outcome: a copy waiting for it has no record of its own.
   using Waiter = std::function<void(const PublishResult& first)>;
+  // Called (under the lock, so it must be quick) only when the copy is to
+  // wait: the caller's answer callback then moves into the waiter, and
+  // stays the caller's for every other verdict.
+  using MakeWaiter = std::function<Waiter()>;
 
   struct Options {
     std::chrono::milliseconds window = kDefaultDedupWindow;
@@ -73,8 +75,9 @@ class DedupWindow {
 
   static Key KeyOf(std::string_view source, std::string_view id);
 
-  // `waiter` is kept (and later called once) only when the answer is kWaiting.
-  Verdict Begin(const Key& key, Waiter waiter);
+  // `make_waiter` is called only when the answer is kWaiting; that waiter
+  // is called once, by Finish().
+  Verdict Begin(const Key& key, const MakeWaiter& make_waiter);
   // The outcome of the record Begin() answered kFirst for, whenever it comes
   // (also after its webhook was answered at the ack deadline: a late
   // PERSISTED is remembered like any other).
