@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -11,15 +12,41 @@ DedupWindow::DedupWindow(Options options) : options_(std::move(options)) {
   entries_.reserve(options_.max_ids < 4096 ? options_.max_ids : 4096);
 }
 
-DedupWindow::Key DedupWindow::KeyOf(std::string_view source, std::string_view id) {
+namespace {
+
+// SHA-256 fetched once, and one digest context per thread, reused: OpenSSL 3
+// would otherwise fetch the algorithm and allocate a context on every call.
+struct DigestContext {
+  DigestContext() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {}
+  ~DigestContext() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+  DigestContext(const DigestContext&) = delete;
+  DigestContext& operator=(const DigestContext&) = delete;
+  EVP_MD* md;
+  EVP_MD_CTX* ctx;
+};
+
+}  // namespace
+
+std::optional<DedupWindow::Key> DedupWindow::KeyOf(std::string_view source, std::string_view id) {
+  thread_local DigestContext digest_context;
   // The source name's length first, so that ("a", "bc") and ("ab", "c") differ.
-  std::string input = std::to_string(source.size());
-  input += ':';
-  input += source;
-  input += id;
+  char length_prefix[24];
+  const int prefix_length =
+      std::snprintf(length_prefix, sizeof length_prefix, "%zu:", source.size());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_MD_CTX* ctx = digest_context.ctx;
+  if (ctx == nullptr || digest_context.md == nullptr || prefix_length <= 0 ||
+      EVP_DigestInit_ex(ctx, digest_context.md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, length_prefix, static_cast<size_t>(prefix_length)) != 1 ||
+      EVP_DigestUpdate(ctx, source.data(), source.size()) != 1 ||
+      EVP_DigestUpdate(ctx, id.data(), id.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, digest, &length) != 1 || length < sizeof(Key)) {
+    return std::nullopt;
+  }
   Key key;
   std::memcpy(key.data(), digest, sizeof key);
   return key;

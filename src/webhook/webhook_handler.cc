@@ -179,14 +179,17 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
                        built.record.headers);
   // Only now: an unauthenticated or refused request never touches the window.
   std::optional<DedupWindow::Key> dedup_key;
+  std::optional<DedupWindow::Key> key;
   if (window_ && source.dedup && !built.dedup_id.empty() &&
       built.dedup_id.size() <= kMaxDedupIdBytes) {
-    const DedupWindow::Key key = DedupWindow::KeyOf(source.name, built.dedup_id);
+    key = DedupWindow::KeyOf(source.name, built.dedup_id);
+  }
+  if (key) {
     const auto wait = [&]() -> DedupWindow::Waiter {
       return [source_name = source.name, event_id = built.event_id, done = std::move(done)](
                  const PublishResult& first) { done(CopyResult(source_name, event_id, first)); };
     };
-    switch (window_->Begin(key, wait)) {
+    switch (window_->Begin(*key, wait)) {
       case DedupWindow::Verdict::kStored: {
         PublishResult stored;
         stored.status = PublishStatus::kPersisted;

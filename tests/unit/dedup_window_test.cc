@@ -36,7 +36,7 @@ class DedupWindowTest : public ::testing::Test {
     options.clock = [this] { return now_; };
     return options;
   }
-  static DedupWindow::Key Id(const std::string& id) { return DedupWindow::KeyOf("github", id); }
+  static DedupWindow::Key Id(const std::string& id) { return *DedupWindow::KeyOf("github", id); }
   static DedupWindow::MakeWaiter NoWaiter() {
     return []() -> DedupWindow::Waiter {
       ADD_FAILURE() << "a copy was made to wait";
@@ -57,6 +57,7 @@ class DedupWindowTest : public ::testing::Test {
 };
 
 TEST_F(DedupWindowTest, KeysDifferBySourceAndIdAndTheirBoundary) {
+  ASSERT_TRUE(DedupWindow::KeyOf("a", "bc"));
   EXPECT_EQ(DedupWindow::KeyOf("a", "bc"), DedupWindow::KeyOf("a", "bc"));
   EXPECT_NE(DedupWindow::KeyOf("a", "bc"), DedupWindow::KeyOf("ab", "c"));
   EXPECT_NE(DedupWindow::KeyOf("github", "x"), DedupWindow::KeyOf("stripe", "x"));

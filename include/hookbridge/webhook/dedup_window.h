@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -73,7 +74,9 @@ class DedupWindow {
   DedupWindow(const DedupWindow&) = delete;
   DedupWindow& operator=(const DedupWindow&) = delete;
 
-  static Key KeyOf(std::string_view source, std::string_view id);
+  // nullopt only if OpenSSL fails (out of memory): the webhook is then not
+  // deduplicated, never taken for a copy of another.
+  static std::optional<Key> KeyOf(std::string_view source, std::string_view id);
 
   // `make_waiter` is called only when the answer is kWaiting; that waiter
   // is called once, by Finish().
