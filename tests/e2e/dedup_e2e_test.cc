@@ -116,6 +116,11 @@ class FrozenBroker {
  public:
   FrozenBroker() {
     std::ifstream(std::string(HOOKBRIDGE_TEST_KAFKA_STATE_DIR) + "/broker.pid") >> pid_;
+    // Only a live Kafka broker: a stale pid file may name another process now.
+    std::string cmdline;
+    if (pid_ > 0)
+      std::getline(std::ifstream("/proc/" + std::to_string(pid_) + "/cmdline"), cmdline);
+    if (cmdline.find("kafka.Kafka") == std::string::npos) pid_ = 0;
     if (pid_ > 0 && kill(pid_, SIGSTOP) != 0) pid_ = 0;
   }
   ~FrozenBroker() { Thaw(); }
