@@ -52,8 +52,8 @@ class Metrics {
   // `reason` as for CountRejection.
   void CountDeadLetter(std::string_view reason);
   // One webhook of source `source` (a name from the sources file, never
-  // request data) with its outcome: "accepted", "dead_letter", or the
-  // rejection reason it was counted under.
+  // request data) with its outcome: "accepted", "duplicate", "dead_letter",
+  // or the rejection reason it was counted under.
   void CountSourceOutcome(std::string_view source, std::string_view outcome);
   // A delivery report that came when its webhook had been answered already
   // (the ack deadline's 503) or its client had gone: `stored` when PERSISTED.
