@@ -67,7 +67,11 @@ class ConsumerTest : public ::testing::Test {
                                            {"GETPROFILE_API_KEY", kKey},
                                            {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
                                            {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
-                                           {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}});
+                                           {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"},
+                                           // Copies must reach Kafka, as a retry that
+                                           // reached another instance does: the consumer
+                                           // is what drops them here.
+                                           {"HOOKBRIDGE_DEDUP_MAX_IDS", "0"}});
     ASSERT_TRUE(bridge_->started()) << bridge_->output();
   }
 

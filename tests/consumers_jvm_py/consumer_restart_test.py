@@ -82,7 +82,10 @@ class Child:
 def start_hookbridge(binary, brokers, topic, directory):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOKBRIDGE_LISTEN": "127.0.0.1:0",
            "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": brokers,
-           "HOOKBRIDGE_KAFKA_TOPIC": topic, "HOOKBRIDGE_DRAIN_GRACE_MS": "0"}
+           "HOOKBRIDGE_KAFKA_TOPIC": topic, "HOOKBRIDGE_DRAIN_GRACE_MS": "0",
+           # The duplicates must reach Kafka (as a retry that reached another
+           # instance does): the consumer is what must skip them here.
+           "HOOKBRIDGE_DEDUP_MAX_IDS": "0"}
     for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
         if name in os.environ:
             env[name] = os.environ[name]

@@ -55,10 +55,10 @@ BEFORE_ROUTING = ["kBadRequest", "kRequestTimeout", "kUriTooLong", "kHeadersTooL
                   "kNotImplemented", "kVersionNotSupported", "turned_away"]
 # src/http/routes.cc (CheckWebhookHead: 405, 503 in flight, 411, 413),
 # src/webhook/webhook_handler.cc (401, 415, 400 invalid_json, 422, 413 record too
-# large, 503 queue full or not stored, 200), src/http/chunked_body.cc (400,
+# large, 503 queue full or not stored, 200, 200 duplicate), src/http/chunked_body.cc (400,
 # 413), src/http/connection_loop.cc (Dispatch: 500; Expire: 503 ack deadline).
 WEBHOOK = BEFORE_ROUTING + [
-    "accepted", "method_not_allowed_post", "kOverloaded", "kLengthRequired", "kPayloadTooLarge",
+    "accepted", "duplicate", "method_not_allowed_post", "kOverloaded", "kLengthRequired", "kPayloadTooLarge",
     "kUnauthorized", "kInvalidKey", "kUnsupportedMediaType", "kInvalidJson", "kInvalidEvent",
     "kUnavailable", "kInternalError"]
 # src/http/routes.cc AnswerOnHead: a probe route answers a wrong method or a

@@ -117,6 +117,8 @@ void Answers(JsonWriter& out) {
   not_ready.draining = true;
   const std::pair<const char*, std::string> answers[] = {
       {"accepted", Wire(AcceptedResponse("evt_1"))},
+      // A copy of a webhook already PERSISTED (docs/deduplication.md).
+      {"duplicate", Wire(DuplicateResponse("evt_1"))},
       {"alive", Wire(AliveResponse())},
       {"ready", Wire(ReadinessResponse(ready))},
       {"not_ready", Wire(ReadinessResponse(not_ready))},

@@ -216,13 +216,17 @@ TEST_F(EndToEnd, UnreadBodyOfRejectedRequestIsNeverParsedAsTheNextRequest) {
 
 TEST_F(EndToEnd, PipelinedRequestsAreAllAnswered) {
   StartBridge();
-  std::string one =
-      "POST /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
-      "Authorization: Bearer key-new-0123456789\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
-      std::to_string(std::string(kExampleEvent).size()) + "\r\n\r\n" + kExampleEvent;
+  // Three events: copies of one would be stored once (docs/deduplication.md).
+  const auto one = [](const std::string& id) {
+    const std::string event = ProfileEvent(id, "p-pipelined");
+    return "POST /webhooks/getprofile HTTP/1.1\r\nHost: x\r\n"
+           "Authorization: Bearer key-new-0123456789\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(event.size()) + "\r\n\r\n" + event;
+  };
   std::string last = "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  std::string answer = RawExchange(bridge_->port(), one + one + one + last);
+  std::string answer = RawExchange(
+      bridge_->port(), one("evt_pipe_1") + one("evt_pipe_2") + one("evt_pipe_3") + last);
   EXPECT_EQ(CountOf(answer, "HTTP/1.1 200"), 3u) << answer;
   EXPECT_EQ(CountOf(answer, "HTTP/1.1 404"), 1u) << answer;
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 3);

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -112,6 +114,34 @@ TEST_F(Operations, MistypedOrMissingBrokerListStopsStartupAndCheckConfig) {
           << how;  // --check-config never got to Kafka
     }
   }
+}
+
+// A signed source whose tolerance is longer than the deduplication window
+// stops start-up and --check-config, naming the setting (docs/deduplication.md).
+TEST_F(Operations, AToleranceLongerThanTheDedupWindowStopsStartup) {
+  char pattern[] = "/tmp/hookbridge-dedup-window-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  std::ofstream(dir + "/w.secret") << "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n";
+  std::ofstream(dir + "/sources.yaml")
+      << "sources:\n  - {name: billing, path: /b, auth: standard-webhooks, secrets_file: " << dir
+      << "/w.secret, topic: " << topic_ << ", tolerance_seconds: 900}\n";
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, {"--check-config"}}) {
+    const std::string how = args.empty() ? "start-up" : "--check-config";
+    auto env = Environment();
+    env["HOOKBRIDGE_SOURCES_FILE"] = dir + "/sources.yaml";
+    HookbridgeProcess refused(env, args, /*wait_until_listening=*/false);
+    EXPECT_EQ(refused.WaitForExit(30s), 2) << how << ": " << refused.output();
+    EXPECT_THAT(refused.output(),
+                HasSubstr("tolerance_seconds: 900 s is longer than HOOKBRIDGE_DEDUP_WINDOW_S"))
+        << how;
+    env["HOOKBRIDGE_DEDUP_WINDOW_S"] = "900";
+    if (!args.empty()) {
+      HookbridgeProcess fits(env, args, /*wait_until_listening=*/false);
+      EXPECT_EQ(fits.WaitForExit(30s), 0) << fits.output();
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // The development broker runs when asked for by name, with its warning.

@@ -345,9 +345,10 @@ TEST(HttpServer, AReportAfterTheDeadlines503IsCountedLateNotAccepted) {
   TestServer bridge([](Config& config) { config.ack_timeout = 300ms; });
   bridge.publisher().NeverComplete();
   // Answered 503 at the deadline; Kafka's report, `status`, comes after.
-  auto answered_then_reported = [&](PublishStatus status) {
+  // Two events: a copy of the first, stored late, would be a duplicate.
+  auto answered_then_reported = [&](PublishStatus status, const std::string& id) {
     RawConnection connection(bridge.port());
-    ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("late"))));
+    ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent(id))));
     auto answer = connection.ReadResponse(30s);
     ASSERT_TRUE(answer);
     ASSERT_EQ(answer->status, 503);
@@ -367,7 +368,7 @@ TEST(HttpServer, AReportAfterTheDeadlines503IsCountedLateNotAccepted) {
   const std::string failed_late =
       R"(hookbridge_late_deliveries_total{source="getprofile",outcome="failed"})";
 
-  answered_then_reported(PublishStatus::kPersisted);
+  answered_then_reported(PublishStatus::kPersisted, "late");
   EXPECT_TRUE(PollUntil(30s, [&] { return scrape().Value(stored_late) == 1; })) << stored_late;
   auto metrics = scrape();
   EXPECT_EQ(metrics.Value(unavailable), 1);
@@ -375,7 +376,7 @@ TEST(HttpServer, AReportAfterTheDeadlines503IsCountedLateNotAccepted) {
   EXPECT_FALSE(metrics.Has(R"(hookbridge_http_requests_total{route="webhook",code="200"})"));
   EXPECT_EQ(metrics.Value("hookbridge_kafka_ack_duration_seconds_count"), 1);
 
-  answered_then_reported(PublishStatus::kFailed);
+  answered_then_reported(PublishStatus::kFailed, "late-2");
   EXPECT_TRUE(PollUntil(30s, [&] { return scrape().Value(failed_late) == 1; })) << failed_late;
   metrics = scrape();
   EXPECT_EQ(metrics.Value(unavailable), 2);
@@ -384,6 +385,28 @@ TEST(HttpServer, AReportAfterTheDeadlines503IsCountedLateNotAccepted) {
   EXPECT_EQ(metrics.Value(stored_late), 1);
   EXPECT_FALSE(metrics.Has(accepted));
   EXPECT_EQ(metrics.Value("hookbridge_kafka_ack_duration_seconds_count"), 1);
+}
+
+// The sender's retry of a webhook answered 503 at its deadline and PERSISTED
+// after it is a duplicate: 200, no second record (docs/deduplication.md).
+TEST(HttpServer, ARetryOfAWebhookStoredAfterIts503IsADuplicate) {
+  TestServer bridge([](Config& config) { config.ack_timeout = 300ms; });
+  bridge.publisher().NeverComplete();
+  {
+    RawConnection connection(bridge.port());
+    ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("late-retry"))));
+    auto answer = connection.ReadResponse(30s);
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->status, 503);
+  }
+  bridge.publisher().CompleteAll(PublishStatus::kPersisted);  // the late delivery
+  RawConnection connection(bridge.port());
+  ASSERT_TRUE(connection.Send(WebhookRequest(TestEvent("late-retry"))));
+  auto answer = connection.ReadResponse(30s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_NE(answer->body.find(R"("duplicate":true)"), std::string::npos) << answer->body;
+  EXPECT_EQ(bridge.publisher().records().size(), 1u);
 }
 
 // Past max_connections, a new connection is answered 503 before its request

@@ -306,3 +306,117 @@ TEST_F(SourcesFileTest, AFileThatCannotBeReadIsNamed) {
 
 }  // namespace
 }  // namespace hookbridge
+
+namespace hookbridge {
+namespace {
+
+class SourcesFileDedupTest : public SourcesFileTest {
+ protected:
+  SourcesFileResult ParseWithWindow(const std::string& yaml, std::chrono::seconds window) {
+    SourcesDefaults defaults;
+    defaults.dedup_window = window;
+    std::string text = yaml;
+    for (size_t at; (at = text.find("$DIR")) != std::string::npos;) text.replace(at, 4, dir_);
+    return ParseSourcesText(text, "/etc/hookbridge/sources.yaml", defaults);
+  }
+};
+
+TEST_F(SourcesFileDedupTest, EachSchemeDeduplicatesOnItsSendersIdByDefault) {
+  SourcesFileResult result = Parse(R"(
+sources:
+  - {name: github, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh}
+  - {name: billing, path: /billing, auth: standard-webhooks, secrets_file: $DIR/whsec, topic: b}
+  - {name: stripe, path: /stripe, auth: stripe, secrets_file: $DIR/plain, topic: s}
+  - name: shop
+    path: /shop
+    auth: hmac-sha256
+    secrets_file: $DIR/plain
+    signature: {header: X-Shop-Signature}
+    topic: shop
+    cloudevents: {id: {pointer: /event_id}, type: {value: shop.order}}
+  - name: fixed
+    path: /fixed
+    auth: hmac-sha256
+    secrets_file: $DIR/plain
+    signature: {header: X-Fixed-Signature}
+    topic: fixed
+    cloudevents: {id: {value: one}, type: {value: shop.order}}
+)");
+  ASSERT_TRUE(result.sources) << result.error;
+  const auto& sources = result.sources->sources;
+  using Kind = AttributeSource::Kind;
+  EXPECT_EQ(Fields(*sources[0]).dedup_id.header, "X-GitHub-Delivery");
+  EXPECT_EQ(Fields(*sources[1]).dedup_id.header, "webhook-id");
+  EXPECT_EQ(Fields(*sources[2]).dedup_id.kind, Kind::kPointer);
+  EXPECT_EQ(Fields(*sources[2]).dedup_id.pointer.text, "/id");
+  EXPECT_EQ(Fields(*sources[3]).dedup_id.pointer.text, "/event_id");  // its cloudevents.id
+  EXPECT_EQ(Fields(*sources[4]).dedup_id.kind, Kind::kNone);          // a fixed id is no id
+  for (const auto& source : sources) EXPECT_TRUE(source->dedup) << source->name;
+}
+
+TEST_F(SourcesFileDedupTest, DedupNamesAHeaderOrAPointerOrIsTurnedOff) {
+  SourcesFileResult result = Parse(R"(
+sources:
+  - name: hooks
+    path: /hooks
+    auth: hmac-sha256
+    secrets_file: $DIR/plain
+    signature: {header: X-Hub-Signature-256, prefix: "sha256="}
+    topic: hooks
+    cloudevents: {id: {pointer: /id}, type: {value: t}}
+    dedup: {header: X-GitHub-Delivery}
+  - {name: off, path: /off, auth: stripe, secrets_file: $DIR/plain, topic: o, dedup: false}
+  - name: pointed
+    path: /pointed
+    auth: stripe
+    secrets_file: $DIR/plain
+    topic: p
+    dedup: {pointer: /data/object/id}
+  - {name: gp, path: /gp, auth: bearer, secrets_file: $DIR/keys, topic: g, event: getprofile, dedup: false}
+)");
+  ASSERT_TRUE(result.sources) << result.error;
+  const auto& sources = result.sources->sources;
+  EXPECT_EQ(Fields(*sources[0]).dedup_id.header, "X-GitHub-Delivery");
+  EXPECT_FALSE(sources[1]->dedup);
+  EXPECT_EQ(Fields(*sources[2]).dedup_id.pointer.text, "/data/object/id");
+  EXPECT_FALSE(sources[3]->dedup);
+}
+
+TEST_F(SourcesFileDedupTest, BadDedupSettingsAreRefusedNamingTheField) {
+  const std::string head =
+      "sources:\n  - {name: s, path: /s, auth: stripe, secrets_file: $DIR/plain, topic: t, ";
+  for (const std::string& dedup :
+       {std::string("dedup: maybe}"), std::string("dedup: {value: x}}"),
+        std::string("dedup: {header: a, pointer: /b}}"), std::string("dedup: {pointer: nope}}"),
+        std::string("dedup: {headr: x}}")}) {
+    SourcesFileResult result = Parse(head + dedup + "\n");
+    EXPECT_FALSE(result.sources) << dedup;
+    EXPECT_THAT(result.error, HasSubstr("source \"s\": dedup")) << dedup;
+  }
+  SourcesFileResult getprofile = Parse(
+      "sources:\n  - {name: g, path: /g, auth: bearer, secrets_file: $DIR/keys, topic: t, "
+      "event: getprofile, dedup: {header: X-Id}}\n");
+  EXPECT_FALSE(getprofile.sources);
+  EXPECT_THAT(getprofile.error, HasSubstr("dedup: only true or false with event: getprofile"));
+}
+
+TEST_F(SourcesFileDedupTest, AToleranceLongerThanTheWindowIsRefusedNamingTheSetting) {
+  const std::string yaml =
+      "sources:\n  - {name: b, path: /b, auth: standard-webhooks, secrets_file: $DIR/whsec, "
+      "topic: t}\n";
+  // The default tolerance, 300 s, against a 299 s window.
+  SourcesFileResult refused = ParseWithWindow(yaml, std::chrono::seconds(299));
+  EXPECT_FALSE(refused.sources);
+  EXPECT_THAT(refused.error, HasSubstr("tolerance_seconds"));
+  EXPECT_THAT(refused.error, HasSubstr("HOOKBRIDGE_DEDUP_WINDOW_S"));
+  EXPECT_TRUE(ParseWithWindow(yaml, std::chrono::seconds(300)).sources);
+  // Not deduplicated, or deduplication off (window 0): no constraint.
+  EXPECT_TRUE(ParseWithWindow("sources:\n  - {name: b, path: /b, auth: standard-webhooks, "
+                              "secrets_file: $DIR/whsec, topic: t, dedup: false}\n",
+                              std::chrono::seconds(10))
+                  .sources);
+  EXPECT_TRUE(ParseWithWindow(yaml, std::chrono::seconds(0)).sources);
+}
+
+}  // namespace
+}  // namespace hookbridge
