@@ -22,9 +22,10 @@
 // catches what it stored).
 //
 // The report goes to stdout and to <build>/scaleout-reports/routing.txt.
-// Environment (optional): HOOKBRIDGE_ROUTING_EVENTS (150 of each kind).
+// Environment (optional): HOOKBRIDGE_ROUTING_EVENTS (300 of each kind).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -219,7 +221,9 @@ class ScaleOutRouting : public ::testing::Test {
         {"GETPROFILE_API_KEY", kApiKey},
         {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
         {"HOOKBRIDGE_KAFKA_TOPIC", getprofile_topic_},
-        {"HOOKBRIDGE_SOURCES_FILE", dir_ + "/sources.yaml"}};
+        {"HOOKBRIDGE_SOURCES_FILE", dir_ + "/sources.yaml"},
+        // Stopped once the senders are done, to read whole access logs.
+        {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}};
     for (int i = 0; i < kInstances; ++i) {
       instances_.push_back(std::make_unique<HookbridgeProcess>(env));
       ASSERT_TRUE(instances_.back()->started()) << instances_.back()->output();
@@ -234,6 +238,15 @@ class ScaleOutRouting : public ::testing::Test {
     front_ = std::make_unique<NginxFront>(ports, std::vector<std::string>{kBillingPath});
     ASSERT_TRUE(front_->started()) << front_->problem();
     run_ = run;
+  }
+
+  // Stops every instance (SIGTERM, at once) so that their access logs are
+  // complete; each exit status, -1 for one that did not exit.
+  std::vector<int> StopInstances() {
+    for (const auto& instance : instances_) instance->Signal(SIGTERM);
+    std::vector<int> exits;
+    for (const auto& instance : instances_) exits.push_back(instance->WaitForExit(60s));
+    return exits;
   }
 
   // For each event id, the instances (by index) whose access log names it.
@@ -259,7 +272,7 @@ class ScaleOutRouting : public ::testing::Test {
 TEST_F(ScaleOutRouting, RetriesWithAnIdHeaderMeetTheirFirstCopyAcrossThreeInstances) {
   const auto started = Clock::now();
   ASSERT_NO_FATAL_FAILURE(StartInstances());
-  const size_t events = test_support::EnvNumber("HOOKBRIDGE_ROUTING_EVENTS", 150);
+  const size_t events = test_support::EnvNumber("HOOKBRIDGE_ROUTING_EVENTS", 300);
   const int port = front_->port();
 
   // --- Header ids: Standard Webhooks, each event sent kHeaderCopies times.
@@ -312,6 +325,7 @@ TEST_F(ScaleOutRouting, RetriesWithAnIdHeaderMeetTheirFirstCopyAcrossThreeInstan
   const double body_seconds = std::chrono::duration<double>(Clock::now() - body_phase).count();
 
   // --- What the topics hold, and who saw what.
+  const std::vector<int> exits = StopInstances();
   const TopicCount billing_topic = CountTopic(brokers_, billing_topic_);
   const TopicCount getprofile_topic = CountTopic(brokers_, getprofile_topic_);
   const std::map<std::string, std::set<size_t>> seen = InstancesPerEvent();
@@ -374,6 +388,7 @@ TEST_F(ScaleOutRouting, RetriesWithAnIdHeaderMeetTheirFirstCopyAcrossThreeInstan
   mkdir(kReportDir.c_str(), 0755);
   std::ofstream(kReportDir + "/routing.txt") << text.str();
 
+  for (int i = 0; i < kInstances; ++i) EXPECT_EQ(exits[i], 0) << "instance " << i << " exit";
   // Header ids: every copy answered, each id at one instance, one record each.
   EXPECT_EQ(billing.given_up, 0u);
   EXPECT_EQ(billing.copies_2xx, events * kHeaderCopies);
