@@ -60,6 +60,7 @@ std::unique_ptr<SourceStore> LoadSources(const Config& config, std::string* erro
   SourcesDefaults defaults;
   defaults.dead_letter_topic = config.dead_letter_topic;
   defaults.bearer_keys_configured = config.api_keys.size() > 0;
+  if (config.dedup_max_ids > 0) defaults.dedup_window = config.dedup_window;
   SourcesFileResult loaded = LoadSourcesFile(config.sources_file, defaults);
   if (!loaded.sources) {
     *error = loaded.error;
@@ -169,6 +170,8 @@ int Application::Serve(const sigset_t& signals) {
   WebhookOptions webhook;
   webhook.ack_timeout = config_.ack_timeout;
   webhook.max_body_bytes = config_.max_body_bytes;
+  webhook.dedup_window = config_.dedup_window;
+  webhook.dedup_max_ids = config_.dedup_max_ids;
   handler_ = std::make_unique<WebhookHandler>(*keys_, *publisher_, webhook);
   HttpServerOptions server_options(config_);
   server_options.sources = [this] { return sources_->current(); };

@@ -234,6 +234,28 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return Number(c.max_connections); }},
+      {"HOOKBRIDGE_DEDUP_WINDOW_S", "--dedup-window-s", "",
+       "a webhook whose event id was PERSISTED this many seconds ago or less is answered 200 as "
+       "a duplicate and produces nothing; at least every signed source's tolerance_seconds",
+       [](Config& c, const std::string& v) -> std::string {
+         long long seconds = 0;
+         if (std::string error = ParseInteger(v, 1, 7 * 24 * 3600, &seconds); !error.empty())
+           return error;
+         c.dedup_window = std::chrono::seconds(seconds);
+         return "";
+       },
+       [](const Config& c) { return Number(c.dedup_window.count()); }},
+      {"HOOKBRIDGE_DEDUP_MAX_IDS", "--dedup-max-ids", "",
+       "event ids remembered for deduplication, all sources together (about 80 bytes each); "
+       "when full the oldest go first; 0 turns deduplication off",
+       [](Config& c, const std::string& v) -> std::string {
+         long long ids = 0;
+         if (std::string error = ParseInteger(v, 0, 100'000'000, &ids); !error.empty())
+           return error;
+         c.dedup_max_ids = static_cast<size_t>(ids);
+         return "";
+       },
+       [](const Config& c) { return Number(static_cast<long long>(c.dedup_max_ids)); }},
       {"HOOKBRIDGE_LOG_LEVEL", "--log-level", "", "debug, info, warn or error",
        [](Config& c, const std::string& v) -> std::string {
          for (const auto& [name, level] : kLogLevels) {

@@ -122,6 +122,13 @@ HttpResponse AcceptedResponse(std::string_view event_id) {
   return response;
 }
 
+HttpResponse DuplicateResponse(std::string_view event_id) {
+  HttpResponse response = AcceptedResponse(event_id);
+  response.body.pop_back();  // the closing brace: one member more, not a string
+  response.body += R"(,"duplicate":true})";
+  return response;
+}
+
 HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message) {
   HttpResponse response;
   response.status = 200;

@@ -116,6 +116,18 @@ void Metrics::CountLateDelivery(std::string_view source, bool stored) {
   ++late_deliveries_[{std::string(source), stored ? "stored" : "failed"}];
 }
 
+void Metrics::CountDuplicate(std::string_view source) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  IncrementLabelled(duplicates_, source);
+}
+
+void Metrics::DeclareSources(const std::vector<std::string_view>& sources) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::string_view source : sources) {
+    if (duplicates_.find(source) == duplicates_.end()) duplicates_.emplace(source, 0);
+  }
+}
+
 void Metrics::CountSourcesReload(bool succeeded) {
   ++(succeeded ? sources_reloads_ok_ : sources_reloads_failed_);
 }
@@ -232,6 +244,25 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
            w.Sample({key.first, key.second}, count);
          }
        }},
+      {"hookbridge_duplicates_total",
+       "counter",
+       "Copies of a webhook whose record was PERSISTED within the deduplication window, answered "
+       "200 as duplicates without a record of their own, by source.",
+       {"source"},
+       [](const Metrics& m, FamilyWriter& w) {
+         for (const auto& [source, count] : m.duplicates_) w.Sample({source}, count);
+       }},
+      {"hookbridge_dedup_remembered_ids",
+       "gauge",
+       "Event ids in the deduplication window: records in flight and PERSISTED ones not expired.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.dedup_remembered_); }},
+      {"hookbridge_dedup_evictions_total",
+       "counter",
+       "PERSISTED ids dropped from the deduplication window before their window ended, to make "
+       "room (HOOKBRIDGE_DEDUP_MAX_IDS): a copy of one would produce again.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.dedup_evictions_); }},
       {"hookbridge_http_request_duration_seconds",
        "histogram",
        "Time from the start of a request to its answer, by route.",

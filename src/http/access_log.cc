@@ -19,6 +19,9 @@ void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_poin
   if (request.answer.error) {
     outcome = RejectionReason(*request.answer.error);
     metrics_.CountRejection(outcome);
+  } else if (webhook.duplicate) {
+    metrics_.CountDuplicate(source);
+    outcome = "duplicate";
   } else if (webhook.dead_lettered) {
     metrics_.CountDeadLetter(RejectionReason(*webhook.dead_lettered));
     outcome = "dead_letter";
@@ -39,10 +42,13 @@ void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_poin
        {"partition", stored ? std::to_string(webhook.delivery.partition) : ""},
        {"offset", stored ? std::to_string(webhook.delivery.offset) : ""},
        {"reason", request.answer.error ? RejectionReason(*request.answer.error) : ""},
+       {"outcome", std::string(outcome)},
        {"kafka_error", webhook.delivery.error}});
 }
 
 void AccessLog::RecordLate(const WebhookResult& outcome) {
+  // A copy's outcome is its first copy's: no delivery report of its own.
+  if (outcome.duplicate) return;
   const bool stored = outcome.delivery.status == PublishStatus::kPersisted;
   metrics_.CountLateDelivery(outcome.source, stored);
   // Kafka's latency, whoever was still waiting for it.

@@ -82,6 +82,7 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
         answer = ReadinessResponse(now);
       } else {
         metrics_.SetIdleConnections(state.idle_connections);
+        DescribeDedup();
         answer = MetricsResponse(metrics_.Render());
       }
       break;
@@ -90,6 +91,16 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
   request.answer = std::move(*answer);
   request.body_unread = HasBody(head);
   return true;
+}
+
+void Routes::DescribeDedup() const {
+  std::vector<std::string_view> names;
+  const std::shared_ptr<const SourceSet> sources = sources_();
+  for (const auto& source : sources->sources) names.emplace_back(source->name);
+  metrics_.DeclareSources(names);
+  if (const DedupWindow* window = handler_.dedup_window()) {
+    metrics_.SetDedupWindow(window->remembered(), window->evictions());
+  }
 }
 
 void Routes::HandleWebhook(HttpRequest& request, WebhookHandler::Done done) const {

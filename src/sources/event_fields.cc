@@ -213,7 +213,7 @@ std::vector<const JsonPointer*> Targets(const EventFields& source) {
   for (const JsonPointer& pointer : source.key) targets.push_back(&pointer);
   for (const RequiredField& field : source.required) targets.push_back(&field.pointer);
   for (const AttributeSource* from :
-       {&source.ce_id, &source.ce_type, &source.ce_time, &source.ce_source}) {
+       {&source.ce_id, &source.ce_type, &source.ce_time, &source.ce_source, &source.dedup_id}) {
     if (from->kind == AttributeSource::Kind::kPointer) targets.push_back(&from->pointer);
   }
   return targets;
@@ -301,6 +301,12 @@ DeriveResult DeriveEvent(const EventFields& source, std::string_view body,
                                                     " (" + Where(wanted.from) +
                                                     ") is missing or not a non-empty string");
     }
+  }
+
+  if (source.dedup_id.kind != AttributeSource::Kind::kNone) {
+    Attribute dedup_id = Resolve(source.dedup_id, targets, found, headers, false);
+    if (dedup_id.error.empty() && dedup_id.value)
+      result.event.dedup_id = std::move(*dedup_id.value);
   }
 
   if (source.key.empty()) {

@@ -15,6 +15,7 @@ ContractResult GetProfileContract::BuildRecord(std::string body, const HeaderLoo
     return result;
   }
   result.event_id = parsed.event.id;
+  result.dedup_id = parsed.event.id;
   // The event's strings and the body are moved into the record, not copied.
   result.record = BuildKafkaRecord(std::move(parsed.event), std::move(body));
   return result;

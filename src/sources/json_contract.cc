@@ -13,6 +13,7 @@ ContractResult JsonContract::BuildRecord(std::string body, const HeaderLookup& h
     return result;
   }
   result.event_id = derived.event.id;
+  result.dedup_id = std::move(derived.event.dedup_id);
   result.record = BuildSourceRecord(std::move(derived.event), std::move(body));
   return result;
 }

@@ -34,14 +34,17 @@ void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFi
   source.ce_source = FromValue("urn:hookbridge:" + name);
   if (auth == "github") {
     source.ce_id = FromHeader("X-GitHub-Delivery");
+    source.dedup_id = source.ce_id;
     source.ce_type = FromHeader("X-GitHub-Event");
     source.ce_source = FromValue("https://github.com");
   } else if (auth == "standard-webhooks") {
     source.ce_id = FromHeader("webhook-id");
+    source.dedup_id = source.ce_id;
     source.ce_type = FromPointer("/type");
     source.ce_time = FromPointer("/timestamp");
   } else if (auth == "stripe") {
     source.ce_id = FromPointer("/id");
+    source.dedup_id = source.ce_id;
     source.ce_type = FromPointer("/type");
     source.ce_time = FromPointer("/created");
     source.ce_source = FromValue("https://stripe.com");

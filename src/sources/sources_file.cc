@@ -201,6 +201,20 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
   if (!problem.empty()) Fail("secrets_file", Quoted(file) + ": " + problem);
 }
 
+// `dedup`: false (not deduplicated), true (the default id), or where the id
+// is: {header: NAME} or {pointer: /json/pointer}.
+void ReadDedup(const YAML::Node& node, Source& source, EventFields& fields) {
+  constexpr const char* kForms = "must be false, true, {header: NAME} or {pointer: /json/pointer}";
+  if (node.IsScalar()) {
+    bool on = true;
+    if (!YAML::convert<bool>::decode(node, on)) Fail("dedup", kForms);
+    source.dedup = on;
+    return;
+  }
+  if (!node.IsMap() || node.size() != 1 || node["value"]) Fail("dedup", kForms);
+  fields.dedup_id = Attribute(node, "dedup");
+}
+
 // `source` holds the auth scheme's defaults (ApplySchemeDefaults).
 std::shared_ptr<const EventContract> ReadEvent(const YAML::Node& node, EventFields source) {
   const std::string event = node["event"] ? Text(node["event"], "event") : "json";
@@ -208,6 +222,8 @@ std::shared_ptr<const EventContract> ReadEvent(const YAML::Node& node, EventFiel
     for (const char* field : {"key", "required", "cloudevents"}) {
       if (node[field]) Fail(field, "not with event: getprofile (its contract fixes it)");
     }
+    if (node["dedup"] && node["dedup"].IsMap())
+      Fail("dedup", "only true or false with event: getprofile (the event id is the id)");
     return GetProfileEventContract();
   }
   if (event != "json") Fail("event", Quoted(event) + " is not json or getprofile");
@@ -263,6 +279,12 @@ std::shared_ptr<const EventContract> ReadEvent(const YAML::Node& node, EventFiel
   }
   if (source.ce_id.kind == AttributeSource::Kind::kNone)
     Fail("cloudevents.id", "required for this auth");
+  // No id of the sender's own: the CloudEvents id, unless it is a fixed value
+  // (every webhook would be a copy of the first).
+  if (source.dedup_id.kind == AttributeSource::Kind::kNone &&
+      source.ce_id.kind != AttributeSource::Kind::kValue) {
+    source.dedup_id = source.ce_id;
+  }
   if (source.ce_type.kind == AttributeSource::Kind::kNone)
     Fail("cloudevents.type", "required for this auth");
   return std::make_shared<JsonContract>(std::move(source));
@@ -273,7 +295,7 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
   auto source = std::make_shared<Source>();
   CheckKeys(node, "",
             {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature", "topic",
-             "dead_letter_topic", "event", "key", "required", "cloudevents"});
+             "dead_letter_topic", "event", "key", "required", "cloudevents", "dedup"});
   source->name = RequiredText(node, "name", "name");
   CheckName(source->name);
   source->path = RequiredText(node, "path", "path");
@@ -290,7 +312,19 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
     Fail("dead_letter_topic", "must differ from topic");
   EventFields fields;
   ApplySchemeDefaults(auth, source->name, fields);
+  if (node["dedup"]) ReadDedup(node["dedup"], *source, fields);
   ReadAuth(node, auth, defaults, *source, secrets_files);
+  const bool timestamped = source->signature.scheme == SignatureScheme::kStandardWebhooks ||
+                           source->signature.scheme == SignatureScheme::kStripe;
+  if (source->auth == SourceAuth::kSignature && timestamped && source->dedup &&
+      defaults.dedup_window.count() > 0 && source->signature.tolerance > defaults.dedup_window) {
+    Fail("tolerance_seconds",
+         std::to_string(source->signature.tolerance.count()) +
+             " s is longer than HOOKBRIDGE_DEDUP_WINDOW_S (" +
+             std::to_string(defaults.dedup_window.count()) +
+             " s): a copy replayed within the tolerance would be stored twice; raise "
+             "HOOKBRIDGE_DEDUP_WINDOW_S, lower tolerance_seconds, or set dedup: false");
+  }
   source->contract = ReadEvent(node, std::move(fields));
   return source;
 }

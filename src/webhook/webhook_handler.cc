@@ -63,6 +63,19 @@ HttpResponse PublishFailure(const PublishResult& result) {
   }
 }
 
+// The answer of a copy: `first` is the outcome of the first copy's record.
+WebhookResult CopyResult(std::string source_name, std::string event_id,
+                         const PublishResult& first) {
+  WebhookResult result;
+  result.duplicate = true;
+  result.source = std::move(source_name);
+  result.delivery = first;
+  result.response = first.status == PublishStatus::kPersisted ? DuplicateResponse(event_id)
+                                                              : PublishFailure(first);
+  result.event_id = std::move(event_id);
+  return result;
+}
+
 }  // namespace
 
 bool IsJsonContentType(std::string_view content_type) {
@@ -85,7 +98,14 @@ bool IsJsonContentType(std::string_view content_type) {
 }
 
 WebhookHandler::WebhookHandler(const KeyStore& keys, Publisher& publisher, WebhookOptions options)
-    : keys_(keys), publisher_(publisher), options_(options) {}
+    : keys_(keys), publisher_(publisher), options_(std::move(options)) {
+  if (options_.dedup_max_ids == 0) return;
+  DedupWindow::Options window;
+  window.window = options_.dedup_window;
+  window.max_ids = options_.dedup_max_ids;
+  window.clock = options_.dedup_clock;
+  window_ = std::make_shared<DedupWindow>(std::move(window));
+}
 
 std::optional<HttpResponse> WebhookHandler::CheckHead(const Source& source,
                                                       const RequestHead& head) const {
@@ -157,7 +177,28 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   AppendRequestHeaders(std::string(head.request_id),
                        TraceContextHeaders(head.traceparent, head.tracestate),
                        built.record.headers);
-  Publish(source, std::move(built.record), built.event_id, received, std::move(done));
+  // Only now: an unauthenticated or refused request never touches the window.
+  std::optional<DedupWindow::Key> dedup_key;
+  if (window_ && source.dedup && !built.dedup_id.empty() &&
+      built.dedup_id.size() <= kMaxDedupIdBytes) {
+    const DedupWindow::Key key = DedupWindow::KeyOf(source.name, built.dedup_id);
+    const auto wait = [&]() -> DedupWindow::Waiter {
+      return [source_name = source.name, event_id = built.event_id, done = std::move(done)](
+                 const PublishResult& first) { done(CopyResult(source_name, event_id, first)); };
+    };
+    switch (window_->Begin(key, wait)) {
+      case DedupWindow::Verdict::kStored: {
+        PublishResult stored;
+        stored.status = PublishStatus::kPersisted;
+        done(CopyResult(source.name, built.event_id, stored));
+        return std::move(built.event_id);
+      }
+      case DedupWindow::Verdict::kWaiting: return std::move(built.event_id);
+      case DedupWindow::Verdict::kFirst: dedup_key = key; break;
+      case DedupWindow::Verdict::kFull: break;  // published without an entry
+    }
+  }
+  Publish(source, std::move(built.record), built.event_id, received, dedup_key, std::move(done));
   return std::move(built.event_id);  // a member: not moved implicitly
 }
 
@@ -175,10 +216,16 @@ void WebhookHandler::Refuse(const Source& source, const RequestHead& head,
 }
 
 void WebhookHandler::Publish(const Source& source, KafkaRecord record, std::string event_id,
-                             Clock::time_point received, Done done) {
+                             Clock::time_point received, std::optional<DedupWindow::Key> dedup_key,
+                             Done done) {
+  std::shared_ptr<DedupWindow> window = dedup_key ? window_ : nullptr;
   publisher_.Publish(std::move(record),
                      [received, source_name = source.name, event_id = std::move(event_id),
+                      window = std::move(window), dedup_key,
                       done = std::move(done)](PublishResult delivery) mutable {
+                       // Whether anyone still waits for this answer or not:
+                       // a late PERSISTED must be remembered too.
+                       if (window) window->Finish(*dedup_key, delivery);
                        WebhookResult result;
                        result.event_id = std::move(event_id);
                        result.delivery = std::move(delivery);

@@ -138,7 +138,10 @@ TEST_F(WebhookDeadLetterTest, NormalRecordsCarryTheRequestIdAndTheValidTraceCont
   EXPECT_EQ(Handle(dead_letters_, head, kEvent).response.status, 200);
   head.traceparent = {
       "00-00000000000000000000000000000000-b7ad6b7169203331-01"};  // invalid: dropped
-  EXPECT_EQ(Handle(dead_letters_, head, kEvent).response.status, 200);
+  // Another event: a copy of the first would be a duplicate, with no record.
+  const std::string other =
+      R"({"id":"evt_2","event":"profile.updated","data":{"profile_id":"p1"}})";
+  EXPECT_EQ(Handle(dead_letters_, head, other).response.status, 200);
   std::vector<KafkaRecord> records = publisher_.records();
   ASSERT_EQ(records.size(), 2u);
   const KafkaRecord& traced = records[0];

@@ -21,6 +21,10 @@ namespace hookbridge {
 // The defaults that adapters' option structs share with Config.
 inline constexpr std::chrono::milliseconds kDefaultAckTimeout{4000};  // below GetProfile's 5 s
 inline constexpr size_t kDefaultMaxBodyBytes = 1 << 20;
+// Edge deduplication (docs/deduplication.md): how long a PERSISTED event id is
+// remembered, and how many ids at most (about 80 bytes each).
+inline constexpr std::chrono::seconds kDefaultDedupWindow{600};
+inline constexpr size_t kDefaultDedupMaxIds = 1'000'000;
 
 struct Config {
   std::string listen_host = "0.0.0.0";
@@ -46,6 +50,10 @@ struct Config {
   // 503 at once.
   int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
+  // A copy of a webhook PERSISTED this long ago or less is answered as a
+  // duplicate; at least every deduplicating source's signature tolerance.
+  std::chrono::seconds dedup_window = kDefaultDedupWindow;
+  size_t dedup_max_ids = kDefaultDedupMaxIds;  // 0: edge deduplication off
   LogLevel log_level = LogLevel::kInfo;
   // After SIGTERM: keep serving this long while /readyz says 503, so the load
   // balancer stops routing here, then stop.

@@ -54,6 +54,9 @@ HttpResponse MethodNotAllowedResponse(std::string_view allow);
 // unavailable, internal.
 const char* RejectionReason(ErrorCode code);
 HttpResponse AcceptedResponse(std::string_view event_id);
+// 200 for a copy of a webhook whose record is PERSISTED: the accepted body
+// with "duplicate":true; it produced no record of its own.
+HttpResponse DuplicateResponse(std::string_view event_id);
 // 200 for a webhook refused with `refusal` whose body is PERSISTED on the
 // dead-letter topic: {"status":"dead_lettered","reason":...,"message":...}.
 HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message);

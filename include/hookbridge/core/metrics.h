@@ -58,6 +58,15 @@ class Metrics {
   // A delivery report that came when its webhook had been answered already
   // (the ack deadline's 503) or its client had gone: `stored` when PERSISTED.
   void CountLateDelivery(std::string_view source, bool stored);
+  // A copy of a webhook PERSISTED before, answered 200 as a duplicate.
+  void CountDuplicate(std::string_view source);
+  // The sources in force: each has a duplicates count, 0 until its first.
+  void DeclareSources(const std::vector<std::string_view>& sources);
+  // The deduplication window's ids (in flight or stored) and its early evictions.
+  void SetDedupWindow(size_t remembered, uint64_t evictions) {
+    dedup_remembered_ = static_cast<int64_t>(remembered);
+    dedup_evictions_ = evictions;
+  }
   void CountSourcesReload(bool succeeded);
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
@@ -101,6 +110,7 @@ class Metrics {
   std::map<std::string, uint64_t, std::less<>> delivery_errors_;
   std::map<std::pair<std::string, std::string>, uint64_t> source_outcomes_;
   std::map<std::pair<std::string, std::string>, uint64_t> late_deliveries_;
+  std::map<std::string, uint64_t, std::less<>> duplicates_;
   std::map<std::string, double> broker_rtt_seconds_;
   std::array<Histogram, kRouteCount> request_duration_;
   Histogram ack_duration_;
@@ -118,6 +128,8 @@ class Metrics {
   std::atomic<uint64_t> sources_reloads_ok_{0};
   std::atomic<uint64_t> sources_reloads_failed_{0};
   std::atomic<int> ready_{0};
+  std::atomic<int64_t> dedup_remembered_{0};
+  std::atomic<uint64_t> dedup_evictions_{0};
 };
 
 }  // namespace hookbridge

@@ -52,6 +52,9 @@ class Routes {
   // The route, and for a webhook its source.
   Route RouteOf(std::string_view path, std::shared_ptr<const Source>* source) const;
   std::optional<HttpResponse> CheckWebhookHead(const HttpRequest& request, bool overloaded) const;
+  // Before /metrics is rendered: the deduplication window's figures, and a
+  // duplicates count for every source in force.
+  void DescribeDedup() const;
 
   const std::function<std::shared_ptr<const SourceSet>()> sources_;
   WebhookHandler& handler_;

@@ -44,6 +44,9 @@ struct ContractResult {
   // CloudEvents headers; its topic is the source's to set.
   KafkaRecord record;
   std::string event_id;  // the CloudEvents id: the 200's event_id
+  // The id a copy of this webhook repeats (source.h: EventFields::dedup_id;
+  // GetProfile: the event id); empty: none, not deduplicated.
+  std::string dedup_id;
 };
 
 class EventContract {

@@ -30,6 +30,10 @@ struct DerivedEvent {
   std::string type;    // ce_type: never empty
   std::string source;  // ce_source: never empty
   std::string time;    // ce_time: empty when the source names none or it is absent
+  // EventFields::dedup_id's value: empty when absent, unusable (a header sent
+  // twice, not printable ASCII) or not a non-empty string or integer. Never
+  // a reason to refuse: such a webhook is just not deduplicated.
+  std::string dedup_id;
 };
 
 struct DeriveResult {

@@ -60,6 +60,9 @@ struct EventFields {
   std::vector<JsonPointer> key;
   std::vector<RequiredField> required;
   AttributeSource ce_id, ce_type, ce_time, ce_source;
+  // The id copies of one webhook share, for edge deduplication (a pointer or
+  // a header; kNone: this source's webhooks are not deduplicated).
+  AttributeSource dedup_id;
 };
 
 enum class SourceAuth { kBearer, kSignature };
@@ -76,6 +79,9 @@ struct Source {
   std::string dead_letter_topic;  // empty: refusals get their 4xx
   // Never null: GetProfileEventContract() or a JsonContract.
   std::shared_ptr<const EventContract> contract;
+  // Edge deduplication by the contract's ContractResult::dedup_id
+  // (docs/deduplication.md); the sources file's `dedup: false` turns it off.
+  bool dedup = true;
 };
 
 // Every source in force; paths are unique.
@@ -90,8 +96,9 @@ struct SourceSet {
 
 // Where the sender of `auth` ("github", "standard-webhooks", "stripe"; others
 // have none) puts the event's id, type, time and origin, as the CloudEvents
-// attributes of the source `name` (docs/sources.md); the file may say
-// otherwise after. Every source's ce_source defaults to "urn:hookbridge:<name>".
+// attributes of the source `name`, and the id its retries repeat, as the
+// deduplication id (docs/sources.md); the file may say otherwise after. Every source's ce_source
+// defaults to "urn:hookbridge:<name>".
 void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFields& fields);
 
 // The sources without a sources file: one GetProfile source "getprofile" on

@@ -8,6 +8,7 @@
 // module returns errors as values. Stateless; thread-safe.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@ struct SourcesDefaults {
   // GETPROFILE_API_KEY or _FILE is set: a bearer source may leave out its
   // secrets_file and take those keys.
   bool bearer_keys_configured = false;
+  // HOOKBRIDGE_DEDUP_WINDOW_S, or 0 when HOOKBRIDGE_DEDUP_MAX_IDS turns
+  // deduplication off: a deduplicating source's tolerance_seconds may not be
+  // longer (a copy replayed within the tolerance would pass as new).
+  std::chrono::seconds dedup_window{0};
 };
 
 struct SourcesFileResult {

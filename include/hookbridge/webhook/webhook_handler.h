@@ -11,6 +11,13 @@
 // comes through a callback when Kafka's delivery report does. The adapter
 // keeps the acknowledgement deadline: with no outcome by then it answers
 // AckDeadlinePassed(). Thread-safe.
+//
+// Edge deduplication (docs/deduplication.md): once the request is
+// authenticated and its contract accepted it, the webhook's dedup id is
+// looked up in the DedupWindow (dedup_window.h). A copy of one PERSISTED
+// within the window is answered 200 as a duplicate at once; a copy of one
+// still in flight gets the first's outcome when it comes (the adapter keeps
+// the copy's own ack deadline). Neither produces a record.
 #pragma once
 
 #include <chrono>
@@ -26,6 +33,7 @@
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/publisher.h"
 #include "hookbridge/sources/source.h"
+#include "hookbridge/webhook/dedup_window.h"
 
 namespace hookbridge {
 
@@ -47,6 +55,12 @@ struct WebhookOptions {
   std::chrono::milliseconds ack_timeout =
       kDefaultAckTimeout;  // answer 503 if not PERSISTED by then
   size_t max_body_bytes = kDefaultMaxBodyBytes;
+  std::chrono::milliseconds dedup_window = kDefaultDedupWindow;
+  size_t dedup_max_ids = kDefaultDedupMaxIds;  // 0: no deduplication
+  // The window's clock (tests inject one).
+  std::function<DedupWindow::Clock::time_point()> dedup_clock = [] {
+    return DedupWindow::Clock::now();
+  };
 };
 
 // What became of a webhook's body: the answer, and for the access log and
@@ -62,6 +76,10 @@ struct WebhookResult {
   std::optional<ErrorCode> dead_lettered;
   // From receiving the webhook to its record's PERSISTED delivery report.
   std::optional<std::chrono::steady_clock::duration> ack_latency;
+  // A copy of a webhook in flight or stored: no record of its own; the
+  // answer is the first copy's outcome (200 duplicate, or its failure), and
+  // `delivery` that of the first copy's record.
+  bool duplicate = false;
 };
 
 class WebhookHandler {
@@ -93,14 +111,17 @@ class WebhookHandler {
   static WebhookResult AckDeadlinePassed(std::string event_id);
 
   std::chrono::milliseconds ack_timeout() const { return options_.ack_timeout; }
+  // Null when deduplication is off; for the metrics.
+  const DedupWindow* dedup_window() const { return window_.get(); }
   size_t max_body_bytes() const { return options_.max_body_bytes; }
 
  private:
   // The 415 for a content type or coding not taken; nullopt if they are fine.
   static std::optional<HttpResponse> CheckContent(const RequestHead& head);
-  // Publishes `record` for `source` and answers 200 with `event_id` once PERSISTED.
+  // Publishes `record` for `source` and answers 200 with `event_id` once
+  // PERSISTED; with `dedup_key`, reports the outcome to the window too.
   void Publish(const Source& source, KafkaRecord record, std::string event_id,
-               Clock::time_point received, Done done);
+               Clock::time_point received, std::optional<DedupWindow::Key> dedup_key, Done done);
   // A refused body: its dead letter when the source keeps them and the
   // refusal is one, otherwise its 4xx, at once.
   void Refuse(const Source& source, const RequestHead& head, const HeaderLookup& headers,
@@ -113,6 +134,8 @@ class WebhookHandler {
   const KeyStore& keys_;
   Publisher& publisher_;
   WebhookOptions options_;
+  // Shared with the delivery-report callbacks, which may outlive this handler.
+  std::shared_ptr<DedupWindow> window_;
 };
 
 // True for "application/json" with optional parameters, of which charset may
