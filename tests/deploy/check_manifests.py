@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks that the deploy manifests fit hookbridge and each other.
 
-Usage: check_manifests.py SOURCE_DIR HOOKBRIDGE_BINARY K8S_RENDERED STRIMZI_RENDERED COMPOSE_RENDERED
+Usage: check_manifests.py SOURCE_DIR HOOKBRIDGE_BINARY K8S_RENDERED STRIMZI_RENDERED COMPOSE_RENDERED INGRESS_RENDERED
        check_manifests.py --k8s SOURCE_DIR HOOKBRIDGE_BINARY STREAM
 
 The second form checks one rendered manifest stream (a file, or - for
@@ -10,8 +10,9 @@ standard input) with the same Kubernetes checks, e.g. `helm template` output
 ServiceMonitor must scrape /metrics on the Service's http port.
 
 The *_RENDERED files are what `kubectl kustomize deploy/k8s`,
-`kubectl kustomize deploy/k8s/strimzi` and `docker-compose config` printed
-(check_manifests.sh makes them). Checked here, beyond "it renders":
+`kubectl kustomize deploy/k8s/strimzi`, `docker-compose config` and
+`kubectl kustomize deploy/k8s/ingress-nginx` printed (check_manifests.sh makes
+them). Checked here, beyond "it renders":
   * every setting in the ConfigMap, the container's env, compose and the
     systemd unit is one hookbridge knows, with a value it accepts: the binary
     itself judges, `hookbridge --check-config` run with each manifest's
@@ -30,7 +31,16 @@ The *_RENDERED files are what `kubectl kustomize deploy/k8s`,
   * the Strimzi topic and the compose topic agree with the settings;
   * compose: three hookbridge instances built from deploy/Dockerfile, keys as
     a secret file, readiness-based depends_on, nginx with
-    deploy/nginx/hookbridge-front.conf, a stop grace period that covers the drain.
+    deploy/nginx/hookbridge-front.conf, a stop grace period that covers the drain;
+  * routing by event id: deploy/nginx/hookbridge-front.conf hashes (consistent)
+    by the id headers of the sources that send one (Standard Webhooks
+    `webhook-id`, GitHub `X-GitHub-Delivery`); the ingress-nginx example's
+    hashed Ingress uses the same key, in a form its annotation validator
+    accepts, only for paths of such sources (sources.example.yaml), through a
+    Service no round-robin Ingress names (ingress-nginx keeps one balancer per
+    Service port); GetProfile's path is on a round-robin Ingress (an empty key
+    would send all of it to one pod); every Service selects the pods' http
+    port; body size, read timeout and retry rule are hookbridge-proxy.conf's.
 """
 import os
 import re
@@ -409,6 +419,104 @@ def check_compose(compose, binary, image, source):
               "compose: nginx should wait for every instance to be healthy (ready)")
 
 
+# ingress-nginx's validator for upstream-hash-by (internal/ingress/annotations/
+# upstreamhashby/main.go: `^[A-Za-z0-9\-_${}]*$`): another value is dropped.
+INGRESS_HASH_BY = re.compile(r"^[A-Za-z0-9\-_${}]*$")
+HASH_BY_ANNOTATION = "nginx.ingress.kubernetes.io/upstream-hash-by"
+# The header each signed source's event id travels in (docs/sources.md), as an
+# nginx variable; sources whose id is in the body (bearer/GetProfile, stripe,
+# hmac-sha256 by default) have none.
+ID_HEADER_VARIABLE = {"standard-webhooks": "$http_webhook_id", "github": "$http_x_github_delivery"}
+
+
+def nginx_directive(path, name):
+    """The arguments of the first `name ...;` directive in an nginx file, or None."""
+    with open(path, encoding="utf-8") as f:
+        text = re.sub(r"#.*", "", f.read())
+    found = re.search(r"(?:^|[;{}\s])" + re.escape(name) + r"\s+([^;{}]*);", text)
+    return found[1].split() if found else None
+
+
+def example_sources(source):
+    """{path: auth} of deploy/k8s/sources.example.yaml's sources file."""
+    with open(os.path.join(source, "deploy", "k8s", "sources.example.yaml"), encoding="utf-8") as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    config = [d for d in docs if d["kind"] == "ConfigMap"][0]
+    return {s["path"]: s["auth"] for s in yaml.safe_load(config["data"]["sources.yaml"])["sources"]}
+
+
+def check_ingress(docs, k8s_docs, source):
+    """deploy/k8s/ingress-nginx and deploy/nginx route by the same event id key."""
+    nginx_dir = os.path.join(source, "deploy", "nginx")
+    hash_args = nginx_directive(os.path.join(nginx_dir, "hookbridge-front.conf"), "hash") or []
+    check(len(hash_args) == 2 and hash_args[1] == "consistent",
+          "nginx: hookbridge-front.conf's upstream has no `hash <key> consistent;`: "
+          "retries would miss the instance that stored their first copy")
+    key = hash_args[0] if hash_args else ""
+    for auth, variable in ID_HEADER_VARIABLE.items():
+        check(variable in re.findall(r"\$[a-z0-9_]+", key),
+              f"nginx: the hash key {key!r} lacks {variable} (the event id of {auth} sources)")
+
+    pods = {}
+    for d in k8s_docs:
+        if d["kind"] == "Deployment":
+            pods = d["spec"]["template"]["metadata"]["labels"]
+    services = {d["metadata"]["name"]: d for d in k8s_docs + docs if d["kind"] == "Service"}
+    ingresses = [d for d in docs if d["kind"] == "Ingress"]
+    check(ingresses, "ingress-nginx: no Ingress rendered")
+    sources = example_sources(source)
+    proxy = os.path.join(nginx_dir, "hookbridge-proxy.conf")
+    body_size = (nginx_directive(os.path.join(nginx_dir, "hookbridge-front.conf"), "client_max_body_size") or [""])[0]
+    read_timeout = (nginx_directive(proxy, "proxy_read_timeout") or [""])[0].rstrip("s")
+    next_upstream = " ".join(nginx_directive(proxy, "proxy_next_upstream") or [])
+    services_by_hashing = {True: set(), False: set()}
+    paths_by_hashing = {True: set(), False: set()}
+    for ingress in ingresses:
+        name = ingress["metadata"]["name"]
+        annotations = ingress["metadata"].get("annotations", {})
+        hashed = HASH_BY_ANNOTATION in annotations
+        if hashed:
+            value = annotations[HASH_BY_ANNOTATION]
+            check(value == key, f"ingress-nginx: Ingress {name} hashes by {value!r}, not by "
+                                f"deploy/nginx/hookbridge-front.conf's key {key!r}")
+            check(INGRESS_HASH_BY.match(value), f"ingress-nginx: Ingress {name}: {value!r} fails the "
+                                                "controller's upstream-hash-by validation")
+        prefix = "nginx.ingress.kubernetes.io/"
+        check(annotations.get(prefix + "proxy-body-size") == body_size,
+              f"ingress-nginx: Ingress {name}: proxy-body-size is not client_max_body_size {body_size}")
+        check(annotations.get(prefix + "proxy-read-timeout") == read_timeout,
+              f"ingress-nginx: Ingress {name}: proxy-read-timeout is not proxy_read_timeout {read_timeout}")
+        check(annotations.get(prefix + "proxy-next-upstream") == next_upstream,
+              f"ingress-nginx: Ingress {name}: proxy-next-upstream is not {next_upstream!r}")
+        for rule in ingress["spec"].get("rules", []):
+            for path in rule.get("http", {}).get("paths", []):
+                service = path["backend"]["service"]["name"]
+                services_by_hashing[hashed].add(service)
+                paths_by_hashing[hashed].add(path["path"])
+                target = services.get(service)
+                if not check(target is not None, f"ingress-nginx: Ingress {name} names Service {service}, "
+                                                 "which neither the base nor the example has"):
+                    continue
+                check(all(pods.get(k) == v for k, v in target["spec"]["selector"].items()),
+                      f"ingress-nginx: Service {service} does not select the hookbridge pods")
+                check(any(p.get("targetPort") == "http" for p in target["spec"]["ports"]),
+                      f"ingress-nginx: Service {service} does not target the pods' http port")
+                if hashed:
+                    auth = sources.get(path["path"])
+                    check(auth in ID_HEADER_VARIABLE,
+                          f"ingress-nginx: {path['path']} is on the hashed Ingress {name}, but its source "
+                          f"(auth {auth}) sends no event id header: ingress-nginx would send all of "
+                          "its webhooks to one pod")
+    shared = services_by_hashing[True] & services_by_hashing[False]
+    check(not shared, f"ingress-nginx: Service(s) {sorted(shared)} behind both a hashed and a round-robin "
+                      "Ingress: ingress-nginx keeps one balancer per Service port, the first Ingress's wins")
+    check(services_by_hashing[True], "ingress-nginx: no Ingress routes by upstream-hash-by")
+    for path, auth in sources.items():
+        check(path in paths_by_hashing[auth in ID_HEADER_VARIABLE],
+              f"ingress-nginx: {path} (auth {auth}) should be on the "
+              f"{'hashed' if auth in ID_HEADER_VARIABLE else 'round-robin'} Ingress")
+
+
 def main_k8s_stream():
     """--k8s SOURCE BINARY STREAM: one rendered stream, no compose."""
     source, binary, stream = sys.argv[2:5]
@@ -427,7 +535,7 @@ def main_k8s_stream():
 def main():
     if sys.argv[1:2] == ["--k8s"]:
         return main_k8s_stream()
-    source, binary, k8s_path, strimzi_path, compose_path = sys.argv[1:6]
+    source, binary, k8s_path, strimzi_path, compose_path, ingress_path = sys.argv[1:7]
     HELP.update(help_settings(binary))
     image = dockerfile_facts(source)
     check(image["uid"] not in (None, 0), "Dockerfile: USER must be a numeric non-root uid")
@@ -436,6 +544,7 @@ def main():
     with open(compose_path, encoding="utf-8") as f:
         check_compose(yaml.safe_load(f), binary, image, source)
     check_systemd(source)
+    check_ingress(load_all(ingress_path), load_all(k8s_path), source)
     judge_settings(binary)
     for problem in PROBLEMS:
         print("FAIL", problem)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Validates deploy/ with the tools Debian has: yamllint passes, the kustomize
-# base and the Strimzi part render (kubectl kustomize), the compose file is
-# valid (docker-compose config, no engine needed), and check_manifests.py
-# checks what the manifests say against hookbridge and each other.
+# base, the Strimzi part and the ingress-nginx part render (kubectl
+# kustomize), the compose file is valid (docker-compose config, no engine
+# needed), and check_manifests.py checks what the manifests say against
+# hookbridge and each other.
 #
 # Usage: check_manifests.sh SOURCE_DIR HOOKBRIDGE_BINARY
 set -euo pipefail
@@ -23,6 +24,7 @@ yamllint --strict -c deploy/.yamllint deploy/
 echo "== kubectl kustomize ($(kubectl version --client 2>/dev/null | head -n 1))"
 kubectl kustomize deploy/k8s >"$work/k8s.yaml"
 kubectl kustomize deploy/k8s/strimzi >"$work/strimzi.yaml"
+kubectl kustomize deploy/k8s/ingress-nginx >"$work/ingress.yaml"
 grep -c '^kind:' "$work/k8s.yaml" | xargs echo "rendered resources:"
 
 # The secured overlay (SASL_SSL, secrets as files): the same Kubernetes checks.
@@ -45,4 +47,4 @@ HOOKBRIDGE_KAFKA_BROKERS=kafka.example:9093 docker-compose --project-directory d
 
 echo "== what the manifests say"
 /usr/bin/python3 tests/deploy/check_manifests.py "$source_dir" "$binary" \
-  "$work/k8s.yaml" "$work/strimzi.yaml" "$work/compose.yaml"
+  "$work/k8s.yaml" "$work/strimzi.yaml" "$work/compose.yaml" "$work/ingress.yaml"

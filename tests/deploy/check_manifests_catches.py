@@ -9,7 +9,9 @@ then once per mutation, where it must exit 1 and name the problem:
 - a misspelt setting in the ConfigMap, and one in the systemd unit
   (hookbridge --check-config exits 2 naming it);
 - a value hookbridge refuses in compose;
-- a setting restated at hookbridge's default, in the ConfigMap and in compose.
+- a setting restated at hookbridge's default, in the ConfigMap and in compose;
+- routing by event id: the nginx tier and the ingress-nginx example hashing
+  by different keys, and GetProfile's path (no id header) on the hashed Ingress.
 
 The copies run at once: each waits up to --check-config's Kafka timeout.
 
@@ -30,6 +32,13 @@ COMPOSE = "deploy/compose.yaml"
 COMPOSE_TOPIC = "    HOOKBRIDGE_KAFKA_TOPIC: getprofile.events\n"
 UNIT = "deploy/systemd/hookbridge.service"
 UNIT_KEY_FILE = "Environment=GETPROFILE_API_KEY_FILE=%d/api-keys\n"
+FRONT = "deploy/nginx/hookbridge-front.conf"
+FRONT_HASH = "    hash $http_webhook_id$http_svix_id$http_x_github_delivery"
+INGRESS = "deploy/k8s/ingress-nginx/ingress.yaml"
+INGRESS_BILLING = (
+    "          - path: /webhooks/billing\n            pathType: Exact\n            backend:\n"
+    "              service:\n                name: hookbridge-by-event-id\n                port:\n"
+    "                  name: http\n")
 
 # (name, file, text, text added after it, what the checker's complaint must contain)
 MUTATIONS = [
@@ -43,6 +52,11 @@ MUTATIONS = [
      "HOOKBRIDGE_ACK_TIMEOUT_MS=4000 is hookbridge's default: leave it out"),
     ("default_in_compose", COMPOSE, COMPOSE_TOPIC, '    HOOKBRIDGE_LOG_LEVEL: "info"\n',
      "compose hookbridge-1: HOOKBRIDGE_LOG_LEVEL=info is hookbridge's default: leave it out"),
+    ("nginx_hash_key_not_the_ingress_one", FRONT, FRONT_HASH, "$http_x_shopify_webhook_id",
+     "ingress-nginx: Ingress hookbridge-by-event-id hashes by"),
+    ("getprofile_on_the_hashed_ingress", INGRESS, INGRESS_BILLING,
+     INGRESS_BILLING.replace("billing", "getprofile"),
+     "ingress-nginx: /webhooks/getprofile is on the hashed Ingress hookbridge-by-event-id"),
 ]
 
 

@@ -88,7 +88,8 @@ bool Accepts(int port) {
   return true;
 }
 
-std::string Configuration(const std::string& dir, int port, const std::string& upstream_block) {
+std::string Configuration(const std::string& dir, int port, const std::string& upstream_block,
+                          const std::vector<std::string>& webhook_paths) {
   std::ostringstream conf;
   conf << "# Written by the scale-out test (tests/scaleout/nginx_front.cc).\n"
        << "daemon off;\n"
@@ -123,11 +124,13 @@ std::string Configuration(const std::string& dir, int port, const std::string& u
        << upstream_block << "\n"
        << "\n"
        << "    server {\n"
-       << "        listen 127.0.0.1:" << port << ";\n"
-       << "        location = /webhooks/getprofile {\n"
-       << "            include " << kShippedDir << "/hookbridge-proxy.conf;\n"
-       << "        }\n"
-       << "        location / {\n"
+       << "        listen 127.0.0.1:" << port << ";\n";
+  for (const std::string& path : webhook_paths) {
+    conf << "        location = " << path << " {\n"
+         << "            include " << kShippedDir << "/hookbridge-proxy.conf;\n"
+         << "        }\n";
+  }
+  conf << "        location / {\n"
        << "            return 404;\n"
        << "        }\n"
        << "    }\n"
@@ -137,7 +140,11 @@ std::string Configuration(const std::string& dir, int port, const std::string& u
 
 }  // namespace
 
-NginxFront::NginxFront(const std::vector<int>& instance_ports) : instance_ports_(instance_ports) {
+NginxFront::NginxFront(const std::vector<int>& instance_ports,
+                       const std::vector<std::string>& extra_webhook_paths)
+    : instance_ports_(instance_ports), webhook_paths_{"/webhooks/getprofile"} {
+  webhook_paths_.insert(webhook_paths_.end(), extra_webhook_paths.begin(),
+                        extra_webhook_paths.end());
   char dir_template[] = "/tmp/hookbridge-scaleout-nginx-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) {
     problem_ = "mkdtemp failed";
@@ -179,7 +186,8 @@ bool NginxFront::Launch(int port) {
     problem_ = "no `upstream hookbridge {...}` block in " + kShippedDir + "/hookbridge-front.conf";
     return false;
   }
-  std::ofstream(dir_ + "/nginx.conf") << scaleout::Configuration(dir_, port, upstream_block);
+  std::ofstream(dir_ + "/nginx.conf")
+      << scaleout::Configuration(dir_, port, upstream_block, webhook_paths_);
 
   std::vector<std::string> arg_strings = {HOOKBRIDGE_NGINX,     "-p", dir_ + "/",         "-c",
                                           dir_ + "/nginx.conf", "-e", dir_ + "/error.log"};

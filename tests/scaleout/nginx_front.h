@@ -31,7 +31,11 @@ class NginxFront {
  public:
   // Writes the configuration for instances on 127.0.0.1:`instance_ports` and
   // starts nginx. started() tells whether it listens; problem() why not.
-  explicit NginxFront(const std::vector<int>& instance_ports);
+  // /webhooks/getprofile is proxied, and each of `extra_webhook_paths` (other
+  // sources' paths) the same way: a location of its own that includes
+  // hookbridge-proxy.conf, as an operator adds one per source.
+  explicit NginxFront(const std::vector<int>& instance_ports,
+                      const std::vector<std::string>& extra_webhook_paths = {});
   ~NginxFront();  // stops nginx if it still runs, removes the temp dir
   NginxFront(const NginxFront&) = delete;
   NginxFront& operator=(const NginxFront&) = delete;
@@ -61,6 +65,7 @@ class NginxFront {
 
   std::string dir_;
   std::vector<int> instance_ports_;
+  std::vector<std::string> webhook_paths_;
   std::string server_parameters_;
   pid_t pid_ = -1;
   int port_ = -1;

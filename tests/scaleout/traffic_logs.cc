@@ -8,7 +8,8 @@ namespace hookbridge::scaleout {
 namespace {
 
 // The value of a string member "name":"value" in a JSON log line; "" if
-// absent. The members read here (status, request_id) never hold a quote.
+// absent. The members read here (status, request_id, and the test's own
+// event ids) never hold a quote.
 std::string FieldOf(const std::string& line, const std::string& name) {
   const std::string opening = "\"" + name + "\":\"";
   size_t at = line.find(opening);
@@ -48,6 +49,8 @@ InstanceTraffic ReadInstanceTraffic(const std::string& output) {
     ++traffic.by_status[FieldOf(line, "status")];
     const std::string request_id = FieldOf(line, "request_id");
     if (!request_id.empty()) ++traffic.request_ids[request_id];
+    const std::string event_id = FieldOf(line, "event_id");
+    if (!event_id.empty()) ++traffic.event_ids[event_id];
   }
   return traffic;
 }

@@ -14,6 +14,7 @@ struct InstanceTraffic {
   size_t webhooks = 0;                        // webhook requests it answered
   std::map<std::string, size_t> by_status;    // "200" -> count
   std::map<std::string, size_t> request_ids;  // X-Request-Id -> lines that carry it
+  std::map<std::string, size_t> event_ids;    // event id -> lines that name it (any status)
 
   size_t Count(const std::string& status) const;
 };
