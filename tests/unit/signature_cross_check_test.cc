@@ -51,10 +51,15 @@ struct SignedRequest {
 SignatureSettings SettingsFor(const std::string& scheme, std::string secret) {
   static const std::map<std::string, SignatureScheme> kSchemes = {
       {"standard", SignatureScheme::kStandardWebhooks},
+      {"svix", SignatureScheme::kStandardWebhooks},
       {"github", SignatureScheme::kGitHub},
       {"stripe", SignatureScheme::kStripe},
       {"hmac-hex", SignatureScheme::kHmacSha256},
-      {"hmac-base64", SignatureScheme::kHmacSha256}};
+      {"hmac-base64", SignatureScheme::kHmacSha256},
+      {"slack", SignatureScheme::kSlack},
+      {"zoom", SignatureScheme::kZoom},
+      {"shopify", SignatureScheme::kShopify},
+      {"meta", SignatureScheme::kMeta}};
   SignatureSettings settings;
   settings.scheme = kSchemes.at(scheme);
   settings.secrets = {std::move(secret)};

@@ -66,7 +66,7 @@ class WebhookSourcesTest : public ::testing::Test {
  protected:
   RequestHead Head() {
     RequestHead head;
-    head.content_type = {"application/json"};
+    head.content_type = {content_type_};
     head.request_id = "req-1";
     head.headers = [this](std::string_view name) {
       std::vector<std::string_view> values;
@@ -117,6 +117,7 @@ class WebhookSourcesTest : public ::testing::Test {
   }
 
   std::multimap<std::string, std::string> headers_;
+  std::string content_type_ = "application/json";
   FakePublisher publisher_;
   KeyStore keys_{Keys(), ""};
   WebhookOptions options_;
@@ -181,6 +182,118 @@ TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
   EXPECT_EQ(result.source, "github");
   EXPECT_FALSE(result.dead_lettered);
   EXPECT_TRUE(result.ack_latency);
+}
+
+// A source of `auth` with that scheme's defaults, as the sources file builds it.
+std::shared_ptr<Source> SchemeSource(const char* auth, SignatureScheme scheme,
+                                     std::vector<std::string> secrets) {
+  auto source = std::make_shared<Source>();
+  source->name = auth;
+  source->path = std::string("/webhooks/") + auth;
+  source->auth = SourceAuth::kSignature;
+  source->signature.scheme = scheme;
+  source->signature.secrets = std::move(secrets);
+  source->topic = std::string(auth) + ".events";
+  EventFields fields;
+  ApplySchemeDefaults(auth, source->name, fields);
+  source->contract = std::make_shared<JsonContract>(std::move(fields));
+  return source;
+}
+
+TEST_F(WebhookSourcesTest, SvixHeadersGiveTheRecordItsIdFromSvixId) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  auto source = SchemeSource("standard-webhooks", SignatureScheme::kStandardWebhooks, {secret});
+  const std::string body = R"({"type":"invoice.paid","timestamp":"2023-10-01T12:00:00Z"})";
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  headers_ = {
+      {"svix-id", "msg_svix_1"},
+      {"svix-timestamp", std::to_string(now)},
+      {"svix-signature", test_support::StandardWebhooksSignature(secret, "msg_svix_1", now, body)}};
+  WebhookResult result = Post(handler, *source, body);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  EXPECT_EQ(result.event_id, "msg_svix_1");
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_THAT(records[0].headers, Contains(Pair("ce_id", "msg_svix_1")));
+  EXPECT_THAT(records[0].headers, Contains(Pair("ce_type", "invoice.paid")));
+}
+
+// GitHub's default content type: the JSON event URL-encoded in a payload field.
+std::string GitHubForm(const std::string& json) {
+  std::string form = "payload=";
+  for (unsigned char c : json) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '*') {
+      form += static_cast<char>(c);
+    } else if (c == ' ') {
+      form += '+';
+    } else {
+      static constexpr char kDigits[] = "0123456789ABCDEF";
+      form += '%';
+      form += kDigits[c >> 4];
+      form += kDigits[c & 15];
+    }
+  }
+  return form;
+}
+
+TEST_F(WebhookSourcesTest, AGitHubFormDeliveryIsVerifiedAsSentAndRecordedAsItsJson) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();
+  github->form_payload = true;
+  const std::string form = GitHubForm(kGitHubEvent);
+  SignGitHub(kSecret, form);
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *github, form);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].value, kGitHubEvent);
+  EXPECT_EQ(records[0].key, "1296269");
+  EXPECT_THAT(records[0].headers, Contains(Pair("content-type", "application/json")));
+}
+
+TEST_F(WebhookSourcesTest, AGitHubFormIsSignedAsSentNotAsItsJson) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();
+  github->form_payload = true;
+  SignGitHub(kSecret, kGitHubEvent);  // over the JSON, not the form that is sent
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *github, GitHubForm(kGitHubEvent));
+  EXPECT_EQ(result.response.status, 401);
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AGitHubFormWithoutOnePayloadIs400) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();
+  github->form_payload = true;
+  content_type_ = "application/x-www-form-urlencoded";
+  for (const std::string& form : {std::string("other=1"), GitHubForm("{}") + "&" + GitHubForm("{}"),
+                                  std::string("payload=%7")}) {
+    SignGitHub(kSecret, form);
+    WebhookResult result = Post(handler, *github, form);
+    EXPECT_EQ(result.response.status, 400) << form;
+    EXPECT_EQ(Reason(result), "json") << form;
+  }
+  // A form payload that is no JSON object is refused as a JSON body would be.
+  const std::string not_json = "payload=nope";
+  SignGitHub(kSecret, not_json);
+  EXPECT_EQ(Post(handler, *github, not_json).response.status, 400);
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AFormIsTakenOnlyWhereTheSourceTakesForms) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();  // form_payload unset: a hand-built source, not the file's
+  const std::string form = GitHubForm(kGitHubEvent);
+  SignGitHub(kSecret, form);
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *github, form);
+  EXPECT_EQ(result.response.status, 415);
+  EXPECT_THAT(result.response.body, Not(HasSubstr("x-www-form-urlencoded")));
 }
 
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {
