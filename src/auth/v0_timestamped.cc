@@ -44,3 +44,20 @@ SignatureVerdict VerifyV0Timestamped(const SignatureSettings& settings, const V0
 }
 
 }  // namespace hookbridge::signature_internal
+
+namespace hookbridge {
+
+std::string ZoomEncryptedToken(std::string_view secret, std::string_view plain_token) {
+  signature_internal::Digest digest;
+  if (!signature_internal::HmacSha256(secret, {plain_token}, &digest)) return "";
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * digest.size());
+  for (unsigned char byte : digest) {
+    hex.push_back(kDigits[byte >> 4]);
+    hex.push_back(kDigits[byte & 15]);
+  }
+  return hex;
+}
+
+}  // namespace hookbridge

@@ -213,8 +213,8 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
        }},
       {"hookbridge_source_webhooks_total",
        "counter",
-       "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, or the "
-       "rejection reason.",
+       "Webhooks by source (from the sources file) and outcome: accepted, dead_letter, "
+       "handshake (a sender's endpoint check answered), or the rejection reason.",
        {"source", "outcome"},
        [](const Metrics& m, FamilyWriter& w) {
          for (const auto& [key, count] : m.source_outcomes_) {

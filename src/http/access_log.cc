@@ -19,6 +19,8 @@ void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_poin
   if (request.answer.error) {
     outcome = RejectionReason(*request.answer.error);
     metrics_.CountRejection(outcome);
+  } else if (webhook.handshake) {
+    outcome = "handshake";
   } else if (webhook.dead_lettered) {
     metrics_.CountDeadLetter(RejectionReason(*webhook.dead_lettered));
     outcome = "dead_letter";

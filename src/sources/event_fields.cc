@@ -242,6 +242,25 @@ bool MayHoldEscapes(std::string_view body) {
 
 }  // namespace
 
+std::optional<std::vector<std::optional<std::string>>> ReadStrings(
+    std::string_view body, const std::vector<const JsonPointer*>& pointers) {
+  if (std::memchr(body.data(), '\0', body.size()) != nullptr) return std::nullopt;
+  PointerCollector collector(pointers, MayHoldEscapes(body));
+  if (Collect(body, collector).IsError() || collector.root_not_object() ||
+      !collector.duplicate().empty()) {
+    return std::nullopt;
+  }
+  std::vector<std::optional<std::string>> strings;
+  for (Found& found : collector.found()) {
+    if (found.kind == Kind::kString && !found.text.empty()) {
+      strings.emplace_back(std::move(found.text));
+    } else {
+      strings.emplace_back();
+    }
+  }
+  return strings;
+}
+
 DeriveResult DeriveEvent(const EventFields& source, std::string_view body,
                          const HeaderLookup& headers) {
   // RapidJSON treats NUL as the end of input; a raw NUL is never valid JSON.

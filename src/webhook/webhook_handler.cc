@@ -7,6 +7,7 @@
 #include "hookbridge/core/trace_context.h"
 #include "hookbridge/rules/form_urlencoded.h"
 #include "hookbridge/rules/rules.h"
+#include "hookbridge/webhook/handshake.h"
 
 namespace hookbridge {
 namespace {
@@ -141,10 +142,12 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   const HeaderLookup no_headers = [](std::string_view) { return std::vector<std::string_view>(); };
   const HeaderLookup& headers = head.headers ? head.headers : no_headers;
   std::optional<Refusal> refusal;
+  std::chrono::system_clock::time_point now;
   if (source.auth == SourceAuth::kSignature) {
     // Over the raw bytes, before any parsing. One message for every failure:
     // the sender is not told which part failed; the metric label is.
-    switch (VerifySignature(source.signature, headers, body, std::chrono::system_clock::now())) {
+    now = std::chrono::system_clock::now();
+    switch (VerifySignature(source.signature, headers, body, now)) {
       case SignatureVerdict::kValid: break;
       case SignatureVerdict::kMissing: refusal = Refusal{ErrorCode::kSignatureMissing, ""}; break;
       case SignatureVerdict::kInvalid: refusal = Refusal{ErrorCode::kSignatureInvalid, ""}; break;
@@ -168,6 +171,15 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
              std::move(done));
       return "";
     }
+  }
+  // A sender's endpoint check, authentic: answered here, nothing produced.
+  if (std::optional<HttpResponse> answer = AnswerHandshake(source, headers, body, now)) {
+    WebhookResult checked;
+    checked.response = std::move(*answer);
+    checked.source = source.name;
+    checked.handshake = true;
+    done(std::move(checked));
+    return "";
   }
   // A form delivery's event is its payload field; the form as received is
   // kept for a dead letter, which carries the request's content type.

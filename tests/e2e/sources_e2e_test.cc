@@ -289,6 +289,31 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
   const std::string meta_body = R"({"object":"whatsapp_business_account","entry":[{"id":"102"}]})";
   post("meta", {{"X-Hub-Signature-256", signer::GitHubSignature("meta-secret-4c1e", meta_body)}},
        meta_body);
+  // The endpoint checks: answered once signed, nothing produced.
+  const std::string slack_check =
+      R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV25","type":"url_verification"})";
+  auto slack_answer =
+      PostTo("/webhooks/slack",
+             {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", signer::V0Signature("slack-secret-4c1e", now, slack_check)}},
+             slack_check);
+  ASSERT_TRUE(slack_answer);
+  EXPECT_EQ(slack_answer->status, 200);
+  EXPECT_EQ(slack_answer->body, R"({"challenge":"3eZbrw1aBm2rZgRNFdxV25"})");
+  const std::string zoom_check =
+      R"({"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,)"
+      R"("event":"endpoint.url_validation"})";
+  auto zoom_answer =
+      PostTo("/webhooks/zoom",
+             {{"x-zm-request-timestamp", std::to_string(now)},
+              {"x-zm-signature", signer::V0Signature("zoom-secret-4c1e", now, zoom_check)}},
+             zoom_check);
+  ASSERT_TRUE(zoom_answer);
+  EXPECT_EQ(zoom_answer->status, 200);
+  EXPECT_EQ(zoom_answer->body,
+            R"({"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":")" +
+                signer::Hex(signer::HmacSha256("zoom-secret-4c1e", "qgg8vlvZRS6UYooatFL8Aw")) +
+                R"("})");
   // Both Standard Webhooks families at once: refused.
   auto mixed = PostTo(
       "/webhooks/svix",
@@ -331,7 +356,17 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
   EXPECT_EQ(Header(record, "ce_id"), "102");
   EXPECT_EQ(Header(record, "ce_type"), "whatsapp_business_account");
   EXPECT_EQ(Header(record, "ce_source"), "https://facebook.com");
-  EXPECT_EQ(RecordsIn(topics["svix"]), 1);  // the mixed families produced nothing
+  // The mixed families and the endpoint checks produced nothing.
+  for (const char* name : {"svix", "slack", "zoom"}) EXPECT_EQ(RecordsIn(topics[name]), 1) << name;
+  auto metrics = Get("/metrics");
+  ASSERT_TRUE(metrics);
+  test_support::Exposition exposition = test_support::ParseExposition(metrics->body);
+  for (const char* name : {"slack", "zoom"}) {
+    EXPECT_EQ(exposition.Value(std::string("hookbridge_source_webhooks_total{source=\"") + name +
+                               "\",outcome=\"handshake\"}"),
+              1)
+        << name;
+  }
 }
 
 TEST_F(Sources, AReadyzWaitsForEveryTopicInUse) {

@@ -296,6 +296,91 @@ TEST_F(WebhookSourcesTest, AFormIsTakenOnlyWhereTheSourceTakesForms) {
   EXPECT_THAT(result.response.body, Not(HasSubstr("x-www-form-urlencoded")));
 }
 
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST_F(WebhookSourcesTest, ASignedSlackUrlVerificationIsAnsweredWithItsChallengeAndStoresNothing) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
+  const std::string body =
+      R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":)"
+      R"("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})";
+  const int64_t now = UnixNow();
+  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, body)}};
+  WebhookResult answered = Post(handler, *slack, body);
+  EXPECT_EQ(answered.response.status, 200);
+  EXPECT_EQ(answered.response.body,
+            R"({"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})");
+  EXPECT_TRUE(answered.handshake);
+  EXPECT_EQ(answered.source, "slack");
+  // Not signed with the secret: the same 401 as any event, no challenge echoed.
+  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", test_support::V0Signature("wrong", now, body)}};
+  WebhookResult forged = Post(handler, *slack, body);
+  EXPECT_EQ(forged.response.status, 401);
+  EXPECT_THAT(forged.response.body, Not(HasSubstr("3eZbrw1a")));
+  EXPECT_FALSE(forged.handshake);
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AChallengeUnfitToEchoIsNoHandshake) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
+  const int64_t now = UnixNow();
+  for (const std::string& challenge :
+       {std::string("a b"), std::string(R"(<\u0000>)"), std::string(R"(tab\there)"),
+        std::string(300, 'c'), std::string("")}) {
+    const std::string body = R"({"type":"url_verification","challenge":")" + challenge + R"("})";
+    headers_ = {
+        {"X-Slack-Request-Timestamp", std::to_string(now)},
+        {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, body)}};
+    WebhookResult result = Post(handler, *slack, body);
+    EXPECT_FALSE(result.handshake) << challenge;
+    EXPECT_NE(result.response.status, 200) << challenge;  // no event_id: 422, or a 400
+  }
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AZoomUrlValidationIsAnsweredWithTheTokenOfTheSigningSecret) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  // Rotating: the answer must be made with the secret that signed the check.
+  auto zoom = SchemeSource("zoom", SignatureScheme::kZoom, {"old-zoom-token", "new-zoom-token"});
+  const std::string body =
+      R"({"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,)"
+      R"("event":"endpoint.url_validation"})";
+  const int64_t now = UnixNow();
+  for (const char* secret : {"old-zoom-token", "new-zoom-token"}) {
+    headers_ = {{"x-zm-request-timestamp", std::to_string(now)},
+                {"x-zm-signature", test_support::V0Signature(secret, now, body)}};
+    WebhookResult answered = Post(handler, *zoom, body);
+    EXPECT_EQ(answered.response.status, 200) << secret;
+    EXPECT_TRUE(answered.handshake);
+    EXPECT_EQ(answered.response.body,
+              R"({"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":")" +
+                  test_support::Hex(test_support::HmacSha256(secret, "qgg8vlvZRS6UYooatFL8Aw")) +
+                  R"("})")
+        << secret;
+  }
+  headers_ = {{"x-zm-request-timestamp", std::to_string(now - 3600)},
+              {"x-zm-signature", test_support::V0Signature("new-zoom-token", now - 3600, body)}};
+  EXPECT_EQ(Post(handler, *zoom, body).response.status, 401);  // a stale check is refused
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, OnlySlackAndZoomSourcesAnswerHandshakes) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto meta = SchemeSource("meta", SignatureScheme::kMeta, {"app-secret"});
+  const std::string body = R"({"type":"url_verification","challenge":"abc"})";
+  headers_ = {{"X-Hub-Signature-256", test_support::GitHubSignature("app-secret", body)}};
+  WebhookResult result = Post(handler, *meta, body);
+  EXPECT_FALSE(result.handshake);
+  EXPECT_EQ(result.response.status, 422);  // meta needs cloudevents.id: none here
+}
+
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {
   WebhookHandler handler(keys_, publisher_, options_);
   auto github = GitHubSource();

@@ -70,6 +70,11 @@ SignatureVerdict VerifySignature(const SignatureSettings& settings, const Header
 // Messages never contain a secret.
 std::string CheckSignatureSettings(const SignatureSettings& settings);
 
+// Zoom's answer to its endpoint.url_validation event (developers.zoom.us,
+// "Validate your webhook endpoint"): the hex HMAC-SHA256 of `plain_token`
+// under `secret`, the secret token that signed the event. "" if OpenSSL fails.
+std::string ZoomEncryptedToken(std::string_view secret, std::string_view plain_token);
+
 // "valid", "missing", "invalid", "stale_timestamp": for logs and metric labels.
 const char* SignatureVerdictName(SignatureVerdict verdict);
 

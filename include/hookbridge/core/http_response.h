@@ -2,6 +2,7 @@
 // outcome is mapped to an HTTP status code and a JSON body.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,10 @@ HttpResponse AcceptedResponse(std::string_view event_id);
 // 200 for a webhook refused with `refusal` whose body is PERSISTED on the
 // dead-letter topic: {"status":"dead_lettered","reason":...,"message":...}.
 HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message);
+// 200 answering a sender's endpoint check (webhook/handshake.h) with these
+// string members as a JSON object: nothing was stored.
+HttpResponse HandshakeResponse(
+    std::initializer_list<std::pair<const char*, std::string_view>> members);
 // GET /healthz: the process serves HTTP.
 HttpResponse AliveResponse();
 // GET /metrics: the Prometheus text exposition.
