@@ -205,6 +205,13 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
     Fail("signature", "required for hmac-sha256 (at least its header)");
   }
 
+  if (node["verify_token_file"]) {
+    if (auth != "meta") Fail("verify_token_file", "only for meta");
+    const std::string file = RequiredText(node, "verify_token_file", "verify_token_file");
+    secrets_files.push_back(file);
+    source.verify_tokens = ReadSecrets(file, "verify_token_file");
+  }
+
   if (!node["secrets_file"]) {
     if (!bearer) Fail("secrets_file", "required");
     if (!defaults.bearer_keys_configured) {
@@ -297,8 +304,9 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
                                          std::vector<std::string>& secrets_files) {
   auto source = std::make_shared<Source>();
   CheckKeys(node, "",
-            {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature", "topic",
-             "dead_letter_topic", "event", "key", "required", "cloudevents"});
+            {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature",
+             "verify_token_file", "topic", "dead_letter_topic", "event", "key", "required",
+             "cloudevents"});
   source->name = RequiredText(node, "name", "name");
   CheckName(source->name);
   source->path = RequiredText(node, "path", "path");

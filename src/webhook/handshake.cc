@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "hookbridge/rules/form_urlencoded.h"
 #include "hookbridge/sources/event_fields.h"
 
 namespace hookbridge {
@@ -62,7 +63,49 @@ std::optional<HttpResponse> ZoomUrlValidation(const Source& source, const Header
   return std::nullopt;
 }
 
+// The time depends on the lengths only, never on where the bytes differ: a
+// verify token is a secret.
+bool SameToken(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return difference == 0;
+}
+
 }  // namespace
+
+std::optional<HttpResponse> AnswerSubscriptionCheck(const Source& source, std::string_view query) {
+  if (source.verify_tokens.empty()) return std::nullopt;
+  // Meta's own examples answer 403, but any answer other than 200 fails the
+  // check: a signed source's 401 (no WWW-Authenticate, counted as
+  // signature_invalid) keeps the answers within the documented set.
+  const HttpResponse refused =
+      ErrorResponse(ErrorCode::kSignatureInvalid, "the subscription check could not be verified");
+  std::optional<std::vector<FormField>> fields = ParseFormUrlencoded(query);
+  if (!fields) return refused;
+  std::optional<std::string> mode, token, challenge;
+  for (FormField& field : *fields) {
+    std::optional<std::string>* slot = field.first == "hub.mode"           ? &mode
+                                       : field.first == "hub.verify_token" ? &token
+                                       : field.first == "hub.challenge"    ? &challenge
+                                                                           : nullptr;
+    if (slot == nullptr) continue;
+    if (*slot) return refused;  // twice: which one counts is a guess
+    *slot = std::move(field.second);
+  }
+  bool known = false;
+  if (token) {
+    for (const std::string& candidate : source.verify_tokens) known |= SameToken(*token, candidate);
+  }
+  if (!known || mode != "subscribe" || !FitToEcho(challenge)) return refused;
+  HttpResponse answer;
+  answer.status = 200;
+  answer.content_type = "text/plain";
+  answer.body = std::move(*challenge);
+  return answer;
+}
 
 std::optional<HttpResponse> AnswerHandshake(const Source& source, const HeaderLookup& headers,
                                             std::string_view body,

@@ -240,7 +240,11 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
     yaml += "  - {name: " + name + ", path: /webhooks/" + name + ", auth: " + auth.at(name) +
             ", secrets_file: " + dir_ + "/" + name + ".secret, topic: " + topics[name];
     if (name == "zoom") yaml += ", cloudevents: {id: {pointer: /payload/object/uuid}}";
-    if (name == "meta") yaml += ", cloudevents: {id: {pointer: /entry/0/id}}";
+    if (name == "meta") {
+      Replace("meta.verify", "meta-verify-token-9\n");
+      yaml += ", cloudevents: {id: {pointer: /entry/0/id}}, verify_token_file: " + dir_ +
+              "/meta.verify";
+    }
     yaml += "}\n";
   }
   StartWithSources(yaml);
@@ -314,6 +318,25 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
             R"({"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":")" +
                 signer::Hex(signer::HmacSha256("zoom-secret-4c1e", "qgg8vlvZRS6UYooatFL8Aw")) +
                 R"("})");
+  // Meta's GET subscription check: the challenge for the right token only;
+  // a GET where no check is configured stays 405.
+  {
+    httplib::Client client("127.0.0.1", bridge_->port());
+    auto subscribed = client.Get(
+        "/webhooks/"
+        "meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meta-verify-token-9");
+    ASSERT_TRUE(subscribed);
+    EXPECT_EQ(subscribed->status, 200);
+    EXPECT_EQ(subscribed->body, "1158201444");
+    auto wrong = client.Get(
+        "/webhooks/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess");
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401);
+    auto elsewhere = client.Get(
+        "/webhooks/slack?hub.mode=subscribe&hub.challenge=1&hub.verify_token=meta-verify-token-9");
+    ASSERT_TRUE(elsewhere);
+    EXPECT_EQ(elsewhere->status, 405);
+  }
   // Both Standard Webhooks families at once: refused.
   auto mixed = PostTo(
       "/webhooks/svix",
@@ -361,7 +384,7 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
   auto metrics = Get("/metrics");
   ASSERT_TRUE(metrics);
   test_support::Exposition exposition = test_support::ParseExposition(metrics->body);
-  for (const char* name : {"slack", "zoom"}) {
+  for (const char* name : {"slack", "zoom", "meta"}) {
     EXPECT_EQ(exposition.Value(std::string("hookbridge_source_webhooks_total{source=\"") + name +
                                "\",outcome=\"handshake\"}"),
               1)

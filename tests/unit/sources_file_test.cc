@@ -207,6 +207,25 @@ TEST_F(SourcesFileTest, GitHubSourcesTakeFormDeliveries) {
   EXPECT_TRUE(result.sources->sources[0]->form_payload);
 }
 
+TEST_F(SourcesFileTest, AMetaSourceTakesVerifyTokensFromAFile) {
+  SourcesFileResult result = Parse(
+      "sources:\n  - {name: m, path: /m, auth: meta, secrets_file: $DIR/plain, topic: t, "
+      "verify_token_file: $DIR/rotating, cloudevents: {id: {pointer: /entry/0/id}}}\n");
+  ASSERT_TRUE(result.sources) << result.error;
+  EXPECT_EQ(result.sources->sources[0]->verify_tokens,
+            (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
+  EXPECT_EQ(result.secrets_files.size(), 2u);  // watched for reloads like the secrets
+  SourcesFileResult github = Parse(
+      "sources:\n  - {name: g, path: /g, auth: github, secrets_file: $DIR/plain, topic: t, "
+      "verify_token_file: $DIR/plain}\n");
+  EXPECT_THAT(github.error, HasSubstr("verify_token_file: only for meta"));
+  SourcesFileResult empty = Parse(
+      "sources:\n  - {name: m, path: /m, auth: meta, secrets_file: $DIR/plain, topic: t, "
+      "verify_token_file: $DIR/empty, cloudevents: {id: {pointer: /entry/0/id}}}\n");
+  EXPECT_THAT(empty.error, HasSubstr("verify_token_file:"));
+  EXPECT_THAT(empty.error, HasSubstr("holds no secret"));
+}
+
 TEST_F(SourcesFileTest, SendersWithoutAnEventIdNeedOneInTheFile) {
   for (const char* auth : {"zoom", "meta"}) {
     SourcesFileResult result = Parse(std::string("sources:\n  - {name: s, path: /s, auth: ") +

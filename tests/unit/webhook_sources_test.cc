@@ -16,6 +16,7 @@
 #include "../support/webhook_signer.h"
 #include "hookbridge/sources/getprofile_contract.h"
 #include "hookbridge/sources/json_contract.h"
+#include "hookbridge/webhook/handshake.h"
 #include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
@@ -379,6 +380,40 @@ TEST_F(WebhookSourcesTest, OnlySlackAndZoomSourcesAnswerHandshakes) {
   WebhookResult result = Post(handler, *meta, body);
   EXPECT_FALSE(result.handshake);
   EXPECT_EQ(result.response.status, 422);  // meta needs cloudevents.id: none here
+}
+
+TEST(SubscriptionCheckTest, MetasGetIsAnsweredWithItsChallengeOnlyForTheRightToken) {
+  auto meta = SchemeSource("meta", SignatureScheme::kMeta, {"app-secret"});
+  EXPECT_FALSE(
+      AnswerSubscriptionCheck(*meta, "hub.mode=subscribe&hub.verify_token=t&hub.challenge=1"))
+      << "no verify_token_file: no GET";
+  meta->verify_tokens = {"old token", "new-token"};
+  std::optional<HttpResponse> answer = AnswerSubscriptionCheck(
+      *meta, "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=new-token");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->body, "1158201444");
+  EXPECT_STREQ(answer->content_type, "text/plain");
+  answer = AnswerSubscriptionCheck(
+      *meta, "hub.verify_token=old+token&hub.mode=subscribe&hub.challenge=x%2Dy");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);  // either token while rotating; the query decoded
+  EXPECT_EQ(answer->body, "x-y");
+  for (const char* query :
+       {"hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+        "hub.mode=subscribe&hub.verify_token=new-tokenX&hub.challenge=1",
+        "hub.mode=unsubscribe&hub.verify_token=new-token&hub.challenge=1",
+        "hub.mode=subscribe&hub.challenge=1", "hub.mode=subscribe&hub.verify_token=new-token",
+        "hub.mode=subscribe&hub.verify_token=new-token&hub.challenge=a+b",
+        "hub.mode=subscribe&hub.verify_token=wrong&hub.verify_token=new-token&hub.challenge=1",
+        "hub.mode=subscribe&hub.verify_token=new-token&hub.challenge=%zz", ""}) {
+    answer = AnswerSubscriptionCheck(*meta, query);
+    ASSERT_TRUE(answer) << query;
+    EXPECT_EQ(answer->status, 401) << query;
+    EXPECT_THAT(answer->body, Not(HasSubstr("new-token"))) << query;
+    ASSERT_TRUE(answer->error);
+    EXPECT_EQ(RejectionReason(*answer->error), std::string("signature_invalid"));
+  }
 }
 
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {

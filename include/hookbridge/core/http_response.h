@@ -38,7 +38,8 @@ enum class ErrorCode {
 struct HttpResponse {
   int status = 200;
   std::string body;
-  const char* content_type = "application/json";  // JSON but for /metrics
+  // JSON but for /metrics and the challenge of Meta's subscription check.
+  const char* content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<ErrorCode> error;  // why, when this is an error answer
 };

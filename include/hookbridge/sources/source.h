@@ -78,6 +78,9 @@ struct Source {
   // GitHub's form deliveries: an application/x-www-form-urlencoded body is
   // taken too, signed as received, its "payload" field being the event.
   bool form_payload = false;
+  // Meta's GET subscription check: the hub.verify_token values taken
+  // (verify_token_file). Empty: a GET on the path is 405.
+  std::vector<std::string> verify_tokens;
   std::string topic;
   std::string dead_letter_topic;  // empty: refusals get their 4xx
   // Never null: GetProfileEventContract() or a JsonContract.

@@ -2,8 +2,10 @@
 // by hookbridge itself: the one case where a sender gets a 200 without
 // Kafka. Slack's url_verification (its challenge echoed) and Zoom's
 // endpoint.url_validation (the plain token and its HMAC under the secret
-// token). Each is signed like every event of its sender, and the webhook
-// pipeline calls this only once the signature has been verified; nothing is
+// token) are signed like every event of their sender, and the webhook
+// pipeline calls AnswerHandshake() only once the signature has been
+// verified. Meta's subscription check is a GET with a verify token in its
+// query, answered on the head (AnswerSubscriptionCheck()). Nothing is ever
 // produced. Stateless and thread-safe.
 #pragma once
 
@@ -29,5 +31,14 @@ inline constexpr size_t kMaxHandshakeTokenBytes = 256;
 std::optional<HttpResponse> AnswerHandshake(const Source& source, const HeaderLookup& headers,
                                             std::string_view body,
                                             std::chrono::system_clock::time_point now);
+
+// Meta's GET subscription check (developers.facebook.com, Graph API
+// "Webhooks", "Verification requests"): `query` is the request target's
+// query. nullopt when `source` takes no such check (no verify_token_file):
+// the GET is then refused like any. Otherwise 200 with hub.challenge as a
+// text body when hub.mode is "subscribe" and hub.verify_token is one of the
+// source's (each parameter once, the challenge fit to echo), else 401
+// unauthorized (kSignatureInvalid).
+std::optional<HttpResponse> AnswerSubscriptionCheck(const Source& source, std::string_view query);
 
 }  // namespace hookbridge
