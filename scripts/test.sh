@@ -48,7 +48,9 @@
 # three-node cluster: leader and controller kills, two of three down, rolling
 # restart, a paused node, network partitions, soak), scaleout (three
 # instances behind nginx), consumer (the example consumer), cloudevents (the
-# official CloudEvents SDKs read every record), deploy (manifests and image).
+# official CloudEvents SDKs read every record), sender_sdks (Svix's and
+# Slack's own signing code against the signature checks), deploy (manifests
+# and image).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
