@@ -48,9 +48,11 @@
 # three-node cluster: leader and controller kills, two of three down, rolling
 # restart, a paused node, network partitions, soak), scaleout (three
 # instances behind nginx), consumer (the example consumer), cloudevents (the
-# official CloudEvents SDKs read every record), deploy (manifests and image),
-# secured (hookbridge and hookbridge-replay on a broker with SASL_SSL, mutual
-# TLS and ACLs: scripts/kafka-secured-broker.sh, which ctest starts on 19094-19096).
+# official CloudEvents SDKs read every record), sender_sdks (Svix's and
+# Slack's own signing code against the signature checks), deploy (manifests
+# and image), secured (hookbridge and hookbridge-replay on a broker with
+# SASL_SSL, mutual TLS and ACLs: scripts/kafka-secured-broker.sh, which ctest
+# starts on 19094-19096).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -14,10 +14,23 @@ using signature_internal::VerifyBodyHmac;
 // Longest tolerance accepted: beyond a day a timestamp no longer limits replays.
 constexpr std::chrono::seconds kMaxTolerance{86400};
 
-const HmacFormat& GitHubFormat() {
+// GitHub's, and Meta's (developers.facebook.com, Graph API "Webhooks",
+// "Validating Payloads"): the same header and spelling.
+const HmacFormat& HubSignatureFormat() {
   static const HmacFormat format{"X-Hub-Signature-256", HmacFormat::Encoding::kHex, "sha256="};
   return format;
 }
+
+// shopify.dev "Verify webhooks": the base64 of the HMAC-SHA256 of the body
+// under the app's client secret.
+const HmacFormat& ShopifyFormat() {
+  static const HmacFormat format{"X-Shopify-Hmac-Sha256", HmacFormat::Encoding::kBase64, ""};
+  return format;
+}
+
+constexpr signature_internal::V0Headers kSlackHeaders{"X-Slack-Request-Timestamp",
+                                                      "X-Slack-Signature"};
+constexpr signature_internal::V0Headers kZoomHeaders{"x-zm-request-timestamp", "x-zm-signature"};
 
 // The first problem of secret `index`, or "" (never the secret itself).
 std::string CheckSecret(SignatureScheme scheme, const std::string& secret, size_t index) {
@@ -45,7 +58,14 @@ SignatureVerdict VerifySignature(const SignatureSettings& settings, const Header
     case SignatureScheme::kStripe:
       return signature_internal::VerifyStripe(settings, headers, body, now);
     case SignatureScheme::kGitHub:
-      return VerifyBodyHmac(settings.secrets, GitHubFormat(), headers, body);
+    case SignatureScheme::kMeta:
+      return VerifyBodyHmac(settings.secrets, HubSignatureFormat(), headers, body);
+    case SignatureScheme::kShopify:
+      return VerifyBodyHmac(settings.secrets, ShopifyFormat(), headers, body);
+    case SignatureScheme::kSlack:
+      return signature_internal::VerifyV0Timestamped(settings, kSlackHeaders, headers, body, now);
+    case SignatureScheme::kZoom:
+      return signature_internal::VerifyV0Timestamped(settings, kZoomHeaders, headers, body, now);
     case SignatureScheme::kHmacSha256:
       // An unchecked empty header name would match nothing anyway: refuse.
       if (settings.hmac.header.empty()) return SignatureVerdict::kInvalid;
@@ -61,7 +81,9 @@ std::string CheckSignatureSettings(const SignatureSettings& settings) {
     if (!error.empty()) return error;
   }
   const bool timed = settings.scheme == SignatureScheme::kStandardWebhooks ||
-                     settings.scheme == SignatureScheme::kStripe;
+                     settings.scheme == SignatureScheme::kStripe ||
+                     settings.scheme == SignatureScheme::kSlack ||
+                     settings.scheme == SignatureScheme::kZoom;
   if (timed && (settings.tolerance.count() < 1 || settings.tolerance > kMaxTolerance)) {
     return "tolerance: must be between 1 and " + std::to_string(kMaxTolerance.count()) + " seconds";
   }

@@ -55,7 +55,16 @@ SignatureVerdict VerifyStandardWebhooks(const SignatureSettings& settings,
                                         std::chrono::system_clock::time_point now);
 SignatureVerdict VerifyStripe(const SignatureSettings& settings, const HeaderLookup& headers,
                               std::string_view body, std::chrono::system_clock::time_point now);
-// GitHub and the generic header: HMAC-SHA256 of the body alone.
+// Slack and Zoom: "v0=<hex>" over "v0:<timestamp>:<body>", each under its
+// own header names.
+struct V0Headers {
+  const char* timestamp;
+  const char* signature;
+};
+SignatureVerdict VerifyV0Timestamped(const SignatureSettings& settings, const V0Headers& names,
+                                     const HeaderLookup& headers, std::string_view body,
+                                     std::chrono::system_clock::time_point now);
+// GitHub, Meta, Shopify and the generic header: HMAC-SHA256 of the body alone.
 SignatureVerdict VerifyBodyHmac(const std::vector<std::string>& secrets, const HmacFormat& format,
                                 const HeaderLookup& headers, std::string_view body);
 

@@ -1,18 +1,42 @@
 // Standard Webhooks (standardwebhooks.com, the spec's "Verifying webhook
-// authenticity"; Svix sends the same headers): HMAC-SHA256 of
-// "<webhook-id>.<webhook-timestamp>.<body>" under the base64-decoded secret,
-// presented as space-separated "v1,<base64>" entries in webhook-signature.
+// authenticity"): HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>"
+// under the base64-decoded secret, presented as space-separated "v1,<base64>"
+// entries in webhook-signature. Svix, the spec's origin, sends the same
+// scheme under svix-id, svix-timestamp and svix-signature by default (the
+// webhook-* names are its white-label option), and its libraries read both.
 #include "signature_primitives.h"
 
 namespace hookbridge::signature_internal {
+namespace {
+
+struct HeaderFamily {
+  const char* id;
+  const char* timestamp;
+  const char* signature;
+};
+constexpr HeaderFamily kWebhookHeaders{"webhook-id", "webhook-timestamp", "webhook-signature"};
+constexpr HeaderFamily kSvixHeaders{"svix-id", "svix-timestamp", "svix-signature"};
+
+bool AnyReceived(const HeaderLookup& headers, const HeaderFamily& family) {
+  return !headers(family.id).empty() || !headers(family.timestamp).empty() ||
+         !headers(family.signature).empty();
+}
+
+}  // namespace
 
 SignatureVerdict VerifyStandardWebhooks(const SignatureSettings& settings,
                                         const HeaderLookup& headers, std::string_view body,
                                         std::chrono::system_clock::time_point now) {
+  // One family or the other, never a mix: with a webhook-id and a svix-id,
+  // which one was signed is a guess, and the record's id is read from the
+  // family that verified (source.cc).
+  const bool svix = AnyReceived(headers, kSvixHeaders);
+  if (svix && AnyReceived(headers, kWebhookHeaders)) return SignatureVerdict::kInvalid;
+  const HeaderFamily& family = svix ? kSvixHeaders : kWebhookHeaders;
   std::string_view id, timestamp_text, signatures;
-  const HeaderPresence presence[] = {SingleHeader(headers, "webhook-id", &id),
-                                     SingleHeader(headers, "webhook-timestamp", &timestamp_text),
-                                     SingleHeader(headers, "webhook-signature", &signatures)};
+  const HeaderPresence presence[] = {SingleHeader(headers, family.id, &id),
+                                     SingleHeader(headers, family.timestamp, &timestamp_text),
+                                     SingleHeader(headers, family.signature, &signatures)};
   // A repeated header is refused before anything else: with two ids or two
   // timestamps, which one was signed is a guess, and a proxy may keep the
   // other one.

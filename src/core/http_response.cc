@@ -137,6 +137,13 @@ HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message) {
   return response;
 }
 
+HttpResponse HandshakeResponse(std::initializer_list<JsonMember> members) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = JsonObject(members);
+  return response;
+}
+
 HttpResponse AliveResponse() {
   HttpResponse response;
   response.body = R"({"status":"alive"})";

@@ -226,7 +226,7 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
       {"hookbridge_source_webhooks_total",
        "counter",
        "Webhooks by source (from the sources file) and outcome: accepted, duplicate, dead_letter, "
-       "or the rejection reason.",
+       "handshake (a sender's endpoint check answered), or the rejection reason.",
        {"source", "outcome"},
        [](const Metrics& m, FamilyWriter& w) {
          for (const auto& [key, count] : m.source_outcomes_) {

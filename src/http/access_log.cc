@@ -22,6 +22,8 @@ void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_poin
   } else if (webhook.duplicate) {
     metrics_.CountDuplicate(source);
     outcome = "duplicate";
+  } else if (webhook.handshake) {
+    outcome = "handshake";
   } else if (webhook.dead_lettered) {
     metrics_.CountDeadLetter(RejectionReason(*webhook.dead_lettered));
     outcome = "dead_letter";

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "hookbridge/rules/rules.h"
+#include "hookbridge/webhook/handshake.h"
 
 namespace hookbridge {
 namespace {
@@ -22,6 +23,12 @@ RequestHead WebhookHead(const HttpRequest& request) {
 bool HasBody(const HttpRequestHead& head) {
   return head.framing == BodyFraming::kChunked ||
          (head.framing == BodyFraming::kContentLength && head.content_length > 0);
+}
+
+// The query of the request target ("" without one).
+std::string_view Query(std::string_view target) {
+  const size_t mark = target.find('?');
+  return mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
 }
 
 }  // namespace
@@ -45,7 +52,9 @@ Route Routes::RouteOf(std::string_view path, std::shared_ptr<const Source>* sour
 std::optional<HttpResponse> Routes::CheckWebhookHead(const HttpRequest& request,
                                                      bool overloaded) const {
   const HttpRequestHead& head = request.head;
-  if (head.method != "POST") return MethodNotAllowedResponse("POST");
+  if (head.method != "POST") {
+    return MethodNotAllowedResponse(request.source->verify_tokens.empty() ? "POST" : "GET, POST");
+  }
   if (overloaded) {
     return ErrorResponse(ErrorCode::kOverloaded, "too many requests in flight, retry later");
   }
@@ -67,7 +76,15 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
   request.route = RouteOf(head.path, &request.source);
   std::optional<HttpResponse> answer;
   switch (request.route) {
-    case Route::kWebhook: answer = CheckWebhookHead(request, state.overloaded); break;
+    case Route::kWebhook:
+      // Meta's subscription check, where the source takes one: answered on
+      // the head, nothing stored.
+      if (head.method == "GET" && !HasBody(head)) {
+        answer = AnswerSubscriptionCheck(*request.source, Query(head.target));
+        request.webhook.handshake = answer && answer->status == 200;
+      }
+      if (!answer) answer = CheckWebhookHead(request, state.overloaded);
+      break;
     case Route::kOther: answer = ErrorResponse(ErrorCode::kNotFound, "no such endpoint"); break;
     case Route::kHealthz:
     case Route::kReadyz:

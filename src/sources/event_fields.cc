@@ -138,7 +138,9 @@ bool IsTakeableHeaderValue(std::string_view value) {
 std::string Where(const AttributeSource& from) {
   switch (from.kind) {
     case AttributeSource::Kind::kPointer: return "member \"" + from.pointer.text + "\"";
-    case AttributeSource::Kind::kHeader: return "header " + from.header;
+    case AttributeSource::Kind::kHeader:
+      return "header " + from.header +
+             (from.fallback_header.empty() ? "" : " or " + from.fallback_header);
     default: return "value";
   }
 }
@@ -155,14 +157,19 @@ Attribute Resolve(const AttributeSource& from, const std::vector<const JsonPoint
     case AttributeSource::Kind::kNone: break;
     case AttributeSource::Kind::kValue: attribute.value = from.value; break;
     case AttributeSource::Kind::kHeader: {
-      std::vector<std::string_view> values = headers(from.header);
+      std::string_view name = from.header;
+      std::vector<std::string_view> values = headers(name);
+      if (values.empty() && !from.fallback_header.empty()) {
+        name = from.fallback_header;
+        values = headers(name);
+      }
       if (values.size() > 1) {
-        attribute.error = "header " + from.header + " must be sent once";
+        attribute.error = "header " + std::string(name) + " must be sent once";
       } else if (values.size() == 1) {
         if (IsTakeableHeaderValue(values.front())) {
           attribute.value.emplace(values.front());
         } else {
-          attribute.error = "header " + from.header + " must be printable ASCII of at most " +
+          attribute.error = "header " + std::string(name) + " must be printable ASCII of at most " +
                             std::to_string(kMaxAttributeHeaderBytes) + " bytes";
         }
       }
@@ -234,6 +241,25 @@ bool MayHoldEscapes(std::string_view body) {
 }
 
 }  // namespace
+
+std::optional<std::vector<std::optional<std::string>>> ReadStrings(
+    std::string_view body, const std::vector<const JsonPointer*>& pointers) {
+  if (std::memchr(body.data(), '\0', body.size()) != nullptr) return std::nullopt;
+  PointerCollector collector(pointers, MayHoldEscapes(body));
+  if (Collect(body, collector).IsError() || collector.root_not_object() ||
+      !collector.duplicate().empty()) {
+    return std::nullopt;
+  }
+  std::vector<std::optional<std::string>> strings;
+  for (Found& found : collector.found()) {
+    if (found.kind == Kind::kString && !found.text.empty()) {
+      strings.emplace_back(std::move(found.text));
+    } else {
+      strings.emplace_back();
+    }
+  }
+  return strings;
+}
 
 DeriveResult DeriveEvent(const EventFields& source, std::string_view body,
                          const HeaderLookup& headers) {

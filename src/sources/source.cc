@@ -14,10 +14,11 @@ AttributeSource FromPointer(const char* text) {
   return from;
 }
 
-AttributeSource FromHeader(const char* name) {
+AttributeSource FromHeader(const char* name, const char* fallback = "") {
   AttributeSource from;
   from.kind = AttributeSource::Kind::kHeader;
   from.header = name;
+  from.fallback_header = fallback;
   return from;
 }
 
@@ -38,7 +39,9 @@ void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFi
     source.ce_type = FromHeader("X-GitHub-Event");
     source.ce_source = FromValue("https://github.com");
   } else if (auth == "standard-webhooks") {
-    source.ce_id = FromHeader("webhook-id");
+    // Svix's default headers verify too (src/auth/standard_webhooks.cc),
+    // never together with the webhook-* ones.
+    source.ce_id = FromHeader("webhook-id", "svix-id");
     source.dedup_id = source.ce_id;
     source.ce_type = FromPointer("/type");
     source.ce_time = FromPointer("/timestamp");
@@ -48,6 +51,22 @@ void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFi
     source.ce_type = FromPointer("/type");
     source.ce_time = FromPointer("/created");
     source.ce_source = FromValue("https://stripe.com");
+  } else if (auth == "slack") {  // the Events API's event_callback
+    source.ce_id = FromPointer("/event_id");
+    source.ce_type = FromPointer("/event/type");
+    source.ce_time = FromPointer("/event_time");
+    source.ce_source = FromValue("https://slack.com");
+  } else if (auth == "shopify") {
+    source.ce_id = FromHeader("X-Shopify-Webhook-Id");
+    source.ce_type = FromHeader("X-Shopify-Topic");
+    source.ce_time = FromHeader("X-Shopify-Triggered-At");
+    source.ce_source = FromValue("https://shopify.com");
+  } else if (auth == "zoom") {  // no event id: the file names one
+    source.ce_type = FromPointer("/event");
+    source.ce_source = FromValue("https://zoom.us");
+  } else if (auth == "meta") {  // a batch of entries, no event id: the file names one
+    source.ce_type = FromPointer("/object");
+    source.ce_source = FromValue("https://facebook.com");
   }
 }
 

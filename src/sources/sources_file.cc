@@ -129,29 +129,54 @@ AttributeSource Attribute(const YAML::Node& node, const std::string& field) {
   return from;
 }
 
+// The signed values of `auth`, in the order the error message lists them.
+struct SignedAuth {
+  const char* name;
+  SignatureScheme scheme;
+  bool timestamped;  // tolerance_seconds applies
+};
+constexpr SignedAuth kSignedAuths[] = {
+    {"standard-webhooks", SignatureScheme::kStandardWebhooks, true},
+    {"github", SignatureScheme::kGitHub, false},
+    {"stripe", SignatureScheme::kStripe, true},
+    {"hmac-sha256", SignatureScheme::kHmacSha256, false},
+    {"slack", SignatureScheme::kSlack, true},
+    {"zoom", SignatureScheme::kZoom, true},
+    {"shopify", SignatureScheme::kShopify, false},
+    {"meta", SignatureScheme::kMeta, false},
+};
+
 void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefaults& defaults,
               Source& source, std::vector<std::string>& secrets_files) {
   const bool bearer = auth == "bearer";
+  bool timestamped = false;
   if (bearer) {
     source.auth = SourceAuth::kBearer;
   } else {
     source.auth = SourceAuth::kSignature;
-    if (auth == "standard-webhooks") {
-      source.signature.scheme = SignatureScheme::kStandardWebhooks;
-    } else if (auth == "github") {
-      source.signature.scheme = SignatureScheme::kGitHub;
-    } else if (auth == "stripe") {
-      source.signature.scheme = SignatureScheme::kStripe;
-    } else if (auth == "hmac-sha256") {
-      source.signature.scheme = SignatureScheme::kHmacSha256;
-    } else {
-      Fail("auth",
-           Quoted(auth) + " is not one of bearer, standard-webhooks, github, stripe, hmac-sha256");
+    const SignedAuth* known = nullptr;
+    for (const SignedAuth& candidate : kSignedAuths) {
+      if (auth == candidate.name) known = &candidate;
     }
+    if (known == nullptr) {
+      std::string names = "bearer";
+      for (const SignedAuth& candidate : kSignedAuths) names += std::string(", ") + candidate.name;
+      Fail("auth", Quoted(auth) + " is not one of " + names);
+    }
+    source.signature.scheme = known->scheme;
+    timestamped = known->timestamped;
+    // GitHub's default content type is a form with the JSON in "payload".
+    source.form_payload = known->scheme == SignatureScheme::kGitHub;
   }
-  const bool timestamped = auth == "standard-webhooks" || auth == "stripe";
   if (node["tolerance_seconds"]) {
-    if (!timestamped) Fail("tolerance_seconds", "only for standard-webhooks and stripe");
+    if (!timestamped) {
+      std::string names;
+      for (const SignedAuth& candidate : kSignedAuths) {
+        if (candidate.timestamped)
+          names += (names.empty() ? "" : ", ") + std::string(candidate.name);
+      }
+      Fail("tolerance_seconds", "only for " + names);
+    }
     long long seconds = 0;
     if (!YAML::convert<long long>::decode(node["tolerance_seconds"], seconds) || seconds < 1 ||
         seconds > kMaxToleranceSeconds) {
@@ -178,6 +203,13 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
     if (format["prefix"]) source.signature.hmac.prefix = Text(format["prefix"], "signature.prefix");
   } else if (auth == "hmac-sha256") {
     Fail("signature", "required for hmac-sha256 (at least its header)");
+  }
+
+  if (node["verify_token_file"]) {
+    if (auth != "meta") Fail("verify_token_file", "only for meta");
+    const std::string file = RequiredText(node, "verify_token_file", "verify_token_file");
+    secrets_files.push_back(file);
+    source.verify_tokens = ReadSecrets(file, "verify_token_file");
   }
 
   if (!node["secrets_file"]) {
@@ -294,8 +326,9 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
                                          std::vector<std::string>& secrets_files) {
   auto source = std::make_shared<Source>();
   CheckKeys(node, "",
-            {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature", "topic",
-             "dead_letter_topic", "event", "key", "required", "cloudevents", "dedup"});
+            {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature",
+             "verify_token_file", "topic", "dead_letter_topic", "event", "key", "required",
+             "cloudevents", "dedup"});
   source->name = RequiredText(node, "name", "name");
   CheckName(source->name);
   source->path = RequiredText(node, "path", "path");

@@ -5,7 +5,9 @@
 #include "hookbridge/core/kafka_record.h"
 #include "hookbridge/core/text.h"
 #include "hookbridge/core/trace_context.h"
+#include "hookbridge/rules/form_urlencoded.h"
 #include "hookbridge/rules/rules.h"
+#include "hookbridge/webhook/handshake.h"
 
 namespace hookbridge {
 namespace {
@@ -38,10 +40,32 @@ std::string JoinLines(const std::vector<std::string_view>& lines) {
   return joined;
 }
 
-std::optional<Refusal> ContentRefusal(const RequestHead& head) {
-  if (head.content_type.size() != 1 || !IsJsonContentType(head.content_type.front())) {
+bool IsFormDelivery(const Source& source, const RequestHead& head) {
+  return source.form_payload && head.content_type.size() == 1 &&
+         IsFormContentType(head.content_type.front());
+}
+
+// The JSON event of a form delivery: its one "payload" field.
+std::optional<std::string> FormPayload(std::string_view form) {
+  std::optional<std::vector<FormField>> fields = ParseFormUrlencoded(form);
+  if (!fields) return std::nullopt;
+  std::optional<std::string> payload;
+  for (FormField& field : *fields) {
+    if (field.first != "payload") continue;
+    if (payload) return std::nullopt;  // twice: which one is the event is a guess
+    payload = std::move(field.second);
+  }
+  return payload;
+}
+
+std::optional<Refusal> ContentRefusal(const RequestHead& head, bool form_taken = false) {
+  if (head.content_type.size() != 1 ||
+      !(IsJsonContentType(head.content_type.front()) ||
+        (form_taken && IsFormContentType(head.content_type.front())))) {
     return Refusal{ErrorCode::kUnsupportedMediaType,
-                   "Content-Type must be application/json (charset utf-8)"};
+                   form_taken ? "Content-Type must be application/json (charset utf-8) or "
+                                "application/x-www-form-urlencoded"
+                              : "Content-Type must be application/json (charset utf-8)"};
   }
   if (!IsIdentityEncoding(head.content_encoding)) {
     return Refusal{ErrorCode::kUnsupportedMediaType,
@@ -138,10 +162,12 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   const HeaderLookup no_headers = [](std::string_view) { return std::vector<std::string_view>(); };
   const HeaderLookup& headers = head.headers ? head.headers : no_headers;
   std::optional<Refusal> refusal;
+  std::chrono::system_clock::time_point now;
   if (source.auth == SourceAuth::kSignature) {
     // Over the raw bytes, before any parsing. One message for every failure:
     // the sender is not told which part failed; the metric label is.
-    switch (VerifySignature(source.signature, headers, body, std::chrono::system_clock::now())) {
+    now = std::chrono::system_clock::now();
+    switch (VerifySignature(source.signature, headers, body, now)) {
       case SignatureVerdict::kValid: break;
       case SignatureVerdict::kMissing: refusal = Refusal{ErrorCode::kSignatureMissing, ""}; break;
       case SignatureVerdict::kInvalid: refusal = Refusal{ErrorCode::kSignatureInvalid, ""}; break;
@@ -159,17 +185,41 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   }
   // Judged on the head already unless the body had to come first.
   if (!source.dead_letter_topic.empty() || source.auth == SourceAuth::kSignature) {
-    refusal = ContentRefusal(head);
+    refusal = ContentRefusal(head, source.form_payload);
     if (refusal) {
       Refuse(source, head, headers, std::move(body), received, std::move(*refusal),
              std::move(done));
       return "";
     }
   }
+  // A sender's endpoint check, authentic: answered here, nothing produced.
+  if (std::optional<HttpResponse> answer = AnswerHandshake(source, headers, body, now)) {
+    WebhookResult checked;
+    checked.response = std::move(*answer);
+    checked.source = source.name;
+    checked.handshake = true;
+    done(std::move(checked));
+    return "";
+  }
+  // A form delivery's event is its payload field; the form as received is
+  // kept for a dead letter, which carries the request's content type.
+  std::string form;
+  if (IsFormDelivery(source, head)) {
+    std::optional<std::string> payload = FormPayload(body);
+    if (!payload) {
+      Refuse(source, head, headers, std::move(body), received,
+             Refusal{ErrorCode::kInvalidJson,
+                     "the form body must hold the JSON event in one 'payload' field"},
+             std::move(done));
+      return "";
+    }
+    form = std::move(body);
+    body = std::move(*payload);
+  }
   ContractResult built = source.contract->BuildRecord(std::move(body), headers);
   if (built.refusal) {
-    Refuse(source, head, headers, std::move(built.record.value), received,
-           std::move(*built.refusal), std::move(done));
+    Refuse(source, head, headers, form.empty() ? std::move(built.record.value) : std::move(form),
+           received, std::move(*built.refusal), std::move(done));
     return "";
   }
   built.record.topic = source.topic;

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -220,6 +221,175 @@ TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
       exposition.Value(
           R"(hookbridge_source_webhooks_total{source="billing",outcome="timestamp_out_of_tolerance"})"),
       1);
+}
+
+// Each sender as it comes with its own defaults: Svix's svix-* headers,
+// GitHub's form content type, Slack, Zoom, Shopify and Meta under their own
+// headers; each lands on its topic with its scheme's CloudEvents defaults.
+TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
+  const std::vector<std::string> names = {"svix", "github", "slack", "zoom", "shopify", "meta"};
+  std::map<std::string, std::string> topics;
+  std::string yaml = "sources:\n";
+  const std::map<std::string, std::string> auth = {
+      {"svix", "standard-webhooks"}, {"github", "github"}, {"slack", "slack"}, {"zoom", "zoom"},
+      {"shopify", "shopify"},        {"meta", "meta"}};
+  for (const std::string& name : names) {
+    topics[name] = Topic(name);
+    Replace(name + ".secret",
+            (name == "svix" ? std::string(kWhsec) : name + "-secret-4c1e") + "\n");
+    yaml += "  - {name: " + name + ", path: /webhooks/" + name + ", auth: " + auth.at(name) +
+            ", secrets_file: " + dir_ + "/" + name + ".secret, topic: " + topics[name];
+    if (name == "zoom") yaml += ", cloudevents: {id: {pointer: /payload/object/uuid}}";
+    if (name == "meta") {
+      Replace("meta.verify", "meta-verify-token-9\n");
+      yaml += ", cloudevents: {id: {pointer: /entry/0/id}}, verify_token_file: " + dir_ +
+              "/meta.verify";
+    }
+    yaml += "}\n";
+  }
+  StartWithSources(yaml);
+  const int64_t now = Now();
+  auto post = [&](const std::string& name, const httplib::Headers& headers, const std::string& body,
+                  const std::string& content_type = "application/json") {
+    auto result = PostTo("/webhooks/" + name, headers, body, content_type);
+    ASSERT_TRUE(result) << name;
+    EXPECT_EQ(result->status, 200) << name << " " << result->body;
+  };
+
+  const std::string svix_body = R"({"type":"email.sent","timestamp":"2024-10-08T14:30:00Z"})";
+  post("svix",
+       {{"svix-id", "msg_svix_2f"},
+        {"svix-timestamp", std::to_string(now)},
+        {"svix-signature",
+         signer::StandardWebhooksSignature(kWhsec, "msg_svix_2f", now, svix_body)}},
+       svix_body);
+  const std::string github_json = R"({"zen":"Keep it logically awesome.","hook_id":1})";
+  const std::string github_form = signer::GitHubForm(github_json);
+  post("github",
+       {{"X-GitHub-Event", "ping"},
+        {"X-GitHub-Delivery", "d-form-1"},
+        {"X-Hub-Signature-256", signer::GitHubSignature("github-secret-4c1e", github_form)}},
+       github_form, "application/x-www-form-urlencoded");
+  const std::string slack_body =
+      R"({"type":"event_callback","event_id":"Ev01","event_time":1686089970,)"
+      R"("event":{"type":"app_mention","text":"hi"}})";
+  post("slack",
+       {{"X-Slack-Request-Timestamp", std::to_string(now)},
+        {"X-Slack-Signature", signer::V0Signature("slack-secret-4c1e", now, slack_body)}},
+       slack_body);
+  const std::string zoom_body =
+      R"({"event":"meeting.started","event_ts":1626230691572,"payload":{"object":{"uuid":"z-1"}}})";
+  post("zoom",
+       {{"x-zm-request-timestamp", std::to_string(now)},
+        {"x-zm-signature", signer::V0Signature("zoom-secret-4c1e", now, zoom_body)}},
+       zoom_body);
+  const std::string shopify_body = R"({"id":820982911946154508,"email":"jon@example.com"})";
+  post("shopify",
+       {{"X-Shopify-Topic", "orders/create"},
+        {"X-Shopify-Webhook-Id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"},
+        {"X-Shopify-Triggered-At", "2023-03-29T18:00:27.877041743Z"},
+        {"X-Shopify-Hmac-Sha256", signer::ShopifySignature("shopify-secret-4c1e", shopify_body)}},
+       shopify_body);
+  const std::string meta_body = R"({"object":"whatsapp_business_account","entry":[{"id":"102"}]})";
+  post("meta", {{"X-Hub-Signature-256", signer::GitHubSignature("meta-secret-4c1e", meta_body)}},
+       meta_body);
+  // The endpoint checks: answered once signed, nothing produced.
+  const std::string slack_check =
+      R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV25","type":"url_verification"})";
+  auto slack_answer =
+      PostTo("/webhooks/slack",
+             {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", signer::V0Signature("slack-secret-4c1e", now, slack_check)}},
+             slack_check);
+  ASSERT_TRUE(slack_answer);
+  EXPECT_EQ(slack_answer->status, 200);
+  EXPECT_EQ(slack_answer->body, R"({"challenge":"3eZbrw1aBm2rZgRNFdxV25"})");
+  const std::string zoom_check =
+      R"({"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,)"
+      R"("event":"endpoint.url_validation"})";
+  auto zoom_answer =
+      PostTo("/webhooks/zoom",
+             {{"x-zm-request-timestamp", std::to_string(now)},
+              {"x-zm-signature", signer::V0Signature("zoom-secret-4c1e", now, zoom_check)}},
+             zoom_check);
+  ASSERT_TRUE(zoom_answer);
+  EXPECT_EQ(zoom_answer->status, 200);
+  EXPECT_EQ(zoom_answer->body,
+            R"({"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":")" +
+                signer::Hex(signer::HmacSha256("zoom-secret-4c1e", "qgg8vlvZRS6UYooatFL8Aw")) +
+                R"("})");
+  // Meta's GET subscription check: the challenge for the right token only;
+  // a GET where no check is configured stays 405.
+  {
+    httplib::Client client("127.0.0.1", bridge_->port());
+    auto subscribed = client.Get(
+        "/webhooks/"
+        "meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meta-verify-token-9");
+    ASSERT_TRUE(subscribed);
+    EXPECT_EQ(subscribed->status, 200);
+    EXPECT_EQ(subscribed->body, "1158201444");
+    auto wrong = client.Get(
+        "/webhooks/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess");
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401);
+    auto elsewhere = client.Get(
+        "/webhooks/slack?hub.mode=subscribe&hub.challenge=1&hub.verify_token=meta-verify-token-9");
+    ASSERT_TRUE(elsewhere);
+    EXPECT_EQ(elsewhere->status, 405);
+  }
+  // Both Standard Webhooks families at once: refused.
+  auto mixed = PostTo(
+      "/webhooks/svix",
+      {{"svix-id", "msg_x"},
+       {"svix-timestamp", std::to_string(now)},
+       {"svix-signature", signer::StandardWebhooksSignature(kWhsec, "msg_x", now, svix_body)},
+       {"webhook-id", "msg_y"}},
+      svix_body);
+  ASSERT_TRUE(mixed);
+  EXPECT_EQ(mixed->status, 401);
+
+  auto one = [&](const std::string& name) {
+    std::vector<ConsumedRecord> records = ConsumeFromBeginning(brokers_, topics[name], 1, 30s);
+    EXPECT_EQ(records.size(), 1u) << name;
+    return records.empty() ? ConsumedRecord{} : records[0];
+  };
+  ConsumedRecord record = one("svix");
+  EXPECT_EQ(Header(record, "ce_id"), "msg_svix_2f");
+  EXPECT_EQ(Header(record, "ce_type"), "email.sent");
+  record = one("github");
+  EXPECT_EQ(record.value, github_json);  // the JSON document, not the form
+  EXPECT_EQ(Header(record, "ce_id"), "d-form-1");
+  EXPECT_EQ(Header(record, "content-type"), "application/json");
+  record = one("slack");
+  EXPECT_EQ(record.value, slack_body);
+  EXPECT_EQ(Header(record, "ce_id"), "Ev01");
+  EXPECT_EQ(Header(record, "ce_type"), "app_mention");
+  EXPECT_EQ(Header(record, "ce_time"), "2023-06-06T22:19:30Z");
+  EXPECT_EQ(Header(record, "ce_source"), "https://slack.com");
+  record = one("zoom");
+  EXPECT_EQ(Header(record, "ce_id"), "z-1");
+  EXPECT_EQ(Header(record, "ce_type"), "meeting.started");
+  EXPECT_EQ(Header(record, "ce_source"), "https://zoom.us");
+  record = one("shopify");
+  EXPECT_EQ(Header(record, "ce_id"), "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043");
+  EXPECT_EQ(Header(record, "ce_type"), "orders/create");
+  EXPECT_EQ(Header(record, "ce_time"), "2023-03-29T18:00:27.877041743Z");
+  EXPECT_EQ(Header(record, "ce_source"), "https://shopify.com");
+  record = one("meta");
+  EXPECT_EQ(Header(record, "ce_id"), "102");
+  EXPECT_EQ(Header(record, "ce_type"), "whatsapp_business_account");
+  EXPECT_EQ(Header(record, "ce_source"), "https://facebook.com");
+  // The mixed families and the endpoint checks produced nothing.
+  for (const char* name : {"svix", "slack", "zoom"}) EXPECT_EQ(RecordsIn(topics[name]), 1) << name;
+  auto metrics = Get("/metrics");
+  ASSERT_TRUE(metrics);
+  test_support::Exposition exposition = test_support::ParseExposition(metrics->body);
+  for (const char* name : {"slack", "zoom", "meta"}) {
+    EXPECT_EQ(exposition.Value(std::string("hookbridge_source_webhooks_total{source=\"") + name +
+                               "\",outcome=\"handshake\"}"),
+              1)
+        << name;
+  }
 }
 
 TEST_F(Sources, AReadyzWaitsForEveryTopicInUse) {

@@ -49,10 +49,11 @@ class Sources : public EndToEnd {
     StartBridge(env);
   }
   httplib::Result PostTo(const std::string& path, const httplib::Headers& headers,
-                         const std::string& body) {
+                         const std::string& body,
+                         const std::string& content_type = "application/json") {
     httplib::Client client("127.0.0.1", bridge_->port());
     client.set_read_timeout(10, 0);
-    return client.Post(path.c_str(), headers, body, "application/json");
+    return client.Post(path.c_str(), headers, body, content_type.c_str());
   }
   // The records in `topic` now; a fresh topic's watermarks may not be
   // readable at once (no leader known yet): asked again until they are.

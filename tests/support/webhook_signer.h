@@ -63,6 +63,37 @@ inline std::string StripeSignature(std::string_view secret, int64_t timestamp,
   return "t=" + t + ",v1=" + Hex(HmacSha256(secret, t + "." + std::string(body)));
 }
 
+// Slack (X-Slack-Signature) and Zoom (x-zm-signature): "v0=<hex>" over
+// "v0:<timestamp>:<body>".
+inline std::string V0Signature(std::string_view secret, int64_t timestamp, std::string_view body) {
+  return "v0=" +
+         Hex(HmacSha256(secret, "v0:" + std::to_string(timestamp) + ":" + std::string(body)));
+}
+
+// Shopify: X-Shopify-Hmac-Sha256, the base64 of the body's HMAC.
+inline std::string ShopifySignature(std::string_view secret, std::string_view body) {
+  return Base64(HmacSha256(secret, body));
+}
+
+// GitHub's default content type: the JSON URL-encoded in a "payload" field,
+// every byte but the unreserved ones escaped (as GitHub's encoder does).
+inline std::string GitHubForm(std::string_view json) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string form = "payload=";
+  for (unsigned char c : json) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      form += static_cast<char>(c);
+    } else {
+      form += '%';
+      form += kDigits[c >> 4];
+      form += kDigits[c & 15];
+    }
+  }
+  return form;
+}
+
 // Standard Webhooks: webhook-signature, for a "whsec_<base64>" secret.
 inline std::string StandardWebhooksSignature(std::string_view secret, std::string_view id,
                                              int64_t timestamp, std::string_view body) {

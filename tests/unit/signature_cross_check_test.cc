@@ -2,10 +2,12 @@
 // signs random bodies under random secrets for every scheme with Python's
 // hmac, hashlib and base64; each request must verify, and must stop
 // verifying once one byte of its body changes. Seeded: the same requests on
-// every run.
+// every run. HOOKBRIDGE_SIGNER, when set, is the signer command instead:
+// tests/senders runs this test with the senders' own signing code.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,10 +53,15 @@ struct SignedRequest {
 SignatureSettings SettingsFor(const std::string& scheme, std::string secret) {
   static const std::map<std::string, SignatureScheme> kSchemes = {
       {"standard", SignatureScheme::kStandardWebhooks},
+      {"svix", SignatureScheme::kStandardWebhooks},
       {"github", SignatureScheme::kGitHub},
       {"stripe", SignatureScheme::kStripe},
       {"hmac-hex", SignatureScheme::kHmacSha256},
-      {"hmac-base64", SignatureScheme::kHmacSha256}};
+      {"hmac-base64", SignatureScheme::kHmacSha256},
+      {"slack", SignatureScheme::kSlack},
+      {"zoom", SignatureScheme::kZoom},
+      {"shopify", SignatureScheme::kShopify},
+      {"meta", SignatureScheme::kMeta}};
   SignatureSettings settings;
   settings.scheme = kSchemes.at(scheme);
   settings.secrets = {std::move(secret)};
@@ -66,9 +73,11 @@ SignatureSettings SettingsFor(const std::string& scheme, std::string secret) {
 
 // Runs the signer; an empty list (and a test failure) if it cannot run.
 std::vector<SignedRequest> SignWithPython(int seed, int count) {
-  std::string command = std::string("python3 ") + HOOKBRIDGE_SIGN_SCRIPT + " " +
-                        std::to_string(seed) + " " + std::to_string(count) + " " +
-                        std::to_string(kNow);
+  const char* signer = std::getenv("HOOKBRIDGE_SIGNER");
+  std::string command =
+      (signer != nullptr ? std::string(signer) : std::string("python3 ") + HOOKBRIDGE_SIGN_SCRIPT) +
+      " " + std::to_string(seed) + " " + std::to_string(count) + " " + std::to_string(kNow);
+  std::printf("signer: %s\n", command.c_str());
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   std::vector<SignedRequest> requests;
   if (!pipe) {

@@ -200,5 +200,53 @@ TEST(StandardWebhooksTest, TimestampMustBePlainUnixSeconds) {
   }
 }
 
+// Svix's default header names: the same scheme, the same known answer.
+Fields SvixRequest(std::string signature, std::string id = kId, int64_t timestamp = kTimestamp) {
+  Fields fields;
+  fields.Add("svix-id", std::move(id))
+      .Add("Svix-Timestamp", std::to_string(timestamp))
+      .Add("SVIX-SIGNATURE", std::move(signature));
+  return fields;
+}
+
+TEST(StandardWebhooksTest, SvixHeadersCarryTheSameScheme) {
+  EXPECT_EQ(Verify(SvixRequest(kSignature)), SignatureVerdict::kValid);
+  EXPECT_EQ(Verify(SvixRequest(kSignature), kBody, kTimestamp, Settings({kOtherSecret})),
+            SignatureVerdict::kInvalid);
+  std::string body = kBody;
+  body[3] ^= 1;
+  EXPECT_EQ(Verify(SvixRequest(kSignature), body), SignatureVerdict::kInvalid);
+  EXPECT_EQ(Verify(SvixRequest(kSignature, "msg_other")), SignatureVerdict::kInvalid);
+  EXPECT_EQ(Verify(SvixRequest(kSignature), kBody, kTimestamp + 301),
+            SignatureVerdict::kStaleTimestamp);
+  EXPECT_EQ(Verify(SvixRequest(kSignature), kBody, kTimestamp - 301),
+            SignatureVerdict::kStaleTimestamp);
+  SignatureSettings rotated = Settings({kOtherSecret, kSecret});
+  EXPECT_EQ(Verify(SvixRequest(kSignature), kBody, kTimestamp, rotated), SignatureVerdict::kValid);
+}
+
+TEST(StandardWebhooksTest, SvixHeadersTwiceOrMissingAreRefused) {
+  Fields twice = SvixRequest(kSignature);
+  twice.Add("svix-id", "msg_other");
+  EXPECT_EQ(Verify(twice), SignatureVerdict::kInvalid);
+  for (const char* dropped : {"svix-id", "svix-timestamp", "svix-signature"}) {
+    Fields fields;
+    for (const auto& [name, value] : SvixRequest(kSignature).fields) {
+      if (!signature_test::SameName(name, dropped)) fields.Add(name, value);
+    }
+    EXPECT_EQ(Verify(fields), SignatureVerdict::kMissing) << dropped;
+  }
+}
+
+TEST(StandardWebhooksTest, BothHeaderFamiliesTogetherAreInvalid) {
+  // Even when either family alone verifies: which id was signed is a guess.
+  Fields both = Request(kSignature);
+  for (const auto& [name, value] : SvixRequest(kSignature).fields) both.Add(name, value);
+  EXPECT_EQ(Verify(both), SignatureVerdict::kInvalid);
+  Fields one_more = SvixRequest(kSignature);
+  one_more.Add("webhook-id", "msg_other");
+  EXPECT_EQ(Verify(one_more), SignatureVerdict::kInvalid);
+}
+
 }  // namespace
 }  // namespace hookbridge

@@ -134,6 +134,7 @@ sources:
   EXPECT_EQ(billing.signature.scheme, SignatureScheme::kStandardWebhooks);
   EXPECT_EQ(billing.signature.tolerance, std::chrono::seconds(60));
   EXPECT_EQ(Fields(billing).ce_id.header, "webhook-id");
+  EXPECT_EQ(Fields(billing).ce_id.fallback_header, "svix-id");
   EXPECT_EQ(Fields(billing).ce_type.pointer.text, "/type");
   EXPECT_EQ(Fields(billing).ce_time.pointer.text, "/timestamp");
   EXPECT_EQ(Fields(billing).ce_source.value, "urn:hookbridge:billing");
@@ -159,6 +160,83 @@ sources:
                                       "shop.events"}));
   EXPECT_EQ(result.sources->ByPath("/webhooks/stripe")->name, "stripe");
   EXPECT_EQ(result.sources->ByPath("/webhooks/other"), nullptr);
+}
+
+TEST_F(SourcesFileTest, TheSendersSchemesWithTheirDefaults) {
+  SourcesFileResult result = Parse(R"(
+sources:
+  - {name: slack, path: /slack, auth: slack, secrets_file: $DIR/plain, topic: slack, tolerance_seconds: 120}
+  - {name: zoom, path: /zoom, auth: zoom, secrets_file: $DIR/plain, topic: zoom,
+     cloudevents: {id: {pointer: /payload/object/uuid}}}
+  - {name: shopify, path: /shopify, auth: shopify, secrets_file: $DIR/plain, topic: shopify}
+  - {name: meta, path: /meta, auth: meta, secrets_file: $DIR/plain, topic: meta,
+     cloudevents: {id: {pointer: /entry/0/id}}}
+)");
+  ASSERT_TRUE(result.sources) << result.error;
+  const auto& sources = result.sources->sources;
+  ASSERT_EQ(sources.size(), 4u);
+  const Source& slack = *sources[0];
+  EXPECT_EQ(slack.signature.scheme, SignatureScheme::kSlack);
+  EXPECT_EQ(slack.signature.tolerance, std::chrono::seconds(120));
+  EXPECT_EQ(Fields(slack).ce_id.pointer.text, "/event_id");
+  EXPECT_EQ(Fields(slack).ce_type.pointer.text, "/event/type");
+  EXPECT_EQ(Fields(slack).ce_time.pointer.text, "/event_time");
+  EXPECT_EQ(Fields(slack).ce_source.value, "https://slack.com");
+  const Source& zoom = *sources[1];
+  EXPECT_EQ(zoom.signature.scheme, SignatureScheme::kZoom);
+  EXPECT_EQ(zoom.signature.tolerance, std::chrono::seconds(300));
+  EXPECT_EQ(Fields(zoom).ce_type.pointer.text, "/event");
+  EXPECT_EQ(Fields(zoom).ce_source.value, "https://zoom.us");
+  const Source& shopify = *sources[2];
+  EXPECT_EQ(shopify.signature.scheme, SignatureScheme::kShopify);
+  EXPECT_EQ(Fields(shopify).ce_id.header, "X-Shopify-Webhook-Id");
+  EXPECT_EQ(Fields(shopify).ce_type.header, "X-Shopify-Topic");
+  EXPECT_EQ(Fields(shopify).ce_time.header, "X-Shopify-Triggered-At");
+  const Source& meta = *sources[3];
+  EXPECT_EQ(meta.signature.scheme, SignatureScheme::kMeta);
+  EXPECT_EQ(Fields(meta).ce_type.pointer.text, "/object");
+  // Only GitHub takes form deliveries.
+  for (const auto& source : sources) EXPECT_FALSE(source->form_payload) << source->name;
+}
+
+TEST_F(SourcesFileTest, GitHubSourcesTakeFormDeliveries) {
+  SourcesFileResult result = Parse(
+      "sources:\n  - {name: github, path: /gh, auth: github, "
+      "secrets_file: $DIR/plain, topic: gh}\n");
+  ASSERT_TRUE(result.sources) << result.error;
+  EXPECT_TRUE(result.sources->sources[0]->form_payload);
+}
+
+TEST_F(SourcesFileTest, AMetaSourceTakesVerifyTokensFromAFile) {
+  SourcesFileResult result = Parse(
+      "sources:\n  - {name: m, path: /m, auth: meta, secrets_file: $DIR/plain, topic: t, "
+      "verify_token_file: $DIR/rotating, cloudevents: {id: {pointer: /entry/0/id}}}\n");
+  ASSERT_TRUE(result.sources) << result.error;
+  EXPECT_EQ(result.sources->sources[0]->verify_tokens,
+            (std::vector<std::string>{kSecret, std::string("#second-") + kSecret}));
+  EXPECT_EQ(result.secrets_files.size(), 2u);  // watched for reloads like the secrets
+  SourcesFileResult github = Parse(
+      "sources:\n  - {name: g, path: /g, auth: github, secrets_file: $DIR/plain, topic: t, "
+      "verify_token_file: $DIR/plain}\n");
+  EXPECT_THAT(github.error, HasSubstr("verify_token_file: only for meta"));
+  SourcesFileResult empty = Parse(
+      "sources:\n  - {name: m, path: /m, auth: meta, secrets_file: $DIR/plain, topic: t, "
+      "verify_token_file: $DIR/empty, cloudevents: {id: {pointer: /entry/0/id}}}\n");
+  EXPECT_THAT(empty.error, HasSubstr("verify_token_file:"));
+  EXPECT_THAT(empty.error, HasSubstr("holds no secret"));
+}
+
+TEST_F(SourcesFileTest, SendersWithoutAnEventIdNeedOneInTheFile) {
+  for (const char* auth : {"zoom", "meta"}) {
+    SourcesFileResult result = Parse(std::string("sources:\n  - {name: s, path: /s, auth: ") +
+                                     auth + ", secrets_file: $DIR/plain, topic: t}\n");
+    EXPECT_EQ(result.sources, nullptr) << auth;
+    EXPECT_THAT(result.error, HasSubstr("cloudevents.id: required for this auth")) << auth;
+  }
+  SourcesFileResult shopify = Parse(
+      "sources:\n  - {name: s, path: /s, auth: shopify, secrets_file: $DIR/plain, topic: t, "
+      "tolerance_seconds: 60}\n");
+  EXPECT_THAT(shopify.error, HasSubstr("tolerance_seconds: only for"));
 }
 
 TEST_F(SourcesFileTest, ABearerSourceMayHaveKeysOfItsOwn) {
@@ -225,7 +303,7 @@ const std::string kRows[][2] = {
     {Row(", cloudevents: {type: {value: \"a\\tb\"}}"),
      R"(source "github": cloudevents.type.value: must not contain control characters or Unicode noncharacters)"},
     {Row(", tolerance_seconds: 30"),
-     R"(source "github": tolerance_seconds: only for standard-webhooks and stripe)"},
+     R"(source "github": tolerance_seconds: only for standard-webhooks, stripe, slack, zoom)"},
     {Row(", signature: {header: X-Sig}"), R"(source "github": signature: only for hmac-sha256)"},
     {Row(", dead_letter_topic: gh"),
      R"(source "github": dead_letter_topic: must differ from topic)"},
@@ -239,7 +317,7 @@ const std::string kRows[][2] = {
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/empty, topic: gh}\n",
      "source \"github\": secrets_file: \"$DIR/empty\" holds no secret"},
     {"sources:\n  - {name: github, path: /gh, auth: gitlab, secrets_file: $DIR/plain, topic: gh}\n",
-     R"(source "github": auth: "gitlab" is not one of bearer, standard-webhooks, github, stripe, hmac-sha256)"},
+     R"(source "github": auth: "gitlab" is not one of bearer, standard-webhooks, github, stripe, hmac-sha256, slack, zoom, shopify, meta)"},
     {"sources:\n  - {name: github, path: gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
      R"(source "github": path: "gh" must start with '/')"},
     {"sources:\n  - {name: github, path: /metrics, auth: github, secrets_file: $DIR/plain, topic: "

@@ -16,6 +16,7 @@
 #include "../support/webhook_signer.h"
 #include "hookbridge/sources/getprofile_contract.h"
 #include "hookbridge/sources/json_contract.h"
+#include "hookbridge/webhook/handshake.h"
 #include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
@@ -66,7 +67,7 @@ class WebhookSourcesTest : public ::testing::Test {
  protected:
   RequestHead Head() {
     RequestHead head;
-    head.content_type = {"application/json"};
+    head.content_type = {content_type_};
     head.request_id = "req-1";
     head.headers = [this](std::string_view name) {
       std::vector<std::string_view> values;
@@ -117,6 +118,7 @@ class WebhookSourcesTest : public ::testing::Test {
   }
 
   std::multimap<std::string, std::string> headers_;
+  std::string content_type_ = "application/json";
   FakePublisher publisher_;
   KeyStore keys_{Keys(), ""};
   WebhookOptions options_;
@@ -181,6 +183,237 @@ TEST_F(WebhookSourcesTest, ASignedGitHubWebhookBecomesARecordOnItsTopic) {
   EXPECT_EQ(result.source, "github");
   EXPECT_FALSE(result.dead_lettered);
   EXPECT_TRUE(result.ack_latency);
+}
+
+// A source of `auth` with that scheme's defaults, as the sources file builds it.
+std::shared_ptr<Source> SchemeSource(const char* auth, SignatureScheme scheme,
+                                     std::vector<std::string> secrets) {
+  auto source = std::make_shared<Source>();
+  source->name = auth;
+  source->path = std::string("/webhooks/") + auth;
+  source->auth = SourceAuth::kSignature;
+  source->signature.scheme = scheme;
+  source->signature.secrets = std::move(secrets);
+  source->topic = std::string(auth) + ".events";
+  EventFields fields;
+  ApplySchemeDefaults(auth, source->name, fields);
+  source->contract = std::make_shared<JsonContract>(std::move(fields));
+  return source;
+}
+
+TEST_F(WebhookSourcesTest, SvixHeadersGiveTheRecordItsIdFromSvixId) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  auto source = SchemeSource("standard-webhooks", SignatureScheme::kStandardWebhooks, {secret});
+  const std::string body = R"({"type":"invoice.paid","timestamp":"2023-10-01T12:00:00Z"})";
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  headers_ = {
+      {"svix-id", "msg_svix_1"},
+      {"svix-timestamp", std::to_string(now)},
+      {"svix-signature", test_support::StandardWebhooksSignature(secret, "msg_svix_1", now, body)}};
+  WebhookResult result = Post(handler, *source, body);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  EXPECT_EQ(result.event_id, "msg_svix_1");
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_THAT(records[0].headers, Contains(Pair("ce_id", "msg_svix_1")));
+  EXPECT_THAT(records[0].headers, Contains(Pair("ce_type", "invoice.paid")));
+}
+
+// GitHub's default content type: the JSON event URL-encoded in a payload field.
+std::string GitHubForm(const std::string& json) {
+  std::string form = "payload=";
+  for (unsigned char c : json) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '*') {
+      form += static_cast<char>(c);
+    } else if (c == ' ') {
+      form += '+';
+    } else {
+      static constexpr char kDigits[] = "0123456789ABCDEF";
+      form += '%';
+      form += kDigits[c >> 4];
+      form += kDigits[c & 15];
+    }
+  }
+  return form;
+}
+
+TEST_F(WebhookSourcesTest, AGitHubFormDeliveryIsVerifiedAsSentAndRecordedAsItsJson) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();
+  github->form_payload = true;
+  const std::string form = GitHubForm(kGitHubEvent);
+  SignGitHub(kSecret, form);
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *github, form);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  const std::vector<KafkaRecord> records = publisher_.records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].value, kGitHubEvent);
+  EXPECT_EQ(records[0].key, "1296269");
+  EXPECT_THAT(records[0].headers, Contains(Pair("content-type", "application/json")));
+}
+
+TEST_F(WebhookSourcesTest, AGitHubFormIsSignedAsSentNotAsItsJson) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();
+  github->form_payload = true;
+  SignGitHub(kSecret, kGitHubEvent);  // over the JSON, not the form that is sent
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *github, GitHubForm(kGitHubEvent));
+  EXPECT_EQ(result.response.status, 401);
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AGitHubFormWithoutOnePayloadIs400) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();
+  github->form_payload = true;
+  content_type_ = "application/x-www-form-urlencoded";
+  for (const std::string& form : {std::string("other=1"), GitHubForm("{}") + "&" + GitHubForm("{}"),
+                                  std::string("payload=%7")}) {
+    SignGitHub(kSecret, form);
+    WebhookResult result = Post(handler, *github, form);
+    EXPECT_EQ(result.response.status, 400) << form;
+    EXPECT_EQ(Reason(result), "json") << form;
+  }
+  // A form payload that is no JSON object is refused as a JSON body would be.
+  const std::string not_json = "payload=nope";
+  SignGitHub(kSecret, not_json);
+  EXPECT_EQ(Post(handler, *github, not_json).response.status, 400);
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AFormIsTakenOnlyWhereTheSourceTakesForms) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto github = GitHubSource();  // form_payload unset: a hand-built source, not the file's
+  const std::string form = GitHubForm(kGitHubEvent);
+  SignGitHub(kSecret, form);
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *github, form);
+  EXPECT_EQ(result.response.status, 415);
+  EXPECT_THAT(result.response.body, Not(HasSubstr("x-www-form-urlencoded")));
+}
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST_F(WebhookSourcesTest, ASignedSlackUrlVerificationIsAnsweredWithItsChallengeAndStoresNothing) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
+  const std::string body =
+      R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":)"
+      R"("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})";
+  const int64_t now = UnixNow();
+  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, body)}};
+  WebhookResult answered = Post(handler, *slack, body);
+  EXPECT_EQ(answered.response.status, 200);
+  EXPECT_EQ(answered.response.body,
+            R"({"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})");
+  EXPECT_TRUE(answered.handshake);
+  EXPECT_EQ(answered.source, "slack");
+  // Not signed with the secret: the same 401 as any event, no challenge echoed.
+  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", test_support::V0Signature("wrong", now, body)}};
+  WebhookResult forged = Post(handler, *slack, body);
+  EXPECT_EQ(forged.response.status, 401);
+  EXPECT_THAT(forged.response.body, Not(HasSubstr("3eZbrw1a")));
+  EXPECT_FALSE(forged.handshake);
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AChallengeUnfitToEchoIsNoHandshake) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
+  const int64_t now = UnixNow();
+  for (const std::string& challenge :
+       {std::string("a b"), std::string(R"(<\u0000>)"), std::string(R"(tab\there)"),
+        std::string(300, 'c'), std::string("")}) {
+    const std::string body = R"({"type":"url_verification","challenge":")" + challenge + R"("})";
+    headers_ = {
+        {"X-Slack-Request-Timestamp", std::to_string(now)},
+        {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, body)}};
+    WebhookResult result = Post(handler, *slack, body);
+    EXPECT_FALSE(result.handshake) << challenge;
+    EXPECT_NE(result.response.status, 200) << challenge;  // no event_id: 422, or a 400
+  }
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, AZoomUrlValidationIsAnsweredWithTheTokenOfTheSigningSecret) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  // Rotating: the answer must be made with the secret that signed the check.
+  auto zoom = SchemeSource("zoom", SignatureScheme::kZoom, {"old-zoom-token", "new-zoom-token"});
+  const std::string body =
+      R"({"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,)"
+      R"("event":"endpoint.url_validation"})";
+  const int64_t now = UnixNow();
+  for (const char* secret : {"old-zoom-token", "new-zoom-token"}) {
+    headers_ = {{"x-zm-request-timestamp", std::to_string(now)},
+                {"x-zm-signature", test_support::V0Signature(secret, now, body)}};
+    WebhookResult answered = Post(handler, *zoom, body);
+    EXPECT_EQ(answered.response.status, 200) << secret;
+    EXPECT_TRUE(answered.handshake);
+    EXPECT_EQ(answered.response.body,
+              R"({"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":")" +
+                  test_support::Hex(test_support::HmacSha256(secret, "qgg8vlvZRS6UYooatFL8Aw")) +
+                  R"("})")
+        << secret;
+  }
+  headers_ = {{"x-zm-request-timestamp", std::to_string(now - 3600)},
+              {"x-zm-signature", test_support::V0Signature("new-zoom-token", now - 3600, body)}};
+  EXPECT_EQ(Post(handler, *zoom, body).response.status, 401);  // a stale check is refused
+  EXPECT_TRUE(publisher_.records().empty());
+}
+
+TEST_F(WebhookSourcesTest, OnlySlackAndZoomSourcesAnswerHandshakes) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto meta = SchemeSource("meta", SignatureScheme::kMeta, {"app-secret"});
+  const std::string body = R"({"type":"url_verification","challenge":"abc"})";
+  headers_ = {{"X-Hub-Signature-256", test_support::GitHubSignature("app-secret", body)}};
+  WebhookResult result = Post(handler, *meta, body);
+  EXPECT_FALSE(result.handshake);
+  EXPECT_EQ(result.response.status, 422);  // meta needs cloudevents.id: none here
+}
+
+TEST(SubscriptionCheckTest, MetasGetIsAnsweredWithItsChallengeOnlyForTheRightToken) {
+  auto meta = SchemeSource("meta", SignatureScheme::kMeta, {"app-secret"});
+  EXPECT_FALSE(
+      AnswerSubscriptionCheck(*meta, "hub.mode=subscribe&hub.verify_token=t&hub.challenge=1"))
+      << "no verify_token_file: no GET";
+  meta->verify_tokens = {"old token", "new-token"};
+  std::optional<HttpResponse> answer = AnswerSubscriptionCheck(
+      *meta, "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=new-token");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->body, "1158201444");
+  EXPECT_STREQ(answer->content_type, "text/plain");
+  answer = AnswerSubscriptionCheck(
+      *meta, "hub.verify_token=old+token&hub.mode=subscribe&hub.challenge=x%2Dy");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);  // either token while rotating; the query decoded
+  EXPECT_EQ(answer->body, "x-y");
+  for (const char* query :
+       {"hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+        "hub.mode=subscribe&hub.verify_token=new-tokenX&hub.challenge=1",
+        "hub.mode=unsubscribe&hub.verify_token=new-token&hub.challenge=1",
+        "hub.mode=subscribe&hub.challenge=1", "hub.mode=subscribe&hub.verify_token=new-token",
+        "hub.mode=subscribe&hub.verify_token=new-token&hub.challenge=a+b",
+        "hub.mode=subscribe&hub.verify_token=wrong&hub.verify_token=new-token&hub.challenge=1",
+        "hub.mode=subscribe&hub.verify_token=new-token&hub.challenge=%zz", ""}) {
+    answer = AnswerSubscriptionCheck(*meta, query);
+    ASSERT_TRUE(answer) << query;
+    EXPECT_EQ(answer->status, 401) << query;
+    EXPECT_THAT(answer->body, Not(HasSubstr("new-token"))) << query;
+    ASSERT_TRUE(answer->error);
+    EXPECT_EQ(RejectionReason(*answer->error), std::string("signature_invalid"));
+  }
 }
 
 TEST_F(WebhookSourcesTest, EverySecretInTheListIsAccepted) {

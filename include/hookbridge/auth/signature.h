@@ -1,5 +1,6 @@
-// Verification of signed webhooks: Standard Webhooks, GitHub, Stripe, and a
-// configurable HMAC-SHA256 header for the senders that follow none of them.
+// Verification of signed webhooks: Standard Webhooks (and Svix), GitHub,
+// Stripe, Slack, Zoom, Shopify, Meta, and a configurable HMAC-SHA256 header
+// for the senders that follow none of them.
 //
 // Plain functions over header values and the raw body: no HTTP library, no
 // state, no logging (so a secret can never reach a log). Thread-safe: any
@@ -22,10 +23,14 @@ namespace hookbridge {
 using HeaderLookup = std::function<std::vector<std::string_view>(std::string_view name)>;
 
 enum class SignatureScheme {
-  kStandardWebhooks,  // webhook-id, webhook-timestamp, webhook-signature (also Svix)
+  kStandardWebhooks,  // webhook-id, webhook-timestamp, webhook-signature, or svix-* (Svix)
   kGitHub,            // X-Hub-Signature-256: sha256=<hex>
   kStripe,            // Stripe-Signature: t=<unix>,v1=<hex>
   kHmacSha256,        // HMAC-SHA256 of the body in the header that HmacFormat names
+  kSlack,             // X-Slack-Signature: v0=<hex> over v0:<X-Slack-Request-Timestamp>:<body>
+  kZoom,              // x-zm-signature: v0=<hex> over v0:<x-zm-request-timestamp>:<body>
+  kShopify,           // X-Shopify-Hmac-Sha256: <base64> of the body
+  kMeta,              // X-Hub-Signature-256: sha256=<hex> of the body (Meta's app secret)
 };
 
 struct HmacFormat {    // for kHmacSha256 (the long tail)
@@ -39,8 +44,8 @@ struct SignatureSettings {
   // As configured: several active at once for rotation. Standard Webhooks:
   // "whsec_" + base64 of the key; the others: the secret's bytes as the key.
   std::vector<std::string> secrets;
-  // Timestamp schemes: Standard Webhooks both directions, Stripe past only
-  // (as Stripe's libraries do). Ignored by kGitHub and kHmacSha256.
+  // Timestamp schemes: Standard Webhooks, Slack and Zoom both directions,
+  // Stripe past only (as Stripe's libraries do). Ignored by the others.
   std::chrono::seconds tolerance{300};
   HmacFormat hmac;  // kHmacSha256 only
 };
@@ -49,14 +54,14 @@ enum class SignatureVerdict {
   kValid,
   kMissing,         // the signature header(s) absent
   kInvalid,         // malformed or no signature matches any secret
-  kStaleTimestamp,  // timestamp outside tolerance (Standard Webhooks: either side; Stripe: older)
+  kStaleTimestamp,  // timestamp outside tolerance (Stripe: older; the others: either side)
 };
 
 // Checks `body` (the raw bytes as received, before any parsing) against the
 // scheme's headers. Constant-time comparisons (CRYPTO_memcmp). Never logs secrets.
 // A header the scheme reads that arrives more than once makes the request
 // kInvalid. kStaleTimestamp is only returned for a signature that matches:
-// the request is authentic but too old (or, for Standard Webhooks, too new).
+// the request is authentic but too old (or, but for Stripe, too new).
 SignatureVerdict VerifySignature(const SignatureSettings& settings, const HeaderLookup& headers,
                                  std::string_view body, std::chrono::system_clock::time_point now);
 
@@ -64,6 +69,11 @@ SignatureVerdict VerifySignature(const SignatureSettings& settings, const Header
 // hmac header empty): returns an error message naming the field ("secrets[1]: ..."), empty if fine.
 // Messages never contain a secret.
 std::string CheckSignatureSettings(const SignatureSettings& settings);
+
+// Zoom's answer to its endpoint.url_validation event (developers.zoom.us,
+// "Validate your webhook endpoint"): the hex HMAC-SHA256 of `plain_token`
+// under `secret`, the secret token that signed the event. "" if OpenSSL fails.
+std::string ZoomEncryptedToken(std::string_view secret, std::string_view plain_token);
 
 // "valid", "missing", "invalid", "stale_timestamp": for logs and metric labels.
 const char* SignatureVerdictName(SignatureVerdict verdict);

@@ -2,6 +2,7 @@
 // outcome is mapped to an HTTP status code and a JSON body.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +38,8 @@ enum class ErrorCode {
 struct HttpResponse {
   int status = 200;
   std::string body;
-  const char* content_type = "application/json";  // JSON but for /metrics
+  // JSON but for /metrics and the challenge of Meta's subscription check.
+  const char* content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<ErrorCode> error;  // why, when this is an error answer
 };
@@ -60,6 +62,10 @@ HttpResponse DuplicateResponse(std::string_view event_id);
 // 200 for a webhook refused with `refusal` whose body is PERSISTED on the
 // dead-letter topic: {"status":"dead_lettered","reason":...,"message":...}.
 HttpResponse DeadLetteredResponse(ErrorCode refusal, std::string_view message);
+// 200 answering a sender's endpoint check (webhook/handshake.h) with these
+// string members as a JSON object: nothing was stored.
+HttpResponse HandshakeResponse(
+    std::initializer_list<std::pair<const char*, std::string_view>> members);
 // GET /healthz: the process serves HTTP.
 HttpResponse AliveResponse();
 // GET /metrics: the Prometheus text exposition.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hookbridge/auth/signature.h"
 #include "hookbridge/core/kafka_record.h"
@@ -57,6 +58,13 @@ DeriveResult DeriveEvent(const EventFields& fields, std::string_view body,
 // gives only what headers and fixed values give.
 DerivedEvent LabelEvent(const EventFields& fields, std::string_view body,
                         const HeaderLookup& headers);
+
+// The non-empty strings at `pointers` in `body`, read under the same rules,
+// one per pointer (nullopt where absent or not a non-empty string); nullopt
+// in place of the list when the body is not such a JSON object or a member
+// pointed at appears twice. For the senders' endpoint checks (handshake.h).
+std::optional<std::vector<std::optional<std::string>>> ReadStrings(
+    std::string_view body, const std::vector<const JsonPointer*>& pointers);
 
 // The record of such an event: its key, the body byte for byte, and the
 // CloudEvents headers (binary content mode) ce_specversion, ce_id, ce_type,

@@ -48,7 +48,10 @@ struct AttributeSource {
   enum class Kind { kNone, kPointer, kHeader, kValue } kind = Kind::kNone;
   JsonPointer pointer;  // kPointer
   std::string header;   // kHeader: a header name
-  std::string value;    // kValue
+  // kHeader: read instead when `header` is absent. Only a scheme's default
+  // sets it, for the header family its signature verified (svix-id).
+  std::string fallback_header;
+  std::string value;  // kValue
 };
 
 // The settings of the JSON-Pointer contract (json_contract.h): any JSON
@@ -75,6 +78,12 @@ struct Source {
   // GETPROFILE_API_KEY / GETPROFILE_API_KEY_FILE (the KeyStore).
   std::shared_ptr<const ApiKeys> bearer_keys;
   SignatureSettings signature;  // kSignature
+  // GitHub's form deliveries: an application/x-www-form-urlencoded body is
+  // taken too, signed as received, its "payload" field being the event.
+  bool form_payload = false;
+  // Meta's GET subscription check: the hub.verify_token values taken
+  // (verify_token_file). Empty: a GET on the path is 405.
+  std::vector<std::string> verify_tokens;
   std::string topic;
   std::string dead_letter_topic;  // empty: refusals get their 4xx
   // Never null: GetProfileEventContract() or a JsonContract.
@@ -94,11 +103,12 @@ struct SourceSet {
   std::vector<std::string> Topics() const;
 };
 
-// Where the sender of `auth` ("github", "standard-webhooks", "stripe"; others
-// have none) puts the event's id, type, time and origin, as the CloudEvents
-// attributes of the source `name`, and the id its retries repeat, as the
-// deduplication id (docs/sources.md); the file may say otherwise after. Every source's ce_source
-// defaults to "urn:hookbridge:<name>".
+// Where the sender of `auth` ("github", "standard-webhooks", "stripe",
+// "slack", "shopify", "zoom", "meta"; others have none) puts the event's id,
+// type, time and origin, as the CloudEvents attributes of the source `name`,
+// and the id its retries repeat, as the deduplication id (docs/sources.md);
+// the file may say otherwise after. Every source's ce_source defaults to
+// "urn:hookbridge:<name>".
 void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFields& fields);
 
 // The sources without a sources file: one GetProfile source "getprofile" on

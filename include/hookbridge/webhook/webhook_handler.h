@@ -72,6 +72,8 @@ struct WebhookResult {
   std::string event_id;  // empty when the body was not a valid event
   PublishResult delivery;
   std::string source;  // the source's name once its record was published
+  // A sender's endpoint check answered (handshake.h): a 200, nothing stored.
+  bool handshake = false;
   // The refusal whose body is PERSISTED on the dead-letter topic (the answer is a 200).
   std::optional<ErrorCode> dead_lettered;
   // From receiving the webhook to its record's PERSISTED delivery report.
