@@ -21,7 +21,6 @@
 // on the next port up; the secured one on BASE+16 (SASL_SSL), BASE+17
 // (controller) and BASE+18 (mutual TLS); ports that are taken are skipped for
 // free ones).
-#include <algorithm>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -31,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
