@@ -19,6 +19,9 @@ using hookbridge::SignatureScheme;
 using hookbridge::SignatureSettings;
 using hookbridge::SignatureVerdict;
 
+// Every SignatureScheme (the switch below must name each one).
+constexpr int kSchemes = 8;
+
 bool SameName(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -46,6 +49,10 @@ std::vector<std::string_view> HeaderNames(SignatureScheme scheme) {
     case SignatureScheme::kGitHub: return {"X-Hub-Signature-256"};
     case SignatureScheme::kStripe: return {"Stripe-Signature"};
     case SignatureScheme::kHmacSha256: return {"X-Signature"};
+    case SignatureScheme::kSlack: return {"X-Slack-Signature", "X-Slack-Request-Timestamp"};
+    case SignatureScheme::kZoom: return {"x-zm-signature", "x-zm-request-timestamp"};
+    case SignatureScheme::kShopify: return {"X-Shopify-Hmac-Sha256"};
+    case SignatureScheme::kMeta: return {"X-Hub-Signature-256"};
   }
   return {};
 }
@@ -54,7 +61,7 @@ std::vector<std::string_view> HeaderNames(SignatureScheme scheme) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const auto scheme = static_cast<SignatureScheme>(data[0] % 4);
+  const auto scheme = static_cast<SignatureScheme>(data[0] % kSchemes);
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   std::vector<std::string_view> values;
   for (size_t newline; values.size() < 4 && (newline = rest.find('\n')) != rest.npos;) {
