@@ -71,6 +71,9 @@ bool DisablesIdempotence(const std::string& name, const std::string& value) {
   return lower != "true" && lower != "t" && lower != "1";
 }
 
+// rd_kafka_version()'s form of 2.3.0: 0xMMmmrrxx.
+constexpr int kMinimumLibraryVersion = 0x020300ff;
+
 std::string Joined(const std::vector<std::string>& names) {
   std::string joined;
   for (const std::string& name : names) joined += (joined.empty() ? "" : ",") + name;
@@ -83,6 +86,15 @@ const char* KafkaPublisher::LibraryVersion() { return rd_kafka_version_str(); }
 
 std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& options,
                                                        Metrics& metrics, std::string* error) {
+  // The library loaded, not the one built against: a stale build tree or a
+  // changed library path could load Debian 12's 2.0.2, whose idempotent
+  // producer can fail fatally (upstream issue 4438). Refused, never run.
+  if (rd_kafka_version() < kMinimumLibraryVersion) {
+    *error = std::string("librdkafka ") + rd_kafka_version_str() +
+             " is loaded; hookbridge needs 2.3.0 or later for idempotent producing "
+             "(scripts/build-librdkafka.sh builds it; see docs/producer-settings.md)";
+    return nullptr;
+  }
   std::unique_ptr<KafkaPublisher> publisher(new KafkaPublisher(metrics));
   publisher->topic_name_ = options.topic;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
