@@ -146,7 +146,7 @@ bool Application::Open(bool serving, std::string* error) {
   KafkaOptions kafka;
   kafka.brokers = config_.kafka_brokers;
   kafka.topic = config_.kafka_topic;
-  kafka.message_timeout = config_.ack_timeout;
+  kafka.message_timeout = std::max(config_.ack_timeout, kMinimumRecordTimeout);
   kafka.max_value_bytes = config_.max_body_bytes;
   kafka.properties = config_.rdkafka_properties;
   // Serving, the HTTP server's loop serves the producer's events (Serve());

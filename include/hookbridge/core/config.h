@@ -21,6 +21,13 @@ namespace hookbridge {
 
 // The defaults that adapters' option structs share with Config.
 inline constexpr std::chrono::milliseconds kDefaultAckTimeout{4000};  // below GetProfile's 5 s
+// How long librdkafka keeps trying to store a record (message.timeout.ms):
+// never less than this, however short the ack deadline. A record answered 503
+// at the deadline is still stored if Kafka comes back within this time, its
+// late PERSISTED enters the deduplication window, and the sender's retry is
+// answered as a duplicate instead of becoming a second record
+// (docs/producer-settings.md).
+inline constexpr std::chrono::milliseconds kMinimumRecordTimeout{60000};
 inline constexpr size_t kDefaultMaxBodyBytes = 1 << 20;
 // Edge deduplication (docs/deduplication.md): how long a PERSISTED event id is
 // remembered, and how many ids at most (about 80 bytes each).
