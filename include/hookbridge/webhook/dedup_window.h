@@ -7,7 +7,8 @@
 // memory per entry does not depend on the id's length, and a sender cannot
 // choose an id that meets another's, since the outputs of a keyed PRF whose
 // key it does not know cannot be aimed; by chance, two keys of a full
-// window meet with a probability below 2^-85.
+// window meet with a probability below 2^-85 (the table compares 126 of the
+// 128 bits: two carry the entry's state).
 // Its states:
 //   in flight  Begin() returned kFirst: the caller publishes the record and
 //              reports its outcome with Finish(). Copies that Begin() meanwhile
