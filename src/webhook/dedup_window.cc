@@ -40,7 +40,11 @@ constexpr size_t kFirstTableSize = 16;  // a power of two
 
 }  // namespace
 
-DedupWindow::DedupWindow(Options options) : options_(std::move(options)) {}
+DedupWindow::DedupWindow(Options options) : options_(std::move(options)) {
+  // Drawn now (seeding OpenSSL's generator takes milliseconds), not on the
+  // first webhook.
+  HashKey();
+}
 
 std::optional<DedupWindow::Key> DedupWindow::KeyOf(std::string_view source, std::string_view id) {
   const std::optional<std::array<uint64_t, 2>>& hash_key = HashKey();
