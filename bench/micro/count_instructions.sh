@@ -28,9 +28,14 @@ for check in 'BM_Authenticate Authenticate' 'BM_AuthenticateUnknownKey Authentic
     'BM_CheckHead WebhookHandler::CheckHead' 'BM_ParseWebhookEvent/1024 ParseWebhookEvent' \
     'BM_ParseWebhookEvent/65536 ParseWebhookEvent' 'BM_BuildKafkaRecord/1024 BuildKafkaRecord' \
     'BM_BuildKafkaRecord/65536 BuildKafkaRecord' 'BM_AcceptedResponse AcceptedResponse' \
-    'BM_ParseRequestHead RequestHeadParser::Feed'; do
+    'BM_ParseRequestHead RequestHeadParser::Feed' 'BM_DedupKeyOf DedupWindow::KeyOf'; do
   set -- $check
   echo "$1"
   profile "$1"
   "$per_call" "$work/out" "^hookbridge::(WebhookHandler::)?${2#WebhookHandler::}\(" | sed 's/^/  /'
 done
+# The window with 200,000 ids: a new id's key, Begin() and Finish().
+echo "BM_DedupBeginFinish/200000"
+profile "BM_DedupBeginFinish/200000"
+"$per_call" "$work/out" --sum '^hookbridge::DedupWindow::KeyOf\(' '^hookbridge::DedupWindow::Begin\(' \
+  '^hookbridge::DedupWindow::Finish\(' | sed 's/^/  /'

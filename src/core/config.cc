@@ -246,7 +246,7 @@ const std::vector<Setting>& Settings() {
        },
        [](const Config& c) { return Number(c.dedup_window.count()); }},
       {"HOOKBRIDGE_DEDUP_MAX_IDS", "--dedup-max-ids", "",
-       "event ids remembered for deduplication, all sources together (about 80 bytes each); "
+       "event ids remembered for deduplication, all sources together (45 to 91 bytes each); "
        "when full the oldest go first; 0 turns deduplication off",
        [](Config& c, const std::string& v) -> std::string {
          long long ids = 0;

@@ -1,110 +1,188 @@
 #include "hookbridge/webhook/dedup_window.h"
 
-#include <openssl/evp.h>
+#include <openssl/rand.h>
 
-#include <cstdio>
-#include <cstring>
-#include <string>
+#include <algorithm>
+
+#include "hookbridge/webhook/siphash.h"
 
 namespace hookbridge {
-
-DedupWindow::DedupWindow(Options options) : options_(std::move(options)) {
-  entries_.reserve(options_.max_ids < 4096 ? options_.max_ids : 4096);
-}
-
 namespace {
 
-// SHA-256 fetched once, and one digest context per thread, reused: OpenSSL 3
-// would otherwise fetch the algorithm and allocate a context on every call.
-struct DigestContext {
-  DigestContext() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {}
-  ~DigestContext() {
-    EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
-  }
-  DigestContext(const DigestContext&) = delete;
-  DigestContext& operator=(const DigestContext&) = delete;
-  EVP_MD* md;
-  EVP_MD_CTX* ctx;
-};
+// The state a slot's key[1] carries in its two low bits.
+constexpr uint64_t kUsedBit = 1;    // the slot holds an entry
+constexpr uint64_t kStoredBit = 2;  // PERSISTED (else in flight)
+constexpr uint64_t kStateBits = kUsedBit | kStoredBit;
 
-}  // namespace
+// What the table holds and compares: 126 bits of the key, used, in flight.
+DedupWindow::Key Normalised(const DedupWindow::Key& key) {
+  return {key[0], (key[1] & ~kStateBits) | kUsedBit};
+}
 
-std::optional<DedupWindow::Key> DedupWindow::KeyOf(std::string_view source, std::string_view id) {
-  thread_local DigestContext digest_context;
-  // The source name's length first, so that ("a", "bc") and ("ab", "c") differ.
-  char length_prefix[24];
-  const int prefix_length =
-      std::snprintf(length_prefix, sizeof length_prefix, "%zu:", source.size());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_MD_CTX* ctx = digest_context.ctx;
-  if (ctx == nullptr || digest_context.md == nullptr || prefix_length <= 0 ||
-      EVP_DigestInit_ex(ctx, digest_context.md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx, length_prefix, static_cast<size_t>(prefix_length)) != 1 ||
-      EVP_DigestUpdate(ctx, source.data(), source.size()) != 1 ||
-      EVP_DigestUpdate(ctx, id.data(), id.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx, digest, &length) != 1 || length < sizeof(Key)) {
-    return std::nullopt;
-  }
-  Key key;
-  std::memcpy(key.data(), digest, sizeof key);
+bool SameKey(const DedupWindow::Key& slot, const DedupWindow::Key& normalised) {
+  return slot[0] == normalised[0] && (slot[1] & ~kStoredBit) == normalised[1];
+}
+
+// The process's SipHash key, drawn once; nullopt if the generator failed.
+const std::optional<std::array<uint64_t, 2>>& HashKey() {
+  static const std::optional<std::array<uint64_t, 2>> key =
+      []() -> std::optional<std::array<uint64_t, 2>> {
+    std::array<uint64_t, 2> drawn{};
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(drawn.data()), sizeof drawn) != 1) {
+      return std::nullopt;
+    }
+    return drawn;
+  }();
   return key;
 }
 
+constexpr size_t kFirstTableSize = 16;  // a power of two
+
+}  // namespace
+
+DedupWindow::DedupWindow(Options options) : options_(std::move(options)) {
+  // Drawn now (seeding OpenSSL's generator takes milliseconds), not on the
+  // first webhook.
+  HashKey();
+}
+
+std::optional<DedupWindow::Key> DedupWindow::KeyOf(std::string_view source, std::string_view id) {
+  const std::optional<std::array<uint64_t, 2>>& hash_key = HashKey();
+  if (!hash_key) return std::nullopt;
+  SipHash128 hash(*hash_key);
+  // The source name's length first, so that ("a", "bc") and ("ab", "c") differ.
+  uint64_t source_length = source.size();
+  hash.Update(
+      std::string_view(reinterpret_cast<const char*>(&source_length), sizeof source_length));
+  hash.Update(source);
+  hash.Update(id);
+  return hash.Final();
+}
+
+size_t DedupWindow::Find(const Key& key) const {
+  if (slots_.empty()) return kNotFound;
+  const size_t mask = slots_.size() - 1;
+  for (size_t index = key[0] & mask;; index = (index + 1) & mask) {
+    const Key& slot = slots_[index];
+    if ((slot[1] & kUsedBit) == 0) return kNotFound;
+    if (SameKey(slot, key)) return index;
+  }
+}
+
+void DedupWindow::Insert(const Key& key) {
+  // At most 3/4 full, so that a probe run stays a few slots long.
+  if ((used_ + 1) * 4 > slots_.size() * 3) {
+    std::vector<Key> previous = std::move(slots_);
+    slots_.assign(previous.empty() ? kFirstTableSize : previous.size() * 2, Key{0, 0});
+    const size_t mask = slots_.size() - 1;
+    for (const Key& moved : previous) {
+      if ((moved[1] & kUsedBit) == 0) continue;
+      size_t index = moved[0] & mask;
+      while ((slots_[index][1] & kUsedBit) != 0) index = (index + 1) & mask;
+      slots_[index] = moved;
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t index = key[0] & mask;
+  while ((slots_[index][1] & kUsedBit) != 0) index = (index + 1) & mask;
+  slots_[index] = key;
+  ++used_;
+}
+
+void DedupWindow::EraseAt(size_t index) {
+  const size_t mask = slots_.size() - 1;
+  size_t hole = index;
+  for (size_t next = (hole + 1) & mask; (slots_[next][1] & kUsedBit) != 0;
+       next = (next + 1) & mask) {
+    // A slot whose home lies cyclically in (hole, next] is still reached
+    // from its home without the hole; any other must move into it.
+    const size_t home = slots_[next][0] & mask;
+    const bool reachable =
+        hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+    if (reachable) continue;
+    slots_[hole] = slots_[next];
+    hole = next;
+  }
+  slots_[hole] = Key{0, 0};
+  --used_;
+}
+
+void DedupWindow::DropOldestStored() {
+  const size_t found = Find(stored_[stored_first_].key);
+  if (found != kNotFound) EraseAt(found);
+  stored_first_ = stored_first_ + 1 == stored_.size() ? 0 : stored_first_ + 1;
+  --stored_count_;
+}
+
 void DedupWindow::Expire(Clock::time_point now) {
-  while (!stored_.empty()) {
-    auto entry = entries_.find(stored_.front());
-    if (entry->second.stored_at + options_.window > now) return;
-    entries_.erase(entry);
-    stored_.pop_front();
+  while (stored_count_ > 0 && stored_[stored_first_].at + options_.window <= now) {
+    DropOldestStored();
   }
 }
 
 DedupWindow::Verdict DedupWindow::Begin(const Key& key, const MakeWaiter& make_waiter) {
+  const Key wanted = Normalised(key);
   std::lock_guard<std::mutex> lock(mutex_);
   Expire(options_.clock());
-  remembered_.store(entries_.size(), std::memory_order_relaxed);
-  auto found = entries_.find(key);
-  if (found != entries_.end()) {
-    Entry& entry = found->second;
-    if (entry.stored_at != Clock::time_point::min()) return Verdict::kStored;
-    if (!entry.waiters) entry.waiters = std::make_unique<std::vector<Waiter>>();
-    entry.waiters->push_back(make_waiter());
+  remembered_.store(used_, std::memory_order_relaxed);
+  const size_t found = Find(wanted);
+  if (found != kNotFound) {
+    if ((slots_[found][1] & kStoredBit) != 0) return Verdict::kStored;
+    waiters_[wanted].push_back(make_waiter());
     return Verdict::kWaiting;
   }
-  if (entries_.size() >= options_.max_ids) {
-    if (stored_.empty()) return Verdict::kFull;
-    entries_.erase(stored_.front());
-    stored_.pop_front();
+  if (used_ >= options_.max_ids) {
+    if (stored_count_ == 0) return Verdict::kFull;
+    DropOldestStored();
     evictions_.fetch_add(1, std::memory_order_relaxed);
   }
-  entries_.emplace(key, Entry{});
-  remembered_.store(entries_.size(), std::memory_order_relaxed);
+  Insert(wanted);
+  remembered_.store(used_, std::memory_order_relaxed);
   return Verdict::kFirst;
 }
 
 void DedupWindow::Finish(const Key& key, const PublishResult& outcome) {
-  std::unique_ptr<std::vector<Waiter>> waiters;
+  const Key wanted = Normalised(key);
+  std::vector<Waiter> waiters;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const Clock::time_point now = options_.clock();
     Expire(now);
-    remembered_.store(entries_.size(), std::memory_order_relaxed);
-    auto found = entries_.find(key);
+    remembered_.store(used_, std::memory_order_relaxed);
+    const size_t found = Find(wanted);
     // Only an in-flight entry (Begin()'s kFirst) has an outcome to take.
-    if (found == entries_.end() || found->second.stored_at != Clock::time_point::min()) return;
-    waiters = std::move(found->second.waiters);
-    if (outcome.status == PublishStatus::kPersisted) {
-      found->second.stored_at = now;
-      stored_.push_back(key);
-    } else {
-      entries_.erase(found);  // the sender's retry must produce
+    if (found == kNotFound || (slots_[found][1] & kStoredBit) != 0) return;
+    if (!waiters_.empty()) {
+      auto waiting = waiters_.find(wanted);
+      if (waiting != waiters_.end()) {
+        waiters = std::move(waiting->second);
+        waiters_.erase(waiting);
+      }
     }
-    remembered_.store(entries_.size(), std::memory_order_relaxed);
+    if (outcome.status == PublishStatus::kPersisted) {
+      slots_[found][1] |= kStoredBit;
+      if (stored_count_ == stored_.size()) {
+        // Full ring: twice the room (up to max_ids, the most ever stored),
+        // oldest first again.
+        const size_t room = std::min(std::max<size_t>(stored_.size() * 2, kFirstTableSize),
+                                     std::max<size_t>(options_.max_ids, 1));
+        std::vector<Stored> grown;
+        grown.reserve(room);
+        for (size_t i = 0; i < stored_count_; ++i) {
+          grown.push_back(stored_[(stored_first_ + i) % stored_.size()]);
+        }
+        grown.resize(room);
+        stored_.swap(grown);
+        stored_first_ = 0;
+      }
+      stored_[(stored_first_ + stored_count_) % stored_.size()] = Stored{wanted, now};
+      ++stored_count_;
+    } else {
+      EraseAt(found);  // the sender's retry must produce
+    }
+    remembered_.store(used_, std::memory_order_relaxed);
   }
-  if (!waiters) return;
-  for (Waiter& waiter : *waiters) waiter(outcome);
+  for (Waiter& waiter : waiters) waiter(outcome);
 }
 
 }  // namespace hookbridge

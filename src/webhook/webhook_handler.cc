@@ -235,9 +235,18 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
     key = DedupWindow::KeyOf(source.name, built.dedup_id);
   }
   if (key) {
-    const auto wait = [&]() -> DedupWindow::Waiter {
-      return [source_name = source.name, event_id = built.event_id, done = std::move(done)](
-                 const PublishResult& first) { done(CopyResult(source_name, event_id, first)); };
+    // One reference captured: std::function keeps it in place, where three
+    // would cost an allocation on every deduplicated webhook.
+    struct Waiting {
+      const Source& source;
+      const ContractResult& built;
+      Done& done;
+    } waiting{source, built, done};
+    const auto wait = [&waiting]() -> DedupWindow::Waiter {
+      return [source_name = waiting.source.name, event_id = waiting.built.event_id,
+              done = std::move(waiting.done)](const PublishResult& first) {
+        done(CopyResult(source_name, event_id, first));
+      };
     };
     switch (window_->Begin(*key, wait)) {
       case DedupWindow::Verdict::kStored: {

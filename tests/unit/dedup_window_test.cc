@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <malloc.h>
 
+#include <deque>
+#include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -193,10 +196,87 @@ TEST_F(DedupWindowTest, AWaiterMayBeginAgainFromItsCallback) {
   EXPECT_EQ(*again, Verdict::kFirst);  // no deadlock: the lock was released
 }
 
+// The flat table and the expiry ring against a plain model: thousands of
+// ids begun, waited for, stored, failed, expired and evicted in a shuffled
+// order, so that the table grows, probe runs wrap around its end and lose
+// members in their middle, and the ring wraps and grows.
+TEST_F(DedupWindowTest, AgreesWithAPlainModelOverManyInterleavedCalls) {
+  constexpr size_t kMaxIds = 300;
+  constexpr auto kWindow = std::chrono::seconds(40);
+  DedupWindow window(Options(kWindow, kMaxIds));
+  struct Remembered {
+    bool stored = false;
+    int waiting = 0;  // copies made to wait, not yet answered
+  };
+  std::map<int, Remembered> model;
+  std::deque<std::pair<int, DedupWindow::Clock::time_point>> stored_order;  // oldest first
+  std::map<int, int> answered;  // waiters called, per id
+  uint64_t evictions = 0;
+  std::mt19937 random(20261206);
+  const auto id = [](int n) { return Id("evt_" + std::to_string(n)); };
+  const auto drop_oldest = [&] {
+    model.erase(stored_order.front().first);
+    stored_order.pop_front();
+  };
+  for (int step = 0; step < 20000; ++step) {
+    // Mostly small steps (the bound is reached), now and then a long one
+    // (most of the window expires at once).
+    now_ += random() % 500 == 0 ? std::chrono::milliseconds(30000)
+                                : std::chrono::milliseconds(random() % 40);
+    while (!stored_order.empty() && stored_order.front().second + kWindow <= now_) drop_oldest();
+    std::vector<int> in_flight;
+    for (const auto& [remembered_id, entry] : model) {
+      if (!entry.stored) in_flight.push_back(remembered_id);
+    }
+    const bool finish = !in_flight.empty() && random() % 2 == 0;
+    const int n =
+        finish ? in_flight[random() % in_flight.size()] : static_cast<int>(random() % 1000);
+    auto in_model = model.find(n);
+    if (!finish) {
+      Verdict expected = Verdict::kFirst;
+      if (in_model != model.end()) {
+        expected = in_model->second.stored ? Verdict::kStored : Verdict::kWaiting;
+      } else if (model.size() >= kMaxIds) {
+        if (stored_order.empty()) {
+          expected = Verdict::kFull;
+        } else {
+          drop_oldest();
+          ++evictions;
+        }
+      }
+      const Verdict verdict =
+          window.Begin(id(n), Wait([&answered, n](const PublishResult&) { ++answered[n]; }));
+      ASSERT_EQ(verdict, expected) << "step " << step << ", id " << n;
+      if (verdict == Verdict::kFirst) model[n] = Remembered{};
+      if (verdict == Verdict::kWaiting) ++model[n].waiting;
+    } else {  // the outcome of an id in flight
+      const bool persisted = random() % 4 != 0;
+      const int waiting = in_model->second.waiting;
+      answered[n] = 0;
+      window.Finish(id(n), Outcome(persisted ? PublishStatus::kPersisted : PublishStatus::kFailed));
+      ASSERT_EQ(answered[n], waiting) << "step " << step << ", id " << n;
+      if (persisted) {
+        in_model->second = Remembered{true, 0};
+        stored_order.emplace_back(n, now_);
+      } else {
+        model.erase(in_model);
+      }
+    }
+    ASSERT_EQ(window.remembered(), model.size()) << "step " << step;
+    ASSERT_EQ(window.evictions(), evictions) << "step " << step;
+  }
+  EXPECT_GT(evictions, 0u);  // the bound was reached, so eviction was exercised
+}
+
 // The figure docs/deduplication.md gives: heap bytes per stored entry.
 TEST_F(DedupWindowTest, BytesPerEntryStayBelowTheDocumentedFigure) {
   constexpr size_t kEntries = 100000;
-  const size_t before = mallinfo2().uordblks;
+  // Large blocks (the table, the ring) are mmapped chunks, counted apart.
+  const auto heap_bytes = [] {
+    const struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+  };
+  const size_t before = heap_bytes();
   {
     DedupWindow window(Options(std::chrono::minutes(10), kEntries));
     for (size_t i = 0; i < kEntries; ++i) {
@@ -205,7 +285,7 @@ TEST_F(DedupWindowTest, BytesPerEntryStayBelowTheDocumentedFigure) {
       ASSERT_EQ(window.Begin(key, NoWaiter()), Verdict::kFirst);
       window.Finish(key, Outcome(PublishStatus::kPersisted));
     }
-    const size_t after = mallinfo2().uordblks;
+    const size_t after = heap_bytes();
     // A sanitizer's allocator keeps its own books: glibc's then say nothing.
     if (after < before + kEntries * 16) GTEST_SKIP() << "the heap is not glibc's malloc";
     const size_t per_entry = (after - before) / kEntries;

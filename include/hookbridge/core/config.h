@@ -30,7 +30,7 @@ inline constexpr std::chrono::milliseconds kDefaultAckTimeout{4000};  // below G
 inline constexpr std::chrono::milliseconds kMinimumRecordTimeout{60000};
 inline constexpr size_t kDefaultMaxBodyBytes = 1 << 20;
 // Edge deduplication (docs/deduplication.md): how long a PERSISTED event id is
-// remembered, and how many ids at most (about 80 bytes each).
+// remembered, and how many ids at most (45 to 91 bytes each).
 inline constexpr std::chrono::seconds kDefaultDedupWindow{600};
 inline constexpr size_t kDefaultDedupMaxIds = 1'000'000;
 
