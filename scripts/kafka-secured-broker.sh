@@ -28,6 +28,11 @@
 #                                   with AES-256) and the key's password
 #   untrusted.crt untrusted.key untrusted.key.password
 #                                   CN=hookbridge, signed by a CA the broker does not trust
+#   expired.crt expired.key expired.key.password
+#                                   CN=hookbridge, signed by the CA, expired yesterday
+#   hookbridge-retiring.crt .key .key.password
+#                                   CN=hookbridge-retiring, signed by the CA, no ACL:
+#                                   the certificate-rotation test grants and revokes it
 #   admin.properties                Kafka tools' client config (SASL_SSL as admin)
 #
 # Usage: kafka-secured-broker.sh start | stop | pid | kill | restart
@@ -79,6 +84,38 @@ make_cert() {
   rm -f "$SECRETS/$name.csr" "$SECRETS/$name.ext"
 }
 
+# make_expired_cert NAME CN: as make_cert with the CA "ca", but valid from
+# two days ago until yesterday. openssl x509 -req takes no start date before
+# OpenSSL 3.4 (Debian 12 has 3.0); openssl ca does, with a throwaway database.
+make_expired_cert() {
+  local name=$1 cn=$2 db
+  db=$(mktemp -d "$SECRETS/ca-db.XXXXXX")
+  random_secret >"$SECRETS/$name.key.password"
+  openssl req -new -newkey rsa:2048 -subj "/CN=$cn" \
+    -keyout "$SECRETS/$name.key" -passout "file:$SECRETS/$name.key.password" \
+    -out "$db/$name.csr" 2>/dev/null
+  touch "$db/index.txt"
+  random_secret >"$db/serial"
+  cat >"$db/ca.cnf" <<EOF
+[ca]
+default_ca = expired
+[expired]
+database = $db/index.txt
+new_certs_dir = $db
+serial = $db/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+EOF
+  openssl ca -batch -notext -config "$db/ca.cnf" -cert "$SECRETS/ca.pem" -keyfile "$SECRETS/ca.key" \
+    -startdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" \
+    -enddate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" \
+    -in "$db/$name.csr" -out "$SECRETS/$name.crt" 2>/dev/null
+  rm -rf "$db"
+}
+
 make_ca() {
   openssl req -x509 -new -newkey rsa:2048 -nodes -subj "/CN=$2" -days 2 -sha256 \
     -keyout "$SECRETS/$1.key" -out "$SECRETS/$1.pem" 2>/dev/null
@@ -102,6 +139,8 @@ make_secrets() {
     make_cert "$user" "$user" ca
   done
   make_cert untrusted hookbridge rogue-ca
+  make_expired_cert expired hookbridge
+  make_cert hookbridge-retiring hookbridge-retiring ca
   rm -f "$SECRETS/rogue-ca.key"
   cat >"$ADMIN_CONFIG" <<EOF
 security.protocol=SASL_SSL

@@ -12,10 +12,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -252,6 +256,110 @@ TEST_F(SecuredKafka, ChangedPasswordFileTakesEffectWithoutARestart) {
       << bridge.output();
   EXPECT_THAT(bridge.output(), Not(HasSubstr(password)));
   EXPECT_THAT(bridge.output(), Not(HasSubstr("Old-Pw-never-shown-9")));
+}
+
+// Client-certificate rotation: librdkafka 2.8.0 reads ssl.certificate.location
+// and ssl.key.location only when the producer is made, and has no call that
+// replaces them on a live client (rd_kafka_sasl_set_credentials is SASL's
+// alone), so the documented route is a restart through the drain. The
+// certificate files change under the running instance (as a Secret update
+// swaps them), it gets SIGTERM while webhooks keep coming, and its
+// replacement starts on the same paths. Every webhook answered 2xx by either
+// is on the topic; the others were told so (non-2xx, or no connection). The
+// retiring certificate (CN=hookbridge-retiring) loses its ACL before the
+// replacement starts, so the replacement can only be storing with the new one.
+TEST_F(SecuredKafka, ClientCertificateRotatesByARestartThroughTheDrain) {
+  const std::string retiring = "User:hookbridge-retiring";
+  ASSERT_EQ(SetTopicPrefixWriteAcl(mtls_, retiring, "hookbridge.", true), "");
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // The mounted Secret: each file replaced whole by a rename.
+  auto mount = [&dir](const std::string& name) {
+    for (const std::string suffix : {".crt", ".key", ".key.password"}) {
+      WriteFile(dir / ("new" + suffix), ReadAll(Secret(name + suffix)) + "\n");
+      ASSERT_EQ(std::rename((dir / ("new" + suffix)).c_str(), (dir / ("client" + suffix)).c_str()),
+                0);
+    }
+  };
+  mount("hookbridge-retiring");
+  Env env = Base(mtls_, allowed_topic_);
+  env["HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL"] = "SSL";
+  env["HOOKBRIDGE_RDKAFKA_SSL_CERTIFICATE_LOCATION"] = dir / "client.crt";
+  env["HOOKBRIDGE_RDKAFKA_SSL_KEY_LOCATION"] = dir / "client.key";
+  env["HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD_FILE"] = dir / "client.key.password";
+  // Requests keep arriving while it drains; each is answered, its connection closed.
+  env["HOOKBRIDGE_DRAIN_GRACE_MS"] = "1000";
+
+  HookbridgeProcess old_bridge(env);
+  ASSERT_TRUE(old_bridge.started()) << old_bridge.output();
+  ASSERT_TRUE(PollUntil(30s, [&] { return Readyz(old_bridge.port()).status == 200; }))
+      << Readyz(old_bridge.port()).Describe() << "\n"
+      << old_bridge.output();
+
+  // Senders, as GetProfile behind a load balancer: each webhook a new id, to
+  // whichever instance is current.
+  std::atomic<int> port{old_bridge.port()};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::map<int, int> stored_by_port;  // 200s per instance
+  std::vector<std::string> acknowledged;
+  size_t refused = 0;
+  std::vector<std::thread> senders;
+  for (int s = 0; s < 4; ++s) {
+    senders.emplace_back([&, s] {
+      for (int n = 0; !stop.load(); ++n) {
+        const int target = port.load();
+        const std::string id = "evt_cert_rotation_" + std::to_string(s) + "_" + std::to_string(n);
+        const Answer answer = Post(target, ProfileEvent(id, "p-rotation"));
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (answer.status >= 200 && answer.status < 300) {
+            acknowledged.push_back(id);
+            ++stored_by_port[target];
+          } else {
+            ++refused;
+          }
+        }
+        // No instance listening (between the two): do not spin on refused connections.
+        if (!answer) std::this_thread::sleep_for(20ms);
+      }
+    });
+  }
+  auto stored_by = [&](int instance) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return stored_by_port[instance];
+  };
+  EXPECT_TRUE(PollUntil(30s, [&] { return stored_by(old_bridge.port()) >= 20; }));
+
+  mount("hookbridge");
+  EXPECT_EQ(old_bridge.SignalAndWait(SIGTERM, 60s), 0) << old_bridge.output();
+  ASSERT_EQ(SetTopicPrefixWriteAcl(mtls_, retiring, "hookbridge.", false), "");
+
+  HookbridgeProcess new_bridge(env);
+  ASSERT_TRUE(new_bridge.started()) << new_bridge.output();
+  EXPECT_TRUE(PollUntil(30s, [&] { return Readyz(new_bridge.port()).status == 200; }))
+      << Readyz(new_bridge.port()).Describe() << "\n"
+      << new_bridge.output();
+  port = new_bridge.port();
+  EXPECT_TRUE(PollUntil(30s, [&] { return stored_by(new_bridge.port()) >= 20; }))
+      << new_bridge.output();
+  stop = true;
+  for (auto& sender : senders) sender.join();
+
+  // Every acknowledged webhook is on the topic: read it to its current end.
+  const int64_t count = CountRecords(mtls_, allowed_topic_, 2);
+  std::set<std::string> on_topic;
+  for (const ConsumedRecord& record : ConsumeFromBeginning(
+           mtls_, allowed_topic_, static_cast<size_t>(std::max<int64_t>(count, 0)), 30s)) {
+    const auto start = record.value.find("evt_cert_rotation_");
+    if (start != std::string::npos)
+      on_topic.insert(record.value.substr(start, record.value.find('"', start) - start));
+  }
+  size_t lost = 0;
+  for (const std::string& id : acknowledged) lost += on_topic.count(id) == 0 ? 1 : 0;
+  EXPECT_EQ(lost, 0u) << "of " << acknowledged.size() << " acknowledged (" << refused
+                      << " not acknowledged)";
+  EXPECT_THAT(new_bridge.output(), Not(HasSubstr(ReadAll(Secret("hookbridge.key.password")))));
 }
 
 // hookbridge-replay on the secured cluster: it reads the dead-letter topic as
