@@ -2,10 +2,11 @@
 // which ctest starts as the kafka_secured_broker fixture): webhooks stored
 // through SASL_SSL (SCRAM-SHA-512) and through mutual TLS with the least
 // privileges the broker grants User:hookbridge, every secret read from a
-// file; and each refusal (wrong password, untrusted certificate, a broker
-// name that does not match its certificate, a topic the principal may not
-// write) named in one log line, in /readyz and by --check-config, with
-// nothing acknowledged and no secret shown.
+// file; each refusal (wrong password, untrusted or expired certificate, a
+// broker name that does not match its certificate, a topic the principal may
+// not write) named in one log line, in /readyz and by --check-config, with
+// nothing acknowledged and no secret shown; and both rotations (password
+// file, client certificate).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -208,6 +209,21 @@ TEST_F(SecuredKafka, WrongPasswordIsNamedAuthenticationAndNothingIsAcknowledged)
 TEST_F(SecuredKafka, UntrustedCertificateIsNamedTlsVerification) {
   ExpectRefused(Mtls(allowed_topic_, "untrusted"), "tls_verification", "kafka_tls_verification",
                 {ReadAll(Secret("untrusted.key.password"))});
+}
+
+// An expired client certificate (signed by the CA the broker trusts, expired
+// yesterday). The broker, a JVM, answers the handshake with the TLS alert
+// "certificate unknown", as it does for an untrusted one: neither librdkafka
+// nor hookbridge is told it expired, so the name is tls_verification. Not a
+// dead letter either: the refusal is Kafka's, not the body's.
+TEST_F(SecuredKafka, ExpiredClientCertificateIsNamedTlsVerificationAndIsNoDeadLetter) {
+  const std::string dead_topic = allowed_topic_ + ".dead-expired";
+  ASSERT_EQ(CreateTopic(mtls_, dead_topic, 1), "");
+  Env env = Mtls(allowed_topic_, "expired");
+  env["HOOKBRIDGE_DEAD_LETTER_TOPIC"] = dead_topic;
+  ExpectRefused(env, "tls_verification", "kafka_tls_verification",
+                {ReadAll(Secret("expired.key.password"))});
+  EXPECT_EQ(CountRecords(mtls_, dead_topic, 1), 0);
 }
 
 TEST_F(SecuredKafka, BrokerNameThatDoesNotMatchItsCertificateIsNamedTlsVerification) {
@@ -420,6 +436,7 @@ TEST_F(SecuredKafka, CheckConfigNamesEachRefusalAndShowsNoSecret) {
       "rdkafka sasl.password=(from file " + Secret("hookbridge.password") + ")");
   add(Sasl(allowed_topic_, dir / "password"), "kafka: Kafka authentication failed");
   add(Mtls(allowed_topic_, "untrusted"), "kafka: Kafka TLS verification failed");
+  add(Mtls(allowed_topic_, "expired"), "kafka: Kafka TLS verification failed");
   add(Sasl(denied_topic_, Secret("hookbridge.password")), "kafka: Kafka authorization failed");
   std::vector<std::thread> threads;
   for (Run& run : runs) {
