@@ -49,7 +49,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KAFKA_PORT=${KAFKA_PORT:-19094}
 KAFKA_STATE_DIR=${KAFKA_STATE_DIR:-/tmp/hookbridge-kafka-secured}
 # kafka-broker.sh's functions: fetch, write_log4j, run_java, running_pid,
-# random_cluster_id, kill_broker, crash_broker; they work on $STATE.
+# random_cluster_id, write_server_properties, launch_and_wait (which calls the
+# broker_ready below), restart, stop, kill_broker, crash_broker; they work on
+# $STATE, $PORT (the SASL_SSL port) and $CPORT.
 # shellcheck source=kafka-broker.sh
 source "$HERE/kafka-broker.sh"
 
@@ -151,14 +153,12 @@ ssl.truststore.location=$SECRETS/ca.pem
 EOF
 }
 
-write_secured_server_properties() {
-  cat >"$STATE/server.properties" <<EOF
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CPORT
+# The listeners, TLS, SASL and the authorizer: the lines this broker adds to
+# kafka-broker.sh's server.properties.
+secured_properties() {
+  cat <<EOF
 listeners=SASL_SSL://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$MTLS_PORT,CONTROLLER://127.0.0.1:$CPORT
 advertised.listeners=SASL_SSL://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$MTLS_PORT
-controller.listener.names=CONTROLLER
 inter.broker.listener.name=SSL
 listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:SSL
 ssl.keystore.type=PEM
@@ -173,47 +173,20 @@ listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.se
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:admin;User:broker
-log.dirs=$STATE/data
-num.partitions=1
-auto.create.topics.enable=true
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
 EOF
 }
 
-# Ready means the admin gets metadata listing the broker. Asked on the mutual
-# TLS listener: Debian 12's kcat (librdkafka 2.0.2) fails SCRAM against this
+# Ready means the admin gets metadata listing the broker (kafka-broker.sh's
+# launch_and_wait calls this in place of its own). Asked on the mutual TLS
+# listener: Debian 12's kcat (librdkafka 2.0.2) fails SCRAM against this
 # broker with "invalid credentials" where librdkafka 2.8.0 and the Java client
 # succeed with the same password.
-secured_wait() {
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until kcat -b "127.0.0.1:$MTLS_PORT" -L -m 2 -X security.protocol=SSL \
-      -X "ssl.ca.location=$SECRETS/ca.pem" -X "ssl.certificate.location=$SECRETS/admin.crt" \
-      -X "ssl.key.location=$SECRETS/admin.key" \
-      -X "ssl.key.password=$(cat "$SECRETS/admin.key.password")" 2>/dev/null \
-      | grep -q "broker 1 at"; do
-    if ! running_pid >/dev/null || ((SECONDS >= deadline)); then
-      echo "--- last 50 lines of $LOG ---" >&2
-      tail -n 50 "$LOG" >&2
-      kill_broker
-      die "secured broker did not become ready on 127.0.0.1:$MTLS_PORT"
-    fi
-    sleep 0.5
-  done
-}
-
-secured_launch() {
-  "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
-    -Dlog4j2.configurationFile="$STATE/log4j2.properties" \
-    -cp "$JARS/*" kafka.Kafka "$STATE/server.properties" \
-    </dev/null >>"$LOG" 2>&1 &
-  echo $! >"$PIDFILE"
-  secured_wait
+broker_ready() {
+  kcat -b "127.0.0.1:$MTLS_PORT" -L -m 2 -X security.protocol=SSL \
+    -X "ssl.ca.location=$SECRETS/ca.pem" -X "ssl.certificate.location=$SECRETS/admin.crt" \
+    -X "ssl.key.location=$SECRETS/admin.key" \
+    -X "ssl.key.password=$(cat "$SECRETS/admin.key.password")" 2>/dev/null \
+    | grep -q "broker 1 at"
 }
 
 acl() {
@@ -240,7 +213,7 @@ secured_start() {
   mkdir -p "$STATE"
   write_log4j
   make_secrets
-  write_secured_server_properties
+  write_server_properties "$(secured_properties)"
   local scram=() user
   for user in "${USERS[@]}"; do
     scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(cat "$SECRETS/$user.password")]")
@@ -248,21 +221,8 @@ secured_start() {
   run_java -Dhb.log.level=WARN kafka.tools.StorageTool format \
     -t "$(random_cluster_id)" -c "$STATE/server.properties" "${scram[@]}" \
     >"$STATE/format.log" 2>&1 || { cat "$STATE/format.log" >&2; die "storage format failed"; }
-  secured_launch
+  launch_and_wait
   add_acls
-  echo "127.0.0.1:$SASL_PORT"
-}
-
-secured_restart() {
-  if running_pid >/dev/null; then
-    echo "127.0.0.1:$SASL_PORT"
-    return 0
-  fi
-  [[ -f $STATE/server.properties && -f $STATE/data/meta.properties ]] \
-    || die "no formatted broker state in $STATE (run start first)"
-  fetch
-  echo "--- restart on existing state $(date -u +%FT%TZ) ---" >>"$LOG"
-  secured_launch
   echo "127.0.0.1:$SASL_PORT"
 }
 
@@ -291,7 +251,7 @@ case ${1:-} in
   stop) stop ;;
   pid) running_pid || die "broker is not running" ;;
   kill) crash_broker ;;
-  restart) secured_restart ;;
+  restart) restart ;;
   create-topic) shift; secured_create_topic "$@" ;;
   set-password) shift; set_password "$@" ;;
   bootstrap)
