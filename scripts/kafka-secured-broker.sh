@@ -30,6 +30,10 @@
 #                                   CN=hookbridge, signed by a CA the broker does not trust
 #   expired.crt expired.key expired.key.password
 #                                   CN=hookbridge, signed by the CA, expired yesterday
+#   expired-broker.crt expired-broker.key expired-broker.key.password
+#                                   the broker's name (IP:127.0.0.1), expired: the
+#                                   suite serves it with openssl s_server, as a
+#                                   broker whose certificate ran out would
 #   hookbridge-retiring.crt .key .key.password
 #                                   CN=hookbridge-retiring, signed by the CA, no ACL:
 #                                   the certificate-rotation test grants and revokes it
@@ -86,16 +90,21 @@ make_cert() {
   rm -f "$SECRETS/$name.csr" "$SECRETS/$name.ext"
 }
 
-# make_expired_cert NAME CN: as make_cert with the CA "ca", but valid from
-# two days ago until yesterday. openssl x509 -req takes no start date before
-# OpenSSL 3.4 (Debian 12 has 3.0); openssl ca does, with a throwaway database.
+# make_expired_cert NAME CN [SAN]: as make_cert with the CA "ca", but valid
+# from two days ago until yesterday. openssl x509 -req takes no start date
+# before OpenSSL 3.4 (Debian 12 has 3.0); openssl ca does, with a throwaway
+# database.
 make_expired_cert() {
-  local name=$1 cn=$2 db
+  local name=$1 cn=$2 san=${3:-} db ext=()
   db=$(mktemp -d "$SECRETS/ca-db.XXXXXX")
   random_secret >"$SECRETS/$name.key.password"
   openssl req -new -newkey rsa:2048 -subj "/CN=$cn" \
     -keyout "$SECRETS/$name.key" -passout "file:$SECRETS/$name.key.password" \
     -out "$db/$name.csr" 2>/dev/null
+  if [[ -n $san ]]; then
+    printf 'subjectAltName=%s\n' "$san" >"$db/$name.ext"
+    ext=(-extfile "$db/$name.ext")
+  fi
   touch "$db/index.txt"
   random_secret >"$db/serial"
   cat >"$db/ca.cnf" <<EOF
@@ -114,7 +123,7 @@ EOF
   openssl ca -batch -notext -config "$db/ca.cnf" -cert "$SECRETS/ca.pem" -keyfile "$SECRETS/ca.key" \
     -startdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" \
     -enddate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" \
-    -in "$db/$name.csr" -out "$SECRETS/$name.crt" 2>/dev/null
+    "${ext[@]}" -in "$db/$name.csr" -out "$SECRETS/$name.crt" 2>/dev/null
   rm -rf "$db"
 }
 
@@ -142,6 +151,7 @@ make_secrets() {
   done
   make_cert untrusted hookbridge rogue-ca
   make_expired_cert expired hookbridge
+  make_expired_cert expired-broker broker "IP:127.0.0.1"
   make_cert hookbridge-retiring hookbridge-retiring ca
   rm -f "$SECRETS/rogue-ca.key"
   cat >"$ADMIN_CONFIG" <<EOF

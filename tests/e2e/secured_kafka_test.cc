@@ -183,6 +183,48 @@ class SecuredKafka : public ::testing::Test {
   static std::string created_;
 };
 
+// openssl s_server with the broker's name on an expired certificate (see
+// ExpiredBrokerCertificateIsNamedTlsVerification), on a free port.
+class ExpiredBroker {
+ public:
+  ExpiredBroker()
+      : server_("/usr/bin/openssl", {},
+                {"s_server", "-accept", "127.0.0.1:0", "-www", "-cert",
+                 std::string(SECURED_SECRETS) + "/expired-broker.crt", "-key",
+                 std::string(SECURED_SECRETS) + "/expired-broker.key", "-pass",
+                 std::string("file:") + SECURED_SECRETS + "/expired-broker.key.password"}) {}
+
+  // Whether it listens (within 10 s): its first line names the port.
+  bool Serving() {
+    const std::string accepting = "ACCEPT 127.0.0.1:";
+    return PollUntil(10s, [&] {
+      const std::string& output = server_.output();
+      const auto at = output.find(accepting);
+      const auto end = at == std::string::npos ? at : output.find('\n', at);
+      if (end == std::string::npos) return false;
+      address_ = "127.0.0.1:" + output.substr(at + accepting.size(), end - at - accepting.size());
+      return true;
+    });
+  }
+
+  // hookbridge's settings for it: TLS, trusting the suite's CA.
+  Env Settings(const std::string& topic) const {
+    return {{"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
+            {"GETPROFILE_API_KEY", kNewKey},
+            {"HOOKBRIDGE_KAFKA_BROKERS", address_},
+            {"HOOKBRIDGE_KAFKA_TOPIC", topic},
+            {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"},
+            {"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SSL"},
+            {"HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION", std::string(SECURED_SECRETS) + "/ca.pem"}};
+  }
+
+  const std::string& output() const { return server_.output(); }
+
+ private:
+  ChildProcess server_;
+  std::string address_;
+};
+
 std::string SecuredKafka::sasl_;
 std::string SecuredKafka::mtls_;
 std::string SecuredKafka::secrets_;
@@ -224,6 +266,18 @@ TEST_F(SecuredKafka, ExpiredClientCertificateIsNamedTlsVerificationAndIsNoDeadLe
   ExpectRefused(env, "tls_verification", "kafka_tls_verification",
                 {ReadAll(Secret("expired.key.password"))});
   EXPECT_EQ(CountRecords(mtls_, dead_topic, 1), 0);
+}
+
+// A broker certificate that expired: librdkafka's own check of the broker's
+// certificate refuses it ("certificate verify failed"). The suite's broker
+// cannot serve an expired certificate beside its good one, so openssl
+// s_server serves one for the broker's name (IP:127.0.0.1), signed by the CA
+// hookbridge trusts: the TLS handshake, where the check happens, is all a
+// client reaches before it refuses. (--check-config: the test below.)
+TEST_F(SecuredKafka, ExpiredBrokerCertificateIsNamedTlsVerification) {
+  ExpiredBroker broker;
+  ASSERT_TRUE(broker.Serving()) << broker.output();
+  ExpectRefused(broker.Settings(allowed_topic_), "tls_verification", "kafka_tls_verification", {});
 }
 
 TEST_F(SecuredKafka, BrokerNameThatDoesNotMatchItsCertificateIsNamedTlsVerification) {
@@ -437,6 +491,9 @@ TEST_F(SecuredKafka, CheckConfigNamesEachRefusalAndShowsNoSecret) {
   add(Sasl(allowed_topic_, dir / "password"), "kafka: Kafka authentication failed");
   add(Mtls(allowed_topic_, "untrusted"), "kafka: Kafka TLS verification failed");
   add(Mtls(allowed_topic_, "expired"), "kafka: Kafka TLS verification failed");
+  ExpiredBroker expired_broker;
+  ASSERT_TRUE(expired_broker.Serving()) << expired_broker.output();
+  add(expired_broker.Settings(allowed_topic_), "kafka: Kafka TLS verification failed");
   add(Sasl(denied_topic_, Secret("hookbridge.password")), "kafka: Kafka authorization failed");
   std::vector<std::thread> threads;
   for (Run& run : runs) {
