@@ -188,7 +188,7 @@ launch_and_wait() {
       echo "--- last 50 lines of $LOG ---" >&2
       tail -n 50 "$LOG" >&2
       kill_broker  # state dir kept so the full log can be inspected
-      die "broker did not become ready on $BOOTSTRAP"
+      die "${BROKER_NAME:-broker} did not become ready on ${READY_AT:-$BOOTSTRAP}"
     fi
     sleep 0.5
   done

@@ -191,6 +191,8 @@ EOF
 # listener: Debian 12's kcat (librdkafka 2.0.2) fails SCRAM against this
 # broker with "invalid credentials" where librdkafka 2.8.0 and the Java client
 # succeed with the same password.
+BROKER_NAME="secured broker"
+READY_AT=127.0.0.1:$MTLS_PORT  # for launch_and_wait's message
 broker_ready() {
   kcat -b "127.0.0.1:$MTLS_PORT" -L -m 2 -X security.protocol=SSL \
     -X "ssl.ca.location=$SECRETS/ca.pem" -X "ssl.certificate.location=$SECRETS/admin.crt" \
