@@ -7,8 +7,10 @@
 #                       | kill | restart
 #
 # scripts/kafka-cluster.sh sources this file for fetch, write_log4j, run_java,
-# running_pid and random_cluster_id (sourced, it defines them and runs no
-# command).
+# running_pid and random_cluster_id, and scripts/kafka-secured-broker.sh for
+# the same broker with other listeners (write_server_properties,
+# launch_and_wait, restart, stop...). Sourced, it defines them and runs no
+# command.
 #
 # The broker runs with Kafka's own default auto.create.topics.enable=true,
 # what most operators run: a client that asks for a topic's metadata may
@@ -102,18 +104,32 @@ random_cluster_id() {
   done
 }
 
+# The listener lines of this plain broker: PLAINTEXT for clients and between
+# brokers, the controller's own listener. kafka-secured-broker.sh passes its
+# own to write_server_properties instead.
+plain_listener_properties() {
+  cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+EOF
+}
+
+# write_server_properties [LINES]: $STATE/server.properties, the settings every
+# single-node broker of these scripts shares, with LINES (the listeners and
+# anything else a broker adds) in the middle; the plain listeners by default.
 write_server_properties() {
+  local listeners
+  listeners=${1:-$(plain_listener_properties)}
   # Static voters rather than --standalone: it formats the same way on every
   # 4.x release, and a one-node quorum never needs to be reconfigured.
   cat >"$STATE/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CPORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+$listeners
 log.dirs=$STATE/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -145,9 +161,17 @@ start() {
     || { cat "$STATE/format.log" >&2; die "storage format failed"; }
 
   launch_and_wait
+  echo "$BOOTSTRAP"
 }
 
-# Launches the broker on the formatted $STATE and waits until it serves.
+# Whether the broker serves: a client gets metadata listing it, i.e. it has
+# registered with the controller and is unfenced; an open port is not enough.
+# kafka-secured-broker.sh defines its own (it asks with a client certificate).
+broker_ready() {
+  kcat -b "$BOOTSTRAP" -L -m 2 2>/dev/null | grep -q "broker 1 at"
+}
+
+# Launches the broker on the formatted $STATE and waits until broker_ready.
 launch_and_wait() {
   # All fds redirected, so a caller doing $(kafka-broker.sh start) or piping
   # us does not wait forever on a pipe the broker holds open. Appending keeps
@@ -158,19 +182,16 @@ launch_and_wait() {
     </dev/null >>"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
 
-  # Ready means a client gets metadata listing the broker, i.e. it has
-  # registered with the controller and is unfenced; an open port is not enough.
   local deadline=$((SECONDS + START_TIMEOUT))
-  until kcat -b "$BOOTSTRAP" -L -m 2 2>/dev/null | grep -q "broker 1 at"; do
+  until broker_ready; do
     if ! running_pid >/dev/null || ((SECONDS >= deadline)); then
       echo "--- last 50 lines of $LOG ---" >&2
       tail -n 50 "$LOG" >&2
       kill_broker  # state dir kept so the full log can be inspected
-      die "broker did not become ready on $BOOTSTRAP"
+      die "${BROKER_NAME:-broker} did not become ready on ${READY_AT:-$BOOTSTRAP}"
     fi
     sleep 0.5
   done
-  echo "$BOOTSTRAP"
 }
 
 kill_broker() {
@@ -217,6 +238,7 @@ restart() {
   fetch
   echo "--- restart on existing state $(date -u +%FT%TZ) ---" >>"$LOG"
   launch_and_wait
+  echo "$BOOTSTRAP"
 }
 
 create_topic() {

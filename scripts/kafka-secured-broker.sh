@@ -28,6 +28,15 @@
 #                                   with AES-256) and the key's password
 #   untrusted.crt untrusted.key untrusted.key.password
 #                                   CN=hookbridge, signed by a CA the broker does not trust
+#   expired.crt expired.key expired.key.password
+#                                   CN=hookbridge, signed by the CA, expired yesterday
+#   expired-broker.crt expired-broker.key expired-broker.key.password
+#                                   the broker's name (IP:127.0.0.1), expired: the
+#                                   suite serves it with openssl s_server, as a
+#                                   broker whose certificate ran out would
+#   hookbridge-retiring.crt .key .key.password
+#                                   CN=hookbridge-retiring, signed by the CA, no ACL:
+#                                   the certificate-rotation test grants and revokes it
 #   admin.properties                Kafka tools' client config (SASL_SSL as admin)
 #
 # Usage: kafka-secured-broker.sh start | stop | pid | kill | restart
@@ -44,7 +53,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KAFKA_PORT=${KAFKA_PORT:-19094}
 KAFKA_STATE_DIR=${KAFKA_STATE_DIR:-/tmp/hookbridge-kafka-secured}
 # kafka-broker.sh's functions: fetch, write_log4j, run_java, running_pid,
-# random_cluster_id, kill_broker, crash_broker; they work on $STATE.
+# random_cluster_id, write_server_properties, launch_and_wait (which calls the
+# broker_ready below), restart, stop, kill_broker, crash_broker; they work on
+# $STATE, $PORT (the SASL_SSL port) and $CPORT.
 # shellcheck source=kafka-broker.sh
 source "$HERE/kafka-broker.sh"
 
@@ -79,6 +90,43 @@ make_cert() {
   rm -f "$SECRETS/$name.csr" "$SECRETS/$name.ext"
 }
 
+# make_expired_cert NAME CN [SAN]: as make_cert with the CA "ca", but valid
+# from two days ago until yesterday. openssl x509 -req takes no start date
+# before OpenSSL 3.4 (Debian 12 has 3.0); openssl ca does, with a throwaway
+# database.
+make_expired_cert() {
+  local name=$1 cn=$2 san=${3:-} db ext=()
+  db=$(mktemp -d "$SECRETS/ca-db.XXXXXX")
+  random_secret >"$SECRETS/$name.key.password"
+  openssl req -new -newkey rsa:2048 -subj "/CN=$cn" \
+    -keyout "$SECRETS/$name.key" -passout "file:$SECRETS/$name.key.password" \
+    -out "$db/$name.csr" 2>/dev/null
+  if [[ -n $san ]]; then
+    printf 'subjectAltName=%s\n' "$san" >"$db/$name.ext"
+    ext=(-extfile "$db/$name.ext")
+  fi
+  touch "$db/index.txt"
+  random_secret >"$db/serial"
+  cat >"$db/ca.cnf" <<EOF
+[ca]
+default_ca = expired
+[expired]
+database = $db/index.txt
+new_certs_dir = $db
+serial = $db/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+EOF
+  openssl ca -batch -notext -config "$db/ca.cnf" -cert "$SECRETS/ca.pem" -keyfile "$SECRETS/ca.key" \
+    -startdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" \
+    -enddate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" \
+    "${ext[@]}" -in "$db/$name.csr" -out "$SECRETS/$name.crt" 2>/dev/null
+  rm -rf "$db"
+}
+
 make_ca() {
   openssl req -x509 -new -newkey rsa:2048 -nodes -subj "/CN=$2" -days 2 -sha256 \
     -keyout "$SECRETS/$1.key" -out "$SECRETS/$1.pem" 2>/dev/null
@@ -102,6 +150,9 @@ make_secrets() {
     make_cert "$user" "$user" ca
   done
   make_cert untrusted hookbridge rogue-ca
+  make_expired_cert expired hookbridge
+  make_expired_cert expired-broker broker "IP:127.0.0.1"
+  make_cert hookbridge-retiring hookbridge-retiring ca
   rm -f "$SECRETS/rogue-ca.key"
   cat >"$ADMIN_CONFIG" <<EOF
 security.protocol=SASL_SSL
@@ -112,14 +163,12 @@ ssl.truststore.location=$SECRETS/ca.pem
 EOF
 }
 
-write_secured_server_properties() {
-  cat >"$STATE/server.properties" <<EOF
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CPORT
+# The listeners, TLS, SASL and the authorizer: the lines this broker adds to
+# kafka-broker.sh's server.properties.
+secured_properties() {
+  cat <<EOF
 listeners=SASL_SSL://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$MTLS_PORT,CONTROLLER://127.0.0.1:$CPORT
 advertised.listeners=SASL_SSL://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$MTLS_PORT
-controller.listener.names=CONTROLLER
 inter.broker.listener.name=SSL
 listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:SSL
 ssl.keystore.type=PEM
@@ -134,47 +183,22 @@ listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.se
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:admin;User:broker
-log.dirs=$STATE/data
-num.partitions=1
-auto.create.topics.enable=true
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
 EOF
 }
 
-# Ready means the admin gets metadata listing the broker. Asked on the mutual
-# TLS listener: Debian 12's kcat (librdkafka 2.0.2) fails SCRAM against this
+# Ready means the admin gets metadata listing the broker (kafka-broker.sh's
+# launch_and_wait calls this in place of its own). Asked on the mutual TLS
+# listener: Debian 12's kcat (librdkafka 2.0.2) fails SCRAM against this
 # broker with "invalid credentials" where librdkafka 2.8.0 and the Java client
 # succeed with the same password.
-secured_wait() {
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until kcat -b "127.0.0.1:$MTLS_PORT" -L -m 2 -X security.protocol=SSL \
-      -X "ssl.ca.location=$SECRETS/ca.pem" -X "ssl.certificate.location=$SECRETS/admin.crt" \
-      -X "ssl.key.location=$SECRETS/admin.key" \
-      -X "ssl.key.password=$(cat "$SECRETS/admin.key.password")" 2>/dev/null \
-      | grep -q "broker 1 at"; do
-    if ! running_pid >/dev/null || ((SECONDS >= deadline)); then
-      echo "--- last 50 lines of $LOG ---" >&2
-      tail -n 50 "$LOG" >&2
-      kill_broker
-      die "secured broker did not become ready on 127.0.0.1:$MTLS_PORT"
-    fi
-    sleep 0.5
-  done
-}
-
-secured_launch() {
-  "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
-    -Dlog4j2.configurationFile="$STATE/log4j2.properties" \
-    -cp "$JARS/*" kafka.Kafka "$STATE/server.properties" \
-    </dev/null >>"$LOG" 2>&1 &
-  echo $! >"$PIDFILE"
-  secured_wait
+BROKER_NAME="secured broker"
+READY_AT=127.0.0.1:$MTLS_PORT  # for launch_and_wait's message
+broker_ready() {
+  kcat -b "127.0.0.1:$MTLS_PORT" -L -m 2 -X security.protocol=SSL \
+    -X "ssl.ca.location=$SECRETS/ca.pem" -X "ssl.certificate.location=$SECRETS/admin.crt" \
+    -X "ssl.key.location=$SECRETS/admin.key" \
+    -X "ssl.key.password=$(cat "$SECRETS/admin.key.password")" 2>/dev/null \
+    | grep -q "broker 1 at"
 }
 
 acl() {
@@ -201,7 +225,7 @@ secured_start() {
   mkdir -p "$STATE"
   write_log4j
   make_secrets
-  write_secured_server_properties
+  write_server_properties "$(secured_properties)"
   local scram=() user
   for user in "${USERS[@]}"; do
     scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(cat "$SECRETS/$user.password")]")
@@ -209,21 +233,8 @@ secured_start() {
   run_java -Dhb.log.level=WARN kafka.tools.StorageTool format \
     -t "$(random_cluster_id)" -c "$STATE/server.properties" "${scram[@]}" \
     >"$STATE/format.log" 2>&1 || { cat "$STATE/format.log" >&2; die "storage format failed"; }
-  secured_launch
+  launch_and_wait
   add_acls
-  echo "127.0.0.1:$SASL_PORT"
-}
-
-secured_restart() {
-  if running_pid >/dev/null; then
-    echo "127.0.0.1:$SASL_PORT"
-    return 0
-  fi
-  [[ -f $STATE/server.properties && -f $STATE/data/meta.properties ]] \
-    || die "no formatted broker state in $STATE (run start first)"
-  fetch
-  echo "--- restart on existing state $(date -u +%FT%TZ) ---" >>"$LOG"
-  secured_launch
   echo "127.0.0.1:$SASL_PORT"
 }
 
@@ -252,7 +263,7 @@ case ${1:-} in
   stop) stop ;;
   pid) running_pid || die "broker is not running" ;;
   kill) crash_broker ;;
-  restart) secured_restart ;;
+  restart) restart ;;
   create-topic) shift; secured_create_topic "$@" ;;
   set-password) shift; set_password "$@" ;;
   bootstrap)

@@ -51,8 +51,8 @@
 # official CloudEvents SDKs read every record), sender_sdks (Svix's and
 # Slack's own signing code against the signature checks), deploy (manifests
 # and image), secured (hookbridge and hookbridge-replay on a broker with
-# SASL_SSL, mutual TLS and ACLs: scripts/kafka-secured-broker.sh, which ctest
-# starts on 19094-19096).
+# SASL_SSL, mutual TLS and ACLs, and the Java and Python example consumers on
+# it: scripts/kafka-secured-broker.sh, which ctest starts on 19094-19096).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

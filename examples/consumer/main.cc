@@ -4,12 +4,17 @@
 //   hookbridge-example-consumer --brokers 127.0.0.1:19092 --topic getprofile.events
 //       --group my-service [--dedupe-window 100000] [-X security.protocol=SASL_SSL ...]
 //
+// -X PROPERTY=VALUE sets a librdkafka property; -X PROPERTY.file=PATH sets it
+// to the file's content (sasl.password.file=..., ssl.key.password.file=...).
+//
 // --brokers and --topic default to HOOKBRIDGE_KAFKA_BROKERS and
 // HOOKBRIDGE_KAFKA_TOPIC. Stops cleanly on SIGINT or SIGTERM.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "event_consumer.h"
@@ -20,10 +25,22 @@ std::atomic<bool> stop_requested{false};
 
 extern "C" void RequestStop(int) { stop_requested = true; }
 
+// The file's content without its trailing line end; false if it cannot be
+// read or holds nothing.
+bool ReadSecretFile(const std::string& path, std::string* value) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return false;
+  value->assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  if (file.bad()) return false;
+  while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+  return !value->empty();
+}
+
 int Usage() {
   std::fputs(
       "usage: hookbridge-example-consumer [--brokers HOST:PORT,...] [--topic NAME] [--group ID]\n"
-      "                                   [--dedupe-window N] [-X PROPERTY=VALUE ...]\n",
+      "                                   [--dedupe-window N] [-X PROPERTY=VALUE ...]\n"
+      "                                   [-X PROPERTY.file=PATH ...]\n",
       stderr);
   return 2;
 }
@@ -61,8 +78,22 @@ int main(int argc, char** argv) {
     } else if (arg == "--dedupe-window") {
       options.dedupe_window = std::strtoul(value.c_str(), nullptr, 10);
     } else if (arg == "-X" && value.find('=') != std::string::npos) {
-      options.properties.emplace_back(value.substr(0, value.find('=')),
-                                      value.substr(value.find('=') + 1));
+      std::string name = value.substr(0, value.find('='));
+      std::string setting = value.substr(value.find('=') + 1);
+      // NAME.file=PATH: the value is the file's content (a password from its
+      // secret's file, never on the command line, where ps shows it).
+      const std::string suffix = ".file";
+      if (name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        name.resize(name.size() - suffix.size());
+        const std::string path = setting;
+        if (!ReadSecretFile(path, &setting)) {
+          std::fprintf(stderr, "-X %s.file: cannot read a value from %s\n", name.c_str(),
+                       path.c_str());
+          return 2;
+        }
+      }
+      options.properties.emplace_back(name, setting);
     } else {
       return Usage();
     }

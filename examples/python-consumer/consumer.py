@@ -31,7 +31,7 @@ import dataclasses
 import signal
 import sys
 import threading
-from typing import Callable, Optional
+from typing import Callable, Dict, List, Optional
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
@@ -116,15 +116,22 @@ class EventConsumer:
         dedupe_window: int = 100_000,
         on_duplicate: Callable[[Event], None] = lambda event: None,
         on_failure: Callable[[Event, Exception], None] = lambda event, error: None,
+        properties: Optional[Dict[str, str]] = None,
     ):
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": brokers,
-                "group.id": group,
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest",
-            }
-        )
+        """`properties`: more librdkafka properties (security.protocol, sasl.*, ssl.*)."""
+        config = {
+            "bootstrap.servers": brokers,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+        for name, value in (properties or {}).items():
+            if name == "enable.auto.commit" and str(value).lower() != "false":
+                raise ValueError(
+                    "enable.auto.commit must stay false: offsets are committed after the handler"
+                )
+            config[name] = value
+        self._consumer = Consumer(config)
         self._topic = topic
         self._handler = handler
         self._recent = RecentIds(dedupe_window)
@@ -186,6 +193,31 @@ def _print(*fields) -> None:
     print("\t".join(str(field) for field in fields), flush=True)
 
 
+def client_properties(settings: List[str]) -> Dict[str, str]:
+    """librdkafka properties from -X NAME=VALUE settings.
+
+    NAME.file=PATH sets NAME to the file's content without its trailing line
+    end, as hookbridge's own settings do: a password or a key password comes
+    from the secret's file and never shows in the command line (ps).
+    """
+    properties = {}
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals or not name:
+            raise ValueError(f"-X {setting}: expected PROPERTY=VALUE")
+        if name.endswith(".file"):
+            name, path = name[: -len(".file")], value
+            try:
+                with open(path, encoding="utf-8") as file:
+                    value = file.read().rstrip("\r\n")
+            except OSError as error:
+                raise ValueError(f"-X {name}.file: cannot read {path}: {error.strerror}") from None
+            if not value:
+                raise ValueError(f"-X {name}.file: {path} is empty")
+        properties[name] = value
+    return properties
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--brokers", required=True, help="Kafka bootstrap servers")
@@ -197,7 +229,20 @@ def main() -> int:
         metavar="CE_ID",
         help="make the handler fail on this event (for the tests: it is never committed)",
     )
+    parser.add_argument(
+        "-X",
+        dest="properties",
+        action="append",
+        default=[],
+        metavar="PROPERTY=VALUE",
+        help="a librdkafka property (security.protocol=SASL_SSL, ...); PROPERTY.file=PATH "
+        "reads the value from a file (sasl.password.file=..., ssl.key.password.file=...)",
+    )
     args = parser.parse_args()
+    try:
+        properties = client_properties(args.properties)
+    except ValueError as error:
+        parser.error(str(error))
 
     def handle(event: Event) -> None:
         if args.fail_on is not None and event.id == args.fail_on:
@@ -212,6 +257,7 @@ def main() -> int:
         dedupe_window=args.dedupe_window,
         on_duplicate=lambda e: _print("duplicate", e.partition, e.offset, e.id),
         on_failure=lambda e, error: _print("failed", e.partition, e.offset, e.id, error),
+        properties=properties,
     )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: consumer.stop())

@@ -185,6 +185,60 @@ int64_t CountRecords(const std::string& brokers, const std::string& topic, int p
   return total;
 }
 
+std::string SetTopicPrefixWriteAcl(const std::string& brokers, const std::string& principal,
+                                   const std::string& prefix, bool grant) {
+  Handle admin = NewClient(RD_KAFKA_PRODUCER, brokers);
+  if (!admin) return "cannot create admin client";
+  char errstr[512];
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
+  std::vector<rd_kafka_AclBinding_t*> bindings;
+  rd_kafka_AclBindingFilter_t* filter = nullptr;
+  if (grant) {
+    for (rd_kafka_AclOperation_t operation :
+         {RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_OPERATION_DESCRIBE}) {
+      bindings.push_back(rd_kafka_AclBinding_new(
+          RD_KAFKA_RESOURCE_TOPIC, prefix.c_str(), RD_KAFKA_RESOURCE_PATTERN_PREFIXED,
+          principal.c_str(), "*", operation, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, errstr,
+          sizeof errstr));
+    }
+    rd_kafka_CreateAcls(admin.get(), bindings.data(), bindings.size(), nullptr, queue);
+  } else {
+    filter = rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_TOPIC, prefix.c_str(),
+                                           RD_KAFKA_RESOURCE_PATTERN_PREFIXED, principal.c_str(),
+                                           nullptr, RD_KAFKA_ACL_OPERATION_ANY,
+                                           RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr);
+    rd_kafka_DeleteAcls(admin.get(), &filter, 1, nullptr, queue);
+  }
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  std::string error;
+  if (event == nullptr) {
+    error = grant ? "CreateAcls timed out" : "DeleteAcls timed out";
+  } else if (rd_kafka_event_error(event)) {
+    error = rd_kafka_event_error_string(event);
+  } else if (grant) {
+    size_t count = 0;
+    const rd_kafka_acl_result_t** results =
+        rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(event), &count);
+    for (size_t i = 0; i < count; ++i) {
+      if (const rd_kafka_error_t* failed = rd_kafka_acl_result_error(results[i]))
+        error = rd_kafka_error_string(failed);
+    }
+  } else {
+    size_t count = 0;
+    const rd_kafka_DeleteAcls_result_response_t** responses =
+        rd_kafka_DeleteAcls_result_responses(rd_kafka_event_DeleteAcls_result(event), &count);
+    for (size_t i = 0; i < count; ++i) {
+      if (const rd_kafka_error_t* failed = rd_kafka_DeleteAcls_result_response_error(responses[i]))
+        error = rd_kafka_error_string(failed);
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  for (rd_kafka_AclBinding_t* binding : bindings) rd_kafka_AclBinding_destroy(binding);
+  if (filter != nullptr) rd_kafka_AclBinding_destroy(filter);
+  return error;
+}
+
 std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic,
                                       int partitions) {
   Handle client = NewClient(RD_KAFKA_CONSUMER, brokers, {{"group.id", "hookbridge-e2e-count"}});

@@ -58,6 +58,12 @@ std::string ProduceRecords(const std::string& brokers, const std::string& topic,
 std::map<int32_t, int64_t> CommittedOffsets(const std::string& brokers, const std::string& group,
                                             const std::string& topic, int partitions);
 
+// Grants `principal` (e.g. "User:hookbridge-retiring") Write and Describe on
+// the topics whose names start with `prefix`, or with `grant` false removes
+// every ACL of that principal on that prefix. Empty on success, else the error.
+std::string SetTopicPrefixWriteAcl(const std::string& brokers, const std::string& principal,
+                                   const std::string& prefix, bool grant);
+
 // Each partition's high watermark.
 std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic,
                                       int partitions);

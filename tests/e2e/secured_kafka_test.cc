@@ -2,20 +2,25 @@
 // which ctest starts as the kafka_secured_broker fixture): webhooks stored
 // through SASL_SSL (SCRAM-SHA-512) and through mutual TLS with the least
 // privileges the broker grants User:hookbridge, every secret read from a
-// file; and each refusal (wrong password, untrusted certificate, a broker
-// name that does not match its certificate, a topic the principal may not
-// write) named in one log line, in /readyz and by --check-config, with
-// nothing acknowledged and no secret shown.
+// file; each refusal (wrong password, untrusted or expired certificate, a
+// broker name that does not match its certificate, a topic the principal may
+// not write) named in one log line, in /readyz and by --check-config, with
+// nothing acknowledged and no secret shown; and both rotations (password
+// file, client certificate).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -178,6 +183,48 @@ class SecuredKafka : public ::testing::Test {
   static std::string created_;
 };
 
+// openssl s_server with the broker's name on an expired certificate (see
+// ExpiredBrokerCertificateIsNamedTlsVerification), on a free port.
+class ExpiredBroker {
+ public:
+  ExpiredBroker()
+      : server_("/usr/bin/openssl", {},
+                {"s_server", "-accept", "127.0.0.1:0", "-www", "-cert",
+                 std::string(SECURED_SECRETS) + "/expired-broker.crt", "-key",
+                 std::string(SECURED_SECRETS) + "/expired-broker.key", "-pass",
+                 std::string("file:") + SECURED_SECRETS + "/expired-broker.key.password"}) {}
+
+  // Whether it listens (within 10 s): its first line names the port.
+  bool Serving() {
+    const std::string accepting = "ACCEPT 127.0.0.1:";
+    return PollUntil(10s, [&] {
+      const std::string& output = server_.output();
+      const auto at = output.find(accepting);
+      const auto end = at == std::string::npos ? at : output.find('\n', at);
+      if (end == std::string::npos) return false;
+      address_ = "127.0.0.1:" + output.substr(at + accepting.size(), end - at - accepting.size());
+      return true;
+    });
+  }
+
+  // hookbridge's settings for it: TLS, trusting the suite's CA.
+  Env Settings(const std::string& topic) const {
+    return {{"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
+            {"GETPROFILE_API_KEY", kNewKey},
+            {"HOOKBRIDGE_KAFKA_BROKERS", address_},
+            {"HOOKBRIDGE_KAFKA_TOPIC", topic},
+            {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"},
+            {"HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL", "SSL"},
+            {"HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION", std::string(SECURED_SECRETS) + "/ca.pem"}};
+  }
+
+  const std::string& output() const { return server_.output(); }
+
+ private:
+  ChildProcess server_;
+  std::string address_;
+};
+
 std::string SecuredKafka::sasl_;
 std::string SecuredKafka::mtls_;
 std::string SecuredKafka::secrets_;
@@ -204,6 +251,33 @@ TEST_F(SecuredKafka, WrongPasswordIsNamedAuthenticationAndNothingIsAcknowledged)
 TEST_F(SecuredKafka, UntrustedCertificateIsNamedTlsVerification) {
   ExpectRefused(Mtls(allowed_topic_, "untrusted"), "tls_verification", "kafka_tls_verification",
                 {ReadAll(Secret("untrusted.key.password"))});
+}
+
+// An expired client certificate (signed by the CA the broker trusts, expired
+// yesterday). The broker, a JVM, answers the handshake with the TLS alert
+// "certificate unknown", as it does for an untrusted one: neither librdkafka
+// nor hookbridge is told it expired, so the name is tls_verification. Not a
+// dead letter either: the refusal is Kafka's, not the body's.
+TEST_F(SecuredKafka, ExpiredClientCertificateIsNamedTlsVerificationAndIsNoDeadLetter) {
+  const std::string dead_topic = allowed_topic_ + ".dead-expired";
+  ASSERT_EQ(CreateTopic(mtls_, dead_topic, 1), "");
+  Env env = Mtls(allowed_topic_, "expired");
+  env["HOOKBRIDGE_DEAD_LETTER_TOPIC"] = dead_topic;
+  ExpectRefused(env, "tls_verification", "kafka_tls_verification",
+                {ReadAll(Secret("expired.key.password"))});
+  EXPECT_EQ(CountRecords(mtls_, dead_topic, 1), 0);
+}
+
+// A broker certificate that expired: librdkafka's own check of the broker's
+// certificate refuses it ("certificate verify failed"). The suite's broker
+// cannot serve an expired certificate beside its good one, so openssl
+// s_server serves one for the broker's name (IP:127.0.0.1), signed by the CA
+// hookbridge trusts: the TLS handshake, where the check happens, is all a
+// client reaches before it refuses. (--check-config: the test below.)
+TEST_F(SecuredKafka, ExpiredBrokerCertificateIsNamedTlsVerification) {
+  ExpiredBroker broker;
+  ASSERT_TRUE(broker.Serving()) << broker.output();
+  ExpectRefused(broker.Settings(allowed_topic_), "tls_verification", "kafka_tls_verification", {});
 }
 
 TEST_F(SecuredKafka, BrokerNameThatDoesNotMatchItsCertificateIsNamedTlsVerification) {
@@ -252,6 +326,110 @@ TEST_F(SecuredKafka, ChangedPasswordFileTakesEffectWithoutARestart) {
       << bridge.output();
   EXPECT_THAT(bridge.output(), Not(HasSubstr(password)));
   EXPECT_THAT(bridge.output(), Not(HasSubstr("Old-Pw-never-shown-9")));
+}
+
+// Client-certificate rotation: librdkafka 2.8.0 reads ssl.certificate.location
+// and ssl.key.location only when the producer is made, and has no call that
+// replaces them on a live client (rd_kafka_sasl_set_credentials is SASL's
+// alone), so the documented route is a restart through the drain. The
+// certificate files change under the running instance (as a Secret update
+// swaps them), it gets SIGTERM while webhooks keep coming, and its
+// replacement starts on the same paths. Every webhook answered 2xx by either
+// is on the topic; the others were told so (non-2xx, or no connection). The
+// retiring certificate (CN=hookbridge-retiring) loses its ACL before the
+// replacement starts, so the replacement can only be storing with the new one.
+TEST_F(SecuredKafka, ClientCertificateRotatesByARestartThroughTheDrain) {
+  const std::string retiring = "User:hookbridge-retiring";
+  ASSERT_EQ(SetTopicPrefixWriteAcl(mtls_, retiring, "hookbridge.", true), "");
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // The mounted Secret: each file replaced whole by a rename.
+  auto mount = [&dir](const std::string& name) {
+    for (const std::string suffix : {".crt", ".key", ".key.password"}) {
+      WriteFile(dir / ("new" + suffix), ReadAll(Secret(name + suffix)) + "\n");
+      ASSERT_EQ(std::rename((dir / ("new" + suffix)).c_str(), (dir / ("client" + suffix)).c_str()),
+                0);
+    }
+  };
+  mount("hookbridge-retiring");
+  Env env = Base(mtls_, allowed_topic_);
+  env["HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL"] = "SSL";
+  env["HOOKBRIDGE_RDKAFKA_SSL_CERTIFICATE_LOCATION"] = dir / "client.crt";
+  env["HOOKBRIDGE_RDKAFKA_SSL_KEY_LOCATION"] = dir / "client.key";
+  env["HOOKBRIDGE_RDKAFKA_SSL_KEY_PASSWORD_FILE"] = dir / "client.key.password";
+  // Requests keep arriving while it drains; each is answered, its connection closed.
+  env["HOOKBRIDGE_DRAIN_GRACE_MS"] = "1000";
+
+  HookbridgeProcess old_bridge(env);
+  ASSERT_TRUE(old_bridge.started()) << old_bridge.output();
+  ASSERT_TRUE(PollUntil(30s, [&] { return Readyz(old_bridge.port()).status == 200; }))
+      << Readyz(old_bridge.port()).Describe() << "\n"
+      << old_bridge.output();
+
+  // Senders, as GetProfile behind a load balancer: each webhook a new id, to
+  // whichever instance is current.
+  std::atomic<int> port{old_bridge.port()};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::map<int, int> stored_by_port;  // 200s per instance
+  std::vector<std::string> acknowledged;
+  size_t refused = 0;
+  std::vector<std::thread> senders;
+  for (int s = 0; s < 4; ++s) {
+    senders.emplace_back([&, s] {
+      for (int n = 0; !stop.load(); ++n) {
+        const int target = port.load();
+        const std::string id = "evt_cert_rotation_" + std::to_string(s) + "_" + std::to_string(n);
+        const Answer answer = Post(target, ProfileEvent(id, "p-rotation"));
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (answer.status >= 200 && answer.status < 300) {
+            acknowledged.push_back(id);
+            ++stored_by_port[target];
+          } else {
+            ++refused;
+          }
+        }
+        // No instance listening (between the two): do not spin on refused connections.
+        if (!answer) std::this_thread::sleep_for(20ms);
+      }
+    });
+  }
+  auto stored_by = [&](int instance) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return stored_by_port[instance];
+  };
+  EXPECT_TRUE(PollUntil(30s, [&] { return stored_by(old_bridge.port()) >= 20; }));
+
+  mount("hookbridge");
+  EXPECT_EQ(old_bridge.SignalAndWait(SIGTERM, 60s), 0) << old_bridge.output();
+  ASSERT_EQ(SetTopicPrefixWriteAcl(mtls_, retiring, "hookbridge.", false), "");
+
+  HookbridgeProcess new_bridge(env);
+  ASSERT_TRUE(new_bridge.started()) << new_bridge.output();
+  EXPECT_TRUE(PollUntil(30s, [&] { return Readyz(new_bridge.port()).status == 200; }))
+      << Readyz(new_bridge.port()).Describe() << "\n"
+      << new_bridge.output();
+  port = new_bridge.port();
+  EXPECT_TRUE(PollUntil(30s, [&] { return stored_by(new_bridge.port()) >= 20; }))
+      << new_bridge.output();
+  stop = true;
+  for (auto& sender : senders) sender.join();
+
+  // Every acknowledged webhook is on the topic: read it to its current end.
+  const int64_t count = CountRecords(mtls_, allowed_topic_, 2);
+  std::set<std::string> on_topic;
+  for (const ConsumedRecord& record : ConsumeFromBeginning(
+           mtls_, allowed_topic_, static_cast<size_t>(std::max<int64_t>(count, 0)), 30s)) {
+    const auto start = record.value.find("evt_cert_rotation_");
+    if (start != std::string::npos)
+      on_topic.insert(record.value.substr(start, record.value.find('"', start) - start));
+  }
+  size_t lost = 0;
+  for (const std::string& id : acknowledged) lost += on_topic.count(id) == 0 ? 1 : 0;
+  EXPECT_EQ(lost, 0u) << "of " << acknowledged.size() << " acknowledged (" << refused
+                      << " not acknowledged)";
+  EXPECT_THAT(new_bridge.output(), Not(HasSubstr(ReadAll(Secret("hookbridge.key.password")))));
 }
 
 // hookbridge-replay on the secured cluster: it reads the dead-letter topic as
@@ -312,6 +490,10 @@ TEST_F(SecuredKafka, CheckConfigNamesEachRefusalAndShowsNoSecret) {
       "rdkafka sasl.password=(from file " + Secret("hookbridge.password") + ")");
   add(Sasl(allowed_topic_, dir / "password"), "kafka: Kafka authentication failed");
   add(Mtls(allowed_topic_, "untrusted"), "kafka: Kafka TLS verification failed");
+  add(Mtls(allowed_topic_, "expired"), "kafka: Kafka TLS verification failed");
+  ExpiredBroker expired_broker;
+  ASSERT_TRUE(expired_broker.Serving()) << expired_broker.output();
+  add(expired_broker.Settings(allowed_topic_), "kafka: Kafka TLS verification failed");
   add(Sasl(denied_topic_, Secret("hookbridge.password")), "kafka: Kafka authorization failed");
   std::vector<std::thread> threads;
   for (Run& run : runs) {

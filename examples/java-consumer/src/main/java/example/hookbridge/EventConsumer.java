@@ -61,6 +61,15 @@ public final class EventConsumer implements AutoCloseable {
 
   public EventConsumer(String brokers, String topic, String groupId, int dedupeWindow,
                        EventHandler handler, Listener listener) {
+    this(brokers, topic, groupId, dedupeWindow, handler, listener, Map.of());
+  }
+
+  /**
+   * As above, with more Kafka client properties ({@code security.protocol},
+   * {@code sasl.*}, {@code ssl.*}); {@code enable.auto.commit} must stay false.
+   */
+  public EventConsumer(String brokers, String topic, String groupId, int dedupeWindow,
+                       EventHandler handler, Listener listener, Map<String, String> properties) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -68,6 +77,12 @@ public final class EventConsumer implements AutoCloseable {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    String autoCommit = properties.getOrDefault(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    if (!autoCommit.equalsIgnoreCase("false")) {
+      throw new IllegalArgumentException(
+          "enable.auto.commit must stay false: offsets are committed after the handler");
+    }
+    props.putAll(properties);
     this.consumer = new KafkaConsumer<>(props);
     this.topic = topic;
     this.handler = handler;
