@@ -121,6 +121,12 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
       // After a broker outage, reconnect within a second rather than up to
       // librdkafka's default 10 s: every request meanwhile is answered 503.
       {"reconnect.backoff.max.ms", "1000"},
+      // A produce request waits for its answer at most this long (or what is
+      // left of message.timeout.ms), then goes again, to the partition's
+      // leader by then. librdkafka's 60 s default would hold every record of
+      // a frozen broker's partitions for a minute: message.timeout.ms is
+      // long now, so this, not it, bounds a stall (docs/producer-settings.md).
+      {"socket.timeout.ms", "10000"},
       // Metadata requests must not create topics (librdkafka's producer
       // default is true): a missing topic stays missing, /readyz says so and
       // its records get 503. See AllowsTopicCreation.
