@@ -331,6 +331,21 @@ class FaultScenario : public ::testing::Test {
 
   void Note(const std::string& note) { notes_.push_back(note); }
 
+  // Kafka back within message.timeout.ms (at least 60 s, docs/producer-settings.md):
+  // a record answered 503 meanwhile is stored late or not at all, never
+  // dropped as "possibly persisted", and the dedup window answers the
+  // sender's retries of the late ones. So no event is stored twice (issue
+  // 22). Down for longer, that is not promised: only noted.
+  void ExpectEachEventStoredOnce(double kafka_down_s) {
+    if (kafka_down_s >= 55) {
+      std::cout << "Kafka was down " << kafka_down_s
+                << " s, near message.timeout.ms: duplicates not checked\n";
+      return;
+    }
+    EXPECT_EQ(report_.duplicates, 0u) << "an event stored twice though Kafka was back within "
+                                         "message.timeout.ms";
+  }
+
   // A figure, not a check: seconds from now until the next event is
   // acknowledged (the service is back), or -1 if none within `timeout`.
   double SecondsUntilNextAcknowledgement(std::chrono::milliseconds timeout) const {
@@ -373,6 +388,7 @@ TEST_F(FaultScenario, BrokerKilledAndRestartedOnSameData) {
        std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
 
   ASSERT_NO_FATAL_FAILURE(Finish(&before));
+  ExpectEachEventStoredOnce(down);
 }
 
 // a, on a secured broker (issue 24): hookbridge produces through SASL_SSL
@@ -399,6 +415,7 @@ TEST_F(FaultScenario, SecuredBrokerKilledAndRestartedOnSameData) {
        std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
 
   ASSERT_NO_FATAL_FAILURE(Finish(&before));
+  ExpectEachEventStoredOnce(down);
 }
 
 // b. The broker is frozen (SIGSTOP) for longer than the ack deadline.
@@ -424,6 +441,7 @@ TEST_F(FaultScenario, BrokerPausedLongerThanAckDeadline) {
        std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after SIGCONT");
 
   ASSERT_NO_FATAL_FAILURE(Finish(&before));
+  ExpectEachEventStoredOnce(4);
   EXPECT_EQ(acknowledged_before_cont, acknowledged_frozen) << "2xx answers while Kafka was frozen";
   EXPECT_GT(report_.sends.status_503, 0u) << "the pause outlasted the ack deadline: expected 503s";
 }
