@@ -107,10 +107,13 @@ echo "== build and test under ASan + UBSan (clang-14), then the fuzzers in the s
 # make of the records; and the secured broker's suite (its second broker
 # would add a minute and a half; the refusal naming it drives is run under
 # the sanitizers by the unit and kafka_mock suites, the password rotation
-# only here, unsanitized). The C++ they run is run under the sanitizers by the
-# unit, http, e2e and operations suites; what they prove, a sanitizer cannot
-# change.
-not_sanitized='^(cluster|deploy|helm|docs|contracts|observability|consumer_java|consumer_python|cloudevents|secured)$'
+# only here, unsanitized); and the loss checker's single-broker faults (two
+# minutes and more under ASan; the adapter's failure paths they drive, broker
+# loss, timeouts, purges and an injected fatal error, run under the
+# sanitizers in the kafka_mock suite). The C++ they run is run under the
+# sanitizers by the unit, http, kafka_mock, e2e and operations suites; what
+# they prove, a sanitizer cannot change.
+not_sanitized='^(cluster|faults|deploy|helm|docs|contracts|observability|consumer_java|consumer_python|cloudevents|secured)$'
 scripts/configure-sanitized.sh asan "${broker[@]}"
 cmake --build build-sanitize
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
