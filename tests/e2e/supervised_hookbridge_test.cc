@@ -12,7 +12,7 @@
 #include <chrono>
 #include <string>
 
-#include "../support/poll_until.h"
+#include "bridge_fixture.h"  // CountOf, PollUntil
 
 namespace hookbridge::e2e {
 namespace {
@@ -25,17 +25,6 @@ std::map<std::string, std::string> EmbeddedBrokerEnvironment(int port) {
           {"HOOKBRIDGE_KAFKA_BROKERS", "embedded"},
           {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"},
           {"HOOKBRIDGE_FAULT_INJECTION", "1"}};  // SIGUSR2: a fatal producer error
-}
-
-using test_support::PollUntil;
-
-// How often `text` contains `needle`.
-size_t Occurrences(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++count;
-  }
-  return count;
 }
 
 TEST(SupervisedHookbridge, RestartsOnTheSamePortAfterExit3AndReportsAnyOtherExit) {
@@ -58,7 +47,7 @@ TEST(SupervisedHookbridge, RestartsOnTheSamePortAfterExit3AndReportsAnyOtherExit
   EXPECT_NE(output.find("fatal Kafka producer error"), std::string::npos) << output;
   const std::string listening =
       R"("message":"hookbridge listening","address":"127.0.0.1:)" + std::to_string(port) + "\"";
-  EXPECT_EQ(Occurrences(output, listening), 2u) << output;
+  EXPECT_EQ(CountOf(output, listening), 2u) << output;
 
   // A clean exit is not what an orchestrator restarts after: a failure.
   ASSERT_EQ(kill(bridge.pid(), SIGTERM), 0);

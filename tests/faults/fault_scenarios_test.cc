@@ -39,6 +39,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../e2e/bridge_fixture.h"  // CountOf
 #include "../e2e/kafka_test_client.h"
 #include "../e2e/supervised_hookbridge.h"
 #include "../support/env_number.h"
@@ -160,14 +161,8 @@ class Broker {
   std::string script_;
 };
 
+using e2e::CountOf;
 using test_support::Tail;
-
-size_t CountOf(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
 
 class FaultScenario : public ::testing::Test {
  protected:
