@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "poll_until.h"
 #include "prometheus_text.h"
 
 namespace hookbridge {
@@ -28,15 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `condition` until it holds or `limit` has passed.
-bool PollUntil(std::chrono::milliseconds limit, const std::function<bool()>& condition) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using test_support::PollUntil;
 
 class ApplicationTest : public ::testing::Test {
  protected:

@@ -45,11 +45,11 @@ void ClusterScenario::StartScenario(const std::string& name) {
   topic_ = "cluster." + name + "." + faults::RandomRunId();
   ASSERT_TRUE(cluster_.CreateTopic(topic_, kPartitions))
       << "the topic did not get a leader and three in-sync replicas per partition";
-  bridge_ = std::make_unique<e2e::HookbridgeProcess>(BridgeEnvironment(0));
-  ASSERT_TRUE(bridge_->started()) << bridge_->output();
+  bridge_ = std::make_unique<e2e::SupervisedHookbridge>(
+      [this](int port) { return BridgeEnvironment(port); });
+  ASSERT_TRUE(bridge_->Start()) << bridge_->output();
   bridge_port_ = bridge_->port();
-  supervising_ = true;
-  supervisor_ = std::thread([this] { Supervise(); });
+  bridge_->Supervise();
 }
 
 std::map<std::string, std::string> ClusterScenario::BridgeEnvironment(int port) const {
@@ -60,63 +60,13 @@ std::map<std::string, std::string> ClusterScenario::BridgeEnvironment(int port) 
           {"HOOKBRIDGE_ACK_TIMEOUT_MS", std::to_string(kAckTimeoutMs)}};
 }
 
-void ClusterScenario::Supervise() {
-  while (supervising_) {
-    int status = -1;
-    {
-      std::lock_guard<std::mutex> lock(bridge_mutex_);
-      status = bridge_->WaitForExit(0ms);
-      if (status != -1) earlier_output_ += bridge_->output();
-    }
-    if (status == -1) {
-      std::this_thread::sleep_for(100ms);
-      continue;
-    }
-    if (status != 3) {
-      std::lock_guard<std::mutex> lock(bridge_mutex_);
-      unexpected_exit_ = "hookbridge exited with status " + std::to_string(status);
-      return;
-    }
-    // Restart on the same port (the senders keep it); the old socket may
-    // take a moment to be free.
-    auto deadline = Clock::now() + 30s;
-    std::unique_ptr<e2e::HookbridgeProcess> next;
-    while (supervising_ && Clock::now() < deadline) {
-      next = std::make_unique<e2e::HookbridgeProcess>(BridgeEnvironment(bridge_port_));
-      if (next->started()) break;
-      std::this_thread::sleep_for(200ms);
-    }
-    std::lock_guard<std::mutex> lock(bridge_mutex_);
-    if (!next || !next->started()) {
-      unexpected_exit_ = "hookbridge did not start again after its fatal error";
-      return;
-    }
-    bridge_ = std::move(next);
-    ++restarts_;
-  }
-}
-
-void ClusterScenario::StopSupervising() {
-  supervising_ = false;
-  if (supervisor_.joinable()) supervisor_.join();
-}
-
-pid_t ClusterScenario::BridgePid() {
-  std::lock_guard<std::mutex> lock(bridge_mutex_);
-  return bridge_->pid();
-}
-
-std::string ClusterScenario::BridgeOutput() {
-  std::lock_guard<std::mutex> lock(bridge_mutex_);
-  return earlier_output_ + (bridge_ ? bridge_->output() : std::string());
-}
-
 void ClusterScenario::TearDown() {
   if (run_) run_->Stop();
-  StopSupervising();
+  if (bridge_) bridge_->StopSupervising();
   if (HasFailure()) {
     if (bridge_) {
-      std::cerr << "--- hookbridge output (tail) ---\n" << test_support::Tail(BridgeOutput(), 40);
+      std::cerr << "--- hookbridge output (tail) ---\n"
+                << test_support::Tail(bridge_->output(), 40);
     }
     for (int node = 1; node <= 3; ++node) {
       std::cerr << "--- node " << node << " log (tail) ---\n" << cluster_.LogTail(node, 30);
@@ -147,11 +97,8 @@ void ClusterScenario::WaitForAcknowledged(size_t count) {
   // at once instead of at the bound.
   auto deadline = Clock::now() + 300s;
   while (!run_->WaitForAcknowledged(count, 1s)) {
-    {
-      std::lock_guard<std::mutex> lock(bridge_mutex_);
-      ASSERT_EQ(unexpected_exit_, "")
-          << "after " << run_->acknowledged() << " of " << count << " acknowledged";
-    }
+    ASSERT_EQ(bridge_->failure(), "")
+        << "after " << run_->acknowledged() << " of " << count << " acknowledged";
     ASSERT_LT(Clock::now(), deadline)
         << "only " << run_->acknowledged() << " of " << count << " acknowledged";
   }
@@ -174,11 +121,8 @@ std::string ClusterScenario::TimeSinceStart(Clock::time_point at) const {
 void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
                              Clock::time_point recovered_at, const std::string& recovery) {
   ASSERT_TRUE(run_->Wait(600s)) << "senders did not finish";
-  StopSupervising();
-  {
-    std::lock_guard<std::mutex> lock(bridge_mutex_);
-    EXPECT_EQ(unexpected_exit_, "");
-  }
+  bridge_->StopSupervising();
+  EXPECT_EQ(bridge_->failure(), "");
   faults::ConsumeOptions consume;
   consume.brokers = cluster_.bootstrap();
   consume.topic = topic_;
@@ -199,7 +143,7 @@ void ClusterScenario::Finish(const std::vector<size_t>& before_fault,
        << (first_2xx < 0 ? "none(load_over)" : Fixed(first_2xx, 2))
        << " send_s=" << Fixed(report_.send_seconds, 1)
        << " duration_s=" << Fixed(Seconds(Clock::now() - started_), 0)
-       << " restarts_after_fatal_error=" << restarts_ << "\n";
+       << " restarts_after_fatal_error=" << bridge_->restarts() << "\n";
   text << "recovery: " << recovery << "\n";
   text << report_.Line() << "\n";
   text << "topic=" << topic_ << " partitions=" << kPartitions << " replication_factor=3"

@@ -6,15 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "../e2e/hookbridge_process.h"
+#include "../e2e/supervised_hookbridge.h"
 #include "kafka_cluster.h"
 #include "loss_checker.h"
 
@@ -52,10 +49,6 @@ class ClusterScenario : public ::testing::Test {
   // GET `path` on hookbridge: the status, and the body in *body.
   int Get(const std::string& path, std::string* body = nullptr) const;
   std::string TimeSinceStart(Clock::time_point at) const;
-  // Everything the hookbridge processes of this scenario wrote so far.
-  std::string BridgeOutput();
-  // The running hookbridge's process id (it changes when the supervisor restarts it).
-  pid_t BridgePid();
 
   KafkaCluster cluster_;
   std::string scenario_;
@@ -66,8 +59,9 @@ class ClusterScenario : public ::testing::Test {
   // hookbridge, run as an orchestrator runs it: a fatal error of the
   // idempotent producer exits it with status 3 (docs/producer-settings.md),
   // and the supervisor starts it again at once, on the same port. Any other
-  // exit fails the scenario. Replaced only under bridge_mutex_.
-  std::unique_ptr<e2e::HookbridgeProcess> bridge_;
+  // exit fails the scenario. Its output() is that of every process so far,
+  // its pid() the running one's (it changes with a restart).
+  std::unique_ptr<e2e::SupervisedHookbridge> bridge_;
   int bridge_port_ = -1;
 
   std::unique_ptr<faults::LoadRun> run_;
@@ -76,15 +70,6 @@ class ClusterScenario : public ::testing::Test {
 
  private:
   std::map<std::string, std::string> BridgeEnvironment(int port) const;
-  void Supervise();
-  void StopSupervising();
-
-  std::mutex bridge_mutex_;
-  std::thread supervisor_;
-  std::atomic<bool> supervising_{false};
-  std::atomic<int> restarts_{0};
-  std::string unexpected_exit_;  // under bridge_mutex_
-  std::string earlier_output_;   // of the processes that exited; under bridge_mutex_
 };
 
 double Seconds(Clock::duration duration);

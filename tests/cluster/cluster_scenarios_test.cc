@@ -143,7 +143,7 @@ TEST_F(ClusterFaults, TwoOfThreeDownNoAcknowledgement) {
       << "/metrics did not show one broker up and two unreachable:\n"
       << metrics;
   EXPECT_EQ(Get("/readyz"), 200) << "a cluster-wide condition must not empty the pool";
-  EXPECT_NE(BridgeOutput().find("Kafka brokers unreachable"), std::string::npos);
+  EXPECT_NE(bridge_->output().find("Kafka brokers unreachable"), std::string::npos);
 
   // Answers to records stored before the kill may still be on their way; past
   // the ack deadline (plus a margin for a busy machine) none can be.

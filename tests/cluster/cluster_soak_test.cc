@@ -113,7 +113,7 @@ TEST_F(ClusterSoak, HalfMaximumRateWhileBrokersRestartInTurn) {
       std::this_thread::sleep_until(next);
       Sample sample;
       sample.at_s = Seconds(Clock::now() - soak_start);
-      const pid_t pid = BridgePid();
+      const pid_t pid = bridge_->pid();
       sample.rss_mib = static_cast<double>(hostile::ResidentKiB(pid)) / 1024;
       sample.fds = OpenDescriptors(pid);
       sample.threads = hostile::ThreadCount(pid);

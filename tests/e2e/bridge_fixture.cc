@@ -57,16 +57,6 @@ size_t CountOf(const std::string& text, const std::string& needle) {
   return count;
 }
 
-bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& condition,
-               std::chrono::milliseconds interval) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(interval);
-  }
-}
-
 void EndToEnd::SetUp() {
   const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
   ASSERT_NE(brokers, nullptr) << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "

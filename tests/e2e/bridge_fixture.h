@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "../support/poll_until.h"
 #include "hookbridge_process.h"
 #include "kafka_test_client.h"
 
@@ -43,10 +44,7 @@ std::string RawExchange(int port, const std::string& bytes);
 
 size_t CountOf(const std::string& text, const std::string& needle);
 
-// Calls `condition` every `interval` until it is true (returns true) or
-// `timeout` passes (returns false).
-bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& condition,
-               std::chrono::milliseconds interval = std::chrono::milliseconds(50));
+using test_support::PollUntil;  // tests/support/poll_until.h
 
 class EndToEnd : public ::testing::Test {
  protected:

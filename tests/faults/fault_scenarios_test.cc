@@ -39,8 +39,9 @@
 #include <sstream>
 #include <thread>
 
-#include "../e2e/hookbridge_process.h"
+#include "../e2e/bridge_fixture.h"  // CountOf
 #include "../e2e/kafka_test_client.h"
+#include "../e2e/supervised_hookbridge.h"
 #include "../support/env_number.h"
 #include "../support/loopback.h"
 #include "../support/run_script.h"
@@ -51,7 +52,6 @@ namespace hookbridge::faults {
 namespace {
 
 using namespace std::chrono_literals;
-using e2e::HookbridgeProcess;
 
 constexpr int kPartitions = 6;
 constexpr const char* kApiKey = "faults-key-0123456789abcdef";
@@ -161,14 +161,8 @@ class Broker {
   std::string script_;
 };
 
+using e2e::CountOf;
 using test_support::Tail;
-
-size_t CountOf(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
 
 class FaultScenario : public ::testing::Test {
  protected:
@@ -203,7 +197,9 @@ class FaultScenario : public ::testing::Test {
   void TearDown() override {
     if (run_) run_->Stop();
     if (HasFailure()) {
-      if (bridge_) std::cerr << "--- hookbridge output (tail) ---\n" << Tail(bridge_->output(), 40);
+      if (bridge_) {
+        std::cerr << "--- hookbridge output (tail) ---\n" << Tail(bridge_->process().output(), 40);
+      }
       if (broker_) std::cerr << "--- broker log (tail) ---\n" << broker_->LogTail(60);
     }
     bridge_.reset();
@@ -257,18 +253,16 @@ class FaultScenario : public ::testing::Test {
     return env;
   }
 
-  // Starts hookbridge: on a free port the first time, then on the same port.
-  // The port can take a moment to be free again after a kill: retry briefly.
+  // Starts hookbridge (again, after the previous one exited or was killed):
+  // on a free port the first time, then on the same port. The test plays the
+  // supervisor itself (SupervisedHookbridge::Supervise is not used).
   void StartBridge() {
-    auto deadline = Clock::now() + 20s;
-    while (true) {
-      bridge_ = std::make_unique<HookbridgeProcess>(BridgeEnvironment(port_ > 0 ? port_ : 0));
-      if (bridge_->started() || Clock::now() >= deadline) break;
-      std::this_thread::sleep_for(200ms);
+    if (!bridge_) {
+      bridge_ = std::make_unique<e2e::SupervisedHookbridge>(
+          [this](int port) { return BridgeEnvironment(port); });
     }
-    ASSERT_TRUE(bridge_->started()) << bridge_->output();
-    if (port_ <= 0) port_ = bridge_->port();
-    ASSERT_EQ(bridge_->port(), port_);
+    ASSERT_TRUE(bridge_->Start()) << bridge_->process().output();
+    port_ = bridge_->port();
   }
 
   void StartLoad() {
@@ -355,6 +349,28 @@ class FaultScenario : public ::testing::Test {
     return Seconds(Clock::now() - from);
   }
 
+  // Scenario a, plain and secured, once StartScenario ran: the broker is
+  // SIGKILLed when a third of the events are acknowledged, then restarted on
+  // the same data. `broker` names it in the report.
+  void KillAndRestartBrokerUnderLoad(const std::string& broker) {
+    ASSERT_NO_FATAL_FAILURE(StartBridge());
+    StartLoad();
+    ASSERT_NO_FATAL_FAILURE(WaitForAThird());
+
+    std::vector<size_t> before = run_->AcknowledgedSoFar();
+    auto killed_at = Clock::now();
+    ASSERT_TRUE(broker_->Run("kill"));
+    std::this_thread::sleep_for(1s);  // hookbridge sees the broker gone
+    ASSERT_TRUE(broker_->Run("restart")) << "the broker did not come back on its own data";
+    const double down = Seconds(Clock::now() - killed_at);
+    Note(broker + " down for " + std::to_string(down) +
+         " s (kill, 1 s, restart until it serves); first 2xx " +
+         std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
+
+    ASSERT_NO_FATAL_FAILURE(Finish(&before));
+    ExpectEachEventStoredOnce(down);
+  }
+
   std::string scenario_;
   bool secured_ = false;
   Clock::time_point started_;
@@ -364,7 +380,7 @@ class FaultScenario : public ::testing::Test {
   std::string topic_;
   std::string dead_letter_topic_;
   int port_ = 0;
-  std::unique_ptr<HookbridgeProcess> bridge_;
+  std::unique_ptr<e2e::SupervisedHookbridge> bridge_;
   std::unique_ptr<LoadRun> run_;
   LossReport report_;
   std::vector<std::string> notes_;
@@ -373,22 +389,7 @@ class FaultScenario : public ::testing::Test {
 // a. The broker is SIGKILLed mid-run, then restarted on the same data.
 TEST_F(FaultScenario, BrokerKilledAndRestartedOnSameData) {
   ASSERT_NO_FATAL_FAILURE(StartScenario("broker_sigkill", 0));
-  ASSERT_NO_FATAL_FAILURE(StartBridge());
-  StartLoad();
-  ASSERT_NO_FATAL_FAILURE(WaitForAThird());
-
-  std::vector<size_t> before = run_->AcknowledgedSoFar();
-  auto killed_at = Clock::now();
-  ASSERT_TRUE(broker_->Run("kill"));
-  std::this_thread::sleep_for(1s);  // hookbridge sees the broker gone
-  ASSERT_TRUE(broker_->Run("restart")) << "the broker did not come back on its own data";
-  const double down = Seconds(Clock::now() - killed_at);
-  Note("broker down for " + std::to_string(down) +
-       " s (kill, 1 s, restart until it serves); first 2xx " +
-       std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
-
-  ASSERT_NO_FATAL_FAILURE(Finish(&before));
-  ExpectEachEventStoredOnce(down);
+  ASSERT_NO_FATAL_FAILURE(KillAndRestartBrokerUnderLoad("broker"));
 }
 
 // a, on a secured broker (issue 24): hookbridge produces through SASL_SSL
@@ -400,22 +401,7 @@ TEST_F(FaultScenario, SecuredBrokerKilledAndRestartedOnSameData) {
   // A quarter of the plain scenario's events: the kill and restart are the
   // same, and CI's time is short (about 30 s instead of 2 minutes).
   events_ = std::min<size_t>(events_, 5000);
-  ASSERT_NO_FATAL_FAILURE(StartBridge());
-  StartLoad();
-  ASSERT_NO_FATAL_FAILURE(WaitForAThird());
-
-  std::vector<size_t> before = run_->AcknowledgedSoFar();
-  auto killed_at = Clock::now();
-  ASSERT_TRUE(broker_->Run("kill"));
-  std::this_thread::sleep_for(1s);  // hookbridge sees the broker gone
-  ASSERT_TRUE(broker_->Run("restart")) << "the broker did not come back on its own data";
-  const double down = Seconds(Clock::now() - killed_at);
-  Note("SASL_SSL broker down for " + std::to_string(down) +
-       " s (kill, 1 s, restart until it serves); first 2xx " +
-       std::to_string(SecondsUntilNextAcknowledgement(60s)) + " s after the broker served again");
-
-  ASSERT_NO_FATAL_FAILURE(Finish(&before));
-  ExpectEachEventStoredOnce(down);
+  ASSERT_NO_FATAL_FAILURE(KillAndRestartBrokerUnderLoad("SASL_SSL broker"));
 }
 
 // b. The broker is frozen (SIGSTOP) for longer than the ack deadline.
@@ -456,13 +442,13 @@ TEST_F(FaultScenario, HookbridgeDrainedBySigtermAndReplaced) {
 
   std::vector<size_t> before = run_->AcknowledgedSoFar();
   auto signalled = Clock::now();
-  int exit_code = bridge_->SignalAndWait(SIGTERM, 30s);
+  int exit_code = bridge_->process().SignalAndWait(SIGTERM, 30s);
   auto exited = Clock::now();
   // Requests that were in flight when it exited fail within moments: look a
   // little past the exit, before the new instance is started.
   std::this_thread::sleep_for(300ms);
   const auto window_end = Clock::now();
-  std::string old_output = bridge_->output();
+  std::string old_output = bridge_->process().output();
   // A request on a keep-alive connection that the old instance had accepted
   // and served before must get an answer. A request on a connection opened
   // during the drain may instead sit in the listen queue when the instance
@@ -510,7 +496,7 @@ TEST_F(FaultScenario, HookbridgeKilledAndRestarted) {
   ASSERT_NO_FATAL_FAILURE(WaitForAThird());
 
   std::vector<size_t> before = run_->AcknowledgedSoFar();
-  EXPECT_EQ(bridge_->SignalAndWait(SIGKILL, 10s), 128 + SIGKILL);
+  EXPECT_EQ(bridge_->process().SignalAndWait(SIGKILL, 10s), 128 + SIGKILL);
   std::this_thread::sleep_for(500ms);  // the senders find nobody listening
   ASSERT_NO_FATAL_FAILURE(StartBridge());
   Note("acknowledged before the kill: " + std::to_string(before.size()) + "; first 2xx " +
@@ -530,8 +516,8 @@ TEST_F(FaultScenario, FatalProducerErrorExitsForRestart) {
   ASSERT_NO_FATAL_FAILURE(WaitForAThird());
 
   std::vector<size_t> before = run_->AcknowledgedSoFar();
-  EXPECT_EQ(bridge_->SignalAndWait(SIGUSR2, 30s), 3) << bridge_->output();
-  EXPECT_NE(bridge_->output().find("fatal Kafka producer error"), std::string::npos);
+  EXPECT_EQ(bridge_->process().SignalAndWait(SIGUSR2, 30s), 3) << bridge_->process().output();
+  EXPECT_NE(bridge_->process().output().find("fatal Kafka producer error"), std::string::npos);
   ASSERT_NO_FATAL_FAILURE(StartBridge());
   Note("acknowledged before the fatal error: " + std::to_string(before.size()));
 

@@ -53,13 +53,4 @@ std::string WebhookRequest(const std::string& body, const std::string& extra_hea
          "Content-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
 }
 
-bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& condition) {
-  const auto give_up = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 }  // namespace hookbridge::test_support

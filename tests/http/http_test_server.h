@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../support/fake_publisher.h"
+#include "../support/poll_until.h"
 #include "hookbridge/core/config.h"
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/metrics.h"
@@ -47,8 +48,5 @@ std::string TestEvent(const std::string& id, const std::string& profile = "p-1")
 
 // A whole webhook request as bytes (Content-Length framing, the test key).
 std::string WebhookRequest(const std::string& body, const std::string& extra_headers = "");
-
-// Calls `condition` every 10 ms until it holds (true) or `timeout` passes.
-bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& condition);
 
 }  // namespace hookbridge::test_support

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/poll_until.h"
 #include "../support/prometheus_text.h"
 #include "../support/publish_future.h"
 #include "hookbridge/core/metrics.h"
@@ -36,14 +37,7 @@ constexpr char kTopic[] = "health";
 constexpr int32_t kBrokerId = 1;
 constexpr auto kBound = 15s;  // many statistics rounds, on a loaded machine
 
-bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using test_support::PollUntil;
 
 std::string Describe(const ProducerHealth& health) {
   return std::string("connected=") + (health.broker_connected ? "1" : "0") +

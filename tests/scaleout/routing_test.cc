@@ -45,11 +45,11 @@
 #include <sstream>
 #include <thread>
 
-#include "../e2e/hookbridge_process.h"
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
 #include "../support/tail.h"
 #include "../support/webhook_signer.h"
+#include "instances_behind_nginx.h"
 #include "loss_checker.h"
 #include "nginx_front.h"
 #include "traffic_logs.h"
@@ -58,7 +58,6 @@ namespace hookbridge::scaleout {
 namespace {
 
 using namespace std::chrono_literals;
-using e2e::HookbridgeProcess;
 using faults::Clock;
 using test_support::Tail;
 
@@ -80,19 +79,6 @@ std::string Fixed(double value, const char* format = "%.1f") {
   char text[32];
   std::snprintf(text, sizeof text, format, value);
   return text;
-}
-
-bool WaitUntilReady(int port, std::chrono::milliseconds timeout) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(1, 0);
-  client.set_read_timeout(2, 0);
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    httplib::Result result = client.Get("/readyz");
-    if (result && result->status == 200) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
 }
 
 // Runs job(0..count-1) on `threads` threads, each index once.
@@ -193,11 +179,7 @@ class ScaleOutRouting : public ::testing::Test {
   }
 
   void StartInstances() {
-    const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
-    ASSERT_TRUE(brokers != nullptr && *brokers != '\0')
-        << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "
-           "(ctest sets it and starts one: the kafka_broker fixture)";
-    brokers_ = brokers;
+    ASSERT_NO_FATAL_FAILURE(RequireBrokers(&brokers_));
     const std::string run = faults::RandomRunId();
     getprofile_topic_ = "routing." + run + ".getprofile";
     billing_topic_ = "routing." + run + ".billing";
@@ -217,22 +199,13 @@ class ScaleOutRouting : public ::testing::Test {
         << "    topic: " << billing_topic_ << "\n"
         << "    key: [/data/customer_id]\n";
     const std::map<std::string, std::string> env = {
-        {"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
         {"GETPROFILE_API_KEY", kApiKey},
         {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
         {"HOOKBRIDGE_KAFKA_TOPIC", getprofile_topic_},
         {"HOOKBRIDGE_SOURCES_FILE", dir_ + "/sources.yaml"},
         // Stopped once the senders are done, to read whole access logs.
         {"HOOKBRIDGE_DRAIN_GRACE_MS", "0"}};
-    for (int i = 0; i < kInstances; ++i) {
-      instances_.push_back(std::make_unique<HookbridgeProcess>(env));
-      ASSERT_TRUE(instances_.back()->started()) << instances_.back()->output();
-    }
-    for (const auto& instance : instances_) {
-      ASSERT_TRUE(WaitUntilReady(instance->port(), 60s))
-          << "instance on port " << instance->port() << " never ready\n"
-          << Tail(instance->output(), 20);
-    }
+    ASSERT_NO_FATAL_FAILURE(StartReadyInstances(env, kInstances, &instances_));
     std::vector<int> ports;
     for (const auto& instance : instances_) ports.push_back(instance->port());
     front_ = std::make_unique<NginxFront>(ports, std::vector<std::string>{kBillingPath});
@@ -265,7 +238,7 @@ class ScaleOutRouting : public ::testing::Test {
   std::string run_;
   std::string getprofile_topic_;
   std::string billing_topic_;
-  std::vector<std::unique_ptr<HookbridgeProcess>> instances_;
+  Instances instances_;
   std::unique_ptr<NginxFront> front_;
 };
 

@@ -39,6 +39,7 @@
 #include "../e2e/kafka_test_client.h"
 #include "../support/env_number.h"
 #include "../support/tail.h"
+#include "instances_behind_nginx.h"
 #include "loss_checker.h"
 #include "nginx_front.h"
 #include "traffic_logs.h"
@@ -84,19 +85,6 @@ std::string OneLine(const std::string& text) {
   return line;
 }
 
-bool WaitUntilReady(int port, std::chrono::milliseconds timeout) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(1, 0);
-  client.set_read_timeout(2, 0);
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    httplib::Result result = client.Get("/readyz");
-    if (result && result->status == 200) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
 struct Instance {
   std::unique_ptr<HookbridgeProcess> process;
   int port = -1;
@@ -121,30 +109,23 @@ class ScaleOut : public ::testing::Test {
   }
 
   void StartInstances() {
-    const char* brokers = std::getenv("HOOKBRIDGE_E2E_BROKERS");
-    ASSERT_TRUE(brokers != nullptr && *brokers != '\0')
-        << "HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker "
-           "(ctest sets it and starts one: the kafka_broker fixture)";
-    brokers_ = brokers;
+    ASSERT_NO_FATAL_FAILURE(RequireBrokers(&brokers_));
     topic_ = "scaleout." + faults::RandomRunId();
     ASSERT_EQ(e2e::CreateTopic(brokers_, topic_, kPartitions), "")
         << "cannot create the topic on " << brokers_ << ": is the broker up?";
-    const std::map<std::string, std::string> env = {{"HOOKBRIDGE_LISTEN", "127.0.0.1:0"},
-                                                    {"GETPROFILE_API_KEY", kApiKey},
+    const std::map<std::string, std::string> env = {{"GETPROFILE_API_KEY", kApiKey},
                                                     {"HOOKBRIDGE_KAFKA_BROKERS", brokers_},
                                                     {"HOOKBRIDGE_KAFKA_TOPIC", topic_},
                                                     {"HOOKBRIDGE_DRAIN_GRACE_MS", kDrainGraceMs}};
-    instances_.resize(kInstances);
-    for (Instance& instance : instances_) {
-      instance.process = std::make_unique<HookbridgeProcess>(env);
-      ASSERT_TRUE(instance.process->started()) << instance.process->output();
-      instance.port = instance.process->port();
+    Instances processes;
+    StartReadyInstances(env, kInstances, &processes);
+    // Kept even after a failure, for TearDown's output tails.
+    for (std::unique_ptr<HookbridgeProcess>& process : processes) {
+      instances_.emplace_back();
+      instances_.back().port = process->port();
+      instances_.back().process = std::move(process);
     }
-    for (Instance& instance : instances_) {
-      ASSERT_TRUE(WaitUntilReady(instance.port, 60s))
-          << "instance on port " << instance.port << " never ready\n"
-          << Tail(instance.process->output(), 20);
-    }
+    ASSERT_FALSE(HasFatalFailure());
   }
 
   void StartFront() {
