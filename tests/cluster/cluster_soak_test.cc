@@ -1,10 +1,9 @@
 // The soak: hookbridge at a fixed rate, half the maximum measured on this
 // cluster just before, while a broker is restarted every minute, or every
-// third of a shorter run (SIGTERM, relaunch, back in sync; nodes in turn), and its resident memory, open
-// descriptors and threads are sampled every second. Fails on one lost or
-// reordered event (the loss checker, as in every scenario) and on growth
-// after warm-up: the median of the last third of the samples against the
-// median of the first third, with generous margins, never a single sample.
+// third of a shorter run (SIGTERM, relaunch, back in sync; nodes in turn), and its resident memory,
+// open descriptors and threads are sampled every second. Fails on one lost or reordered event (the
+// loss checker, as in every scenario) and on growth after warm-up: the median of the last third of
+// the samples against the median of the first third, with generous margins, never a single sample.
 //
 // HOOKBRIDGE_SOAK_SECONDS (90 in CI; the README quotes a 20-minute run).
 // Writes soak.txt, soak-samples.csv and soak.png to <build>/cluster-reports
