@@ -24,6 +24,14 @@ using Digest = std::array<unsigned char, kDigestSize>;
 // fails (e.g. an empty key), which the caller treats as "no match".
 bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces, Digest* out);
 
+// HMAC-SHA1 (Twilio's), the same way over `count` pieces from `pieces`.
+inline constexpr size_t kSha1Size = 20;
+using Sha1Digest = std::array<unsigned char, kSha1Size>;
+bool HmacSha1(std::string_view key, const std::string_view* pieces, size_t count, Sha1Digest* out);
+
+// The SHA-256 of `bytes` as 64 lowercase hex digits; "" if OpenSSL fails.
+std::string Sha256Hex(std::string_view bytes);
+
 // Exactly 64 hex digits of either case: the presented digest, not a secret,
 // so the table lookup needs no constant time.
 bool DecodeHexDigest(std::string_view text, Digest* out);
@@ -67,6 +75,10 @@ SignatureVerdict VerifyV0Timestamped(const SignatureSettings& settings, const V0
 // GitHub, Meta, Shopify and the generic header: HMAC-SHA256 of the body alone.
 SignatureVerdict VerifyBodyHmac(const std::vector<std::string>& secrets, const HmacFormat& format,
                                 const HeaderLookup& headers, std::string_view body);
+// Twilio: HMAC-SHA1 over the public URL with the request's query, then the
+// form's fields (or, with a bodySHA256 query parameter, the body's SHA-256).
+SignatureVerdict VerifyTwilio(const SignatureSettings& settings, const HeaderLookup& headers,
+                              std::string_view body, std::string_view query);
 
 // Constant time (CRYPTO_memcmp): both are fixed-size digests.
 bool DigestsEqual(const Digest& a, const Digest& b);
