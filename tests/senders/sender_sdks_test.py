@@ -4,7 +4,7 @@
 Runs hookbridge's signature cross-check (signature_tests,
 SignatureCrossCheckTest) with its signer swapped for sdk_signer.py, which
 signs with Svix's Python library (Standard Webhooks under both header
-families) and Slack's slack_sdk, in a venv of requirements.txt cached under
+families), Slack's slack_sdk and Twilio's RequestValidator, in a venv of requirements.txt cached under
 ~/.cache/hookbridge (harness.cached_venv): each request the senders' code
 signs must verify, and must stop verifying once one byte of its body changes.
 The other senders have no signing code in a registry we reach (GitHub's
