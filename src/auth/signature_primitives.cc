@@ -177,6 +177,28 @@ HeaderPresence SingleHeader(const HeaderLookup& headers, std::string_view name,
   return value->empty() ? HeaderPresence::kAbsent : HeaderPresence::kOne;
 }
 
+std::optional<SignatureVerdict> ReadHeaders(const HeaderLookup& headers,
+                                            std::initializer_list<const char*> names,
+                                            std::string_view* values) {
+  bool several = false;
+  bool absent = false;
+  for (const char* name : names) {
+    const HeaderPresence presence = SingleHeader(headers, name, values++);
+    several |= presence == HeaderPresence::kSeveral;
+    absent |= presence == HeaderPresence::kAbsent;
+  }
+  if (several) return SignatureVerdict::kInvalid;
+  if (absent) return SignatureVerdict::kMissing;
+  return std::nullopt;
+}
+
+SignatureVerdict JudgeTimestampBothWays(int64_t timestamp, std::chrono::seconds tolerance,
+                                        std::chrono::system_clock::time_point now) {
+  const int64_t age = UnixSeconds(now) - timestamp;
+  if (age > tolerance.count() || -age > tolerance.count()) return SignatureVerdict::kStaleTimestamp;
+  return SignatureVerdict::kValid;
+}
+
 bool ParseUnixSeconds(std::string_view text, int64_t* seconds) {
   if (text.empty() || text.size() > 12) return false;
   if (text.size() > 1 && text.front() == '0') return false;

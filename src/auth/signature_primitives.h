@@ -52,6 +52,21 @@ enum class HeaderPresence { kAbsent, kOne, kSeveral };
 HeaderPresence SingleHeader(const HeaderLookup& headers, std::string_view name,
                             std::string_view* value);
 
+// The value of each header of `names` into `values` (as many): nullopt when
+// every one came once. Otherwise the verdict: kInvalid if any came several
+// times (checked first: with two ids or two timestamps, which one was signed
+// is a guess, and a proxy may keep the other one), else kMissing.
+std::optional<SignatureVerdict> ReadHeaders(const HeaderLookup& headers,
+                                            std::initializer_list<const char*> names,
+                                            std::string_view* values);
+
+// A signed timestamp judged against `now`, after its signature matched (so
+// kStaleTimestamp always means "authentic but outside the window"): kValid
+// within `tolerance` either way (exactly `tolerance` away included, as the
+// senders' libraries), else kStaleTimestamp.
+SignatureVerdict JudgeTimestampBothWays(int64_t timestamp, std::chrono::seconds tolerance,
+                                        std::chrono::system_clock::time_point now);
+
 // Unix seconds as senders write them: decimal digits only, no sign, no
 // leading zero, at most 12 digits (so the value and the signed text agree).
 bool ParseUnixSeconds(std::string_view text, int64_t* seconds);
