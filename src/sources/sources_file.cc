@@ -168,8 +168,10 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
     timestamped = known->timestamped;
     // GitHub's default content type is a form with the JSON in "payload".
     source.form_payload = known->scheme == SignatureScheme::kGitHub;
-    // Twilio posts forms: the record is the JSON object of the fields.
-    source.form_fields = known->scheme == SignatureScheme::kTwilio;
+    // Twilio posts forms, and so do Slack's slash commands: the record is
+    // the JSON object of the fields.
+    source.form_fields =
+        known->scheme == SignatureScheme::kTwilio || known->scheme == SignatureScheme::kSlack;
   }
   if (node["public_url"]) {
     if (auth != "twilio") Fail("public_url", "only for twilio");

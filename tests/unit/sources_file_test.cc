@@ -195,8 +195,11 @@ sources:
   const Source& meta = *sources[3];
   EXPECT_EQ(meta.signature.scheme, SignatureScheme::kMeta);
   EXPECT_EQ(Fields(meta).ce_type.pointer.text, "/object");
-  // Only GitHub takes form deliveries.
-  for (const auto& source : sources) EXPECT_FALSE(source->form_payload) << source->name;
+  // Only GitHub takes form deliveries; of these, Slack takes forms (slash commands).
+  for (const auto& source : sources) {
+    EXPECT_FALSE(source->form_payload) << source->name;
+    EXPECT_EQ(source->form_fields, source->name == "slack") << source->name;
+  }
 }
 
 TEST_F(SourcesFileTest, GitHubSourcesTakeFormDeliveries) {

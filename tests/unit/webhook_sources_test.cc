@@ -411,6 +411,34 @@ TEST_F(WebhookSourcesTest, ASignedSlackUrlVerificationIsAnsweredWithItsChallenge
   EXPECT_TRUE(publisher_.records().empty());
 }
 
+// A slash command: a form, signed as sent, recorded as the object of its
+// fields; a slash-command source names its id and type (the Events API's
+// defaults are not in a command).
+TEST_F(WebhookSourcesTest, ASlackSlashCommandFormIsRecordedAsTheObjectOfItsFields) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
+  slack->form_fields = true;
+  EventFields fields;
+  ApplySchemeDefaults("slack", slack->name, fields);
+  ParseJsonPointer("/trigger_id", &fields.ce_id.pointer);
+  ParseJsonPointer("/command", &fields.ce_type.pointer);
+  fields.ce_time = AttributeSource{};
+  slack->contract = std::make_shared<JsonContract>(std::move(fields));
+  const std::string form =
+      "token=xyz&team_id=T1DC2JH3J&command=%2Fwebhook-collect&text=&trigger_id=398738663015.1";
+  const int64_t now = UnixNow();
+  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, form)}};
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *slack, form);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  ASSERT_EQ(publisher_.records().size(), 1u);
+  EXPECT_EQ(publisher_.records()[0].value,
+            R"({"token":"xyz","team_id":"T1DC2JH3J","command":"/webhook-collect","text":"",)"
+            R"("trigger_id":"398738663015.1"})");
+  EXPECT_EQ(result.event_id, "398738663015.1");
+}
+
 TEST_F(WebhookSourcesTest, AChallengeUnfitToEchoIsNoHandshake) {
   WebhookHandler handler(keys_, publisher_, options_);
   auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});

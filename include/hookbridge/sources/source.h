@@ -81,8 +81,9 @@ struct Source {
   // GitHub's form deliveries: an application/x-www-form-urlencoded body is
   // taken too, signed as received, its "payload" field being the event.
   bool form_payload = false;
-  // Twilio's form posts: an application/x-www-form-urlencoded body is taken
-  // too, signed as received; the record is the JSON object of its fields.
+  // Twilio's form posts and Slack's slash commands: an
+  // application/x-www-form-urlencoded body is taken too, signed as received;
+  // the record is the JSON object of its fields.
   bool form_fields = false;
   // Meta's GET subscription check: the hub.verify_token values taken
   // (verify_token_file). Empty: a GET on the path is 405.
