@@ -20,7 +20,7 @@ using hookbridge::SignatureSettings;
 using hookbridge::SignatureVerdict;
 
 // Every SignatureScheme (the switch below must name each one).
-constexpr int kSchemes = 8;
+constexpr int kSchemes = 9;
 
 bool SameName(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -39,6 +39,7 @@ SignatureSettings Settings(SignatureScheme scheme) {
                          ? std::vector<std::string>{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
                          : std::vector<std::string>{"It's a Secret to Everybody", "whsec_test"};
   settings.hmac = {"X-Signature", hookbridge::HmacFormat::Encoding::kBase64, "sha256="};
+  settings.public_url = "https://mycompany.com/myapp.php";
   return settings;
 }
 
@@ -53,6 +54,7 @@ std::vector<std::string_view> HeaderNames(SignatureScheme scheme) {
     case SignatureScheme::kZoom: return {"x-zm-signature", "x-zm-request-timestamp"};
     case SignatureScheme::kShopify: return {"X-Shopify-Hmac-Sha256"};
     case SignatureScheme::kMeta: return {"X-Hub-Signature-256"};
+    case SignatureScheme::kTwilio: return {"X-Twilio-Signature"};
   }
   return {};
 }

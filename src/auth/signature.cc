@@ -51,7 +51,8 @@ std::string CheckSecret(SignatureScheme scheme, const std::string& secret, size_
 }  // namespace
 
 SignatureVerdict VerifySignature(const SignatureSettings& settings, const HeaderLookup& headers,
-                                 std::string_view body, std::chrono::system_clock::time_point now) {
+                                 std::string_view body, std::chrono::system_clock::time_point now,
+                                 std::string_view query) {
   switch (settings.scheme) {
     case SignatureScheme::kStandardWebhooks:
       return signature_internal::VerifyStandardWebhooks(settings, headers, body, now);
@@ -66,6 +67,10 @@ SignatureVerdict VerifySignature(const SignatureSettings& settings, const Header
       return signature_internal::VerifyV0Timestamped(settings, kSlackHeaders, headers, body, now);
     case SignatureScheme::kZoom:
       return signature_internal::VerifyV0Timestamped(settings, kZoomHeaders, headers, body, now);
+    case SignatureScheme::kTwilio:
+      // An unchecked URL would be signed as it is: refuse.
+      if (!TwilioPublicUrlProblem(settings.public_url).empty()) return SignatureVerdict::kInvalid;
+      return signature_internal::VerifyTwilio(settings, headers, body, query);
     case SignatureScheme::kHmacSha256:
       // An unchecked empty header name would match nothing anyway: refuse.
       if (settings.hmac.header.empty()) return SignatureVerdict::kInvalid;
@@ -86,6 +91,10 @@ std::string CheckSignatureSettings(const SignatureSettings& settings) {
                      settings.scheme == SignatureScheme::kZoom;
   if (timed && (settings.tolerance.count() < 1 || settings.tolerance > kMaxTolerance)) {
     return "tolerance: must be between 1 and " + std::to_string(kMaxTolerance.count()) + " seconds";
+  }
+  if (settings.scheme == SignatureScheme::kTwilio) {
+    const std::string problem = TwilioPublicUrlProblem(settings.public_url);
+    if (!problem.empty()) return "public_url: " + problem;
   }
   if (settings.scheme == SignatureScheme::kHmacSha256) {
     if (settings.hmac.header.empty()) return "hmac.header: is empty";

@@ -38,30 +38,64 @@ struct MacContextFree {
 
 }  // namespace
 
-bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces, Digest* out) {
+namespace {
+
+// HMAC with OpenSSL's digest `digest` ("SHA256", "SHA1") of the pieces,
+// written to `out`, which holds exactly that digest's size. The name is
+// mutable only because OSSL_PARAM takes it so: the callers' own arrays, so
+// nothing is allocated per request.
+bool Hmac(char* digest, std::string_view key, const std::string_view* pieces, size_t count,
+          unsigned char* out, size_t size) {
   // Fetched once and shared: an EVP_MAC is immutable and safe to use from
   // several threads; fetching it per request would take a lock in OpenSSL.
   static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   if (mac == nullptr || key.empty()) return false;
   std::unique_ptr<EVP_MAC_CTX, MacContextFree> context(EVP_MAC_CTX_new(mac));
   if (!context) return false;
-  char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                          OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
                    params) != 1) {
     return false;
   }
-  for (std::string_view piece : pieces) {
-    if (piece.empty()) continue;
-    if (EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(piece.data()),
-                       piece.size()) != 1) {
+  for (size_t i = 0; i < count; ++i) {
+    if (pieces[i].empty()) continue;
+    if (EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(pieces[i].data()),
+                       pieces[i].size()) != 1) {
       return false;
     }
   }
   size_t length = 0;
-  return EVP_MAC_final(context.get(), out->data(), &length, out->size()) == 1 &&
-         length == out->size();
+  return EVP_MAC_final(context.get(), out, &length, size) == 1 && length == size;
+}
+
+}  // namespace
+
+bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces, Digest* out) {
+  char name[] = "SHA256";
+  return Hmac(name, key, pieces.begin(), pieces.size(), out->data(), out->size());
+}
+
+bool HmacSha1(std::string_view key, const std::string_view* pieces, size_t count, Sha1Digest* out) {
+  char name[] = "SHA1";
+  return Hmac(name, key, pieces, count, out->data(), out->size());
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  Digest digest;
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != digest.size()) {
+    return "";
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * digest.size());
+  for (unsigned char byte : digest) {
+    hex.push_back(kDigits[byte >> 4]);
+    hex.push_back(kDigits[byte & 15]);
+  }
+  return hex;
 }
 
 bool DigestsEqual(const Digest& a, const Digest& b) {
@@ -141,6 +175,28 @@ HeaderPresence SingleHeader(const HeaderLookup& headers, std::string_view name,
   if (values.empty()) return HeaderPresence::kAbsent;
   *value = TrimOws(values.front());
   return value->empty() ? HeaderPresence::kAbsent : HeaderPresence::kOne;
+}
+
+std::optional<SignatureVerdict> ReadHeaders(const HeaderLookup& headers,
+                                            std::initializer_list<const char*> names,
+                                            std::string_view* values) {
+  bool several = false;
+  bool absent = false;
+  for (const char* name : names) {
+    const HeaderPresence presence = SingleHeader(headers, name, values++);
+    several |= presence == HeaderPresence::kSeveral;
+    absent |= presence == HeaderPresence::kAbsent;
+  }
+  if (several) return SignatureVerdict::kInvalid;
+  if (absent) return SignatureVerdict::kMissing;
+  return std::nullopt;
+}
+
+SignatureVerdict JudgeTimestampBothWays(int64_t timestamp, std::chrono::seconds tolerance,
+                                        std::chrono::system_clock::time_point now) {
+  const int64_t age = UnixSeconds(now) - timestamp;
+  if (age > tolerance.count() || -age > tolerance.count()) return SignatureVerdict::kStaleTimestamp;
+  return SignatureVerdict::kValid;
 }
 
 bool ParseUnixSeconds(std::string_view text, int64_t* seconds) {

@@ -24,6 +24,14 @@ using Digest = std::array<unsigned char, kDigestSize>;
 // fails (e.g. an empty key), which the caller treats as "no match".
 bool HmacSha256(std::string_view key, std::initializer_list<std::string_view> pieces, Digest* out);
 
+// HMAC-SHA1 (Twilio's), the same way over `count` pieces from `pieces`.
+inline constexpr size_t kSha1Size = 20;
+using Sha1Digest = std::array<unsigned char, kSha1Size>;
+bool HmacSha1(std::string_view key, const std::string_view* pieces, size_t count, Sha1Digest* out);
+
+// The SHA-256 of `bytes` as 64 lowercase hex digits; "" if OpenSSL fails.
+std::string Sha256Hex(std::string_view bytes);
+
 // Exactly 64 hex digits of either case: the presented digest, not a secret,
 // so the table lookup needs no constant time.
 bool DecodeHexDigest(std::string_view text, Digest* out);
@@ -43,6 +51,21 @@ enum class HeaderPresence { kAbsent, kOne, kSeveral };
 // several, whatever the values.
 HeaderPresence SingleHeader(const HeaderLookup& headers, std::string_view name,
                             std::string_view* value);
+
+// The value of each header of `names` into `values` (as many): nullopt when
+// every one came once. Otherwise the verdict: kInvalid if any came several
+// times (checked first: with two ids or two timestamps, which one was signed
+// is a guess, and a proxy may keep the other one), else kMissing.
+std::optional<SignatureVerdict> ReadHeaders(const HeaderLookup& headers,
+                                            std::initializer_list<const char*> names,
+                                            std::string_view* values);
+
+// A signed timestamp judged against `now`, after its signature matched (so
+// kStaleTimestamp always means "authentic but outside the window"): kValid
+// within `tolerance` either way (exactly `tolerance` away included, as the
+// senders' libraries), else kStaleTimestamp.
+SignatureVerdict JudgeTimestampBothWays(int64_t timestamp, std::chrono::seconds tolerance,
+                                        std::chrono::system_clock::time_point now);
 
 // Unix seconds as senders write them: decimal digits only, no sign, no
 // leading zero, at most 12 digits (so the value and the signed text agree).
@@ -67,6 +90,10 @@ SignatureVerdict VerifyV0Timestamped(const SignatureSettings& settings, const V0
 // GitHub, Meta, Shopify and the generic header: HMAC-SHA256 of the body alone.
 SignatureVerdict VerifyBodyHmac(const std::vector<std::string>& secrets, const HmacFormat& format,
                                 const HeaderLookup& headers, std::string_view body);
+// Twilio: HMAC-SHA1 over the public URL with the request's query, then the
+// form's fields (or, with a bodySHA256 query parameter, the body's SHA-256).
+SignatureVerdict VerifyTwilio(const SignatureSettings& settings, const HeaderLookup& headers,
+                              std::string_view body, std::string_view query);
 
 // Constant time (CRYPTO_memcmp): both are fixed-size digests.
 bool DigestsEqual(const Digest& a, const Digest& b);

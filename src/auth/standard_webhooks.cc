@@ -33,19 +33,14 @@ SignatureVerdict VerifyStandardWebhooks(const SignatureSettings& settings,
   const bool svix = AnyReceived(headers, kSvixHeaders);
   if (svix && AnyReceived(headers, kWebhookHeaders)) return SignatureVerdict::kInvalid;
   const HeaderFamily& family = svix ? kSvixHeaders : kWebhookHeaders;
-  std::string_view id, timestamp_text, signatures;
-  const HeaderPresence presence[] = {SingleHeader(headers, family.id, &id),
-                                     SingleHeader(headers, family.timestamp, &timestamp_text),
-                                     SingleHeader(headers, family.signature, &signatures)};
-  // A repeated header is refused before anything else: with two ids or two
-  // timestamps, which one was signed is a guess, and a proxy may keep the
-  // other one.
-  for (HeaderPresence p : presence) {
-    if (p == HeaderPresence::kSeveral) return SignatureVerdict::kInvalid;
+  std::array<std::string_view, 3> values;
+  if (std::optional<SignatureVerdict> refused =
+          ReadHeaders(headers, {family.id, family.timestamp, family.signature}, values.data())) {
+    return *refused;
   }
-  for (HeaderPresence p : presence) {
-    if (p == HeaderPresence::kAbsent) return SignatureVerdict::kMissing;
-  }
+  const std::string_view id = values[0];
+  const std::string_view timestamp_text = values[1];
+  const std::string_view signatures = values[2];
   int64_t timestamp = 0;
   if (!ParseUnixSeconds(timestamp_text, &timestamp)) return SignatureVerdict::kInvalid;
 
@@ -77,14 +72,7 @@ SignatureVerdict VerifyStandardWebhooks(const SignatureSettings& settings,
   };
   if (!AnyDigestMatches(secrets.size(), compute, presented)) return SignatureVerdict::kInvalid;
 
-  // Checked after the signature, so kStaleTimestamp always means "authentic
-  // but outside the window" (a replay or a clock off): useful to an operator,
-  // and nothing to an attacker, who gets the same 401 either way. Exactly
-  // `tolerance` away is still accepted, as in the spec's reference libraries.
-  const int64_t age = UnixSeconds(now) - timestamp;
-  const int64_t tolerance = settings.tolerance.count();
-  if (age > tolerance || -age > tolerance) return SignatureVerdict::kStaleTimestamp;
-  return SignatureVerdict::kValid;
+  return JudgeTimestampBothWays(timestamp, settings.tolerance, now);
 }
 
 }  // namespace hookbridge::signature_internal

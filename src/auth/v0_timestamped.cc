@@ -12,16 +12,13 @@ namespace hookbridge::signature_internal {
 SignatureVerdict VerifyV0Timestamped(const SignatureSettings& settings, const V0Headers& names,
                                      const HeaderLookup& headers, std::string_view body,
                                      std::chrono::system_clock::time_point now) {
-  std::string_view timestamp_text, signature;
-  const HeaderPresence presence[] = {SingleHeader(headers, names.timestamp, &timestamp_text),
-                                     SingleHeader(headers, names.signature, &signature)};
-  // As for Standard Webhooks: a repeated header first, then a missing one.
-  for (HeaderPresence p : presence) {
-    if (p == HeaderPresence::kSeveral) return SignatureVerdict::kInvalid;
+  std::array<std::string_view, 2> values;
+  if (std::optional<SignatureVerdict> refused =
+          ReadHeaders(headers, {names.timestamp, names.signature}, values.data())) {
+    return *refused;
   }
-  for (HeaderPresence p : presence) {
-    if (p == HeaderPresence::kAbsent) return SignatureVerdict::kMissing;
-  }
+  const std::string_view timestamp_text = values[0];
+  const std::string_view signature = values[1];
   int64_t timestamp = 0;
   if (!ParseUnixSeconds(timestamp_text, &timestamp)) return SignatureVerdict::kInvalid;
   constexpr std::string_view kPrefix = "v0=";
@@ -36,11 +33,7 @@ SignatureVerdict VerifyV0Timestamped(const SignatureSettings& settings, const V0
   };
   if (!AnyDigestMatches(secrets.size(), compute, presented)) return SignatureVerdict::kInvalid;
 
-  // Judged after the signature, as for every timestamp (standard_webhooks.cc).
-  const int64_t age = UnixSeconds(now) - timestamp;
-  const int64_t tolerance = settings.tolerance.count();
-  if (age > tolerance || -age > tolerance) return SignatureVerdict::kStaleTimestamp;
-  return SignatureVerdict::kValid;
+  return JudgeTimestampBothWays(timestamp, settings.tolerance, now);
 }
 
 }  // namespace hookbridge::signature_internal

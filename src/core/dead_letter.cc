@@ -18,6 +18,7 @@ bool IsDeadLetterRefusal(ErrorCode refusal) {
     case ErrorCode::kSignatureMissing:  // unauthenticated: must not reach Kafka
     case ErrorCode::kSignatureInvalid:
     case ErrorCode::kStaleTimestamp:
+    case ErrorCode::kForbidden:  // a GET: no body to keep
     case ErrorCode::kNotFound:
     case ErrorCode::kMethodNotAllowed:
     case ErrorCode::kRequestTimeout:

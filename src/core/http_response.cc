@@ -23,6 +23,7 @@ ErrorInfo InfoOf(ErrorCode code) {
     case ErrorCode::kSignatureMissing: return {401, "unauthorized", "signature_missing"};
     case ErrorCode::kSignatureInvalid: return {401, "unauthorized", "signature_invalid"};
     case ErrorCode::kStaleTimestamp: return {401, "unauthorized", "timestamp_out_of_tolerance"};
+    case ErrorCode::kForbidden: return {403, "forbidden", "verify_token"};
     case ErrorCode::kNotFound: return {404, "not_found", "not_found"};
     case ErrorCode::kMethodNotAllowed: return {405, "method_not_allowed", "method"};
     case ErrorCode::kRequestTimeout: return {408, "request_timeout", "framing"};

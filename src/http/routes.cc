@@ -8,6 +8,12 @@
 namespace hookbridge {
 namespace {
 
+// The query of the request target ("" without one).
+std::string_view Query(std::string_view target) {
+  const size_t mark = target.find('?');
+  return mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
+}
+
 // What the webhook handler reads of a request: header values exactly as sent.
 RequestHead WebhookHead(const HttpRequest& request) {
   const HttpRequestHead& head = request.head;
@@ -17,18 +23,13 @@ RequestHead WebhookHead(const HttpRequest& request) {
                      head.Values("traceparent"),
                      head.Values("tracestate"),
                      request.id,
-                     [&head](std::string_view name) { return head.Values(name); }};
+                     [&head](std::string_view name) { return head.Values(name); },
+                     Query(head.target)};
 }
 
 bool HasBody(const HttpRequestHead& head) {
   return head.framing == BodyFraming::kChunked ||
          (head.framing == BodyFraming::kContentLength && head.content_length > 0);
-}
-
-// The query of the request target ("" without one).
-std::string_view Query(std::string_view target) {
-  const size_t mark = target.find('?');
-  return mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
 }
 
 }  // namespace

@@ -64,6 +64,11 @@ void ApplySchemeDefaults(std::string_view auth, const std::string& name, EventFi
   } else if (auth == "zoom") {  // no event id: the file names one
     source.ce_type = FromPointer("/event");
     source.ce_source = FromValue("https://zoom.us");
+  } else if (auth == "twilio") {  // the form's fields: the file names the id (/MessageSid ...)
+    // Twilio repeats this header on each retry of one webhook (its
+    // "Webhooks connection overrides" page), whatever the product.
+    source.dedup_id = FromHeader("I-Twilio-Idempotency-Token");
+    source.ce_source = FromValue("https://twilio.com");
   } else if (auth == "meta") {  // a batch of entries, no event id: the file names one
     source.ce_type = FromPointer("/object");
     source.ce_source = FromValue("https://facebook.com");

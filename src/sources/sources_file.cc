@@ -144,6 +144,7 @@ constexpr SignedAuth kSignedAuths[] = {
     {"zoom", SignatureScheme::kZoom, true},
     {"shopify", SignatureScheme::kShopify, false},
     {"meta", SignatureScheme::kMeta, false},
+    {"twilio", SignatureScheme::kTwilio, false},
 };
 
 void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefaults& defaults,
@@ -167,6 +168,18 @@ void ReadAuth(const YAML::Node& node, const std::string& auth, const SourcesDefa
     timestamped = known->timestamped;
     // GitHub's default content type is a form with the JSON in "payload".
     source.form_payload = known->scheme == SignatureScheme::kGitHub;
+    // Twilio posts forms, and so do Slack's slash commands: the record is
+    // the JSON object of the fields.
+    source.form_fields =
+        known->scheme == SignatureScheme::kTwilio || known->scheme == SignatureScheme::kSlack;
+  }
+  if (node["public_url"]) {
+    if (auth != "twilio") Fail("public_url", "only for twilio");
+    source.signature.public_url = RequiredText(node, "public_url", "public_url");
+    const std::string problem = TwilioPublicUrlProblem(source.signature.public_url);
+    if (!problem.empty()) Fail("public_url", problem);
+  } else if (auth == "twilio") {
+    Fail("public_url", "required for twilio: the URL Twilio was given, which its signature covers");
   }
   if (node["tolerance_seconds"]) {
     if (!timestamped) {
@@ -327,8 +340,8 @@ std::shared_ptr<const Source> ReadSource(const YAML::Node& node, const SourcesDe
   auto source = std::make_shared<Source>();
   CheckKeys(node, "",
             {"name", "path", "auth", "secrets_file", "tolerance_seconds", "signature",
-             "verify_token_file", "topic", "dead_letter_topic", "event", "key", "required",
-             "cloudevents", "dedup"});
+             "verify_token_file", "public_url", "topic", "dead_letter_topic", "event", "key",
+             "required", "cloudevents", "dedup"});
   source->name = RequiredText(node, "name", "name");
   CheckName(source->name);
   source->path = RequiredText(node, "path", "path");

@@ -78,11 +78,10 @@ bool SameToken(std::string_view a, std::string_view b) {
 
 std::optional<HttpResponse> AnswerSubscriptionCheck(const Source& source, std::string_view query) {
   if (source.verify_tokens.empty()) return std::nullopt;
-  // Meta's own examples answer 403, but any answer other than 200 fails the
-  // check: a signed source's 401 (no WWW-Authenticate, counted as
-  // signature_invalid) keeps the answers within the documented set.
+  // 403, as Meta's own examples answer a check that is not theirs to pass
+  // (counted as verify_token); any answer but 200 fails the check for Meta.
   const HttpResponse refused =
-      ErrorResponse(ErrorCode::kSignatureInvalid, "the subscription check could not be verified");
+      ErrorResponse(ErrorCode::kForbidden, "the subscription check could not be verified");
   std::optional<std::vector<FormField>> fields = ParseFormUrlencoded(query);
   if (!fields) return refused;
   std::optional<std::string> mode, token, challenge;

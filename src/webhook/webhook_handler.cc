@@ -1,5 +1,10 @@
 #include "hookbridge/webhook/webhook_handler.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
 #include "hookbridge/auth/signature.h"
 #include "hookbridge/core/dead_letter.h"
 #include "hookbridge/core/kafka_record.h"
@@ -41,8 +46,48 @@ std::string JoinLines(const std::vector<std::string_view>& lines) {
 }
 
 bool IsFormDelivery(const Source& source, const RequestHead& head) {
-  return source.form_payload && head.content_type.size() == 1 &&
+  return (source.form_payload || source.form_fields) && head.content_type.size() == 1 &&
          IsFormContentType(head.content_type.front());
+}
+
+// Twilio's form as the JSON record: one member per field name, in order of
+// first appearance, its value a string, or an array of strings when the name
+// comes more than once. nullopt if the form is malformed or a name or value
+// is not UTF-8 (a JSON string could not hold it).
+std::optional<std::string> FormFieldsJson(std::string_view form) {
+  std::optional<std::vector<FormField>> fields = ParseFormUrlencoded(form);
+  if (!fields) return std::nullopt;
+  std::vector<std::pair<std::string_view, std::vector<std::string_view>>> members;
+  for (const FormField& field : *fields) {
+    auto member = std::find_if(members.begin(), members.end(),
+                               [&field](const auto& m) { return m.first == field.first; });
+    if (member == members.end()) {
+      members.push_back({field.first, {field.second}});
+    } else {
+      member->second.push_back(field.second);
+    }
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                    rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>
+      writer(buffer);
+  const auto string = [&writer](std::string_view text) {
+    return writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  };
+  bool ok = writer.StartObject();
+  for (const auto& [name, values] : members) {
+    ok = ok && writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    if (values.size() == 1) {
+      ok = ok && string(values.front());
+      continue;
+    }
+    ok = ok && writer.StartArray();
+    for (std::string_view value : values) ok = ok && string(value);
+    ok = ok && writer.EndArray();
+  }
+  ok = ok && writer.EndObject();
+  if (!ok) return std::nullopt;
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // The JSON event of a form delivery: its one "payload" field.
@@ -167,7 +212,7 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
     // Over the raw bytes, before any parsing. One message for every failure:
     // the sender is not told which part failed; the metric label is.
     now = std::chrono::system_clock::now();
-    switch (VerifySignature(source.signature, headers, body, now)) {
+    switch (VerifySignature(source.signature, headers, body, now, head.query)) {
       case SignatureVerdict::kValid: break;
       case SignatureVerdict::kMissing: refusal = Refusal{ErrorCode::kSignatureMissing, ""}; break;
       case SignatureVerdict::kInvalid: refusal = Refusal{ErrorCode::kSignatureInvalid, ""}; break;
@@ -185,7 +230,7 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
   }
   // Judged on the head already unless the body had to come first.
   if (!source.dead_letter_topic.empty() || source.auth == SourceAuth::kSignature) {
-    refusal = ContentRefusal(head, source.form_payload);
+    refusal = ContentRefusal(head, source.form_payload || source.form_fields);
     if (refusal) {
       Refuse(source, head, headers, std::move(body), received, std::move(*refusal),
              std::move(done));
@@ -201,15 +246,19 @@ std::string WebhookHandler::HandleBody(const Source& source, const RequestHead& 
     done(std::move(checked));
     return "";
   }
-  // A form delivery's event is its payload field; the form as received is
-  // kept for a dead letter, which carries the request's content type.
+  // A form delivery's event is its payload field (GitHub) or the object of
+  // its fields (Twilio); the form as received is kept for a dead letter,
+  // which carries the request's content type.
   std::string form;
   if (IsFormDelivery(source, head)) {
-    std::optional<std::string> payload = FormPayload(body);
+    std::optional<std::string> payload =
+        source.form_fields ? FormFieldsJson(body) : FormPayload(body);
     if (!payload) {
       Refuse(source, head, headers, std::move(body), received,
              Refusal{ErrorCode::kInvalidJson,
-                     "the form body must hold the JSON event in one 'payload' field"},
+                     source.form_fields
+                         ? "the form body must be form-encoded UTF-8 names and values"
+                         : "the form body must hold the JSON event in one 'payload' field"},
              std::move(done));
       return "";
     }

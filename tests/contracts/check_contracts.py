@@ -80,6 +80,12 @@ ROUTES = {
     ("/readyz", "head"): PROBE + ["ready", "not_ready"],
     ("/metrics", "get"): PROBE + ["metrics"],
     ("/metrics", "head"): PROBE + ["metrics"],
+    # src/http/routes.cc AnswerOnHead and src/webhook/handshake.cc
+    # AnswerSubscriptionCheck: a GET without a body on the path of a meta
+    # source with a verify_token_file (the document's example path) is Meta's
+    # subscription check, the challenge or 403; with a body, 405.
+    ("/webhooks/meta", "get"): BEFORE_ROUTING + ["subscription_challenge", "kForbidden",
+                                                 "method_not_allowed_get_post"],
 }
 # Any other path: routes.cc's Route::kOther. OpenAPI has no catch-all path, so
 # the document keeps this answer as a component.

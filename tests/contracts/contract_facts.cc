@@ -45,6 +45,7 @@
 #include "hookbridge/core/webhook_event.h"
 #include "hookbridge/http/answer_wire.h"
 #include "hookbridge/sources/source.h"
+#include "hookbridge/webhook/handshake.h"
 #include "hookbridge/webhook/webhook_handler.h"
 
 namespace hookbridge {
@@ -63,6 +64,7 @@ const char* CodeName(ErrorCode code) {
     case ErrorCode::kInvalidKey: return "kInvalidKey";
     case ErrorCode::kSignatureMissing: return "kSignatureMissing";
     case ErrorCode::kSignatureInvalid: return "kSignatureInvalid";
+    case ErrorCode::kForbidden: return "kForbidden";
     case ErrorCode::kStaleTimestamp: return "kStaleTimestamp";
     case ErrorCode::kNotFound: return "kNotFound";
     case ErrorCode::kMethodNotAllowed: return "kMethodNotAllowed";
@@ -115,6 +117,11 @@ void Answers(JsonWriter& out) {
   Readiness not_ready;  // every condition failing
   not_ready.producer.fatal_error = true;
   not_ready.draining = true;
+  // A meta source with a verify_token_file: Meta's GET subscription check.
+  Source meta;
+  meta.verify_tokens = {"meta-verify-token"};
+  const std::optional<HttpResponse> challenge = AnswerSubscriptionCheck(
+      meta, "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meta-verify-token");
   const std::pair<const char*, std::string> answers[] = {
       {"accepted", Wire(AcceptedResponse("evt_1"))},
       // A copy of a webhook already PERSISTED (docs/deduplication.md).
@@ -126,6 +133,10 @@ void Answers(JsonWriter& out) {
       // What src/http/routes.cc answers a wrong method on each route.
       {"method_not_allowed_post", Wire(MethodNotAllowedResponse("POST"))},
       {"method_not_allowed_get_head", Wire(MethodNotAllowedResponse("GET, HEAD"))},
+      // src/http/routes.cc on a source that takes Meta's check: its answer,
+      // and a GET with a body (Allow: GET, POST).
+      {"subscription_challenge", Wire(challenge.value_or(HttpResponse{}))},
+      {"method_not_allowed_get_post", Wire(MethodNotAllowedResponse("GET, POST"))},
       // What src/http/connection_loop.cc's TurnAway sends past max_connections.
       {"turned_away", WireAnswerWithoutRequest(ErrorResponse(ErrorCode::kOverloaded,
                                                              "too many connections, retry later"),

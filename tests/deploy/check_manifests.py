@@ -426,7 +426,9 @@ HASH_BY_ANNOTATION = "nginx.ingress.kubernetes.io/upstream-hash-by"
 # The header each signed source's event id travels in (docs/sources.md), as an
 # nginx variable; sources whose id is in the body (bearer/GetProfile, stripe,
 # hmac-sha256 by default) have none.
-ID_HEADER_VARIABLE = {"standard-webhooks": "$http_webhook_id", "github": "$http_x_github_delivery"}
+ID_HEADER_VARIABLE = {"standard-webhooks": "$http_webhook_id", "github": "$http_x_github_delivery",
+                      "shopify": "$http_x_shopify_webhook_id",
+                      "twilio": "$http_i_twilio_idempotency_token"}
 
 
 def nginx_directive(path, name):

@@ -33,7 +33,7 @@ COMPOSE_TOPIC = "    HOOKBRIDGE_KAFKA_TOPIC: getprofile.events\n"
 UNIT = "deploy/systemd/hookbridge.service"
 UNIT_KEY_FILE = "Environment=GETPROFILE_API_KEY_FILE=%d/api-keys\n"
 FRONT = "deploy/nginx/hookbridge-front.conf"
-FRONT_HASH = "    hash $http_webhook_id$http_svix_id$http_x_github_delivery"
+FRONT_HASH = "    hash $http_webhook_id$http_svix_id$http_x_github_delivery$http_x_shopify_webhook_id$http_i_twilio_idempotency_token"
 INGRESS = "deploy/k8s/ingress-nginx/ingress.yaml"
 INGRESS_BILLING = (
     "          - path: /webhooks/billing\n            pathType: Exact\n            backend:\n"

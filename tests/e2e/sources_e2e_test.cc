@@ -227,12 +227,13 @@ TEST_F(Sources, EachSchemeSignedAsItsSenderSignsLandsOnItsTopic) {
 // GitHub's form content type, Slack, Zoom, Shopify and Meta under their own
 // headers; each lands on its topic with its scheme's CloudEvents defaults.
 TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
-  const std::vector<std::string> names = {"svix", "github", "slack", "zoom", "shopify", "meta"};
+  const std::vector<std::string> names = {"svix",    "github", "slack", "zoom",
+                                          "shopify", "meta",   "twilio"};
   std::map<std::string, std::string> topics;
   std::string yaml = "sources:\n";
   const std::map<std::string, std::string> auth = {
-      {"svix", "standard-webhooks"}, {"github", "github"}, {"slack", "slack"}, {"zoom", "zoom"},
-      {"shopify", "shopify"},        {"meta", "meta"}};
+      {"svix", "standard-webhooks"}, {"github", "github"}, {"slack", "slack"},  {"zoom", "zoom"},
+      {"shopify", "shopify"},        {"meta", "meta"},     {"twilio", "twilio"}};
   for (const std::string& name : names) {
     topics[name] = Topic(name);
     Replace(name + ".secret",
@@ -244,6 +245,12 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
       Replace("meta.verify", "meta-verify-token-9\n");
       yaml += ", cloudevents: {id: {pointer: /entry/0/id}}, verify_token_file: " + dir_ +
               "/meta.verify";
+    }
+    if (name == "twilio") {
+      // Behind a proxy: Twilio signs the public URL, not the one hookbridge sees.
+      yaml +=
+          ", public_url: 'https://hooks.example.com/twilio', cloudevents: {id: {pointer: "
+          "/MessageSid}, type: {value: com.twilio.messaging.inbound}}";
     }
     yaml += "}\n";
   }
@@ -293,6 +300,14 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
   const std::string meta_body = R"({"object":"whatsapp_business_account","entry":[{"id":"102"}]})";
   post("meta", {{"X-Hub-Signature-256", signer::GitHubSignature("meta-secret-4c1e", meta_body)}},
        meta_body);
+  // Twilio's form post, signed over the public URL with the query as sent.
+  const std::string twilio_form = "MessageSid=SM1&From=%2B14158675309&Body=hi+there";
+  post("twilio?tenant=a",
+       {{"X-Twilio-Signature",
+         signer::TwilioSignature("twilio-secret-4c1e",
+                                 "https://hooks.example.com/twilio?tenant=a"
+                                 "Bodyhi thereFrom+14158675309MessageSidSM1")}},
+       twilio_form, "application/x-www-form-urlencoded");
   // The endpoint checks: answered once signed, nothing produced.
   const std::string slack_check =
       R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV25","type":"url_verification"})";
@@ -331,7 +346,7 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
     auto wrong = client.Get(
         "/webhooks/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess");
     ASSERT_TRUE(wrong);
-    EXPECT_EQ(wrong->status, 401);
+    EXPECT_EQ(wrong->status, 403);
     auto elsewhere = client.Get(
         "/webhooks/slack?hub.mode=subscribe&hub.challenge=1&hub.verify_token=meta-verify-token-9");
     ASSERT_TRUE(elsewhere);
@@ -379,6 +394,12 @@ TEST_F(Sources, EachSenderWithItsOwnDefaultsLandsOnItsTopic) {
   EXPECT_EQ(Header(record, "ce_id"), "102");
   EXPECT_EQ(Header(record, "ce_type"), "whatsapp_business_account");
   EXPECT_EQ(Header(record, "ce_source"), "https://facebook.com");
+  record = one("twilio");
+  EXPECT_EQ(record.value, R"({"MessageSid":"SM1","From":"+14158675309","Body":"hi there"})");
+  EXPECT_EQ(Header(record, "ce_id"), "SM1");
+  EXPECT_EQ(Header(record, "ce_type"), "com.twilio.messaging.inbound");
+  EXPECT_EQ(Header(record, "ce_source"), "https://twilio.com");
+  EXPECT_EQ(Header(record, "content-type"), "application/json");
   // The mixed families and the endpoint checks produced nothing.
   for (const char* name : {"svix", "slack", "zoom"}) EXPECT_EQ(RecordsIn(topics[name]), 1) << name;
   auto metrics = Get("/metrics");

@@ -51,6 +51,22 @@ inline std::string Unbase64(std::string_view text) {
   return out;
 }
 
+inline std::string Sha256(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
+// Twilio: X-Twilio-Signature over `text`, the URL and the sorted fields.
+inline std::string TwilioSignature(std::string_view auth_token, std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha1(), auth_token.data(), static_cast<int>(auth_token.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  return Base64(std::string_view(reinterpret_cast<char*>(digest), length));
+}
+
 // GitHub: X-Hub-Signature-256.
 inline std::string GitHubSignature(std::string_view secret, std::string_view body) {
   return "sha256=" + Hex(HmacSha256(secret, body));

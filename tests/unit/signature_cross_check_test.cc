@@ -48,6 +48,7 @@ struct SignedRequest {
   SignatureSettings settings;
   std::string body;
   Fields fields;
+  std::string query;  // Twilio's: the request target's query
 };
 
 SignatureSettings SettingsFor(const std::string& scheme, std::string secret) {
@@ -61,7 +62,8 @@ SignatureSettings SettingsFor(const std::string& scheme, std::string secret) {
       {"slack", SignatureScheme::kSlack},
       {"zoom", SignatureScheme::kZoom},
       {"shopify", SignatureScheme::kShopify},
-      {"meta", SignatureScheme::kMeta}};
+      {"meta", SignatureScheme::kMeta},
+      {"twilio", SignatureScheme::kTwilio}};
   SignatureSettings settings;
   settings.scheme = kSchemes.at(scheme);
   settings.secrets = {std::move(secret)};
@@ -96,9 +98,16 @@ std::vector<SignedRequest> SignWithPython(int seed, int count) {
       ADD_FAILURE() << "malformed signer line";
       continue;
     }
-    SignedRequest request{SettingsFor(fields[0], FromHex(fields[1])), FromHex(fields[2]), {}};
+    SignedRequest request{SettingsFor(fields[0], FromHex(fields[1])), FromHex(fields[2]), {}, {}};
     for (size_t i = 3; i + 1 < fields.size(); i += 2) {
-      request.fields.Add(fields[i], FromHex(fields[i + 1]));
+      // Twilio's setting and query, as pseudo-fields no header name can be.
+      if (fields[i] == "@public_url") {
+        request.settings.public_url = FromHex(fields[i + 1]);
+      } else if (fields[i] == "@query") {
+        request.query = FromHex(fields[i + 1]);
+      } else {
+        request.fields.Add(fields[i], FromHex(fields[i + 1]));
+      }
     }
     requests.push_back(std::move(request));
   }
@@ -112,7 +121,8 @@ TEST(SignatureCrossCheckTest, PythonSignedRequestsVerifyAndTamperedOnesDoNot) {
   for (size_t i = 0; i < requests.size(); ++i) {
     const SignedRequest& request = requests[i];
     ASSERT_EQ(CheckSignatureSettings(request.settings), "") << "request " << i;
-    EXPECT_EQ(VerifySignature(request.settings, request.fields.Lookup(), request.body, At(kNow)),
+    EXPECT_EQ(VerifySignature(request.settings, request.fields.Lookup(), request.body, At(kNow),
+                              request.query),
               SignatureVerdict::kValid)
         << "request " << i;
     std::string tampered = request.body;
@@ -121,7 +131,8 @@ TEST(SignatureCrossCheckTest, PythonSignedRequestsVerifyAndTamperedOnesDoNot) {
     } else {
       tampered[i % tampered.size()] ^= static_cast<char>(1 + i % 255);
     }
-    EXPECT_EQ(VerifySignature(request.settings, request.fields.Lookup(), tampered, At(kNow)),
+    EXPECT_EQ(VerifySignature(request.settings, request.fields.Lookup(), tampered, At(kNow),
+                              request.query),
               SignatureVerdict::kInvalid)
         << "request " << i;
   }

@@ -195,8 +195,11 @@ sources:
   const Source& meta = *sources[3];
   EXPECT_EQ(meta.signature.scheme, SignatureScheme::kMeta);
   EXPECT_EQ(Fields(meta).ce_type.pointer.text, "/object");
-  // Only GitHub takes form deliveries.
-  for (const auto& source : sources) EXPECT_FALSE(source->form_payload) << source->name;
+  // Only GitHub takes form deliveries; of these, Slack takes forms (slash commands).
+  for (const auto& source : sources) {
+    EXPECT_FALSE(source->form_payload) << source->name;
+    EXPECT_EQ(source->form_fields, source->name == "slack") << source->name;
+  }
 }
 
 TEST_F(SourcesFileTest, GitHubSourcesTakeFormDeliveries) {
@@ -205,6 +208,31 @@ TEST_F(SourcesFileTest, GitHubSourcesTakeFormDeliveries) {
       "secrets_file: $DIR/plain, topic: gh}\n");
   ASSERT_TRUE(result.sources) << result.error;
   EXPECT_TRUE(result.sources->sources[0]->form_payload);
+}
+
+TEST_F(SourcesFileTest, ATwilioSourceNeedsItsPublicUrlAndTakesForms) {
+  const std::string twilio =
+      "sources:\n  - {name: tw, path: /tw, auth: twilio, secrets_file: $DIR/plain, topic: t, "
+      "cloudevents: {id: {pointer: /MessageSid}, type: {value: com.twilio.messaging}}";
+  SourcesFileResult result = Parse(twilio + ", public_url: 'https://hooks.example.com/tw'}\n");
+  ASSERT_TRUE(result.sources) << result.error;
+  const Source& source = *result.sources->sources[0];
+  EXPECT_EQ(source.signature.scheme, SignatureScheme::kTwilio);
+  EXPECT_EQ(source.signature.public_url, "https://hooks.example.com/tw");
+  EXPECT_TRUE(source.form_fields);
+  EXPECT_FALSE(source.form_payload);
+  EXPECT_EQ(Fields(source).dedup_id.header, "I-Twilio-Idempotency-Token");
+  EXPECT_EQ(Fields(source).ce_source.value, "https://twilio.com");
+
+  result = Parse(twilio + "}\n");
+  EXPECT_FALSE(result.sources);
+  EXPECT_THAT(result.error, HasSubstr("source \"tw\": public_url: required for twilio"));
+  result = Parse(twilio + ", public_url: 'https://hooks.example.com/tw?x=1'}\n");
+  EXPECT_THAT(result.error, HasSubstr("public_url: must not hold a query"));
+  result = Parse(
+      "sources:\n  - {name: gh, path: /gh, auth: github, secrets_file: $DIR/plain, topic: gh, "
+      "public_url: 'https://hooks.example.com/gh'}\n");
+  EXPECT_THAT(result.error, HasSubstr("public_url: only for twilio"));
 }
 
 TEST_F(SourcesFileTest, AMetaSourceTakesVerifyTokensFromAFile) {
@@ -317,7 +345,7 @@ const std::string kRows[][2] = {
     {"sources:\n  - {name: github, path: /gh, auth: github, secrets_file: $DIR/empty, topic: gh}\n",
      "source \"github\": secrets_file: \"$DIR/empty\" holds no secret"},
     {"sources:\n  - {name: github, path: /gh, auth: gitlab, secrets_file: $DIR/plain, topic: gh}\n",
-     R"(source "github": auth: "gitlab" is not one of bearer, standard-webhooks, github, stripe, hmac-sha256, slack, zoom, shopify, meta)"},
+     R"(source "github": auth: "gitlab" is not one of bearer, standard-webhooks, github, stripe, hmac-sha256, slack, zoom, shopify, meta, twilio)"},
     {"sources:\n  - {name: github, path: gh, auth: github, secrets_file: $DIR/plain, topic: gh}\n",
      R"(source "github": path: "gh" must start with '/')"},
     {"sources:\n  - {name: github, path: /metrics, auth: github, secrets_file: $DIR/plain, topic: "

@@ -1,5 +1,5 @@
 // Verification of signed webhooks: Standard Webhooks (and Svix), GitHub,
-// Stripe, Slack, Zoom, Shopify, Meta, and a configurable HMAC-SHA256 header
+// Stripe, Slack, Zoom, Shopify, Meta, Twilio, and a configurable HMAC-SHA256 header
 // for the senders that follow none of them.
 //
 // Plain functions over header values and the raw body: no HTTP library, no
@@ -31,6 +31,7 @@ enum class SignatureScheme {
   kZoom,              // x-zm-signature: v0=<hex> over v0:<x-zm-request-timestamp>:<body>
   kShopify,           // X-Shopify-Hmac-Sha256: <base64> of the body
   kMeta,              // X-Hub-Signature-256: sha256=<hex> of the body (Meta's app secret)
+  kTwilio,  // X-Twilio-Signature: <base64> HMAC-SHA1 over the public URL and the sorted form
 };
 
 struct HmacFormat {    // for kHmacSha256 (the long tail)
@@ -48,6 +49,10 @@ struct SignatureSettings {
   // Stripe past only (as Stripe's libraries do). Ignored by the others.
   std::chrono::seconds tolerance{300};
   HmacFormat hmac;  // kHmacSha256 only
+  // kTwilio only: the URL the sender was given, without its query (e.g.
+  // "https://hooks.example.com/webhooks/twilio"). Twilio signs the URL it
+  // requested, which a proxy in front of hookbridge may have rewritten.
+  std::string public_url;
 };
 
 enum class SignatureVerdict {
@@ -62,13 +67,20 @@ enum class SignatureVerdict {
 // A header the scheme reads that arrives more than once makes the request
 // kInvalid. kStaleTimestamp is only returned for a signature that matches:
 // the request is authentic but too old (or, but for Stripe, too new).
+// `query` is the request target's query as received, without the '?' ("" if
+// none): only Twilio signs it (as part of the URL).
 SignatureVerdict VerifySignature(const SignatureSettings& settings, const HeaderLookup& headers,
-                                 std::string_view body, std::chrono::system_clock::time_point now);
+                                 std::string_view body, std::chrono::system_clock::time_point now,
+                                 std::string_view query = {});
 
 // Start-up validation of the settings (e.g. a whsec_ secret that is not base64, empty secret list,
 // hmac header empty): returns an error message naming the field ("secrets[1]: ..."), empty if fine.
 // Messages never contain a secret.
 std::string CheckSignatureSettings(const SignatureSettings& settings);
+
+// The problem of a Twilio public_url, or "" if it is fine: an absolute
+// http(s) URL of visible ASCII, with a host and without query or fragment.
+std::string TwilioPublicUrlProblem(std::string_view url);
 
 // Zoom's answer to its endpoint.url_validation event (developers.zoom.us,
 // "Validate your webhook endpoint"): the hex HMAC-SHA256 of `plain_token`

@@ -19,6 +19,7 @@ enum class ErrorCode {
   kSignatureMissing,      // 401 unauthorized: the source's signature headers are absent
   kSignatureInvalid,      // 401 unauthorized: malformed, or matches no secret
   kStaleTimestamp,        // 401 unauthorized: signed, but the timestamp is out of tolerance
+  kForbidden,             // 403 forbidden: Meta's subscription check with a wrong verify token
   kNotFound,              // 404 not_found
   kMethodNotAllowed,      // 405 method_not_allowed (see MethodNotAllowedResponse)
   kRequestTimeout,        // 408 request_timeout: the request did not arrive in time
@@ -51,7 +52,7 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message);
 // 405 with the methods the path takes in its Allow header.
 HttpResponse MethodNotAllowedResponse(std::string_view allow);
 // The metrics label for a webhook refused with `code`: auth,
-// signature_missing, signature_invalid, timestamp_out_of_tolerance,
+// signature_missing, signature_invalid, timestamp_out_of_tolerance, verify_token,
 // content_type, size, json, schema, framing, method, not_found, overload,
 // unavailable, internal.
 const char* RejectionReason(ErrorCode code);

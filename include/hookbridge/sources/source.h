@@ -81,6 +81,10 @@ struct Source {
   // GitHub's form deliveries: an application/x-www-form-urlencoded body is
   // taken too, signed as received, its "payload" field being the event.
   bool form_payload = false;
+  // Twilio's form posts and Slack's slash commands: an
+  // application/x-www-form-urlencoded body is taken too, signed as received;
+  // the record is the JSON object of its fields.
+  bool form_fields = false;
   // Meta's GET subscription check: the hub.verify_token values taken
   // (verify_token_file). Empty: a GET on the path is 405.
   std::vector<std::string> verify_tokens;
@@ -104,7 +108,7 @@ struct SourceSet {
 };
 
 // Where the sender of `auth` ("github", "standard-webhooks", "stripe",
-// "slack", "shopify", "zoom", "meta"; others have none) puts the event's id,
+// "slack", "shopify", "zoom", "meta", "twilio"; others have none) puts the event's id,
 // type, time and origin, as the CloudEvents attributes of the source `name`,
 // and the id its retries repeat, as the deduplication id (docs/sources.md);
 // the file may say otherwise after. Every source's ce_source defaults to

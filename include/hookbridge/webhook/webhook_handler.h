@@ -49,6 +49,9 @@ struct RequestHead {
   // Any header by name (case-insensitive): signatures and CloudEvents
   // attributes of the source read theirs. Unset: no other header.
   HeaderLookup headers;
+  // The request target's query as received, without the '?' ("" if none):
+  // Twilio signs it as part of the URL.
+  std::string_view query;
 };
 
 struct WebhookOptions {
