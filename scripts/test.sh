@@ -73,9 +73,13 @@ case ${1:-} in
   *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
 esac
 
+# Each stage's start, in seconds since this script began (install-deps
+# included), so that a slow CI run says where its time went.
+stage() { echo "== $1 [at ${SECONDS} s]"; }
+
 scripts/install-deps.sh
 
-echo "== format"
+stage "format"
 scripts/check-format.sh
 
 # The Kafka jars, now: a first fetch from Maven must not eat into the
@@ -85,11 +89,11 @@ scripts/kafka-broker.sh fetch
 broker=(-DHOOKBRIDGE_TEST_KAFKA_PORT="${KAFKA_PORT:-19092}"
         -DHOOKBRIDGE_TEST_KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-/tmp/hookbridge-kafka}")
 
-echo "== clang-tidy"
+stage "clang-tidy"
 cmake -S . -B build "${normal[@]}" "${broker[@]}"
 scripts/check-tidy.sh build
 
-echo "== build and test"
+stage "build and test"
 cmake --build build
 # The checks of documents, manifests, the chart, alert rules and API contracts
 # share nothing (no broker, free ports only, no timing): two at a time. Then
@@ -97,10 +101,10 @@ cmake --build build
 static='^(deploy|helm|docs|contracts|observability)$'
 ctest --test-dir build --output-on-failure --timeout 600 -j2 -L "$static"
 ctest --test-dir build --output-on-failure --timeout 600 -LE "$static"
-echo "== loss reports (tests/faults, tests/scaleout, tests/cluster)"
+stage "loss reports (tests/faults, tests/scaleout, tests/cluster)"
 cat build/fault-reports/*.txt build/scaleout-reports/*.txt build/cluster-reports/*.txt
 
-echo "== build and test under ASan + UBSan (clang-14), then the fuzzers in the same tree"
+stage "build and test under ASan + UBSan (clang-14), then the fuzzers in the same tree"
 # Not again under the sanitizers: the cluster suite (see above); the checks
 # that hold documents, manifests, the chart and alert rules to the code; and
 # what other programs (the Java and Python consumers, the CloudEvents SDKs)
@@ -121,7 +125,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ${SANITIZE_CTEST_ARGS:-}
 scripts/fuzz.sh
 
-echo "== build and test under ThreadSanitizer (clang-14): the suites that exercise threads"
+stage "build and test under ThreadSanitizer (clang-14): the suites that exercise threads"
 threaded='^(unit|http|kafka_mock)$'
 scripts/configure-sanitized.sh tsan "${broker[@]}"
 cmake --build build-tsan --target unit_tests rules_tests replay_unit_tests signature_tests \
@@ -140,5 +144,6 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/ts
   setarch "$(uname -m)" -R \
   ctest --test-dir build-tsan --output-on-failure --timeout 600 -L "$threaded"
 
-echo "== benchmark smoke"
+stage "benchmark smoke"
 scripts/bench.sh --smoke
+stage "done"
