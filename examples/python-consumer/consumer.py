@@ -222,7 +222,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--brokers", required=True, help="Kafka bootstrap servers")
     parser.add_argument("--topic", default="getprofile.events")
-    parser.add_argument("--group", default="getprofile-consumer", help="consumer group id")
+    parser.add_argument("--group", default="hookbridge-example-python", help="consumer group id (each example its own)")
     parser.add_argument("--dedupe-window", type=int, default=100_000, help="ids remembered")
     parser.add_argument(
         "--fail-on",

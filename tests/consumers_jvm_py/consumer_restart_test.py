@@ -315,6 +315,13 @@ def main():
         log("exactly once across the restart: %d events, in order per profile" % len(handled))
 
         if args.lang == "java":
+            # The example's README promises a quiet console: the Kafka
+            # client's INFO lines (slf4j-simple) stay out of stderr.
+            chatter = [line for child in (first, second) for line in child.errors().splitlines()
+                       if re.search(r"\] INFO ", line)]
+            if chatter:
+                raise Failure("the Java example logs at INFO (simplelogger.properties not applied?):\n  "
+                              + "\n  ".join(chatter[:5]))
             chosen = {}
             for _, key, partition, _ in handled:
                 if chosen.setdefault(key, partition) != partition:

@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """Proves deploy/Dockerfile without a Docker engine, with the commands CI runs.
 
-Usage: check_dockerfile.py SOURCE_DIR
+Usage: check_dockerfile.py SOURCE_DIR [--static]
+
+0. Both stages start from debian:12-slim pinned by digest (the same one), a
+   digest docs/image.md records; the runtime stage carries the OCI labels
+   version, revision, created and source from build arguments, the version
+   defaulting to CMakeLists.txt's. --static checks only this (in seconds).
 
 1. The build stage installs exactly the build packages of
    scripts/install-deps.sh (the lines of its package list up to the one marked
@@ -230,6 +235,58 @@ def check_read_only_run(binary, healthcheck, uid, gid):
         shutil.rmtree(work, ignore_errors=True)
 
 
+OCI_LABELS = {"version": "VERSION", "revision": "REVISION", "created": "CREATED", "source": "SOURCE"}
+PINNED_BASE = re.compile(r"^debian:12-slim@sha256:([0-9a-f]{64})$")
+
+
+def label_pairs(arguments):
+    """{key: value} of a LABEL instruction's key="value" pairs."""
+    return {key: value for key, value in
+            (word.split("=", 1) for word in shlex.split(arguments, posix=True) if "=" in word)}
+
+
+def check_base_and_labels(source, stages):
+    """0. Both stages on one Debian 12 slim image pinned by digest, the digest
+    recorded in docs/image.md (where its origin and update routine are) and in
+    the base.digest label; the runtime stage labelled with the OCI version,
+    revision, created and source, each from a build argument, the version's
+    default being CMakeLists.txt's project version."""
+    digests = set()
+    for name, stage in stages:
+        pinned = PINNED_BASE.match(stage[0][1])
+        if check(pinned is not None, f"Dockerfile: stage {name} is not on debian:12-slim@sha256:<digest> ({stage[0][1]})"):
+            digests.add(pinned.group(1))
+    check(len(digests) <= 1, f"Dockerfile: the stages are on different digests {sorted(digests)}")
+    with open(os.path.join(source, "docs", "image.md"), encoding="utf-8") as f:
+        routine = f.read()
+    for digest in digests:
+        check(digest in routine, f"docs/image.md does not record the base digest {digest} (where it came from, when)")
+
+    runtime = stages[-1][1]
+    labels = {}
+    for instruction, arguments in runtime:
+        if instruction == "LABEL":
+            labels.update(label_pairs(arguments))
+    arguments = {}
+    for instruction, argument in runtime:
+        if instruction == "ARG":
+            name, _, default = argument.partition("=")
+            arguments[name] = default
+    for key, argument in OCI_LABELS.items():
+        label = f"org.opencontainers.image.{key}"
+        check(labels.get(label) == "${" + argument + "}",
+              f"Dockerfile: runtime stage label {label} should be ${{{argument}}}, is {labels.get(label)!r}")
+        check(argument in arguments, f"Dockerfile: runtime stage has no ARG {argument} for {label}")
+    with open(os.path.join(source, "CMakeLists.txt"), encoding="utf-8") as f:
+        project_version = re.search(r"^project\(hookbridge VERSION (\S+)", f.read(), re.M).group(1)
+    check(arguments.get("VERSION") == project_version,
+          f"Dockerfile: ARG VERSION defaults to {arguments.get('VERSION')!r}, CMakeLists.txt says {project_version}")
+    for digest in digests:
+        check(labels.get("org.opencontainers.image.base.digest") == "sha256:" + digest,
+              "Dockerfile: label org.opencontainers.image.base.digest is not the base's digest")
+    return not PROBLEMS
+
+
 def main():
     source = os.path.abspath(sys.argv[1])
     dockerfile = os.path.join(source, "deploy", "Dockerfile")
@@ -237,9 +294,9 @@ def main():
     if not check(len(stages) == 2, f"Dockerfile: two stages expected, found {len(stages)}"):
         return report()
     (build_name, build), (_, runtime) = stages
-    for name, stage in stages:
-        check(re.match(r"^debian:12(-slim)?$", stage[0][1]) is not None,
-              f"Dockerfile: stage {name} is not on debian:12 ({stage[0][1]})")
+    check_base_and_labels(source, stages)
+    if "--static" in sys.argv[2:]:
+        return report()
 
     # 1. The build stage against the scripts.
     build_runs = [a for i, a in build if i == "RUN"]

@@ -34,7 +34,7 @@ import java.util.Map;
 public final class Main {
   public static void main(String[] args) throws InterruptedException {
     Map<String, String> options = new HashMap<>(Map.of("--topic", "getprofile.events",
-        "--group", "getprofile-consumer", "--dedupe-window", "100000"));
+        "--group", "hookbridge-example-java", "--dedupe-window", "100000"));
     Map<String, String> properties = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i += 2) {
       if (i + 1 >= args.length) usage("bad argument " + args[i]);
