@@ -48,7 +48,9 @@ std::optional<ProcessStats> ReadProcessStats() {
   // The command name (field 2) is in parentheses and may hold spaces or ')':
   // the fields that follow start after the last ')'.
   const size_t name_end = text.rfind(')');
-  const std::optional<double> boot = BootTimeSeconds();
+  // Read once: the kernel derives btime from the wall clock at each read, so
+  // a clock step would move the start time, and a restart alert with it.
+  static const std::optional<double> boot = BootTimeSeconds();
   if (name_end == std::string::npos || !boot) return std::nullopt;
   std::istringstream rest(text.substr(name_end + 1));
   std::vector<std::string> fields;  // fields[0] is field 3 (state)
