@@ -116,6 +116,19 @@ HttpResponse MethodNotAllowedResponse(std::string_view allow) {
 
 const char* RejectionReason(ErrorCode code) { return InfoOf(code).rejection_reason; }
 
+const std::vector<ErrorCode>& AllErrorCodes() {
+  static const std::vector<ErrorCode> codes = [] {
+    std::vector<ErrorCode> all;
+    for (int code = 0; code <= static_cast<int>(ErrorCode::kVersionNotSupported); ++code) {
+      all.push_back(static_cast<ErrorCode>(code));
+    }
+    return all;
+  }();
+  return codes;
+}
+
+int ErrorStatus(ErrorCode code) { return InfoOf(code).status; }
+
 HttpResponse AcceptedResponse(std::string_view event_id) {
   HttpResponse response;
   response.status = 200;

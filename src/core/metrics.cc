@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <initializer_list>
 #include <map>
+#include <set>
 
+#include "hookbridge/core/dead_letter.h"
+#include "hookbridge/core/http_response.h"
 #include "hookbridge/version.h"
 
 namespace hookbridge {
@@ -50,6 +53,20 @@ void IncrementLabelled(std::map<std::string, uint64_t, std::less<>>& counters,
   ++it->second;
 }
 
+// The outcomes of a source's webhook other than its rejection reasons.
+constexpr std::array<const char*, 4> kSourceOutcomes = {"accepted", "duplicate", "dead_letter",
+                                                        "handshake"};
+
+// RejectionReason()'s values, each once.
+const std::set<std::string>& RejectionReasons() {
+  static const std::set<std::string> reasons = [] {
+    std::set<std::string> all;
+    for (ErrorCode code : AllErrorCodes()) all.emplace(RejectionReason(code));
+    return all;
+  }();
+  return reasons;
+}
+
 }  // namespace
 
 const char* RouteName(Route route) {
@@ -88,6 +105,22 @@ void Histogram::Render(std::string& out, std::string_view name, std::string_view
   Sample(out, std::string(name) + "_count", labels, static_cast<double>(cumulative));
 }
 
+Metrics::Metrics(std::string librdkafka_version)
+    : librdkafka_version_(std::move(librdkafka_version)) {
+  // The series a dashboard's rate() expects from the first scrape on.
+  for (const std::string& reason : RejectionReasons()) rejections_.emplace(reason, 0);
+  for (ErrorCode code : AllErrorCodes()) {
+    if (IsDeadLetterRefusal(code)) dead_letters_.emplace(RejectionReason(code), 0);
+    requests_.emplace(std::make_pair(Route::kWebhook, ErrorStatus(code)), 0);
+  }
+  requests_.emplace(std::make_pair(Route::kWebhook, 200), 0);
+  for (Route probe : {Route::kHealthz, Route::kReadyz, Route::kMetrics}) {
+    requests_.emplace(std::make_pair(probe, 200), 0);
+  }
+  requests_.emplace(std::make_pair(Route::kReadyz, 503), 0);
+  requests_.emplace(std::make_pair(Route::kOther, 404), 0);
+}
+
 void Metrics::CountRequest(Route route, int status, Seconds duration) {
   // Both under the lock that Render() holds: a scrape never shows a request
   // in the histogram but not in the counter.
@@ -124,7 +157,16 @@ void Metrics::CountDuplicate(std::string_view source) {
 void Metrics::DeclareSources(const std::vector<std::string_view>& sources) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (std::string_view source : sources) {
-    if (duplicates_.find(source) == duplicates_.end()) duplicates_.emplace(source, 0);
+    if (duplicates_.find(source) != duplicates_.end()) continue;  // declared before
+    duplicates_.emplace(source, 0);
+    std::string name(source);
+    for (const char* outcome : kSourceOutcomes)
+      source_outcomes_.emplace(std::make_pair(name, outcome), 0);
+    for (const std::string& reason : RejectionReasons()) {
+      source_outcomes_.emplace(std::make_pair(name, reason), 0);
+    }
+    late_deliveries_.emplace(std::make_pair(name, "stored"), 0);
+    late_deliveries_.emplace(std::make_pair(name, "failed"), 0);
   }
 }
 
@@ -289,8 +331,8 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.idle_connections_); }},
       {"hookbridge_http_connections_turned_away_total",
        "counter",
-       "Connections past the in-flight limit and the overflow threads: answered 503 before their "
-       "request was read, or closed if TLS.",
+       "Connections past HOOKBRIDGE_MAX_CONNECTIONS: answered 503 before their request was read, "
+       "or closed if TLS.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.turned_away_); }},
       {"hookbridge_kafka_producer_queue_messages",
@@ -312,12 +354,13 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
        }},
       {"hookbridge_kafka_brokers",
        "gauge",
-       "Brokers of the Kafka cluster: known from metadata, up (connected), unreachable "
-       "(a connection is wanted and down). Webhooks on partitions without enough in-sync "
-       "replicas get 503.",
+       "Brokers of the Kafka cluster's metadata by state, which add up to the brokers known: "
+       "up (connected), unreachable (a connection is wanted and down), idle (none is wanted). "
+       "Webhooks on partitions without enough in-sync replicas get 503.",
        {"state"},
        [](const Metrics& m, FamilyWriter& w) {
-         w.Sample({"known"}, m.brokers_known_);
+         const int64_t idle = m.brokers_known_ - m.brokers_up_ - m.brokers_unreachable_;
+         w.Sample({"idle"}, idle > 0 ? idle : 0);
          w.Sample({"up"}, m.brokers_up_);
          w.Sample({"unreachable"}, m.brokers_unreachable_);
        }},
@@ -351,9 +394,52 @@ const std::vector<Metrics::Definition>& Metrics::Definitions() {
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.api_keys_); }},
       {"hookbridge_ready",
        "gauge",
-       "1 when /readyz answers 200.",
+       "1 when /readyz would answer 200, computed when /metrics is scraped.",
        {},
        [](const Metrics& m, FamilyWriter& w) { w.Sample({}, m.ready_); }},
+      // Prometheus's standard process metrics, under their usual names.
+      {"process_cpu_seconds_total",
+       "counter",
+       "Total user and system CPU time spent in seconds.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) {
+         if (m.process_) w.Sample({}, m.process_->cpu_seconds);
+       }},
+      {"process_resident_memory_bytes",
+       "gauge",
+       "Resident memory size in bytes.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) {
+         if (m.process_) w.Sample({}, m.process_->resident_bytes);
+       }},
+      {"process_virtual_memory_bytes",
+       "gauge",
+       "Virtual memory size in bytes.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) {
+         if (m.process_) w.Sample({}, m.process_->virtual_bytes);
+       }},
+      {"process_open_fds",
+       "gauge",
+       "Number of open file descriptors.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) {
+         if (m.process_ && m.process_->open_fds) w.Sample({}, *m.process_->open_fds);
+       }},
+      {"process_max_fds",
+       "gauge",
+       "Maximum number of open file descriptors (the soft limit).",
+       {},
+       [](const Metrics& m, FamilyWriter& w) {
+         if (m.process_ && m.process_->max_fds) w.Sample({}, *m.process_->max_fds);
+       }},
+      {"process_start_time_seconds",
+       "gauge",
+       "Start time of the process since unix epoch in seconds.",
+       {},
+       [](const Metrics& m, FamilyWriter& w) {
+         if (m.process_) w.Sample({}, m.process_->start_time_seconds);
+       }},
   };
   return kFamilies;
 }
@@ -362,6 +448,7 @@ std::string Metrics::Render() const {
   std::string out;
   out.reserve(8192);
   std::lock_guard<std::mutex> lock(mutex_);
+  process_ = ReadProcessStats();
   for (const Definition& family : Definitions()) {
     Header(out, family.name, family.type, family.help);
     FamilyWriter writer(out, family);

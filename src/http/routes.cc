@@ -99,6 +99,9 @@ bool Routes::AnswerOnHead(HttpRequest& request, const LoopState& state) const {
         metrics_.SetReady(now.ready());
         answer = ReadinessResponse(now);
       } else {
+        // Computed at each scrape too, so that an instance nobody probes
+        // (systemd has no probe) still shows whether it is ready.
+        metrics_.SetReady(readiness_().ready());
         metrics_.SetIdleConnections(state.idle_connections);
         DescribeDedup();
         answer = MetricsResponse(metrics_.Render());

@@ -178,7 +178,7 @@ TEST_F(Operations, ReadinessNamesAMissingTopic) {
     metrics = Scrape();
     return metrics.Value("hookbridge_webhook_rejections_total{reason=\"unavailable\"}") == 1;
   })) << last_metrics_text_;
-  EXPECT_EQ(metrics.Value("hookbridge_ready"), 0);  // set by the last /readyz
+  EXPECT_EQ(metrics.Value("hookbridge_ready"), 0);  // computed by the scrape itself
 }
 
 }  // namespace

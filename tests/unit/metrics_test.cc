@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +35,15 @@ constexpr const char* kAck = "hookbridge_kafka_ack_duration_seconds";
 const std::vector<std::string> kBucketBounds = {"0.0005", "0.001", "0.0025", "0.005", "0.01",
                                                 "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
                                                 "1",      "2.5",   "5",      "10",    "+Inf"};
+
+// The series of `series` that are not 0 (known label values start at 0).
+std::vector<std::pair<std::string, double>> NonZero(
+    std::vector<std::pair<std::string, double>> series) {
+  series.erase(std::remove_if(series.begin(), series.end(),
+                              [](const auto& sample) { return sample.second == 0; }),
+               series.end());
+  return series;
+}
 
 Exposition Scrape(const Metrics& metrics) {
   Exposition exposition = ParseExposition(metrics.Render());
@@ -95,6 +106,12 @@ TEST(MetricsTest, EveryFamilyHasOneHelpAndOneTypeOfTheRightKind) {
       {"hookbridge_api_keys", "gauge"},
       {"hookbridge_sources_reloads_total", "counter"},
       {"hookbridge_ready", "gauge"},
+      {"process_cpu_seconds_total", "counter"},
+      {"process_resident_memory_bytes", "gauge"},
+      {"process_virtual_memory_bytes", "gauge"},
+      {"process_open_fds", "gauge"},
+      {"process_max_fds", "gauge"},
+      {"process_start_time_seconds", "gauge"},
   };
   std::map<std::string, std::string> found;
   for (const auto& [name, family] : exposition.families) {
@@ -125,7 +142,8 @@ TEST(MetricsTest, BrokersAreGaugesAndAChangeOfUnreachableIsReported) {
   EXPECT_TRUE(metrics.SetBrokers(3, 1, 2));
   EXPECT_FALSE(metrics.SetBrokers(3, 1, 2));
   Exposition exposition = Scrape(metrics);
-  EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="known"})"), 3);
+  // The states partition the brokers known: 3 known, 1 up, 2 unreachable.
+  EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="idle"})"), 0);
   EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="up"})"), 1);
   EXPECT_EQ(exposition.Value(R"(hookbridge_kafka_brokers{state="unreachable"})"), 2);
   EXPECT_TRUE(metrics.SetBrokers(3, 3, 0));
@@ -140,11 +158,28 @@ TEST(MetricsTest, BuildInfoNamesTheVersionAndLibrdkafkaAndIsOne) {
   EXPECT_EQ(exposition.SeriesOf("hookbridge_build_info").size(), 1u);
 }
 
-TEST(MetricsTest, FreshMetricsHaveNoRequestSeriesAndZeroHistograms) {
+// Known label values are exported at 0 from the start, so that rate() over
+// them has no gaps; librdkafka's error names are an open set and are not.
+TEST(MetricsTest, FreshMetricsExportKnownSeriesAtZeroAndZeroHistograms) {
   Metrics metrics("2.0.2");
   Exposition exposition = Scrape(metrics);
-  EXPECT_THAT(exposition.SeriesOf(kRequests), IsEmpty());
-  EXPECT_THAT(exposition.SeriesOf(kRejections), IsEmpty());
+  EXPECT_THAT(NonZero(exposition.SeriesOf(kRequests)), IsEmpty());
+  EXPECT_TRUE(exposition.Has(R"(hookbridge_http_requests_total{route="webhook",code="200"})"));
+  EXPECT_TRUE(exposition.Has(R"(hookbridge_http_requests_total{route="webhook",code="503"})"));
+  EXPECT_TRUE(exposition.Has(R"(hookbridge_http_requests_total{route="readyz",code="503"})"));
+  EXPECT_THAT(NonZero(exposition.SeriesOf(kRejections)), IsEmpty());
+  for (const char* reason :
+       {"auth", "signature_missing", "signature_invalid", "timestamp_out_of_tolerance",
+        "verify_token", "content_type", "size", "json", "schema", "framing", "method", "not_found",
+        "overload", "unavailable", "internal"}) {
+    EXPECT_TRUE(exposition.Has(std::string(kRejections) + "{reason=\"" + reason + "\"}")) << reason;
+  }
+  EXPECT_EQ(exposition.SeriesOf(kRejections).size(), 15u);
+  EXPECT_THAT(
+      exposition.SeriesOf("hookbridge_webhook_dead_letters_total"),
+      ElementsAre(Pair(R"(hookbridge_webhook_dead_letters_total{reason="content_type"})", 0),
+                  Pair(R"(hookbridge_webhook_dead_letters_total{reason="json"})", 0),
+                  Pair(R"(hookbridge_webhook_dead_letters_total{reason="schema"})", 0)));
   EXPECT_THAT(exposition.SeriesOf("hookbridge_kafka_delivery_errors_total"), IsEmpty());
   for (const char* route : {"webhook", "healthz", "readyz", "metrics", "other"}) {
     std::string labels = std::string("route=\"") + route + "\"";
@@ -168,7 +203,7 @@ TEST(MetricsTest, RequestsAreCountedExactlyByRouteAndStatusCode) {
   metrics.CountRequest(Route::kMetrics, 200, Seconds(0.0001));
   metrics.CountRequest(Route::kOther, 404, Seconds(0.0001));
   Exposition exposition = Scrape(metrics);
-  EXPECT_THAT(exposition.SeriesOf(kRequests),
+  EXPECT_THAT(NonZero(exposition.SeriesOf(kRequests)),
               ElementsAre(Pair(Requests("webhook", 200), 3), Pair(Requests("webhook", 401), 2),
                           Pair(Requests("webhook", 503), 1), Pair(Requests("healthz", 200), 1),
                           Pair(Requests("readyz", 503), 1), Pair(Requests("metrics", 200), 1),
@@ -200,7 +235,7 @@ TEST(MetricsTest, RejectionsAreCountedByReason) {
     return std::string(kRejections) + "{reason=\"" + reason + "\"}";
   };
   EXPECT_THAT(
-      exposition.SeriesOf(kRejections),
+      NonZero(exposition.SeriesOf(kRejections)),
       ElementsAre(Pair(series("auth"), 2), Pair(series("content_type"), 1), Pair(series("json"), 1),
                   Pair(series("overload"), 1), Pair(series("schema"), 1), Pair(series("size"), 1)));
 }
@@ -345,7 +380,7 @@ TEST(MetricsTest, DeadLettersAreCountedByReasonApartFromRejections) {
   EXPECT_EQ(exposition.Value("hookbridge_webhook_dead_letters_total{reason=\"schema\"}"), 2);
   EXPECT_EQ(exposition.Value("hookbridge_webhook_dead_letters_total{reason=\"json\"}"), 1);
   // A dead letter was answered 200: it is no rejection.
-  EXPECT_EQ(metrics.Render().find(std::string(kRejections) + "{"), std::string::npos);
+  EXPECT_THAT(NonZero(exposition.SeriesOf(kRejections)), IsEmpty());
 }
 
 TEST(MetricsTest, SourceOutcomesAreCountedBySourceAndOutcome) {
@@ -386,6 +421,61 @@ TEST(MetricsTest, LateDeliveriesAreCountedBySourceAsStoredOrFailed) {
   EXPECT_EQ(exposition.SeriesOf("hookbridge_late_deliveries_total").size(), 2u);
   // A late report is no webhook outcome: the answer already was.
   EXPECT_TRUE(exposition.SeriesOf("hookbridge_source_webhooks_total").empty());
+}
+
+// A declared source has every outcome, late delivery and duplicate count at 0
+// before its first webhook; declaring it again keeps its counts.
+TEST(MetricsTest, DeclaredSourcesExportEveryOutcomeAtZero) {
+  Metrics metrics("2.0.2");
+  metrics.DeclareSources({"github"});
+  metrics.CountSourceOutcome("github", "accepted");
+  metrics.DeclareSources({"github", "stripe"});
+  Exposition exposition = Scrape(metrics);
+  for (const char* outcome : {"accepted", "duplicate", "dead_letter", "handshake", "auth",
+                              "signature_invalid", "schema", "unavailable"}) {
+    const std::string series =
+        std::string(R"(hookbridge_source_webhooks_total{source="stripe",outcome=")") + outcome +
+        "\"}";
+    EXPECT_TRUE(exposition.Has(series)) << series;
+    EXPECT_EQ(exposition.Value(series), 0) << series;
+  }
+  EXPECT_EQ(
+      exposition.Value(R"(hookbridge_source_webhooks_total{source="github",outcome="accepted"})"),
+      1);
+  // 4 outcomes besides the 15 rejection reasons, for each of the 2 sources.
+  EXPECT_EQ(exposition.SeriesOf("hookbridge_source_webhooks_total").size(), 2u * (4 + 15));
+  EXPECT_THAT(
+      exposition.SeriesOf("hookbridge_late_deliveries_total"),
+      ElementsAre(
+          Pair(R"(hookbridge_late_deliveries_total{source="github",outcome="failed"})", 0),
+          Pair(R"(hookbridge_late_deliveries_total{source="github",outcome="stored"})", 0),
+          Pair(R"(hookbridge_late_deliveries_total{source="stripe",outcome="failed"})", 0),
+          Pair(R"(hookbridge_late_deliveries_total{source="stripe",outcome="stored"})", 0)));
+  EXPECT_THAT(exposition.SeriesOf("hookbridge_duplicates_total"),
+              ElementsAre(Pair(R"(hookbridge_duplicates_total{source="github"})", 0),
+                          Pair(R"(hookbridge_duplicates_total{source="stripe"})", 0)));
+}
+
+// The process_* families describe this very process, read at each scrape.
+TEST(MetricsTest, ProcessMetricsDescribeThisProcess) {
+  Metrics metrics("2.0.2");
+  Exposition exposition = Scrape(metrics);
+  const double now = static_cast<double>(std::time(nullptr));
+  const double started = exposition.Value("process_start_time_seconds");
+  EXPECT_LE(started, now + 1);
+  EXPECT_GT(started, now - 24 * 3600);  // a test binary started within the day
+  EXPECT_GT(exposition.Value("process_resident_memory_bytes"), 0);
+  EXPECT_GE(exposition.Value("process_virtual_memory_bytes"),
+            exposition.Value("process_resident_memory_bytes"));
+  EXPECT_GE(exposition.Value("process_open_fds"), 3);  // stdin, stdout, stderr at least
+  EXPECT_GE(exposition.Value("process_cpu_seconds_total"), 0);
+  // A descriptor opened between two scrapes is counted by the second.
+  const double before = exposition.Value("process_open_fds");
+  std::FILE* file = std::fopen("/proc/self/stat", "r");
+  ASSERT_NE(file, nullptr);
+  const double during = Scrape(metrics).Value("process_open_fds");
+  std::fclose(file);
+  EXPECT_GE(during, before + 1);
 }
 
 }  // namespace

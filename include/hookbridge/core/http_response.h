@@ -56,6 +56,10 @@ HttpResponse MethodNotAllowedResponse(std::string_view allow);
 // content_type, size, json, schema, framing, method, not_found, overload,
 // unavailable, internal.
 const char* RejectionReason(ErrorCode code);
+// Every ErrorCode, in declaration order.
+const std::vector<ErrorCode>& AllErrorCodes();
+// The HTTP status of an error answer for `code`.
+int ErrorStatus(ErrorCode code);
 HttpResponse AcceptedResponse(std::string_view event_id);
 // 200 for a copy of a webhook whose record is PERSISTED: the accepted body
 // with "duplicate":true; it produced no record of its own.

@@ -14,9 +14,12 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hookbridge/core/process_stats.h"
 
 namespace hookbridge {
 
@@ -42,8 +45,9 @@ class Metrics {
  public:
   using Seconds = std::chrono::duration<double>;
 
-  explicit Metrics(std::string librdkafka_version)
-      : librdkafka_version_(std::move(librdkafka_version)) {}
+  // Every rejection reason (RejectionReason()'s values) is exported at 0
+  // from the start, so that rate() over them has no gaps.
+  explicit Metrics(std::string librdkafka_version);
 
   void CountRequest(Route route, int status, Seconds duration);
   // `reason` is one of RejectionReason()'s fixed values.
@@ -60,7 +64,8 @@ class Metrics {
   void CountLateDelivery(std::string_view source, bool stored);
   // A copy of a webhook PERSISTED before, answered 200 as a duplicate.
   void CountDuplicate(std::string_view source);
-  // The sources in force: each has a duplicates count, 0 until its first.
+  // The sources in force: each has its duplicates, late deliveries and
+  // webhooks by outcome exported at 0 until their first.
   void DeclareSources(const std::vector<std::string_view>& sources);
   // The deduplication window's ids (in flight or stored) and its early evictions.
   void SetDedupWindow(size_t remembered, uint64_t evictions) {
@@ -71,7 +76,7 @@ class Metrics {
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
   void AddInFlight(int delta) { in_flight_ += delta; }
-  // A connection past the in-flight limit and the overflow threads.
+  // A connection past HOOKBRIDGE_MAX_CONNECTIONS, turned away unread.
   void CountTurnedAway() { ++turned_away_; }
   // Open keep-alive connections waiting for their next request.
   void SetIdleConnections(size_t connections) {
@@ -81,13 +86,15 @@ class Metrics {
   void SetBrokerRtt(const std::map<std::string, double>& seconds_by_broker_id);
   // Brokers of the cluster that librdkafka knows, those it is connected to,
   // and those it wants a connection to but has none (a broker it never
-  // needed, with no partition of the topic, is neither up nor unreachable).
+  // needed, with no partition of the topic, is neither up nor unreachable:
+  // exported as idle, so that the states add up to the brokers known).
   // Returns true when the unreachable count changed (the caller logs it).
   bool SetBrokers(int64_t known, int64_t up, int64_t unreachable);
   void CountKeyReload(bool succeeded);
   void SetApiKeyCount(size_t keys) { api_keys_ = static_cast<int64_t>(keys); }
   void SetReady(bool ready) { ready_ = ready ? 1 : 0; }
 
+  // The exposition, with the process_* families read from /proc/self now.
   std::string Render() const;
 
  private:
@@ -103,7 +110,8 @@ class Metrics {
   static const std::vector<Definition>& Definitions();
 
   const std::string librdkafka_version_;
-  mutable std::mutex mutex_;  // guards the maps
+  mutable std::mutex mutex_;                     // guards the maps and process_
+  mutable std::optional<ProcessStats> process_;  // read by Render()
   std::map<std::pair<Route, int>, uint64_t> requests_;
   std::map<std::string, uint64_t, std::less<>> rejections_;
   std::map<std::string, uint64_t, std::less<>> dead_letters_;
