@@ -223,7 +223,7 @@ int Application::Serve(const sigset_t& signals) {
   int undelivered = publisher_->Flush(KafkaPublisher::kShutdownFlushTimeout);
   publisher_.reset();
   Log(undelivered == 0 ? LogLevel::kInfo : LogLevel::kError, "stopped",
-      {{"undelivered_records", std::to_string(undelivered)}});
+      {{"undelivered_records", undelivered}});
   if (fatal) return kExitFatalProducerError;
   return undelivered == 0 ? kExitClean : kExitUndelivered;
 }
@@ -254,7 +254,7 @@ void Application::Drain(const sigset_t& signals) {
   server_->CloseConnectionsAfterEachAnswer();
   draining_ = true;
   Log(LogLevel::kInfo, "draining: /readyz answers 503",
-      {{"grace_ms", std::to_string(config_.drain_grace.count())}});
+      {{"grace_ms", config_.drain_grace.count()}});
   // A SIGHUP meanwhile must not restart the wait: it ends at a fixed time.
   const auto grace_end = clock_() + config_.drain_grace;
   for (auto left = config_.drain_grace; left.count() > 0; left = Until(grace_end, clock_())) {
@@ -274,7 +274,7 @@ void Application::CheckFiles(bool force) {
          [this](bool success) { metrics_->CountKeyReload(success); },
          [this](const ApiKeys& keys) {
            metrics_->SetApiKeyCount(keys.size());
-           return std::make_pair(std::string("keys"), std::to_string(keys.size()));
+           return std::make_pair(std::string("keys"), keys.size());
          }});
   }
   if (sources_ && sources_->reloadable()) {
@@ -285,7 +285,7 @@ void Application::CheckFiles(bool force) {
          [this](bool success) { metrics_->CountSourcesReload(success); },
          [this](const SourceSet& sources) {
            publisher_->WatchTopics(sources.Topics(), /*new_ones_gate=*/false);
-           return std::make_pair(std::string("sources"), std::to_string(sources.sources.size()));
+           return std::make_pair(std::string("sources"), sources.sources.size());
          }});
   }
 }

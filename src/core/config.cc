@@ -14,7 +14,6 @@ extern char** environ;
 namespace hookbridge {
 namespace {
 
-constexpr const char* kRdkafkaEnvPrefix = "HOOKBRIDGE_RDKAFKA_";
 constexpr const char* kFaultInjectionEnv = "HOOKBRIDGE_FAULT_INJECTION";
 constexpr const char* kRetiredHttpThreadsEnv = "HOOKBRIDGE_HTTP_THREADS";
 
@@ -293,15 +292,6 @@ const std::vector<Setting>& Settings() {
   return settings;
 }
 
-// HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL -> security.protocol
-std::string RdkafkaPropertyFromEnv(const std::string& name) {
-  std::string property = ToLower(name.substr(std::char_traits<char>::length(kRdkafkaEnvPrefix)));
-  for (char& c : property) {
-    if (c == '_') c = '.';
-  }
-  return property;
-}
-
 std::string ApplyRdkafkaFlag(Config& config, const std::string& value) {
   size_t equals = value.find('=');
   if (equals == std::string::npos || equals == 0) return "expected KEY=VALUE, got '" + value + "'";
@@ -369,11 +359,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
       env_error = std::string(kFaultInjectionEnv) + ": " + error;
     }
   }
-  for (const auto& [name, value] : env) {
-    if (name.rfind(kRdkafkaEnvPrefix, 0) == 0) {
-      config.rdkafka_properties.emplace_back(RdkafkaPropertyFromEnv(name), value);
-    }
-  }
+  const RdkafkaProperties from_env = RdkafkaPropertiesFromEnvironment(env);
+  config.rdkafka_properties.insert(config.rdkafka_properties.end(), from_env.begin(),
+                                   from_env.end());
 
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -27,6 +28,24 @@ const char* LevelName(LogLevel level) {
 
 void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void WriteValue(rapidjson::Writer<rapidjson::StringBuffer>& writer, const LogValue& value) {
+  switch (value.kind()) {
+    case LogValue::Kind::kAbsent: break;  // not reached: absent fields are skipped
+    case LogValue::Kind::kString: WriteString(writer, value.text()); return;
+    case LogValue::Kind::kInteger: writer.Int64(value.integer()); return;
+    case LogValue::Kind::kBoolean: writer.Bool(value.integer() != 0); return;
+    case LogValue::Kind::kNumber:
+      // JSON has no NaN or infinity; RapidJSON would refuse the whole line.
+      if (std::isfinite(value.number())) {
+        writer.Double(value.number());
+      } else {
+        writer.Null();
+      }
+      return;
+  }
+  writer.Null();
 }
 
 }  // namespace
@@ -55,6 +74,8 @@ void Log(LogLevel level, std::string_view message, LogFields fields) {
 std::string FormatLogLine(LogLevel level, std::string_view message, LogFields fields) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  // Milliseconds to the microsecond (latency_ms 2.216), not 2.2160000000000002.
+  writer.SetMaxDecimalPlaces(3);
   writer.StartObject();
   writer.Key("time");
   WriteString(writer, UtcTimestamp(std::chrono::system_clock::now()));
@@ -63,9 +84,10 @@ std::string FormatLogLine(LogLevel level, std::string_view message, LogFields fi
   writer.Key("message");
   WriteString(writer, message);
   for (const auto& [key, value] : fields) {
-    if (value.empty()) continue;  // absent, e.g. no offset for an event not stored
+    // Absent, e.g. no offset for an event not stored.
+    if (value.kind() == LogValue::Kind::kAbsent) continue;
     writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    WriteString(writer, value);
+    WriteValue(writer, value);
   }
   writer.EndObject();
   std::string line(buffer.GetString(), buffer.GetSize());

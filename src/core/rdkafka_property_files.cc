@@ -4,7 +4,23 @@
 #include <iterator>
 #include <string_view>
 
+#include "hookbridge/core/text.h"
+
 namespace hookbridge {
+
+RdkafkaProperties RdkafkaPropertiesFromEnvironment(const std::map<std::string, std::string>& env) {
+  RdkafkaProperties properties;
+  const std::string_view prefix = kRdkafkaEnvPrefix;
+  for (const auto& [name, value] : env) {
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string property = ToLower(name.substr(prefix.size()));
+    for (char& c : property) {
+      if (c == '_') c = '.';
+    }
+    properties.emplace_back(std::move(property), value);
+  }
+  return properties;
+}
 
 std::string ReadPropertyFile(const std::string& path, std::string* value) {
   std::ifstream file(path, std::ios::binary);

@@ -1,10 +1,20 @@
 #include "hookbridge/http/access_log.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hookbridge/core/log.h"
 
 namespace hookbridge {
+namespace {
+
+// A record's partition or offset, left out of the line when nothing was stored.
+std::optional<int64_t> IfStored(bool stored, int64_t value) {
+  return stored ? std::optional<int64_t>(value) : std::nullopt;
+}
+
+}  // namespace
 
 void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_point now) {
   const HttpRequest::Clock::duration latency = now - request.start;
@@ -32,20 +42,20 @@ void AccessLog::Record(const HttpRequest& request, HttpRequest::Clock::time_poin
   }
   if (!source.empty()) metrics_.CountSourceOutcome(source, outcome);
   if (webhook.ack_latency) metrics_.ObserveAck(*webhook.ack_latency);
-  if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost five strings to build
+  if (!LogEnabled(LogLevel::kInfo)) return;  // the fields cost strings to build
   const bool stored = status == 200;
-  lines_ += FormatLogLine(
-      LogLevel::kInfo, "webhook",
-      {{"request_id", request.id},
-       {"source", std::string(source)},
-       {"status", std::to_string(status)},
-       {"latency_ms", std::to_string(std::chrono::duration<double, std::milli>(latency).count())},
-       {"event_id", webhook.event_id},
-       {"partition", stored ? std::to_string(webhook.delivery.partition) : ""},
-       {"offset", stored ? std::to_string(webhook.delivery.offset) : ""},
-       {"reason", request.answer.error ? RejectionReason(*request.answer.error) : ""},
-       {"outcome", std::string(outcome)},
-       {"kafka_error", webhook.delivery.error}});
+  lines_ +=
+      FormatLogLine(LogLevel::kInfo, "webhook",
+                    {{"request_id", request.id},
+                     {"source", source},
+                     {"status", status},
+                     {"latency_ms", std::chrono::duration<double, std::milli>(latency).count()},
+                     {"event_id", webhook.event_id},
+                     {"partition", IfStored(stored, webhook.delivery.partition)},
+                     {"offset", IfStored(stored, webhook.delivery.offset)},
+                     {"reason", request.answer.error ? RejectionReason(*request.answer.error) : ""},
+                     {"outcome", outcome},
+                     {"kafka_error", webhook.delivery.error}});
 }
 
 void AccessLog::RecordLate(const WebhookResult& outcome) {
@@ -59,9 +69,9 @@ void AccessLog::RecordLate(const WebhookResult& outcome) {
   lines_ += FormatLogLine(LogLevel::kInfo, "late delivery report",
                           {{"source", outcome.source},
                            {"event_id", outcome.event_id},
-                           {"stored", stored ? "true" : "false"},
-                           {"partition", stored ? std::to_string(outcome.delivery.partition) : ""},
-                           {"offset", stored ? std::to_string(outcome.delivery.offset) : ""},
+                           {"stored", stored},
+                           {"partition", IfStored(stored, outcome.delivery.partition)},
+                           {"offset", IfStored(stored, outcome.delivery.offset)},
                            {"kafka_error", outcome.delivery.error}});
 }
 

@@ -209,7 +209,7 @@ KafkaPublisher::~KafkaPublisher() {
     int left = flushed_ ? records_in_flight_.load() : Flush(kShutdownFlushTimeout);
     if (left > 0) {
       Log(LogLevel::kError, "records still undelivered at shutdown; they were answered 503",
-          {{"records", std::to_string(left)}});
+          {{"records", left}});
     }
     // Fail what is left and serve those reports, so every waiting request
     // gets its answer and no record outlives the producer.
@@ -501,9 +501,9 @@ int KafkaPublisher::OnStatistics(rd_kafka_t*, char* json, size_t json_length, vo
         brokers_unreachable > 0 ? "Kafka brokers unreachable: records for partitions without "
                                   "enough in-sync replicas get 503"
                                 : "Kafka brokers all reachable",
-        {{"brokers_known", std::to_string(brokers_known)},
-         {"brokers_up", std::to_string(brokers_up)},
-         {"brokers_unreachable", std::to_string(brokers_unreachable)}});
+        {{"brokers_known", brokers_known},
+         {"brokers_up", brokers_up},
+         {"brokers_unreachable", brokers_unreachable}});
   }
   return 0;  // librdkafka frees the JSON
 }

@@ -2,6 +2,8 @@
 // back to a hookbridge webhook endpoint (docs/replay.md). A binary of its own:
 // it is a Kafka consumer and an HTTP client, run by an operator now and then,
 // while hookbridge is a producer and an HTTP server that runs all the time.
+#include <librdkafka/rdkafka.h>
+
 #include <csignal>
 #include <cstdio>
 #include <map>
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
       ParseReplayOptions(std::vector<std::string>(argv + 1, argv + argc), ReadEnvironment());
   if (parsed.show_help) {
     std::fputs(ReplayHelpText().c_str(), stdout);
+    return kExitAllDelivered;
+  }
+  if (parsed.show_version) {
+    std::fputs(ReplayVersionText(rd_kafka_version_str()).c_str(), stdout);
     return kExitAllDelivered;
   }
   if (!parsed.options) {

@@ -9,6 +9,7 @@
 #include "hookbridge/core/setting_names.h"
 #include "hookbridge/core/text.h"
 #include "hookbridge/rules/rules.h"
+#include "hookbridge/version.h"
 
 namespace hookbridge::replay {
 namespace {
@@ -143,6 +144,8 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
   ReplayOptions options;
   // Like a bad value, reported after the flags, so that --help still works.
   std::string env_error = UnknownEnvironment(env);
+  // As the service takes them, so one env file serves both; --rdkafka adds to them.
+  options.rdkafka_properties = RdkafkaPropertiesFromEnvironment(env);
   // The key from the environment first: a key file, from either, replaces it.
   if (auto key = env.find(kApiKeyEnv); key != env.end()) {
     options.api_key = std::string(Trim(key->second));
@@ -160,6 +163,11 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
     if (arg == "--help" || arg == "-h") {
       ReplayOptionsResult result;
       result.show_help = true;
+      return result;
+    }
+    if (arg == "--version") {
+      ReplayOptionsResult result;
+      result.show_version = true;
       return result;
     }
     if (arg == "--dry-run") {
@@ -182,7 +190,7 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
   std::vector<RdkafkaPropertyFile> secret_files;
   if (std::string error = ResolvePropertyFiles(&options.rdkafka_properties, &secret_files);
       !error.empty()) {
-    return Failure("--rdkafka: " + error);
+    return Failure(std::string("--rdkafka (or ") + kRdkafkaEnvPrefix + "*): " + error);
   }
   if (options.brokers.empty()) return Failure("--brokers (or HOOKBRIDGE_KAFKA_BROKERS): required");
   if (options.topic.empty()) return Failure("--topic (or HOOKBRIDGE_DEAD_LETTER_TOPIC): required");
@@ -213,14 +221,25 @@ std::string ReplayHelpText() {
     if (flag.env != nullptr) text << "  (" << flag.env << ")";
     text << "\n      " << flag.help << "\n";
   }
-  text << "  (HOOKBRIDGE_REPLAY_API_KEY)\n      the API key itself, instead of a key file\n"
+  text << "  (" << kRdkafkaEnvPrefix << "<KEY>, dots as underscores)\n"
+       << "      a librdkafka property, as hookbridge takes it: "
+          "HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SSL,\n"
+       << "      HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password; --rdkafka "
+          "wins\n"
+       << "  (HOOKBRIDGE_REPLAY_API_KEY)\n      the API key itself, instead of a key file\n"
        << "  Any other HOOKBRIDGE_REPLAY_* variable is a bad setting (a typo must not pass for a\n"
        << "  default).\n"
        << "  --dry-run\n      list what would be sent; send and commit nothing\n"
-       << "  --help\n      this text\n\n"
+       << "  --help\n      this text\n"
+       << "  --version\n      hookbridge-replay's and librdkafka's versions\n\n"
        << "Exit status: 0 all selected dead letters delivered; 1 some were refused (4xx) and left\n"
        << "in the topic; 2 a bad setting; 3 stopped by a signal before the end; 4 Kafka failed.\n";
   return text.str();
+}
+
+std::string ReplayVersionText(const char* librdkafka_version) {
+  return std::string("hookbridge-replay ") + kVersion + " (librdkafka " + librdkafka_version +
+         ")\n";
 }
 
 }  // namespace hookbridge::replay

@@ -66,7 +66,7 @@ void PrintRecord(std::FILE* out, const char* what, const DeadLetter& record,
                what, record.partition, static_cast<long long>(record.offset),
                Printable(record.key).c_str(), Printable(record.reason).c_str(),
                Printable(record.received_at).c_str(), record.body.size(),
-               detail.empty() ? "" : ": ", Printable(detail).c_str());
+               detail.empty() ? "" : ": ", detail.empty() ? "" : Printable(detail).c_str());
   std::fflush(out);
 }
 

@@ -188,6 +188,8 @@ TEST_F(Operations, SigtermDrainsAnsweringEveryRequestAndExitsZero) {
   auto stopped = LogLines(log, "stopped");
   ASSERT_EQ(stopped.size(), 1u) << log;
   EXPECT_EQ(stopped[0]["undelivered_records"], "0");
+  EXPECT_TRUE(FieldIsNumber(log, "message", "stopped", "undelivered_records")) << log;
+  EXPECT_TRUE(FieldIsNumber(log, "message", "draining: /readyz answers 503", "grace_ms")) << log;
   RecordProperty("accepted", static_cast<int>(accepted.size()));
   RecordProperty("answered_during_grace", answered_during_grace);
   RecordProperty("refused_after_stop", refused);

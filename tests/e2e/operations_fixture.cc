@@ -1,6 +1,8 @@
 #include "operations_fixture.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,11 +42,36 @@ std::vector<LogLine> LogLines(const std::string& output, const std::string& mess
     if (document.HasParseError() || !document.IsObject()) continue;  // a line still being written
     LogLine line;
     for (const auto& member : document.GetObject()) {
-      if (member.value.IsString()) line[member.name.GetString()] = member.value.GetString();
+      if (member.value.IsString()) {
+        line[member.name.GetString()] = member.value.GetString();
+      } else if (member.value.IsNumber() || member.value.IsBool()) {
+        rapidjson::StringBuffer json;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(json);
+        writer.SetMaxDecimalPlaces(3);  // as hookbridge writes them
+        member.value.Accept(writer);
+        line[member.name.GetString()] = json.GetString();
+      }
     }
     if (message.empty() || line["message"] == message) lines.push_back(std::move(line));
   }
   return lines;
+}
+
+bool FieldIsNumber(const std::string& output, const std::string& key, const std::string& value,
+                   const std::string& field) {
+  std::istringstream in(output);
+  std::string text;
+  while (std::getline(in, text)) {
+    if (text.empty() || text[0] != '{') continue;
+    rapidjson::Document document;
+    document.Parse(text.c_str());
+    if (document.HasParseError() || !document.IsObject() || !document.HasMember(key.c_str()) ||
+        !document[key.c_str()].IsString() || value != document[key.c_str()].GetString()) {
+      continue;
+    }
+    return document.HasMember(field.c_str()) && document[field.c_str()].IsNumber();
+  }
+  return false;
 }
 
 std::vector<std::string> FailingOf(const std::string& readyz_body) {

@@ -18,7 +18,9 @@ namespace hookbridge::e2e {
 
 inline constexpr const char* kWrongKey = "key-wrong-0123456789";
 
-// One JSON log line; every value hookbridge logs is a string.
+// One JSON log line, each field as text: a string's value, or a number's or
+// boolean's JSON text ("200", "2.216", "true"). Whether a field is a JSON
+// number is for FieldIsNumber.
 using LogLine = std::map<std::string, std::string>;
 
 // The JSON lines of `output`, only those with `message` unless it is empty.
@@ -26,6 +28,11 @@ std::vector<LogLine> LogLines(const std::string& output, const std::string& mess
 
 // The "failing" conditions that a /readyz body names (none if it names none).
 std::vector<std::string> FailingOf(const std::string& readyz_body);
+
+// Whether the first line of `output` whose string `key` is `value` (e.g.
+// "message", "stopped") has `field` as a JSON number, not a string of digits.
+bool FieldIsNumber(const std::string& output, const std::string& key, const std::string& value,
+                   const std::string& field);
 
 bool IsGeneratedRequestId(const std::string& id);
 

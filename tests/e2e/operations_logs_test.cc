@@ -69,6 +69,13 @@ TEST_F(Operations, WellFormedRequestIdIsEchoedAndLoggedWithWhereKafkaStoredTheEv
   EXPECT_EQ(rejected.count("event_id"), 0u);
   EXPECT_EQ(rejected.count("offset"), 0u);
 
+  // Numbers are JSON numbers, for log pipelines to aggregate without parsing rules.
+  for (const char* field : {"status", "latency_ms", "partition", "offset"}) {
+    EXPECT_TRUE(FieldIsNumber(bridge_->output(), "request_id", request_id, field)) << field;
+  }
+  EXPECT_TRUE(FieldIsNumber(bridge_->output(), "request_id", "req-refused-1", "status"));
+  EXPECT_THAT(bridge_->output(), HasSubstr("\"status\":401,")) << "a number, unquoted";
+
   // Neither key nor body in the log.
   const std::string log = bridge_->output();
   EXPECT_THAT(log, Not(HasSubstr(kNewKey)));

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <future>
+#include <regex>
 #include <thread>
 
 #include "replay_fixture.h"
@@ -84,6 +85,9 @@ TEST_F(ReplayEndToEnd, DryRunListsWhatWouldBeSentAndSendsAndCommitsNothing) {
   ReplayOutcome dry = Replay({"--dry-run"});
   EXPECT_EQ(dry.exit_code, 0) << dry.output;
   EXPECT_EQ(CountOf(dry.output, "would-send partition="), 5u) << dry.output;
+  // A line with no detail ends at its byte count: no stray "-" (issue 25).
+  EXPECT_FALSE(std::regex_search(dry.output, std::regex("bytes=[0-9]+[^0-9\n:]"))) << dry.output;
+  EXPECT_EQ(CountOf(dry.output, "received_at="), 5u) << dry.output;
   EXPECT_NE(dry.output.find("would send 5"), std::string::npos) << dry.output;
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), 0);
   EXPECT_TRUE(CommittedOffsets(brokers_, group_, dead_topic_, kDeadLetterPartitions) ==
@@ -253,6 +257,23 @@ TEST_F(ReplayEndToEnd, AMissingTopicOrABadSettingEndsAtOnceNamingIt) {
   std::unique_ptr<ChildProcess> bad = StartReplay({"--reason", "auth"});
   EXPECT_EQ(bad->WaitForExit(30s), 2) << bad->output();
   EXPECT_NE(bad->output().find("--reason"), std::string::npos) << bad->output();
+  // librdkafka properties from the environment reach the consumer, as the service's do.
+  std::unique_ptr<ChildProcess> unknown_property =
+      StartReplay({}, {{"HOOKBRIDGE_RDKAFKA_NOT_A_PROPERTY", "1"}});
+  EXPECT_EQ(unknown_property->WaitForExit(30s), 4) << unknown_property->output();
+  EXPECT_NE(unknown_property->output().find("not.a.property"), std::string::npos)
+      << unknown_property->output();
+}
+
+TEST_F(ReplayEndToEnd, VersionNamesTheToolAndLibrdkafka) {
+  // No bridge, no setting: --version needs none.
+  auto version =
+      std::make_unique<ChildProcess>(HOOKBRIDGE_REPLAY_BINARY, std::map<std::string, std::string>{},
+                                     std::vector<std::string>{"--version"});
+  EXPECT_EQ(version->WaitForExit(30s), 0) << version->output();
+  EXPECT_TRUE(std::regex_search(
+      version->output(), std::regex("^hookbridge-replay [0-9.]+ \\(librdkafka [0-9.]+\\)\n")))
+      << version->output();
 }
 
 }  // namespace

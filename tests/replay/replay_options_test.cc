@@ -83,6 +83,34 @@ TEST(ReplayOptionsTest, RdkafkaSecretsComeFromFiles) {
   EXPECT_THAT(error, HasSubstr(path));
 }
 
+TEST(ReplayOptionsTest, RdkafkaPropertiesComeFromTheEnvironmentAsTheServiceTakesThemAndFlagsWin) {
+  std::string path = ::testing::TempDir() + "/replay_env_password_" + std::to_string(getpid());
+  std::ofstream(path) << "env-s3cret\n";
+  auto env = Env();
+  env["HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL"] = "SASL_SSL";
+  env["HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE"] = path;
+  ReplayOptions options = MustParse({"--rdkafka", "security.protocol=SSL"}, env);
+  // In order: the environment's, then the flag's, which librdkafka applies last.
+  EXPECT_EQ(options.rdkafka_properties,
+            (std::vector<std::pair<std::string, std::string>>{{"sasl.password", "env-s3cret"},
+                                                              {"security.protocol", "SASL_SSL"},
+                                                              {"security.protocol", "SSL"}}));
+  std::remove(path.c_str());
+  std::string error = MustFail({}, env);
+  EXPECT_THAT(error, HasSubstr("HOOKBRIDGE_RDKAFKA_"));
+  EXPECT_THAT(error, HasSubstr("sasl.password.file"));
+  EXPECT_THAT(error, HasSubstr(path));
+}
+
+TEST(ReplayOptionsTest, VersionNeedsNoOtherSetting) {
+  ReplayOptionsResult result = ParseReplayOptions({"--version"}, {});
+  EXPECT_TRUE(result.show_version) << result.error;
+  EXPECT_FALSE(result.options);
+  EXPECT_THAT(ReplayVersionText("2.8.0"),
+              ::testing::MatchesRegex("hookbridge-replay [0-9]+\\.[0-9]+\\.[0-9]+ \\(librdkafka "
+                                      "2\\.8\\.0\\)\n"));
+}
+
 TEST(ReplayOptionsTest, MissingSettingsAreNamed) {
   for (const char* name : {"HOOKBRIDGE_KAFKA_BROKERS", "HOOKBRIDGE_DEAD_LETTER_TOPIC",
                            "HOOKBRIDGE_REPLAY_URL", "HOOKBRIDGE_REPLAY_API_KEY"}) {

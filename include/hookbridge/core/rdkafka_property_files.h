@@ -11,6 +11,7 @@
 // the property and the path, never the content.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,14 @@ namespace hookbridge {
 using RdkafkaProperties = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr const char* kPropertyFileSuffix = ".file";
+// The variables that carry librdkafka properties, for hookbridge and
+// hookbridge-replay alike: HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL=SSL.
+inline constexpr const char* kRdkafkaEnvPrefix = "HOOKBRIDGE_RDKAFKA_";
+
+// The properties the HOOKBRIDGE_RDKAFKA_* variables of `env` set, named as
+// librdkafka names them (lower case, dots for underscores:
+// HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE -> sasl.password.file), in name order.
+RdkafkaProperties RdkafkaPropertiesFromEnvironment(const std::map<std::string, std::string>& env);
 
 // One property set from a file.
 struct RdkafkaPropertyFile {

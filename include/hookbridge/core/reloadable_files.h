@@ -120,8 +120,8 @@ struct ReloadReport {
   std::string_view rejected_message;  // logged at error, with the reason, on failure
   std::function<void(bool success)> count;
   // Runs once a new snapshot is in force; gives the success line's one field
-  // (e.g. {"keys", "2"}), never a secret.
-  std::function<std::pair<std::string, std::string>(const T&)> follow;
+  // (e.g. {"keys", 2}, a count), never a secret.
+  std::function<std::pair<std::string, size_t>(const T&)> follow;
 };
 
 // Reload(force), then count and log the outcome; nothing when unchanged.

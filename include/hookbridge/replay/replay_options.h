@@ -22,12 +22,14 @@ struct ReplayOptions {
   std::string api_key;  // sent as Bearer; never printed
   RecordSelection selection;
   bool dry_run = false;  // list what would be sent; send and commit nothing
-  std::vector<std::pair<std::string, std::string>> rdkafka_properties;  // consumer properties
+  // Consumer properties: HOOKBRIDGE_RDKAFKA_* first, then --rdkafka (the later wins).
+  std::vector<std::pair<std::string, std::string>> rdkafka_properties;
 };
 
 struct ReplayOptionsResult {
   std::optional<ReplayOptions> options;
   bool show_help = false;
+  bool show_version = false;
   std::string error;  // names the flag or variable at fault
 };
 
@@ -35,5 +37,8 @@ ReplayOptionsResult ParseReplayOptions(const std::vector<std::string>& args,
                                        const std::map<std::string, std::string>& env);
 
 std::string ReplayHelpText();
+
+// One line for --version: "hookbridge-replay VERSION (librdkafka LIBRDKAFKA)\n".
+std::string ReplayVersionText(const char* librdkafka_version);
 
 }  // namespace hookbridge::replay
