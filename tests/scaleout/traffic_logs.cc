@@ -7,15 +7,20 @@
 namespace hookbridge::scaleout {
 namespace {
 
-// The value of a string member "name":"value" in a JSON log line; "" if
-// absent. The members read here (status, request_id, and the test's own
-// event ids) never hold a quote.
+// The value of a member "name":"value" or "name":number in a JSON log line,
+// as text; "" if absent. The members read here (status, a number since
+// docs/logs.md; request_id and the test's own event ids) never hold a quote.
 std::string FieldOf(const std::string& line, const std::string& name) {
-  const std::string opening = "\"" + name + "\":\"";
+  const std::string opening = "\"" + name + "\":";
   size_t at = line.find(opening);
   if (at == std::string::npos) return "";
   at += opening.size();
-  size_t end = line.find('"', at);
+  if (at < line.size() && line[at] == '"') {
+    ++at;
+    const size_t end = line.find('"', at);
+    return end == std::string::npos ? "" : line.substr(at, end - at);
+  }
+  const size_t end = line.find_first_of(",}", at);
   return end == std::string::npos ? "" : line.substr(at, end - at);
 }
 
