@@ -34,6 +34,11 @@ inline constexpr size_t kDefaultMaxBodyBytes = 1 << 20;
 inline constexpr std::chrono::seconds kDefaultDedupWindow{600};
 inline constexpr size_t kDefaultDedupMaxIds = 1'000'000;
 
+// The CPUs this process may run on: its affinity mask, capped by its cgroup
+// (v2) CPU quota as a container's CPU limit sets it. The default number of
+// connection loops.
+int AvailableCpus();
+
 struct Config {
   std::string listen_host = "0.0.0.0";
   int listen_port = 8080;  // 0 picks a free port (tests)
@@ -58,6 +63,8 @@ struct Config {
   // 503 at once.
   int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
+  // Connection loops (and, over TLS, handshake threads): one per usable CPU.
+  int http_loops = AvailableCpus();
   // A copy of a webhook PERSISTED this long ago or less is answered as a
   // duplicate; at least every deduplicating source's signature tolerance.
   std::chrono::seconds dedup_window = kDefaultDedupWindow;
