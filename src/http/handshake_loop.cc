@@ -2,8 +2,6 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,9 +42,6 @@ void HandshakeLoop::Stop() {
 }
 
 void HandshakeLoop::Run() {
-  // Per thread on Linux: only this thread's niceness changes. Raising it
-  // needs no privilege; if refused anyway, handshakes run at the loops' priority.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kHandshakeNice);
   std::array<epoll_event, 64> events;
   while (!stop_requested_) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),

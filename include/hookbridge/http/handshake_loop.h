@@ -6,9 +6,8 @@
 // A full handshake costs hundreds of times the CPU of answering a webhook (a
 // signature and a key exchange). Run on the connection loop, handshakes made
 // every answer on that loop wait behind them (docs/http-threads.md). Here
-// they run on threads of their own, at a lower priority (kHandshakeNice):
-// when the cores are short, answers on established connections go first and
-// new connections wait in the kernel's backlog.
+// they run on threads of their own, which the kernel preempts when a loop
+// wakes with an answer to write.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -28,11 +27,6 @@
 
 namespace hookbridge {
 
-// The niceness of the handshake threads (0 is the loops'; 19 the lowest).
-// With CFS a nice-10 thread gets about a tenth of a core another thread
-// wants: enough to keep handshaking, never enough to delay an answer much.
-inline constexpr int kHandshakeNice = 10;
-
 class HandshakeLoop {
  public:
   using Clock = std::chrono::steady_clock;
@@ -47,7 +41,7 @@ class HandshakeLoop {
   HandshakeLoop& operator=(const HandshakeLoop&) = delete;
 
   // Serves until Stop(); the handshakes then in progress are abandoned.
-  // Run on the thread's own thread, which it names and lowers in priority.
+  // Run on the handshake thread.
   void Run();
   // Any thread.
   void Stop();
