@@ -93,7 +93,7 @@ void ConnectionLoop::TakeAdopted() {
 void ConnectionLoop::Run() {
   mailbox_->BindToThisThread();
   std::array<epoll_event, 256> events;
-  while (!(stopping_ && connections_.empty())) {
+  while (!Finished()) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
                            NextTimeoutMs(options_.clock()));
     for (int i = 0; i < ready; ++i) {
@@ -132,6 +132,17 @@ void ConnectionLoop::Run() {
     access_log_.Flush();
     CountIdleConnections(now);
   }
+  finished_ = true;
+  for (ConnectionLoop* sibling : siblings_) sibling->mailbox_->Wake();  // the events loop waits for it
+}
+
+bool ConnectionLoop::Finished() const {
+  if (!stopping_ || !connections_.empty()) return false;
+  if (events_.fd < 0) return true;
+  for (const ConnectionLoop* sibling : siblings_) {
+    if (!sibling->finished_) return false;
+  }
+  return true;
 }
 
 // The loop a new connection should go to: this one, unless another has at

@@ -62,7 +62,9 @@ class ConnectionLoop {
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
   // Serves until Stop(), then answers what is in progress and returns once
-  // every connection is closed. Run on the loop's own thread.
+  // every connection is closed; the loop that serves Kafka's events returns
+  // last, once every other loop has (their answers wait for those events).
+  // Run on the loop's own thread.
   void Run();
   // Any thread.
   void Stop();
@@ -108,6 +110,7 @@ class ConnectionLoop {
   void SetDeadline(Connection& connection, Clock::time_point deadline);
   void Expire(Connection& connection);
   void BeginStop();
+  bool Finished() const;
   size_t IdleConnections() const;
   void CountIdleConnections(Clock::time_point now);
   int NextTimeoutMs(Clock::time_point now) const;
@@ -144,6 +147,7 @@ class ConnectionLoop {
   std::vector<ConnectionLoop*> siblings_;
   std::atomic<size_t> load_{0};
   std::atomic<size_t> counted_idle_{0};
+  std::atomic<bool> finished_{false};  // Run() has returned
   bool idle_census_due_ = false;  // something happened since the last count
   Clock::time_point next_idle_census_{};
 };
