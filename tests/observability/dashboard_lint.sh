@@ -22,10 +22,11 @@ case $command in
     [[ -z $GO && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
     [[ -n $GO ]] || die "no go in PATH or /usr/local/go/bin (Go >= $(sed -n 's/^go //p' "$here/dashboard_lint/go.mod") is needed)"
     start=$SECONDS
-    # GOTOOLCHAIN=local: a Go older than go.mod's line fails here, with Go's
-    # own message, instead of fetching another toolchain on the quiet.
+    # -buildvcs=false: the binary needs no git stamp, and git may not be
+    # usable here. GOTOOLCHAIN=local: a Go older than go.mod's line fails
+    # here, with Go's own message, instead of fetching another toolchain.
     (cd "$here/dashboard_lint" &&
-       GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 "$GO" build -trimpath -o "$binary" .) ||
+       GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 "$GO" build -trimpath -o "$binary" .) ||
       die "go build of dashboard_lint failed"
     echo "dashboard_lint.sh: built $binary with $("$GO" env GOVERSION) in $((SECONDS - start)) s"
     ;;
