@@ -439,6 +439,43 @@ TEST_F(WebhookSourcesTest, ASlackSlashCommandFormIsRecordedAsTheObjectOfItsField
   EXPECT_EQ(result.event_id, "398738663015.1");
 }
 
+// Many distinct names (each looked up once, not against every name before
+// it): every field kept, in order of first appearance, a repeated name an
+// array wherever its first field stood.
+TEST_F(WebhookSourcesTest, AFormOfTwentyThousandNamesIsRecordedWholeInOrderOfFirstAppearance) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
+  slack->form_fields = true;
+  EventFields fields;
+  ApplySchemeDefaults("slack", slack->name, fields);
+  ParseJsonPointer("/trigger_id", &fields.ce_id.pointer);
+  ParseJsonPointer("/command", &fields.ce_type.pointer);
+  fields.ce_time = AttributeSource{};
+  slack->contract = std::make_shared<JsonContract>(std::move(fields));
+  constexpr int kNames = 20000;
+  constexpr int kEveryRepeated = 1000;
+  std::string form = "trigger_id=398738663015.1&command=%2Fmany";
+  std::string expected = R"({"trigger_id":"398738663015.1","command":"/many")";
+  for (int i = 0; i < kNames; ++i) {
+    const std::string n = std::to_string(i);
+    form += "&f" + n + "=v" + n;
+    expected += ",\"f" + n + "\":";
+    expected += i % kEveryRepeated == 0 ? "[\"v" + n + "\",\"w" + n + "\"]" : "\"v" + n + "\"";
+  }
+  expected += "}";
+  for (int i = 0; i < kNames; i += kEveryRepeated) {
+    form += "&f" + std::to_string(i) + "=w" + std::to_string(i);
+  }
+  const int64_t now = UnixNow();
+  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
+              {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, form)}};
+  content_type_ = "application/x-www-form-urlencoded";
+  WebhookResult result = Post(handler, *slack, form);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  ASSERT_EQ(publisher_.records().size(), 1u);
+  EXPECT_EQ(publisher_.records()[0].value, expected);
+}
+
 TEST_F(WebhookSourcesTest, AChallengeUnfitToEchoIsNoHandshake) {
   WebhookHandler handler(keys_, publisher_, options_);
   auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
