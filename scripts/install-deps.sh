@@ -35,6 +35,8 @@ command -v kubectl >/dev/null || packages+=(kubernetes-client)
 # elsewhere (e.g. NodeSource's own nodejs package, which bundles npm) is kept.
 # vegeta is built with `go install` by scripts/bench.sh and needs Go >= 1.22,
 # which Debian 12 does not have (golang-go is 1.19): Go comes from go.dev.
+# The same Go (>= 1.26.7) builds tests/observability/dashboard_lint, its
+# modules pinned by its go.sum and fetched by the build test itself.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 

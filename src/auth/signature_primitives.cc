@@ -88,6 +88,10 @@ std::string Sha256Hex(std::string_view bytes) {
       length != digest.size()) {
     return "";
   }
+  return HexOf(digest);
+}
+
+std::string HexOf(const Digest& digest) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(2 * digest.size());

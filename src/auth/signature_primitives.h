@@ -31,6 +31,8 @@ bool HmacSha1(std::string_view key, const std::string_view* pieces, size_t count
 
 // The SHA-256 of `bytes` as 64 lowercase hex digits; "" if OpenSSL fails.
 std::string Sha256Hex(std::string_view bytes);
+// A digest as 64 lowercase hex digits, as the senders write theirs.
+std::string HexOf(const Digest& digest);
 
 // Exactly 64 hex digits of either case: the presented digest, not a secret,
 // so the table lookup needs no constant time.

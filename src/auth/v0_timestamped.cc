@@ -43,14 +43,7 @@ namespace hookbridge {
 std::string ZoomEncryptedToken(std::string_view secret, std::string_view plain_token) {
   signature_internal::Digest digest;
   if (!signature_internal::HmacSha256(secret, {plain_token}, &digest)) return "";
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * digest.size());
-  for (unsigned char byte : digest) {
-    hex.push_back(kDigits[byte >> 4]);
-    hex.push_back(kDigits[byte & 15]);
-  }
-  return hex;
+  return signature_internal::HexOf(digest);
 }
 
 }  // namespace hookbridge

@@ -1,13 +1,11 @@
 #include "hookbridge/sources/event_fields.h"
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
-#include <cstring>
 #include <optional>
 
 #include "hookbridge/core/cloudevent_attributes.h"
+#include "hookbridge/core/strict_json.h"
 
 namespace hookbridge {
 namespace {
@@ -25,8 +23,8 @@ struct Found {
 // target of that depth: targets are few, bodies are small.
 class PointerCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PointerCollector> {
  public:
-  PointerCollector(const std::vector<const JsonPointer*>& targets, bool may_hold_escapes)
-      : targets_(targets), found_(targets.size()), may_hold_escapes_(may_hold_escapes) {}
+  PointerCollector(const std::vector<const JsonPointer*>& targets, std::string_view body)
+      : targets_(targets), found_(targets.size()), guard_(body) {}
 
   bool Default() { return Value(Kind::kNumber, {}); }  // not reached: numbers come raw
   bool Null() { return Value(Kind::kNull, {}); }
@@ -37,27 +35,26 @@ class PointerCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   }
   bool String(const char* text, rapidjson::SizeType length, bool) {
     std::string_view value(text, length);
-    return CheckString(value) && Value(Kind::kString, value);
+    return guard_.CheckString(value) && Value(Kind::kString, value);
   }
   bool StartObject() { return Value(Kind::kObject, {}) && Enter(false); }
   bool Key(const char* text, rapidjson::SizeType length, bool) {
     std::string_view key(text, length);
-    if (!CheckString(key)) return false;
+    if (!guard_.CheckString(key)) return false;
     frames_.back().token.assign(key);
     return true;
   }
   bool EndObject(rapidjson::SizeType) {
-    frames_.pop_back();
+    Leave();
     return true;
   }
   bool StartArray() { return Value(Kind::kArray, {}) && Enter(true); }
   bool EndArray(rapidjson::SizeType) {
-    frames_.pop_back();
+    Leave();
     return true;
   }
 
-  bool too_deep() const { return too_deep_; }
-  bool lone_surrogate() const { return lone_surrogate_; }
+  const StrictJsonGuard& guard() const { return guard_; }
   bool root_not_object() const { return root_not_object_; }
   const std::string& duplicate() const { return duplicate_; }
   std::vector<Found>& found() { return found_; }
@@ -70,17 +67,13 @@ class PointerCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   };
 
   bool Enter(bool array) {
-    if (frames_.size() >= static_cast<size_t>(kMaxJsonDepth)) {
-      too_deep_ = true;
-      return false;  // stops the parser: reported as invalid JSON
-    }
+    if (!guard_.Enter()) return false;
     frames_.push_back(Frame{array, 0, {}});
     return true;
   }
-
-  bool CheckString(std::string_view text) {
-    if (may_hold_escapes_ && HasEncodedSurrogate(text)) lone_surrogate_ = true;
-    return !lone_surrogate_;  // false stops the parser: reported as invalid JSON
+  void Leave() {
+    guard_.Leave();
+    frames_.pop_back();
   }
 
   bool Value(Kind kind, std::string_view text) {
@@ -106,10 +99,8 @@ class PointerCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
 
   const std::vector<const JsonPointer*>& targets_;
   std::vector<Found> found_;
-  const bool may_hold_escapes_;
+  StrictJsonGuard guard_;
   std::vector<Frame> frames_;
-  bool too_deep_ = false;
-  bool lone_surrogate_ = false;
   bool root_not_object_ = false;
   std::string duplicate_;
 };
@@ -226,27 +217,12 @@ std::vector<const JsonPointer*> Targets(const EventFields& source) {
   return targets;
 }
 
-rapidjson::ParseResult Collect(std::string_view body, PointerCollector& collector) {
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseNumbersAsStringsFlag |
-                              rapidjson::kParseIterativeFlag;
-  rapidjson::CrtAllocator stack_allocator;
-  rapidjson::Reader reader(&stack_allocator);
-  rapidjson::MemoryStream stream(body.data(), body.size());
-  return reader.Parse<kFlags>(stream, collector);
-}
-
-bool MayHoldEscapes(std::string_view body) {
-  return std::memchr(body.data(), '\\', body.size()) != nullptr;
-}
-
 }  // namespace
 
 std::optional<std::vector<std::optional<std::string>>> ReadStrings(
     std::string_view body, const std::vector<const JsonPointer*>& pointers) {
-  if (std::memchr(body.data(), '\0', body.size()) != nullptr) return std::nullopt;
-  PointerCollector collector(pointers, MayHoldEscapes(body));
-  if (Collect(body, collector).IsError() || collector.root_not_object() ||
+  PointerCollector collector(pointers, body);
+  if (ReadStrictJson(body, collector) || collector.root_not_object() ||
       !collector.duplicate().empty()) {
     return std::nullopt;
   }
@@ -263,24 +239,10 @@ std::optional<std::vector<std::optional<std::string>>> ReadStrings(
 
 DeriveResult DeriveEvent(const EventFields& source, std::string_view body,
                          const HeaderLookup& headers) {
-  // RapidJSON treats NUL as the end of input; a raw NUL is never valid JSON.
-  if (std::memchr(body.data(), '\0', body.size()) != nullptr) {
-    return Refuse(ParseError::kInvalidJson, "body contains a NUL byte");
-  }
   const std::vector<const JsonPointer*> targets = Targets(source);
-  PointerCollector collector(targets, MayHoldEscapes(body));
-  rapidjson::ParseResult parsed = Collect(body, collector);
-  if (collector.too_deep()) {
-    return Refuse(ParseError::kInvalidJson,
-                  "JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
-  if (collector.lone_surrogate()) {
-    return Refuse(ParseError::kInvalidJson, "string holds an unpaired UTF-16 surrogate escape");
-  }
-  if (parsed.IsError()) {
-    return Refuse(ParseError::kInvalidJson, std::string("malformed JSON at byte ") +
-                                                std::to_string(parsed.Offset()) + ": " +
-                                                rapidjson::GetParseError_En(parsed.Code()));
+  PointerCollector collector(targets, body);
+  if (std::optional<std::string> why = ReadStrictJson(body, collector)) {
+    return Refuse(ParseError::kInvalidJson, std::move(*why));
   }
   if (collector.root_not_object()) {
     return Refuse(ParseError::kInvalidSchema, "the body must be a JSON object");
@@ -356,12 +318,10 @@ DeriveResult DeriveEvent(const EventFields& source, std::string_view body,
 DerivedEvent LabelEvent(const EventFields& source, std::string_view body,
                         const HeaderLookup& headers) {
   const std::vector<const JsonPointer*> targets = Targets(source);
-  PointerCollector collector(targets, MayHoldEscapes(body));
+  PointerCollector collector(targets, body);
   std::vector<Found> nothing(targets.size());
-  // A body that is not JSON gives nothing; a NUL would end RapidJSON's input early.
-  const bool readable = std::memchr(body.data(), '\0', body.size()) == nullptr &&
-                        !Collect(body, collector).IsError() && !collector.too_deep() &&
-                        !collector.lone_surrogate();
+  // A body that is not JSON gives nothing.
+  const bool readable = !ReadStrictJson(body, collector);
   std::vector<Found>& found = readable ? collector.found() : nothing;
   DerivedEvent event;
   struct Wanted {

@@ -3,7 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <algorithm>
+#include <unordered_map>
 
 #include "hookbridge/auth/signature.h"
 #include "hookbridge/core/dead_letter.h"
@@ -58,13 +58,16 @@ std::optional<std::string> FormFieldsJson(std::string_view form) {
   std::optional<std::vector<FormField>> fields = ParseFormUrlencoded(form);
   if (!fields) return std::nullopt;
   std::vector<std::pair<std::string_view, std::vector<std::string_view>>> members;
+  // Each name's place in members: one lookup a field, so a form of many
+  // distinct names costs linear time, not quadratic.
+  std::unordered_map<std::string_view, size_t> member_of;
+  member_of.reserve(fields->size());
   for (const FormField& field : *fields) {
-    auto member = std::find_if(members.begin(), members.end(),
-                               [&field](const auto& m) { return m.first == field.first; });
-    if (member == members.end()) {
+    const auto [place, added] = member_of.try_emplace(field.first, members.size());
+    if (added) {
       members.push_back({field.first, {field.second}});
     } else {
-      member->second.push_back(field.second);
+      members[place->second].second.push_back(field.second);
     }
   }
   rapidjson::StringBuffer buffer;

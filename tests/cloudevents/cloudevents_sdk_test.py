@@ -31,13 +31,9 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import pathlib
-import re
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +41,8 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(HERE.parent / "support"))
-from harness import Failure, cached_venv, log, maven_compile, run, wait_for  # noqa: E402
+from harness import (Failure, cached_venv, create_topics, log, main_of, maven_compile,  # noqa: E402
+                     parse_shared_broker_arguments, run, start_hookbridge)
 
 API_KEY = "cloudevents-sdk-test-key-0123456789"
 GITHUB_SECRET = "github-secret-for-the-sdk-test"
@@ -259,62 +256,6 @@ def write_sources(directory, topic):
     return str(directory / "sources.yaml")
 
 
-class Bridge:
-    def __init__(self, binary, brokers, topic, dead_letters, sources_file, directory):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOKBRIDGE_LISTEN": "127.0.0.1:0",
-               "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": brokers,
-               "HOOKBRIDGE_KAFKA_TOPIC": topic, "HOOKBRIDGE_DEAD_LETTER_TOPIC": dead_letters,
-               "HOOKBRIDGE_SOURCES_FILE": sources_file, "HOOKBRIDGE_DRAIN_GRACE_MS": "0"}
-        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-        self.out_path = directory / "hookbridge.out"
-        with open(self.out_path, "wb") as out:
-            try:
-                self.process = subprocess.Popen([binary], stdout=out, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL, env=env)
-            except FileNotFoundError as error:
-                raise Failure("tool missing: %s" % error)
-        listening = re.compile(r'"message":"hookbridge listening","address":"[^"]*:(\d+)"')
-        self.port = None
-
-        def up():
-            if self.process.poll() is not None:
-                raise Failure("hookbridge exited %d:\n%s" % (self.process.returncode, self.output()))
-            match = listening.search(self.output())
-            if match:
-                self.port = int(match.group(1))
-            return self.port is not None
-
-        wait_for("hookbridge to listen", up, 60, self.output)
-
-        def ready():
-            if self.process.poll() is not None:
-                raise Failure("hookbridge exited %d:\n%s" % (self.process.returncode, self.output()))
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-            try:
-                connection.request("GET", "/readyz")
-                return connection.getresponse().status == 200
-            except OSError:
-                return False
-            finally:
-                connection.close()
-
-        wait_for("hookbridge to be ready", ready, 120, self.output)
-
-    def output(self):
-        return self.out_path.read_text(encoding="utf-8", errors="replace")[-8000:]
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 # --- The test --------------------------------------------------------------------
 
 def check(sent, python_lines, java_lines, topic, dead_letters):
@@ -367,34 +308,25 @@ def check(sent, python_lines, java_lines, topic, dead_letters):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--hookbridge", required=True, help="the hookbridge binary")
-    parser.add_argument("--source-dir", required=True, type=pathlib.Path)
-    parser.add_argument("--work-dir", required=True, type=pathlib.Path)
-    parser.add_argument("--kafka-state-dir", required=True, help="the shared broker's, for create-topic")
-    args = parser.parse_args()
-
-    brokers = os.environ.get("HOOKBRIDGE_E2E_BROKERS")
-    if not brokers:
-        raise Failure("HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker (ctest's kafka_broker fixture)")
-    args.work_dir.mkdir(parents=True, exist_ok=True)
+    args, brokers = parse_shared_broker_arguments(argparse.ArgumentParser())
     java_command = build_java(args.work_dir)
     python_command = build_python()
 
     run_id = secrets.token_hex(4)
     topic, dead_letters = "cloudevents-sdk.%s.events" % run_id, "cloudevents-sdk.%s.dead-letters" % run_id
-    broker_env = dict(os.environ, KAFKA_PORT=brokers.rsplit(":", 1)[1], KAFKA_STATE_DIR=args.kafka_state_dir)
-    for name in (topic, dead_letters):
-        run([str(args.source_dir / "scripts" / "kafka-broker.sh"), "create-topic", name, str(PARTITIONS)],
-            timeout=120, env=broker_env)
+    create_topics(args.source_dir / "scripts" / "kafka-broker.sh", brokers.rsplit(":", 1)[1],
+                  args.kafka_state_dir, [topic, dead_letters], PARTITIONS)
 
     directory = pathlib.Path(tempfile.mkdtemp(prefix="cloudevents-sdk." + run_id + ".", dir=args.work_dir))
-    bridge = Bridge(args.hookbridge, brokers, topic, dead_letters, write_sources(directory, topic), directory)
+    bridge, port = start_hookbridge(args.hookbridge, {
+        "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": brokers,
+        "HOOKBRIDGE_KAFKA_TOPIC": topic, "HOOKBRIDGE_DEAD_LETTER_TOPIC": dead_letters,
+        "HOOKBRIDGE_SOURCES_FILE": write_sources(directory, topic)}, directory, ready_within=120)
     try:
         sent = cases()
         for number, case in enumerate(sent):
             case.request_id = "cesdk-%s-%d" % (run_id, number)
-            status, text = send(bridge.port, case)
+            status, text = send(port, case)
             dead_lettered = '"status":"dead_lettered"' in text
             if status != 200 or dead_lettered != case.dead_letter:
                 raise Failure("%s: answered %d %s, expected 200 as %s" % (
@@ -419,8 +351,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as failure:
-        log("FAILED: %s" % failure)
-        sys.exit(1)
+    main_of(main)

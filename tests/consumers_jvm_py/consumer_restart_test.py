@@ -23,13 +23,11 @@ Each wait is bounded; a missing tool (mvn, java, python3 -m venv, pip) fails.
 import argparse
 import collections
 import json
-import os
 import pathlib
 import re
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,72 +36,14 @@ import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
-from harness import Failure, cached_venv, log, maven_compile, run, wait_for  # noqa: E402
+from harness import (Child, Failure, cached_venv, create_topics, log, main_of, maven_compile,  # noqa: E402
+                     parse_shared_broker_arguments, run, start_hookbridge, wait_for)
 
 PARTITIONS = 6
 API_KEY = "consumers-jvm-py-test-key-0123456789"
 # Profile ids: text, an integer (its decimal text is the key), and non-ASCII
 # (the key is its UTF-8 bytes).
 PROFILES = ["profile-%d" % i for i in range(9)] + [12345, "prófile-ü", "7"]
-
-
-class Child:
-    """A process whose stdout (and stderr) go to files in `directory`."""
-
-    def __init__(self, name, command, directory, env=None):
-        self.name = name
-        self.out_path = directory / (name + ".out")
-        self.err_path = directory / (name + ".err")
-        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
-            try:
-                self.process = subprocess.Popen(command, stdout=out, stderr=err,
-                                                stdin=subprocess.DEVNULL, env=env)
-            except FileNotFoundError as error:
-                raise Failure("tool missing: %s" % error)
-
-    def output(self):
-        return self.out_path.read_text(encoding="utf-8", errors="replace")
-
-    def errors(self):
-        return self.err_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, timeout=60):
-        """SIGTERM, and the exit status (None if it had to be killed)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-
-def start_hookbridge(binary, brokers, topic, directory):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOKBRIDGE_LISTEN": "127.0.0.1:0",
-           "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": brokers,
-           "HOOKBRIDGE_KAFKA_TOPIC": topic, "HOOKBRIDGE_DRAIN_GRACE_MS": "0",
-           # The duplicates must reach Kafka (as a retry that reached another
-           # instance does): the consumer is what must skip them here.
-           "HOOKBRIDGE_DEDUP_MAX_IDS": "0"}
-    for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-        if name in os.environ:
-            env[name] = os.environ[name]
-    bridge = Child("hookbridge", [binary], directory, env)
-    listening = re.compile(r'"message":"hookbridge listening","address":"[^"]*:(\d+)"')
-    port = []
-
-    def up():
-        if bridge.process.poll() is not None:
-            raise Failure("hookbridge exited %d:\n%s%s" % (bridge.process.returncode,
-                                                         bridge.output(), bridge.errors()))
-        match = listening.search(bridge.output() + bridge.errors())
-        if match:
-            port.append(int(match.group(1)))
-        return bool(port)
-
-    wait_for("hookbridge to listen", up, 60, lambda: bridge.output() + bridge.errors())
-    return bridge, port[0]
 
 
 def send(port, body):
@@ -186,16 +126,7 @@ def check_once_in_order(handled, sent_order):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lang", choices=["java", "python"], required=True)
-    parser.add_argument("--hookbridge", required=True, help="the hookbridge binary")
-    parser.add_argument("--source-dir", required=True, type=pathlib.Path)
-    parser.add_argument("--work-dir", required=True, type=pathlib.Path)
-    parser.add_argument("--kafka-state-dir", required=True, help="the shared broker's, for create-topic")
-    args = parser.parse_args()
-
-    brokers = os.environ.get("HOOKBRIDGE_E2E_BROKERS")
-    if not brokers:
-        raise Failure("HOOKBRIDGE_E2E_BROKERS must name the real Kafka broker (ctest's kafka_broker fixture)")
-    args.work_dir.mkdir(parents=True, exist_ok=True)
+    args, brokers = parse_shared_broker_arguments(parser)
 
     if args.lang == "java":
         consumer_command, classpath = build_java(args.source_dir, args.work_dir)
@@ -205,14 +136,18 @@ def main():
     run_id = "%s-%s" % (args.lang, secrets.token_hex(4))
     topic = "consumers-jvm-py.%s" % run_id
     group = "consumers-jvm-py-group.%s" % run_id
-    port = brokers.rsplit(":", 1)[1]
-    run([str(args.source_dir / "scripts" / "kafka-broker.sh"), "create-topic", topic, str(PARTITIONS)],
-        timeout=120, env=dict(os.environ, KAFKA_PORT=port, KAFKA_STATE_DIR=args.kafka_state_dir))
+    create_topics(args.source_dir / "scripts" / "kafka-broker.sh", brokers.rsplit(":", 1)[1],
+                  args.kafka_state_dir, [topic], PARTITIONS)
 
     directory = pathlib.Path(tempfile.mkdtemp(prefix=run_id + ".", dir=args.work_dir))
     children = []
     try:
-        bridge, http_port = start_hookbridge(args.hookbridge, brokers, topic, directory)
+        bridge, http_port = start_hookbridge(args.hookbridge, {
+            "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": brokers,
+            "HOOKBRIDGE_KAFKA_TOPIC": topic,
+            # The duplicates must reach Kafka (as a retry that reached another
+            # instance does): the consumer is what must skip them here.
+            "HOOKBRIDGE_DEDUP_MAX_IDS": "0"}, directory)
         children.append(bridge)
         sent_order = collections.OrderedDict((str(p), []) for p in PROFILES)
         bodies = {}
@@ -346,8 +281,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as failure:
-        log("FAILED: %s" % failure)
-        sys.exit(1)
+    main_of(main)

@@ -17,57 +17,20 @@ Each wait is bounded; a missing tool fails.
 """
 
 import argparse
-import os
 import pathlib
-import re
 import secrets
 import shutil
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
-from harness import Failure, log, run, wait_for  # noqa: E402
-from consumer_restart_test import (API_KEY, Child, Lines, build_java, build_python,  # noqa: E402
-                                   event_body, send)
+from harness import (Child, Failure, create_topics, log, main_of, start_hookbridge,  # noqa: E402
+                     wait_for)
+from consumer_restart_test import API_KEY, Lines, build_java, build_python, event_body, send  # noqa: E402
 
 EVENTS = 6
-
-
-def start_hookbridge(binary, brokers, topic, secrets_dir, directory):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOKBRIDGE_LISTEN": "127.0.0.1:0",
-           "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": brokers,
-           "HOOKBRIDGE_KAFKA_TOPIC": topic, "HOOKBRIDGE_DRAIN_GRACE_MS": "0",
-           "HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-           "HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS": "SCRAM-SHA-512",
-           "HOOKBRIDGE_RDKAFKA_SASL_USERNAME": "hookbridge",
-           "HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE": str(secrets_dir / "hookbridge.password"),
-           "HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION": str(secrets_dir / "ca.pem")}
-    bridge = Child("hookbridge", [binary], directory, env)
-    listening = re.compile(r'"message":"hookbridge listening","address":"[^"]*:(\d+)"')
-    port = []
-
-    def ready():
-        if bridge.process.poll() is not None:
-            raise Failure("hookbridge exited %d:\n%s%s" % (bridge.process.returncode,
-                                                         bridge.output(), bridge.errors()))
-        if not port:
-            match = listening.search(bridge.output() + bridge.errors())
-            if not match:
-                return False
-            port.append(int(match.group(1)))
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port[0], timeout=5) as answer:
-                return answer.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    wait_for("hookbridge to be ready on the secured broker", ready, 60,
-             lambda: bridge.output()[-4000:] + bridge.errors()[-4000:])
-    return bridge, port[0]
 
 
 def main():
@@ -87,9 +50,8 @@ def main():
     run_id = secrets.token_hex(4)
     # The broker grants hookbridge Write and its consumer Read on this prefix only.
     topic = "hookbridge.secured-consumers.%s" % run_id
-    script = args.source_dir / "scripts" / "kafka-secured-broker.sh"
-    run([str(script), "create-topic", topic, "2"], timeout=120,
-        env=dict(os.environ, KAFKA_PORT=args.kafka_port, KAFKA_STATE_DIR=str(args.kafka_state_dir)))
+    create_topics(args.source_dir / "scripts" / "kafka-secured-broker.sh", args.kafka_port,
+                  args.kafka_state_dir, [topic], 2)
 
     python = build_python(args.source_dir)
     java, _ = build_java(args.source_dir, args.work_dir)
@@ -118,7 +80,15 @@ def main():
     directory = pathlib.Path(tempfile.mkdtemp(prefix="secured-consumers.", dir=args.work_dir))
     children = []
     try:
-        bridge, http_port = start_hookbridge(args.hookbridge, sasl, topic, secrets_dir, directory)
+        bridge, http_port = start_hookbridge(args.hookbridge, {
+            "GETPROFILE_API_KEY": API_KEY, "HOOKBRIDGE_KAFKA_BROKERS": sasl,
+            "HOOKBRIDGE_KAFKA_TOPIC": topic,
+            "HOOKBRIDGE_RDKAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "HOOKBRIDGE_RDKAFKA_SASL_MECHANISMS": "SCRAM-SHA-512",
+            "HOOKBRIDGE_RDKAFKA_SASL_USERNAME": "hookbridge",
+            "HOOKBRIDGE_RDKAFKA_SASL_PASSWORD_FILE": str(secrets_dir / "hookbridge.password"),
+            "HOOKBRIDGE_RDKAFKA_SSL_CA_LOCATION": str(secrets_dir / "ca.pem")},
+            directory, ready_within=60)
         children.append(bridge)
         sent = ["evt_secured_%s_%d" % (run_id, i) for i in range(EVENTS)]
         for i, event_id in enumerate(sent):
@@ -163,8 +133,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as failure:
-        log("FAILED: %s" % failure)
-        sys.exit(1)
+    main_of(main)

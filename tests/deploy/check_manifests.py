@@ -153,12 +153,14 @@ def judge_settings(binary):
                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
         for where, run in runs:
             out, err = run.communicate(timeout=120)
-            last = (out.strip().splitlines() or [""])[-1]
+            # The verdict line, wherever it is: a librdkafka log line (its
+            # own thread) may still come after it.
+            verdict = next((line for line in out.splitlines() if line.startswith("kafka: ")), "")
             if run.returncode == 2:
                 check(False, f"{where}: hookbridge refuses these settings: {err.strip()}")
-            elif not (run.returncode == 0 or (run.returncode == 1 and last.startswith("kafka: "))):
+            elif not (run.returncode == 0 or (run.returncode == 1 and verdict)):
                 check(False, f"{where}: hookbridge --check-config exited {run.returncode}, neither "
-                             f"2 (bad setting) nor 1 (Kafka not reached): {err.strip()} {last}")
+                             f"2 (bad setting) nor 1 (Kafka not reached): {err.strip()} {out.strip()}")
     TO_JUDGE.clear()
 
 

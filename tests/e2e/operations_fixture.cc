@@ -29,17 +29,27 @@ bool PortIsFree(int port) {
   return free;
 }
 
-}  // namespace
-
-std::vector<LogLine> LogLines(const std::string& output, const std::string& message) {
-  std::vector<LogLine> lines;
+// Calls `visit` with each line of `output` that is a whole JSON object, in
+// order, until it returns false; other lines (a line still being written, a
+// line that is no JSON) are passed over.
+template <typename Visit>
+void ForEachJsonLine(const std::string& output, Visit visit) {
   std::istringstream in(output);
   std::string text;
   while (std::getline(in, text)) {
     if (text.empty() || text[0] != '{') continue;
     rapidjson::Document document;
     document.Parse(text.c_str());
-    if (document.HasParseError() || !document.IsObject()) continue;  // a line still being written
+    if (document.HasParseError() || !document.IsObject()) continue;
+    if (!visit(document)) return;
+  }
+}
+
+}  // namespace
+
+std::vector<LogLine> LogLines(const std::string& output, const std::string& message) {
+  std::vector<LogLine> lines;
+  ForEachJsonLine(output, [&](const rapidjson::Document& document) {
     LogLine line;
     for (const auto& member : document.GetObject()) {
       if (member.value.IsString()) {
@@ -53,25 +63,23 @@ std::vector<LogLine> LogLines(const std::string& output, const std::string& mess
       }
     }
     if (message.empty() || line["message"] == message) lines.push_back(std::move(line));
-  }
+    return true;
+  });
   return lines;
 }
 
 bool FieldIsNumber(const std::string& output, const std::string& key, const std::string& value,
                    const std::string& field) {
-  std::istringstream in(output);
-  std::string text;
-  while (std::getline(in, text)) {
-    if (text.empty() || text[0] != '{') continue;
-    rapidjson::Document document;
-    document.Parse(text.c_str());
-    if (document.HasParseError() || !document.IsObject() || !document.HasMember(key.c_str()) ||
-        !document[key.c_str()].IsString() || value != document[key.c_str()].GetString()) {
-      continue;
+  bool is_number = false;
+  ForEachJsonLine(output, [&](const rapidjson::Document& document) {
+    if (!document.HasMember(key.c_str()) || !document[key.c_str()].IsString() ||
+        value != document[key.c_str()].GetString()) {
+      return true;
     }
-    return document.HasMember(field.c_str()) && document[field.c_str()].IsNumber();
-  }
-  return false;
+    is_number = document.HasMember(field.c_str()) && document[field.c_str()].IsNumber();
+    return false;  // the first such line decides
+  });
+  return is_number;
 }
 
 std::vector<std::string> FailingOf(const std::string& readyz_body) {

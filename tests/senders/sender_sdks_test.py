@@ -27,7 +27,7 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "support"))
-from harness import Failure, cache_dir, cached_venv, log, run  # noqa: E402
+from harness import Failure, cache_dir, cached_venv, log, main_of, run  # noqa: E402
 
 
 def cached_node_modules():
@@ -76,8 +76,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as failure:
-        log("FAILED: %s" % failure)
-        sys.exit(1)
+    main_of(main)

@@ -194,6 +194,27 @@ TEST_F(EventFieldsTest, HostileBodiesAreRefusedAsJson) {
   EXPECT_EQ(Derive(R"(["id"])").message, "the body must be a JSON object");
 }
 
+// One reading of JSON for both contracts (core/strict_json.h): a source's
+// body is refused for what a GetProfile event is refused for, in the same
+// words, and nesting exactly to the limit is taken by both.
+TEST_F(EventFieldsTest, BadJsonIsRefusedInTheWordsOfAGetProfileEvent) {
+  headers_ = {{"X-Event", "order.paid"}};
+  for (const std::string& body :
+       {std::string("{\"id\":\"e1\"}\0", 12), std::string(R"({"id":"e1")"),
+        std::string("{\"id\":\"\xff\"}"), std::string(R"({"id":"\udc00"})"),
+        std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')}) {
+    const DeriveResult derived = Derive(body);
+    const ParseResult parsed = ParseWebhookEvent(body);
+    EXPECT_EQ(derived.error, ParseError::kInvalidJson) << derived.message;
+    EXPECT_EQ(parsed.error, ParseError::kInvalidJson) << parsed.message;
+    EXPECT_EQ(derived.message, parsed.message);
+  }
+  const std::string deepest = R"({"id":"e1","x":)" + std::string(kMaxJsonDepth - 1, '[') +
+                              std::string(kMaxJsonDepth - 1, ']') + "}";
+  EXPECT_EQ(Derive(deepest).error, ParseError::kNone) << Derive(deepest).message;
+  EXPECT_EQ(Derive("{\"id\":\"e1\",\"x\":" + deepest + "}").error, ParseError::kInvalidJson);
+}
+
 TEST_F(EventFieldsTest, AMemberPointedAtTwiceIsRefused) {
   DeriveResult result = Derive(R"({"id":"e1","id":"e2"})");
   EXPECT_EQ(result.error, ParseError::kInvalidSchema);

@@ -108,6 +108,19 @@ class WebhookSourcesTest : public ::testing::Test {
     return future.get();
   }
 
+  // `form` signed now as Slack signs it, and posted.
+  WebhookResult PostSlackForm(WebhookHandler& handler, const Source& source,
+                              const std::string& form) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    headers_ = {
+        {"X-Slack-Request-Timestamp", std::to_string(now)},
+        {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, form)}};
+    content_type_ = "application/x-www-form-urlencoded";
+    return Post(handler, source, form);
+  }
+
   void SignGitHub(const std::string& secret, const std::string& body) {
     headers_ = {{"X-GitHub-Event", "pull_request"},
                 {"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
@@ -411,11 +424,9 @@ TEST_F(WebhookSourcesTest, ASignedSlackUrlVerificationIsAnsweredWithItsChallenge
   EXPECT_TRUE(publisher_.records().empty());
 }
 
-// A slash command: a form, signed as sent, recorded as the object of its
-// fields; a slash-command source names its id and type (the Events API's
-// defaults are not in a command).
-TEST_F(WebhookSourcesTest, ASlackSlashCommandFormIsRecordedAsTheObjectOfItsFields) {
-  WebhookHandler handler(keys_, publisher_, options_);
+// A slash-command source: forms recorded as the object of their fields; it
+// names its id and type (the Events API's defaults are not in a command).
+std::shared_ptr<Source> SlashCommandSource() {
   auto slack = SchemeSource("slack", SignatureScheme::kSlack, {"slack-signing-secret"});
   slack->form_fields = true;
   EventFields fields;
@@ -424,19 +435,49 @@ TEST_F(WebhookSourcesTest, ASlackSlashCommandFormIsRecordedAsTheObjectOfItsField
   ParseJsonPointer("/command", &fields.ce_type.pointer);
   fields.ce_time = AttributeSource{};
   slack->contract = std::make_shared<JsonContract>(std::move(fields));
+  return slack;
+}
+
+// A slash command: a form, signed as sent, recorded as the object of its
+// fields.
+TEST_F(WebhookSourcesTest, ASlackSlashCommandFormIsRecordedAsTheObjectOfItsFields) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SlashCommandSource();
   const std::string form =
       "token=xyz&team_id=T1DC2JH3J&command=%2Fwebhook-collect&text=&trigger_id=398738663015.1";
-  const int64_t now = UnixNow();
-  headers_ = {{"X-Slack-Request-Timestamp", std::to_string(now)},
-              {"X-Slack-Signature", test_support::V0Signature("slack-signing-secret", now, form)}};
-  content_type_ = "application/x-www-form-urlencoded";
-  WebhookResult result = Post(handler, *slack, form);
+  WebhookResult result = PostSlackForm(handler, *slack, form);
   ASSERT_EQ(result.response.status, 200) << result.response.body;
   ASSERT_EQ(publisher_.records().size(), 1u);
   EXPECT_EQ(publisher_.records()[0].value,
             R"({"token":"xyz","team_id":"T1DC2JH3J","command":"/webhook-collect","text":"",)"
             R"("trigger_id":"398738663015.1"})");
   EXPECT_EQ(result.event_id, "398738663015.1");
+}
+
+// Many distinct names (each looked up once, not against every name before
+// it): every field kept, in order of first appearance, a repeated name an
+// array wherever its first field stood.
+TEST_F(WebhookSourcesTest, AFormOfTwentyThousandNamesIsRecordedWholeInOrderOfFirstAppearance) {
+  WebhookHandler handler(keys_, publisher_, options_);
+  auto slack = SlashCommandSource();
+  constexpr int kNames = 20000;
+  constexpr int kEveryRepeated = 1000;
+  std::string form = "trigger_id=398738663015.1&command=%2Fmany";
+  std::string expected = R"({"trigger_id":"398738663015.1","command":"/many")";
+  for (int i = 0; i < kNames; ++i) {
+    const std::string n = std::to_string(i);
+    form += "&f" + n + "=v" + n;
+    expected += ",\"f" + n + "\":";
+    expected += i % kEveryRepeated == 0 ? "[\"v" + n + "\",\"w" + n + "\"]" : "\"v" + n + "\"";
+  }
+  expected += "}";
+  for (int i = 0; i < kNames; i += kEveryRepeated) {
+    form += "&f" + std::to_string(i) + "=w" + std::to_string(i);
+  }
+  WebhookResult result = PostSlackForm(handler, *slack, form);
+  ASSERT_EQ(result.response.status, 200) << result.response.body;
+  ASSERT_EQ(publisher_.records().size(), 1u);
+  EXPECT_EQ(publisher_.records()[0].value, expected);
 }
 
 TEST_F(WebhookSourcesTest, AChallengeUnfitToEchoIsNoHandshake) {

@@ -4,8 +4,9 @@
 // JSON Pointer, request header or fixed value as the source says.
 //
 // The body is read once with RapidJSON's SAX Reader under the same rules as
-// a GetProfile event (webhook_event.h): no DOM, nesting capped, numbers never
-// converted, invalid UTF-8, NUL bytes and unpaired surrogate escapes refused.
+// a GetProfile event, in one place (core/strict_json.h): no DOM, nesting
+// capped, numbers never converted, invalid UTF-8, NUL bytes and unpaired
+// surrogate escapes refused.
 // Only the members the source points at are kept. Stateless and thread-safe.
 #pragma once
 
