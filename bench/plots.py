@@ -5,6 +5,10 @@
                                  throughput.png, cpu-per-request.png, cpu-by-role.png
   plots.py compare RESULTS_DIR   the same, base vs new (every round's latency curve)
 
+Both also draw, where measured, newconn-p99.png and newconn-cpu.png: p99 and
+2xx per server CPU-second against the rate of new connections, plain and TLS,
+nginx beside hookbridge (bench/report_newconn.py's figures).
+
 Run it with the Python of scripts/plotting-python.sh (pinned matplotlib). The
 figures come from bench/report.py's loaders, so the pictures and the tables
 cannot disagree; report.py then shows the pictures it finds.
@@ -22,6 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 import report  # noqa: E402  (bench/report.py, beside this file)
+import report_newconn  # noqa: E402
 
 SYSTEM_COLOURS = {"hookbridge": "tab:blue", "express": "tab:green", "nginx": "tab:grey",
                   "base": "tab:grey", "new": "tab:blue"}
@@ -158,6 +163,7 @@ def draw_report(results: str) -> None:
                 for p in report.load_profiles(results, who)]
     if profiles:
         role_bars(results, "Where the CPU goes, by thread role", profiles)
+    draw_newconn(results)
 
 
 def short(scenario: tuple) -> str:
@@ -198,6 +204,41 @@ def draw_compare(results: str) -> None:
     profiles = [(f"{p.who}, {short(p.scenario)}", p) for p in profiles]
     if profiles:
         role_bars(results, "Where the CPU goes, by thread role: base vs new", profiles)
+    draw_newconn(results)
+
+
+def draw_newconn(results: str) -> None:
+    """newconn-p99.png and newconn-cpu.png: against the rate of new connections, a panel per transport."""
+    newconn = report_newconn.figures(results)["newconn"]
+    if not newconn:
+        return
+    for name, title, ylabel, key, scale in (
+            ("newconn-p99.png", "One request per new connection: p99 latency", "p99 ms (log)", "p99_us", 1e-3),
+            ("newconn-cpu.png", "One request per new connection: 2xx per server CPU-second", "2xx per CPU-s (log)",
+             "ok_per_cpu_s", 1)):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
+        for ax, transport in zip(axes, ("plain", "tls")):
+            for who, per_transport in newconn.items():
+                rows = [r for r in per_transport.get(transport, []) if r.get(key)]
+                if not rows:
+                    continue
+                ax.plot([r["rate"] for r in rows], [r[key] * scale for r in rows], marker="o", linewidth=1.6,
+                        color=SYSTEM_COLOURS.get(who, "tab:orange"), label=TITLES.get(who, who))
+                # A rate with errors is ringed: its figure is not a clean one.
+                bad = [r for r in rows if r["errors"]]
+                ax.scatter([r["rate"] for r in bad], [r[key] * scale for r in bad], s=120, facecolors="none",
+                           edgecolors="tab:red", zorder=3, label="with errors" if bad else None)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title("plain HTTP" if transport == "plain" else "TLS")
+            ax.set_xlabel("new connections per second (open loop, log)")
+            ax.grid(True, which="both", alpha=0.3)
+            handles, labels = ax.get_legend_handles_labels()
+            if handles:
+                ax.legend(fontsize=8)
+        axes[0].set_ylabel(ylabel)
+        fig.suptitle(title)
+        save(fig, results, name)
 
 
 def main(argv: list[str]) -> int:
