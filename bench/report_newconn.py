@@ -209,7 +209,7 @@ def sections(results: str) -> list[str]:
                 rows.append([TITLES[s], mode, f"{r['ok']:,}", f"{r['errors']:,}",
                              "n/a" if r["resumed_fraction"] is None else f"{r['resumed_fraction'] * 100:.1f}%",
                              ms(r["p50_us"]), ms(r["p99_us"]), num(r["server_cpu_s"], 2), num(r["ok_per_cpu_s"]),
-                             " ".join(v for v in (tls.get("version"), tls.get("cipher_suite"), tls.get("curve")) if v) or "n/a"])
+                             " ".join(v for v in (tls.get("version"), tls.get("cipher_suite")) if v) or "n/a"])
         md.extend(table(["system", "handshakes", "2xx", "errors", "resumed", "p50 ms", "p99 ms", "server CPU-s",
                          "2xx per CPU-s", "negotiated (Go client)"], rows))
 
