@@ -75,10 +75,10 @@
 #   BENCH_RESUME_RATE (500 / 100)   newconn: new TLS connections per second, full and resumed
 #   BENCH_CHURN_RATE (1000 / 200)   churn: webhooks per second on kept-alive TLS connections
 #   BENCH_CHURN_WORKERS (32 / 8)    churn: senders opening new TLS connections, closed loop
-#   BENCH_CHURN_DURATION (10 / 2)   churn: seconds per run (alone, and with the churn)
+#   BENCH_CHURN_DURATION (10 / 1)   churn: seconds per run (alone, and with the churn)
 #   BENCH_CORES_LOOPS ("1 2")       cores: connection loops to measure (HOOKBRIDGE_HTTP_LOOPS)
 #   BENCH_CORES_CONNECTIONS (64)    cores: wrk connections, closed loop
-#   BENCH_CORES_DURATION (10 / 2)   cores: seconds per loop count
+#   BENCH_CORES_DURATION (10 / 1)   cores: seconds per loop count
 #   BENCH_KAFKA_PORT (19392)        the benchmark broker's port (and port+1)
 #   BENCH_KAFKA_STATE_DIR (a new temporary directory)  the benchmark broker's state;
 #                                   wiped when the broker starts and when it stops
@@ -165,10 +165,10 @@ NEWCONN_DURATION=${BENCH_NEWCONN_DURATION:-$(pick 10 1)}
 RESUME_RATE=${BENCH_RESUME_RATE:-$(pick 500 100)}
 CHURN_RATE=${BENCH_CHURN_RATE:-$(pick 1000 200)}
 CHURN_WORKERS=${BENCH_CHURN_WORKERS:-$(pick 32 8)}
-CHURN_DURATION=${BENCH_CHURN_DURATION:-$(pick 10 2)}
+CHURN_DURATION=${BENCH_CHURN_DURATION:-$(pick 10 1)}
 CORES_LOOPS=${BENCH_CORES_LOOPS-1 2}
 CORES_CONNECTIONS=${BENCH_CORES_CONNECTIONS:-64}
-CORES_DURATION=${BENCH_CORES_DURATION:-$(pick 10 2)}
+CORES_DURATION=${BENCH_CORES_DURATION:-$(pick 10 1)}
 BUILD=${BENCH_BUILD_DIR:-build-bench}
 RESULTS_ROOT=${BENCH_RESULTS_DIR:-$ROOT/bench-results}
 API_KEY=bench-key-0123456789abcdef
