@@ -224,10 +224,10 @@ def draw_newconn(results: str) -> None:
                     continue
                 ax.plot([r["rate"] for r in rows], [r[key] * scale for r in rows], marker="o", linewidth=1.6,
                         color=SYSTEM_COLOURS.get(who, "tab:orange"), label=TITLES.get(who, who))
-                # A rate with errors is ringed: its figure is not a clean one.
-                bad = [r for r in rows if r["errors"]]
+                # A rate not held (errors, or a backlog) is ringed: its figure is not a clean one.
+                bad = [r for r in rows if not report_newconn.held(r)]
                 ax.scatter([r["rate"] for r in bad], [r[key] * scale for r in bad], s=120, facecolors="none",
-                           edgecolors="tab:red", zorder=3, label="with errors" if bad else None)
+                           edgecolors="tab:red", zorder=3, label="not held" if bad else None)
             ax.set_xscale("log")
             ax.set_yscale("log")
             rates = sorted({r["rate"] for per in newconn.values() for r in per.get(transport, [])})

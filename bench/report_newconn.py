@@ -95,9 +95,21 @@ def figures(results: str) -> dict:
     return out
 
 
+# A rate is held when every request got a 2xx, the load tool sent at least
+# this share of the rate, and the 2xx came at least at this share of it: a
+# server that falls behind builds a backlog that drains after the run (long
+# latencies, no error), which is not holding the rate.
+HELD_SHARE = 0.95
+
+
+def held(r: dict) -> bool:
+    return (r["errors"] == 0 and r["ok"] > 0 and (r["sent_per_s"] or 0) >= HELD_SHARE * r["rate"]
+            and r["ok_per_s"] >= HELD_SHARE * r["rate"])
+
+
 def _clean_max(rows: list[dict]) -> int | None:
-    """The highest rate answered without a single error."""
-    clean = [r["rate"] for r in rows if r["errors"] == 0 and r["ok"] > 0]
+    """The highest rate held (held())."""
+    clean = [r["rate"] for r in rows if held(r)]
     return max(clean) if clean else None
 
 
@@ -134,7 +146,11 @@ def sections(results: str) -> list[str]:
           ", ".join(f"{TITLES[s]} {loops.get(s, '?')}" for s in systems) +
           ". One self-signed ECDSA P-256 certificate for every server; TLS 1.2 and 1.3. "
           "Errors are non-2xx answers and transport errors; 2xx per CPU-s divides the 2xx answers by the server's "
-          "CPU-seconds (nginx: master and workers).")
+          "CPU-seconds (nginx: master and workers). `2xx/s` counts from the first request sent to the last answer "
+          "received, so a backlog that drains after the sending stops lowers it. A rate is **held** when no request "
+          f"failed, vegeta sent at least {HELD_SHARE:.0%} of it and the 2xx came at {HELD_SHARE:.0%} of it or more. "
+          "The load generator does the client's half of every handshake on the same two cores, so past some rate "
+          "it, not the server, is the limit (its sent/s says so).")
         w("")
         for transport, title in (("plain", "Plain HTTP"), ("tls", "TLS")):
             rows = []
@@ -145,11 +161,12 @@ def sections(results: str) -> list[str]:
                         continue
                     rows.append([f"{rate:,}", TITLES[s], num(r["sent_per_s"]), f"{r['ok']:,}",
                                  f"{r['errors']:,}" + (f" ({r['error_text']})" if r["errors"] else ""),
-                                 ms(r["p50_us"]), ms(r["p99_us"]), num(r["server_cpu_s"], 2), num(r["ok_per_cpu_s"])])
+                                 num(r["ok_per_s"]), ms(r["p50_us"]), ms(r["p99_us"]), num(r["server_cpu_s"], 2),
+                                 num(r["ok_per_cpu_s"]), "yes" if held(r) else "**no**"])
             w(f"### {title}")
             w("")
-            md.extend(table(["new connections/s", "system", "sent/s", "2xx", "errors", "p50 ms", "p99 ms",
-                             "server CPU-s", "2xx per CPU-s"], rows))
+            md.extend(table(["new connections/s", "system", "sent/s", "2xx", "errors", "2xx/s", "p50 ms", "p99 ms",
+                             "server CPU-s", "2xx per CPU-s", "held"], rows))
         # The issue's target: at the highest rate nginx holds without error,
         # at least nginx's 2xx per CPU-s, and p99 at most 2x nginx's.
         rows = []
@@ -168,12 +185,12 @@ def sections(results: str) -> list[str]:
                 rows.append([transport, TITLES[s], num(hb_max), num(nginx_max),
                              _verdict(per_cpu, lambda v: v >= 1.0), _verdict(p99, lambda v: v <= 2.0),
                              "n/a" if h is None else f"{h['errors']:,}"])
-        w("### Highest rate without error, and the ratios at nginx's")
+        w("### Highest rate held, and the ratios at nginx's")
         w("")
         w("Target (issue 26): at the highest rate nginx holds without error, hookbridge's 2xx per CPU-s at least "
           "nginx's (ratio >= 1) and its p99 at most 2x nginx's.")
         w("")
-        md.extend(table(["transport", "system", "its highest clean rate", "nginx's highest clean rate",
+        md.extend(table(["transport", "system", "its highest rate held", "nginx's highest rate held",
                          "2xx per CPU-s vs nginx there", "p99 vs nginx there", "its errors there"], rows))
         for picture, caption in (("newconn-p99.png", "p99 against the rate of new connections"),
                                  ("newconn-cpu.png", "2xx per server CPU-second against the rate of new connections")):
