@@ -14,8 +14,10 @@ system: "nginx", and "hookbridge" (or, with --compare, "base" and "new").
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
+import re
 
 from report import Run, load_json, load_system, ms, num, read_text, rx, table
 
@@ -39,10 +41,24 @@ def _loops(results: str) -> dict[str, str]:
     return out
 
 
+def _error_text(run: Run) -> str:
+    """The errors by kind, most frequent first, at most three kinds: transport
+    errors without their addresses (every reset names its own port)."""
+    kinds: collections.Counter[str] = collections.Counter()
+    for code, n in run.codes.items():
+        if not code.startswith("2"):
+            kinds[f"HTTP {code}"] += n
+    for message, n in run.error_detail.items():
+        message = re.sub(r"(read|write|dial) tcp [0-9.:]+->[0-9.:]+: ", "", message)
+        kinds[re.sub(r" \(Client\.Timeout[^)]*\)", "", message)] += n
+    text = ", ".join(f"{what}: {n:,}" for what, n in kinds.most_common(3))
+    return text + (", ..." if len(kinds) > 3 else "")
+
+
 def _run_figures(run: Run) -> dict:
     return {
         "rate": run.rate, "sent_per_s": run.send_rate, "ok": run.ok, "requests": run.requests,
-        "errors": run.errors, "error_text": run.error_text(), "ok_per_s": round(run.ok_per_s, 1),
+        "errors": run.errors, "error_text": _error_text(run), "ok_per_s": round(run.ok_per_s, 1),
         "p50_us": run.latency_us.get("p50"), "p99_us": run.latency_us.get("p99"),
         "server_cpu_s": run.server_cpu_s, "ok_per_cpu_s": round(run.ok_per_cpu_s, 1) if run.ok_per_cpu_s else None,
     }
