@@ -218,6 +218,7 @@ def draw_newconn(results: str) -> None:
              "ok_per_cpu_s", 1)):
         fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
         for ax, transport in zip(axes, ("plain", "tls")):
+            ringed = False
             for who, per_transport in newconn.items():
                 rows = [r for r in per_transport.get(transport, []) if r.get(key)]
                 if not rows:
@@ -227,7 +228,8 @@ def draw_newconn(results: str) -> None:
                 # A rate not held (errors, or a backlog) is ringed: its figure is not a clean one.
                 bad = [r for r in rows if not report_newconn.held(r)]
                 ax.scatter([r["rate"] for r in bad], [r[key] * scale for r in bad], s=120, facecolors="none",
-                           edgecolors="tab:red", zorder=3, label="not held" if bad else None)
+                           edgecolors="tab:red", zorder=3, label="not held" if bad and not ringed else None)
+                ringed = ringed or bool(bad)
             ax.set_xscale("log")
             ax.set_yscale("log")
             rates = sorted({r["rate"] for per in newconn.values() for r in per.get(transport, [])})
@@ -236,7 +238,9 @@ def draw_newconn(results: str) -> None:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             plain_number = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 10 else f"{v:.2g}")
             ax.yaxis.set_major_formatter(plain_number)
-            ax.yaxis.set_minor_formatter(plain_number)
+            # Between the powers of ten only 2 and 5 are labelled: more would overlap.
+            ax.yaxis.set_minor_formatter(FuncFormatter(
+                lambda v, _: plain_number(v) if f"{v:.1e}"[0] in "25" and f"{v:.1e}"[1:3] == ".0" else ""))
             ax.set_title("plain HTTP" if transport == "plain" else "TLS")
             ax.set_xlabel("new connections per second (open loop, log)")
             ax.grid(True, which="both", alpha=0.3)
