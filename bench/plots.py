@@ -7,7 +7,8 @@
 
 Both also draw, where measured, newconn-p99.png and newconn-cpu.png: p99 and
 2xx per server CPU-second against the rate of new connections, plain and TLS,
-nginx beside hookbridge (bench/report_newconn.py's figures).
+nginx beside hookbridge; churn.png (p99 alone and with churn) and cores.png
+(2xx/s by connection loops) (bench/report_newconn.py's figures).
 
 Run it with the Python of scripts/plotting-python.sh (pinned matplotlib). The
 figures come from bench/report.py's loaders, so the pictures and the tables
@@ -208,8 +209,25 @@ def draw_compare(results: str) -> None:
 
 
 def draw_newconn(results: str) -> None:
-    """newconn-p99.png and newconn-cpu.png: against the rate of new connections, a panel per transport."""
-    newconn = report_newconn.figures(results)["newconn"]
+    """newconn-p99.png and newconn-cpu.png: against the rate of new connections, a panel per transport;
+    churn.png (p99 alone and with churn) and cores.png (2xx/s per connection loops), where measured."""
+    figs = report_newconn.figures(results)
+    if figs["churn"]:
+        whos = list(figs["churn"])
+        bars(results, "churn.png", "Kept-alive TLS webhooks: p99 alone, with churn",
+             "p99 ms", [report_newconn.TITLES[w].replace("`", "") for w in whos],
+             [(label, colour, [((figs["churn"][w].get(phase) or {}).get("p99_us") or 0) / 1000 or None for w in whos],
+               [[] for _ in whos]) for phase, label, colour in (("alone", "alone", "tab:grey"),
+                                                                ("churn", "with churn", "tab:red"))])
+    if figs["cores"]:
+        whos = list(figs["cores"])
+        loop_counts = sorted({n for per in figs["cores"].values() for n in per}, key=int)
+        bars(results, "cores.png", "Fake publisher (no Kafka): 2xx/s by loops", "2xx / s",
+             [f"{n} loop{'s' if n != '1' else ''}" for n in loop_counts],
+             [(report_newconn.TITLES[w].replace("`", ""), SYSTEM_COLOURS.get(w, "tab:orange"),
+               [(figs["cores"][w].get(n) or {}).get("ok_per_s") for n in loop_counts], [[] for _ in loop_counts])
+              for w in whos])
+    newconn = figs["newconn"]
     if not newconn:
         return
     for name, title, ylabel, key, scale in (

@@ -264,6 +264,9 @@ def sections(results: str) -> list[str]:
                          num(client.get("per_s")), f"{client.get('errors', 0):,}" if client else "n/a"])
         md.extend(table(["system", "p99 ms alone", "p99 ms with churn", "ratio", "p50 ms alone", "p50 ms with churn",
                          "errors alone / with churn", "churn: new TLS connections/s answered", "churn: failed"], rows))
+        if os.path.exists(os.path.join(results, "churn.png")):
+            w("![p99 of kept-alive webhooks, alone and with handshake churn](churn.png)")
+            w("")
 
     if figs["cores"]:
         w("## Every core (issue 26, point 4)")
@@ -286,6 +289,9 @@ def sections(results: str) -> list[str]:
                              rx(_ratio(r["ok_per_s"], base_rate)) if loop_count != "1" else ""])
         md.extend(table(["system", "loops", "2xx/s", "server CPU-s", "cores used", "2xx per CPU-s", "p99 ms", "errors",
                          "2xx/s vs 1 loop"], rows))
+        if os.path.exists(os.path.join(results, "cores.png")):
+            w("![2xx/s by connection loops, fake publisher](cores.png)")
+            w("")
     return md
 
 
