@@ -66,7 +66,7 @@
 #   BENCH_PROFILE_CONNECTIONS (64)  wrk connections of the profiled closed loop
 #   BENCH_PROFILE_RATE (1000)       vegeta rate of the profiled open loop
 #   BENCH_PROFILE_FREQUENCY (199)   perf record samples per second of a thread's CPU time
-#   BENCH_HTTP_LOOPS (HOOKBRIDGE_HTTP_LOOPS, else the number of CPUs)
+#   BENCH_HTTP_LOOPS (HOOKBRIDGE_HTTP_LOOPS, else hookbridge's default: one per two CPUs)
 #                                   HOOKBRIDGE_HTTP_LOOPS given to every hookbridge build that
 #                                   knows the setting (--help names it; older builds have 1 loop
 #                                   and refuse the variable), and nginx's worker_processes in newconn
@@ -158,7 +158,8 @@ PROFILE_CONNECTIONS=${BENCH_PROFILE_CONNECTIONS:-64}
 PROFILE_RATE=${BENCH_PROFILE_RATE:-1000}
 PROFILE_FREQUENCY=${BENCH_PROFILE_FREQUENCY:-199}
 BENCH_KAFKA_PORT=${BENCH_KAFKA_PORT:-19392}
-HTTP_LOOPS=${BENCH_HTTP_LOOPS:-${HOOKBRIDGE_HTTP_LOOPS:-$(nproc)}}
+# The default as hookbridge's own (DefaultHttpLoops(), src/core/config.cc).
+HTTP_LOOPS=${BENCH_HTTP_LOOPS:-${HOOKBRIDGE_HTTP_LOOPS:-$(( ($(nproc) + 1) / 2 ))}}
 unset HOOKBRIDGE_HTTP_LOOPS  # given per build, to those that know it (hb_env)
 NEWCONN_RATES=${BENCH_NEWCONN_RATES-$(pick "250 500 1000 2000 4000" "200")}
 NEWCONN_DURATION=${BENCH_NEWCONN_DURATION:-$(pick 10 1)}

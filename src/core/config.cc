@@ -241,7 +241,8 @@ const std::vector<Setting>& Settings() {
        [](const Config& c) { return Number(c.max_connections); }},
       {"HOOKBRIDGE_HTTP_LOOPS", "--http-loops", "",
        "connection loops (threads serving connections; over HTTPS as many handshake threads); "
-       "default: the CPUs this process may use (affinity, capped by a cgroup CPU limit)",
+       "default: one per two CPUs this process may use (affinity, capped by a cgroup CPU "
+       "limit)",
        [](Config& c, const std::string& v) -> std::string {
          long long loops = 0;
          if (std::string error = ParseInteger(v, 1, kMaxHttpLoops, &loops); !error.empty()) {
@@ -368,8 +369,10 @@ int AvailableCpus() {
       cpus = static_cast<int>(std::min<long long>(cpus, (microseconds + period - 1) / period));
     }
   }
-  return std::clamp(cpus, 1, kMaxHttpLoops);
+  return std::max(cpus, 1);
 }
+
+int DefaultHttpLoops() { return std::clamp((AvailableCpus() + 1) / 2, 1, kMaxHttpLoops); }
 
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;
