@@ -239,10 +239,9 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return Number(c.max_connections); }},
-      {"HOOKBRIDGE_HTTP_LOOPS", "--http-loops", "",
-       "connection loops (threads serving connections; over HTTPS as many handshake threads); "
-       "default: one per two CPUs this process may use (affinity, capped by a cgroup CPU "
-       "limit)",
+      {"HOOKBRIDGE_HTTP_LOOPS", "--http-loops", "(one per two CPUs the process may use)",
+       "connection loops, the threads serving connections (over HTTPS as many handshake "
+       "threads); the CPUs are the affinity mask's, capped by a cgroup CPU limit",
        [](Config& c, const std::string& v) -> std::string {
          long long loops = 0;
          if (std::string error = ParseInteger(v, 1, kMaxHttpLoops, &loops); !error.empty()) {
@@ -251,7 +250,7 @@ const std::vector<Setting>& Settings() {
          c.http_loops = static_cast<int>(loops);
          return "";
        },
-       [](const Config& c) { return Number(c.http_loops); }},
+       [](const Config& c) { return c.http_loops > 0 ? Number(c.http_loops) : ""; }},
       {"HOOKBRIDGE_DEDUP_WINDOW_S", "--dedup-window-s", "",
        "a webhook whose event id was PERSISTED this many seconds ago or less is answered 200 as "
        "a duplicate and produces nothing; at least every signed source's tolerance_seconds",
@@ -465,6 +464,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
                        ? "HOOKBRIDGE_TLS_CERT_FILE: needed with HOOKBRIDGE_TLS_KEY_FILE"
                        : "HOOKBRIDGE_TLS_KEY_FILE: needed with HOOKBRIDGE_TLS_CERT_FILE");
   }
+  // Depends on the machine: resolved here, so that --help gives the rule and
+  // --check-config the number.
+  if (config.http_loops == 0) config.http_loops = DefaultHttpLoops();
   ConfigResult result;
   result.config = std::move(config);
   result.check_config = check_config;

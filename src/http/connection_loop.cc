@@ -133,7 +133,8 @@ void ConnectionLoop::Run() {
     CountIdleConnections(now);
   }
   finished_ = true;
-  for (ConnectionLoop* sibling : siblings_) sibling->mailbox_->Wake();  // the events loop waits for it
+  for (ConnectionLoop* sibling : siblings_)
+    sibling->mailbox_->Wake();  // the events loop waits for it
 }
 
 bool ConnectionLoop::Finished() const {

@@ -29,10 +29,9 @@ class HttpServer::Impl {
     const size_t count = std::max<size_t>(options.loops, 1);
     for (size_t i = 0; i < count; ++i) {
       // Over TLS the loops take their connections from the handshake threads.
-      loops_.push_back(std::make_unique<ConnectionLoop>(tls_ ? -1 : listen_socket_, options,
-                                                        routes_, metrics, limits_,
-                                                        i == 0 ? events : LoopEventSource{},
-                                                        closing));
+      loops_.push_back(
+          std::make_unique<ConnectionLoop>(tls_ ? -1 : listen_socket_, options, routes_, metrics,
+                                           limits_, i == 0 ? events : LoopEventSource{}, closing));
     }
     for (const auto& loop : loops_) {
       std::vector<ConnectionLoop*> siblings;

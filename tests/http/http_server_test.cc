@@ -561,8 +561,8 @@ TEST(HttpServerLoops, TheInFlightLimitHoldsForTheInstanceNotPerLoop) {
   std::vector<std::thread> senders;
   for (int i = 0; i < kSenders; ++i) {
     senders.emplace_back([&, i] {
-      auto exchange = Exchange(bridge.port(),
-                               WebhookRequest(TestEvent("loops-" + std::to_string(i))), 1, 0ms, 60s);
+      auto exchange = Exchange(
+          bridge.port(), WebhookRequest(TestEvent("loops-" + std::to_string(i))), 1, 0ms, 60s);
       std::string outcome = "<no answer>";
       if (exchange.responses.size() == 1) {
         const RawResponse& answer = exchange.responses[0];

@@ -67,8 +67,9 @@ struct Config {
   // 503 at once.
   int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
-  // Connection loops (and, over TLS, handshake threads).
-  int http_loops = DefaultHttpLoops();
+  // Connection loops (and, over TLS, handshake threads); 0 until LoadConfig
+  // sets DefaultHttpLoops() (an HttpServer given 0 runs 1).
+  int http_loops = 0;
   // A copy of a webhook PERSISTED this long ago or less is answered as a
   // duplicate; at least every deduplicating source's signature tolerance.
   std::chrono::seconds dedup_window = kDefaultDedupWindow;

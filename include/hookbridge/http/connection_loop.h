@@ -148,7 +148,7 @@ class ConnectionLoop {
   std::atomic<size_t> load_{0};
   std::atomic<size_t> counted_idle_{0};
   std::atomic<bool> finished_{false};  // Run() has returned
-  bool idle_census_due_ = false;  // something happened since the last count
+  bool idle_census_due_ = false;       // something happened since the last count
   Clock::time_point next_idle_census_{};
 };
 
