@@ -252,18 +252,22 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
 bool ConnectionLoop::OnHead(Connection& connection) {
   HttpRequest& request = connection.request();
   Routes::LoopState state;
-  // A place in flight is taken before the head is judged (two loops cannot
-  // both take the last one) and given back if the answer comes on the head.
-  const bool took_place = limits_.TryStartWebhook();
-  state.overloaded = !took_place;
+  state.overloaded = !limits_.WebhookPlaceFree();
   if (request.head.path == kMetricsPath) {
     state.idle_connections = IdleConnections();
     for (const ConnectionLoop* sibling : siblings_) {
       state.idle_connections += sibling->counted_idle_connections();
     }
   }
-  if (routes_.AnswerOnHead(request, state)) {
-    if (took_place) limits_.EndWebhook();
+  // Only a webhook accepted on its head takes a place in flight (never a
+  // scrape, say, that would hold one for a moment). If another loop took the
+  // last place since the look above, the head is judged again as overloaded.
+  bool answered = routes_.AnswerOnHead(request, state);
+  if (!answered && !limits_.TryStartWebhook()) {
+    state.overloaded = true;
+    answered = routes_.AnswerOnHead(request, state);
+  }
+  if (answered) {
     access_log_.Record(request, options_.clock());
     Send(connection);
     return false;

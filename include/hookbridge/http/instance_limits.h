@@ -21,7 +21,12 @@ class InstanceLimits {
   void OpenConnectionOverLimit() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void CloseConnection() { connections_.fetch_sub(1, std::memory_order_relaxed); }
 
-  // A webhook's head takes a place in flight if one is free; false: 503 overloaded.
+  // Whether a webhook's head would find a place in flight now.
+  bool WebhookPlaceFree() const {
+    return in_flight_.load(std::memory_order_relaxed) < max_in_flight_;
+  }
+  // A webhook accepted on its head takes a place in flight if one is still
+  // free; false: another loop took the last one since, 503 overloaded.
   bool TryStartWebhook() { return TryTake(in_flight_, max_in_flight_); }
   void EndWebhook() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
 
