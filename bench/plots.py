@@ -5,6 +5,11 @@
                                  throughput.png, cpu-per-request.png, cpu-by-role.png
   plots.py compare RESULTS_DIR   the same, base vs new (every round's latency curve)
 
+Both also draw, where measured, newconn-p99.png and newconn-cpu.png: p99 and
+2xx per server CPU-second against the rate of new connections, plain and TLS,
+nginx beside hookbridge; churn.png (p99 alone and with churn) and cores.png
+(2xx/s by connection loops) (bench/report_newconn.py's figures).
+
 Run it with the Python of scripts/plotting-python.sh (pinned matplotlib). The
 figures come from bench/report.py's loaders, so the pictures and the tables
 cannot disagree; report.py then shows the pictures it finds.
@@ -22,6 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 import report  # noqa: E402  (bench/report.py, beside this file)
+import report_newconn  # noqa: E402
 
 SYSTEM_COLOURS = {"hookbridge": "tab:blue", "express": "tab:green", "nginx": "tab:grey",
                   "base": "tab:grey", "new": "tab:blue"}
@@ -158,6 +164,7 @@ def draw_report(results: str) -> None:
                 for p in report.load_profiles(results, who)]
     if profiles:
         role_bars(results, "Where the CPU goes, by thread role", profiles)
+    draw_newconn(results)
 
 
 def short(scenario: tuple) -> str:
@@ -198,6 +205,69 @@ def draw_compare(results: str) -> None:
     profiles = [(f"{p.who}, {short(p.scenario)}", p) for p in profiles]
     if profiles:
         role_bars(results, "Where the CPU goes, by thread role: base vs new", profiles)
+    draw_newconn(results)
+
+
+def draw_newconn(results: str) -> None:
+    """newconn-p99.png and newconn-cpu.png: against the rate of new connections, a panel per transport;
+    churn.png (p99 alone and with churn) and cores.png (2xx/s per connection loops), where measured."""
+    figs = report_newconn.figures(results)
+    if figs["churn"]:
+        whos = list(figs["churn"])
+        bars(results, "churn.png", "Kept-alive TLS webhooks: p99 alone, with churn",
+             "p99 ms", [report_newconn.TITLES[w].replace("`", "") for w in whos],
+             [(label, colour, [((figs["churn"][w].get(phase) or {}).get("p99_us") or 0) / 1000 or None for w in whos],
+               [[] for _ in whos]) for phase, label, colour in (("alone", "alone", "tab:grey"),
+                                                                ("churn", "with churn", "tab:red"))])
+    if figs["cores"]:
+        whos = list(figs["cores"])
+        loop_counts = sorted({n for per in figs["cores"].values() for n in per}, key=int)
+        bars(results, "cores.png", "Fake publisher (no Kafka): 2xx/s by loops", "2xx / s",
+             [f"{n} loop{'s' if n != '1' else ''}" for n in loop_counts],
+             [(report_newconn.TITLES[w].replace("`", ""), SYSTEM_COLOURS.get(w, "tab:orange"),
+               [(figs["cores"][w].get(n) or {}).get("ok_per_s") for n in loop_counts], [[] for _ in loop_counts])
+              for w in whos])
+    newconn = figs["newconn"]
+    if not newconn:
+        return
+    for name, title, ylabel, key, scale in (
+            ("newconn-p99.png", "One request per new connection: p99 latency", "p99 ms (log)", "p99_us", 1e-3),
+            ("newconn-cpu.png", "One request per new connection: 2xx per server CPU-second", "2xx per CPU-s (log)",
+             "ok_per_cpu_s", 1)):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
+        for ax, transport in zip(axes, ("plain", "tls")):
+            ringed = False
+            for who, per_transport in newconn.items():
+                rows = [r for r in per_transport.get(transport, []) if r.get(key)]
+                if not rows:
+                    continue
+                ax.plot([r["rate"] for r in rows], [r[key] * scale for r in rows], marker="o", linewidth=1.6,
+                        color=SYSTEM_COLOURS.get(who, "tab:orange"), label=TITLES.get(who, who))
+                # A rate not held (errors, or a backlog) is ringed: its figure is not a clean one.
+                bad = [r for r in rows if not report_newconn.held(r)]
+                ax.scatter([r["rate"] for r in bad], [r[key] * scale for r in bad], s=120, facecolors="none",
+                           edgecolors="tab:red", zorder=3, label="not held" if bad and not ringed else None)
+                ringed = ringed or bool(bad)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            rates = sorted({r["rate"] for per in newconn.values() for r in per.get(transport, [])})
+            ax.xaxis.set_major_locator(FixedLocator(rates))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            plain_number = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 10 else f"{v:.2g}")
+            ax.yaxis.set_major_formatter(plain_number)
+            # Between the powers of ten only 2 and 5 are labelled: more would overlap.
+            ax.yaxis.set_minor_formatter(FuncFormatter(
+                lambda v, _: plain_number(v) if f"{v:.1e}"[0] in "25" and f"{v:.1e}"[1:3] == ".0" else ""))
+            ax.set_title("plain HTTP" if transport == "plain" else "TLS")
+            ax.set_xlabel("new connections per second (open loop, log)")
+            ax.grid(True, which="both", alpha=0.3)
+            handles, labels = ax.get_legend_handles_labels()
+            if handles:
+                ax.legend(fontsize=8)
+        axes[0].set_ylabel(ylabel)
+        fig.suptitle(title)
+        save(fig, results, name)
 
 
 def main(argv: list[str]) -> int:

@@ -633,6 +633,17 @@ def pictures_section(w, results: str, latency_caption: str) -> None:
         w("")
 
 
+def issue26_sections(results: str) -> list[str]:
+    """New connections, resumption, churn, every core (bench/report_newconn.py), where measured."""
+    import report_newconn  # imports this module: loaded late, not at the top
+    return report_newconn.sections(results)
+
+
+def issue26_figures(results: str) -> dict:
+    import report_newconn
+    return report_newconn.figures(results)
+
+
 def machine_section(w, meta: str) -> None:
     """The heading and the machine and versions block that both reports open their last section with."""
     w("## Machine, and how the cores were shared")
@@ -884,6 +895,8 @@ def write_report(results: str) -> None:
         w(f"Not run: {micro_missing or 'micro was not selected (--only)'}.")
         w("")
 
+    md.extend(issue26_sections(results))
+
     # ---- machine and sharing
     machine_section(w, meta)
     w("Everything runs on this one machine with no CPU pinning (no taskset): the server under test, the Kafka broker "
@@ -944,6 +957,7 @@ def write_report(results: str) -> None:
         },
         "micro": micro,
         "profile": profiles_json(profiles),
+        "issue26": issue26_figures(results),
     }
     with open(os.path.join(results, "summary.json"), "w") as out:
         json.dump(summary, out, indent=1)
@@ -1193,6 +1207,8 @@ def write_compare(results: str) -> None:
       f"{settings['timeout_s']} s.")
     w("")
 
+    md.extend(issue26_sections(results))
+
     # ---- machine and sharing
     machine_section(w, meta)
     w("Cores used on average during each run (CPU-seconds / wall seconds, from /proc). `other` is busy time not "
@@ -1208,6 +1224,7 @@ def write_compare(results: str) -> None:
         out.write("\n".join(md).rstrip() + "\n")
     with open(os.path.join(results, "compare.json"), "w") as out:
         json.dump({"settings": settings, "commits": commits, "dirty": dirty, "scenarios": figures,
+                   "issue26": issue26_figures(results),
                    "profile": profiles_json([p for side in SIDES for p in profiles[side].values()])}, out, indent=1)
 
 

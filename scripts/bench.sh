@@ -10,8 +10,10 @@
 #   --smoke   one short run of each measurement (about 2 minutes once built):
 #             proves the harness works, says nothing about performance
 #   --only    measure only these of: micro producer nginx hookbridge express
+#             newconn churn cores (the last three: issue 26's scenarios, below)
 #   --compare REV
-#             hookbridge only, side by side: builds a Release hookbridge from
+#             hookbridge's side only (and nginx once for newconn), side by
+#             side: builds a Release hookbridge from
 #             the git revision REV ("base", cached in BUILD-base/<commit>/) and
 #             from this tree ("new", uncommitted changes included), starts one
 #             broker, and measures the two in turn, BENCH_ROUNDS rounds (base
@@ -19,7 +21,22 @@
 #             closed-loop connection count and open-loop rate. Writes
 #             compare.md: per scenario the median over the rounds of each side
 #             and new/base. With --smoke: short runs, 2 rounds (about 3 minutes
-#             with both builds, says nothing about performance)
+#             with both builds, says nothing about performance). Then newconn,
+#             churn and cores once for base and new (below), in the same report.
+#
+# New connections, handshake churn, every core (issue 26; bench/README.md):
+#   newconn   one request per new connection (vegeta -keepalive=false
+#             -http2=false), open loop at each of BENCH_NEWCONN_RATES, plain
+#             and TLS, hookbridge and nginx `return 200` (BENCH_HTTP_LOOPS
+#             workers) side by side, one self-signed ECDSA P-256 certificate;
+#             then TLS session resumption (bench/newconn, a Go client with a
+#             session cache) against full handshakes at BENCH_RESUME_RATE
+#   churn     hookbridge over TLS at BENCH_CHURN_RATE on kept-alive
+#             connections, alone, then while bench/newconn opens new TLS
+#             connections with BENCH_CHURN_WORKERS senders, closed loop
+#   cores     hookbridge_fake_publisher (the HTTP server and webhook handler,
+#             no Kafka) under wrk at BENCH_CORES_CONNECTIONS, with each of
+#             BENCH_CORES_LOOPS connection loops (HOOKBRIDGE_HTTP_LOOPS)
 #
 # After the timed runs, a profiling pass (bench/README.md, "Where the time
 # goes") loads hookbridge and nginx (--compare: base and new) once more at
@@ -49,6 +66,19 @@
 #   BENCH_PROFILE_CONNECTIONS (64)  wrk connections of the profiled closed loop
 #   BENCH_PROFILE_RATE (1000)       vegeta rate of the profiled open loop
 #   BENCH_PROFILE_FREQUENCY (199)   perf record samples per second of a thread's CPU time
+#   BENCH_HTTP_LOOPS (HOOKBRIDGE_HTTP_LOOPS, else hookbridge's default: one per two CPUs)
+#                                   HOOKBRIDGE_HTTP_LOOPS given to every hookbridge build that
+#                                   knows the setting (--help names it; older builds have 1 loop
+#                                   and refuse the variable), and nginx's worker_processes in newconn
+#   BENCH_NEWCONN_RATES ("250 500 1000 2000 4000" / "200")  newconn: new connections per second
+#   BENCH_NEWCONN_DURATION (10 / 1) seconds per newconn rate, and per resumption run
+#   BENCH_RESUME_RATE (500 / 100)   newconn: new TLS connections per second, full and resumed
+#   BENCH_CHURN_RATE (1000 / 200)   churn: webhooks per second on kept-alive TLS connections
+#   BENCH_CHURN_WORKERS (32 / 8)    churn: senders opening new TLS connections, closed loop
+#   BENCH_CHURN_DURATION (10 / 1)   churn: seconds per run (alone, and with the churn)
+#   BENCH_CORES_LOOPS ("1 2")       cores: connection loops to measure (HOOKBRIDGE_HTTP_LOOPS)
+#   BENCH_CORES_CONNECTIONS (64)    cores: wrk connections, closed loop
+#   BENCH_CORES_DURATION (10 / 1)   cores: seconds per loop count
 #   BENCH_KAFKA_PORT (19392)        the benchmark broker's port (and port+1)
 #   BENCH_KAFKA_STATE_DIR (a new temporary directory)  the benchmark broker's state;
 #                                   wiped when the broker starts and when it stops
@@ -84,14 +114,14 @@ while (($#)); do
   shift
 done
 
-ALL_SYSTEMS=(micro producer nginx hookbridge express)
+ALL_SYSTEMS=(micro producer nginx hookbridge express newconn churn cores)
 SYSTEMS=()
 BASE_COMMIT=""
 if [[ -n $COMPARE ]]; then
   [[ -z $ONLY ]] || die "--compare measures hookbridge only: drop --only"
   BASE_COMMIT=$(git rev-parse --verify --quiet "$COMPARE^{commit}") ||
     die "--compare: '$COMPARE' is not a commit of this repository"
-  SYSTEMS=(hookbridge)
+  SYSTEMS=(hookbridge newconn churn cores)
 elif [[ -z $ONLY ]]; then
   SYSTEMS=("${ALL_SYSTEMS[@]}")
 else
@@ -128,19 +158,35 @@ PROFILE_CONNECTIONS=${BENCH_PROFILE_CONNECTIONS:-64}
 PROFILE_RATE=${BENCH_PROFILE_RATE:-1000}
 PROFILE_FREQUENCY=${BENCH_PROFILE_FREQUENCY:-199}
 BENCH_KAFKA_PORT=${BENCH_KAFKA_PORT:-19392}
+# The default as hookbridge's own (DefaultHttpLoops(), src/core/config.cc).
+HTTP_LOOPS=${BENCH_HTTP_LOOPS:-${HOOKBRIDGE_HTTP_LOOPS:-$(( ($(nproc) + 1) / 2 ))}}
+unset HOOKBRIDGE_HTTP_LOOPS  # given per build, to those that know it (hb_env)
+NEWCONN_RATES=${BENCH_NEWCONN_RATES-$(pick "250 500 1000 2000 4000" "200")}
+NEWCONN_DURATION=${BENCH_NEWCONN_DURATION:-$(pick 10 1)}
+RESUME_RATE=${BENCH_RESUME_RATE:-$(pick 500 100)}
+CHURN_RATE=${BENCH_CHURN_RATE:-$(pick 1000 200)}
+CHURN_WORKERS=${BENCH_CHURN_WORKERS:-$(pick 32 8)}
+CHURN_DURATION=${BENCH_CHURN_DURATION:-$(pick 10 1)}
+CORES_LOOPS=${BENCH_CORES_LOOPS-1 2}
+CORES_CONNECTIONS=${BENCH_CORES_CONNECTIONS:-64}
+CORES_DURATION=${BENCH_CORES_DURATION:-$(pick 10 1)}
 BUILD=${BENCH_BUILD_DIR:-build-bench}
 RESULTS_ROOT=${BENCH_RESULTS_DIR:-$ROOT/bench-results}
 API_KEY=bench-key-0123456789abcdef
 VEGETA_VERSION=v12.13.0
 TOOLS_BIN=$ROOT/.cache/bench/bin
 VEGETA=$TOOLS_BIN/vegeta
+NEWCONN=$TOOLS_BIN/newconn
 
 for n in RUNS ROUNDS DURATION RATE_DURATION WARMUP BROKER_WARMUP PRODUCER_RECORDS PROFILES PARTITIONS WRK_THREADS TIMEOUT BENCH_KAFKA_PORT \
-  PROFILE_DURATION PROFILE_CONNECTIONS PROFILE_RATE PROFILE_FREQUENCY; do
+  PROFILE_DURATION PROFILE_CONNECTIONS PROFILE_RATE PROFILE_FREQUENCY HTTP_LOOPS NEWCONN_DURATION RESUME_RATE \
+  CHURN_RATE CHURN_WORKERS CHURN_DURATION CORES_CONNECTIONS CORES_DURATION; do
   [[ ${!n} =~ ^[0-9]+$ && ${!n} -gt 0 ]] || die "$n must be a positive integer, not '${!n}'"
 done
 [[ $PROFILE == [01] ]] || die "BENCH_PROFILE must be 0 or 1, not '$PROFILE'"
 for c in $CONNECTIONS; do [[ $c =~ ^[0-9]+$ ]] || die "BENCH_CONNECTIONS: '$c' is not a number"; done
+for r in $NEWCONN_RATES; do [[ $r =~ ^[0-9]+$ && $r -gt 0 ]] || die "BENCH_NEWCONN_RATES: '$r' is not a positive number"; done
+for l in $CORES_LOOPS; do [[ $l =~ ^[0-9]+$ && $l -gt 0 ]] || die "BENCH_CORES_LOOPS: '$l' is not a positive number"; done
 for r in $RATES; do [[ $r =~ ^[0-9]+$ || $r == half ]] || die "BENCH_RATES: '$r' is neither a number nor 'half'"; done
 if [[ -n $COMPARE ]]; then
   [[ " $RATES " != *" half "* ]] ||
@@ -202,23 +248,36 @@ scripts/install-deps.sh
 need() { command -v "$1" >/dev/null || die "$1 is not installed ($2)"; }
 need python3 "the report and the measurements"
 need curl "readiness probes (scripts/install-deps.sh installs it)"
-if wants nginx || wants hookbridge || wants express; then
+# Go >= 1.22 (vegeta and bench/newconn are built with it): sets GO and go_version.
+find_go() {
+  GO=$(command -v go || true)
+  [[ -z $GO && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
+  [[ -n $GO ]] || die "vegeta and bench/newconn need Go >= 1.22 to build: no go in PATH or /usr/local/go/bin"
+  go_version=$("$GO" env GOVERSION)
+  [[ $go_version =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 22)) ||
+    die "vegeta $VEGETA_VERSION and bench/newconn need Go >= 1.22, $GO is $go_version (Debian 12's golang-go is 1.19: install Go from go.dev or bookworm-backports)"
+}
+if wants nginx || wants hookbridge || wants express || wants newconn || wants churn || wants cores; then
   need wrk "closed-loop load (scripts/install-deps.sh installs it)"
   if [[ -x $VEGETA && $(cat "$TOOLS_BIN/vegeta.version" 2>/dev/null) == "$VEGETA_VERSION" ]]; then
     :
   else
-    GO=$(command -v go || true)
-    [[ -z $GO && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
-    [[ -n $GO ]] || die "vegeta needs Go >= 1.22 to build (go install): no go in PATH or /usr/local/go/bin"
-    go_version=$("$GO" env GOVERSION)
-    [[ $go_version =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 22)) ||
-      die "vegeta $VEGETA_VERSION needs Go >= 1.22, $GO is $go_version (Debian 12's golang-go is 1.19: install Go from go.dev or bookworm-backports)"
+    find_go
     log "installing vegeta $VEGETA_VERSION into $TOOLS_BIN (go install, $go_version)"
     mkdir -p "$TOOLS_BIN"
     GOBIN=$TOOLS_BIN GOFLAGS=-mod=mod "$GO" install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" ||
       die "go install of vegeta $VEGETA_VERSION failed"
     echo "$VEGETA_VERSION" >"$TOOLS_BIN/vegeta.version"
   fi
+fi
+if wants newconn || wants churn; then
+  need openssl "the benchmark's TLS certificate (scripts/install-deps.sh installs it)"
+  need nginx "the new-connection baseline"
+  # The standard library only (bench/newconn/go.mod): go build downloads nothing.
+  find_go
+  mkdir -p "$TOOLS_BIN"
+  (cd bench/newconn && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$GO" build -o "$NEWCONN" .) >"$OUT/logs/newconn-build.log" 2>&1 ||
+    { cat "$OUT/logs/newconn-build.log" >&2; die "bench/newconn does not build ($go_version)"; }
 fi
 if ((PROFILE)) && { wants nginx || wants hookbridge; }; then
   need perf "the profiling pass (Debian: linux-perf; scripts/install-deps.sh installs it)"
@@ -229,7 +288,7 @@ if ((PROFILE)) && { wants nginx || wants hookbridge; }; then
     { cat "$OUT/logs/perf-check.log" >&2; die "perf stat cannot count system calls here (BENCH_PROFILE=0 skips the profiling pass)"; }
 fi
 PLOT_PYTHON=""
-if wants nginx || wants hookbridge || wants express; then
+if wants nginx || wants hookbridge || wants express || wants newconn || wants churn || wants cores; then
   PLOT_PYTHON=$(scripts/plotting-python.sh) || die "scripts/plotting-python.sh could not set up matplotlib (PyPI)"
 fi
 wants producer && need kcat "producer-only baseline"
@@ -246,22 +305,29 @@ if wants express; then
 fi
 
 # --- build ------------------------------------------------------------------
-build_hookbridge() { # SOURCE_DIR BUILD_DIR LOG
-  if ! { cmake -S "$1" -B "$2" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKBRIDGE_BUILD_TESTS=OFF \
+build_hookbridge() { # SOURCE_DIR BUILD_DIR LOG [TARGET...]
+  local source=$1 build=$2 build_log=$3
+  shift 3
+  if ! { cmake -S "$source" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKBRIDGE_BUILD_TESTS=OFF \
            -DHOOKBRIDGE_BUILD_EXAMPLES=OFF -DHOOKBRIDGE_BUILD_BENCHMARKS=ON &&
-         cmake --build "$2" --target hookbridge; } >"$3" 2>&1; then
-    tail -n 40 "$3" >&2
-    die "the Release build in $2 failed (log: $3)"
+         cmake --build "$build" --target hookbridge "$@"; } >"$build_log" 2>&1; then
+    tail -n 40 "$build_log" >&2
+    die "the Release build in $build failed (log: $build_log)"
   fi
 }
+# The cores scenario's server (bench/fake_publisher), built beside hookbridge.
+FAKE_TARGET=()
+wants cores && FAKE_TARGET=(hookbridge_fake_publisher)
 log "building hookbridge (Release) in $BUILD"
-build_hookbridge . "$BUILD" "$OUT/logs/build.log"
+build_hookbridge . "$BUILD" "$OUT/logs/build.log" "${FAKE_TARGET[@]}"
 HOOKBRIDGE=$BUILD/hookbridge
+FAKE_PUBLISHER=""
+wants cores && FAKE_PUBLISHER=$BUILD/bench/fake_publisher/hookbridge_fake_publisher
 "$HOOKBRIDGE" --version >"$OUT/meta/hookbridge-version.txt" 2>&1 || die "$HOOKBRIDGE --version failed"
 
 # --compare: the base revision's source (git archive) and Release build, kept
 # in BUILD-base/<commit>/ for the next comparison with the same commit.
-BASE_HOOKBRIDGE=""
+BASE_HOOKBRIDGE="" BASE_FAKE_PUBLISHER=""
 if [[ -n $COMPARE ]]; then
   base_root=${BUILD%/}-base/$BASE_COMMIT
   if [[ ! -f $base_root/src/.bench-extracted ]]; then
@@ -271,9 +337,20 @@ if [[ -n $COMPARE ]]; then
     git archive "$BASE_COMMIT" | tar -x -C "$base_root/src" || die "git archive $BASE_COMMIT failed"
     touch "$base_root/src/.bench-extracted"
   fi
+  # A base without bench/fake_publisher gets this tree's, built against the
+  # base's own HTTP server and handler, so that cores has a before too.
+  if wants cores && ! grep -q 'bench/fake_publisher' "$base_root/src/CMakeLists.txt"; then
+    log "base: adding this tree's bench/fake_publisher to its source (it has none)"
+    cp -r bench/fake_publisher "$base_root/src/bench/"
+    printf '\n# Added by scripts/bench.sh --compare (cores scenario).\nif(HOOKBRIDGE_BUILD_BENCHMARKS)\n  add_subdirectory(bench/fake_publisher)\nendif()\n' \
+      >>"$base_root/src/CMakeLists.txt"
+    echo "bench/fake_publisher added from $(git rev-parse --short HEAD) by scripts/bench.sh" >"$OUT/meta/base-fake-publisher.txt"
+  fi
   log "base: building hookbridge (Release) in $base_root/build"
-  build_hookbridge "$base_root/src" "$base_root/build" "$OUT/logs/build-base.log"
+  build_hookbridge "$base_root/src" "$base_root/build" "$OUT/logs/build-base.log" "${FAKE_TARGET[@]}"
   BASE_HOOKBRIDGE=$base_root/build/hookbridge
+  BASE_FAKE_PUBLISHER=""
+  wants cores && BASE_FAKE_PUBLISHER=$base_root/build/bench/fake_publisher/hookbridge_fake_publisher
   # timeout: a revision that does not know a flag might start serving instead.
   timeout 10 "$BASE_HOOKBRIDGE" --version >"$OUT/meta/hookbridge-version-base.txt" 2>&1 ||
     log "base: $BASE_HOOKBRIDGE --version failed (recorded in meta/hookbridge-version-base.txt)"
@@ -336,6 +413,11 @@ json.dump({
   "body_bytes": 1024, "build_dir": "$BUILD",
   "compare": sys.argv[2] or None, "base_commit": "$BASE_COMMIT" or None,
   "rounds": $ROUNDS if sys.argv[2] else None, "broker_warmup_s": $BROKER_WARMUP if sys.argv[2] else None,
+  "http_loops": $HTTP_LOOPS, "newconn_rates": [int(r) for r in "$NEWCONN_RATES".split()],
+  "newconn_duration_s": $NEWCONN_DURATION, "resume_rate": $RESUME_RATE, "churn_rate": $CHURN_RATE,
+  "churn_workers": $CHURN_WORKERS, "churn_duration_s": $CHURN_DURATION,
+  "cores_loops": [int(l) for l in "$CORES_LOOPS".split()], "cores_connections": $CORES_CONNECTIONS,
+  "cores_duration_s": $CORES_DURATION,
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 
@@ -372,14 +454,14 @@ topic_records() {
 }
 
 BROKER_PID=""
-need_broker() { wants producer || wants hookbridge || wants express; }
+need_broker() { wants producer || wants hookbridge || wants express || wants newconn || wants churn; }
 if need_broker; then
   log "starting the Kafka broker on 127.0.0.1:$BENCH_KAFKA_PORT"
   BROKER_STARTED=1
   broker start >/dev/null || die "the Kafka broker did not start"
   BROKERS=127.0.0.1:$BENCH_KAFKA_PORT
   BROKER_PID=$(broker pid)
-  for system in producer hookbridge express; do
+  for system in producer hookbridge express newconn churn; do
     wants "$system" || continue
     broker create-topic "bench.$system" "$PARTITIONS" >/dev/null || die "could not create topic bench.$system"
   done
@@ -400,6 +482,8 @@ wait_for_200() {
     sleep 0.2
   done
 }
+# curl's options for the benchmark's TLS servers (make_certificate sets them).
+CURL_TLS=()
 # The probe: the first body, each call with an event id of its own (run 0,
 # stream 999, which no load run uses; the counter from the clock), since
 # hookbridge answers a copy of a stored event as a duplicate, and a retried
@@ -408,13 +492,15 @@ PROBE_BODY=$(head -n 1 "$BODIES")
 post_one() {
   local seq
   seq=$(printf '%011d' $(($(date +%s%N) % 100000000000)))
-  curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST "$1" -H "Authorization: Bearer $API_KEY" \
+  curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' -m 5 -X POST "$1" -H "Authorization: Bearer $API_KEY" \
     -H 'Content-Type: application/json' --data-binary "${PROBE_BODY/"$ID_TAIL_ZEROS"/0000000000_999_$seq}"
 }
 
 # A command the runs below put in front of the load tool, e.g. perf attached to
 # the server for the length of the load (the profiling pass sets it).
 LOAD_WRAP=()
+# vegeta's options beyond open_run's own (newconn: no keep-alive, HTTP/1.1, the certificate).
+VEGETA_ARGS=()
 
 wrk_cmd() { # CONNECTIONS SECONDS URL RUN
   echo wrk -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout "${TIMEOUT}s" --latency \
@@ -474,7 +560,7 @@ open_run() {
     "$LOAD_RUN" "$targets" || die "bench/load/bodies.py could not write vegeta's targets"
   python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
     "$@" --stdout "$base.attack.txt" \
-    -- "${LOAD_WRAP[@]}" "$VEGETA" attack -lazy -targets="$targets" -format=json -rate="$rate/s" \
+    -- "${LOAD_WRAP[@]}" "$VEGETA" attack "${VEGETA_ARGS[@]}" -lazy -targets="$targets" -format=json -rate="$rate/s" \
     -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
     die "$T_SYSTEM: vegeta attack failed (output: $base.attack.txt)"
   rm -f "$targets"
@@ -623,26 +709,43 @@ if wants nginx; then
 fi
 
 # --- hookbridge ---------------------------------------------------------------
-# The environment hookbridge runs with, in HB_ENV: PORT TOPIC
+# Whether BINARY's --help names the setting VARIABLE: a build refuses an
+# unknown HOOKBRIDGE_* variable at start-up.
+knows_setting() { timeout 10 "$1" --help 2>/dev/null | grep -q "($2)"; }
+# The environment hookbridge runs with, in HB_ENV: PORT TOPIC [BINARY [LOOPS]]
+# With BINARY, HOOKBRIDGE_HTTP_LOOPS=LOOPS (default BENCH_HTTP_LOOPS) if it
+# knows that setting; a build that does not has one connection loop.
 HB_ENV=()
 hb_env() {
   HB_ENV=(env -u GETPROFILE_API_KEY_FILE HOOKBRIDGE_LISTEN="127.0.0.1:$1"
-    HOOKBRIDGE_KAFKA_BROKERS="$BROKERS" HOOKBRIDGE_KAFKA_TOPIC="$2" GETPROFILE_API_KEY="$API_KEY"
+    HOOKBRIDGE_KAFKA_BROKERS="${BROKERS:-127.0.0.1:$BENCH_KAFKA_PORT}" HOOKBRIDGE_KAFKA_TOPIC="$2" GETPROFILE_API_KEY="$API_KEY"
     HOOKBRIDGE_DRAIN_GRACE_MS="${HOOKBRIDGE_DRAIN_GRACE_MS:-0}")
+  if [[ -n ${3:-} ]] && knows_setting "$3" HOOKBRIDGE_HTTP_LOOPS; then
+    HB_ENV+=(HOOKBRIDGE_HTTP_LOOPS="${4:-$HTTP_LOOPS}")
+  fi
 }
+# The connection loops BINARY serves with: LOOPS (default BENCH_HTTP_LOOPS), or 1 for a build without the setting.
+loops_of() { if knows_setting "$1" HOOKBRIDGE_HTTP_LOOPS; then echo "${2:-$HTTP_LOOPS}"; else echo 1; fi; }
 # Starts BINARY on PORT, producing to TOPIC, logging to logs/NAME.log, and
-# waits until it is ready and a first webhook was answered 200. Sets HB_PID.
-HB_PID="" HB_PORT=""
-start_hookbridge() { # BINARY PORT TOPIC NAME
+# waits until it is ready and a first webhook was answered 200. Sets HB_PID,
+# HB_PORT and HB_SCHEME. With "tls", serves HTTPS with the benchmark's
+# certificate (make_certificate). LOOPS: HOOKBRIDGE_HTTP_LOOPS (hb_env).
+HB_PID="" HB_PORT="" HB_SCHEME=http
+start_hookbridge() { # BINARY PORT TOPIC NAME [plain|tls [LOOPS]]
   local binary=$1 topic=$3 name=$4
   HB_PORT=$2
-  hb_env "$HB_PORT" "$topic"
-  log "$name: starting on 127.0.0.1:$HB_PORT ($binary)"
+  hb_env "$HB_PORT" "$topic" "$binary" "${6:-}"
+  HB_SCHEME=http
+  if [[ ${5:-plain} == tls ]]; then
+    HB_ENV+=(HOOKBRIDGE_TLS_CERT_FILE="$CERT" HOOKBRIDGE_TLS_KEY_FILE="$CERT_KEY")
+    HB_SCHEME=https
+  fi
+  log "$name: starting on $HB_SCHEME://127.0.0.1:$HB_PORT ($binary)"
   "${HB_ENV[@]}" "$binary" >"$OUT/logs/$name.log" 2>&1 &
   HB_PID=$!
   SERVER_PIDS+=("$HB_PID")
-  wait_for_200 "$name" "$HB_PID" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$HB_PORT/readyz"
-  wait_for_200 "$name" "$HB_PID" post_one "http://127.0.0.1:$HB_PORT/webhooks/getprofile"
+  wait_for_200 "$name" "$HB_PID" curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' -m 5 "$HB_SCHEME://127.0.0.1:$HB_PORT/readyz"
+  wait_for_200 "$name" "$HB_PID" post_one "$HB_SCHEME://127.0.0.1:$HB_PORT/webhooks/getprofile"
 }
 # The access log (a line per request) is too big to keep: logs/NAME.log keeps
 # the other lines.
@@ -659,7 +762,7 @@ trim_hookbridge_log() { # NAME
 # one twice and the figures measured duplicates, not the Kafka path: fatal.
 check_duplicates() { # WHO FILE
   local n
-  curl -s -f -m 5 "http://127.0.0.1:$HB_PORT/metrics" >"$2" || die "$1: could not read /metrics"
+  curl -s -f "${CURL_TLS[@]}" -m 5 "$HB_SCHEME://127.0.0.1:$HB_PORT/metrics" >"$2" || die "$1: could not read /metrics"
   n=$(awk '/^hookbridge_duplicates_total[{ ]/ { s += $NF; seen = 1 } END { if (seen) printf "%d", s; else print "n/a" }' "$2")
   log "$1: duplicates answered (hookbridge_duplicates_total): $n"
   printf '%s\t%s\n' "$1" "$n" >>"$RAW/duplicates.tsv"
@@ -671,7 +774,7 @@ check_duplicates() { # WHO FILE
 # settings the caller's environment added (the ones --help names, and
 # librdkafka properties) to meta/hookbridge-env.txt, for the report.
 hookbridge_settings() { # BINARY FILE PORT TOPIC
-  hb_env "$3" "$4"
+  hb_env "$3" "$4" "$1"
   timeout 10 "${HB_ENV[@]}" "$1" --check-config >"$OUT/meta/$2" 2>&1 ||
     { cat "$OUT/meta/$2" >&2; die "$1 --check-config failed"; }
   known=$(timeout 10 "$1" --help | grep -o '(HOOKBRIDGE_[A-Z_]*)' | tr -d '()' | paste -sd'|')
@@ -782,6 +885,252 @@ if wants express; then
     head -n 100 "$WORK/express.log"; echo ...; tail -n 100 "$WORK/express.log"; } >"$OUT/logs/express.log"
 fi
 
+# --- issue 26: new connections, handshake churn, every core --------------------
+# The hookbridge builds these scenarios measure: "hookbridge" (this tree), or
+# with --compare "base" and "new". Each gets HOOKBRIDGE_HTTP_LOOPS where it
+# knows the setting (hb_env); meta/http-loops.txt says how many loops each had.
+NC_SIDES=(hookbridge)
+[[ -n $COMPARE ]] && NC_SIDES=(base new)
+side_binary() { if [[ $1 == base ]]; then echo "$BASE_HOOKBRIDGE"; else echo "$HOOKBRIDGE"; fi; }
+side_fake_publisher() { if [[ $1 == base ]]; then echo "$BASE_FAKE_PUBLISHER"; else echo "$FAKE_PUBLISHER"; fi; }
+# The sides in the order of the Nth step: alternated, so that neither is always first.
+sides_in_turn() { if (($1 % 2)) || ((${#NC_SIDES[@]} == 1)); then echo "${NC_SIDES[@]}"; else echo "${NC_SIDES[1]} ${NC_SIDES[0]}"; fi; }
+
+# One self-signed ECDSA P-256 certificate (and key) for this run, for every
+# TLS server; meta/tls-cert.pem keeps the certificate.
+CERT="" CERT_KEY=""
+make_certificate() {
+  mkdir -p "$WORK/tls"
+  CERT=$WORK/tls/cert.pem CERT_KEY=$WORK/tls/key.pem
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$CERT_KEY" -out "$CERT" >"$OUT/logs/openssl.log" 2>&1 ||
+    { cat "$OUT/logs/openssl.log" >&2; die "openssl could not make the benchmark's certificate"; }
+  cp "$CERT" "$OUT/meta/tls-cert.pem"
+  CURL_TLS=(--cacert "$CERT")
+}
+# What a TLS server negotiates with OpenSSL's client, once offering TLS 1.3
+# and once TLS 1.2 only, to FILE: version, cipher suite, key-exchange group.
+tls_session_info() { # PORT FILE
+  local version
+  for version in "" -tls1_2; do
+    echo "== openssl s_client ${version:-(TLS 1.2 and 1.3 offered)}"
+    # shellcheck disable=SC2086  # $version is one option or none
+    openssl s_client -connect "127.0.0.1:$1" -CAfile "$CERT" $version -brief </dev/null 2>&1 |
+      grep -E '^(Protocol version|Ciphersuite|Peer Temp Key|Server Temp Key|Verification)' || echo "(no TLS session)"
+  done >"$2"
+}
+
+# nginx `return 200` on a plain and a TLS listener (bench/nginx/nginx-newconn.conf.template),
+# BENCH_HTTP_LOOPS workers. Sets NGINX_NC_PID, NGINX_NC_PORT, NGINX_NC_TLS_PORT.
+start_nginx_newconn() {
+  local prefix=$WORK/nginx-newconn
+  mkdir -p "$prefix"
+  NGINX_NC_PORT=$(free_port) NGINX_NC_TLS_PORT=$(free_port)
+  sed -e "s#@PREFIX@#$prefix#g" -e "s#@PORT@#$NGINX_NC_PORT#g" -e "s#@TLS_PORT@#$NGINX_NC_TLS_PORT#g" \
+    -e "s#@WORKERS@#$HTTP_LOOPS#g" -e "s#@CERT@#$CERT#g" -e "s#@KEY@#$CERT_KEY#g" \
+    bench/nginx/nginx-newconn.conf.template >"$prefix/nginx.conf"
+  cp "$prefix/nginx.conf" "$OUT/meta/nginx-newconn.conf"
+  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" -t >"$OUT/logs/nginx-newconn.log" 2>&1 ||
+    { cat "$OUT/logs/nginx-newconn.log" >&2; die "nginx (newconn): bad configuration"; }
+  log "nginx (newconn): starting on 127.0.0.1:$NGINX_NC_PORT and TLS on :$NGINX_NC_TLS_PORT, $HTTP_LOOPS workers"
+  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" >>"$OUT/logs/nginx-newconn.log" 2>&1 &
+  NGINX_NC_PID=$!
+  SERVER_PIDS+=("$NGINX_NC_PID")
+  wait_for_200 nginx-newconn "$NGINX_NC_PID" post_one "http://127.0.0.1:$NGINX_NC_PORT/webhooks/getprofile"
+  wait_for_200 nginx-newconn "$NGINX_NC_PID" post_one "https://127.0.0.1:$NGINX_NC_TLS_PORT/webhooks/getprofile"
+}
+
+# One run of bench/newconn against T_* (load_target), in the shape of an
+# open_run (kind open, NAME.summary.json): RATE|"" WORKERS|"" SECONDS URL NAME [NEWCONN_ARG...] -- [MEASURE_ARG...]
+newconn_run() {
+  local rate=$1 workers=$2 seconds=$3 url=$4 base=$T_DIR/$5 args=() mode
+  shift 5
+  while (($#)) && [[ $1 != -- ]]; do args+=("$1"); shift; done
+  (($#)) && shift
+  LOAD_RUN=$((LOAD_RUN + 1))
+  if [[ -n $rate ]]; then mode=(-rate "$rate"); else mode=(-workers "$workers"); fi
+  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag rate="${rate:-0}" --tag label="${rate:-closed}" \
+    "$@" --stdout "$base.summary.json" -- "$NEWCONN" -url "$url" "${mode[@]}" -duration "${seconds}s" \
+    -timeout "${TIMEOUT}s" -cacert "$CERT" -bodies "$BODIES" -key "$API_KEY" -run "$LOAD_RUN" "${args[@]}" ||
+    die "$T_SYSTEM: bench/newconn failed (output: $base.summary.json)"
+  target_alive
+}
+
+# Stops a hookbridge server of these scenarios after its runs: duplicates
+# checked, log trimmed. NAME PID PORT SCHEME RAW_DIR
+finish_hookbridge() {
+  HB_PID=$2 HB_PORT=$3 HB_SCHEME=$4
+  check_duplicates "$1" "$5/metrics-final-$1.txt"
+  stop_pid "$2"
+  trim_hookbridge_log "$1"
+}
+
+# newconn: one request per new connection, plain and TLS, hookbridge (each
+# side) and nginx side by side. Every server is started first; then per rate
+# and transport each system in turn (the hookbridge sides alternated), so all
+# meet the same minutes of the shared machine. Then TLS resumption.
+run_newconn() {
+  local dir=$RAW/newconn side transport rate i=0 key who metrics mode
+  declare -A url_of pid_of port_of
+  mkdir -p "$dir"
+  start_nginx_newconn
+  url_of[nginx/plain]=http://127.0.0.1:$NGINX_NC_PORT/webhooks/getprofile
+  url_of[nginx/tls]=https://127.0.0.1:$NGINX_NC_TLS_PORT/webhooks/getprofile
+  pid_of[nginx/plain]=$NGINX_NC_PID pid_of[nginx/tls]=$NGINX_NC_PID
+  mkdir -p "$dir/nginx"
+  echo "nginx $HTTP_LOOPS" >>"$OUT/meta/http-loops.txt"
+  tls_session_info "$NGINX_NC_TLS_PORT" "$dir/nginx/tls-session.txt"
+  for side in "${NC_SIDES[@]}"; do
+    mkdir -p "$dir/$side"
+    echo "$side $(loops_of "$(side_binary "$side")")" >>"$OUT/meta/http-loops.txt"
+    for transport in plain tls; do
+      start_hookbridge "$(side_binary "$side")" "$(free_port)" bench.newconn "newconn-$side-$transport" "$transport"
+      url_of[$side/$transport]=$HB_SCHEME://127.0.0.1:$HB_PORT/webhooks/getprofile
+      pid_of[$side/$transport]=$HB_PID port_of[$side/$transport]=$HB_PORT
+      # Kept-alive load first: the broker and the producer warmed up, not the handshakes.
+      load_target "$side" "$dir/$side" "${url_of[$side/$transport]}" "$HB_PID" "$OUT/logs/newconn-$side-$transport.log" ""
+      log "newconn, $side ($transport): warm-up, ${WARMUP} s at 64 kept-alive connections"
+      warm_up "warmup-$transport" "$WARMUP"
+    done
+    tls_session_info "${port_of[$side/tls]}" "$dir/$side/tls-session.txt"
+  done
+
+  local VEGETA_ARGS=(-keepalive=false -http2=false -root-certs="$CERT") RATE_DURATION=$NEWCONN_DURATION
+  for rate in $NEWCONN_RATES; do
+    i=$((i + 1))
+    for transport in plain tls; do
+      # shellcheck disable=SC2046  # the sides, one word each
+      for who in nginx $(sides_in_turn "$i"); do
+        key=$who/$transport
+        metrics=""
+        [[ $who != nginx && $transport == plain ]] && metrics=http://127.0.0.1:${port_of[$key]}/metrics
+        load_target "$who" "$dir/$who" "${url_of[$key]}" "${pid_of[$key]}" "$OUT/logs/newconn-$who-$transport.log" "$metrics" \
+          --tag scenario=newconn --tag transport="$transport"
+        log "newconn, $who: $rate new $transport connections/s for ${NEWCONN_DURATION} s"
+        open_run "$rate" "$rate" "$transport-$rate" --tag run=1
+      done
+    done
+  done
+
+  # TLS session resumption: bench/newconn at RESUME_RATE, a full handshake per
+  # connection, then resuming the session it was given (client session cache).
+  for mode in full resumed; do
+    local resume=()
+    [[ $mode == resumed ]] && resume=(-resume)
+    for who in nginx "${NC_SIDES[@]}"; do
+      key=$who/tls
+      load_target "$who" "$dir/$who" "${url_of[$key]}" "${pid_of[$key]}" "$OUT/logs/newconn-$who-tls.log" "" \
+        --tag scenario=resumption --tag transport=tls --tag mode="$mode"
+      log "newconn, $who: $RESUME_RATE new TLS connections/s, $mode handshakes, for ${NEWCONN_DURATION} s"
+      newconn_run "$RESUME_RATE" "" "$NEWCONN_DURATION" "${url_of[$key]}" "resume-$mode" "${resume[@]}" -- --tag run=1
+    done
+  done
+
+  for who in nginx "${NC_SIDES[@]}"; do
+    python3 bench/report.py check-system "$dir/$who" || die "newconn, $who: every request failed (no 2xx at all)"
+  done
+  for side in "${NC_SIDES[@]}"; do
+    for transport in plain tls; do
+      key=$side/$transport
+      finish_hookbridge "newconn-$side-$transport" "${pid_of[$key]}" "${port_of[$key]}" \
+        "$([[ $transport == tls ]] && echo https || echo http)" "$dir/$side"
+    done
+  done
+  stop_pid "$NGINX_NC_PID"
+  cat "$WORK/nginx-newconn/error.log" >>"$OUT/logs/nginx-newconn.log" 2>/dev/null || true
+}
+
+# churn: hookbridge over TLS at CHURN_RATE on kept-alive connections (vegeta,
+# HTTP/1.1), alone, then while bench/newconn opens new TLS connections (GET
+# /healthz, a full handshake each) with CHURN_WORKERS senders as fast as they
+# can, for the same time.
+run_churn() {
+  local dir=$RAW/churn side phase i=0 churn_pid
+  declare -A pid_of port_of
+  for side in "${NC_SIDES[@]}"; do
+    mkdir -p "$dir/$side"
+    start_hookbridge "$(side_binary "$side")" "$(free_port)" bench.churn "churn-$side" tls
+    pid_of[$side]=$HB_PID port_of[$side]=$HB_PORT
+    load_target "$side" "$dir/$side" "https://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "$OUT/logs/churn-$side.log" ""
+    log "churn, $side: warm-up, ${WARMUP} s at 64 kept-alive connections"
+    warm_up warmup "$WARMUP"
+  done
+  local VEGETA_ARGS=(-http2=false -root-certs="$CERT") RATE_DURATION=$CHURN_DURATION
+  for phase in alone churn; do
+    i=$((i + 1))
+    for side in $(sides_in_turn "$i"); do
+      load_target "$side" "$dir/$side" "https://127.0.0.1:${port_of[$side]}/webhooks/getprofile" "${pid_of[$side]}" \
+        "$OUT/logs/churn-$side.log" "" --tag scenario=churn --tag phase="$phase" --tag transport=tls
+      churn_pid=""
+      if [[ $phase == churn ]]; then
+        # One second longer than vegeta's run, so that the churn covers all of it.
+        "$NEWCONN" -url "https://127.0.0.1:${port_of[$side]}/healthz" -workers "$CHURN_WORKERS" \
+          -duration "$((CHURN_DURATION + 1))s" -timeout "${TIMEOUT}s" -cacert "$CERT" \
+          >"$dir/$side/churn-client.summary.json" 2>"$OUT/logs/churn-client-$side.log" &
+        churn_pid=$!
+      fi
+      log "churn, $side: $CHURN_RATE webhooks/s on kept-alive TLS connections for ${CHURN_DURATION} s$([[ $phase == churn ]] && echo ", while $CHURN_WORKERS senders open new TLS connections" || true)"
+      open_run "$CHURN_RATE" "$CHURN_RATE" "$phase-$CHURN_RATE" --tag run=1
+      if [[ -n $churn_pid ]]; then
+        wait "$churn_pid" || die "churn, $side: bench/newconn failed (log: $OUT/logs/churn-client-$side.log)"
+        grep -q '"ok"' "$dir/$side/churn-client.summary.json" || die "churn, $side: bench/newconn printed no result"
+      fi
+    done
+  done
+  for side in "${NC_SIDES[@]}"; do
+    python3 bench/report.py check-system "$dir/$side" || die "churn, $side: every request failed (no 2xx at all)"
+    finish_hookbridge "churn-$side" "${pid_of[$side]}" "${port_of[$side]}" https "$dir/$side"
+  done
+}
+
+# cores: hookbridge_fake_publisher (bench/fake_publisher: the real HTTP server
+# and webhook handler, every webhook PERSISTED at once, no broker) under wrk
+# at CORES_CONNECTIONS, with each of CORES_LOOPS connection loops. A build that
+# does not know HOOKBRIDGE_HTTP_LOOPS has one loop: its other counts are skipped.
+run_cores() {
+  local dir=$RAW/cores side loops binary name i=0
+  for loops in $CORES_LOOPS; do
+    i=$((i + 1))
+    for side in $(sides_in_turn "$i"); do
+      binary=$(side_fake_publisher "$side")
+      mkdir -p "$dir/$side"
+      if [[ ! -x $binary ]]; then
+        log "cores, $side: no hookbridge_fake_publisher in this build: skipped"
+        echo "no hookbridge_fake_publisher" >"$dir/$side/skipped-loops$loops.txt"
+        continue
+      fi
+      if ((loops != 1)) && ! knows_setting "$binary" HOOKBRIDGE_HTTP_LOOPS; then
+        log "cores, $side: this build has no HOOKBRIDGE_HTTP_LOOPS (one loop): $loops loops skipped"
+        echo "this build has no HOOKBRIDGE_HTTP_LOOPS: one connection loop only" >"$dir/$side/skipped-loops$loops.txt"
+        continue
+      fi
+      name=cores-$side-loops$loops
+      start_hookbridge "$binary" "$(free_port)" bench.cores "$name" plain "$loops"
+      load_target "$side" "$dir/$side" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "$OUT/logs/$name.log" \
+        "http://127.0.0.1:$HB_PORT/metrics" --tag scenario=cores --tag loops="$loops"
+      log "cores, $side: warm-up, ${WARMUP} s at 64 connections"
+      warm_up "warmup-loops$loops" "$WARMUP"
+      log "cores, $side: $loops connection loop(s), closed loop at $CORES_CONNECTIONS connections for ${CORES_DURATION} s"
+      DURATION=$CORES_DURATION closed_run "$CORES_CONNECTIONS" 1 "loops$loops"
+      finish_hookbridge "$name" "$HB_PID" "$HB_PORT" http "$dir/$side"
+    done
+  done
+  local measured=0
+  for side in "${NC_SIDES[@]}"; do
+    [[ -n $(find "$dir/$side" -name 'loops*.json' 2>/dev/null) ]] && measured=1
+  done
+  ((measured)) || die "cores: no build was measured"
+  for side in "${NC_SIDES[@]}"; do
+    [[ -n $(find "$dir/$side" -name 'loops*.json' 2>/dev/null) ]] || continue
+    python3 bench/report.py check-system "$dir/$side" || die "cores, $side: every request failed (no 2xx at all)"
+  done
+}
+
+if wants newconn || wants churn; then make_certificate; fi
+if wants newconn; then run_newconn; fi
+if wants churn; then run_churn; fi
+if wants cores; then run_cores; fi
+
 if ((BROKER_STARTED)); then
   broker stop >/dev/null 2>&1 || true
   BROKER_STARTED=0
@@ -796,6 +1145,14 @@ if [[ -n $PLOT_PYTHON ]]; then
 fi
 python3 bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
 [[ -s $OUT/$report.md ]] || die "no report was written to $OUT/$report.md"
+issue26=()
+for scenario in newconn churn cores; do wants "$scenario" && issue26+=("$scenario"); done
+if ((${#issue26[@]})); then
+  python3 bench/report_newconn.py check "$OUT" "${issue26[@]}" || die "${issue26[*]}: a figure is missing (above)"
+  if wants newconn && [[ -n $PLOT_PYTHON ]]; then
+    for picture in newconn-p99.png newconn-cpu.png; do [[ -s $OUT/$picture ]] || die "newconn: $picture was not drawn"; done
+  fi
+fi
 ln -sfn "$STAMP" "$RESULTS_ROOT/latest"
 cat "$OUT/$report.md"
 log "done in $((SECONDS - STARTED_AT)) s: $OUT/$report.md (also $RESULTS_ROOT/latest/)"

@@ -1,7 +1,10 @@
 #include "hookbridge/core/config.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -40,6 +43,9 @@ constexpr std::string_view kPassedEnvPrefixes[] = {
     // it checks the same way; a shared env file may hold them.
     "HOOKBRIDGE_REPLAY_",
 };
+
+// The most connection loops one instance runs.
+constexpr int kMaxHttpLoops = 256;
 
 // Parses one value into the config; returns an error text, empty when fine.
 using Apply = std::function<std::string(Config&, const std::string& value)>;
@@ -233,6 +239,18 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return Number(c.max_connections); }},
+      {"HOOKBRIDGE_HTTP_LOOPS", "--http-loops", "(one per two CPUs the process may use)",
+       "connection loops, the threads serving connections (over HTTPS as many handshake "
+       "threads); the CPUs are the affinity mask's, capped by a cgroup CPU limit",
+       [](Config& c, const std::string& v) -> std::string {
+         long long loops = 0;
+         if (std::string error = ParseInteger(v, 1, kMaxHttpLoops, &loops); !error.empty()) {
+           return error;
+         }
+         c.http_loops = static_cast<int>(loops);
+         return "";
+       },
+       [](const Config& c) { return c.http_loops > 0 ? Number(c.http_loops) : ""; }},
       {"HOOKBRIDGE_DEDUP_WINDOW_S", "--dedup-window-s", "",
        "a webhook whose event id was PERSISTED this many seconds ago or less is answered 200 as "
        "a duplicate and produces nothing; at least every signed source's tolerance_seconds",
@@ -334,6 +352,27 @@ Environment ProcessEnvironment() {
   return env;
 }
 
+int AvailableCpus() {
+  cpu_set_t set;
+  int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  // cgroup v2: "max 100000" (no limit) or "<quota> <period>", in microseconds.
+  std::ifstream limit("/sys/fs/cgroup/cpu.max");
+  std::string quota;
+  long long period = 0;
+  if (limit >> quota >> period && quota != "max" && period > 0) {
+    long long microseconds = 0;
+    const bool parsed =
+        std::from_chars(quota.data(), quota.data() + quota.size(), microseconds).ec == std::errc();
+    if (parsed && microseconds > 0) {
+      // A limit of 1.5 CPUs: 2 loops, each idle part of the time.
+      cpus = static_cast<int>(std::min<long long>(cpus, (microseconds + period - 1) / period));
+    }
+  }
+  return std::max(cpus, 1);
+}
+
+int DefaultHttpLoops() { return std::clamp((AvailableCpus() + 1) / 2, 1, kMaxHttpLoops); }
+
 ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;
   bool check_config = false;
@@ -425,6 +464,9 @@ ConfigResult LoadConfig(const std::vector<std::string>& args, const Environment&
                        ? "HOOKBRIDGE_TLS_CERT_FILE: needed with HOOKBRIDGE_TLS_KEY_FILE"
                        : "HOOKBRIDGE_TLS_KEY_FILE: needed with HOOKBRIDGE_TLS_CERT_FILE");
   }
+  // Depends on the machine: resolved here, so that --help gives the rule and
+  // --check-config the number.
+  if (config.http_loops == 0) config.http_loops = DefaultHttpLoops();
   ConfigResult result;
   result.config = std::move(config);
   result.check_config = check_config;

@@ -100,7 +100,9 @@ void Connection::QueueAnswer(bool close, std::string_view date) {
   to_send_ = WireAnswer(*request_, close, date);
   sent_ = 0;
   close_after_send_ = close;
-  linger_after_send_ = request_->body_unread;
+  // The client may still be sending unless it asked for the close itself,
+  // all of its request was read and nothing came after it.
+  linger_after_send_ = request_->body_unread || request_->head.keep_alive || !received_.empty();
   request_.reset();
   phase_ = Phase::kWriting;
 }

@@ -1,87 +1,63 @@
 // Admitting new connections to the connection loop: accepted in batches, a
 // pause when the process is out of file descriptors, and past max_connections
 // turned away with a 503 before anything is read.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include "hookbridge/http/answer_wire.h"
 #include "hookbridge/http/connection_loop.h"
+#include "hookbridge/http/listening_socket.h"
 
 namespace hookbridge {
-namespace {
-
-// How long accepting pauses when the process is out of file descriptors.
-constexpr std::chrono::milliseconds kAcceptPause{100};
-// Connections accepted per wake-up.
-constexpr int kAcceptBatch = 64;
-
-}  // namespace
 
 void ConnectionLoop::Accept() {
-  // A bounded batch: the listening socket is level-triggered, so epoll reports
-  // the rest, and a flood of connections cannot starve the others.
   for (int accepted = 0; accepted < kAcceptBatch && !stopping_; ++accepted) {
-    int socket = accept4(listen_socket_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    bool out_of_descriptors = false;
+    const int socket = AcceptConnection(listen_socket_, &out_of_descriptors);
     if (socket < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        // The pending connections wait in the backlog until descriptors free up.
-        Watch(EPOLL_CTL_MOD, listen_socket_, 0, nullptr);
+      if (out_of_descriptors) {
+        UnwatchListening(epoll_, listen_socket_);
         accept_paused_until_ = options_.clock() + kAcceptPause;
       }
-      return;  // EAGAIN: none left; anything else concerns that one connection only
+      return;
     }
-    int yes = 1;  // else Nagle and delayed ACKs add about 40 ms to each keep-alive answer
-    setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    if (connections_.size() >= options_.max_connections) {
+    if (!limits_.TryOpenConnection()) {
       TurnAway(socket);
       continue;
     }
-    SSL* session = nullptr;
-    if (tls_ != nullptr &&
-        ((session = SSL_new(tls_)) == nullptr || SSL_set_fd(session, socket) != 1)) {
-      if (session != nullptr) SSL_free(session);
-      ::close(socket);
+    auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
+    if (ConnectionLoop& least = LeastLoaded(); &least != this) {
+      least.Adopt(std::move(owned));
       continue;
     }
-    auto owned = std::make_unique<Connection>(socket, session, options_.head_limits);
     Connection& connection = *owned;
     connections_.emplace(&connection, std::move(owned));
+    load_.fetch_add(1, std::memory_order_relaxed);
     // Edge-triggered, both ways, once: each phase tries its I/O and waits
     // for the next edge only when the socket says it would block.
     if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
       Close(connection);  // never driven otherwise
       continue;
     }
-    if (session != nullptr) {
-      connection.set_phase(Connection::Phase::kHandshake);
-      SetDeadline(connection, options_.clock() + options_.request_timeout);
-    } else {
-      StartRequest(connection);  // epoll reports the request's bytes
-    }
+    StartRequest(connection);  // epoll reports the request's bytes
   }
 }
 
-// A connection past max_connections: nothing is read from it. Over plain
-// HTTP it is told 503 at once (a client reads it after sending its request),
-// and then closed like every answer given before the request was read. A TLS
-// connection cannot be answered without a handshake, so it is closed.
+// A connection past max_connections: nothing is read from it. It is told
+// 503 at once (a client reads it after sending its request), and then closed
+// like every answer given before the request was read. (Over TLS the
+// handshake thread closes it: handshake_loop.cc.)
 void ConnectionLoop::TurnAway(int socket) {
   metrics_.CountTurnedAway();
-  if (tls_ != nullptr) {
-    ::close(socket);
-    return;
-  }
+  limits_.OpenConnectionOverLimit();  // until it is closed, as any connection
   const std::string answer = WireAnswerWithoutRequest(
       ErrorResponse(ErrorCode::kOverloaded, "too many connections, retry later"), HttpDate());
   (void)!::send(socket, answer.data(), answer.size(), MSG_NOSIGNAL);  // fits an empty send buffer
   auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
   Connection& connection = *owned;
   connections_.emplace(&connection, std::move(owned));
+  load_.fetch_add(1, std::memory_order_relaxed);
   if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLRDHUP | EPOLLET, &connection)) {
     return Close(connection);
   }

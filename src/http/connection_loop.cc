@@ -8,25 +8,33 @@
 #include "hookbridge/core/log.h"
 #include "hookbridge/http/access_log.h"
 #include "hookbridge/http/answer_wire.h"
+#include "hookbridge/http/listening_socket.h"
 #include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
+namespace {
 
-ConnectionLoop::ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
-                               const Routes& routes, Metrics& metrics,
+// How often a loop counts its idle connections for the others' /metrics.
+constexpr std::chrono::seconds kIdleCensusPeriod{1};
+
+}  // namespace
+
+ConnectionLoop::ConnectionLoop(int listen_socket, const HttpServerOptions& options,
+                               const Routes& routes, Metrics& metrics, InstanceLimits& limits,
                                const LoopEventSource& events,
                                const std::atomic<bool>& closing_connections)
     : listen_socket_(listen_socket),
-      tls_(tls),
       options_(options),
       routes_(routes),
       metrics_(metrics),
+      limits_(limits),
       access_log_(metrics),
       events_(events),
       closing_connections_(closing_connections),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       mailbox_(std::make_shared<OutcomeMailbox>()) {
-  Watch(EPOLL_CTL_ADD, listen_socket_, EPOLLIN, nullptr);  // level-triggered: accept until empty
+  // Level-triggered: accepted until empty, by whichever loop is woken.
+  if (listen_socket_ >= 0) WatchListening(epoll_, listen_socket_, nullptr);
   Watch(EPOLL_CTL_ADD, mailbox_->wake_fd(), EPOLLIN, this);
   if (events_.fd >= 0) Watch(EPOLL_CTL_ADD, events_.fd, EPOLLIN, &events_);  // level-triggered
 }
@@ -40,7 +48,8 @@ bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* sou
 }
 
 ConnectionLoop::~ConnectionLoop() {
-  if (listen_socket_ >= 0) ::close(listen_socket_);
+  // Connections handed over after the loop had finished: never served.
+  for (size_t i = 0; i < adopted_.size(); ++i) limits_.CloseConnection();
   ::close(epoll_);
 }
 
@@ -49,10 +58,42 @@ void ConnectionLoop::Stop() {
   mailbox_->Wake();
 }
 
+void ConnectionLoop::Adopt(std::unique_ptr<Connection> connection) {
+  load_.fetch_add(1, std::memory_order_relaxed);
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(adopted_mutex_);
+    first = adopted_.empty();
+    adopted_.push_back(std::move(connection));
+  }
+  if (first) mailbox_->Wake();  // one wake-up for however many arrive before the loop takes them
+}
+
+void ConnectionLoop::TakeAdopted() {
+  std::vector<std::unique_ptr<Connection>> adopted;
+  {
+    std::lock_guard<std::mutex> lock(adopted_mutex_);
+    adopted.swap(adopted_);
+  }
+  for (std::unique_ptr<Connection>& owned : adopted) {
+    Connection& connection = *owned;
+    connections_.emplace(&connection, std::move(owned));  // in load_ since Adopt()
+    // Edge-triggered as every connection (Accept()); adding it reports the
+    // bytes already waiting on the socket.
+    if (!Watch(EPOLL_CTL_ADD, connection.transport().socket(),
+               EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
+      Close(connection);
+      continue;
+    }
+    // The request may have come with the handshake, already decrypted.
+    if (StartRequest(connection)) ReadRequest(connection);
+  }
+}
+
 void ConnectionLoop::Run() {
   mailbox_->BindToThisThread();
   std::array<epoll_event, 256> events;
-  while (!(stopping_ && connections_.empty())) {
+  while (!Finished()) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
                            NextTimeoutMs(options_.clock()));
     for (int i = 0; i < ready; ++i) {
@@ -62,6 +103,7 @@ void ConnectionLoop::Run() {
       } else if (source == this) {
         mailbox_->ClearWake();
         TakeOutcomes();
+        TakeAdopted();
       } else if (source == &events_) {
         events_.serve();  // may post outcomes: take them without another turn
         TakeOutcomes();
@@ -76,8 +118,9 @@ void ConnectionLoop::Run() {
     const Clock::time_point now = options_.clock();
     if (accept_paused_until_ && now >= *accept_paused_until_ && !stopping_) {
       accept_paused_until_.reset();
-      Watch(EPOLL_CTL_MOD, listen_socket_, EPOLLIN, nullptr);
+      WatchListening(epoll_, listen_socket_, nullptr);
     }
+    idle_census_due_ |= ready > 0 || (!timers_.empty() && timers_.begin()->first <= now);
     while (!timers_.empty() && timers_.begin()->first <= now) Expire(*timers_.begin()->second);
     while (!next_requests_.empty()) {
       Connection* connection = next_requests_.back();
@@ -87,13 +130,54 @@ void ConnectionLoop::Run() {
       }
     }
     access_log_.Flush();
+    CountIdleConnections(now);
   }
+  finished_ = true;
+  for (ConnectionLoop* sibling : siblings_)
+    sibling->mailbox_->Wake();  // the events loop waits for it
+}
+
+bool ConnectionLoop::Finished() const {
+  if (!stopping_ || !connections_.empty()) return false;
+  if (events_.fd < 0) return true;
+  for (const ConnectionLoop* sibling : siblings_) {
+    if (!sibling->finished_) return false;
+  }
+  return true;
+}
+
+// The loop a new connection should go to: this one, unless another has at
+// least two fewer connections. (At one fewer, the hand-over's extra wake-up
+// would cost more than the imbalance; at two, a burst of connections that
+// wakes one loop, as a client opening 64 at once does, still spreads.)
+ConnectionLoop& ConnectionLoop::LeastLoaded() {
+  ConnectionLoop* least = this;
+  size_t least_load = load();
+  for (ConnectionLoop* sibling : siblings_) {
+    if (const size_t sibling_load = sibling->load(); sibling_load + 1 < least_load) {
+      least = sibling;
+      least_load = sibling_load;
+    }
+  }
+  return *least;
+}
+
+// For the other loops' /metrics: at most once a second, and only when
+// something happened since, so that an idle loop sleeps.
+void ConnectionLoop::CountIdleConnections(Clock::time_point now) {
+  if (!idle_census_due_ || now < next_idle_census_ || siblings_.empty()) return;
+  counted_idle_.store(IdleConnections(), std::memory_order_relaxed);
+  idle_census_due_ = false;
+  next_idle_census_ = now + kIdleCensusPeriod;
 }
 
 int ConnectionLoop::NextTimeoutMs(Clock::time_point now) const {
   std::optional<Clock::time_point> next;
   if (!timers_.empty()) next = timers_.begin()->first;
   if (accept_paused_until_ && (!next || *accept_paused_until_ < *next)) next = accept_paused_until_;
+  if (idle_census_due_ && !siblings_.empty() && (!next || next_idle_census_ < *next)) {
+    next = next_idle_census_;
+  }
   if (!next) return -1;
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count() + 1;
   return static_cast<int>(std::clamp<long long>(wait, 0, 60000));
@@ -101,14 +185,7 @@ int ConnectionLoop::NextTimeoutMs(Clock::time_point now) const {
 
 void ConnectionLoop::Drive(Connection& connection) {
   switch (connection.phase()) {
-    case Connection::Phase::kHandshake:
-      switch (connection.transport().Handshake()) {
-        case IoStatus::kDone:
-          if (StartRequest(connection)) ReadRequest(connection);  // data may have come with it
-          return;
-        case IoStatus::kWouldBlock: return;
-        default: return Close(connection);
-      }
+    case Connection::Phase::kHandshake: return;  // never here: handshakes are done elsewhere
     case Connection::Phase::kHead:
     case Connection::Phase::kBody: return ReadRequest(connection);
     case Connection::Phase::kHandling: return;  // waiting for Kafka: the answer comes first
@@ -175,15 +252,27 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
 bool ConnectionLoop::OnHead(Connection& connection) {
   HttpRequest& request = connection.request();
   Routes::LoopState state;
-  state.overloaded = in_flight_ >= options_.max_in_flight;
-  if (request.head.path == kMetricsPath) state.idle_connections = IdleConnections();
-  if (routes_.AnswerOnHead(request, state)) {
+  state.overloaded = !limits_.WebhookPlaceFree();
+  if (request.head.path == kMetricsPath) {
+    state.idle_connections = IdleConnections();
+    for (const ConnectionLoop* sibling : siblings_) {
+      state.idle_connections += sibling->counted_idle_connections();
+    }
+  }
+  // Only a webhook accepted on its head takes a place in flight (never a
+  // scrape, say, that would hold one for a moment). If another loop took the
+  // last place since the look above, the head is judged again as overloaded.
+  bool answered = routes_.AnswerOnHead(request, state);
+  if (!answered && !limits_.TryStartWebhook()) {
+    state.overloaded = true;
+    answered = routes_.AnswerOnHead(request, state);
+  }
+  if (answered) {
     access_log_.Record(request, options_.clock());
     Send(connection);
     return false;
   }
-  ++in_flight_;  // counted as in flight until answered
-  metrics_.AddInFlight(1);
+  metrics_.AddInFlight(1);  // counted as in flight until answered
   connection.webhook_in_flight = true;
   connection.BeginBody(routes_.max_body_bytes());
   if (request.head.expects_continue) {
@@ -268,7 +357,7 @@ void ConnectionLoop::Send(Connection& connection) {
   connection.QueueAnswer(close, date_);
   if (connection.webhook_in_flight) {
     connection.webhook_in_flight = false;
-    --in_flight_;
+    limits_.EndWebhook();
     metrics_.AddInFlight(-1);
   }
   SetDeadline(connection, options_.clock() + options_.write_timeout);
@@ -289,7 +378,12 @@ void ConnectionLoop::Flush(Connection& connection) {
   }
   // A client may still be sending (an unread body, or pipelined requests):
   // closing now would reset the connection before it read the answer.
-  Linger(connection);
+  if (connection.linger_after_send()) return Linger(connection);
+  // It asked for the close and sent nothing more: as nginx, close at once
+  // (a client opening a connection per webhook saves a wake-up and two
+  // system calls). Over TLS, close_notify first.
+  if (connection.transport().is_tls()) connection.transport().EndSending();
+  Close(connection);
 }
 
 // Closing a socket with unread input makes the kernel send a reset instead
@@ -306,11 +400,13 @@ void ConnectionLoop::Linger(Connection& connection) {
 void ConnectionLoop::Close(Connection& connection) {
   if (connection.ticket != 0) StopWaiting(connection);
   if (connection.webhook_in_flight) {
-    --in_flight_;
+    limits_.EndWebhook();
     metrics_.AddInFlight(-1);
   }
   if (connection.timer) timers_.erase(*connection.timer);
   connections_.erase(&connection);  // closes the socket, which leaves the epoll set
+  limits_.CloseConnection();
+  load_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void ConnectionLoop::SetDeadline(Connection& connection, Clock::time_point deadline) {
@@ -343,7 +439,9 @@ void ConnectionLoop::Expire(Connection& connection) {
 // deadlines, and the loop ends when the last connection is closed.
 void ConnectionLoop::BeginStop() {
   stopping_ = true;
-  ::close(listen_socket_);  // new connections are refused from now on
+  // The server stops the listening socket itself (http_server.cc): new
+  // connections are refused from then on.
+  if (listen_socket_ >= 0) UnwatchListening(epoll_, listen_socket_);
   listen_socket_ = -1;
   accept_paused_until_.reset();
   std::vector<Connection*> idle;

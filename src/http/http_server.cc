@@ -1,67 +1,19 @@
 #include "hookbridge/http/http_server.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <system_error>
+#include <vector>
 
 #include "hookbridge/http/connection_loop.h"
+#include "hookbridge/http/handshake_loop.h"
+#include "hookbridge/http/instance_limits.h"
+#include "hookbridge/http/listening_socket.h"
 #include "hookbridge/http/routes.h"
 #include "hookbridge/http/tls_context.h"
 
 namespace hookbridge {
-namespace {
-
-// A listening socket on host:port (port 0: any free one); -1 and *error if not.
-int Listen(const std::string& host, int port, int* bound_port, std::string* error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* addresses = nullptr;
-  const std::string service = std::to_string(port);
-  const std::string where = "HOOKBRIDGE_LISTEN: cannot listen on " + host + ":" + service;
-  if (int failed = getaddrinfo(host.c_str(), service.c_str(), &hints, &addresses); failed != 0) {
-    *error = where + " (" + gai_strerror(failed) + ")";
-    return -1;
-  }
-  int socket = -1;
-  std::string reason;
-  for (addrinfo* address = addresses; address != nullptr && socket < 0;
-       address = address->ai_next) {
-    socket = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                      address->ai_protocol);
-    if (socket < 0) continue;
-    // SO_REUSEADDR only: SO_REUSEPORT would let a second instance bind the
-    // same port and silently take half the traffic.
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (::bind(socket, address->ai_addr, address->ai_addrlen) != 0 ||
-        ::listen(socket, SOMAXCONN) != 0) {
-      reason = std::generic_category().message(errno);  // strerror is not thread safe
-      ::close(socket);
-      socket = -1;
-    }
-  }
-  freeaddrinfo(addresses);
-  if (socket < 0) {
-    *error = where + (reason.empty() ? "" : " (" + reason + ")");
-    return -1;
-  }
-  sockaddr_storage bound{};
-  socklen_t length = sizeof bound;
-  getsockname(socket, reinterpret_cast<sockaddr*>(&bound), &length);
-  *bound_port =
-      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  return socket;
-}
-
-}  // namespace
 
 // What a running server is made of, in the order it is built and the
 // reverse order it goes.
@@ -70,24 +22,75 @@ class HttpServer::Impl {
   Impl(const HttpServerOptions& options, WebhookHandler& handler, Metrics& metrics,
        std::function<Readiness()> readiness, const LoopEventSource& events, int listen_socket,
        TlsContext tls, const std::atomic<bool>& closing)
-      : tls_(std::move(tls)),
-        routes_(options.sources, handler, metrics, std::move(readiness)),
-        loop_(listen_socket, tls_.get(), options, routes_, metrics, events, closing),
-        thread_([this] {
-          pthread_setname_np(pthread_self(), "hb-loop");  // names the thread in top, perf and /proc
-          loop_.Run();
-        }) {}
+      : listen_socket_(listen_socket),
+        tls_(std::move(tls)),
+        limits_(options.max_connections, options.max_in_flight),
+        routes_(options.sources, handler, metrics, std::move(readiness)) {
+    const size_t count = std::max<size_t>(options.loops, 1);
+    for (size_t i = 0; i < count; ++i) {
+      // Over TLS the loops take their connections from the handshake threads.
+      loops_.push_back(
+          std::make_unique<ConnectionLoop>(tls_ ? -1 : listen_socket_, options, routes_, metrics,
+                                           limits_, i == 0 ? events : LoopEventSource{}, closing));
+    }
+    for (const auto& loop : loops_) {
+      std::vector<ConnectionLoop*> siblings;
+      for (const auto& other : loops_) {
+        if (other != loop) siblings.push_back(other.get());
+      }
+      loop->set_siblings(std::move(siblings));
+    }
+    if (tls_) {
+      for (size_t i = 0; i < count; ++i) {
+        handshakes_.push_back(std::make_unique<HandshakeLoop>(
+            listen_socket_, tls_.get(), options, limits_, metrics,
+            [this](std::unique_ptr<Connection> connection) { HandOff(std::move(connection)); }));
+      }
+    }
+    // Names the threads in top, perf and /proc.
+    for (const auto& loop : loops_) {
+      threads_.emplace_back([loop = loop.get()] {
+        pthread_setname_np(pthread_self(), "hb-loop");
+        loop->Run();
+      });
+    }
+    for (const auto& handshake : handshakes_) {
+      threads_.emplace_back([handshake = handshake.get()] {
+        pthread_setname_np(pthread_self(), "hb-tls");
+        handshake->Run();
+      });
+    }
+  }
 
   ~Impl() {
-    loop_.Stop();
-    thread_.join();
+    for (const auto& handshake : handshakes_) handshake->Stop();
+    for (const auto& loop : loops_) loop->Stop();
+    // Ends listening (pending connections are reset, new ones refused) while
+    // the loops finish the requests in progress.
+    ::shutdown(listen_socket_, SHUT_RDWR);
+    for (std::thread& thread : threads_) thread.join();
+    handshakes_.clear();
+    loops_.clear();
+    ::close(listen_socket_);
   }
 
  private:
+  // An established TLS connection goes to the loop with the fewest.
+  void HandOff(std::unique_ptr<Connection> connection) {
+    ConnectionLoop* least = loops_.front().get();
+    for (const auto& loop : loops_) {
+      if (loop->load() < least->load()) least = loop.get();
+    }
+    least->Adopt(std::move(connection));
+  }
+
+  const int listen_socket_;
   TlsContext tls_;
+  InstanceLimits limits_;
   Routes routes_;
-  ConnectionLoop loop_;
-  std::thread thread_;
+  std::vector<std::unique_ptr<ConnectionLoop>> loops_;
+  std::vector<std::unique_ptr<HandshakeLoop>> handshakes_;
+  std::vector<std::thread> threads_;
 };
 
 HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,

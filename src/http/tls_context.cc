@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include "hookbridge/http/session_tickets.h"
+
 namespace hookbridge {
 
 TlsContext LoadTlsContext(const std::string& cert_file, const std::string& key_file,
@@ -22,6 +24,10 @@ TlsContext LoadTlsContext(const std::string& cert_file, const std::string& key_f
   // pointer, and may take part of it.
   SSL_CTX_set_mode(context.get(),
                    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+  if (!EnableSessionTickets(context.get())) {
+    *error = "HOOKBRIDGE_TLS_CERT_FILE/HOOKBRIDGE_TLS_KEY_FILE: OpenSSL refused session tickets";
+    return nullptr;
+  }
   return context;
 }
 

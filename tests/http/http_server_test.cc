@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -531,6 +533,220 @@ TEST(HttpsServer, ServesKeepAliveWebhooksAndSurvivesARefusal) {
   ASSERT_TRUE(after) << httplib::to_string(after.error());
   EXPECT_EQ(after->status, 200);
   EXPECT_EQ(bridge.publisher().records().size(), 4u);
+  std::remove((dir + "/cert.pem").c_str());
+  std::remove((dir + "/key.pem").c_str());
+  rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace hookbridge
+
+namespace hookbridge {
+namespace {
+
+// Several connection loops share one instance's limits: whichever loops take
+// the connections, exactly max_in_flight webhooks are taken and every other
+// one is answered 503 overloaded at once.
+TEST(HttpServerLoops, TheInFlightLimitHoldsForTheInstanceNotPerLoop) {
+  constexpr int kLimit = 4;
+  constexpr int kSenders = 16;
+  TestServer bridge([](Config& config) {
+    config.http_loops = 4;
+    config.max_in_flight = kLimit;
+    config.ack_timeout = 60000ms;  // the taken ones wait until the test completes them
+  });
+  bridge.publisher().NeverComplete();
+  std::mutex mutex;
+  std::vector<std::string> outcomes;  // "200", or the error of a 503
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i) {
+    senders.emplace_back([&, i] {
+      auto exchange = Exchange(
+          bridge.port(), WebhookRequest(TestEvent("loops-" + std::to_string(i))), 1, 0ms, 60s);
+      std::string outcome = "<no answer>";
+      if (exchange.responses.size() == 1) {
+        const RawResponse& answer = exchange.responses[0];
+        outcome = answer.status == 200 ? "200" : ErrorOf(answer.body);
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      outcomes.push_back(outcome);
+    });
+  }
+  ASSERT_TRUE(PollUntil(30s, [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return outcomes.size() == kSenders - kLimit && bridge.publisher().records().size() == kLimit;
+  }));
+  bridge.publisher().CompleteAll(PublishStatus::kPersisted);
+  for (std::thread& sender : senders) sender.join();
+  std::sort(outcomes.begin(), outcomes.end());
+  std::vector<std::string> expected(kLimit, "200");
+  expected.insert(expected.end(), kSenders - kLimit, "overloaded");
+  EXPECT_EQ(outcomes, expected);
+  EXPECT_EQ(bridge.publisher().records().size(), static_cast<size_t>(kLimit));
+}
+
+// Past max_connections a new connection is turned away, however many loops
+// hold the others; once one closes, a new one is served.
+TEST(HttpServerLoops, TheConnectionLimitHoldsForTheInstanceNotPerLoop) {
+  constexpr int kLimit = 6;
+  TestServer bridge([](Config& config) {
+    config.http_loops = 3;
+    config.max_connections = kLimit;
+  });
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < kLimit; ++i) {
+    held.push_back(std::make_unique<RawConnection>(bridge.port()));
+    ASSERT_TRUE(held.back()->Send(Request("GET /healthz HTTP/1.1", {"Host: x"})));
+    ASSERT_TRUE(held.back()->ReadResponse(10s)) << "connection " << i << " served";
+  }
+  auto turned_away = Exchange(bridge.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 1, 5s);
+  ASSERT_EQ(turned_away.responses.size(), 1u);
+  EXPECT_EQ(turned_away.responses[0].status, 503);
+  EXPECT_EQ(ErrorOf(turned_away.responses[0].body), "overloaded");
+  held.pop_back();
+  EXPECT_TRUE(PollUntil(10s, [&] {
+    auto again = Exchange(bridge.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 1, 0ms);
+    return again.responses.size() == 1 && again.responses[0].status == 200;
+  }));
+}
+
+// /metrics counts the idle connections of every loop, not only its own.
+TEST(HttpServerLoops, IdleConnectionsAreCountedAcrossLoops) {
+  constexpr int kIdle = 8;
+  TestServer bridge([](Config& config) { config.http_loops = 4; });
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(bridge.port()));
+    ASSERT_TRUE(idle.back()->Send(Request("GET /healthz HTTP/1.1", {"Host: x"})));
+    ASSERT_TRUE(idle.back()->ReadResponse(10s)) << "connection " << i << " served";
+  }
+  // Each loop counts its own at most a second after anything happened on it.
+  EXPECT_TRUE(PollUntil(10s, [&] {
+    return MetricValue(bridge.port(), "hookbridge_http_idle_connections") == kIdle;
+  }));
+  idle.resize(kIdle / 2);
+  EXPECT_TRUE(PollUntil(10s, [&] {
+    return MetricValue(bridge.port(), "hookbridge_http_idle_connections") == kIdle / 2;
+  }));
+}
+
+// Over TLS, handshake threads accept and hand each connection to a loop:
+// many new connections at once, each with one webhook, alongside a kept-alive
+// one, are all served and each stored once.
+TEST(HttpsServerLoops, ManyNewConnectionsAndAKeptAliveOneAreAllServed) {
+  constexpr int kNewConnections = 24;
+  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
+  TestServer bridge([&](Config& config) {
+    config.http_loops = 2;
+    config.tls_cert_file = dir + "/cert.pem";
+    config.tls_key_file = dir + "/key.pem";
+  });
+  std::atomic<int> answered_200{0};
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kNewConnections; ++i) {
+    senders.emplace_back([&, i] {
+      httplib::SSLClient client("127.0.0.1", bridge.port());
+      client.enable_server_certificate_verification(false);
+      client.set_connection_timeout(30s);
+      client.set_read_timeout(30s);
+      auto answer = client.Post(kWebhookPath, Auth(), TestEvent("new-" + std::to_string(i)),
+                                "application/json");
+      if (answer && answer->status == 200) ++answered_200;
+    });
+  }
+  httplib::SSLClient kept_alive("127.0.0.1", bridge.port());
+  kept_alive.enable_server_certificate_verification(false);
+  kept_alive.set_keep_alive(true);
+  for (int i = 0; i < 10; ++i) {
+    auto answer = kept_alive.Post(kWebhookPath, Auth(), TestEvent("kept-" + std::to_string(i)),
+                                  "application/json");
+    ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+    EXPECT_EQ(answer->status, 200);
+  }
+  for (std::thread& sender : senders) sender.join();
+  EXPECT_EQ(answered_200.load(), kNewConnections);
+  EXPECT_EQ(bridge.publisher().records().size(), static_cast<size_t>(kNewConnections + 10));
+  std::remove((dir + "/cert.pem").c_str());
+  std::remove((dir + "/key.pem").c_str());
+  rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace hookbridge
+
+namespace hookbridge {
+namespace {
+
+// One TLS connection by OpenSSL directly (httplib does not show sessions):
+// a GET /healthz, its answer read (which takes the TLS 1.3 tickets that
+// follow the handshake), and the session to resume from, offered `resume`.
+struct TlsVisit {
+  bool answered = false;
+  bool resumed = false;
+  SSL_SESSION* session = nullptr;  // the caller's, to SSL_SESSION_free
+};
+
+TlsVisit VisitOverTls(int port, SSL_CTX* client_context, SSL_SESSION* resume) {
+  TlsVisit visit;
+  RawConnection raw(port);  // connected, blocking
+  SSL* ssl = SSL_new(client_context);
+  SSL_set_fd(ssl, raw.socket());
+  if (resume != nullptr) SSL_set_session(ssl, resume);
+  if (SSL_connect(ssl) == 1) {
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    SSL_write(ssl, request.data(), static_cast<int>(request.size()));
+    std::string answer;
+    char buffer[4096];
+    int got = 0;
+    while ((got = SSL_read(ssl, buffer, sizeof buffer)) > 0) answer.append(buffer, got);
+    visit.answered = answer.rfind("HTTP/1.1 200", 0) == 0;
+    visit.resumed = SSL_session_reused(ssl) == 1;
+    visit.session = SSL_get1_session(ssl);
+    // Without it OpenSSL takes the session for a broken one and never offers it again.
+    SSL_shutdown(ssl);
+  }
+  SSL_free(ssl);
+  return visit;
+}
+
+// A client that comes back with its session ticket resumes the session (no
+// certificate signature); TLS 1.2 and 1.3 alike.
+TEST(HttpsServer, AReturningClientResumesItsSessionWithATicket) {
+  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
+  TestServer bridge([&](Config& config) {
+    config.tls_cert_file = dir + "/cert.pem";
+    config.tls_key_file = dir + "/key.pem";
+  });
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    SSL_CTX* client = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(client, version);
+    SSL_CTX_set_max_proto_version(client, version);
+    TlsVisit first = VisitOverTls(bridge.port(), client, nullptr);
+    ASSERT_TRUE(first.answered);
+    EXPECT_FALSE(first.resumed);
+    ASSERT_NE(first.session, nullptr);
+    TlsVisit second = VisitOverTls(bridge.port(), client, first.session);
+    EXPECT_TRUE(second.answered);
+    EXPECT_TRUE(second.resumed) << "the ticket was not taken";
+    // A ticket the server cannot open (made by another server's keys) gets
+    // a full handshake, not a failure.
+    TestServer other([&](Config& config) {
+      config.tls_cert_file = dir + "/cert.pem";
+      config.tls_key_file = dir + "/key.pem";
+    });
+    TlsVisit elsewhere = VisitOverTls(other.port(), client, first.session);
+    EXPECT_TRUE(elsewhere.answered);
+    EXPECT_FALSE(elsewhere.resumed);
+    for (SSL_SESSION* session : {first.session, second.session, elsewhere.session}) {
+      if (session != nullptr) SSL_SESSION_free(session);
+    }
+    SSL_CTX_free(client);
+  }
   std::remove((dir + "/cert.pem").c_str());
   std::remove((dir + "/key.pem").c_str());
   rmdir(dir.c_str());

@@ -11,6 +11,9 @@ namespace hookbridge::test_support {
 TestServer::TestServer(const std::function<void(Config&)>& configure_settings,
                        const std::function<void(HttpServerOptions&)>& configure_options) {
   Config config;
+  // Two loops whatever the machine: every HTTP test also crosses loops
+  // (a webhook's outcome posted from another loop, limits shared).
+  config.http_loops = 2;
   config.listen_host = "127.0.0.1";
   config.listen_port = 0;
   config.webhook_path = kWebhookPath;

@@ -619,6 +619,23 @@ TEST(HelpTextTest, EveryDefaultItNamesIsTheOneInForce) {
 
 // --- operations: log level, drain, TLS, --version, --check-config ------------
 
+// The connection loops: one per two usable CPUs unless given, resolved by
+// LoadConfig (so that --check-config shows the number); 0 and too many refused.
+TEST(LoadConfigTest, HttpLoopsDefaultToOnePerTwoCpusAndAreChecked) {
+  EXPECT_GE(AvailableCpus(), 1);
+  EXPECT_EQ(DefaultHttpLoops(), std::max(1, (AvailableCpus() + 1) / 2));
+  EXPECT_EQ(MustLoad({}, WithRequired()).http_loops, DefaultHttpLoops());
+  EXPECT_THAT(DescribeConfig(MustLoad({}, WithRequired())),
+              HasSubstr("HOOKBRIDGE_HTTP_LOOPS=" + std::to_string(DefaultHttpLoops()) + "\n"));
+  EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_HTTP_LOOPS", "3"}})).http_loops, 3);
+  EXPECT_EQ(MustLoad({"--http-loops", "5"}, WithRequired()).http_loops, 5);
+  EXPECT_THAT(MustFail({}, WithRequired({{"HOOKBRIDGE_HTTP_LOOPS", "0"}})),
+              HasSubstr("HOOKBRIDGE_HTTP_LOOPS"));
+  EXPECT_THAT(MustFail({}, WithRequired({{"HOOKBRIDGE_HTTP_LOOPS", "257"}})),
+              HasSubstr("HOOKBRIDGE_HTTP_LOOPS"));
+  EXPECT_THAT(HelpText(), HasSubstr("default: (one per two CPUs the process may use)"));
+}
+
 TEST(LoadConfigTest, OperationsDefaults) {
   Config config = MustLoad({}, WithRequired());
   EXPECT_EQ(config.log_level, LogLevel::kInfo);

@@ -34,6 +34,15 @@ inline constexpr size_t kDefaultMaxBodyBytes = 1 << 20;
 inline constexpr std::chrono::seconds kDefaultDedupWindow{600};
 inline constexpr size_t kDefaultDedupMaxIds = 1'000'000;
 
+// The CPUs this process may run on: its affinity mask, capped by its cgroup
+// (v2) CPU quota as a container's CPU limit sets it.
+int AvailableCpus();
+// The default number of connection loops: one per two of those CPUs (at
+// least one). A loop does about 60% of the CPU work of a webhook and
+// librdkafka's threads the rest (docs/perf/compare-9b21e1a.md), so more loops
+// than that only add hand-overs between them (docs/http-threads.md).
+int DefaultHttpLoops();
+
 struct Config {
   std::string listen_host = "0.0.0.0";
   int listen_port = 8080;  // 0 picks a free port (tests)
@@ -58,6 +67,9 @@ struct Config {
   // 503 at once.
   int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
+  // Connection loops (and, over TLS, handshake threads); 0 until LoadConfig
+  // sets DefaultHttpLoops() (an HttpServer given 0 runs 1).
+  int http_loops = 0;
   // A copy of a webhook PERSISTED this long ago or less is answered as a
   // duplicate; at least every deduplicating source's signature tolerance.
   std::chrono::seconds dedup_window = kDefaultDedupWindow;

@@ -66,6 +66,7 @@ class Connection {
   // Writes what it can of the answer: kDone once all of it is sent.
   IoStatus Flush();
   bool close_after_send() const { return close_after_send_; }
+  // Once closing: whether the client may still send (see QueueAnswer()).
   bool linger_after_send() const { return linger_after_send_; }
 
   // When bytes of the current request last arrived.

@@ -1,11 +1,13 @@
-// The connection loop: one thread, one epoll set, every client socket from
-// accept to close.
+// A connection loop: one thread, one epoll set, its share of the client
+// sockets from accept (or, over TLS, from the end of the handshake) to close.
+// An instance runs HOOKBRIDGE_HTTP_LOOPS of them (http_server.h); they share
+// the listening socket and the instance's limits, nothing else.
 //
 // A connection moves through these phases (each with its own deadline):
 //
-//   accept --TLS--> kHandshake --> kHead --> kBody --> kHandling --> kWriting
-//                                   ^  \________\__________________/   |
-//                                   |    answered on the head, or a    |
+//   accept (plain) ------------->  kHead --> kBody --> kHandling --> kWriting
+//   Adopt() (TLS, handshake done    ^  \________\__________________/   |
+//   on a handshake thread) ------>  |    answered on the head, or a    |
 //                                   |    bad or late request           |
 //                                   +------------ keep-alive ----------+
 //                                                   close --> kLingering --> closed
@@ -15,10 +17,10 @@
 // which never blocks. No thread waits for Kafka: the outcome comes back
 // through the OutcomeMailbox when the delivery report does, and the loop
 // answers it, or answers 503 when the acknowledgement deadline passes first.
-// Overload is decided here, in one place: past max_in_flight webhooks a new
-// one is answered 503 on its head, and past max_connections a new connection
-// is answered 503 before its request is read (plain HTTP; over TLS it is
-// closed).
+// Overload is decided by the loops against the instance's limits
+// (instance_limits.h): past max_in_flight webhooks a new one is answered 503
+// on its head, and past max_connections a new plain connection is answered
+// 503 before its request is read (over TLS the handshake thread closes it).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -28,6 +30,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -38,6 +41,7 @@
 #include "hookbridge/http/connection.h"
 #include "hookbridge/http/http_request.h"
 #include "hookbridge/http/http_server.h"
+#include "hookbridge/http/instance_limits.h"
 #include "hookbridge/http/outcome_mailbox.h"
 #include "hookbridge/http/routes.h"
 
@@ -47,20 +51,38 @@ class ConnectionLoop {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `listen_socket`: bound and listening, now owned by the loop (closed when
-  // it stops). `tls`: nullptr for plain HTTP.
-  ConnectionLoop(int listen_socket, SSL_CTX* tls, const HttpServerOptions& options,
-                 const Routes& routes, Metrics& metrics, const LoopEventSource& events,
+  // `listen_socket`: bound and listening, shared with the other loops and
+  // still the caller's; -1 for a loop that takes its connections by Adopt()
+  // only (TLS). `events`: served by this loop (one loop of the instance).
+  ConnectionLoop(int listen_socket, const HttpServerOptions& options, const Routes& routes,
+                 Metrics& metrics, InstanceLimits& limits, const LoopEventSource& events,
                  const std::atomic<bool>& closing_connections);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
   // Serves until Stop(), then answers what is in progress and returns once
-  // every connection is closed. Run on the loop's own thread.
+  // every connection is closed; the loop that serves Kafka's events returns
+  // last, once every other loop has (their answers wait for those events).
+  // Run on the loop's own thread.
   void Run();
   // Any thread.
   void Stop();
+  // A connection for this loop to serve from its first request on: accepted
+  // by another loop that had more, or established by a handshake thread.
+  // Counted in the limits already. Any thread.
+  void Adopt(std::unique_ptr<Connection> connection);
+  // The connections this loop serves, and those handed to it not yet taken.
+  // Any thread.
+  size_t load() const { return load_.load(std::memory_order_relaxed); }
+
+  // The other loops of the instance: a new connection goes to one of them
+  // when it has fewer (LeastLoaded()), and /metrics adds their idle
+  // connections to this loop's. Set before Run().
+  void set_siblings(std::vector<ConnectionLoop*> siblings) { siblings_ = std::move(siblings); }
+  // This loop's idle connections as last counted (at most a second ago while
+  // anything happens on it). Any thread.
+  size_t counted_idle_connections() const { return counted_idle_.load(std::memory_order_relaxed); }
 
  private:
   using Timers = std::multimap<Clock::time_point, Connection*>;
@@ -75,6 +97,8 @@ class ConnectionLoop {
   bool StartRequest(Connection& connection);
   void Dispatch(Connection& connection);
   void TakeOutcomes();
+  void TakeAdopted();
+  ConnectionLoop& LeastLoaded();
   void StopWaiting(Connection& connection);
   void AnswerWebhook(Connection& connection, WebhookResult outcome);
   // Answers on the loop: records the answer, then sends it.
@@ -86,14 +110,16 @@ class ConnectionLoop {
   void SetDeadline(Connection& connection, Clock::time_point deadline);
   void Expire(Connection& connection);
   void BeginStop();
+  bool Finished() const;
   size_t IdleConnections() const;
+  void CountIdleConnections(Clock::time_point now);
   int NextTimeoutMs(Clock::time_point now) const;
 
-  int listen_socket_;
-  SSL_CTX* const tls_;
+  int listen_socket_;  // -1 once stopping, and in a TLS loop
   const HttpServerOptions& options_;
   const Routes& routes_;
   Metrics& metrics_;
+  InstanceLimits& limits_;
   AccessLog access_log_;
   LoopEventSource events_;  // served when readable; its callbacks may post outcomes
   const std::atomic<bool>& closing_connections_;
@@ -107,7 +133,6 @@ class ConnectionLoop {
   // Webhooks published and not yet answered, by ticket (never 0).
   std::unordered_map<OutcomeMailbox::Ticket, Connection*> waiting_;
   OutcomeMailbox::Ticket last_ticket_ = 0;
-  size_t in_flight_ = 0;  // webhooks past their head and not yet answered
   bool stopping_ = false;
   std::optional<Clock::time_point> accept_paused_until_;  // out of file descriptors
   std::string date_;                                      // the Date header, for the second below
@@ -115,6 +140,16 @@ class ConnectionLoop {
   std::array<char, 64 * 1024> scratch_;  // each read lands here first
 
   std::atomic<bool> stop_requested_{false};
+
+  std::mutex adopted_mutex_;  // Adopt() hands connections over here, then wakes the mailbox
+  std::vector<std::unique_ptr<Connection>> adopted_;
+
+  std::vector<ConnectionLoop*> siblings_;
+  std::atomic<size_t> load_{0};
+  std::atomic<size_t> counted_idle_{0};
+  std::atomic<bool> finished_{false};  // Run() has returned
+  bool idle_census_due_ = false;       // something happened since the last count
+  Clock::time_point next_idle_census_{};
 };
 
 }  // namespace hookbridge

@@ -1,11 +1,15 @@
 // The HTTP adapter: hookbridge's HTTP/1.1 server in front of a WebhookHandler.
 //
-// One thread, the connection loop (hb-loop; docs/http-threads.md draws it),
-// owns every socket from accept to close: TLS handshakes, reading each request
-// whole under its limits (request_head.h, chunked_body.h), handing each
-// complete webhook to the handler, writing every answer, keep-alive, lingering
-// closes, deadlines and overload. No thread waits for Kafka: a webhook's
-// outcome comes back from the publisher's thread (outcome_mailbox.h).
+// HOOKBRIDGE_HTTP_LOOPS connection loops (hb-loop, one per core by default;
+// docs/http-threads.md draws them) share the listening socket. Each owns the
+// sockets it accepted from accept to close: reading each request whole under
+// its limits (request_head.h, chunked_body.h), handing each complete webhook
+// to the handler, writing every answer, keep-alive, lingering closes,
+// deadlines and overload, against limits that hold for the whole instance
+// (instance_limits.h). Over TLS as many handshake threads (hb-tls) accept
+// instead and hand each connection to a loop once its handshake is done
+// (handshake_loop.h). No thread waits for Kafka: a webhook's outcome comes
+// back from the publisher's thread (outcome_mailbox.h).
 // Routes are in routes.h; every answer is counted and logged (access_log.h).
 #pragma once
 
@@ -29,6 +33,7 @@ struct HttpServerOptions {
   explicit HttpServerOptions(const Config& config)
       : host(config.listen_host),
         port(config.listen_port),
+        loops(static_cast<size_t>(config.http_loops)),
         max_in_flight(static_cast<size_t>(config.max_in_flight)),
         max_connections(static_cast<size_t>(config.max_connections)),
         tls_cert_file(config.tls_cert_file),
@@ -39,6 +44,7 @@ struct HttpServerOptions {
   // The sources in force, asked on every request's head (a reload swaps
   // them). Required: without a sources file, a fixed BuiltInSources().
   std::function<std::shared_ptr<const SourceSet>()> sources;
+  size_t loops;            // connection loops (and, over TLS, handshake threads); at least 1
   size_t max_in_flight;    // webhooks being read or waiting for Kafka; past it, 503 at once
   size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
   // (The body limit is the webhook handler's: Routes::max_body_bytes().)
@@ -61,10 +67,12 @@ struct HttpServerOptions {
   std::chrono::seconds linger{1};
 };
 
-// A descriptor the connection loop watches besides its sockets, and what to
-// run on the loop's thread while it is readable. The application hands it the Kafka
-// producer's events, so that a delivery report is served on the thread that
-// writes the webhook's answer: one thread wake-up fewer per webhook.
+// A descriptor the first connection loop watches besides its sockets, and
+// what to run on the loop's thread while it is readable. The application
+// hands it the Kafka producer's events, so that a delivery report is served
+// on a loop, and with one loop on the thread that writes the webhook's
+// answer: one thread wake-up fewer per webhook. (With several loops, the
+// outcome for another loop's webhook goes to that loop's mailbox.)
 struct LoopEventSource {
   int fd = -1;  // -1: none
   std::function<void()> serve;

@@ -1,5 +1,6 @@
 // The server's TLS settings: certificate chain and key from PEM files,
-// TLS 1.2 or newer, no renegotiation. Loaded once at start-up.
+// TLS 1.2 or newer, no renegotiation, resumption by session tickets with
+// rotating keys (session_tickets.h). Loaded once at start-up.
 #pragma once
 
 #include <openssl/ssl.h>

@@ -1,0 +1,131 @@
+#include "hookbridge/http/session_tickets.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstring>
+#include <mutex>
+
+namespace hookbridge {
+namespace {
+
+struct TicketKey {
+  std::array<unsigned char, 16> name{};  // which key sealed a ticket: sent with it
+  std::array<unsigned char, 32> cipher_key{};
+  std::array<unsigned char, 32> mac_key{};
+  std::chrono::steady_clock::time_point made;
+};
+
+// The current key and the one before, shared by every handshake thread.
+class TicketKeys {
+ public:
+  // The key that seals new tickets, made anew once the current one is old.
+  bool Current(TicketKey* key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!current_valid_ || now - current_.made >= kTicketKeyLifetime) {
+      TicketKey fresh;
+      if (RAND_bytes(fresh.name.data(), static_cast<int>(fresh.name.size())) != 1 ||
+          RAND_priv_bytes(fresh.cipher_key.data(), static_cast<int>(fresh.cipher_key.size())) !=
+              1 ||
+          RAND_priv_bytes(fresh.mac_key.data(), static_cast<int>(fresh.mac_key.size())) != 1) {
+        return false;
+      }
+      fresh.made = now;
+      previous_ = current_;
+      previous_valid_ = current_valid_;
+      current_ = fresh;
+      current_valid_ = true;
+    }
+    *key = current_;
+    return true;
+  }
+
+  // The key a ticket names, if it is still known; *renew when it is the
+  // previous one (the client then gets a ticket under the current key).
+  bool Find(const unsigned char* name, TicketKey* key, bool* renew) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (current_valid_ && std::memcmp(name, current_.name.data(), current_.name.size()) == 0) {
+      *key = current_;
+      *renew = false;
+      return true;
+    }
+    // The previous key opens tickets for one lifetime after it was replaced.
+    if (previous_valid_ && now - previous_.made < 2 * kTicketKeyLifetime &&
+        std::memcmp(name, previous_.name.data(), previous_.name.size()) == 0) {
+      *key = previous_;
+      *renew = true;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mutex_;
+  TicketKey current_;
+  TicketKey previous_;
+  bool current_valid_ = false;
+  bool previous_valid_ = false;
+};
+
+int KeysIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr,
+      [](void* /*parent*/, void* keys, CRYPTO_EX_DATA* /*data*/, int /*index*/, long /*argl*/,
+         void* /*argp*/) { delete static_cast<TicketKeys*>(keys); });
+  return index;
+}
+
+bool SetMacKey(EVP_MAC_CTX* mac, const TicketKey& key) {
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  return EVP_MAC_init(mac, key.mac_key.data(), key.mac_key.size(), params) == 1;
+}
+
+// OpenSSL's ticket callback: `encrypt` 1 seals a new ticket (returns 1, or
+// -1 on failure); 0 opens one (returns 0: unknown key, full handshake; 1:
+// resumed; 2: resumed, and a new ticket under the current key).
+int SealOrOpenTicket(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                     EVP_MAC_CTX* mac, int encrypt) {
+  auto* keys = static_cast<TicketKeys*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), KeysIndex()));
+  if (keys == nullptr) return encrypt ? -1 : 0;
+  TicketKey key;
+  if (encrypt) {
+    if (!keys->Current(&key) || RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1) return -1;
+    std::memcpy(name, key.name.data(), key.name.size());
+    if (EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.cipher_key.data(), iv) != 1 ||
+        !SetMacKey(mac, key)) {
+      return -1;
+    }
+    return 1;
+  }
+  bool renew = false;
+  if (!keys->Find(name, &key, &renew)) return 0;
+  if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.cipher_key.data(), iv) != 1 ||
+      !SetMacKey(mac, key)) {
+    return -1;
+  }
+  return renew ? 2 : 1;
+}
+
+}  // namespace
+
+bool EnableSessionTickets(SSL_CTX* context) {
+  auto* keys = new TicketKeys;
+  if (SSL_CTX_set_ex_data(context, KeysIndex(), keys) != 1) {
+    delete keys;
+    return false;
+  }
+  SSL_CTX_clear_options(context, SSL_OP_NO_TICKET);
+  SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
+  // What clients are told a ticket is good for: within the time its key
+  // opens tickets, whenever in the key's life it was sealed.
+  SSL_CTX_set_timeout(context, static_cast<long>(kTicketKeyLifetime.count()));
+  return SSL_CTX_set_tlsext_ticket_key_evp_cb(context, SealOrOpenTicket) == 1;
+}
+
+}  // namespace hookbridge
