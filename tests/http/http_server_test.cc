@@ -2,8 +2,6 @@
 // test starts its own server and needs no broker.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
