@@ -1,47 +1,33 @@
-// Admitting new connections to the connection loop: accepted in batches, a
-// pause when the process is out of file descriptors, and past max_connections
-// turned away with a 503 before anything is read.
+// Admitting new connections to the connection loop: kept, handed to a loop
+// with fewer, or past max_connections turned away with a 503 before anything
+// is read. (Accepting itself, in batches and with a pause when the process is
+// out of file descriptors, is listening_socket.cc's.)
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "hookbridge/http/answer_wire.h"
 #include "hookbridge/http/connection_loop.h"
-#include "hookbridge/http/listening_socket.h"
 
 namespace hookbridge {
 
-void ConnectionLoop::Accept() {
-  for (int accepted = 0; accepted < kAcceptBatch && !stopping_; ++accepted) {
-    bool out_of_descriptors = false;
-    const int socket = AcceptConnection(listen_socket_, &out_of_descriptors);
-    if (socket < 0) {
-      if (out_of_descriptors) {
-        UnwatchListening(epoll_, listen_socket_);
-        accept_paused_until_ = options_.clock() + kAcceptPause;
-      }
-      return;
-    }
-    if (!limits_.TryOpenConnection()) {
-      TurnAway(socket);
-      continue;
-    }
-    auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
-    if (ConnectionLoop& least = LeastLoaded(); &least != this) {
-      least.Adopt(std::move(owned));
-      continue;
-    }
-    Connection& connection = *owned;
-    connections_.emplace(&connection, std::move(owned));
-    load_.fetch_add(1, std::memory_order_relaxed);
-    // Edge-triggered, both ways, once: each phase tries its I/O and waits
-    // for the next edge only when the socket says it would block.
-    if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
-      Close(connection);  // never driven otherwise
-      continue;
-    }
-    StartRequest(connection);  // epoll reports the request's bytes
+// A connection just accepted (listening_socket.h accepts in batches, and
+// pauses when the process is out of descriptors).
+void ConnectionLoop::Admit(int socket) {
+  if (!limits_.TryOpenConnection()) return TurnAway(socket);
+  auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
+  if (ConnectionLoop& least = LeastLoaded(); &least != this) {
+    return least.Adopt(std::move(owned));
   }
+  Connection& connection = *owned;
+  connections_.emplace(&connection, std::move(owned));
+  load_.fetch_add(1, std::memory_order_relaxed);
+  // Edge-triggered, both ways, once: each phase tries its I/O and waits
+  // for the next edge only when the socket says it would block.
+  if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
+    return Close(connection);  // never driven otherwise
+  }
+  StartRequest(connection);  // epoll reports the request's bytes
 }
 
 // A connection past max_connections: nothing is read from it. It is told

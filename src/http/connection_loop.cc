@@ -8,7 +8,7 @@
 #include "hookbridge/core/log.h"
 #include "hookbridge/http/access_log.h"
 #include "hookbridge/http/answer_wire.h"
-#include "hookbridge/http/listening_socket.h"
+#include "hookbridge/http/epoll_timeout.h"
 #include "hookbridge/rules/rules.h"
 
 namespace hookbridge {
@@ -23,8 +23,7 @@ ConnectionLoop::ConnectionLoop(int listen_socket, const HttpServerOptions& optio
                                const Routes& routes, Metrics& metrics, InstanceLimits& limits,
                                const LoopEventSource& events,
                                const std::atomic<bool>& closing_connections)
-    : listen_socket_(listen_socket),
-      options_(options),
+    : options_(options),
       routes_(routes),
       metrics_(metrics),
       limits_(limits),
@@ -33,8 +32,7 @@ ConnectionLoop::ConnectionLoop(int listen_socket, const HttpServerOptions& optio
       closing_connections_(closing_connections),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       mailbox_(std::make_shared<OutcomeMailbox>()) {
-  // Level-triggered: accepted until empty, by whichever loop is woken.
-  if (listen_socket_ >= 0) WatchListening(epoll_, listen_socket_, nullptr);
+  if (listen_socket >= 0) listening_.emplace(epoll_, listen_socket);
   Watch(EPOLL_CTL_ADD, mailbox_->wake_fd(), EPOLLIN, this);
   if (events_.fd >= 0) Watch(EPOLL_CTL_ADD, events_.fd, EPOLLIN, &events_);  // level-triggered
 }
@@ -50,6 +48,7 @@ bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* sou
 ConnectionLoop::~ConnectionLoop() {
   // Connections handed over after the loop had finished: never served.
   for (size_t i = 0; i < adopted_.size(); ++i) limits_.CloseConnection();
+  listening_.reset();  // before its epoll set goes
   ::close(epoll_);
 }
 
@@ -78,7 +77,7 @@ void ConnectionLoop::TakeAdopted() {
   for (std::unique_ptr<Connection>& owned : adopted) {
     Connection& connection = *owned;
     connections_.emplace(&connection, std::move(owned));  // in load_ since Adopt()
-    // Edge-triggered as every connection (Accept()); adding it reports the
+    // Edge-triggered as every connection (Admit()); adding it reports the
     // bytes already waiting on the socket.
     if (!Watch(EPOLL_CTL_ADD, connection.transport().socket(),
                EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
@@ -99,7 +98,9 @@ void ConnectionLoop::Run() {
     for (int i = 0; i < ready; ++i) {
       void* source = events[i].data.ptr;
       if (source == nullptr) {
-        Accept();
+        if (listening_) {
+          listening_->AcceptBatch(options_.clock(), [this](int socket) { Admit(socket); });
+        }
       } else if (source == this) {
         mailbox_->ClearWake();
         TakeOutcomes();
@@ -116,10 +117,7 @@ void ConnectionLoop::Run() {
     }
     if (stop_requested_ && !stopping_) BeginStop();
     const Clock::time_point now = options_.clock();
-    if (accept_paused_until_ && now >= *accept_paused_until_ && !stopping_) {
-      accept_paused_until_.reset();
-      WatchListening(epoll_, listen_socket_, nullptr);
-    }
+    if (listening_) listening_->ResumeIfDue(now);
     idle_census_due_ |= ready > 0 || (!timers_.empty() && timers_.begin()->first <= now);
     while (!timers_.empty() && timers_.begin()->first <= now) Expire(*timers_.begin()->second);
     while (!next_requests_.empty()) {
@@ -172,20 +170,17 @@ void ConnectionLoop::CountIdleConnections(Clock::time_point now) {
 }
 
 int ConnectionLoop::NextTimeoutMs(Clock::time_point now) const {
-  std::optional<Clock::time_point> next;
-  if (!timers_.empty()) next = timers_.begin()->first;
-  if (accept_paused_until_ && (!next || *accept_paused_until_ < *next)) next = accept_paused_until_;
-  if (idle_census_due_ && !siblings_.empty() && (!next || next_idle_census_ < *next)) {
-    next = next_idle_census_;
-  }
-  if (!next) return -1;
-  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count() + 1;
-  return static_cast<int>(std::clamp<long long>(wait, 0, 60000));
+  std::optional<Clock::time_point> next_timer;
+  if (!timers_.empty()) next_timer = timers_.begin()->first;
+  std::optional<Clock::time_point> census;
+  if (idle_census_due_ && !siblings_.empty()) census = next_idle_census_;
+  std::optional<Clock::time_point> accept_pause;
+  if (listening_) accept_pause = listening_->paused_until();
+  return EpollTimeoutMs(now, {next_timer, census, accept_pause});
 }
 
 void ConnectionLoop::Drive(Connection& connection) {
   switch (connection.phase()) {
-    case Connection::Phase::kHandshake: return;  // never here: handshakes are done elsewhere
     case Connection::Phase::kHead:
     case Connection::Phase::kBody: return ReadRequest(connection);
     case Connection::Phase::kHandling: return;  // waiting for Kafka: the answer comes first
@@ -425,7 +420,7 @@ void ConnectionLoop::Expire(Connection& connection) {
     return AnswerWebhook(connection,
                          WebhookHandler::AckDeadlinePassed(connection.request().webhook.event_id));
   }
-  if (!connection.MidRequest()) return Close(connection);  // idle, handshake, writing or lingering
+  if (!connection.MidRequest()) return Close(connection);  // idle, writing or lingering
   Answer(connection,
          ErrorResponse(ErrorCode::kRequestTimeout,
                        "the request did not arrive in time (" +
@@ -441,9 +436,7 @@ void ConnectionLoop::BeginStop() {
   stopping_ = true;
   // The server stops the listening socket itself (http_server.cc): new
   // connections are refused from then on.
-  if (listen_socket_ >= 0) UnwatchListening(epoll_, listen_socket_);
-  listen_socket_ = -1;
-  accept_paused_until_.reset();
+  listening_.reset();
   std::vector<Connection*> idle;
   for (const auto& [connection, owned] : connections_) {
     using Phase = Connection::Phase;

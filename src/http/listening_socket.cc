@@ -12,6 +12,35 @@
 #include <system_error>
 
 namespace hookbridge {
+namespace {
+
+// EPOLLEXCLUSIVE cannot be changed with EPOLL_CTL_MOD, hence add and remove.
+bool WatchListening(int epoll, int listen_socket) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLEXCLUSIVE;
+  event.data.ptr = nullptr;
+  return epoll_ctl(epoll, EPOLL_CTL_ADD, listen_socket, &event) == 0;
+}
+
+void UnwatchListening(int epoll, int listen_socket) {
+  epoll_ctl(epoll, EPOLL_CTL_DEL, listen_socket, nullptr);
+}
+
+// The next pending connection: its socket, or -1 when there is none or
+// accepting it failed; then *out_of_descriptors says whether to pause.
+int AcceptConnection(int listen_socket, bool* out_of_descriptors) {
+  *out_of_descriptors = false;
+  int socket = accept4(listen_socket, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (socket < 0) {
+    *out_of_descriptors = errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+    return -1;  // EAGAIN: none left; anything else concerns that one connection only
+  }
+  int yes = 1;  // else Nagle and delayed ACKs add about 40 ms to each keep-alive answer
+  setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  return socket;
+}
+
+}  // namespace
 
 int Listen(const std::string& host, int port, int* bound_port, std::string* error) {
   addrinfo hints{};
@@ -58,27 +87,38 @@ int Listen(const std::string& host, int port, int* bound_port, std::string* erro
   return socket;
 }
 
-bool WatchListening(int epoll, int listen_socket, void* tag) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLEXCLUSIVE;
-  event.data.ptr = tag;
-  return epoll_ctl(epoll, EPOLL_CTL_ADD, listen_socket, &event) == 0;
+ListeningWatch::ListeningWatch(int epoll, int listen_socket)
+    : epoll_(epoll), listen_socket_(listen_socket) {
+  // Level-triggered: accepted until empty, by whichever thread is woken.
+  WatchListening(epoll_, listen_socket_);
 }
 
-void UnwatchListening(int epoll, int listen_socket) {
-  epoll_ctl(epoll, EPOLL_CTL_DEL, listen_socket, nullptr);
+ListeningWatch::~ListeningWatch() {
+  if (!paused_until_) UnwatchListening(epoll_, listen_socket_);
 }
 
-int AcceptConnection(int listen_socket, bool* out_of_descriptors) {
-  *out_of_descriptors = false;
-  int socket = accept4(listen_socket, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (socket < 0) {
-    *out_of_descriptors = errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
-    return -1;  // EAGAIN: none left; anything else concerns that one connection only
+void ListeningWatch::AcceptBatch(Clock::time_point now,
+                                 const std::function<void(int socket)>& take) {
+  for (int accepted = 0; accepted < kAcceptBatch; ++accepted) {
+    bool out_of_descriptors = false;
+    const int socket = AcceptConnection(listen_socket_, &out_of_descriptors);
+    if (socket < 0) {
+      // The connections wait in the backlog; watching now would wake this
+      // thread again at once for each of them.
+      if (out_of_descriptors && !paused_until_) {
+        UnwatchListening(epoll_, listen_socket_);
+        paused_until_ = now + kAcceptPause;
+      }
+      return;
+    }
+    take(socket);
   }
-  int yes = 1;  // else Nagle and delayed ACKs add about 40 ms to each keep-alive answer
-  setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  return socket;
+}
+
+void ListeningWatch::ResumeIfDue(Clock::time_point now) {
+  if (!paused_until_ || now < *paused_until_) return;
+  paused_until_.reset();
+  WatchListening(epoll_, listen_socket_);
 }
 
 }  // namespace hookbridge

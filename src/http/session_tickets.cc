@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 namespace hookbridge {
 namespace {
@@ -21,10 +22,12 @@ struct TicketKey {
 // The current key and the one before, shared by every handshake thread.
 class TicketKeys {
  public:
+  explicit TicketKeys(TicketKeyClock clock) : clock_(std::move(clock)) {}
+
   // The key that seals new tickets, made anew once the current one is old.
   bool Current(TicketKey* key) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_();
     if (!current_valid_ || now - current_.made >= kTicketKeyLifetime) {
       TicketKey fresh;
       if (RAND_bytes(fresh.name.data(), static_cast<int>(fresh.name.size())) != 1 ||
@@ -43,27 +46,30 @@ class TicketKeys {
     return true;
   }
 
-  // The key a ticket names, if it is still known; *renew when it is the
-  // previous one (the client then gets a ticket under the current key).
+  // The key a ticket names, if it still opens tickets; *renew when it no
+  // longer seals them (the client then gets a ticket under a new key).
   bool Find(const unsigned char* name, TicketKey* key, bool* renew) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (current_valid_ && std::memcmp(name, current_.name.data(), current_.name.size()) == 0) {
-      *key = current_;
-      *renew = false;
-      return true;
-    }
-    // The previous key opens tickets for one lifetime after it was replaced.
-    if (previous_valid_ && now - previous_.made < 2 * kTicketKeyLifetime &&
-        std::memcmp(name, previous_.name.data(), previous_.name.size()) == 0) {
-      *key = previous_;
-      *renew = true;
-      return true;
-    }
-    return false;
+    const TicketKey* found = nullptr;
+    if (current_valid_ && Names(current_, name)) found = &current_;
+    if (previous_valid_ && Names(previous_, name)) found = &previous_;
+    if (found == nullptr) return false;
+    // Judged by the key's age, not by whether it is still the current one:
+    // keys change only when a ticket is sealed, so after a quiet spell the
+    // current key may be hours old.
+    const auto age = clock_() - found->made;
+    if (age >= 2 * kTicketKeyLifetime) return false;
+    *key = *found;
+    *renew = age >= kTicketKeyLifetime;
+    return true;
   }
 
  private:
+  static bool Names(const TicketKey& key, const unsigned char* name) {
+    return std::memcmp(name, key.name.data(), key.name.size()) == 0;
+  }
+
+  const TicketKeyClock clock_;
   std::mutex mutex_;
   TicketKey current_;
   TicketKey previous_;
@@ -114,8 +120,8 @@ int SealOrOpenTicket(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHE
 
 }  // namespace
 
-bool EnableSessionTickets(SSL_CTX* context) {
-  auto* keys = new TicketKeys;
+bool EnableSessionTickets(SSL_CTX* context, TicketKeyClock clock) {
+  auto* keys = new TicketKeys(std::move(clock));
   if (SSL_CTX_set_ex_data(context, KeysIndex(), keys) != 1) {
     delete keys;
     return false;

@@ -2,8 +2,6 @@
 // test starts its own server and needs no broker.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -42,6 +40,12 @@ std::string ErrorOf(const std::string& body) {
   if (start == std::string::npos) return "<no error in " + body + ">";
   start += marker.size();
   return body.substr(start, body.find('"', start) - start);
+}
+
+// Settings that serve HTTPS with the throwaway certificate in `tls`.
+void ServeHttps(Config& config, const test_support::TlsFiles& tls) {
+  config.tls_cert_file = tls.cert_file();
+  config.tls_key_file = tls.key_file();
 }
 
 double MetricValue(int port, const std::string& name) {
@@ -502,13 +506,9 @@ namespace {
 // HTTPS: webhooks on one TLS connection, a refusal that closes it, and
 // requests on a fresh one afterwards, across a failed handshake.
 TEST(HttpsServer, ServesKeepAliveWebhooksAndSurvivesARefusal) {
-  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
-  TestServer bridge([&](Config& config) {
-    config.tls_cert_file = dir + "/cert.pem";
-    config.tls_key_file = dir + "/key.pem";
-  });
+  const test_support::TlsFiles tls;
+  ASSERT_TRUE(tls.ok());
+  TestServer bridge([&](Config& config) { ServeHttps(config, tls); });
   httplib::SSLClient client("127.0.0.1", bridge.port());
   client.enable_server_certificate_verification(false);
   client.set_keep_alive(true);
@@ -533,9 +533,6 @@ TEST(HttpsServer, ServesKeepAliveWebhooksAndSurvivesARefusal) {
   ASSERT_TRUE(after) << httplib::to_string(after.error());
   EXPECT_EQ(after->status, 200);
   EXPECT_EQ(bridge.publisher().records().size(), 4u);
-  std::remove((dir + "/cert.pem").c_str());
-  std::remove((dir + "/key.pem").c_str());
-  rmdir(dir.c_str());
 }
 
 }  // namespace
@@ -635,13 +632,11 @@ TEST(HttpServerLoops, IdleConnectionsAreCountedAcrossLoops) {
 // one, are all served and each stored once.
 TEST(HttpsServerLoops, ManyNewConnectionsAndAKeptAliveOneAreAllServed) {
   constexpr int kNewConnections = 24;
-  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
+  const test_support::TlsFiles tls;
+  ASSERT_TRUE(tls.ok());
   TestServer bridge([&](Config& config) {
     config.http_loops = 2;
-    config.tls_cert_file = dir + "/cert.pem";
-    config.tls_key_file = dir + "/key.pem";
+    ServeHttps(config, tls);
   });
   std::atomic<int> answered_200{0};
   std::vector<std::thread> senders;
@@ -668,9 +663,6 @@ TEST(HttpsServerLoops, ManyNewConnectionsAndAKeptAliveOneAreAllServed) {
   for (std::thread& sender : senders) sender.join();
   EXPECT_EQ(answered_200.load(), kNewConnections);
   EXPECT_EQ(bridge.publisher().records().size(), static_cast<size_t>(kNewConnections + 10));
-  std::remove((dir + "/cert.pem").c_str());
-  std::remove((dir + "/key.pem").c_str());
-  rmdir(dir.c_str());
 }
 
 }  // namespace
@@ -714,13 +706,9 @@ TlsVisit VisitOverTls(int port, SSL_CTX* client_context, SSL_SESSION* resume) {
 // A client that comes back with its session ticket resumes the session (no
 // certificate signature); TLS 1.2 and 1.3 alike.
 TEST(HttpsServer, AReturningClientResumesItsSessionWithATicket) {
-  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
-  TestServer bridge([&](Config& config) {
-    config.tls_cert_file = dir + "/cert.pem";
-    config.tls_key_file = dir + "/key.pem";
-  });
+  const test_support::TlsFiles tls;
+  ASSERT_TRUE(tls.ok());
+  TestServer bridge([&](Config& config) { ServeHttps(config, tls); });
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
     SSL_CTX* client = SSL_CTX_new(TLS_client_method());
@@ -735,10 +723,7 @@ TEST(HttpsServer, AReturningClientResumesItsSessionWithATicket) {
     EXPECT_TRUE(second.resumed) << "the ticket was not taken";
     // A ticket the server cannot open (made by another server's keys) gets
     // a full handshake, not a failure.
-    TestServer other([&](Config& config) {
-      config.tls_cert_file = dir + "/cert.pem";
-      config.tls_key_file = dir + "/key.pem";
-    });
+    TestServer other([&](Config& config) { ServeHttps(config, tls); });
     TlsVisit elsewhere = VisitOverTls(other.port(), client, first.session);
     EXPECT_TRUE(elsewhere.answered);
     EXPECT_FALSE(elsewhere.resumed);
@@ -747,9 +732,6 @@ TEST(HttpsServer, AReturningClientResumesItsSessionWithATicket) {
     }
     SSL_CTX_free(client);
   }
-  std::remove((dir + "/cert.pem").c_str());
-  std::remove((dir + "/key.pem").c_str());
-  rmdir(dir.c_str());
 }
 
 }  // namespace

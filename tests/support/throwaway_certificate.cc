@@ -3,8 +3,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace hookbridge::test_support {
 
@@ -35,6 +37,22 @@ bool WriteThrowawayCertificate(const std::string& cert_path, const std::string& 
   X509_free(cert);
   EVP_PKEY_free(key);
   return ok;
+}
+
+TlsFiles::TlsFiles() {
+  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) return;
+  dir_ = dir_template;
+  cert_file_ = dir_ + "/cert.pem";
+  key_file_ = dir_ + "/key.pem";
+  ok_ = WriteThrowawayCertificate(cert_file_, key_file_);
+}
+
+TlsFiles::~TlsFiles() {
+  if (dir_.empty()) return;
+  std::remove(cert_file_.c_str());
+  std::remove(key_file_.c_str());
+  rmdir(dir_.c_str());
 }
 
 }  // namespace hookbridge::test_support

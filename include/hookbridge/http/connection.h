@@ -1,7 +1,8 @@
 // One client connection's bytes: the request being read (its head, then its
 // body) and the answer being written. It decides nothing about routes,
 // limits or time: the connection loop calls it and acts on what it returns.
-// Used by the connection loop's thread only.
+// Used by one thread at a time: over TLS the handshake thread's until the
+// handshake is done (handshake_loop.h), then its connection loop's.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -28,7 +29,6 @@ class Connection {
   using Clock = std::chrono::steady_clock;
 
   enum class Phase {
-    kHandshake,  // TLS handshake in progress
     kHead,       // reading a request head (or idle, waiting for one)
     kBody,       // reading a webhook's body
     kHandling,   // the webhook is published: waiting for its outcome

@@ -42,6 +42,7 @@
 #include "hookbridge/http/http_request.h"
 #include "hookbridge/http/http_server.h"
 #include "hookbridge/http/instance_limits.h"
+#include "hookbridge/http/listening_socket.h"
 #include "hookbridge/http/outcome_mailbox.h"
 #include "hookbridge/http/routes.h"
 
@@ -88,7 +89,7 @@ class ConnectionLoop {
   using Timers = std::multimap<Clock::time_point, Connection*>;
 
   bool Watch(int operation, int socket, uint32_t events, void* source);
-  void Accept();
+  void Admit(int socket);
   void TurnAway(int socket);
   void Drive(Connection& connection);
   void ReadRequest(Connection& connection);
@@ -115,7 +116,6 @@ class ConnectionLoop {
   void CountIdleConnections(Clock::time_point now);
   int NextTimeoutMs(Clock::time_point now) const;
 
-  int listen_socket_;  // -1 once stopping, and in a TLS loop
   const HttpServerOptions& options_;
   const Routes& routes_;
   Metrics& metrics_;
@@ -124,6 +124,7 @@ class ConnectionLoop {
   LoopEventSource events_;  // served when readable; its callbacks may post outcomes
   const std::atomic<bool>& closing_connections_;
   int epoll_ = -1;
+  std::optional<ListeningWatch> listening_;  // none once stopping, nor in a TLS loop
   // Shared with every pending publish callback; its eventfd also carries Stop().
   const std::shared_ptr<OutcomeMailbox> mailbox_;
 
@@ -134,8 +135,7 @@ class ConnectionLoop {
   std::unordered_map<OutcomeMailbox::Ticket, Connection*> waiting_;
   OutcomeMailbox::Ticket last_ticket_ = 0;
   bool stopping_ = false;
-  std::optional<Clock::time_point> accept_paused_until_;  // out of file descriptors
-  std::string date_;                                      // the Date header, for the second below
+  std::string date_;  // the Date header, for the second below
   std::time_t date_second_ = 0;
   std::array<char, 64 * 1024> scratch_;  // each read lands here first
 

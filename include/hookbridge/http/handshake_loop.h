@@ -24,6 +24,7 @@
 #include "hookbridge/http/connection.h"
 #include "hookbridge/http/http_server.h"
 #include "hookbridge/http/instance_limits.h"
+#include "hookbridge/http/listening_socket.h"
 
 namespace hookbridge {
 
@@ -47,22 +48,21 @@ class HandshakeLoop {
   void Stop();
 
  private:
-  void Accept();
+  void Admit(int socket);
   void Continue(Connection& connection);
   void Drop(Connection& connection);
   int NextTimeoutMs(Clock::time_point now) const;
 
-  const int listen_socket_;
   SSL_CTX* const tls_;
   const HttpServerOptions& options_;
   InstanceLimits& limits_;
   Metrics& metrics_;
   const HandOff hand_off_;
   const int epoll_;
-  const int wake_;  // an eventfd: Stop()
+  const int wake_;                           // an eventfd: Stop()
+  std::optional<ListeningWatch> listening_;  // until Run() ends
   std::unordered_map<Connection*, std::unique_ptr<Connection>> handshaking_;
   std::multimap<Clock::time_point, Connection*> timers_;
-  std::optional<Clock::time_point> accept_paused_until_;  // out of file descriptors
   std::atomic<bool> stop_requested_{false};
 };
 

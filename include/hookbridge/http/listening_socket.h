@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace hookbridge {
@@ -20,17 +22,36 @@ inline constexpr int kAcceptBatch = 64;
 // the port it got; -1 and *error (naming the setting) if not.
 int Listen(const std::string& host, int port, int* bound_port, std::string* error);
 
-// Adds the listening socket to `epoll` (level-triggered, exclusive wake-ups)
-// with `tag` as its event data, or removes it: accepting pauses when the
-// process is out of descriptors, and ends at stop. (EPOLLEXCLUSIVE cannot be
-// changed with EPOLL_CTL_MOD, hence add and remove.)
-bool WatchListening(int epoll, int listen_socket, void* tag);
-void UnwatchListening(int epoll, int listen_socket);
+// One thread's watch on the listening socket (a connection loop's, or a
+// handshake thread's) in its epoll set, level-triggered with exclusive
+// wake-ups and nullptr as the event's data, and its accepting: a batch per
+// wake-up, paused for kAcceptPause when the process is out of descriptors.
+// Watches from construction until destroyed (accepting ends at stop). Used by
+// its thread only.
+class ListeningWatch {
+ public:
+  using Clock = std::chrono::steady_clock;
 
-// The next pending connection, non-blocking, with Nagle's algorithm off:
-// its socket, or -1 when there is none or accepting it failed. Then
-// *out_of_descriptors says whether to pause accepting for a while (the
-// connections wait in the backlog until descriptors free up).
-int AcceptConnection(int listen_socket, bool* out_of_descriptors);
+  // `epoll` and `listen_socket` stay the caller's, and outlive the watch.
+  ListeningWatch(int epoll, int listen_socket);
+  ~ListeningWatch();
+  ListeningWatch(const ListeningWatch&) = delete;
+  ListeningWatch& operator=(const ListeningWatch&) = delete;
+
+  // Accepts up to kAcceptBatch pending connections, each non-blocking with
+  // Nagle's algorithm off, handing each socket to `take`, which owns it from
+  // then on. Out of descriptors, stops watching until kAcceptPause after
+  // `now` (the connections wait in the backlog until descriptors free up).
+  void AcceptBatch(Clock::time_point now, const std::function<void(int socket)>& take);
+  // Watches again once a pause is over; call on every turn of the thread.
+  void ResumeIfDue(Clock::time_point now);
+  // When a pause ends: a deadline for the thread's epoll_wait.
+  std::optional<Clock::time_point> paused_until() const { return paused_until_; }
+
+ private:
+  const int epoll_;
+  const int listen_socket_;
+  std::optional<Clock::time_point> paused_until_;
+};
 
 }  // namespace hookbridge
