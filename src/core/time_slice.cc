@@ -24,15 +24,15 @@ struct SchedulingAttributes {
 };
 constexpr std::uint64_t kKeepPolicy = 0x08;  // SCHED_FLAG_KEEP_POLICY
 
-bool GetAttributes(SchedulingAttributes* attributes) {
-  return ::syscall(SYS_sched_getattr, 0, attributes, sizeof(*attributes), 0) == 0;
+bool GetAttributes(pid_t thread, SchedulingAttributes* attributes) {
+  return ::syscall(SYS_sched_getattr, thread, attributes, sizeof(*attributes), 0) == 0;
 }
 
 }  // namespace
 
-std::chrono::nanoseconds CurrentTimeSlice() {
+std::chrono::nanoseconds TimeSliceOf(pid_t thread) {
   SchedulingAttributes attributes{};
-  if (!GetAttributes(&attributes) || attributes.policy != SCHED_OTHER) {
+  if (!GetAttributes(thread, &attributes) || attributes.policy != SCHED_OTHER) {
     return std::chrono::nanoseconds::zero();
   }
   return std::chrono::nanoseconds(attributes.runtime);
@@ -40,7 +40,7 @@ std::chrono::nanoseconds CurrentTimeSlice() {
 
 std::chrono::nanoseconds RequestTimeSlice(std::chrono::nanoseconds slice) {
   SchedulingAttributes attributes{};
-  if (!GetAttributes(&attributes) || attributes.policy != SCHED_OTHER) {
+  if (!GetAttributes(0, &attributes) || attributes.policy != SCHED_OTHER) {
     return std::chrono::nanoseconds::zero();
   }
   // Setting the attributes sets the niceness too: the one read above is
@@ -52,7 +52,7 @@ std::chrono::nanoseconds RequestTimeSlice(std::chrono::nanoseconds slice) {
   if (::syscall(SYS_sched_setattr, 0, &attributes, 0) != 0) {
     return std::chrono::nanoseconds::zero();
   }
-  return CurrentTimeSlice();
+  return TimeSliceOf(0);
 }
 
 }  // namespace hookbridge

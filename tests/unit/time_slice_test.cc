@@ -26,21 +26,22 @@ TEST(TimeSlice, AThreadGetsTheSliceItAsksForAndKeepsItsNiceness) {
   OnItsOwnThread([] {
     // A thread may always lower its own priority: the niceness it has must survive.
     ASSERT_EQ(::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 3), 0);
-    const bool kernel_has_slices = CurrentTimeSlice() != nanoseconds::zero();
+    const bool kernel_has_slices = TimeSliceOf(0) != nanoseconds::zero();
 
     const nanoseconds granted = RequestTimeSlice(kAnsweringThreadSlice);
 
     EXPECT_EQ(::sched_getscheduler(0), SCHED_OTHER);
     EXPECT_EQ(OwnNiceness(), 3);
     // Before Linux 6.12 there is nothing to ask for, and nothing changes.
-    EXPECT_EQ(granted, kernel_has_slices ? nanoseconds(kAnsweringThreadSlice) : nanoseconds::zero());
-    EXPECT_EQ(CurrentTimeSlice(), granted);
+    EXPECT_EQ(granted,
+              kernel_has_slices ? nanoseconds(kAnsweringThreadSlice) : nanoseconds::zero());
+    EXPECT_EQ(TimeSliceOf(0), granted);
   });
 }
 
 TEST(TimeSlice, TheKernelClampsARequestToItsRange) {
   OnItsOwnThread([] {
-    const bool kernel_has_slices = CurrentTimeSlice() != nanoseconds::zero();
+    const bool kernel_has_slices = TimeSliceOf(0) != nanoseconds::zero();
     EXPECT_EQ(RequestTimeSlice(nanoseconds(1)),
               kernel_has_slices ? nanoseconds(microseconds(100)) : nanoseconds::zero());
   });

@@ -11,6 +11,8 @@
 // others it cannot starve anything. Older kernels ignore the request.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 
 namespace hookbridge {
@@ -20,13 +22,14 @@ namespace hookbridge {
 inline constexpr std::chrono::microseconds kAnsweringThreadSlice{100};
 
 // Asks for `slice` for the calling thread, keeping its policy and niceness,
-// and returns CurrentTimeSlice() after. A thread with another policy than
+// and returns TimeSliceOf(0) after. A thread with another policy than
 // SCHED_OTHER is left alone.
 std::chrono::nanoseconds RequestTimeSlice(std::chrono::nanoseconds slice);
 
-// The calling thread's slice as the kernel reports it (its default until it
-// asks for another), or zero: a kernel before 6.12, which has no per-thread
-// slices, or a policy other than SCHED_OTHER.
-std::chrono::nanoseconds CurrentTimeSlice();
+// A thread's slice as the kernel reports it (its default until it asks for
+// another), or zero: a kernel before 6.12, which has no per-thread slices,
+// or a policy other than SCHED_OTHER. `thread` is a thread id; 0 is the
+// calling thread.
+std::chrono::nanoseconds TimeSliceOf(pid_t thread);
 
 }  // namespace hookbridge
