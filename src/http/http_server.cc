@@ -53,14 +53,14 @@ class HttpServer::Impl {
     // delivery report runs before a handshake thread's long turn ends
     // (core/time_slice.h; docs/http-threads.md, "Who runs first").
     for (const auto& loop : loops_) {
-      threads_.emplace_back([loop = loop.get()] {
+      loop_threads_.emplace_back([loop = loop.get()] {
         pthread_setname_np(pthread_self(), "hb-loop");
         RequestTimeSlice(kAnsweringThreadSlice);
         loop->Run();
       });
     }
     for (const auto& handshake : handshakes_) {
-      threads_.emplace_back([handshake = handshake.get()] {
+      handshake_threads_.emplace_back([handshake = handshake.get()] {
         pthread_setname_np(pthread_self(), "hb-tls");
         handshake->Run();
       });
@@ -68,12 +68,16 @@ class HttpServer::Impl {
   }
 
   ~Impl() {
+    // The handshake threads end first: a handshake that completes while they
+    // stop is handed to a loop that still serves it, never to one that has
+    // finished (which would close it unanswered).
     for (const auto& handshake : handshakes_) handshake->Stop();
+    for (std::thread& thread : handshake_threads_) thread.join();
     for (const auto& loop : loops_) loop->Stop();
     // Ends listening (pending connections are reset, new ones refused) while
     // the loops finish the requests in progress.
     ::shutdown(listen_socket_, SHUT_RDWR);
-    for (std::thread& thread : threads_) thread.join();
+    for (std::thread& thread : loop_threads_) thread.join();
     handshakes_.clear();
     loops_.clear();
     ::close(listen_socket_);
@@ -95,7 +99,8 @@ class HttpServer::Impl {
   Routes routes_;
   std::vector<std::unique_ptr<ConnectionLoop>> loops_;
   std::vector<std::unique_ptr<HandshakeLoop>> handshakes_;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> loop_threads_;
+  std::vector<std::thread> handshake_threads_;
 };
 
 HttpServer::HttpServer(HttpServerOptions options, WebhookHandler& handler, Metrics& metrics,
