@@ -22,6 +22,11 @@ namespace {
 
 constexpr int kEmbeddedTopicPartitions = 3;
 constexpr std::chrono::seconds kCheckConfigTimeout{10};
+// --check-config names a topic the broker says it does not have once that
+// answer has stood this long (a topic created a moment ago gets this long to
+// reach the broker's metadata), not after the whole kCheckConfigTimeout: the
+// answer is in, waiting longer only delays whoever runs the check.
+constexpr std::chrono::seconds kMissingTopicSettle{2};
 // How long the main thread may wait for the broker to say why a topic is missing.
 constexpr std::chrono::seconds kExplainMissingTimeout{2};
 // Serving, the producer's fatal error is looked at least this often, whatever
@@ -83,6 +88,9 @@ int CheckKafka(KafkaPublisher& publisher, const std::vector<std::string>& topics
   const std::string listed = quoted(topics);
   const bool one = topics.size() == 1;
   const auto deadline = clock() + kCheckConfigTimeout;
+  // Since when the broker has said a topic is missing (max: it does not say so).
+  constexpr auto kNotMissing = std::chrono::steady_clock::time_point::max();
+  auto missing_since = kNotMissing;
   ProducerHealth health;
   while (clock() < deadline) {
     health = publisher.Health();
@@ -90,6 +98,13 @@ int CheckKafka(KafkaPublisher& publisher, const std::vector<std::string>& topics
       std::printf("kafka: connected, %s %s partitions with leaders\n", one ? "topic" : "topics",
                   (listed + (one ? " has" : " have")).c_str());
       return kExitClean;
+    }
+    if (!health.broker_connected || publisher.MissingTopics().empty()) {
+      missing_since = kNotMissing;
+    } else if (missing_since == kNotMissing) {
+      missing_since = clock();
+    } else if (clock() - missing_since >= kMissingTopicSettle) {
+      break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

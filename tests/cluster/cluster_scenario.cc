@@ -104,6 +104,13 @@ void ClusterScenario::WaitForAcknowledged(size_t count) {
   }
 }
 
+void ClusterScenario::StopPacing() {
+  run_->StopPacing();
+  Note("pacing stopped at " + TimeSinceStart(Clock::now()) + " with " +
+       std::to_string(run_->acknowledged()) + " of " + std::to_string(run_->options().events) +
+       " acknowledged: the rest as fast as the senders go");
+}
+
 int ClusterScenario::Get(const std::string& path, std::string* body) const {
   httplib::Client client("127.0.0.1", bridge_port_);
   client.set_connection_timeout(5, 0);

@@ -36,6 +36,11 @@ class ClusterScenario : public ::testing::Test {
   // (0: as fast as they go).
   void StartLoad(double rate, size_t events = 0);
   void WaitForAcknowledged(size_t count);
+  // The fault and the recovery the scenario waits for are over: the events
+  // left go out as fast as the senders go (LoadRun::StopPacing), noted in the
+  // report. Pacing only makes the load span the fault; what is sent after
+  // the recovery, and every check of Finish, are unchanged.
+  void StopPacing();
 
   // Waits for the senders, reads the topic, writes the report, and checks the
   // guarantee: no acknowledged event missing, no order violation, every

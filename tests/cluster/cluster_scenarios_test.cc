@@ -20,6 +20,8 @@ using namespace std::chrono_literals;
 
 // Paced so that 20,000 events span the fault and the recovery (about 35 s);
 // the rolling restart, three restarts in turn (about 60 s), gets a longer run.
+// Once the recovery is over, each scenario stops the pacing: the events left
+// go as fast as the senders go, instead of idling out the schedule.
 constexpr double kRate = 600;
 constexpr double kRollingRestartRate = 200;
 
@@ -73,6 +75,7 @@ TEST_F(ClusterFaults, LeaderKilledThenRestarted) {
   ASSERT_TRUE(cluster_.WaitInSync(topic_, 120s)) << "the restarted node did not catch up";
   Note("node " + std::to_string(victim) + " back in every in-sync set at " +
        TimeSinceStart(Clock::now()));
+  StopPacing();
   ASSERT_NO_FATAL_FAILURE(Finish(before, failover_at, "every partition has a leader again"));
 }
 
@@ -107,6 +110,7 @@ TEST_F(ClusterFaults, ActiveControllerKilled) {
   ASSERT_NO_FATAL_FAILURE(WaitForAcknowledged(std::min(events_, run_->acknowledged() + 1000)));
   ASSERT_TRUE(cluster_.Restart(controller));
   ASSERT_TRUE(cluster_.WaitInSync(topic_, 120s));
+  StopPacing();
   ASSERT_NO_FATAL_FAILURE(
       Finish(before, recovered_at, "a new controller, and every partition has a leader again"));
 }
@@ -168,6 +172,7 @@ TEST_F(ClusterFaults, TwoOfThreeDownNoAcknowledgement) {
        "; /readyz then " + std::to_string(ready_during) + "; 503s so far " +
        std::to_string(sends_503) + "; first 2xx " + Text(back) + " after node " +
        std::to_string(first) + " was relaunched");
+  StopPacing();
   ASSERT_NO_FATAL_FAILURE(
       Finish(before, restarted_at, "node " + std::to_string(first) + " relaunched"));
   EXPECT_EQ(acked_in_window, 0u) << "2xx while fewer than min.insync.replicas were up";
@@ -195,6 +200,7 @@ TEST_F(ClusterFaults, RollingRestart) {
   auto done_at = Clock::now();
   Note("acknowledged when the last node was back in sync: " + std::to_string(run_->acknowledged()) +
        " of " + std::to_string(events_));
+  StopPacing();
   ASSERT_NO_FATAL_FAILURE(Finish(before, done_at, "the last node back in sync"));
 }
 
@@ -221,6 +227,7 @@ TEST_F(ClusterFaults, NodePausedLeavesAndRejoinsIsr) {
   ASSERT_TRUE(cluster_.WaitInSync(topic_, 120s)) << "the in-sync sets did not grow back";
   Note("resumed at " + TimeSinceStart(resumed_at) + "; all in sync again " +
        Text(Seconds(Clock::now() - resumed_at)) + " later");
+  StopPacing();
   ASSERT_NO_FATAL_FAILURE(Finish(before, resumed_at, "SIGCONT"));
 }
 
@@ -257,6 +264,7 @@ void ClusterFaults::PartitionTheBusiestLeader(bool from_hookbridge) {
        " later; first 2xx " + Text(resumed) + " after that; healed at " +
        TimeSinceStart(healed_at) + ", all in sync again " +
        Text(Seconds(Clock::now() - healed_at)) + " later");
+  StopPacing();
   ASSERT_NO_FATAL_FAILURE(Finish(before, moved_at, "the majority elected new leaders"));
 }
 

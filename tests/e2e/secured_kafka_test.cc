@@ -471,7 +471,7 @@ TEST_F(SecuredKafka, ReplayReadsTheDeadLetterTopicThroughSaslSsl) {
 }
 
 // --check-config: exit 0 with the password shown by its file only; each
-// refusal named, exit non-zero. Run at once: each failing check takes 10 s.
+// refusal named, exit non-zero. Run at once: a failing check takes up to 10 s.
 TEST_F(SecuredKafka, CheckConfigNamesEachRefusalAndShowsNoSecret) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());

@@ -129,7 +129,7 @@ void LoadRun::Sender(int sender, unsigned seed) {
     if (options_.rate_per_second > 0) {
       auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                               static_cast<double>(n) / options_.rate_per_second));
-      while (!stop_ && Clock::now() < due) {
+      while (!stop_ && paced_ && Clock::now() < due) {
         std::this_thread::sleep_for(
             std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(20)));
       }

@@ -57,8 +57,8 @@ struct LoadOptions {
   std::chrono::milliseconds read_timeout{10000};
   // Events started per second, over all senders (0: as fast as they go).
   // Event n is first sent no earlier than n / rate after Start(), so a run
-  // spans a fault that takes long (a rolling restart, a soak); retries are
-  // not paced.
+  // spans a fault that takes long (a rolling restart, a soak), until
+  // LoadRun::StopPacing(); retries are not paced.
   double rate_per_second = 0;
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{200};
@@ -113,6 +113,11 @@ class LoadRun {
   bool Wait(std::chrono::milliseconds timeout);
   // Stops the senders early (events not yet acknowledged stay so).
   void Stop();
+  // From now on the events left are sent as fast as the senders go: the
+  // rate's only purpose is to make a run span its fault, so a scenario calls
+  // this once the fault and the recovery it waits for are over. Every event
+  // is still sent, in the same order per sender, and checked the same way.
+  void StopPacing() { paced_ = false; }
 
   // Live figures.
   size_t acknowledged() const { return acknowledged_; }
@@ -167,6 +172,7 @@ class LoadRun {
   std::atomic<size_t> acknowledged_{0};
   std::atomic<size_t> finished_senders_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> paced_{true};
   bool started_ = false;
   Clock::time_point start_{};
   std::atomic<int64_t> end_ns_{0};
