@@ -255,6 +255,10 @@ scripts/install-deps.sh
 
 need() { command -v "$1" >/dev/null || die "$1 is not installed ($2)"; }
 need python3 "the report and the measurements"
+# The interpreter itself, not a version manager's shim in front of it (pyenv's
+# costs about 0.4 s a call here, and a smoke run makes some sixty calls).
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+[[ -x $PYTHON ]] || die "python3 does not say where its interpreter is (sys.executable: '$PYTHON')"
 need curl "readiness probes (scripts/install-deps.sh installs it)"
 # Go >= 1.22 (vegeta and bench/newconn are built with it): sets GO and go_version.
 find_go() {
@@ -444,7 +448,7 @@ fi
   echo "kafka: ${KAFKA_VERSION:-4.1.1} (scripts/kafka-broker.sh, single node, KRaft)"
   echo "java: $(java -version 2>&1 | head -n 1)"
 } >"$OUT/meta/versions.txt"
-python3 - "$OUT/meta/settings.json" "$COMPARE" <<EOF
+"$PYTHON" - "$OUT/meta/settings.json" "$COMPARE" <<EOF
 import json, sys
 json.dump({
   "smoke": bool($SMOKE), "systems": "${SYSTEMS[*]}".split(), "runs": $RUNS,
@@ -474,7 +478,7 @@ if [[ -n $MICRO ]]; then
 fi
 
 # --- the load ---------------------------------------------------------------
-python3 bench/load/bodies.py bodies "$PROFILES" "$WORK"
+"$PYTHON" bench/load/bodies.py bodies "$PROFILES" "$WORK"
 BODIES=$WORK/bodies.txt
 RECORDS=$WORK/records.tsv
 # Where the event id's RUN, STREAM and SEQ fields are in every body (zeros):
@@ -486,7 +490,7 @@ grep -q "\"id\":\"evt_[0-9]*_$ID_TAIL_ZEROS\"" "$WORK/bodies.txt" || die "bench/
 # no two systems compared, send the same id.
 LOAD_RUN=0
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Sums the end offsets of a topic's partitions: the records it holds.
 topic_records() {
@@ -562,7 +566,7 @@ warm_up() {
   shift 2
   LOAD_RUN=$((LOAD_RUN + 1))
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
-  python3 bench/measure.py --out "$T_DIR/$name.json" "${T_ARGS[@]}" --tag kind=warmup "$@" \
+  "$PYTHON" bench/measure.py --out "$T_DIR/$name.json" "${T_ARGS[@]}" --tag kind=warmup "$@" \
     --stdout "$T_DIR/$name.txt" -- $(wrk_cmd 64 "$seconds" "$T_URL" "$LOAD_RUN") || die "$T_SYSTEM: wrk failed (output: $T_DIR/$name.txt)"
   target_alive
 }
@@ -573,7 +577,7 @@ closed_run() {
   shift 3
   LOAD_RUN=$((LOAD_RUN + 1))
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
-  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
+  "$PYTHON" bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
     "$@" --stdout "$base.txt" -- "${LOAD_WRAP[@]}" $(wrk_cmd "$c" "$DURATION" "$T_URL" "$LOAD_RUN") ||
     die "$T_SYSTEM: wrk failed (output: $base.txt)"
   grep -q '^WRK_JSON ' "$base.txt" || die "$T_SYSTEM: wrk printed no result (bench/load/post.lua broken?)"
@@ -590,15 +594,15 @@ open_run() {
   local rate=$1 label=$2 base=$T_DIR/$3 targets=$WORK/targets.json
   shift 3
   LOAD_RUN=$((LOAD_RUN + 1))
-  python3 bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" $((rate * (RATE_DURATION + 1) + 100)) \
+  "$PYTHON" bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" $((rate * (RATE_DURATION + 1) + 100)) \
     "$LOAD_RUN" "$targets" || die "bench/load/bodies.py could not write vegeta's targets"
-  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
+  "$PYTHON" bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
     "$@" --stdout "$base.attack.txt" \
     -- "${LOAD_WRAP[@]}" "$VEGETA" attack "${VEGETA_ARGS[@]}" -lazy -targets="$targets" -format=json -rate="$rate/s" \
     -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
     die "$T_SYSTEM: vegeta attack failed (output: $base.attack.txt)"
   rm -f "$targets"
-  "$VEGETA" encode --to csv "$base.bin" | python3 bench/load/vegeta_summary.py >"$base.summary.json" ||
+  "$VEGETA" encode --to csv "$base.bin" | "$PYTHON" bench/load/vegeta_summary.py >"$base.summary.json" ||
     die "$T_SYSTEM: cannot summarise the vegeta results"
   "$VEGETA" report -type=json "$base.bin" >"$base.vegeta-report.json"
   gzip -f -1 "$base.bin"
@@ -646,14 +650,14 @@ profile_pass() { # WHO TITLE
       if [[ $pass == flame ]]; then flame_graph "$who" "$name" "$title, $what"; fi
     done
   done
-  python3 bench/report.py check-profile "$T_DIR" || die "$who: the profiling pass recorded nothing usable"
+  "$PYTHON" bench/report.py check-profile "$T_DIR" || die "$who: the profiling pass recorded nothing usable"
 }
 # perf.data of the last run -> raw/profile/WHO/NAME.folded -> flame-WHO-NAME.svg
 flame_graph() { # WHO NAME TITLE
   local folded=$RAW/profile/$1/$2.folded
   perf script -i "$WORK/perf.data" -F comm,tid,ip,sym,dso --no-inline 2>>"$OUT/logs/perf-script.log" |
-    python3 bench/profiling/fold_stacks.py >"$folded" || die "$1: no stack in the perf record of $2 (log: $OUT/logs/perf-script.log)"
-  python3 bench/profiling/flamegraph.py --title "$3" \
+    "$PYTHON" bench/profiling/fold_stacks.py >"$folded" || die "$1: no stack in the perf record of $2 (log: $OUT/logs/perf-script.log)"
+  "$PYTHON" bench/profiling/flamegraph.py --title "$3" \
     --subtitle "CPU samples by thread role ($PROFILE_FREQUENCY Hz of each thread's CPU time, perf record -e cpu-clock, DWARF stacks); hover for figures" \
     "$folded" >"$OUT/flame-$1-$2.svg" || die "$1: could not draw the flame graph of $2"
   gzip -f -1 "$folded"
@@ -678,7 +682,7 @@ load_http() {
   done
 
   local max rate label
-  max=$(python3 bench/report.py max-throughput "$dir") || die "$system: cannot read the closed-loop results"
+  max=$("$PYTHON" bench/report.py max-throughput "$dir") || die "$system: cannot read the closed-loop results"
   for label in $RATES; do
     if [[ $label == half ]]; then
       rate=$((max / 2))
@@ -693,7 +697,7 @@ load_http() {
     open_run "$rate" "$label" "open-$label"
   done
 
-  python3 bench/report.py check-system "$dir" || die "$system: every request failed (no 2xx at all)"
+  "$PYTHON" bench/report.py check-system "$dir" || die "$system: every request failed (no 2xx at all)"
 }
 
 # How many records a server's topic gained, for the check that it stored at
@@ -749,7 +753,7 @@ if wants producer; then
     log "producer: $PRODUCER_RECORDS records with kcat, acks=all, run $r/$RUNS"
     before=$(topic_records bench.producer)
     # shellcheck disable=SC2016  # expanded by the inner bash
-    python3 bench/measure.py --out "$RAW/producer/run$r.json" --tag system=producer --tag kind=producer \
+    "$PYTHON" bench/measure.py --out "$RAW/producer/run$r.json" --tag system=producer --tag kind=producer \
       --tag run="$r" --tag records="$PRODUCER_RECORDS" "${BROKER_ARGS[@]}" --stdout "$RAW/producer/run$r.txt" \
       -- bash -c 'while cat "$1"; do :; done | head -n "$2" |
                   kcat -P -b "$3" -t bench.producer -K "$(printf "\t")" -X acks=all -X partitioner=murmur2_random' \
@@ -911,7 +915,7 @@ if [[ -n $COMPARE ]]; then
     for side in "${order[@]}"; do compare_turn "$side" "$round"; done
   done
   for side in base new; do
-    python3 bench/report.py check-system "$RAW/$side" || die "$side: every request failed (no 2xx at all)"
+    "$PYTHON" bench/report.py check-system "$RAW/$side" || die "$side: every request failed (no 2xx at all)"
   done
   # The profiling pass of each side, after the timed rounds: a fresh server,
   # warmed up like a turn's.
@@ -1015,7 +1019,7 @@ newconn_run() {
   (($#)) && shift
   LOAD_RUN=$((LOAD_RUN + 1))
   if [[ -n $rate ]]; then mode=(-rate "$rate"); else mode=(-workers "$workers"); fi
-  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag rate="${rate:-0}" --tag label="${rate:-closed}" \
+  "$PYTHON" bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag rate="${rate:-0}" --tag label="${rate:-closed}" \
     "$@" --stdout "$base.summary.json" -- "$NEWCONN" -url "$url" "${mode[@]}" -duration "${seconds}s" \
     -timeout "${TIMEOUT}s" -cacert "$CERT" -bodies "$BODIES" -key "$API_KEY" -run "$LOAD_RUN" "${args[@]}" ||
     die "$T_SYSTEM: bench/newconn failed (output: $base.summary.json)"
@@ -1108,7 +1112,7 @@ run_newconn() {
   done
 
   for who in nginx "${hb_systems[@]}"; do
-    python3 bench/report.py check-system "$dir/$who" || die "newconn, $who: every request failed (no 2xx at all)"
+    "$PYTHON" bench/report.py check-system "$dir/$who" || die "newconn, $who: every request failed (no 2xx at all)"
   done
   for who in "${hb_systems[@]}"; do
     for transport in plain tls; do
@@ -1159,7 +1163,7 @@ run_churn() {
     done
   done
   for side in "${NC_SIDES[@]}"; do
-    python3 bench/report.py check-system "$dir/$side" || die "churn, $side: every request failed (no 2xx at all)"
+    "$PYTHON" bench/report.py check-system "$dir/$side" || die "churn, $side: every request failed (no 2xx at all)"
     HB_PID=${pid_of[$side]} HB_PORT=${port_of[$side]} HB_SCHEME=https
     finish_hookbridge "churn-$side" "churn-$side" "$dir/$side/metrics-final-churn-$side.txt"
   done
@@ -1209,7 +1213,7 @@ run_cores() {
   ((measured)) || die "cores: no build was measured"
   for side in "${NC_SIDES[@]}"; do
     [[ -n $(find "$dir/$side" -name 'loops*.json' 2>/dev/null) ]] || continue
-    python3 bench/report.py check-system "$dir/$side" || die "cores, $side: every request failed (no 2xx at all)"
+    "$PYTHON" bench/report.py check-system "$dir/$side" || die "cores, $side: every request failed (no 2xx at all)"
   done
 }
 
@@ -1233,12 +1237,12 @@ report=report
 if [[ -n $PLOT_PYTHON ]]; then
   "$PLOT_PYTHON" bench/plots.py "$report" "$OUT" || die "bench/plots.py could not draw the report's pictures"
 fi
-python3 bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
+"$PYTHON" bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
 [[ -s $OUT/$report.md ]] || die "no report was written to $OUT/$report.md"
 issue26=()
 for scenario in newconn churn cores; do wants "$scenario" && issue26+=("$scenario"); done
 if ((${#issue26[@]})); then
-  python3 bench/report_newconn.py check "$OUT" "${issue26[@]}" || die "${issue26[*]}: a figure is missing (above)"
+  "$PYTHON" bench/report_newconn.py check "$OUT" "${issue26[@]}" || die "${issue26[*]}: a figure is missing (above)"
   if wants newconn && [[ -n $PLOT_PYTHON ]]; then
     for picture in newconn-p99.png newconn-cpu.png; do [[ -s $OUT/$picture ]] || die "newconn: $picture was not drawn"; done
   fi
