@@ -7,7 +7,7 @@
 # Usage: scripts/bench.sh [--smoke] [--only SYSTEM[,SYSTEM...]]
 #        scripts/bench.sh --compare REV [--smoke]
 #
-#   --smoke   one short run of each measurement (about 2 minutes once built):
+#   --smoke   one short run of each measurement (about 95 s once built):
 #             proves the harness works, says nothing about performance
 #   --only    measure only these of: micro producer nginx hookbridge express
 #             newconn churn cores (the last three: issue 26's scenarios, below)
