@@ -30,9 +30,11 @@ import report  # noqa: E402  (bench/report.py, beside this file)
 import report_newconn  # noqa: E402
 
 SYSTEM_COLOURS = {"hookbridge": "tab:blue", "express": "tab:green", "nginx": "tab:grey",
-                  "base": "tab:grey", "new": "tab:blue"}
+                  "base": "tab:grey", "new": "tab:blue", "hookbridge-fake": "tab:cyan",
+                  "base-fake": "tab:brown", "new-fake": "tab:cyan"}
 TITLES = {"hookbridge": "hookbridge", "express": "Express + kafkajs", "nginx": "nginx return 200",
-          "base": "base", "new": "new"}
+          "base": "base", "new": "new", "hookbridge-fake": "hookbridge, fake publisher",
+          "base-fake": "base, fake publisher", "new-fake": "new, fake publisher"}
 DPI = 110
 
 
@@ -241,8 +243,11 @@ def draw_newconn(results: str) -> None:
                 rows = [r for r in per_transport.get(transport, []) if r.get(key)]
                 if not rows:
                     continue
+                # nginx in black (base is grey in --compare); the fake publishers dashed.
                 ax.plot([r["rate"] for r in rows], [r[key] * scale for r in rows], marker="o", linewidth=1.6,
-                        color=SYSTEM_COLOURS.get(who, "tab:orange"), label=TITLES.get(who, who))
+                        linestyle="--" if who.endswith("-fake") else "-",
+                        color="black" if who == "nginx" else SYSTEM_COLOURS.get(who, "tab:orange"),
+                        label=TITLES.get(who, who))
                 # A rate not held (errors, or a backlog) is ringed: its figure is not a clean one.
                 bad = [r for r in rows if not report_newconn.held(r)]
                 ax.scatter([r["rate"] for r in bad], [r[key] * scale for r in bad], s=120, facecolors="none",

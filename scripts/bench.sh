@@ -7,7 +7,7 @@
 # Usage: scripts/bench.sh [--smoke] [--only SYSTEM[,SYSTEM...]]
 #        scripts/bench.sh --compare REV [--smoke]
 #
-#   --smoke   one short run of each measurement (about 2 minutes once built):
+#   --smoke   one short run of each measurement (about 95 s once built):
 #             proves the harness works, says nothing about performance
 #   --only    measure only these of: micro producer nginx hookbridge express
 #             newconn churn cores (the last three: issue 26's scenarios, below)
@@ -35,8 +35,10 @@
 #             connections, alone, then while bench/newconn opens new TLS
 #             connections with BENCH_CHURN_WORKERS senders, closed loop
 #   cores     hookbridge_fake_publisher (the HTTP server and webhook handler,
-#             no Kafka) under wrk at BENCH_CORES_CONNECTIONS, with each of
-#             BENCH_CORES_LOOPS connection loops (HOOKBRIDGE_HTTP_LOOPS)
+#             no Kafka) under wrk at BENCH_CORES_CONNECTIONS, each writing
+#             BENCH_CORES_PIPELINE requests at once (HTTP/1.1 pipelining, so
+#             that wrk costs little per request and the server is the limit),
+#             with each of BENCH_CORES_LOOPS connection loops (HOOKBRIDGE_HTTP_LOOPS)
 #
 # After the timed runs, a profiling pass (bench/README.md, "Where the time
 # goes") loads hookbridge and nginx (--compare: base and new) once more at
@@ -62,7 +64,7 @@
 #   BENCH_TIMEOUT (10)              seconds before the load tools give up on a request
 #   BENCH_MICRO_MIN_TIME (0.5 / 0.01)  Google Benchmark --benchmark_min_time
 #   BENCH_PROFILE (1)               0: no profiling pass
-#   BENCH_PROFILE_DURATION (10 / 2) seconds per profiling run (two runs per scenario)
+#   BENCH_PROFILE_DURATION (10 / 1) seconds per profiling run (two runs per scenario)
 #   BENCH_PROFILE_CONNECTIONS (64)  wrk connections of the profiled closed loop
 #   BENCH_PROFILE_RATE (1000)       vegeta rate of the profiled open loop
 #   BENCH_PROFILE_FREQUENCY (199)   perf record samples per second of a thread's CPU time
@@ -78,6 +80,7 @@
 #   BENCH_CHURN_DURATION (10 / 1)   churn: seconds per run (alone, and with the churn)
 #   BENCH_CORES_LOOPS ("1 2")       cores: connection loops to measure (HOOKBRIDGE_HTTP_LOOPS)
 #   BENCH_CORES_CONNECTIONS (64)    cores: wrk connections, closed loop
+#   BENCH_CORES_PIPELINE (32)       cores: requests wrk writes at once per connection (1: no pipelining)
 #   BENCH_CORES_DURATION (10 / 1)   cores: seconds per loop count
 #   BENCH_KAFKA_PORT (19392)        the benchmark broker's port (and port+1)
 #   BENCH_KAFKA_STATE_DIR (a new temporary directory)  the benchmark broker's state;
@@ -153,7 +156,7 @@ WRK_THREADS=${BENCH_WRK_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MICRO_MIN_TIME=${BENCH_MICRO_MIN_TIME:-$(pick 0.5 0.01)}
 PROFILE=${BENCH_PROFILE:-1}
-PROFILE_DURATION=${BENCH_PROFILE_DURATION:-$(pick 10 2)}
+PROFILE_DURATION=${BENCH_PROFILE_DURATION:-$(pick 10 1)}
 PROFILE_CONNECTIONS=${BENCH_PROFILE_CONNECTIONS:-64}
 PROFILE_RATE=${BENCH_PROFILE_RATE:-1000}
 PROFILE_FREQUENCY=${BENCH_PROFILE_FREQUENCY:-199}
@@ -169,6 +172,7 @@ CHURN_WORKERS=${BENCH_CHURN_WORKERS:-$(pick 32 8)}
 CHURN_DURATION=${BENCH_CHURN_DURATION:-$(pick 10 1)}
 CORES_LOOPS=${BENCH_CORES_LOOPS-1 2}
 CORES_CONNECTIONS=${BENCH_CORES_CONNECTIONS:-64}
+CORES_PIPELINE=${BENCH_CORES_PIPELINE:-32}
 CORES_DURATION=${BENCH_CORES_DURATION:-$(pick 10 1)}
 BUILD=${BENCH_BUILD_DIR:-build-bench}
 RESULTS_ROOT=${BENCH_RESULTS_DIR:-$ROOT/bench-results}
@@ -180,7 +184,7 @@ NEWCONN=$TOOLS_BIN/newconn
 
 for n in RUNS ROUNDS DURATION RATE_DURATION WARMUP BROKER_WARMUP PRODUCER_RECORDS PROFILES PARTITIONS WRK_THREADS TIMEOUT BENCH_KAFKA_PORT \
   PROFILE_DURATION PROFILE_CONNECTIONS PROFILE_RATE PROFILE_FREQUENCY HTTP_LOOPS NEWCONN_DURATION RESUME_RATE \
-  CHURN_RATE CHURN_WORKERS CHURN_DURATION CORES_CONNECTIONS CORES_DURATION; do
+  CHURN_RATE CHURN_WORKERS CHURN_DURATION CORES_CONNECTIONS CORES_PIPELINE CORES_DURATION; do
   [[ ${!n} =~ ^[0-9]+$ && ${!n} -gt 0 ]] || die "$n must be a positive integer, not '${!n}'"
 done
 [[ $PROFILE == [01] ]] || die "BENCH_PROFILE must be 0 or 1, not '$PROFILE'"
@@ -218,10 +222,14 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+# The broker's start-up when it runs in the background (start_broker).
+BROKER_START_PID=""
 cleanup() {
   local status=$?
   set +e
   for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  # A start still under way first, so that it launches no broker after the stop.
+  [[ -n $BROKER_START_PID ]] && stop_pid "$BROKER_START_PID"
   ((BROKER_STARTED)) && broker stop >/dev/null 2>&1
   rm -rf "$WORK"
   if ((status != 0)); then
@@ -247,6 +255,10 @@ scripts/install-deps.sh
 
 need() { command -v "$1" >/dev/null || die "$1 is not installed ($2)"; }
 need python3 "the report and the measurements"
+# The interpreter itself, not a version manager's shim in front of it (pyenv's
+# costs about 0.4 s a call here, and a smoke run makes some sixty calls).
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+[[ -x $PYTHON ]] || die "python3 does not say where its interpreter is (sys.executable: '$PYTHON')"
 need curl "readiness probes (scripts/install-deps.sh installs it)"
 # Go >= 1.22 (vegeta and bench/newconn are built with it): sets GO and go_version.
 find_go() {
@@ -304,6 +316,39 @@ if wants express; then
   fi
 fi
 
+# --- the broker -------------------------------------------------------------
+# A single-node KRaft broker takes about 25 s to start here. start_broker
+# launches that in the background; await_broker waits for it and creates the
+# topics, and every system that needs the broker calls it first. The smoke run
+# starts the broker now, so that it starts while the Release build and the
+# systems without Kafka (micro, nginx) run; a measuring run starts it after the
+# micro-benchmark and awaits it at once, so that no figure shares the machine
+# with a starting JVM.
+BROKER_PID="" BROKERS=127.0.0.1:$BENCH_KAFKA_PORT
+BROKER_ARGS=()
+need_broker() { wants producer || wants hookbridge || wants express || wants newconn || wants churn; }
+start_broker() {
+  need_broker || return 0
+  log "starting the Kafka broker on $BROKERS"
+  BROKER_STARTED=1
+  broker start >"$OUT/logs/broker-start.log" 2>&1 &
+  BROKER_START_PID=$!
+}
+await_broker() {
+  [[ -n $BROKER_START_PID ]] || return 0
+  wait "$BROKER_START_PID" || { BROKER_START_PID=""; cat "$OUT/logs/broker-start.log" >&2; die "the Kafka broker did not start"; }
+  BROKER_START_PID=""
+  BROKER_PID=$(broker pid)
+  BROKER_ARGS=(--broker-pid "$BROKER_PID")
+  local system
+  for system in producer hookbridge express newconn churn; do
+    wants "$system" || continue
+    broker create-topic "bench.$system" "$PARTITIONS" >/dev/null || die "could not create topic bench.$system"
+  done
+  log "the Kafka broker is ready"
+}
+if ((SMOKE)); then start_broker; fi
+
 # --- build ------------------------------------------------------------------
 build_hookbridge() { # SOURCE_DIR BUILD_DIR LOG [TARGET...]
   local source=$1 build=$2 build_log=$3
@@ -315,14 +360,15 @@ build_hookbridge() { # SOURCE_DIR BUILD_DIR LOG [TARGET...]
     die "the Release build in $build failed (log: $build_log)"
   fi
 }
-# The cores scenario's server (bench/fake_publisher), built beside hookbridge.
+# The server of cores, and newconn's HTTP front without Kafka
+# (bench/fake_publisher), built beside hookbridge.
 FAKE_TARGET=()
-wants cores && FAKE_TARGET=(hookbridge_fake_publisher)
+{ wants cores || wants newconn; } && FAKE_TARGET=(hookbridge_fake_publisher)
 log "building hookbridge (Release) in $BUILD"
 build_hookbridge . "$BUILD" "$OUT/logs/build.log" "${FAKE_TARGET[@]}"
 HOOKBRIDGE=$BUILD/hookbridge
 FAKE_PUBLISHER=""
-wants cores && FAKE_PUBLISHER=$BUILD/bench/fake_publisher/hookbridge_fake_publisher
+((${#FAKE_TARGET[@]})) && FAKE_PUBLISHER=$BUILD/bench/fake_publisher/hookbridge_fake_publisher
 "$HOOKBRIDGE" --version >"$OUT/meta/hookbridge-version.txt" 2>&1 || die "$HOOKBRIDGE --version failed"
 
 # --compare: the base revision's source (git archive) and Release build, kept
@@ -338,8 +384,8 @@ if [[ -n $COMPARE ]]; then
     touch "$base_root/src/.bench-extracted"
   fi
   # A base without bench/fake_publisher gets this tree's, built against the
-  # base's own HTTP server and handler, so that cores has a before too.
-  if wants cores && ! grep -q 'bench/fake_publisher' "$base_root/src/CMakeLists.txt"; then
+  # base's own HTTP server and handler, so that cores and newconn have a before too.
+  if ((${#FAKE_TARGET[@]})) && ! grep -q 'bench/fake_publisher' "$base_root/src/CMakeLists.txt"; then
     log "base: adding this tree's bench/fake_publisher to its source (it has none)"
     cp -r bench/fake_publisher "$base_root/src/bench/"
     printf '\n# Added by scripts/bench.sh --compare (cores scenario).\nif(HOOKBRIDGE_BUILD_BENCHMARKS)\n  add_subdirectory(bench/fake_publisher)\nendif()\n' \
@@ -350,7 +396,7 @@ if [[ -n $COMPARE ]]; then
   build_hookbridge "$base_root/src" "$base_root/build" "$OUT/logs/build-base.log" "${FAKE_TARGET[@]}"
   BASE_HOOKBRIDGE=$base_root/build/hookbridge
   BASE_FAKE_PUBLISHER=""
-  wants cores && BASE_FAKE_PUBLISHER=$base_root/build/bench/fake_publisher/hookbridge_fake_publisher
+  ((${#FAKE_TARGET[@]})) && BASE_FAKE_PUBLISHER=$base_root/build/bench/fake_publisher/hookbridge_fake_publisher
   # timeout: a revision that does not know a flag might start serving instead.
   timeout 10 "$BASE_HOOKBRIDGE" --version >"$OUT/meta/hookbridge-version-base.txt" 2>&1 ||
     log "base: $BASE_HOOKBRIDGE --version failed (recorded in meta/hookbridge-version-base.txt)"
@@ -402,7 +448,7 @@ fi
   echo "kafka: ${KAFKA_VERSION:-4.1.1} (scripts/kafka-broker.sh, single node, KRaft)"
   echo "java: $(java -version 2>&1 | head -n 1)"
 } >"$OUT/meta/versions.txt"
-python3 - "$OUT/meta/settings.json" "$COMPARE" <<EOF
+"$PYTHON" - "$OUT/meta/settings.json" "$COMPARE" <<EOF
 import json, sys
 json.dump({
   "smoke": bool($SMOKE), "systems": "${SYSTEMS[*]}".split(), "runs": $RUNS,
@@ -417,11 +463,11 @@ json.dump({
   "newconn_duration_s": $NEWCONN_DURATION, "resume_rate": $RESUME_RATE, "churn_rate": $CHURN_RATE,
   "churn_workers": $CHURN_WORKERS, "churn_duration_s": $CHURN_DURATION,
   "cores_loops": [int(l) for l in "$CORES_LOOPS".split()], "cores_connections": $CORES_CONNECTIONS,
-  "cores_duration_s": $CORES_DURATION,
+  "cores_duration_s": $CORES_DURATION, "cores_pipeline": $CORES_PIPELINE,
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 
-# --- the micro-benchmark: before the broker starts, on a quieter machine ------
+# --- the micro-benchmark: before the broker starts (but in the smoke run), on a quieter machine
 if [[ -n $MICRO ]]; then
   log "micro: $MICRO (${RUNS} repetitions, min time ${MICRO_MIN_TIME} s)"
   mkdir -p "$RAW/micro"
@@ -432,7 +478,7 @@ if [[ -n $MICRO ]]; then
 fi
 
 # --- the load ---------------------------------------------------------------
-python3 bench/load/bodies.py bodies "$PROFILES" "$WORK"
+"$PYTHON" bench/load/bodies.py bodies "$PROFILES" "$WORK"
 BODIES=$WORK/bodies.txt
 RECORDS=$WORK/records.tsv
 # Where the event id's RUN, STREAM and SEQ fields are in every body (zeros):
@@ -444,7 +490,7 @@ grep -q "\"id\":\"evt_[0-9]*_$ID_TAIL_ZEROS\"" "$WORK/bodies.txt" || die "bench/
 # no two systems compared, send the same id.
 LOAD_RUN=0
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Sums the end offsets of a topic's partitions: the records it holds.
 topic_records() {
@@ -453,21 +499,10 @@ topic_records() {
   kcat -Q -b "$BROKERS" "${args[@]}" 2>/dev/null | grep -o 'offset [0-9]*' | awk '{s += $2} END {print s + 0}'
 }
 
-BROKER_PID=""
-need_broker() { wants producer || wants hookbridge || wants express || wants newconn || wants churn; }
-if need_broker; then
-  log "starting the Kafka broker on 127.0.0.1:$BENCH_KAFKA_PORT"
-  BROKER_STARTED=1
-  broker start >/dev/null || die "the Kafka broker did not start"
-  BROKERS=127.0.0.1:$BENCH_KAFKA_PORT
-  BROKER_PID=$(broker pid)
-  for system in producer hookbridge express newconn churn; do
-    wants "$system" || continue
-    broker create-topic "bench.$system" "$PARTITIONS" >/dev/null || die "could not create topic bench.$system"
-  done
+if ((!SMOKE)); then
+  start_broker
+  await_broker
 fi
-BROKER_ARGS=()
-[[ -n $BROKER_PID ]] && BROKER_ARGS=(--broker-pid "$BROKER_PID")
 
 # Waits until COMMAND... prints 200, while PID lives.
 wait_for_200() {
@@ -502,9 +537,12 @@ LOAD_WRAP=()
 # vegeta's options beyond open_run's own (newconn: no keep-alive, HTTP/1.1, the certificate).
 VEGETA_ARGS=()
 
+# Requests wrk writes at once on a connection (bench/load/post.lua's DEPTH):
+# 1, except where a scenario sets it (cores).
+WRK_PIPELINE=1
 wrk_cmd() { # CONNECTIONS SECONDS URL RUN
   echo wrk -t"$WRK_THREADS" -c"$1" -d"$2"s --timeout "${TIMEOUT}s" --latency \
-    -s "$ROOT/bench/load/post.lua" "$3" -- "$BODIES" "$API_KEY" "$4"
+    -s "$ROOT/bench/load/post.lua" "$3" -- "$BODIES" "$API_KEY" "$4" "$WRK_PIPELINE"
 }
 
 # The server the measurements below load: set by load_target.
@@ -528,7 +566,7 @@ warm_up() {
   shift 2
   LOAD_RUN=$((LOAD_RUN + 1))
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
-  python3 bench/measure.py --out "$T_DIR/$name.json" "${T_ARGS[@]}" --tag kind=warmup "$@" \
+  "$PYTHON" bench/measure.py --out "$T_DIR/$name.json" "${T_ARGS[@]}" --tag kind=warmup "$@" \
     --stdout "$T_DIR/$name.txt" -- $(wrk_cmd 64 "$seconds" "$T_URL" "$LOAD_RUN") || die "$T_SYSTEM: wrk failed (output: $T_DIR/$name.txt)"
   target_alive
 }
@@ -539,7 +577,7 @@ closed_run() {
   shift 3
   LOAD_RUN=$((LOAD_RUN + 1))
   # shellcheck disable=SC2046  # wrk_cmd's words are meant to split
-  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
+  "$PYTHON" bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=closed --tag connections="$c" --tag run="$r" \
     "$@" --stdout "$base.txt" -- "${LOAD_WRAP[@]}" $(wrk_cmd "$c" "$DURATION" "$T_URL" "$LOAD_RUN") ||
     die "$T_SYSTEM: wrk failed (output: $base.txt)"
   grep -q '^WRK_JSON ' "$base.txt" || die "$T_SYSTEM: wrk printed no result (bench/load/post.lua broken?)"
@@ -556,15 +594,15 @@ open_run() {
   local rate=$1 label=$2 base=$T_DIR/$3 targets=$WORK/targets.json
   shift 3
   LOAD_RUN=$((LOAD_RUN + 1))
-  python3 bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" $((rate * (RATE_DURATION + 1) + 100)) \
+  "$PYTHON" bench/load/bodies.py targets "$T_URL" "$API_KEY" "$BODIES" $((rate * (RATE_DURATION + 1) + 100)) \
     "$LOAD_RUN" "$targets" || die "bench/load/bodies.py could not write vegeta's targets"
-  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
+  "$PYTHON" bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag label="$label" --tag rate="$rate" \
     "$@" --stdout "$base.attack.txt" \
     -- "${LOAD_WRAP[@]}" "$VEGETA" attack "${VEGETA_ARGS[@]}" -lazy -targets="$targets" -format=json -rate="$rate/s" \
     -duration="${RATE_DURATION}s" -timeout="${TIMEOUT}s" -output="$base.bin" ||
     die "$T_SYSTEM: vegeta attack failed (output: $base.attack.txt)"
   rm -f "$targets"
-  "$VEGETA" encode --to csv "$base.bin" | python3 bench/load/vegeta_summary.py >"$base.summary.json" ||
+  "$VEGETA" encode --to csv "$base.bin" | "$PYTHON" bench/load/vegeta_summary.py >"$base.summary.json" ||
     die "$T_SYSTEM: cannot summarise the vegeta results"
   "$VEGETA" report -type=json "$base.bin" >"$base.vegeta-report.json"
   gzip -f -1 "$base.bin"
@@ -612,14 +650,14 @@ profile_pass() { # WHO TITLE
       if [[ $pass == flame ]]; then flame_graph "$who" "$name" "$title, $what"; fi
     done
   done
-  python3 bench/report.py check-profile "$T_DIR" || die "$who: the profiling pass recorded nothing usable"
+  "$PYTHON" bench/report.py check-profile "$T_DIR" || die "$who: the profiling pass recorded nothing usable"
 }
 # perf.data of the last run -> raw/profile/WHO/NAME.folded -> flame-WHO-NAME.svg
 flame_graph() { # WHO NAME TITLE
   local folded=$RAW/profile/$1/$2.folded
   perf script -i "$WORK/perf.data" -F comm,tid,ip,sym,dso --no-inline 2>>"$OUT/logs/perf-script.log" |
-    python3 bench/profiling/fold_stacks.py >"$folded" || die "$1: no stack in the perf record of $2 (log: $OUT/logs/perf-script.log)"
-  python3 bench/profiling/flamegraph.py --title "$3" \
+    "$PYTHON" bench/profiling/fold_stacks.py >"$folded" || die "$1: no stack in the perf record of $2 (log: $OUT/logs/perf-script.log)"
+  "$PYTHON" bench/profiling/flamegraph.py --title "$3" \
     --subtitle "CPU samples by thread role ($PROFILE_FREQUENCY Hz of each thread's CPU time, perf record -e cpu-clock, DWARF stacks); hover for figures" \
     "$folded" >"$OUT/flame-$1-$2.svg" || die "$1: could not draw the flame graph of $2"
   gzip -f -1 "$folded"
@@ -644,7 +682,7 @@ load_http() {
   done
 
   local max rate label
-  max=$(python3 bench/report.py max-throughput "$dir") || die "$system: cannot read the closed-loop results"
+  max=$("$PYTHON" bench/report.py max-throughput "$dir") || die "$system: cannot read the closed-loop results"
   for label in $RATES; do
     if [[ $label == half ]]; then
       rate=$((max / 2))
@@ -659,7 +697,7 @@ load_http() {
     open_run "$rate" "$label" "open-$label"
   done
 
-  python3 bench/report.py check-system "$dir" || die "$system: every request failed (no 2xx at all)"
+  "$PYTHON" bench/report.py check-system "$dir" || die "$system: every request failed (no 2xx at all)"
 }
 
 # How many records a server's topic gained, for the check that it stored at
@@ -670,14 +708,52 @@ record_topic() { # OUT_FILE TOPIC BEFORE
   echo "{\"topic\": \"$2\", \"records_added\": $((after - $3))}" >"$1"
 }
 
+# --- nginx -----------------------------------------------------------------------
+# Starts nginx as NAME from TEMPLATE (bench/nginx/), its @PREFIX@ replaced by
+# a folder of its own and the other @KEY@s by the VALUEs given; the
+# configuration goes to meta/NAME.conf, its output to logs/NAME.log. Sets
+# NGINX_PID; the caller waits for its answers (wait_for_200).
+NGINX_PID=""
+start_nginx() { # NAME TEMPLATE [KEY=VALUE...]
+  local name=$1 template=$2 prefix=$WORK/$1 edits=() pair
+  shift 2
+  edits=(-e "s#@PREFIX@#$prefix#g")
+  for pair in "$@"; do edits+=(-e "s#@${pair%%=*}@#${pair#*=}#g"); done
+  mkdir -p "$prefix"
+  sed "${edits[@]}" "$template" >"$prefix/nginx.conf"
+  cp "$prefix/nginx.conf" "$OUT/meta/$name.conf"
+  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" -t >"$OUT/logs/$name.log" 2>&1 ||
+    { cat "$OUT/logs/$name.log" >&2; die "$name: bad configuration"; }
+  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" >>"$OUT/logs/$name.log" 2>&1 &
+  NGINX_PID=$!
+  SERVER_PIDS+=("$NGINX_PID")
+}
+# Stops nginx NAME (PID) and appends its error log to logs/NAME.log.
+stop_nginx() { # NAME PID
+  stop_pid "$2"
+  cat "$WORK/$1/error.log" >>"$OUT/logs/$1.log" 2>/dev/null || true
+}
+
+# --- nginx `return 200`: the HTTP ceiling -------------------------------------
+if wants nginx; then
+  port=$(free_port)
+  log "nginx: starting on 127.0.0.1:$port"
+  start_nginx nginx bench/nginx/nginx.conf.template PORT="$port"
+  wait_for_200 nginx "$NGINX_PID" post_one "http://127.0.0.1:$port/webhooks/getprofile"
+  load_http nginx "http://127.0.0.1:$port/webhooks/getprofile" "$NGINX_PID"
+  if ((PROFILE)); then profile_pass nginx "nginx return 200"; fi
+  stop_nginx nginx "$NGINX_PID"
+fi
+
 # --- producer-only ceiling: kcat (librdkafka, as hookbridge), no HTTP ---------
 if wants producer; then
+  await_broker
   mkdir -p "$RAW/producer"
   for ((r = 1; r <= RUNS; r++)); do
     log "producer: $PRODUCER_RECORDS records with kcat, acks=all, run $r/$RUNS"
     before=$(topic_records bench.producer)
     # shellcheck disable=SC2016  # expanded by the inner bash
-    python3 bench/measure.py --out "$RAW/producer/run$r.json" --tag system=producer --tag kind=producer \
+    "$PYTHON" bench/measure.py --out "$RAW/producer/run$r.json" --tag system=producer --tag kind=producer \
       --tag run="$r" --tag records="$PRODUCER_RECORDS" "${BROKER_ARGS[@]}" --stdout "$RAW/producer/run$r.txt" \
       -- bash -c 'while cat "$1"; do :; done | head -n "$2" |
                   kcat -P -b "$3" -t bench.producer -K "$(printf "\t")" -X acks=all -X partitioner=murmur2_random' \
@@ -686,26 +762,6 @@ if wants producer; then
     echo "{\"records_stored\": $((after - before))}" >"$RAW/producer/run$r.stored.json"
     ((after > before)) || die "producer: no record reached the broker"
   done
-fi
-
-# --- nginx `return 200`: the HTTP ceiling -------------------------------------
-if wants nginx; then
-  port=$(free_port)
-  prefix=$WORK/nginx
-  mkdir -p "$prefix"
-  sed -e "s#@PREFIX@#$prefix#g" -e "s#@PORT@#$port#g" bench/nginx/nginx.conf.template >"$prefix/nginx.conf"
-  cp "$prefix/nginx.conf" "$OUT/meta/nginx.conf"
-  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" -t >"$OUT/logs/nginx.log" 2>&1 ||
-    { cat "$OUT/logs/nginx.log" >&2; die "nginx: bad configuration"; }
-  log "nginx: starting on 127.0.0.1:$port"
-  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" >>"$OUT/logs/nginx.log" 2>&1 &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  wait_for_200 nginx "$pid" post_one "http://127.0.0.1:$port/webhooks/getprofile"
-  load_http nginx "http://127.0.0.1:$port/webhooks/getprofile" "$pid"
-  if ((PROFILE)); then profile_pass nginx "nginx return 200"; fi
-  stop_pid "$pid"
-  cat "$prefix/error.log" >>"$OUT/logs/nginx.log" 2>/dev/null || true
 fi
 
 # --- hookbridge ---------------------------------------------------------------
@@ -732,6 +788,13 @@ loops_of() { if knows_setting "$1" HOOKBRIDGE_HTTP_LOOPS; then echo "${2:-$HTTP_
 # certificate (make_certificate). LOOPS: HOOKBRIDGE_HTTP_LOOPS (hb_env).
 HB_PID="" HB_PORT="" HB_SCHEME=http
 start_hookbridge() { # BINARY PORT TOPIC NAME [plain|tls [LOOPS]]
+  launch_hookbridge "$@"
+  await_hookbridge "$4" "$HB_PID" "$HB_SCHEME" "$HB_PORT"
+}
+# start_hookbridge in two steps, so that several servers start at once:
+# launch_hookbridge takes start_hookbridge's arguments and sets HB_PID,
+# HB_PORT and HB_SCHEME; await_hookbridge waits for that server.
+launch_hookbridge() { # BINARY PORT TOPIC NAME [plain|tls [LOOPS]]
   local binary=$1 topic=$3 name=$4
   HB_PORT=$2
   hb_env "$HB_PORT" "$topic" "$binary" "${6:-}"
@@ -744,8 +807,10 @@ start_hookbridge() { # BINARY PORT TOPIC NAME [plain|tls [LOOPS]]
   "${HB_ENV[@]}" "$binary" >"$OUT/logs/$name.log" 2>&1 &
   HB_PID=$!
   SERVER_PIDS+=("$HB_PID")
-  wait_for_200 "$name" "$HB_PID" curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' -m 5 "$HB_SCHEME://127.0.0.1:$HB_PORT/readyz"
-  wait_for_200 "$name" "$HB_PID" post_one "$HB_SCHEME://127.0.0.1:$HB_PORT/webhooks/getprofile"
+}
+await_hookbridge() { # NAME PID SCHEME PORT
+  wait_for_200 "$1" "$2" curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' -m 5 "$3://127.0.0.1:$4/readyz"
+  wait_for_200 "$1" "$2" post_one "$3://127.0.0.1:$4/webhooks/getprofile"
 }
 # The access log (a line per request) is too big to keep: logs/NAME.log keeps
 # the other lines.
@@ -769,6 +834,14 @@ check_duplicates() { # WHO FILE
   [[ $n == n/a || $n == 0 ]] ||
     die "$1: hookbridge answered $n webhooks as duplicates: the load sent an event id twice (bench/load/), so its figures are not those of the Kafka path"
 }
+# After a hookbridge server's runs, the server HB_PID (HB_PORT, HB_SCHEME):
+# duplicates checked (WHO, its /metrics to METRICS_FILE), stopped, and
+# logs/NAME.log trimmed.
+finish_hookbridge() { # NAME WHO METRICS_FILE
+  check_duplicates "$2" "$3"
+  stop_pid "$HB_PID"
+  trim_hookbridge_log "$1"
+}
 
 # The effective settings (--check-config) to meta/FILE, and the hookbridge
 # settings the caller's environment added (the ones --help names, and
@@ -783,16 +856,15 @@ hookbridge_settings() { # BINARY FILE PORT TOPIC
 }
 
 if wants hookbridge && [[ -z $COMPARE ]]; then
+  await_broker
   port=$(free_port)
   hookbridge_settings "$HOOKBRIDGE" hookbridge-config.txt "$port" bench.hookbridge
   before=$(topic_records bench.hookbridge)
   start_hookbridge "$HOOKBRIDGE" "$port" bench.hookbridge hookbridge
   load_http hookbridge "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "http://127.0.0.1:$HB_PORT/metrics"
   if ((PROFILE)); then profile_pass hookbridge "hookbridge $(head -c 12 "$OUT/meta/commit.txt")"; fi
-  check_duplicates hookbridge "$RAW/hookbridge/metrics-final.txt"
-  stop_pid "$HB_PID"
+  finish_hookbridge hookbridge hookbridge "$RAW/hookbridge/metrics-final.txt"
   record_topic "$RAW/hookbridge/topic.json" bench.hookbridge "$before"
-  trim_hookbridge_log hookbridge
 fi
 
 # --- --compare: base and new hookbridge in turn, on the one broker -------------
@@ -821,12 +893,11 @@ compare_turn() { # SIDE ROUND
     log "$side, round $r/$ROUNDS: open loop, $rate req/s for ${RATE_DURATION} s"
     open_run "$rate" "$rate" "open-$rate-run$r" --tag run="$r"
   done
-  check_duplicates "$side, round $r" "$RAW/$side/metrics-final-run$r.txt"
-  stop_pid "$HB_PID"
+  finish_hookbridge "$name" "$side, round $r" "$RAW/$side/metrics-final-run$r.txt"
   record_topic "$RAW/$side/run$r.topic.json" bench.hookbridge "$before"
-  trim_hookbridge_log "$name"
 }
 if [[ -n $COMPARE ]]; then
+  await_broker
   # One port for both, so that the two settings differ only where the builds do.
   port=$(free_port)
   hookbridge_settings "$BASE_HOOKBRIDGE" hookbridge-config-base.txt "$port" bench.hookbridge
@@ -838,15 +909,13 @@ if [[ -n $COMPARE ]]; then
   load_target hookbridge "$RAW/broker-warmup" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" \
     "$OUT/logs/hookbridge-broker-warmup.log" ""
   warm_up warmup "$BROKER_WARMUP"
-  check_duplicates "broker warm-up" "$RAW/broker-warmup/metrics-final.txt"
-  stop_pid "$HB_PID"
-  trim_hookbridge_log hookbridge-broker-warmup
+  finish_hookbridge hookbridge-broker-warmup "broker warm-up" "$RAW/broker-warmup/metrics-final.txt"
   for ((round = 1; round <= ROUNDS; round++)); do
     if ((round % 2)); then order=(base new); else order=(new base); fi
     for side in "${order[@]}"; do compare_turn "$side" "$round"; done
   done
   for side in base new; do
-    python3 bench/report.py check-system "$RAW/$side" || die "$side: every request failed (no 2xx at all)"
+    "$PYTHON" bench/report.py check-system "$RAW/$side" || die "$side: every request failed (no 2xx at all)"
   done
   # The profiling pass of each side, after the timed rounds: a fresh server,
   # warmed up like a turn's.
@@ -860,15 +929,14 @@ if [[ -n $COMPARE ]]; then
       log "$side, profiling: warm-up, ${WARMUP} s at 64 connections"
       warm_up warmup "$WARMUP"
       profile_pass "$side" "hookbridge $side (${commit:0:12})"
-      check_duplicates "$side, profiling" "$RAW/profile/$side/metrics-final.txt"
-      stop_pid "$HB_PID"
-      trim_hookbridge_log "hookbridge-$side-profile"
+      finish_hookbridge "hookbridge-$side-profile" "$side, profiling" "$RAW/profile/$side/metrics-final.txt"
     done
   fi
 fi
 
 # --- Express + kafkajs: what a user would write --------------------------------
 if wants express; then
+  await_broker
   port=$(free_port)
   before=$(topic_records bench.express)
   log "express: starting on 127.0.0.1:$port"
@@ -886,6 +954,8 @@ if wants express; then
 fi
 
 # --- issue 26: new connections, handshake churn, every core --------------------
+# The smoke run skips these scenarios' warm-ups (the other systems' prove
+# warm_up works): it checks that every figure is there, not what it is.
 # The hookbridge builds these scenarios measure: "hookbridge" (this tree), or
 # with --compare "base" and "new". Each gets HOOKBRIDGE_HTTP_LOOPS where it
 # knows the setting (hb_env); meta/http-loops.txt says how many loops each had.
@@ -893,8 +963,16 @@ NC_SIDES=(hookbridge)
 [[ -n $COMPARE ]] && NC_SIDES=(base new)
 side_binary() { if [[ $1 == base ]]; then echo "$BASE_HOOKBRIDGE"; else echo "$HOOKBRIDGE"; fi; }
 side_fake_publisher() { if [[ $1 == base ]]; then echo "$BASE_FAKE_PUBLISHER"; else echo "$FAKE_PUBLISHER"; fi; }
-# The sides in the order of the Nth step: alternated, so that neither is always first.
-sides_in_turn() { if (($1 % 2)) || ((${#NC_SIDES[@]} == 1)); then echo "${NC_SIDES[@]}"; else echo "${NC_SIDES[1]} ${NC_SIDES[0]}"; fi; }
+# WORDS in the order of the Nth step: as given when N is odd, reversed when
+# it is even, so that none is always first.
+in_turn() { # N WORD...
+  local n=$1 out=() word
+  shift
+  if ((n % 2)); then echo "$@"; return; fi
+  for word in "$@"; do out=("$word" "${out[@]}"); done
+  echo "${out[@]}"
+}
+sides_in_turn() { in_turn "$1" "${NC_SIDES[@]}"; }
 
 # One self-signed ECDSA P-256 certificate (and key) for this run, for every
 # TLS server; meta/tls-cert.pem keeps the certificate.
@@ -923,19 +1001,11 @@ tls_session_info() { # PORT FILE
 # nginx `return 200` on a plain and a TLS listener (bench/nginx/nginx-newconn.conf.template),
 # BENCH_HTTP_LOOPS workers. Sets NGINX_NC_PID, NGINX_NC_PORT, NGINX_NC_TLS_PORT.
 start_nginx_newconn() {
-  local prefix=$WORK/nginx-newconn
-  mkdir -p "$prefix"
   NGINX_NC_PORT=$(free_port) NGINX_NC_TLS_PORT=$(free_port)
-  sed -e "s#@PREFIX@#$prefix#g" -e "s#@PORT@#$NGINX_NC_PORT#g" -e "s#@TLS_PORT@#$NGINX_NC_TLS_PORT#g" \
-    -e "s#@WORKERS@#$HTTP_LOOPS#g" -e "s#@CERT@#$CERT#g" -e "s#@KEY@#$CERT_KEY#g" \
-    bench/nginx/nginx-newconn.conf.template >"$prefix/nginx.conf"
-  cp "$prefix/nginx.conf" "$OUT/meta/nginx-newconn.conf"
-  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" -t >"$OUT/logs/nginx-newconn.log" 2>&1 ||
-    { cat "$OUT/logs/nginx-newconn.log" >&2; die "nginx (newconn): bad configuration"; }
   log "nginx (newconn): starting on 127.0.0.1:$NGINX_NC_PORT and TLS on :$NGINX_NC_TLS_PORT, $HTTP_LOOPS workers"
-  nginx -e "$prefix/error.log" -p "$prefix" -c "$prefix/nginx.conf" >>"$OUT/logs/nginx-newconn.log" 2>&1 &
-  NGINX_NC_PID=$!
-  SERVER_PIDS+=("$NGINX_NC_PID")
+  start_nginx nginx-newconn bench/nginx/nginx-newconn.conf.template PORT="$NGINX_NC_PORT" TLS_PORT="$NGINX_NC_TLS_PORT" \
+    WORKERS="$HTTP_LOOPS" CERT="$CERT" KEY="$CERT_KEY"
+  NGINX_NC_PID=$NGINX_PID
   wait_for_200 nginx-newconn "$NGINX_NC_PID" post_one "http://127.0.0.1:$NGINX_NC_PORT/webhooks/getprofile"
   wait_for_200 nginx-newconn "$NGINX_NC_PID" post_one "https://127.0.0.1:$NGINX_NC_TLS_PORT/webhooks/getprofile"
 }
@@ -949,28 +1019,23 @@ newconn_run() {
   (($#)) && shift
   LOAD_RUN=$((LOAD_RUN + 1))
   if [[ -n $rate ]]; then mode=(-rate "$rate"); else mode=(-workers "$workers"); fi
-  python3 bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag rate="${rate:-0}" --tag label="${rate:-closed}" \
+  "$PYTHON" bench/measure.py --out "$base.json" "${T_ARGS[@]}" --tag kind=open --tag rate="${rate:-0}" --tag label="${rate:-closed}" \
     "$@" --stdout "$base.summary.json" -- "$NEWCONN" -url "$url" "${mode[@]}" -duration "${seconds}s" \
     -timeout "${TIMEOUT}s" -cacert "$CERT" -bodies "$BODIES" -key "$API_KEY" -run "$LOAD_RUN" "${args[@]}" ||
     die "$T_SYSTEM: bench/newconn failed (output: $base.summary.json)"
   target_alive
 }
 
-# Stops a hookbridge server of these scenarios after its runs: duplicates
-# checked, log trimmed. NAME PID PORT SCHEME RAW_DIR
-finish_hookbridge() {
-  HB_PID=$2 HB_PORT=$3 HB_SCHEME=$4
-  check_duplicates "$1" "$5/metrics-final-$1.txt"
-  stop_pid "$2"
-  trim_hookbridge_log "$1"
-}
-
-# newconn: one request per new connection, plain and TLS, hookbridge (each
-# side) and nginx side by side. Every server is started first; then per rate
-# and transport each system in turn (the hookbridge sides alternated), so all
-# meet the same minutes of the shared machine. Then TLS resumption.
+# newconn: one request per new connection, plain and TLS, side by side:
+# nginx, and per hookbridge side (hookbridge, or base and new) the build on
+# the broker ("SIDE") and its hookbridge_fake_publisher ("SIDE-fake": the same
+# HTTP server and handler, every webhook PERSISTED at once, no Kafka), which
+# compares the HTTP front's cost per connection with nginx's like for like.
+# Every server is started first; then per rate and transport each system in
+# turn (the hookbridge ones alternated), so all meet the same minutes of the
+# shared machine. Then TLS resumption, the same systems.
 run_newconn() {
-  local dir=$RAW/newconn side transport rate i=0 key who metrics mode
+  local dir=$RAW/newconn side transport rate i=0 key who metrics mode binary hb_systems=()
   declare -A url_of pid_of port_of
   mkdir -p "$dir"
   start_nginx_newconn
@@ -981,26 +1046,44 @@ run_newconn() {
   echo "nginx $HTTP_LOOPS" >>"$OUT/meta/http-loops.txt"
   tls_session_info "$NGINX_NC_TLS_PORT" "$dir/nginx/tls-session.txt"
   for side in "${NC_SIDES[@]}"; do
-    mkdir -p "$dir/$side"
-    echo "$side $(loops_of "$(side_binary "$side")")" >>"$OUT/meta/http-loops.txt"
+    for who in "$side" "$side-fake"; do
+      binary=$(side_binary "$side")
+      [[ $who == *-fake ]] && binary=$(side_fake_publisher "$side")
+      mkdir -p "$dir/$who"
+      if [[ ! -x $binary ]]; then
+        log "newconn, $who: no hookbridge_fake_publisher in this build: skipped"
+        echo "no hookbridge_fake_publisher" >"$dir/$who/skipped.txt"
+        continue
+      fi
+      hb_systems+=("$who")
+      echo "$who $(loops_of "$binary")" >>"$OUT/meta/http-loops.txt"
+      for transport in plain tls; do
+        launch_hookbridge "$binary" "$(free_port)" bench.newconn "newconn-$who-$transport" "$transport"
+        url_of[$who/$transport]=$HB_SCHEME://127.0.0.1:$HB_PORT/webhooks/getprofile
+        pid_of[$who/$transport]=$HB_PID port_of[$who/$transport]=$HB_PORT
+      done
+    done
+  done
+  for who in "${hb_systems[@]}"; do
     for transport in plain tls; do
-      start_hookbridge "$(side_binary "$side")" "$(free_port)" bench.newconn "newconn-$side-$transport" "$transport"
-      url_of[$side/$transport]=$HB_SCHEME://127.0.0.1:$HB_PORT/webhooks/getprofile
-      pid_of[$side/$transport]=$HB_PID port_of[$side/$transport]=$HB_PORT
-      # Kept-alive load first: the broker and the producer warmed up, not the handshakes.
-      load_target "$side" "$dir/$side" "${url_of[$side/$transport]}" "$HB_PID" "$OUT/logs/newconn-$side-$transport.log" ""
-      log "newconn, $side ($transport): warm-up, ${WARMUP} s at 64 kept-alive connections"
+      key=$who/$transport
+      await_hookbridge "newconn-$who-$transport" "${pid_of[$key]}" "${url_of[$key]%%:*}" "${port_of[$key]}"
+      # Kept-alive load first: the broker and the producer warmed up, not
+      # the handshakes. The fake publisher has neither to warm.
+      if [[ $who == *-fake ]] || ((SMOKE)); then continue; fi
+      load_target "$who" "$dir/$who" "${url_of[$key]}" "${pid_of[$key]}" "$OUT/logs/newconn-$who-$transport.log" ""
+      log "newconn, $who ($transport): warm-up, ${WARMUP} s at 64 kept-alive connections"
       warm_up "warmup-$transport" "$WARMUP"
     done
-    tls_session_info "${port_of[$side/tls]}" "$dir/$side/tls-session.txt"
+    tls_session_info "${port_of[$who/tls]}" "$dir/$who/tls-session.txt"
   done
 
   local VEGETA_ARGS=(-keepalive=false -http2=false -root-certs="$CERT") RATE_DURATION=$NEWCONN_DURATION
   for rate in $NEWCONN_RATES; do
     i=$((i + 1))
     for transport in plain tls; do
-      # shellcheck disable=SC2046  # the sides, one word each
-      for who in nginx $(sides_in_turn "$i"); do
+      # shellcheck disable=SC2046  # the systems, one word each
+      for who in nginx $(in_turn "$i" "${hb_systems[@]}"); do
         key=$who/$transport
         metrics=""
         [[ $who != nginx && $transport == plain ]] && metrics=http://127.0.0.1:${port_of[$key]}/metrics
@@ -1014,10 +1097,12 @@ run_newconn() {
 
   # TLS session resumption: bench/newconn at RESUME_RATE, a full handshake per
   # connection, then resuming the session it was given (client session cache).
+  # The smoke run leaves the fake publishers out: the others prove the harness.
   for mode in full resumed; do
     local resume=()
     [[ $mode == resumed ]] && resume=(-resume)
-    for who in nginx "${NC_SIDES[@]}"; do
+    for who in nginx "${hb_systems[@]}"; do
+      if [[ $who == *-fake ]] && ((SMOKE)); then continue; fi
       key=$who/tls
       load_target "$who" "$dir/$who" "${url_of[$key]}" "${pid_of[$key]}" "$OUT/logs/newconn-$who-tls.log" "" \
         --tag scenario=resumption --tag transport=tls --tag mode="$mode"
@@ -1026,18 +1111,17 @@ run_newconn() {
     done
   done
 
-  for who in nginx "${NC_SIDES[@]}"; do
-    python3 bench/report.py check-system "$dir/$who" || die "newconn, $who: every request failed (no 2xx at all)"
+  for who in nginx "${hb_systems[@]}"; do
+    "$PYTHON" bench/report.py check-system "$dir/$who" || die "newconn, $who: every request failed (no 2xx at all)"
   done
-  for side in "${NC_SIDES[@]}"; do
+  for who in "${hb_systems[@]}"; do
     for transport in plain tls; do
-      key=$side/$transport
-      finish_hookbridge "newconn-$side-$transport" "${pid_of[$key]}" "${port_of[$key]}" \
-        "$([[ $transport == tls ]] && echo https || echo http)" "$dir/$side"
+      key=$who/$transport
+      HB_PID=${pid_of[$key]} HB_PORT=${port_of[$key]} HB_SCHEME=$([[ $transport == tls ]] && echo https || echo http)
+      finish_hookbridge "newconn-$who-$transport" "newconn-$who-$transport" "$dir/$who/metrics-final-newconn-$who-$transport.txt"
     done
   done
-  stop_pid "$NGINX_NC_PID"
-  cat "$WORK/nginx-newconn/error.log" >>"$OUT/logs/nginx-newconn.log" 2>/dev/null || true
+  stop_nginx nginx-newconn "$NGINX_NC_PID"
 }
 
 # churn: hookbridge over TLS at CHURN_RATE on kept-alive connections (vegeta,
@@ -1052,6 +1136,7 @@ run_churn() {
     start_hookbridge "$(side_binary "$side")" "$(free_port)" bench.churn "churn-$side" tls
     pid_of[$side]=$HB_PID port_of[$side]=$HB_PORT
     load_target "$side" "$dir/$side" "https://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "$OUT/logs/churn-$side.log" ""
+    if ((SMOKE)); then continue; fi
     log "churn, $side: warm-up, ${WARMUP} s at 64 kept-alive connections"
     warm_up warmup "$WARMUP"
   done
@@ -1078,8 +1163,9 @@ run_churn() {
     done
   done
   for side in "${NC_SIDES[@]}"; do
-    python3 bench/report.py check-system "$dir/$side" || die "churn, $side: every request failed (no 2xx at all)"
-    finish_hookbridge "churn-$side" "${pid_of[$side]}" "${port_of[$side]}" https "$dir/$side"
+    "$PYTHON" bench/report.py check-system "$dir/$side" || die "churn, $side: every request failed (no 2xx at all)"
+    HB_PID=${pid_of[$side]} HB_PORT=${port_of[$side]} HB_SCHEME=https
+    finish_hookbridge "churn-$side" "churn-$side" "$dir/$side/metrics-final-churn-$side.txt"
   done
 }
 
@@ -1087,8 +1173,11 @@ run_churn() {
 # and webhook handler, every webhook PERSISTED at once, no broker) under wrk
 # at CORES_CONNECTIONS, with each of CORES_LOOPS connection loops. A build that
 # does not know HOOKBRIDGE_HTTP_LOOPS has one loop: its other counts are skipped.
+# wrk pipelines CORES_PIPELINE requests per write: one request at a time costs
+# wrk about as much CPU as the server, so on two cores a second loop had no
+# core to scale into; pipelined, wrk's share falls and the server's rises.
 run_cores() {
-  local dir=$RAW/cores side loops binary name i=0
+  local dir=$RAW/cores side loops binary name i=0 WRK_PIPELINE=$CORES_PIPELINE
   for loops in $CORES_LOOPS; do
     i=$((i + 1))
     for side in $(sides_in_turn "$i"); do
@@ -1107,12 +1196,14 @@ run_cores() {
       name=cores-$side-loops$loops
       start_hookbridge "$binary" "$(free_port)" bench.cores "$name" plain "$loops"
       load_target "$side" "$dir/$side" "http://127.0.0.1:$HB_PORT/webhooks/getprofile" "$HB_PID" "$OUT/logs/$name.log" \
-        "http://127.0.0.1:$HB_PORT/metrics" --tag scenario=cores --tag loops="$loops"
-      log "cores, $side: warm-up, ${WARMUP} s at 64 connections"
-      warm_up "warmup-loops$loops" "$WARMUP"
-      log "cores, $side: $loops connection loop(s), closed loop at $CORES_CONNECTIONS connections for ${CORES_DURATION} s"
+        "http://127.0.0.1:$HB_PORT/metrics" --tag scenario=cores --tag loops="$loops" --tag pipeline="$CORES_PIPELINE"
+      if ((!SMOKE)); then
+        log "cores, $side: warm-up, ${WARMUP} s at 64 connections, $CORES_PIPELINE pipelined requests each"
+        warm_up "warmup-loops$loops" "$WARMUP"
+      fi
+      log "cores, $side: $loops connection loop(s), closed loop at $CORES_CONNECTIONS connections, $CORES_PIPELINE pipelined requests each, for ${CORES_DURATION} s"
       DURATION=$CORES_DURATION closed_run "$CORES_CONNECTIONS" 1 "loops$loops"
-      finish_hookbridge "$name" "$HB_PID" "$HB_PORT" http "$dir/$side"
+      finish_hookbridge "$name" "$name" "$dir/$side/metrics-final-$name.txt"
     done
   done
   local measured=0
@@ -1122,11 +1213,14 @@ run_cores() {
   ((measured)) || die "cores: no build was measured"
   for side in "${NC_SIDES[@]}"; do
     [[ -n $(find "$dir/$side" -name 'loops*.json' 2>/dev/null) ]] || continue
-    python3 bench/report.py check-system "$dir/$side" || die "cores, $side: every request failed (no 2xx at all)"
+    "$PYTHON" bench/report.py check-system "$dir/$side" || die "cores, $side: every request failed (no 2xx at all)"
   done
 }
 
-if wants newconn || wants churn; then make_certificate; fi
+if wants newconn || wants churn; then
+  await_broker
+  make_certificate
+fi
 if wants newconn; then run_newconn; fi
 if wants churn; then run_churn; fi
 if wants cores; then run_cores; fi
@@ -1143,12 +1237,12 @@ report=report
 if [[ -n $PLOT_PYTHON ]]; then
   "$PLOT_PYTHON" bench/plots.py "$report" "$OUT" || die "bench/plots.py could not draw the report's pictures"
 fi
-python3 bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
+"$PYTHON" bench/report.py "$report" "$OUT" || die "bench/report.py could not write the report"
 [[ -s $OUT/$report.md ]] || die "no report was written to $OUT/$report.md"
 issue26=()
 for scenario in newconn churn cores; do wants "$scenario" && issue26+=("$scenario"); done
 if ((${#issue26[@]})); then
-  python3 bench/report_newconn.py check "$OUT" "${issue26[@]}" || die "${issue26[*]}: a figure is missing (above)"
+  "$PYTHON" bench/report_newconn.py check "$OUT" "${issue26[@]}" || die "${issue26[*]}: a figure is missing (above)"
   if wants newconn && [[ -n $PLOT_PYTHON ]]; then
     for picture in newconn-p99.png newconn-cpu.png; do [[ -s $OUT/$picture ]] || die "newconn: $picture was not drawn"; done
   fi

@@ -11,8 +11,14 @@
 -- change. The ids are unique per RUN (bench.sh gives each load run its own
 -- number) and wrk thread.
 --
--- Usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY [RUN]
+-- Usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY [RUN [DEPTH]]
 -- RUN: at most 10 digits; without it, the time in seconds at wrk's start.
+-- DEPTH (default 1): requests written at once on a connection, HTTP/1.1
+-- pipelining as wrk's own scripts/pipeline.lua does it: one write and one
+-- wake-up of wrk carry DEPTH requests, so wrk spends far less CPU per request
+-- (the "cores" scenario, where the server and not wrk must be the limit).
+-- wrk waits for DEPTH answers before writing the next batch, and counts each
+-- answer as a request; its latency is from the batch's write.
 -- At the end it prints one line "WRK_JSON {...}" with the counts and the
 -- latency percentiles (microseconds) for scripts/bench.sh.
 
@@ -36,11 +42,16 @@ local SEQ_START = 10000000000
 local heads, tails = {}, {}
 local next_request = 0
 local seq = SEQ_START
+local depth = 1
 
 function init(args)
   local bodies_path, api_key, run = args[1], args[2], args[3]
   if not bodies_path or not api_key then
-    error("usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY [RUN]")
+    error("usage: wrk ... -s post.lua URL -- BODIES_TXT API_KEY [RUN [DEPTH]]")
+  end
+  depth = tonumber(args[4] or 1)
+  if not depth or depth < 1 or depth > 1000 or depth % 1 ~= 0 then
+    error("post.lua: DEPTH must be a whole number from 1 to 1000")
   end
   run = tonumber(run or started_s)
   if not run or run < 0 or run > 9999999999 or run % 1 ~= 0 then
@@ -65,10 +76,17 @@ function init(args)
   next_request = (thread_index * 7919) % #heads
 end
 
-function request()
+local function one_request()
   next_request = next_request % #heads + 1
   seq = seq + 1
   return heads[next_request] .. seq .. tails[next_request]
+end
+
+function request()
+  if depth == 1 then return one_request() end
+  local batch = {}
+  for i = 1, depth do batch[i] = one_request() end
+  return table.concat(batch)
 end
 
 function done(summary, latency, requests_)
