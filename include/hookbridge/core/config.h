@@ -69,7 +69,7 @@ struct Config {
   int max_connections = 10000;  // open client connections; past it, 503 and close
   // How long a client has to send a whole request (or to finish its TLS
   // handshake); past it, 408 and close. Besides, a request that stalls for the
-  // HTTP server's fixed read timeout (5 s) gets 408: below 5 s this alone applies.
+  // HTTP server's fixed read timeout (5 s) gets 408: at 5 s or less this alone applies.
   std::chrono::milliseconds request_timeout{15000};
   // Connection loops (and, over TLS, handshake threads); 0 until LoadConfig
   // sets DefaultHttpLoops() (an HttpServer given 0 runs 1).

@@ -62,7 +62,7 @@ struct HttpServerOptions {
   HeadLimits head_limits;
   size_t keep_alive_max_requests = 100000;
   std::chrono::seconds keep_alive_timeout{30};  // an idle connection is closed after it
-  // A request that stalls this long gets 408; a request_timeout as short or
+  // A request that stalls this long gets 408; a request_timeout this long or
   // shorter comes first, and then it alone applies.
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};  // an answer not taken this long: closed
