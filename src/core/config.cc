@@ -239,6 +239,16 @@ const std::vector<Setting>& Settings() {
          return "";
        },
        [](const Config& c) { return Number(c.max_connections); }},
+      {"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "",
+       "a client that has not sent its whole request (or finished its TLS handshake) within "
+       "this many ms gets 408 and is closed; one that stalls 5 s gets 408 sooner",
+       [](Config& c, const std::string& v) -> std::string {
+         long long ms = 0;
+         if (std::string error = ParseInteger(v, 1000, 600000, &ms); !error.empty()) return error;
+         c.request_timeout = std::chrono::milliseconds(ms);
+         return "";
+       },
+       [](const Config& c) { return Number(c.request_timeout.count()); }},
       {"HOOKBRIDGE_HTTP_LOOPS", "--http-loops", "(one per two CPUs the process may use)",
        "connection loops, the threads serving connections (over HTTPS as many handshake "
        "threads); the CPUs are the affinity mask's, capped by a cgroup CPU limit",

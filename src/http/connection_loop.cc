@@ -3,7 +3,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <ctime>
+#include <string>
 
 #include "hookbridge/core/log.h"
 #include "hookbridge/http/access_log.h"
@@ -16,6 +18,27 @@ namespace {
 
 // How often a loop counts its idle connections for the others' /metrics.
 constexpr std::chrono::seconds kIdleCensusPeriod{1};
+
+// A duration as the 408's text gives it: "15 s", "4.5 s" (settings are in ms).
+std::string SecondsText(std::chrono::milliseconds duration) {
+  const long long ms = duration.count();
+  std::string text = std::to_string(ms / 1000);
+  if (const long long rest = ms % 1000; rest != 0) {
+    std::string fraction = std::to_string(1000 + rest).substr(1);  // three digits
+    while (fraction.back() == '0') fraction.pop_back();
+    text += "." + fraction;
+  }
+  return text + " s";
+}
+
+// Which deadlines a request had: the stall one only if it can come first.
+std::string RequestTimeoutText(const HttpServerOptions& options) {
+  std::string text =
+      "the request did not arrive in time (" + SecondsText(options.request_timeout) + " in all";
+  if (options.read_timeout < options.request_timeout)
+    text += ", " + SecondsText(options.read_timeout) + " without progress";
+  return text + ")";
+}
 
 }  // namespace
 
@@ -222,7 +245,8 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
       return Dispatch(connection);
     }
     if (connection.MidRequest()) {
-      // It may stall for read_timeout, within request_timeout in all.
+      // It may stall for read_timeout, within request_timeout in all (the
+      // sooner of the two; a request_timeout of 5 s or less comes first).
       SetDeadline(connection, std::min(connection.request().start + options_.request_timeout,
                                        connection.last_progress() + options_.read_timeout));
     }
@@ -421,12 +445,7 @@ void ConnectionLoop::Expire(Connection& connection) {
                          WebhookHandler::AckDeadlinePassed(connection.request().webhook.event_id));
   }
   if (!connection.MidRequest()) return Close(connection);  // idle, writing or lingering
-  Answer(connection,
-         ErrorResponse(ErrorCode::kRequestTimeout,
-                       "the request did not arrive in time (" +
-                           std::to_string(options_.request_timeout.count()) + " s in all, " +
-                           std::to_string(options_.read_timeout.count()) + " s without progress)"),
-         true);
+  Answer(connection, ErrorResponse(ErrorCode::kRequestTimeout, RequestTimeoutText(options_)), true);
 }
 
 // Stops accepting; idle connections close now. Requests already begun are

@@ -249,6 +249,22 @@ TEST(HttpServer, ARequestThatStallsIsAnswered408) {
   EXPECT_TRUE(connection.WaitForClose(5s));
 }
 
+// HOOKBRIDGE_REQUEST_TIMEOUT_MS reaches the server: a request not whole by
+// then is answered 408, naming the time in seconds, fractions included. Set
+// below the 5 s stall timeout, it alone applies, and the answer says so.
+TEST(HttpServer, ARequestNotWholeWithinTheRequestTimeoutIsAnswered408) {
+  TestServer bridge([](Config& config) { config.request_timeout = 1500ms; });
+  RawConnection connection(bridge.port());
+  ASSERT_TRUE(connection.Send(std::string("POST ") + kWebhookPath + " HTTP/1.1\r\nHost: x\r\n"));
+  auto answer = connection.ReadResponse(10s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 408);
+  EXPECT_NE(answer->body.find("the request did not arrive in time (1.5 s in all)"),
+            std::string::npos)
+      << answer->body;
+  EXPECT_TRUE(connection.WaitForClose(5s));
+}
+
 // Past max_in_flight, a webhook is answered 503 overloaded on its head, at
 // once, while the ones in flight wait for Kafka (here, until their
 // acknowledgement deadline: 503 unavailable).

@@ -640,6 +640,7 @@ TEST(LoadConfigTest, OperationsDefaults) {
   Config config = MustLoad({}, WithRequired());
   EXPECT_EQ(config.log_level, LogLevel::kInfo);
   EXPECT_EQ(config.drain_grace, std::chrono::milliseconds(5000));
+  EXPECT_EQ(config.request_timeout, std::chrono::milliseconds(15000));
   EXPECT_EQ(config.tls_cert_file, "");
   EXPECT_EQ(config.tls_key_file, "");
 }
@@ -667,6 +668,30 @@ TEST(LoadConfigTest, DrainGraceFromEnvironmentAndFlag) {
                 .drain_grace,
             std::chrono::milliseconds(2000));
 }
+
+TEST(LoadConfigTest, RequestTimeoutFromEnvironmentAndFlag) {
+  EXPECT_EQ(MustLoad({}, WithRequired({{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "1000"}})).request_timeout,
+            std::chrono::milliseconds(1000));
+  EXPECT_EQ(
+      MustLoad({}, WithRequired({{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "600000"}})).request_timeout,
+      std::chrono::milliseconds(600000));
+  EXPECT_EQ(MustLoad({"--request-timeout-ms", "4500"},
+                     WithRequired({{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "9000"}}))
+                .request_timeout,
+            std::chrono::milliseconds(4500));
+  EXPECT_THAT(MustFail({}, WithRequired({{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "999"}})),
+              HasSubstr("HOOKBRIDGE_REQUEST_TIMEOUT_MS: 999 is out of range [1000, 600000]"));
+  EXPECT_THAT(HelpText(), HasSubstr("--request-timeout-ms"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RequestTimeout, BadValueTest,
+    ::testing::Values(BadValue{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "999"},
+                      BadValue{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "600001"},
+                      BadValue{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "0"},
+                      BadValue{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "-1"},
+                      BadValue{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "15s"},
+                      BadValue{"HOOKBRIDGE_REQUEST_TIMEOUT_MS", "--request-timeout-ms", ""}));
 
 INSTANTIATE_TEST_SUITE_P(
     LogLevelAndDrainGrace, BadValueTest,
@@ -779,7 +804,8 @@ TEST(DescribeConfigTest, ListsEverySettingWithTheKeysRedacted) {
         "HOOKBRIDGE_KAFKA_TOPIC=events.gp\n", "HOOKBRIDGE_ACK_TIMEOUT_MS=2500\n",
         "HOOKBRIDGE_MAX_BODY_BYTES=1048576\n", "HOOKBRIDGE_MAX_IN_FLIGHT=1024\n",
         "HOOKBRIDGE_LOG_LEVEL=warn\n", "HOOKBRIDGE_DRAIN_GRACE_MS=2500\n",
-        "HOOKBRIDGE_TLS_CERT_FILE=/c.pem\n", "HOOKBRIDGE_TLS_KEY_FILE=/k.pem\n"}) {
+        "HOOKBRIDGE_TLS_CERT_FILE=/c.pem\n", "HOOKBRIDGE_TLS_KEY_FILE=/k.pem\n",
+        "HOOKBRIDGE_REQUEST_TIMEOUT_MS=15000\n"}) {
     EXPECT_THAT(text, HasSubstr(line));
   }
 }

@@ -67,6 +67,10 @@ struct Config {
   // 503 at once.
   int max_in_flight = 1024;
   int max_connections = 10000;  // open client connections; past it, 503 and close
+  // How long a client has to send a whole request (or to finish its TLS
+  // handshake); past it, 408 and close. Besides, a request that stalls for the
+  // HTTP server's fixed read timeout (5 s) gets 408: at 5 s or less this alone applies.
+  std::chrono::milliseconds request_timeout{15000};
   // Connection loops (and, over TLS, handshake threads); 0 until LoadConfig
   // sets DefaultHttpLoops() (an HttpServer given 0 runs 1).
   int http_loops = 0;

@@ -36,6 +36,7 @@ struct HttpServerOptions {
         loops(static_cast<size_t>(config.http_loops)),
         max_in_flight(static_cast<size_t>(config.max_in_flight)),
         max_connections(static_cast<size_t>(config.max_connections)),
+        request_timeout(config.request_timeout),
         tls_cert_file(config.tls_cert_file),
         tls_key_file(config.tls_key_file) {}
 
@@ -47,6 +48,8 @@ struct HttpServerOptions {
   size_t loops;            // connection loops (and, over TLS, handshake threads); at least 1
   size_t max_in_flight;    // webhooks being read or waiting for Kafka; past it, 503 at once
   size_t max_connections;  // open connections; past it, a new one is answered 503 and closed
+  // To receive a whole request (or finish a TLS handshake); past it, 408.
+  std::chrono::milliseconds request_timeout;
   // (The body limit is the webhook handler's: Routes::max_body_bytes().)
   std::string tls_cert_file;  // both set: serve HTTPS (TLS 1.2 or newer)
   std::string tls_key_file;
@@ -59,9 +62,10 @@ struct HttpServerOptions {
   HeadLimits head_limits;
   size_t keep_alive_max_requests = 100000;
   std::chrono::seconds keep_alive_timeout{30};  // an idle connection is closed after it
-  std::chrono::seconds read_timeout{5};         // a request that stalls this long gets 408
-  std::chrono::seconds request_timeout{15};     // to receive a whole request (or TLS handshake)
-  std::chrono::seconds write_timeout{5};        // an answer not taken this long: closed
+  // A request that stalls this long gets 408; a request_timeout this long or
+  // shorter comes first, and then it alone applies.
+  std::chrono::seconds read_timeout{5};
+  std::chrono::seconds write_timeout{5};  // an answer not taken this long: closed
   // After an answer given before the body was read, what the client still
   // sends is discarded this long, so that it reads the answer, not a reset.
   std::chrono::seconds linger{1};
