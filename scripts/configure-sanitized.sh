@@ -14,7 +14,8 @@
 # Neither builds the programs of the suites that run in the normal build only
 # (HOOKBRIDGE_BUILD_NORMAL_ONLY_TESTS: cluster, faults, secured, deploy,
 # contracts; scripts/test.sh says why they are not run again): in the ASan
-# tree, which scripts/test.sh builds whole, they cost build time for nothing.
+# tree, which scripts/test.sh builds whole, they cost about 22 s of CPU (about
+# 10 s of a cold build on 2 cores, December 2026) for nothing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
