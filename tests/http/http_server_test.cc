@@ -64,7 +64,10 @@ TEST(HttpServer, AWebhookIsAnswered200OnlyAfterItsRecordIsPublished) {
   EXPECT_EQ(answer->status, 200);
   EXPECT_EQ(answer->body, R"({"status":"accepted","id":"evt-1"})");
   EXPECT_EQ(answer->get_header_value("Content-Type"), "application/json");
-  EXPECT_FALSE(answer->get_header_value("X-Request-Id").empty());
+  // The request had no id: the answer carries a new one, 16 lowercase hex digits.
+  const std::string request_id = answer->get_header_value("X-Request-Id");
+  EXPECT_EQ(request_id.size(), 16u) << request_id;
+  EXPECT_EQ(request_id.find_first_not_of("0123456789abcdef"), std::string::npos) << request_id;
   EXPECT_FALSE(answer->get_header_value("Date").empty());
   auto records = bridge.publisher().records();
   ASSERT_EQ(records.size(), 1u);
