@@ -6,7 +6,6 @@
 
 #include <vector>
 
-#include "hookbridge/core/time_slice.h"
 #include "hookbridge/http/connection_loop.h"
 #include "hookbridge/http/handshake_loop.h"
 #include "hookbridge/http/instance_limits.h"
@@ -48,14 +47,10 @@ class HttpServer::Impl {
             [this](std::unique_ptr<Connection> connection) { HandOff(std::move(connection)); }));
       }
     }
-    // Names the threads in top, perf and /proc. The loops write the answers:
-    // they ask for a short time slice, so that a loop woken by a request or a
-    // delivery report runs before a handshake thread's long turn ends
-    // (core/time_slice.h; docs/http-threads.md, "Who runs first").
+    // Names the threads in top, perf and /proc.
     for (const auto& loop : loops_) {
       loop_threads_.emplace_back([loop = loop.get()] {
         pthread_setname_np(pthread_self(), "hb-loop");
-        RequestTimeSlice(kAnsweringThreadSlice);
         loop->Run();
       });
     }
