@@ -34,6 +34,7 @@ class HttpServer::Impl {
           std::make_unique<ConnectionLoop>(tls_ ? -1 : listen_socket_, options, routes_, metrics,
                                            limits_, i == 0 ? events : LoopEventSource{}, closing));
     }
+    for (const auto& loop : loops_) loop_list_.push_back(loop.get());
     for (const auto& loop : loops_) {
       std::vector<ConnectionLoop*> siblings;
       for (const auto& other : loops_) {
@@ -70,7 +71,7 @@ class HttpServer::Impl {
   ~Impl() {
     // The handshake threads end first: a handshake that completes while they
     // stop is handed to a loop that still serves it, never to one that has
-    // finished (which would close it unanswered).
+    // finished (which would refuse it).
     for (const auto& handshake : handshakes_) handshake->Stop();
     for (std::thread& thread : handshake_threads_) thread.join();
     for (const auto& loop : loops_) loop->Stop();
@@ -86,11 +87,11 @@ class HttpServer::Impl {
  private:
   // An established TLS connection goes to the loop with the fewest.
   void HandOff(std::unique_ptr<Connection> connection) {
-    ConnectionLoop* least = loops_.front().get();
-    for (const auto& loop : loops_) {
-      if (loop->load() < least->load()) least = loop.get();
+    // Refused only by a loop that has finished, which cannot happen while the
+    // handshake threads run (they end first); closed then, as if dropped.
+    if (ConnectionLoop::LeastLoaded(loop_list_).Adopt(std::move(connection)) != nullptr) {
+      limits_.CloseConnection();
     }
-    least->Adopt(std::move(connection));
   }
 
   const int listen_socket_;
@@ -98,6 +99,7 @@ class HttpServer::Impl {
   InstanceLimits limits_;
   Routes routes_;
   std::vector<std::unique_ptr<ConnectionLoop>> loops_;
+  std::vector<ConnectionLoop*> loop_list_;  // the same loops, as LeastLoaded() takes them
   std::vector<std::unique_ptr<HandshakeLoop>> handshakes_;
   std::vector<std::thread> loop_threads_;
   std::vector<std::thread> handshake_threads_;
