@@ -1,13 +1,16 @@
 // Connection loops at stop (connection_loop.h), driven one by one without an
 // HttpServer: the test decides which loop has stopped or finished when a
 // connection is handed to it, which a whole server leaves to its threads.
+// And a server whose threads cannot all start (http_server.h).
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "../hostile/raw_http.h"
@@ -17,6 +20,7 @@
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/metrics.h"
 #include "hookbridge/http/connection_loop.h"
+#include "hookbridge/http/http_server.h"
 #include "hookbridge/http/instance_limits.h"
 #include "hookbridge/http/listening_socket.h"
 #include "hookbridge/http/routes.h"
@@ -182,6 +186,40 @@ TEST_F(LoopsAtStop, AFinishedLoopGivesAnAdoptedConnectionBack) {
   EXPECT_EQ(loop.load(), 0u);
   limits_.CloseConnection();
 }
+
+// A server whose Nth thread cannot start (std::thread throws, as when the
+// system has no thread to give) does not start: Start() says why, and the
+// threads that did start end, which a server stopping here would not if it
+// ended in std::terminate.
+class ServerStart : public LoopsAtStop, public ::testing::WithParamInterface<int> {};
+
+TEST_P(ServerStart, AThreadThatCannotStartFailsStartAndStopsTheOthers) {
+  const int failing = GetParam();
+  int started = 0;
+  options_.loops = 3;
+  options_.start_thread = [&](std::function<void()> body) {
+    if (++started == failing) {
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    }
+    return std::thread(std::move(body));
+  };
+  // With an event source, as in the application: the first loop then waits
+  // for the others to finish before it does, started or not.
+  const int events = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  ASSERT_GE(events, 0);
+  HttpServer server(
+      options_, *handler_, metrics_, [] { return Readiness{}; }, LoopEventSource{events, [] {}});
+  std::string error;
+  EXPECT_FALSE(server.Start(&error));
+  EXPECT_NE(error.find("cannot start a thread of the HTTP server"), std::string::npos) << error;
+  EXPECT_EQ(started, failing) << "no thread started after the one that failed";
+  // Its socket is closed: nothing listens on the port any more.
+  RawConnection client(server.port());
+  EXPECT_FALSE(client.connected());
+  ::close(events);
+}
+
+INSTANTIATE_TEST_SUITE_P(EachLoop, ServerStart, ::testing::Values(1, 2, 3));
 
 }  // namespace
 }  // namespace hookbridge
