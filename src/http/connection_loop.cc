@@ -314,7 +314,6 @@ bool ConnectionLoop::OnHead(Connection& connection) {
     Send(connection);
     return false;
   }
-  metrics_.AddInFlight(1);  // counted as in flight until answered
   connection.webhook_in_flight = true;
   connection.BeginBody(routes_.max_body_bytes());
   if (request.head.expects_continue) {
@@ -400,7 +399,6 @@ void ConnectionLoop::Send(Connection& connection) {
   if (connection.webhook_in_flight) {
     connection.webhook_in_flight = false;
     limits_.EndWebhook();
-    metrics_.AddInFlight(-1);
   }
   SetDeadline(connection, options_.clock() + options_.write_timeout);
   Flush(connection);
@@ -444,7 +442,6 @@ void ConnectionLoop::Close(Connection& connection) {
   if (connection.ticket != 0) StopWaiting(connection);
   if (connection.webhook_in_flight) {
     limits_.EndWebhook();
-    metrics_.AddInFlight(-1);
   }
   if (connection.timer) timers_.erase(*connection.timer);
   connections_.erase(&connection);  // closes the socket, which leaves the epoll set

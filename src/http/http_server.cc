@@ -28,7 +28,7 @@ class HttpServer::Impl {
       : listen_socket_(listen_socket),
         start_thread_(options.start_thread),
         tls_(std::move(tls)),
-        limits_(options.max_connections, options.max_in_flight),
+        limits_(options.max_connections, options.max_in_flight, metrics.webhooks_in_flight()),
         routes_(options.sources, handler, metrics, std::move(readiness)) {
     const size_t count = std::max<size_t>(options.loops, 1);
     for (size_t i = 0; i < count; ++i) {

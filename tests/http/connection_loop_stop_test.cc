@@ -16,6 +16,7 @@
 #include "../hostile/raw_http.h"
 #include "../support/fake_publisher.h"
 #include "../support/poll_until.h"
+#include "../support/prometheus_text.h"
 #include "hookbridge/core/config.h"
 #include "hookbridge/core/key_store.h"
 #include "hookbridge/core/metrics.h"
@@ -101,7 +102,7 @@ class LoopsAtStop : public ::testing::Test {
   std::unique_ptr<WebhookHandler> handler_;
   HttpServerOptions options_{config_};
   std::unique_ptr<Routes> routes_;
-  InstanceLimits limits_{100, 100};
+  InstanceLimits limits_{100, 100, metrics_.webhooks_in_flight()};
   std::atomic<bool> closing_{false};
   int listen_socket_ = -1;
   int port_ = 0;
@@ -185,6 +186,25 @@ TEST_F(LoopsAtStop, AFinishedLoopGivesAnAdoptedConnectionBack) {
   ASSERT_TRUE(back != nullptr);
   EXPECT_EQ(loop.load(), 0u);
   limits_.CloseConnection();
+}
+
+// Webhooks in flight are counted once: the limit and /metrics read the same
+// count, so they cannot disagree.
+TEST(InstanceLimits, TheInFlightGaugeIsTheCountTheLimitHoldsFor) {
+  Metrics metrics("test");
+  InstanceLimits limits(10, 1, metrics.webhooks_in_flight());
+  auto gauge = [&] {
+    return test_support::ParseExposition(metrics.Render())
+        .Value("hookbridge_http_requests_in_flight");
+  };
+  EXPECT_EQ(gauge(), 0);
+  ASSERT_TRUE(limits.TryStartWebhook());
+  EXPECT_EQ(gauge(), 1);
+  EXPECT_FALSE(limits.TryStartWebhook()) << "the limit is 1";
+  EXPECT_EQ(gauge(), 1);
+  limits.EndWebhook();
+  EXPECT_EQ(gauge(), 0);
+  EXPECT_TRUE(limits.WebhookPlaceFree());
 }
 
 // A server whose Nth thread cannot start (std::thread throws, as when the
