@@ -8,10 +8,10 @@
 // kTicketKeyLifetime; the one before still opens tickets (which are then
 // renewed under the new one) for as long again, then is forgotten (wiped at
 // the first ticket sealed or opened after that). A key opens tickets for two
-// lifetimes from when it was made, however few handshakes came in between (a new key is made when a
-// ticket is sealed, not on a timer). Keys live in memory only: a restarted instance, or another
-// instance behind the load balancer, does a full handshake, as it should
-// without shared keys.
+// lifetimes from when it was made, however few handshakes came in between (a
+// new key is made when a ticket is sealed, not on a timer). Keys live in
+// memory only: a restarted instance, or another instance behind the load
+// balancer, does a full handshake, as it should without shared keys.
 #pragma once
 
 #include <openssl/ssl.h>
