@@ -62,10 +62,12 @@ class ConnectionLoop {
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
-  // Serves until Stop(), then answers what is in progress and returns once
-  // every connection is closed; the loop that serves Kafka's events returns
-  // last, once every other loop has (their answers wait for those events).
-  // Run on the loop's own thread.
+  // Serves until Stop(), then answers what is in progress (and each request
+  // that has arrived on a connection it has, or is handed, by then) and
+  // returns once every connection is closed; the loop that serves Kafka's
+  // events returns last, once every other loop has (their answers wait for
+  // those events). Run on the loop's own thread (or, for a loop whose thread
+  // did not start, on the one that stops the server).
   void Run();
   // Any thread.
   void Stop();
