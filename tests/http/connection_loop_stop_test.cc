@@ -46,6 +46,9 @@ class LoopsAtStop : public ::testing::Test {
   LoopsAtStop() {
     config_.listen_host = "127.0.0.1";
     config_.webhook_path = test_support::kWebhookPath;
+    // Long enough that a webhook held to keep a loop running is never
+    // answered at its deadline, however slow the machine.
+    config_.ack_timeout = std::chrono::minutes(2);
     std::string error;
     keys_ = std::make_unique<KeyStore>(*ApiKeys::FromCommaList(test_support::kTestKey, &error), "");
     WebhookOptions webhook;
