@@ -162,19 +162,22 @@ TEST_F(LoopsAtStop, AConnectionHandedToAStoppingLoopHasItsWaitingRequestAnswered
   loop.Stop();
   ASSERT_TRUE(idle.WaitForClose(10s)) << idle.unexpected();
 
-  RawConnection late(port_);
-  auto connection = Accepted(late);
-  ASSERT_TRUE(late.Send(kHealthz));  // before the loop gets the connection
-  ASSERT_TRUE(loop.Adopt(std::move(connection)) == nullptr) << "refused before it finished";
-  auto answer = late.ReadResponse(10s);
-  ASSERT_TRUE(answer) << "closed without its request being read";
-  EXPECT_EQ(answer->status, 200);
-  EXPECT_EQ(answer->Header("Connection"), "close");
+  {
+    RawConnection late(port_);
+    auto connection = Accepted(late);
+    ASSERT_TRUE(late.Send(kHealthz));  // before the loop gets the connection
+    ASSERT_TRUE(loop.Adopt(std::move(connection)) == nullptr) << "refused before it finished";
+    auto answer = late.ReadResponse(10s);
+    ASSERT_TRUE(answer) << "closed without its request being read";
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->Header("Connection"), "close");
+  }  // closed: the loop stops lingering on it
 
   publisher_.CompleteAll(PublishStatus::kPersisted);
   auto webhook = waiting.ReadResponse(10s);
   ASSERT_TRUE(webhook);
   EXPECT_EQ(webhook->status, 200);
+  waiting.Abort();         // else the loop lingers on it for a second
   threads_.back().join();  // every connection answered: the loop ends
   EXPECT_EQ(loop.load(), 0u);
 }
