@@ -16,8 +16,10 @@ namespace hookbridge {
 void ConnectionLoop::Admit(int socket) {
   if (!limits_.TryOpenConnection()) return TurnAway(socket);
   auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
-  if (ConnectionLoop& least = LeastLoaded(); &least != this) {
-    return least.Adopt(std::move(owned));
+  if (ConnectionLoop& least = LeastLoaded(siblings_, this); &least != this) {
+    owned = least.Adopt(std::move(owned));
+    if (owned == nullptr) return;  // that loop serves it
+    // That loop has finished (the server stops): this one, still running, serves it.
   }
   Connection& connection = *owned;
   connections_.emplace(&connection, std::move(owned));
