@@ -16,8 +16,10 @@ namespace hookbridge {
 void ConnectionLoop::Admit(int socket) {
   if (!limits_.TryOpenConnection()) return TurnAway(socket);
   auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
-  if (ConnectionLoop& least = LeastLoaded(); &least != this) {
-    return least.Adopt(std::move(owned));
+  if (ConnectionLoop& least = LeastLoaded(siblings_, this); &least != this) {
+    owned = least.Adopt(std::move(owned));
+    if (owned == nullptr) return;  // that loop serves it
+    // That loop has finished (the server stops): this one, still running, serves it.
   }
   Connection& connection = *owned;
   connections_.emplace(&connection, std::move(owned));
@@ -28,7 +30,8 @@ void ConnectionLoop::Admit(int socket) {
   // If not, the read would block, and only then does the socket join the
   // epoll set (AwaitSocket()): one answered and closed without ever
   // blocking, as most that carry one request, costs no epoll_ctl at all.
-  if (StartRequest(connection)) ReadRequest(connection);
+  StartRequest(connection);
+  ReadNextRequest(connection);
 }
 
 // A connection past max_connections: nothing is read from it. It is told

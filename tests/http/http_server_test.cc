@@ -12,10 +12,8 @@
 #include <vector>
 
 #include "../hostile/raw_http.h"
-#include "../support/process_threads.h"
 #include "../support/prometheus_text.h"
 #include "../support/throwaway_certificate.h"
-#include "hookbridge/core/time_slice.h"
 #include "http_test_server.h"
 
 namespace hookbridge {
@@ -635,32 +633,6 @@ TEST(HttpServerLoops, TheInFlightLimitHoldsForTheInstanceNotPerLoop) {
   expected.insert(expected.end(), kSenders - kLimit, "overloaded");
   EXPECT_EQ(outcomes, expected);
   EXPECT_EQ(bridge.publisher().records().size(), static_cast<size_t>(kLimit));
-}
-
-// The loops write the answers: each asks for the short time slice that lets
-// it run as soon as it wakes (core/time_slice.h). The test runner's own
-// thread shows the kernel's default.
-TEST(HttpServerLoops, EachLoopAsksForTheAnsweringThreadsTimeSlice) {
-  TestServer bridge([](Config& config) { config.http_loops = 3; });
-  const std::chrono::nanoseconds default_slice = TimeSliceOf(0);
-  // Before Linux 6.12 no thread has a slice to report.
-  const std::chrono::nanoseconds expected = default_slice == std::chrono::nanoseconds::zero()
-                                                ? default_slice
-                                                : std::chrono::nanoseconds(kAnsweringThreadSlice);
-  std::string seen;
-  // Each loop sets its slice as its thread starts, maybe after the server has.
-  EXPECT_TRUE(test_support::PollUntil(10s,
-                                      [&] {
-                                        seen.clear();
-                                        const auto loops = test_support::ThreadsNamed("hb-loop");
-                                        bool all_right = loops.size() == 3;
-                                        for (const auto& [id, name] : loops) {
-                                          seen += std::to_string(TimeSliceOf(id).count()) + "ns ";
-                                          all_right &= TimeSliceOf(id) == expected;
-                                        }
-                                        return all_right;
-                                      }))
-      << "hb-loop threads' slices: " << seen;
 }
 
 // Past max_connections a new connection is turned away, however many loops
