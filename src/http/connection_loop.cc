@@ -69,6 +69,21 @@ bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* sou
   return epoll_ctl(epoll_, operation, socket, &event) == 0;
 }
 
+// A connection joins the epoll set the first time one of its I/O steps would
+// block, and stays: edge-triggered, both ways, once; each phase tries its
+// I/O and waits for the next edge only when the socket says it would block.
+// Adding it reports what is ready already, so no edge is lost in between.
+bool ConnectionLoop::AwaitSocket(Connection& connection) {
+  if (connection.watched) return true;
+  if (!Watch(EPOLL_CTL_ADD, connection.transport().socket(),
+             EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
+    Close(connection);  // never driven otherwise
+    return false;
+  }
+  connection.watched = true;
+  return true;
+}
+
 ConnectionLoop::~ConnectionLoop() {
   // Connections handed over to a loop that never ran (Run() refuses them
   // once it has finished): never served.
@@ -104,15 +119,10 @@ void ConnectionLoop::TakeAdopted() {
   for (std::unique_ptr<Connection>& owned : adopted) {
     Connection& connection = *owned;
     connections_.emplace(&connection, std::move(owned));  // in load_ since Adopt()
-    // Edge-triggered as every connection (Admit()); adding it reports the
-    // bytes already waiting on the socket.
-    if (!Watch(EPOLL_CTL_ADD, connection.transport().socket(),
-               EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
-      Close(connection);
-      continue;
-    }
-    // The request may have come with the handshake, already decrypted, or
-    // be on the socket already: read now, even when stopping.
+    // Read at once, as a connection just accepted (Admit()): the request
+    // may have come with the handshake, already decrypted, or be on the
+    // socket already: read now, even when stopping. The socket joins the
+    // epoll set when a read would block (AwaitSocket()).
     StartRequest(connection);
     ReadNextRequest(connection);
   }
@@ -275,7 +285,7 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
     }
     switch (connection.Receive(scratch_.data(), scratch_.size(), now)) {
       case IoStatus::kDone: break;
-      case IoStatus::kWouldBlock: return;
+      case IoStatus::kWouldBlock: AwaitSocket(connection); return;
       case IoStatus::kClosed:
         // A client that ends its side mid-request still reads an answer.
         if (connection.MidRequest()) {
@@ -407,7 +417,7 @@ void ConnectionLoop::Send(Connection& connection) {
 void ConnectionLoop::Flush(Connection& connection) {
   switch (connection.Flush()) {
     case IoStatus::kDone: break;
-    case IoStatus::kWouldBlock: return;  // epoll says when there is room
+    case IoStatus::kWouldBlock: AwaitSocket(connection); return;  // epoll says when there is room
     default: return Close(connection);
   }
   if (!connection.close_after_send()) {
@@ -435,7 +445,8 @@ void ConnectionLoop::Linger(Connection& connection) {
   connection.transport().EndSending();
   connection.set_phase(Connection::Phase::kLingering);
   SetDeadline(connection, options_.clock() + options_.linger);
-  if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
+  if (connection.transport().Discard() != IoStatus::kWouldBlock) return Close(connection);
+  AwaitSocket(connection);
 }
 
 void ConnectionLoop::Close(Connection& connection) {

@@ -99,6 +99,9 @@ class ConnectionLoop {
   using Timers = std::multimap<Clock::time_point, Connection*>;
 
   bool Watch(int operation, int socket, uint32_t events, void* source);
+  // After an I/O step on the connection would block: false if it could not
+  // be watched, and is closed.
+  bool AwaitSocket(Connection& connection);
   void Admit(int socket);
   void TurnAway(int socket);
   void Drive(Connection& connection);
