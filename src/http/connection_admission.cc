@@ -16,18 +16,22 @@ namespace hookbridge {
 void ConnectionLoop::Admit(int socket) {
   if (!limits_.TryOpenConnection()) return TurnAway(socket);
   auto owned = std::make_unique<Connection>(socket, nullptr, options_.head_limits);
-  if (ConnectionLoop& least = LeastLoaded(); &least != this) {
-    return least.Adopt(std::move(owned));
+  if (ConnectionLoop& least = LeastLoaded(siblings_, this); &least != this) {
+    owned = least.Adopt(std::move(owned));
+    if (owned == nullptr) return;  // that loop serves it
+    // That loop has finished (the server stops): this one, still running, serves it.
   }
   Connection& connection = *owned;
   connections_.emplace(&connection, std::move(owned));
   load_.fetch_add(1, std::memory_order_relaxed);
-  // Edge-triggered, both ways, once: each phase tries its I/O and waits
-  // for the next edge only when the socket says it would block.
-  if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
-    return Close(connection);  // never driven otherwise
-  }
-  StartRequest(connection);  // epoll reports the request's bytes
+  // Read at once: a client sends its request right after connecting, so by
+  // the time the connection is accepted it has usually arrived (as nginx
+  // with `deferred`), and reading now saves a wait for epoll to report it.
+  // If not, the read would block, and only then does the socket join the
+  // epoll set (AwaitSocket()): one answered and closed without ever
+  // blocking, as most that carry one request, costs no epoll_ctl at all.
+  StartRequest(connection);
+  ReadNextRequest(connection);
 }
 
 // A connection past max_connections: nothing is read from it. It is told
@@ -47,6 +51,7 @@ void ConnectionLoop::TurnAway(int socket) {
   if (!Watch(EPOLL_CTL_ADD, socket, EPOLLIN | EPOLLRDHUP | EPOLLET, &connection)) {
     return Close(connection);
   }
+  connection.watched = true;  // for input only: nothing more is written
   Linger(connection);
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <string>
 
 #include "hookbridge/core/log.h"
@@ -68,8 +69,24 @@ bool ConnectionLoop::Watch(int operation, int socket, uint32_t events, void* sou
   return epoll_ctl(epoll_, operation, socket, &event) == 0;
 }
 
+// A connection joins the epoll set the first time one of its I/O steps would
+// block, and stays: edge-triggered, both ways, once; each phase tries its
+// I/O and waits for the next edge only when the socket says it would block.
+// Adding it reports what is ready already, so no edge is lost in between.
+bool ConnectionLoop::AwaitSocket(Connection& connection) {
+  if (connection.watched) return true;
+  if (!Watch(EPOLL_CTL_ADD, connection.transport().socket(),
+             EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
+    Close(connection);  // never driven otherwise
+    return false;
+  }
+  connection.watched = true;
+  return true;
+}
+
 ConnectionLoop::~ConnectionLoop() {
-  // Connections handed over after the loop had finished: never served.
+  // Connections handed over to a loop that never ran (Run() refuses them
+  // once it has finished): never served.
   for (size_t i = 0; i < adopted_.size(); ++i) limits_.CloseConnection();
   listening_.reset();  // before its epoll set goes
   ::close(epoll_);
@@ -80,15 +97,17 @@ void ConnectionLoop::Stop() {
   mailbox_->Wake();
 }
 
-void ConnectionLoop::Adopt(std::unique_ptr<Connection> connection) {
-  load_.fetch_add(1, std::memory_order_relaxed);
+std::unique_ptr<Connection> ConnectionLoop::Adopt(std::unique_ptr<Connection> connection) {
   bool first = false;
   {
     std::lock_guard<std::mutex> lock(adopted_mutex_);
+    if (adoption_closed_) return connection;  // nobody would serve it here
+    load_.fetch_add(1, std::memory_order_relaxed);
     first = adopted_.empty();
     adopted_.push_back(std::move(connection));
   }
   if (first) mailbox_->Wake();  // one wake-up for however many arrive before the loop takes them
+  return nullptr;
 }
 
 void ConnectionLoop::TakeAdopted() {
@@ -100,22 +119,19 @@ void ConnectionLoop::TakeAdopted() {
   for (std::unique_ptr<Connection>& owned : adopted) {
     Connection& connection = *owned;
     connections_.emplace(&connection, std::move(owned));  // in load_ since Adopt()
-    // Edge-triggered as every connection (Admit()); adding it reports the
-    // bytes already waiting on the socket.
-    if (!Watch(EPOLL_CTL_ADD, connection.transport().socket(),
-               EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &connection)) {
-      Close(connection);
-      continue;
-    }
-    // The request may have come with the handshake, already decrypted.
-    if (StartRequest(connection)) ReadRequest(connection);
+    // Read at once, as a connection just accepted (Admit()): the request
+    // may have come with the handshake, already decrypted, or be on the
+    // socket already: read now, even when stopping. The socket joins the
+    // epoll set when a read would block (AwaitSocket()).
+    StartRequest(connection);
+    ReadNextRequest(connection);
   }
 }
 
 void ConnectionLoop::Run() {
   mailbox_->BindToThisThread();
   std::array<epoll_event, 256> events;
-  while (!Finished()) {
+  while (!TryFinish()) {
     int ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
                            NextTimeoutMs(options_.clock()));
     for (int i = 0; i < ready; ++i) {
@@ -147,7 +163,7 @@ void ConnectionLoop::Run() {
       Connection* connection = next_requests_.back();
       next_requests_.pop_back();
       if (connections_.count(connection) != 0 && connection->phase() == Connection::Phase::kHead) {
-        ReadRequest(*connection);
+        ReadNextRequest(*connection);
       }
     }
     access_log_.Flush();
@@ -158,29 +174,40 @@ void ConnectionLoop::Run() {
     sibling->mailbox_->Wake();  // the events loop waits for it
 }
 
-bool ConnectionLoop::Finished() const {
+bool ConnectionLoop::TryFinish() {
   if (!stopping_ || !connections_.empty()) return false;
-  if (events_.fd < 0) return true;
-  for (const ConnectionLoop* sibling : siblings_) {
-    if (!sibling->finished_) return false;
+  if (events_.fd >= 0) {
+    for (const ConnectionLoop* sibling : siblings_) {
+      if (!sibling->finished_) return false;
+    }
   }
+  // Another loop may still hand over a connection it accepted in its last
+  // batch: one handed over before this look is served first (its Adopt()
+  // woke the mailbox), one after it is refused and stays with that loop.
+  std::lock_guard<std::mutex> lock(adopted_mutex_);
+  if (!adopted_.empty()) return false;
+  adoption_closed_ = true;
   return true;
 }
 
-// The loop a new connection should go to: this one, unless another has at
-// least two fewer connections. (At one fewer, the hand-over's extra wake-up
-// would cost more than the imbalance; at two, a burst of connections that
-// wakes one loop, as a client opening 64 at once does, still spreads.)
-ConnectionLoop& ConnectionLoop::LeastLoaded() {
-  ConnectionLoop* least = this;
-  size_t least_load = load();
-  for (ConnectionLoop* sibling : siblings_) {
-    if (const size_t sibling_load = sibling->load(); sibling_load + 1 < least_load) {
-      least = sibling;
-      least_load = sibling_load;
+// A holder keeps its connection unless another loop has at least two fewer.
+// (At one fewer, the hand-over's extra wake-up would cost more than the
+// imbalance; at two, a burst of connections that wakes one loop, as a client
+// opening 64 at once does, still spreads.) Without a holder (a handshake
+// thread, which must wake a loop anyway), the first loop with the fewest.
+ConnectionLoop& ConnectionLoop::LeastLoaded(const std::vector<ConnectionLoop*>& loops,
+                                            ConnectionLoop* holder) {
+  ConnectionLoop* least = holder;
+  // Another loop takes the connection below this count.
+  size_t bar = std::numeric_limits<size_t>::max();
+  if (holder != nullptr) bar = holder->load() == 0 ? 0 : holder->load() - 1;
+  for (ConnectionLoop* loop : loops) {
+    if (const size_t load = loop->load(); loop != holder && load < bar) {
+      least = loop;
+      bar = load;
     }
   }
-  return *least;
+  return *least;  // `loops` is never empty without a holder
 }
 
 // For the other loops' /metrics: at most once a second, and only when
@@ -215,15 +242,21 @@ void ConnectionLoop::Drive(Connection& connection) {
 }
 
 // Waits for the next request on the connection (its bytes may be here
-// already); false if the connection was closed instead.
-bool ConnectionLoop::StartRequest(Connection& connection) {
+// already).
+void ConnectionLoop::StartRequest(Connection& connection) {
   connection.BeginRequest();
-  if (stopping_ && connection.request().head_bytes.empty()) {
-    Close(connection);
-    return false;
-  }
   SetDeadline(connection, options_.clock() + options_.keep_alive_timeout);
-  return true;
+}
+
+// What has arrived is served, even once stopping: a request sent before the
+// stop, on a connection accepted before it, gets its answer. A stop waits for
+// no request that has not begun to arrive: then the connection closes.
+void ConnectionLoop::ReadNextRequest(Connection& connection) {
+  ReadRequest(connection);
+  if (stopping_ && connections_.count(&connection) != 0 &&
+      connection.phase() == Connection::Phase::kHead && !connection.MidRequest()) {
+    Close(connection);
+  }
 }
 
 // Reads until the request is complete or refused, or the socket has no more.
@@ -252,7 +285,7 @@ void ConnectionLoop::ReadRequest(Connection& connection) {
     }
     switch (connection.Receive(scratch_.data(), scratch_.size(), now)) {
       case IoStatus::kDone: break;
-      case IoStatus::kWouldBlock: return;
+      case IoStatus::kWouldBlock: AwaitSocket(connection); return;
       case IoStatus::kClosed:
         // A client that ends its side mid-request still reads an answer.
         if (connection.MidRequest()) {
@@ -291,7 +324,6 @@ bool ConnectionLoop::OnHead(Connection& connection) {
     Send(connection);
     return false;
   }
-  metrics_.AddInFlight(1);  // counted as in flight until answered
   connection.webhook_in_flight = true;
   connection.BeginBody(routes_.max_body_bytes());
   if (request.head.expects_continue) {
@@ -377,7 +409,6 @@ void ConnectionLoop::Send(Connection& connection) {
   if (connection.webhook_in_flight) {
     connection.webhook_in_flight = false;
     limits_.EndWebhook();
-    metrics_.AddInFlight(-1);
   }
   SetDeadline(connection, options_.clock() + options_.write_timeout);
   Flush(connection);
@@ -386,13 +417,14 @@ void ConnectionLoop::Send(Connection& connection) {
 void ConnectionLoop::Flush(Connection& connection) {
   switch (connection.Flush()) {
     case IoStatus::kDone: break;
-    case IoStatus::kWouldBlock: return;  // epoll says when there is room
+    case IoStatus::kWouldBlock: AwaitSocket(connection); return;  // epoll says when there is room
     default: return Close(connection);
   }
   if (!connection.close_after_send()) {
     // The next request is read from Run(), never from here: pipelined
     // requests would otherwise nest one call deeper each.
-    if (StartRequest(connection)) next_requests_.push_back(&connection);
+    StartRequest(connection);
+    next_requests_.push_back(&connection);
     return;
   }
   // A client may still be sending (an unread body, or pipelined requests):
@@ -413,14 +445,14 @@ void ConnectionLoop::Linger(Connection& connection) {
   connection.transport().EndSending();
   connection.set_phase(Connection::Phase::kLingering);
   SetDeadline(connection, options_.clock() + options_.linger);
-  if (connection.transport().Discard() != IoStatus::kWouldBlock) Close(connection);
+  if (connection.transport().Discard() != IoStatus::kWouldBlock) return Close(connection);
+  AwaitSocket(connection);
 }
 
 void ConnectionLoop::Close(Connection& connection) {
   if (connection.ticket != 0) StopWaiting(connection);
   if (connection.webhook_in_flight) {
     limits_.EndWebhook();
-    metrics_.AddInFlight(-1);
   }
   if (connection.timer) timers_.erase(*connection.timer);
   connections_.erase(&connection);  // closes the socket, which leaves the epoll set
@@ -448,9 +480,11 @@ void ConnectionLoop::Expire(Connection& connection) {
   Answer(connection, ErrorResponse(ErrorCode::kRequestTimeout, RequestTimeoutText(options_)), true);
 }
 
-// Stops accepting; idle connections close now. Requests already begun are
-// read, handled and answered (with Connection: close) within their own
-// deadlines, and the loop ends when the last connection is closed.
+// Stops accepting; idle connections close now, once what has arrived on them
+// is read (a connection accepted in the last batch may have its request
+// waiting). Requests already begun are read, handled and answered (with
+// Connection: close) within their own deadlines, and the loop ends when the
+// last connection is closed.
 void ConnectionLoop::BeginStop() {
   stopping_ = true;
   // The server stops the listening socket itself (http_server.cc): new
@@ -465,7 +499,8 @@ void ConnectionLoop::BeginStop() {
                       connection->phase() == Phase::kLingering || connection->MidRequest();
     if (!busy) idle.push_back(connection);
   }
-  for (Connection* connection : idle) Close(*connection);
+  // Each read touches only its own connection: the others stay valid.
+  for (Connection* connection : idle) ReadNextRequest(*connection);
 }
 
 size_t ConnectionLoop::IdleConnections() const {

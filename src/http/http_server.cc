@@ -4,9 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+#include <system_error>
 #include <vector>
 
-#include "hookbridge/core/time_slice.h"
 #include "hookbridge/http/connection_loop.h"
 #include "hookbridge/http/handshake_loop.h"
 #include "hookbridge/http/instance_limits.h"
@@ -24,8 +25,9 @@ class HttpServer::Impl {
        std::function<Readiness()> readiness, const LoopEventSource& events, int listen_socket,
        TlsContext tls, const std::atomic<bool>& closing)
       : listen_socket_(listen_socket),
+        start_thread_(options.start_thread),
         tls_(std::move(tls)),
-        limits_(options.max_connections, options.max_in_flight),
+        limits_(options.max_connections, options.max_in_flight, metrics.webhooks_in_flight()),
         routes_(options.sources, handler, metrics, std::move(readiness)) {
     const size_t count = std::max<size_t>(options.loops, 1);
     for (size_t i = 0; i < count; ++i) {
@@ -34,6 +36,7 @@ class HttpServer::Impl {
           std::make_unique<ConnectionLoop>(tls_ ? -1 : listen_socket_, options, routes_, metrics,
                                            limits_, i == 0 ? events : LoopEventSource{}, closing));
     }
+    for (const auto& loop : loops_) loop_list_.push_back(loop.get());
     for (const auto& loop : loops_) {
       std::vector<ConnectionLoop*> siblings;
       for (const auto& other : loops_) {
@@ -48,32 +51,34 @@ class HttpServer::Impl {
             [this](std::unique_ptr<Connection> connection) { HandOff(std::move(connection)); }));
       }
     }
-    // Names the threads in top, perf and /proc. The loops write the answers:
-    // they ask for a short time slice, so that a loop woken by a request or a
-    // delivery report runs before a handshake thread's long turn ends
-    // (core/time_slice.h; docs/http-threads.md, "Who runs first").
+    // Names the threads in top, perf and /proc.
     for (const auto& loop : loops_) {
-      loop_threads_.emplace_back([loop = loop.get()] {
+      StartThread(loop_threads_, [loop = loop.get()] {
         pthread_setname_np(pthread_self(), "hb-loop");
-        RequestTimeSlice(kAnsweringThreadSlice);
         loop->Run();
       });
     }
     for (const auto& handshake : handshakes_) {
-      handshake_threads_.emplace_back([handshake = handshake.get()] {
+      StartThread(handshake_threads_, [handshake = handshake.get()] {
         pthread_setname_np(pthread_self(), "hb-tls");
         handshake->Run();
       });
     }
   }
 
+  // Why a thread did not start (then the server does not run); empty if all did.
+  const std::string& start_error() const { return start_error_; }
+
   ~Impl() {
     // The handshake threads end first: a handshake that completes while they
     // stop is handed to a loop that still serves it, never to one that has
-    // finished (which would close it unanswered).
+    // finished (which would refuse it).
     for (const auto& handshake : handshakes_) handshake->Stop();
     for (std::thread& thread : handshake_threads_) thread.join();
     for (const auto& loop : loops_) loop->Stop();
+    // Loops whose thread did not start (the last ones) stop here, the first
+    // loop last: it waits for the others (connection_loop.h).
+    for (size_t i = loops_.size(); i-- > loop_threads_.size();) loops_[i]->Run();
     // Ends listening (pending connections are reset, new ones refused) while
     // the loops finish the requests in progress.
     ::shutdown(listen_socket_, SHUT_RDWR);
@@ -84,20 +89,34 @@ class HttpServer::Impl {
   }
 
  private:
+  // Starts a thread unless one has failed to start already: then the server
+  // does not start, and what did start stops as at any stop (~Impl()).
+  void StartThread(std::vector<std::thread>& threads, std::function<void()> body) {
+    if (!start_error_.empty()) return;
+    try {
+      threads.push_back(start_thread_(std::move(body)));
+    } catch (const std::system_error& error) {
+      start_error_ = std::string("cannot start a thread of the HTTP server: ") + error.what();
+    }
+  }
+
   // An established TLS connection goes to the loop with the fewest.
   void HandOff(std::unique_ptr<Connection> connection) {
-    ConnectionLoop* least = loops_.front().get();
-    for (const auto& loop : loops_) {
-      if (loop->load() < least->load()) least = loop.get();
+    // Refused only by a loop that has finished, which cannot happen while the
+    // handshake threads run (they end first); closed then, as if dropped.
+    if (ConnectionLoop::LeastLoaded(loop_list_).Adopt(std::move(connection)) != nullptr) {
+      limits_.CloseConnection();
     }
-    least->Adopt(std::move(connection));
   }
 
   const int listen_socket_;
+  const std::function<std::thread(std::function<void()>)> start_thread_;
+  std::string start_error_;
   TlsContext tls_;
   InstanceLimits limits_;
   Routes routes_;
   std::vector<std::unique_ptr<ConnectionLoop>> loops_;
+  std::vector<ConnectionLoop*> loop_list_;  // the same loops, as LeastLoaded() takes them
   std::vector<std::unique_ptr<HandshakeLoop>> handshakes_;
   std::vector<std::thread> loop_threads_;
   std::vector<std::thread> handshake_threads_;
@@ -127,6 +146,11 @@ bool HttpServer::Start(std::string* error) {
   if (listen_socket < 0) return false;
   impl_ = std::make_unique<Impl>(options_, handler_, metrics_, readiness_, events_, listen_socket,
                                  std::move(tls), closing_connections_);
+  if (!impl_->start_error().empty()) {
+    *error = impl_->start_error();
+    impl_.reset();  // stops the threads that did start, and closes the socket
+    return false;
+  }
   return true;
 }
 

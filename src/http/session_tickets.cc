@@ -1,6 +1,7 @@
 #include "hookbridge/http/session_tickets.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -28,6 +29,7 @@ class TicketKeys {
   bool Current(TicketKey* key) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto now = clock_();
+    ForgetExpired(now);  // an expired current key is not kept as the one before
     if (!current_valid_ || now - current_.made >= kTicketKeyLifetime) {
       TicketKey fresh;
       if (RAND_bytes(fresh.name.data(), static_cast<int>(fresh.name.size())) != 1 ||
@@ -50,21 +52,41 @@ class TicketKeys {
   // longer seals them (the client then gets a ticket under a new key).
   bool Find(const unsigned char* name, TicketKey* key, bool* renew) {
     std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = clock_();
+    ForgetExpired(now);
     const TicketKey* found = nullptr;
     if (current_valid_ && Names(current_, name)) found = &current_;
     if (previous_valid_ && Names(previous_, name)) found = &previous_;
     if (found == nullptr) return false;
-    // Judged by the key's age, not by whether it is still the current one:
-    // keys change only when a ticket is sealed, so after a quiet spell the
-    // current key may be hours old.
-    const auto age = clock_() - found->made;
-    if (age >= 2 * kTicketKeyLifetime) return false;
+    // Judged by the key's age (as ForgetExpired() does), not by whether it is
+    // still the current one: keys change only when a ticket is sealed, so
+    // after a quiet spell the current key may be hours old.
+    const auto age = now - found->made;
     *key = *found;
     *renew = age >= kTicketKeyLifetime;
     return true;
   }
 
+  // Keys in memory: 0, 1 or 2.
+  size_t Held() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return (current_valid_ ? 1 : 0) + (previous_valid_ ? 1 : 0);
+  }
+
  private:
+  // A key two lifetimes old opens nothing: it is wiped at the first look at
+  // the keys after that (a ticket sealed or opened), not kept until the next
+  // key is made, so that the sessions it sealed stay secret from then on.
+  void ForgetExpired(std::chrono::steady_clock::time_point now) {
+    for (auto [key, valid] :
+         {std::pair{&current_, &current_valid_}, std::pair{&previous_, &previous_valid_}}) {
+      if (*valid && now - key->made >= 2 * kTicketKeyLifetime) {
+        OPENSSL_cleanse(key, sizeof *key);
+        *valid = false;
+      }
+    }
+  }
+
   static bool Names(const TicketKey& key, const unsigned char* name) {
     return std::memcmp(name, key.name.data(), key.name.size()) == 0;
   }
@@ -119,6 +141,11 @@ int SealOrOpenTicket(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHE
 }
 
 }  // namespace
+
+size_t TicketKeysHeld(SSL_CTX* context) {
+  auto* keys = static_cast<TicketKeys*>(SSL_CTX_get_ex_data(context, KeysIndex()));
+  return keys == nullptr ? 0 : keys->Held();
+}
 
 bool EnableSessionTickets(SSL_CTX* context, TicketKeyClock clock) {
   auto* keys = new TicketKeys(std::move(clock));

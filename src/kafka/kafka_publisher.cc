@@ -14,7 +14,6 @@
 #include "hookbridge/core/log.h"
 #include "hookbridge/core/text.h"
 #include "rdkafka_log.h"
-#include "rdkafka_threads.h"
 
 namespace hookbridge {
 namespace {
@@ -173,7 +172,6 @@ std::unique_ptr<KafkaPublisher> KafkaPublisher::Create(const KafkaOptions& optio
   rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::OnError);
   rd_kafka_conf_set_stats_cb(conf, &KafkaPublisher::OnStatistics);
   RouteLibrdkafkaLogs(conf);
-  GiveBrokerThreadsShortSlices(conf);
 
   publisher->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (publisher->producer_ == nullptr) {

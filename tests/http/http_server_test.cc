@@ -12,10 +12,8 @@
 #include <vector>
 
 #include "../hostile/raw_http.h"
-#include "../support/process_threads.h"
 #include "../support/prometheus_text.h"
 #include "../support/throwaway_certificate.h"
-#include "hookbridge/core/time_slice.h"
 #include "http_test_server.h"
 
 namespace hookbridge {
@@ -64,7 +62,10 @@ TEST(HttpServer, AWebhookIsAnswered200OnlyAfterItsRecordIsPublished) {
   EXPECT_EQ(answer->status, 200);
   EXPECT_EQ(answer->body, R"({"status":"accepted","id":"evt-1"})");
   EXPECT_EQ(answer->get_header_value("Content-Type"), "application/json");
-  EXPECT_FALSE(answer->get_header_value("X-Request-Id").empty());
+  // The request had no id: the answer carries a new one, 16 lowercase hex digits.
+  const std::string request_id = answer->get_header_value("X-Request-Id");
+  EXPECT_EQ(request_id.size(), 16u) << request_id;
+  EXPECT_EQ(request_id.find_first_not_of("0123456789abcdef"), std::string::npos) << request_id;
   EXPECT_FALSE(answer->get_header_value("Date").empty());
   auto records = bridge.publisher().records();
   ASSERT_EQ(records.size(), 1u);
@@ -233,6 +234,40 @@ TEST(HttpServer, SlowAndIdleClientsDoNotHoldUpAWebhook) {
                                   " HTTP/1.1\r\nHost: x\r\nX-Slow: "));
   }
   auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-served")), 1, 0ms);
+  ASSERT_EQ(exchange.responses.size(), 1u);
+  EXPECT_EQ(exchange.responses[0].status, 200);
+}
+
+// A new connection is read at once, before epoll is asked (connection
+// admission); one whose request is not there yet must still be served when
+// its bytes come, in pieces, and one that sends nothing must still be closed.
+TEST(HttpServer, ARequestThatComesInPiecesAfterTheAcceptIsServed) {
+  TestServer bridge([](Config& config) { config.http_loops = 1; });  // idle counted live
+  RawConnection connection(bridge.port());
+  // Accepted and read with nothing there: idle (the scrape's own connection
+  // is mid-request, not idle).
+  ASSERT_TRUE(PollUntil(
+      10s, [&] { return MetricValue(bridge.port(), "hookbridge_http_idle_connections") == 1; }));
+  const std::string request = WebhookRequest(TestEvent("evt-pieces"));
+  const size_t half = request.size() / 2;
+  ASSERT_TRUE(connection.Send(request.substr(0, 10)));
+  // The first piece was read: the connection is mid-request.
+  ASSERT_TRUE(PollUntil(
+      10s, [&] { return MetricValue(bridge.port(), "hookbridge_http_idle_connections") == 0; }));
+  ASSERT_TRUE(connection.Send(request.substr(10, half - 10)));
+  ASSERT_TRUE(connection.Send(request.substr(half)));
+  auto answer = connection.ReadResponse(10s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(bridge.publisher().records().size(), 1u);
+}
+
+TEST(HttpServer, AConnectionThatSendsNothingIsClosedAtTheKeepAliveTimeout) {
+  TestServer bridge({}, [](HttpServerOptions& options) { options.keep_alive_timeout = 1s; });
+  RawConnection connection(bridge.port());
+  EXPECT_TRUE(connection.WaitForClose(10s));
+  // And the server still serves the next one.
+  auto exchange = Exchange(bridge.port(), WebhookRequest(TestEvent("evt-after")), 1, 0ms);
   ASSERT_EQ(exchange.responses.size(), 1u);
   EXPECT_EQ(exchange.responses[0].status, 200);
 }
@@ -598,32 +633,6 @@ TEST(HttpServerLoops, TheInFlightLimitHoldsForTheInstanceNotPerLoop) {
   expected.insert(expected.end(), kSenders - kLimit, "overloaded");
   EXPECT_EQ(outcomes, expected);
   EXPECT_EQ(bridge.publisher().records().size(), static_cast<size_t>(kLimit));
-}
-
-// The loops write the answers: each asks for the short time slice that lets
-// it run as soon as it wakes (core/time_slice.h). The test runner's own
-// thread shows the kernel's default.
-TEST(HttpServerLoops, EachLoopAsksForTheAnsweringThreadsTimeSlice) {
-  TestServer bridge([](Config& config) { config.http_loops = 3; });
-  const std::chrono::nanoseconds default_slice = TimeSliceOf(0);
-  // Before Linux 6.12 no thread has a slice to report.
-  const std::chrono::nanoseconds expected = default_slice == std::chrono::nanoseconds::zero()
-                                                ? default_slice
-                                                : std::chrono::nanoseconds(kAnsweringThreadSlice);
-  std::string seen;
-  // Each loop sets its slice as its thread starts, maybe after the server has.
-  EXPECT_TRUE(test_support::PollUntil(10s,
-                                      [&] {
-                                        seen.clear();
-                                        const auto loops = test_support::ThreadsNamed("hb-loop");
-                                        bool all_right = loops.size() == 3;
-                                        for (const auto& [id, name] : loops) {
-                                          seen += std::to_string(TimeSliceOf(id).count()) + "ns ";
-                                          all_right &= TimeSliceOf(id) == expected;
-                                        }
-                                        return all_right;
-                                      }))
-      << "hb-loop threads' slices: " << seen;
 }
 
 // Past max_connections a new connection is turned away, however many loops

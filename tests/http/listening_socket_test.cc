@@ -6,8 +6,11 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -109,6 +112,23 @@ TEST_F(ListeningWatchTest, AcceptsEveryPendingConnectionNonBlocking) {
   }
   EXPECT_FALSE(ListeningReady(epoll_.fd, 0ms)) << "level-triggered: nothing left to report";
   EXPECT_FALSE(watch.paused_until());
+}
+
+// Set once on the listening socket, TCP_NODELAY comes with every accepted
+// one (Linux copies it); without it, keep-alive answers wait about 40 ms.
+TEST_F(ListeningWatchTest, AcceptedConnectionsHaveNagleOff) {
+  ListeningWatch watch(epoll_.fd, listen_->fd);
+  Connect();
+  while (accepted_.empty() && ListeningReady(epoll_.fd, 10s)) {
+    watch.AcceptBatch(Clock::now(), [&](int socket) {
+      accepted_.push_back(std::make_unique<Descriptor>(socket));
+    });
+  }
+  ASSERT_EQ(accepted_.size(), 1u);
+  int nodelay = 0;
+  socklen_t length = sizeof nodelay;
+  ASSERT_EQ(getsockopt(accepted_[0]->fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &length), 0);
+  EXPECT_NE(nodelay, 0);
 }
 
 TEST_F(ListeningWatchTest, OutOfDescriptorsItPausesAndTheConnectionWaitsInTheBacklog) {

@@ -23,11 +23,8 @@
 #include <vector>
 
 #include "../support/murmur2.h"
-#include "../support/poll_until.h"
-#include "../support/process_threads.h"
 #include "../support/publish_future.h"
 #include "hookbridge/core/publisher.h"
-#include "hookbridge/core/time_slice.h"
 #include "hookbridge/kafka/embedded_broker.h"
 
 namespace hookbridge {
@@ -69,9 +66,7 @@ std::string Describe(const PublishResult& result) {
 // so the partition test checks the adapter against the Java client.
 using test_support::JavaPartitionOf;
 using test_support::Murmur2;
-using test_support::PollUntil;
 using test_support::PublishAndGetFuture;
-using test_support::ThreadsNamed;
 
 // ---------------------------------------------------------------------------
 // Fixtures and helpers.
@@ -253,45 +248,6 @@ TEST(KafkaPublisherTest, PersistedRecordRoundTripsKeyValueAndHeaders) {
   EXPECT_EQ(consumed.key, key);
   EXPECT_EQ(consumed.value, value);
   EXPECT_EQ(consumed.headers, headers);  // names, values and order
-}
-
-// Every answer waits for librdkafka's broker threads as for the connection
-// loop: they ask for the same short time slice when they start
-// (kafka/rdkafka_threads.h); its other threads keep the default.
-TEST(KafkaPublisherTest, BrokerThreadsAskForTheAnsweringThreadsTimeSlice) {
-  auto broker = StartBroker(1);
-  ASSERT_NE(broker, nullptr);
-  // The mock cluster has librdkafka threads of its own, without the slice.
-  const auto mock_cluster_threads = ThreadsNamed("rdk:");
-  const std::chrono::nanoseconds default_slice = TimeSliceOf(0);
-  auto publisher = NewPublisher(*broker, kDefaultTimeout);
-  ASSERT_NE(publisher, nullptr);
-  auto future = PublishAndGetFuture(*publisher, Record("key", "{}"));
-  PublishResult result;
-  ASSERT_TRUE(Await(future, Bound(kDefaultTimeout), &result)) << "no delivery outcome";
-  ASSERT_EQ(result.status, PublishStatus::kPersisted) << Describe(result);
-
-  // The threads are the publisher's once it has delivered; each sets its
-  // slice as it starts, so one just started may not have yet.
-  std::string seen;
-  const bool as_expected = PollUntil(Bound(kDefaultTimeout), [&] {
-    seen.clear();
-    int broker_threads = 0;
-    bool all_right = true;
-    for (const auto& [id, name] : ThreadsNamed("rdk:")) {
-      if (mock_cluster_threads.count(id) != 0) continue;
-      const bool is_broker_thread = name.rfind("rdk:broker", 0) == 0;
-      broker_threads += is_broker_thread ? 1 : 0;
-      const std::chrono::nanoseconds slice = TimeSliceOf(id);
-      seen += name + "=" + std::to_string(slice.count()) + "ns ";
-      // Before Linux 6.12 no thread has a slice to report.
-      if (default_slice == std::chrono::nanoseconds::zero()) continue;
-      all_right &= slice == (is_broker_thread ? std::chrono::nanoseconds(kAnsweringThreadSlice)
-                                              : default_slice);
-    }
-    return broker_threads > 0 && all_right;
-  });
-  EXPECT_TRUE(as_expected) << "the publisher's threads: " << seen;
 }
 
 // 2. Keys land where the Java client would put them.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -20,6 +21,23 @@ rapidjson::Document Parsed(const std::string& line) {
   EXPECT_FALSE(document.HasParseError()) << line;
   EXPECT_TRUE(document.IsObject()) << line;
   return document;
+}
+
+// UTC to the millisecond; each thread reuses its last second's text, which
+// must never leak into another second.
+TEST(LogTest, UtcTimestampsAreExactAcrossSeconds) {
+  using std::chrono::milliseconds;
+  using std::chrono::system_clock;
+  const system_clock::time_point second(std::chrono::seconds(1614265330));  // 2021-02-25T15:02:10Z
+  EXPECT_EQ(UtcTimestamp(second), "2021-02-25T15:02:10.000Z");
+  EXPECT_EQ(UtcTimestamp(second + milliseconds(7)), "2021-02-25T15:02:10.007Z");
+  EXPECT_EQ(UtcTimestamp(second + milliseconds(999)), "2021-02-25T15:02:10.999Z");
+  EXPECT_EQ(UtcTimestamp(second + milliseconds(1000)), "2021-02-25T15:02:11.000Z");
+  EXPECT_EQ(UtcTimestamp(second - milliseconds(1)), "2021-02-25T15:02:09.999Z");
+  EXPECT_EQ(UtcTimestamp(second + std::chrono::hours(24 * 5) + milliseconds(42)),
+            "2021-03-02T15:02:10.042Z");
+  EXPECT_EQ(UtcTimestamp(second + milliseconds(120)), "2021-02-25T15:02:10.120Z");
+  EXPECT_EQ(UtcTimestamp(system_clock::time_point(milliseconds(-1))), "1969-12-31T23:59:59.999Z");
 }
 
 TEST(LogTest, FieldsKeepTheirJsonTypes) {

@@ -267,8 +267,8 @@ TEST(MetricsTest, CountsTurnedAwayConnections) {
 
 TEST(MetricsTest, GaugesShowTheLastValueSet) {
   Metrics metrics("2.0.2");
-  metrics.AddInFlight(3);
-  metrics.AddInFlight(-1);
+  metrics.webhooks_in_flight() += 3;
+  metrics.webhooks_in_flight() -= 1;
   metrics.SetIdleConnections(40);
   metrics.SetIdleConnections(7);
   metrics.SetProducerQueue(17, 4096);
@@ -353,8 +353,8 @@ TEST(MetricsTest, ConcurrentCountsAreExact) {
         metrics.CountRequest(Route::kWebhook, t % 2 == 0 ? 200 : 401, Seconds(0.001));
         if (t % 2 != 0) metrics.CountRejection("auth");
         metrics.ObserveAck(Seconds(0.01));
-        metrics.AddInFlight(1);
-        metrics.AddInFlight(-1);
+        ++metrics.webhooks_in_flight();
+        --metrics.webhooks_in_flight();
       }
     });
   }

@@ -75,7 +75,10 @@ class Metrics {
   void CountSourcesReload(bool succeeded);
   void ObserveAck(Seconds receive_to_ack);
   void CountDeliveryError(std::string_view librdkafka_error_name);
-  void AddInFlight(int delta) { in_flight_ += delta; }
+  // Webhooks in flight: the one count of them, which the HTTP server's
+  // limits take places from and give back (http/instance_limits.h) and
+  // hookbridge_http_requests_in_flight reads.
+  std::atomic<int64_t>& webhooks_in_flight() { return in_flight_; }
   // A connection past HOOKBRIDGE_MAX_CONNECTIONS, turned away unread.
   void CountTurnedAway() { ++turned_away_; }
   // Open keep-alive connections waiting for their next request.

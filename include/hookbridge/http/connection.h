@@ -76,6 +76,7 @@ class Connection {
   bool webhook_in_flight = false;  // counted in the loop's in-flight total
   uint64_t ticket = 0;             // while kHandling: the webhook's OutcomeMailbox ticket
   size_t answered = 0;             // answers given on this connection
+  bool watched = false;            // in the loop's epoll set (from the first time it would block)
   std::optional<std::multimap<Clock::time_point, Connection*>::iterator> timer;
 
  private:

@@ -62,20 +62,30 @@ class ConnectionLoop {
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
-  // Serves until Stop(), then answers what is in progress and returns once
-  // every connection is closed; the loop that serves Kafka's events returns
-  // last, once every other loop has (their answers wait for those events).
-  // Run on the loop's own thread.
+  // Serves until Stop(), then answers what is in progress (and each request
+  // that has arrived on a connection it has, or is handed, by then) and
+  // returns once every connection is closed; the loop that serves Kafka's
+  // events returns last, once every other loop has (their answers wait for
+  // those events). Run on the loop's own thread (or, for a loop whose thread
+  // did not start, on the one that stops the server).
   void Run();
   // Any thread.
   void Stop();
   // A connection for this loop to serve from its first request on: accepted
   // by another loop that had more, or established by a handshake thread.
-  // Counted in the limits already. Any thread.
-  void Adopt(std::unique_ptr<Connection> connection);
+  // Counted in the limits already. Returns nullptr when taken; the connection
+  // itself once this loop has finished (Run() returned or is returning): the
+  // caller still has it, to serve or to close. Any thread.
+  [[nodiscard]] std::unique_ptr<Connection> Adopt(std::unique_ptr<Connection> connection);
   // The connections this loop serves, and those handed to it not yet taken.
   // Any thread.
   size_t load() const { return load_.load(std::memory_order_relaxed); }
+
+  // The loop of `loops` a new connection goes to, by their load(): the one
+  // that accepted it (`holder`, if any) keeps it unless another has clearly
+  // fewer. The one place that chooses a loop. Any thread.
+  static ConnectionLoop& LeastLoaded(const std::vector<ConnectionLoop*>& loops,
+                                     ConnectionLoop* holder = nullptr);
 
   // The other loops of the instance: a new connection goes to one of them
   // when it has fewer (LeastLoaded()), and /metrics adds their idle
@@ -89,17 +99,22 @@ class ConnectionLoop {
   using Timers = std::multimap<Clock::time_point, Connection*>;
 
   bool Watch(int operation, int socket, uint32_t events, void* source);
+  // After an I/O step on the connection would block: false if it could not
+  // be watched, and is closed.
+  bool AwaitSocket(Connection& connection);
   void Admit(int socket);
   void TurnAway(int socket);
   void Drive(Connection& connection);
   void ReadRequest(Connection& connection);
   // Takes what was received; false once the request stops being read.
   bool OnHead(Connection& connection);
-  bool StartRequest(Connection& connection);
+  void StartRequest(Connection& connection);
+  // Reads what has arrived of the next request; once stopping, closes the
+  // connection if nothing has.
+  void ReadNextRequest(Connection& connection);
   void Dispatch(Connection& connection);
   void TakeOutcomes();
   void TakeAdopted();
-  ConnectionLoop& LeastLoaded();
   void StopWaiting(Connection& connection);
   void AnswerWebhook(Connection& connection, WebhookResult outcome);
   // Answers on the loop: records the answer, then sends it.
@@ -111,7 +126,8 @@ class ConnectionLoop {
   void SetDeadline(Connection& connection, Clock::time_point deadline);
   void Expire(Connection& connection);
   void BeginStop();
-  bool Finished() const;
+  // Whether Run() may return; once it says so, Adopt() refuses connections.
+  bool TryFinish();
   size_t IdleConnections() const;
   void CountIdleConnections(Clock::time_point now);
   int NextTimeoutMs(Clock::time_point now) const;
@@ -143,6 +159,7 @@ class ConnectionLoop {
 
   std::mutex adopted_mutex_;  // Adopt() hands connections over here, then wakes the mailbox
   std::vector<std::unique_ptr<Connection>> adopted_;
+  bool adoption_closed_ = false;  // under adopted_mutex_: finished, Adopt() refuses
 
   std::vector<ConnectionLoop*> siblings_;
   std::atomic<size_t> load_{0};

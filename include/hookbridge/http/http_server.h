@@ -57,6 +57,11 @@ struct HttpServerOptions {
   // The clock every deadline of the loop is read from, the ack deadline
   // included: the application's (app/application.h).
   std::function<std::chrono::steady_clock::time_point()> clock = std::chrono::steady_clock::now;
+  // Starts each of the server's threads: std::thread, which throws
+  // std::system_error when the system has none to give (tests make it fail).
+  std::function<std::thread(std::function<void()>)> start_thread = [](std::function<void()> body) {
+    return std::thread(std::move(body));
+  };
 
   // Fixed.
   HeadLimits head_limits;

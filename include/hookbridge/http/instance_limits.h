@@ -6,13 +6,18 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 namespace hookbridge {
 
 class InstanceLimits {
  public:
-  InstanceLimits(size_t max_connections, size_t max_in_flight)
-      : max_connections_(max_connections), max_in_flight_(max_in_flight) {}
+  // `in_flight`: the count of webhooks in flight the limit holds for, kept
+  // where /metrics reads it (Metrics::webhooks_in_flight()); it outlives this.
+  InstanceLimits(size_t max_connections, size_t max_in_flight, std::atomic<int64_t>& in_flight)
+      : max_connections_(max_connections),
+        max_in_flight_(static_cast<int64_t>(max_in_flight)),
+        in_flight_(in_flight) {}
 
   // A new connection takes a place if one is free; false: turn it away.
   bool TryOpenConnection() { return TryTake(connections_, max_connections_); }
@@ -32,8 +37,9 @@ class InstanceLimits {
 
  private:
   // Exact: two loops cannot both take the last place.
-  static bool TryTake(std::atomic<size_t>& taken, size_t limit) {
-    size_t now = taken.load(std::memory_order_relaxed);
+  template <typename Count>
+  static bool TryTake(std::atomic<Count>& taken, Count limit) {
+    Count now = taken.load(std::memory_order_relaxed);
     do {
       if (now >= limit) return false;
     } while (!taken.compare_exchange_weak(now, now + 1, std::memory_order_relaxed));
@@ -41,9 +47,9 @@ class InstanceLimits {
   }
 
   const size_t max_connections_;
-  const size_t max_in_flight_;
+  const int64_t max_in_flight_;
   std::atomic<size_t> connections_{0};
-  std::atomic<size_t> in_flight_{0};
+  std::atomic<int64_t>& in_flight_;
 };
 
 }  // namespace hookbridge
