@@ -176,22 +176,19 @@ TEST_P(SessionTickets, AfterTwoQuietHoursATicketGetsAFullHandshake) {
 // A key that opens nothing any more is wiped at the next handshake, not kept
 // as "the one before" until another key is made.
 TEST_P(SessionTickets, AKeyTwoLifetimesOldIsForgottenAtTheNextHandshake) {
-  ASSERT_TRUE(VisitAt(0s, nullptr).established);
+  ExpectVisitAt(0s, nullptr, Handshake::kFull);
   EXPECT_EQ(TicketKeysHeld(server_), 1u);
   // Two quiet hours: the only key has expired; a new one is made, alone.
-  ASSERT_TRUE(VisitAt(121min, nullptr).established);
+  ExpectVisitAt(121min, nullptr, Handshake::kFull);
   EXPECT_EQ(TicketKeysHeld(server_), 1u) << "the expired key is still held";
 }
 
 TEST_P(SessionTickets, TheKeyBeforeIsForgottenWhenItExpiresEvenIfNoKeyIsMade) {
-  ASSERT_TRUE(VisitAt(0s, nullptr).established);  // key A
-  const Visit second = VisitAt(100min, nullptr);  // key B; A the one before
-  ASSERT_TRUE(second.established);
+  ExpectVisitAt(0s, nullptr, Handshake::kFull);                           // key A
+  const Visit second = ExpectVisitAt(100min, nullptr, Handshake::kFull);  // key B; A the one before
   EXPECT_EQ(TicketKeysHeld(server_), 2u);
   // A expires at 120 min; B, 25 min old, still seals: no key is made.
-  const Visit resumed = VisitAt(125min, second.session);
-  ASSERT_TRUE(resumed.established);
-  EXPECT_TRUE(resumed.resumed);
+  ExpectVisitAt(125min, second.session, Handshake::kResumed);
   EXPECT_EQ(TicketKeysHeld(server_), 1u) << "A opens nothing and is still held";
 }
 
