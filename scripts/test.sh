@@ -118,7 +118,9 @@ stage "build and test under ASan + UBSan (clang-14), then the fuzzers in the sam
 # loss, timeouts, purges and an injected fatal error, run under the
 # sanitizers in the kafka_mock suite). The C++ they run is run under the
 # sanitizers by the unit, http, kafka_mock, e2e and operations suites; what
-# they prove, a sanitizer cannot change.
+# they prove, a sanitizer cannot change. The programs only those suites run
+# (the cluster, faults and secured suites', the deploy and contracts checks')
+# are not built in this tree (scripts/configure-sanitized.sh).
 not_sanitized='^(cluster|faults|deploy|helm|docs|contracts|observability|consumer_java|consumer_python|cloudevents|secured)$'
 scripts/configure-sanitized.sh asan "${broker[@]}"
 cmake --build build-sanitize

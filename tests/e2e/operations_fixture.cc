@@ -3,16 +3,13 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <regex>
 #include <sstream>
-#include <system_error>
 
 #include "../support/loopback.h"
 
@@ -116,16 +113,6 @@ void WriteFile(const std::string& path, const std::string& contents) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << contents;
   ASSERT_TRUE(file.good()) << path;
-}
-
-TempDir::TempDir() {
-  char path[] = "/tmp/hookbridge-ops-XXXXXX";
-  if (mkdtemp(path) != nullptr) path_ = path;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
 }
 
 int FreePortPair() {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../support/prometheus_text.h"
+#include "../support/temp_dir.h"
 #include "bridge_fixture.h"
 
 namespace hookbridge::e2e {
@@ -51,18 +52,7 @@ Answer AnswerOf(const httplib::Result& result);
 void WriteFile(const std::string& path, const std::string& contents);
 
 // A fresh directory, removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  bool ok() const { return !path_.empty(); }
-
- private:
-  std::string path_;
-};
+using test_support::TempDir;
 
 // A port that is free now, with the next one free too (the broker's
 // controller listens there). Taken below the kernel's ephemeral range

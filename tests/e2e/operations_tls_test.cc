@@ -25,7 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::hookbridge::test_support::ConnectLoopback;
-using ::hookbridge::test_support::WriteThrowawayCertificate;
+using ::hookbridge::test_support::TlsFiles;
 using ::testing::HasSubstr;
 
 // The outcome of a TLS handshake with the given protocol range.
@@ -61,24 +61,23 @@ bool TlsHandshakeSucceeds(int port, int min_version, int max_version, std::strin
   return ok;
 }
 
-// Writes a self-signed certificate and its key into `dir` and names them in
-// `env`, so hookbridge serves HTTPS.
-bool ServeTlsFrom(const TempDir& dir, std::map<std::string, std::string>* env) {
-  if (!dir.ok() || !WriteThrowawayCertificate(dir / "cert.pem", dir / "key.pem")) {
+// Names a throwaway certificate and its key in `env`, so hookbridge serves HTTPS.
+bool ServeTls(const TlsFiles& tls, std::map<std::string, std::string>* env) {
+  if (!tls.ok()) {
     ADD_FAILURE() << "no throwaway certificate";
     return false;
   }
-  (*env)["HOOKBRIDGE_TLS_CERT_FILE"] = dir / "cert.pem";
-  (*env)["HOOKBRIDGE_TLS_KEY_FILE"] = dir / "key.pem";
+  (*env)["HOOKBRIDGE_TLS_CERT_FILE"] = tls.cert_file();
+  (*env)["HOOKBRIDGE_TLS_KEY_FILE"] = tls.key_file();
   return true;
 }
 
 // --- (f) HTTPS ---------------------------------------------------------------
 
 TEST_F(Operations, HttpsServesWebhooksAndRefusesTlsBelow12) {
-  TempDir dir;
+  const TlsFiles tls;
   auto env = Environment();
-  ASSERT_TRUE(ServeTlsFrom(dir, &env));
+  ASSERT_TRUE(ServeTls(tls, &env));
   StartBridge(env);
   auto listening = LogLines(bridge_->output(), "hookbridge listening");
   ASSERT_EQ(listening.size(), 1u);
@@ -146,9 +145,9 @@ TEST_F(Operations, HttpsClientsThatHangUpBeforeTheAnswerLeaveTheServerServing) {
   // it, written to a client that has gone must be an error for hookbridge to
   // handle, not a SIGPIPE that ends the process. The broker cannot be reached,
   // so each answer (a 503) comes after the client is gone.
-  TempDir dir;
+  const TlsFiles tls;
   auto env = Environment();
-  ASSERT_TRUE(ServeTlsFrom(dir, &env));
+  ASSERT_TRUE(ServeTls(tls, &env));
   env["HOOKBRIDGE_KAFKA_BROKERS"] = "127.0.0.1:1";  // nothing listens there
   env["HOOKBRIDGE_ACK_TIMEOUT_MS"] = "200";
   // Records given up at their deadline too (librdkafka would otherwise keep

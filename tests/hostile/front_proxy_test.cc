@@ -4,17 +4,16 @@
 // Debian's nginx and in step with hookbridge's defaults. `nginx -t` checks it,
 // included in a minimal nginx.conf, with a throwaway certificate.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 
+#include "../support/temp_dir.h"
 #include "../support/throwaway_certificate.h"
 #include "hookbridge/core/config.h"
 #include "hookbridge/http/http_server.h"
@@ -66,13 +65,13 @@ std::string Directive(const std::string& conf, const std::string& name) {
 TEST(FrontProxy, NginxAcceptsTheConfiguration) {
   ASSERT_STRNE(HOOKBRIDGE_NGINX, "")
       << "nginx is not installed (scripts/install-deps.sh installs it)";
-  char dir_template[] = "/tmp/hookbridge-nginx-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string dir = dir_template;
-  ASSERT_EQ(mkdir((dir + "/tls").c_str(), 0700), 0);
+  const test_support::TempDir prefix("hookbridge-nginx");
+  ASSERT_TRUE(prefix.ok());
+  const std::string& dir = prefix.path();
   // The configuration names its certificate relative to nginx.conf's directory.
-  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/tls/hookbridge-front.crt",
-                                                      dir + "/tls/hookbridge-front.key"));
+  const test_support::TlsFiles tls("hookbridge-front.crt", "hookbridge-front.key");
+  ASSERT_TRUE(tls.ok());
+  ASSERT_EQ(symlink(tls.dir().c_str(), (prefix / "tls").c_str()), 0);
   // So are the files it includes, as shipped.
   for (const char* name : kIncludedConfs) {
     const std::string text = ReadFile(kNginxDir + "/" + name);
@@ -115,8 +114,6 @@ TEST(FrontProxy, NginxAcceptsTheConfiguration) {
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("test is successful"), std::string::npos) << output;
   EXPECT_EQ(output.find("[warn]"), std::string::npos) << output;
-  std::string ignored;
-  RunCommand("rm -rf " + dir, &ignored);
 }
 
 TEST(FrontProxy, ConfigurationIsInStepWithHookbridge) {

@@ -213,13 +213,11 @@ TEST_F(SlowClients, AreCutOffWhileOtherClientsAreServed) {
 // any slow request (the handshake used to be bounded only per read), while
 // HTTPS webhooks from other clients are accepted.
 TEST_F(SlowClients, TrickledTlsHandshakeIsCutOffWhileOtherClientsAreServed) {
-  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string dir = dir_template;
-  ASSERT_TRUE(test_support::WriteThrowawayCertificate(dir + "/cert.pem", dir + "/key.pem"));
+  const test_support::TlsFiles tls;
+  ASSERT_TRUE(tls.ok());
   auto env = Environment();
-  env["HOOKBRIDGE_TLS_CERT_FILE"] = dir + "/cert.pem";
-  env["HOOKBRIDGE_TLS_KEY_FILE"] = dir + "/key.pem";
+  env["HOOKBRIDGE_TLS_CERT_FILE"] = tls.cert_file();
+  env["HOOKBRIDGE_TLS_KEY_FILE"] = tls.key_file();
   StartBridge(WithRequestTimeout(env));
   const int port = bridge_->port();
 
@@ -252,11 +250,6 @@ TEST_F(SlowClients, TrickledTlsHandshakeIsCutOffWhileOtherClientsAreServed) {
   }
   EXPECT_EQ(accepted, sent);
   EXPECT_EQ(CountRecords(brokers_, topic_, kPartitions), accepted);
-  std::string ignored = dir + "/cert.pem";
-  std::remove(ignored.c_str());
-  ignored = dir + "/key.pem";
-  std::remove(ignored.c_str());
-  rmdir(dir.c_str());
 }
 
 // Resident memory allowed while overloaded. Idle, hookbridge holds about

@@ -117,6 +117,23 @@ class SessionTickets : public ::testing::TestWithParam<int> {
     return visit;
   }
 
+  enum class Handshake { kFull, kResumed };
+
+  // VisitAt, which must be established by the handshake `expected`, with a
+  // ticket under a 16-byte key name; the visit either way, to compare keys.
+  Visit ExpectVisitAt(Clock::duration when, SSL_SESSION* resume, Handshake expected) {
+    SCOPED_TRACE("the visit at " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::minutes>(when).count()) +
+                 " min");
+    const Visit visit = VisitAt(when, resume);
+    EXPECT_TRUE(visit.established);
+    if (visit.established) {
+      EXPECT_EQ(visit.resumed, expected == Handshake::kResumed);
+      EXPECT_EQ(visit.key_name.size(), 16u);
+    }
+    return visit;
+  }
+
   const test_support::TlsFiles tls_;
   const Clock::time_point start_ = Clock::time_point{} + 1000h;
   Clock::time_point now_ = start_;
@@ -126,73 +143,52 @@ class SessionTickets : public ::testing::TestWithParam<int> {
 };
 
 TEST_P(SessionTickets, ATicketOpensWithinTheHourUnderTheKeyThatSealedIt) {
-  const Visit first = VisitAt(0s, nullptr);
-  ASSERT_TRUE(first.established);
-  EXPECT_FALSE(first.resumed);
-  ASSERT_EQ(first.key_name.size(), 16u);
-  const Visit again = VisitAt(59min, first.session);
-  ASSERT_TRUE(again.established);
-  EXPECT_TRUE(again.resumed);
+  const Visit first = ExpectVisitAt(0s, nullptr, Handshake::kFull);
+  const Visit again = ExpectVisitAt(59min, first.session, Handshake::kResumed);
   EXPECT_EQ(again.key_name, first.key_name) << "no new key within the hour";
 }
 
 TEST_P(SessionTickets, AfterOneRotationATicketStillOpensAndIsRenewedUnderTheNewKey) {
-  const Visit first = VisitAt(0s, nullptr);
-  ASSERT_TRUE(first.established);
-  const Visit later = VisitAt(61min, first.session);
-  ASSERT_TRUE(later.established);
-  EXPECT_TRUE(later.resumed);
-  ASSERT_EQ(later.key_name.size(), 16u);
+  const Visit first = ExpectVisitAt(0s, nullptr, Handshake::kFull);
+  const Visit later = ExpectVisitAt(61min, first.session, Handshake::kResumed);
   EXPECT_NE(later.key_name, first.key_name) << "renewed under the new key";
   // The renewed ticket opens in its turn, under the key that sealed it.
-  const Visit renewed = VisitAt(90min, later.session);
-  ASSERT_TRUE(renewed.established);
-  EXPECT_TRUE(renewed.resumed);
+  ExpectVisitAt(90min, later.session, Handshake::kResumed);
 }
 
 TEST_P(SessionTickets, AfterTwoRotationsATicketGetsAFullHandshakeNotAFailure) {
-  const Visit first = VisitAt(0s, nullptr);
-  ASSERT_TRUE(first.established);
+  const Visit first = ExpectVisitAt(0s, nullptr, Handshake::kFull);
   // Other clients' full handshakes seal tickets, which rotates the key twice.
-  ASSERT_TRUE(VisitAt(61min, nullptr).established);
-  const Visit second_rotation = VisitAt(122min, nullptr);
-  ASSERT_TRUE(second_rotation.established);
-  const Visit stale = VisitAt(123min, first.session);
-  ASSERT_TRUE(stale.established);
-  EXPECT_FALSE(stale.resumed);
+  ExpectVisitAt(61min, nullptr, Handshake::kFull);
+  const Visit second_rotation = ExpectVisitAt(122min, nullptr, Handshake::kFull);
+  const Visit stale = ExpectVisitAt(123min, first.session, Handshake::kFull);
   EXPECT_EQ(stale.key_name, second_rotation.key_name) << "a new ticket under the current key";
 }
 
 // Keys are made when a ticket is sealed: after two quiet hours the key that
 // sealed the last ticket is still the current one, and must open nothing.
 TEST_P(SessionTickets, AfterTwoQuietHoursATicketGetsAFullHandshake) {
-  const Visit first = VisitAt(0s, nullptr);
-  ASSERT_TRUE(first.established);
-  const Visit stale = VisitAt(121min, first.session);
-  ASSERT_TRUE(stale.established);
-  EXPECT_FALSE(stale.resumed);
+  const Visit first = ExpectVisitAt(0s, nullptr, Handshake::kFull);
+  const Visit stale = ExpectVisitAt(121min, first.session, Handshake::kFull);
   EXPECT_NE(stale.key_name, first.key_name);
 }
 
 // A key that opens nothing any more is wiped at the next handshake, not kept
 // as "the one before" until another key is made.
 TEST_P(SessionTickets, AKeyTwoLifetimesOldIsForgottenAtTheNextHandshake) {
-  ASSERT_TRUE(VisitAt(0s, nullptr).established);
+  ExpectVisitAt(0s, nullptr, Handshake::kFull);
   EXPECT_EQ(TicketKeysHeld(server_), 1u);
   // Two quiet hours: the only key has expired; a new one is made, alone.
-  ASSERT_TRUE(VisitAt(121min, nullptr).established);
+  ExpectVisitAt(121min, nullptr, Handshake::kFull);
   EXPECT_EQ(TicketKeysHeld(server_), 1u) << "the expired key is still held";
 }
 
 TEST_P(SessionTickets, TheKeyBeforeIsForgottenWhenItExpiresEvenIfNoKeyIsMade) {
-  ASSERT_TRUE(VisitAt(0s, nullptr).established);  // key A
-  const Visit second = VisitAt(100min, nullptr);  // key B; A the one before
-  ASSERT_TRUE(second.established);
+  ExpectVisitAt(0s, nullptr, Handshake::kFull);                           // key A
+  const Visit second = ExpectVisitAt(100min, nullptr, Handshake::kFull);  // key B; A the one before
   EXPECT_EQ(TicketKeysHeld(server_), 2u);
   // A expires at 120 min; B, 25 min old, still seals: no key is made.
-  const Visit resumed = VisitAt(125min, second.session);
-  ASSERT_TRUE(resumed.established);
-  EXPECT_TRUE(resumed.resumed);
+  ExpectVisitAt(125min, second.session, Handshake::kResumed);
   EXPECT_EQ(TicketKeysHeld(server_), 1u) << "A opens nothing and is still held";
 }
 

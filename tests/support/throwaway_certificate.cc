@@ -3,10 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 
 namespace hookbridge::test_support {
 
@@ -39,20 +37,9 @@ bool WriteThrowawayCertificate(const std::string& cert_path, const std::string& 
   return ok;
 }
 
-TlsFiles::TlsFiles() {
-  char dir_template[] = "/tmp/hookbridge-tls-XXXXXX";
-  if (mkdtemp(dir_template) == nullptr) return;
-  dir_ = dir_template;
-  cert_file_ = dir_ + "/cert.pem";
-  key_file_ = dir_ + "/key.pem";
-  ok_ = WriteThrowawayCertificate(cert_file_, key_file_);
-}
-
-TlsFiles::~TlsFiles() {
-  if (dir_.empty()) return;
-  std::remove(cert_file_.c_str());
-  std::remove(key_file_.c_str());
-  rmdir(dir_.c_str());
+TlsFiles::TlsFiles(const std::string& cert_name, const std::string& key_name)
+    : cert_file_(dir_ / cert_name), key_file_(dir_ / key_name) {
+  ok_ = dir_.ok() && WriteThrowawayCertificate(cert_file_, key_file_);
 }
 
 }  // namespace hookbridge::test_support

@@ -5,7 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +14,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "../support/temp_dir.h"
 
 namespace hookbridge {
 namespace {
@@ -28,30 +29,7 @@ constexpr const char* kOldKey = "hbk_old_Qm4vT8zL2pR6";
 constexpr const char* kNewKey = "hbk_new_Xc7nB1yH5dK0w";
 constexpr const char* kNewerKey = "hbk_newer_Jr3sG9fA2eU4";
 
-// A fresh directory under the test temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "hookbridge_keystore_XXXXXX";
-    std::vector<char> buffer(tmpl.begin(), tmpl.end());
-    buffer.push_back('\0');
-    if (mkdtemp(buffer.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buffer.data();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using test_support::TempDir;
 
 // Rewrites `path` in place: same inode.
 void WriteInPlace(const std::string& path, const std::string& contents) {
