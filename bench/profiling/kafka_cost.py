@@ -85,9 +85,11 @@ try:
         if keepalive == "0":
             args.insert(2, "-keepalive=false")
         subprocess.run(args, check=True)
+        os.remove(t)  # tens of MB at 5,000/s
 
     # Warm-up: connections, metadata, producer id.
     attack(min(rate, 1000), 2, run * 2 + 1, f"{WORK}/warm-{label}.bin")
+    os.remove(f"{WORK}/warm-{label}.bin")
 
     def snapshot():
         threads = {}
